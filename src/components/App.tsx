@@ -1,0 +1,33 @@
+import { DropZone } from './DropZone.tsx';
+import { Gallery } from './Gallery.tsx';
+import { Header } from './Header.tsx';
+import { HeatmapPanel } from './HeatmapPanel.tsx';
+import { JobBars } from './JobBars.tsx';
+import { KnorPanel } from './KnorPanel.tsx';
+import { Messages } from './Messages.tsx';
+import { NeighbourGrid } from './NeighbourGrid.tsx';
+import { TrainPanel } from './TrainPanel.tsx';
+
+export function App() {
+  return (
+    <div className="app">
+      <Header />
+      <Messages />
+      <JobBars />
+      <main className="layout">
+        <section className="column collection-column">
+          <DropZone />
+          <Gallery />
+        </section>
+        <section className="column analysis-column">
+          <KnorPanel />
+          <NeighbourGrid />
+        </section>
+        <section className="column reconstruction-column">
+          <TrainPanel />
+          <HeatmapPanel />
+        </section>
+      </main>
+    </div>
+  );
+}

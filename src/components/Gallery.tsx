@@ -1,0 +1,70 @@
+import { useMemo } from 'react';
+import { removeImage } from '../store/collectionStore.ts';
+import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
+import { computeKnor } from '../store/pipeline.ts';
+import { selectImage, uiStore } from '../store/uiStore.ts';
+
+export function Gallery() {
+  const images = useCollection((s) => s.images);
+  const embeddings = useAnalysis((s) => s.embeddings);
+  const failures = useAnalysis((s) => s.failures);
+  const reconstruction = useAnalysis((s) => s.reconstruction);
+  const selectedId = useUi((s) => s.selectedId);
+  const sortByLoss = useUi((s) => s.sortByLoss);
+
+  const lossOf = useMemo(() => {
+    const map = new Map<string, number>();
+    reconstruction?.ids.forEach((id, i) => map.set(id, reconstruction.perImage[i]!));
+    return map;
+  }, [reconstruction]);
+
+  const ordered = useMemo(() => {
+    if (!sortByLoss) return images;
+    return [...images].sort((a, b) => (lossOf.get(b.id) ?? -1) - (lossOf.get(a.id) ?? -1));
+  }, [images, sortByLoss, lossOf]);
+
+  return (
+    <div className="gallery-panel">
+      <div className="panel-head">
+        <h2>Collection ({images.length})</h2>
+        <label>
+          <input type="checkbox" checked={sortByLoss} disabled={!reconstruction} onChange={(e) => uiStore.setState({ sortByLoss: e.target.checked })} />
+          worst reconstruction first
+        </label>
+      </div>
+      {images.length === 0 && <p className="hint">No images yet. Drop some, or add the sample set.</p>}
+      <ul className="gallery" data-testid="gallery">
+        {ordered.map((image) => {
+          const loss = lossOf.get(image.id);
+          const failure = failures[image.id];
+          const state = failure ? 'failed' : embeddings[image.id] ? 'embedded' : 'pending';
+          return (
+            <li key={image.id} className={`thumb thumb-${state}${image.id === selectedId ? ' selected' : ''}`} data-testid="thumb" data-state={state}>
+              <button type="button" className="thumb-button" onClick={() => selectImage(image.id)} title={failure ?? image.name}>
+                <img src={image.url} alt={image.name} loading="lazy" />
+                <span className="thumb-name">{image.name}</span>
+                {loss !== undefined && (
+                  <span className="thumb-loss" data-testid="thumb-loss">
+                    loss {loss.toFixed(3)}
+                  </span>
+                )}
+                {failure && <span className="thumb-error">failed</span>}
+              </button>
+              <button
+                type="button"
+                className="thumb-remove"
+                aria-label={`Remove ${image.name}`}
+                onClick={() => {
+                  removeImage(image.id);
+                  void computeKnor();
+                }}
+              >
+                ×
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

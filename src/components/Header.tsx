@@ -1,0 +1,50 @@
+import { builtinPacks } from '../packs/builtinPacks.ts';
+import { useModel } from '../store/hooks.ts';
+import { openBuiltinPack } from '../store/pipeline.ts';
+
+function packLabel(manifestJson: unknown, id: string): string {
+  const name = (manifestJson as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : id;
+}
+
+export function Header() {
+  const packId = useModel((s) => s.packId);
+  const status = useModel((s) => s.status);
+  const ep = useModel((s) => s.ep);
+  const fallbackReason = useModel((s) => s.fallbackReason);
+  const manifest = useModel((s) => s.manifest);
+  return (
+    <header className="header">
+      <h1>Connector Lens</h1>
+      <label className="pack-picker">
+        Model pack
+        <select
+          data-testid="pack-picker"
+          value={packId ?? ''}
+          disabled={status === 'loading'}
+          onChange={(e) => void openBuiltinPack(e.target.value)}
+        >
+          {builtinPacks.map((p) => (
+            <option key={p.id} value={p.id}>
+              {packLabel(p.manifestJson, p.id)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={fallbackReason ?? undefined}>
+        {status === 'loading' ? 'loading pack…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
+      </span>
+      {manifest && (
+        <span className="pack-facts">
+          {manifest.connector.family} · T {manifest.tokens.pre} → T′ {manifest.tokens.post} · d {manifest.tokens.dPre} → {manifest.tokens.dPost}
+        </span>
+      )}
+      {manifest?.weights.synthetic && (
+        <p className="synthetic-notice" data-testid="synthetic-notice">
+          Synthetic weights: this pack's encoder and connector are seeded random networks. The pipeline and the metrics are real;
+          what the neighbours mean is not. Real weights come with real packs.
+        </p>
+      )}
+    </header>
+  );
+}

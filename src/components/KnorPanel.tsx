@@ -1,0 +1,84 @@
+import { useEffect, useRef } from 'react';
+import type { Metric } from '../core/types.ts';
+import { useAnalysis, useUi } from '../store/hooks.ts';
+import { computeKnor } from '../store/pipeline.ts';
+import { uiStore } from '../store/uiStore.ts';
+import { renderKnorHistogram } from '../viz/histogram.ts';
+
+function setAndRecompute(patch: Partial<{ k: number; metric: Metric; includeSelf: boolean }>): void {
+  uiStore.setState(patch);
+  void computeKnor();
+}
+
+export function KnorPanel() {
+  const knor = useAnalysis((s) => s.knor);
+  const blocked = useAnalysis((s) => s.knorBlocked);
+  const k = useUi((s) => s.k);
+  const metric = useUi((s) => s.metric);
+  const includeSelf = useUi((s) => s.includeSelf);
+  const selectedId = useUi((s) => s.selectedId);
+  const svg = useRef<SVGSVGElement>(null);
+
+  const selectedIndex = knor && selectedId ? knor.ids.indexOf(selectedId) : -1;
+  const selectedValue = knor && selectedIndex >= 0 ? knor.perImage[selectedIndex] : undefined;
+
+  useEffect(() => {
+    if (!svg.current || !knor) return;
+    renderKnorHistogram(svg.current, {
+      values: knor.perImage,
+      k: knor.k,
+      mean: knor.mean,
+      width: 360,
+      height: 180,
+      ...(selectedValue !== undefined ? { highlight: selectedValue } : {}),
+    });
+  }, [knor, selectedValue]);
+
+  return (
+    <div className="panel knor-panel" data-testid="knor-panel">
+      <div className="panel-head">
+        <h2>Neighbour overlap (KNOR)</h2>
+      </div>
+      <div className="controls">
+        <label>
+          k
+          <input
+            type="number"
+            min={1}
+            max={100}
+            value={k}
+            data-testid="k-input"
+            onChange={(e) => {
+              const value = Number(e.target.value);
+              if (Number.isInteger(value) && value >= 1 && value <= 100) setAndRecompute({ k: value });
+            }}
+          />
+        </label>
+        <label>
+          distance
+          <select value={metric} onChange={(e) => setAndRecompute({ metric: e.target.value as Metric })}>
+            <option value="cosine">cosine</option>
+            <option value="l2">squared L2</option>
+          </select>
+        </label>
+        <label title="The paper's FAISS search counts each image as its own first neighbour, inflating overlap by 1/k.">
+          <input type="checkbox" checked={includeSelf} onChange={(e) => setAndRecompute({ includeSelf: e.target.checked })} />
+          paper-compatible (count self)
+        </label>
+      </div>
+      {blocked && <p className="hint" data-testid="knor-blocked">{blocked}</p>}
+      {knor && (
+        <>
+          <p className="big-number">
+            <span data-testid="knor-mean">{knor.mean.toFixed(3)}</span>
+            <span className="big-number-caption">
+              mean KNOR over {knor.ids.length} images: {(100 * (1 - knor.mean)).toFixed(0)}% of the {knor.k} nearest neighbours change after
+              the connector ({knor.metric === 'cosine' ? 'cosine' : 'squared L2'}, mean-pooled{knor.includeSelf ? ', self counted' : ''})
+            </span>
+          </p>
+          <svg ref={svg} className="histogram" data-testid="knor-histogram" width={360} height={180} role="img" aria-label="Histogram of per-image KNOR" />
+        </>
+      )}
+    </div>
+  );
+}

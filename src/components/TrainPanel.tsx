@@ -1,0 +1,55 @@
+import { useEffect, useRef } from 'react';
+import { useAnalysis, useModel, useUi } from '../store/hooks.ts';
+import { MIN_TRAIN_IMAGES, trainReconstructor } from '../store/pipeline.ts';
+import { uiStore } from '../store/uiStore.ts';
+import { renderLossCurve } from '../viz/lossCurve.ts';
+
+export function TrainPanel() {
+  const training = useAnalysis((s) => s.training);
+  const reconstruction = useAnalysis((s) => s.reconstruction);
+  const running = useAnalysis((s) => s.trainJob !== null);
+  const embeddedCount = useAnalysis((s) => Object.keys(s.embeddings).length);
+  const manifest = useModel((s) => s.manifest);
+  const epochs = useUi((s) => s.epochs);
+  const svg = useRef<SVGSVGElement>(null);
+
+  useEffect(() => {
+    if (!svg.current || training.trainLoss.length === 0) return;
+    renderLossCurve(svg.current, { train: training.trainLoss, validation: training.valLoss, bestEpoch: training.bestEpoch, width: 360, height: 170, yLabel: 'MSE (standardised)' });
+  }, [training]);
+
+  const tokenMixing = manifest ? manifest.tokens.post !== manifest.tokens.pre : false;
+  return (
+    <div className="panel train-panel" data-testid="train-panel">
+      <div className="panel-head">
+        <h2>Reconstruction P → V</h2>
+      </div>
+      <p className="hint">
+        A small network learns to map post-projection tokens back to pre-projection tokens; what it cannot recover is what the connector lost
+        (an upper bound: a weak reconstructor shows loss too). {tokenMixing ? 'T′ ≠ T here, so a token-mixing layer first maps T′ tokens to T.' : 'Token-wise MLP, as in the paper for LLaVA.'}
+      </p>
+      <div className="controls">
+        <label>
+          max epochs
+          <input type="number" min={1} max={500} value={epochs} data-testid="epochs-input" onChange={(e) => {
+            const value = Number(e.target.value);
+            if (Number.isInteger(value) && value >= 1 && value <= 500) uiStore.setState({ epochs: value });
+          }} />
+        </label>
+        <button type="button" data-testid="train-button" disabled={running || !manifest || embeddedCount < MIN_TRAIN_IMAGES} onClick={() => void trainReconstructor()}>
+          {running ? 'Training…' : reconstruction ? 'Retrain reconstructor' : 'Train reconstructor'}
+        </button>
+      </div>
+      {embeddedCount < MIN_TRAIN_IMAGES && <p className="hint">Needs at least {MIN_TRAIN_IMAGES} embedded images.</p>}
+      {training.trainLoss.length > 0 && <svg ref={svg} className="loss-curve" data-testid="loss-curve" width={360} height={170} role="img" aria-label="Training and validation loss per epoch" />}
+      {training.status === 'error' && <p className="message message-error">{training.error}</p>}
+      {reconstruction && (
+        <p className="facts" data-testid="train-facts">
+          {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation epoch {training.bestEpoch ?? '–'}
+          {reconstruction.stoppedEarly ? ' (stopped early)' : ''}; {reconstruction.validationIds.size} of {reconstruction.ids.length} images held out.
+          {reconstruction.constantDims > 0 ? ` ${reconstruction.constantDims} constant dimensions were left unscaled.` : ''}
+        </p>
+      )}
+    </div>
+  );
+}

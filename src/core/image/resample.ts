@@ -1,0 +1,127 @@
+/**
+ * Image resizing that reproduces Pillow's Image.resize for 8-bit images (libImaging/Resample.c):
+ * separable filters whose support widens by the scale when downsampling (antialias), fixed-point
+ * coefficients with 22 fractional bits, a horizontal pass into an 8-bit intermediate, then a
+ * vertical pass. HF image processors resize with PIL, so matching it matters for parity;
+ * canvas drawImage filters differently.
+ */
+export type Resample = 'bicubic' | 'bilinear' | 'nearest';
+
+interface Filter {
+  readonly support: number;
+  readonly weight: (x: number) => number;
+}
+
+const BICUBIC_A = -0.5;
+const FILTERS: Record<Exclude<Resample, 'nearest'>, Filter> = {
+  bilinear: { support: 1, weight: (x) => (Math.abs(x) < 1 ? 1 - Math.abs(x) : 0) },
+  bicubic: {
+    support: 2,
+    weight: (v) => {
+      const x = Math.abs(v);
+      if (x < 1) return ((BICUBIC_A + 2) * x - (BICUBIC_A + 3)) * x * x + 1;
+      if (x < 2) return (((x - 5) * x + 8) * x - 4) * BICUBIC_A;
+      return 0;
+    },
+  },
+};
+
+const PRECISION_BITS = 32 - 8 - 2;
+
+interface Coefficients {
+  readonly ksize: number;
+  /** Per output index: first input index and tap count. */
+  readonly bounds: Int32Array;
+  /** [outSize, ksize] fixed-point weights. */
+  readonly weights: Int32Array;
+}
+
+function precomputeCoefficients(inSize: number, outSize: number, filter: Filter): Coefficients {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = filter.support * filterScale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(outSize * 2);
+  const weights = new Int32Array(outSize * ksize);
+  const taps = new Float64Array(ksize);
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    const inverse = 1 / filterScale;
+    // C's (int) truncates toward zero; both values here are >= -0.5 + ... so trunc is right.
+    let xmin = Math.trunc(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    let xmax = Math.trunc(center + support + 0.5);
+    if (xmax > inSize) xmax = inSize;
+    xmax -= xmin;
+    let total = 0;
+    for (let x = 0; x < xmax; x++) {
+      const w = filter.weight((x + xmin - center + 0.5) * inverse);
+      taps[x] = w;
+      total += w;
+    }
+    for (let x = 0; x < xmax; x++) {
+      const w = total !== 0 ? taps[x]! / total : taps[x]!;
+      // normalize_coeffs_8bpc: round half away from zero.
+      weights[xx * ksize + x] = Math.trunc(w * (1 << PRECISION_BITS) + (w < 0 ? -0.5 : 0.5));
+    }
+    bounds[xx * 2] = xmin;
+    bounds[xx * 2 + 1] = xmax;
+  }
+  return { ksize, bounds, weights };
+}
+
+const clip8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v);
+
+/** Fixed-point accumulate as Pillow does in 32-bit ints; Math.imul keeps int32 semantics. */
+function resamplePass(src: Uint8Array, width: number, height: number, channels: number, c: Coefficients, horizontal: boolean): Uint8Array {
+  const outW = horizontal ? c.bounds.length / 2 : width;
+  const outH = horizontal ? height : c.bounds.length / 2;
+  const out = new Uint8Array(outW * outH * channels);
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let y = 0; y < outH; y++) {
+    for (let x = 0; x < outW; x++) {
+      const o = horizontal ? x : y;
+      const start = c.bounds[o * 2]!;
+      const count = c.bounds[o * 2 + 1]!;
+      const kBase = o * c.ksize;
+      for (let ch = 0; ch < channels; ch++) {
+        let ss = half;
+        for (let t = 0; t < count; t++) {
+          const idx = horizontal ? (y * width + start + t) * channels + ch : ((start + t) * width + x) * channels + ch;
+          ss = (ss + Math.imul(src[idx]!, c.weights[kBase + t]!)) | 0;
+        }
+        out[(y * outW + x) * channels + ch] = clip8(ss >> PRECISION_BITS);
+      }
+    }
+  }
+  return out;
+}
+
+function resizeNearest(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number): Uint8Array {
+  const out = new Uint8Array(outW * outH * channels);
+  for (let y = 0; y < outH; y++) {
+    const sy = Math.min(height - 1, Math.floor(((y + 0.5) * height) / outH));
+    for (let x = 0; x < outW; x++) {
+      const sx = Math.min(width - 1, Math.floor(((x + 0.5) * width) / outW));
+      for (let ch = 0; ch < channels; ch++) out[(y * outW + x) * channels + ch] = src[(sy * width + sx) * channels + ch]!;
+    }
+  }
+  return out;
+}
+
+/** Resize an interleaved 8-bit image ([height, width, channels]) to outW x outH. */
+export function resizeImage(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number, resample: Resample): Uint8Array {
+  if (src.length !== width * height * channels) throw new RangeError(`invalid image: expected ${width * height * channels} bytes, got ${src.length}`);
+  if (!(outW >= 1 && outH >= 1 && Number.isInteger(outW) && Number.isInteger(outH))) throw new RangeError(`invalid output size: ${outW} x ${outH}`);
+  if (resample === 'nearest') return resizeNearest(src, width, height, channels, outW, outH);
+  const filter = FILTERS[resample];
+  let img = src;
+  let w = width;
+  // Pillow skips a pass whose size does not change.
+  if (outW !== width) {
+    img = resamplePass(img, w, height, channels, precomputeCoefficients(width, outW, filter), true);
+    w = outW;
+  }
+  if (outH !== height) img = resamplePass(img, w, height, channels, precomputeCoefficients(height, outH, filter), false);
+  return img === src ? src.slice() : img;
+}

@@ -1,0 +1,123 @@
+/**
+ * Identify an image file by its bytes, not its name, and catch damage the browser's decoder
+ * would paper over (Chrome draws a truncated JPEG with a grey bottom instead of failing).
+ * Reads header dimensions where cheap so the pixel budget can be checked before decoding.
+ */
+export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp';
+
+export type SniffError = { readonly kind: 'empty' | 'not-image' | 'truncated' | 'unsupported'; readonly message: string };
+
+export type SniffResult =
+  | { readonly ok: true; readonly format: ImageFormat; readonly width?: number; readonly height?: number }
+  | { readonly ok: false; readonly error: SniffError };
+
+const SUPPORTED = 'Add PNG, JPEG, GIF, WebP or BMP files.';
+
+const startsWith = (b: Uint8Array, sig: readonly number[], at = 0) => sig.every((v, i) => b[at + i] === v);
+const u16be = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
+const u32be = (b: Uint8Array, o: number) => ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
+const u16le = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
+const i32le = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+const ascii = (b: Uint8Array, o: number, n: number) => String.fromCharCode(...b.subarray(o, o + n));
+
+function fail(kind: SniffError['kind'], message: string): SniffResult {
+  return { ok: false, error: { kind, message } };
+}
+
+function looksLikeText(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 512);
+  if (n === 0) return false;
+  let printable = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i]!;
+    if (c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127) || c >= 0xc2) printable++;
+  }
+  return printable / n > 0.95;
+}
+
+function sniffPng(b: Uint8Array, name: string): SniffResult {
+  if (b.length < 33 || ascii(b, 12, 4) !== 'IHDR') return fail('truncated', `${name} is a damaged PNG (its header is incomplete). Re-export the image and add it again.`);
+  // Walk the chunks: every length must fit, and the file must end with IEND.
+  let o = 8;
+  while (o + 12 <= b.length) {
+    const length = u32be(b, o);
+    const type = ascii(b, o + 4, 4);
+    if (o + 12 + length > b.length) break;
+    if (type === 'IEND') return { ok: true, format: 'png', width: u32be(b, 16), height: u32be(b, 20) };
+    o += 12 + length;
+  }
+  return fail('truncated', `${name} is a truncated PNG (the file ends before its last chunk). Re-export the image and add it again.`);
+}
+
+function sniffJpeg(b: Uint8Array, name: string): SniffResult {
+  const truncated = fail('truncated', `${name} is a truncated JPEG (the file is cut off before its end marker). Re-export or re-download it.`);
+  let width: number | undefined;
+  let height: number | undefined;
+  let o = 2;
+  // Segments up to start-of-scan; the frame header (SOFn) carries the size.
+  while (o + 4 <= b.length) {
+    if (b[o] !== 0xff) return fail('truncated', `${name} is a damaged JPEG (its header is corrupt). Re-export the image and add it again.`);
+    const marker = b[o + 1]!;
+    if (marker === 0xff) {
+      o++;
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      o += 2;
+      continue;
+    }
+    const length = u16be(b, o + 2);
+    if (length < 2 || o + 2 + length > b.length) return truncated;
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof && length >= 7) {
+      height = u16be(b, o + 5);
+      width = u16be(b, o + 7);
+    }
+    if (marker === 0xda) break;
+    o += 2 + length;
+  }
+  if (width === undefined || height === undefined) return truncated;
+  // The image data must end with EOI (FFD9); allow trailing padding some cameras append.
+  let end = b.length;
+  while (end > 2 && (b[end - 1] === 0x00 || b[end - 1] === 0x0a || b[end - 1] === 0x0d || b[end - 1] === 0x20)) end--;
+  if (!(b[end - 2] === 0xff && b[end - 1] === 0xd9)) return truncated;
+  return { ok: true, format: 'jpeg', width, height };
+}
+
+function sniffWebp(b: Uint8Array): SniffResult {
+  const chunk = ascii(b, 12, 4);
+  if (chunk === 'VP8 ' && b.length >= 30) return { ok: true, format: 'webp', width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
+  if (chunk === 'VP8L' && b.length >= 25) {
+    const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
+    return { ok: true, format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X' && b.length >= 30) {
+    return { ok: true, format: 'webp', width: 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16)), height: 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16)) };
+  }
+  return { ok: true, format: 'webp' };
+}
+
+export function sniffImage(bytes: Uint8Array, name = 'this file'): SniffResult {
+  const b = bytes;
+  if (b.length === 0) return fail('empty', `${name} is empty (0 bytes). ${SUPPORTED}`);
+  if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return sniffPng(b, name);
+  if (startsWith(b, [0xff, 0xd8, 0xff])) return sniffJpeg(b, name);
+  if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a') {
+    if (b.length < 10) return fail('truncated', `${name} is a truncated GIF. Re-export it and add it again.`);
+    return { ok: true, format: 'gif', width: u16le(b, 6), height: u16le(b, 8) };
+  }
+  if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return sniffWebp(b);
+  if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return { ok: true, format: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
+  if (ascii(b, 4, 4) === 'ftyp') {
+    const brand = ascii(b, 8, 4);
+    const what = /hei|hev|mif1|msf1/.test(brand) ? 'a HEIC/HEIF image' : /avif/.test(brand) ? 'an AVIF image' : 'a video or ISO media file';
+    return fail('unsupported', `${name} is ${what}, which is not supported here. Convert it to JPEG or PNG. ${SUPPORTED}`);
+  }
+  if (looksLikeText(b)) {
+    const svg = /<svg[\s>]/i.test(new TextDecoder().decode(b.subarray(0, 2048)));
+    return svg
+      ? fail('unsupported', `${name} is an SVG drawing; vector images are not analysed. Export it as PNG. ${SUPPORTED}`)
+      : fail('not-image', `${name} is not an image (it contains text). ${SUPPORTED}`);
+  }
+  return fail('not-image', `${name} is not an image this app can read (unknown format). ${SUPPORTED}`);
+}

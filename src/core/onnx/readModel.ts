@@ -1,0 +1,76 @@
+/**
+ * Read an ONNX model's structure and weights: initializers as typed arrays, nodes, graph inputs
+ * and outputs. Used by tests (reference forward passes) and for graph inspection.
+ */
+import { onnx, type ITensorProto, type IValueInfoProto } from './proto.ts';
+
+export interface Initializer {
+  readonly dims: readonly number[];
+  readonly data: Float32Array | BigInt64Array;
+}
+export interface NodeInfo {
+  readonly op: string;
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+}
+export interface ValueInfo {
+  readonly name: string;
+  readonly dims: readonly (number | string)[];
+}
+export interface ModelInfo {
+  readonly opset: number;
+  readonly initializers: ReadonlyMap<string, Initializer>;
+  readonly nodes: readonly NodeInfo[];
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+}
+
+const num = (v: number | { toNumber(): number } | null | undefined): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
+
+function tensorData(t: ITensorProto): Float32Array | BigInt64Array {
+  const T = onnx.TensorProto.DataType;
+  const count = (t.dims ?? []).reduce<number>((a, d) => a * num(d), 1);
+  const raw = t.rawData;
+  if (t.dataType === T.FLOAT) {
+    if (raw && raw.length > 0) {
+      if (raw.length !== count * 4) throw new Error(`initializer ${t.name}: ${raw.length} bytes for ${count} float32 values`);
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      return Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true));
+    }
+    return Float32Array.from(t.floatData ?? []);
+  }
+  if (t.dataType === T.INT64) {
+    if (raw && raw.length > 0) {
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      return BigInt64Array.from({ length: raw.length / 8 }, (_, i) => view.getBigInt64(i * 8, true));
+    }
+    return BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(num(v))));
+  }
+  throw new Error(`initializer ${t.name}: data type ${t.dataType} is not read here`);
+}
+
+function valueInfo(v: IValueInfoProto): ValueInfo {
+  const dims = v.type?.tensorType?.shape?.dim ?? [];
+  return { name: v.name ?? '', dims: dims.map((d) => (d.dimParam ? d.dimParam : num(d.dimValue))) };
+}
+
+export function readModel(bytes: Uint8Array): ModelInfo {
+  let model;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (error) {
+    throw new Error(`not a readable ONNX model: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const graph = model.graph;
+  if (!graph) throw new Error('not a readable ONNX model: it has no graph');
+  const initializers = new Map<string, Initializer>();
+  for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', { dims: (t.dims ?? []).map(num), data: tensorData(t) });
+  return {
+    opset: num(model.opsetImport?.find((o) => !o.domain)?.version),
+    initializers,
+    nodes: (graph.node ?? []).map((n) => ({ op: n.opType ?? '', name: n.name ?? '', inputs: n.input ?? [], outputs: n.output ?? [] })),
+    inputs: (graph.input ?? []).filter((i) => !initializers.has(i.name ?? '')).map(valueInfo),
+    outputs: (graph.output ?? []).map(valueInfo),
+  };
+}

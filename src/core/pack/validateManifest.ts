@@ -1,0 +1,162 @@
+/**
+ * Validate a pack manifest read from outside (JSON of unknown shape). Every problem is reported,
+ * each naming the field path and what was expected, e.g.
+ * `manifest.tokens.pre: expected a positive integer, got "abc"`.
+ */
+import { CONNECTOR_FAMILIES, type ConnectorSpec, type PackManifest } from '../types.ts';
+
+export type ManifestCheck = { readonly ok: true; readonly manifest: PackManifest } | { readonly ok: false; readonly errors: readonly string[] };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => {
+  if (v === undefined) return 'nothing';
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  } catch {
+    return String(v);
+  }
+};
+
+class Checker {
+  readonly errors: string[] = [];
+  expect(path: string, what: string, got: unknown): void {
+    this.errors.push(`manifest.${path}: expected ${what}, got ${show(got)}`);
+  }
+  obj(parent: Obj, key: string, path: string): Obj {
+    const v = parent[key];
+    if (isObj(v)) return v;
+    this.expect(path, 'an object', v);
+    return {};
+  }
+  str(parent: Obj, key: string, path: string): string {
+    const v = parent[key];
+    if (typeof v === 'string' && v.length > 0) return v;
+    this.expect(path, 'a non-empty string', v);
+    return '';
+  }
+  posInt(parent: Obj, key: string, path: string): number {
+    const v = parent[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+    this.expect(path, 'a positive integer', v);
+    return 0;
+  }
+  oneOf<T extends string>(parent: Obj, key: string, path: string, options: readonly T[]): T {
+    const v = parent[key];
+    if (typeof v === 'string' && (options as readonly string[]).includes(v)) return v as T;
+    this.expect(path, `one of ${options.map((o) => `"${o}"`).join(', ')}`, v);
+    return options[0]!;
+  }
+  triple(parent: Obj, key: string, path: string, positive: boolean): [number, number, number] {
+    const v = parent[key];
+    if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) return [v[0], v[1], v[2]];
+    this.expect(path, `an array of 3 ${positive ? 'positive' : 'finite'} numbers`, v);
+    return [0, 0, 1];
+  }
+  fileName(parent: Obj, key: string, path: string): string {
+    const v = parent[key];
+    if (typeof v === 'string' && /^[A-Za-z0-9._-]+\.onnx$/.test(v) && !v.startsWith('.')) return v;
+    this.expect(path, 'a file name in the pack folder ending in .onnx (no "/" or "..")', v);
+    return '';
+  }
+}
+
+function connectorSpec(c: Checker, root: Obj): ConnectorSpec {
+  const spec = c.obj(root, 'connector', 'connector');
+  const family = c.oneOf(spec, 'family', 'connector.family', CONNECTOR_FAMILIES);
+  switch (family) {
+    case 'mlp':
+      return { family };
+    case 'merger':
+      return { family, mergeSize: c.posInt(spec, 'mergeSize', 'connector.mergeSize') };
+    case 'pixel-shuffle':
+      return { family, scale: c.posInt(spec, 'scale', 'connector.scale') };
+    case 'perceiver':
+      return { family, queries: c.posInt(spec, 'queries', 'connector.queries') };
+  }
+}
+
+function expectedPost(spec: ConnectorSpec, pre: number): number {
+  switch (spec.family) {
+    case 'mlp':
+      return pre;
+    case 'merger':
+      return pre / spec.mergeSize ** 2;
+    case 'pixel-shuffle':
+      return pre / spec.scale ** 2;
+    case 'perceiver':
+      return spec.queries;
+  }
+}
+
+export function validateManifest(json: unknown): ManifestCheck {
+  const c = new Checker();
+  if (!isObj(json)) return { ok: false, errors: [`manifest: expected a JSON object, got ${show(json)}`] };
+  if (json.formatVersion !== 1) c.expect('formatVersion', '1', json.formatVersion);
+  const id = c.str(json, 'id', 'id');
+  const name = c.str(json, 'name', 'name');
+  const description = typeof json.description === 'string' ? json.description : '';
+
+  const image = c.obj(json, 'image', 'image');
+  const size = c.posInt(image, 'size', 'image.size');
+  const patchSize = c.posInt(image, 'patchSize', 'image.patchSize');
+  const gridRaw = image.grid;
+  let grid: [number, number] = [0, 0];
+  if (Array.isArray(gridRaw) && gridRaw.length === 2 && gridRaw.every((g) => Number.isInteger(g) && (g as number) > 0)) grid = [gridRaw[0] as number, gridRaw[1] as number];
+  else c.expect('image.grid', 'two positive integers [rows, cols]', gridRaw);
+  if (size && patchSize && (size % patchSize !== 0 || grid[0] !== size / patchSize || grid[1] !== size / patchSize)) {
+    c.expect('image.grid', `[${size / patchSize}, ${size / patchSize}] (image.size / image.patchSize)`, gridRaw);
+  }
+
+  const tokensObj = c.obj(json, 'tokens', 'tokens');
+  const tokens = {
+    pre: c.posInt(tokensObj, 'pre', 'tokens.pre'),
+    post: c.posInt(tokensObj, 'post', 'tokens.post'),
+    dPre: c.posInt(tokensObj, 'dPre', 'tokens.dPre'),
+    dPost: c.posInt(tokensObj, 'dPost', 'tokens.dPost'),
+  };
+  if (tokens.pre && grid[0] && tokens.pre !== grid[0] * grid[1]) c.expect('tokens.pre', `${grid[0] * grid[1]} (grid rows x cols)`, tokens.pre);
+
+  const connector = connectorSpec(c, json);
+  if (connector.family === 'merger' || connector.family === 'pixel-shuffle') {
+    const r = connector.family === 'merger' ? connector.mergeSize : connector.scale;
+    if (r && grid[0] && (grid[0] % r !== 0 || grid[1] % r !== 0)) c.expect(`connector.${connector.family === 'merger' ? 'mergeSize' : 'scale'}`, `a divisor of the grid [${grid.join(', ')}]`, r);
+  }
+  const post = expectedPost(connector, tokens.pre);
+  if (tokens.pre && tokens.post && Number.isInteger(post) && tokens.post !== post) c.expect('tokens.post', `${post} for a ${connector.family} connector on ${tokens.pre} tokens`, tokens.post);
+
+  const pre = c.obj(json, 'preprocess', 'preprocess');
+  const rescale = pre.rescale;
+  if (!(typeof rescale === 'number' && Number.isFinite(rescale) && rescale > 0)) c.expect('preprocess.rescale', 'a positive number (1/255 for CLIP-style processors)', rescale);
+  const preprocess = {
+    resize: c.oneOf(pre, 'resize', 'preprocess.resize', ['shortest-edge', 'stretch'] as const),
+    crop: c.oneOf(pre, 'crop', 'preprocess.crop', ['center', 'none'] as const),
+    resample: c.oneOf(pre, 'resample', 'preprocess.resample', ['bicubic', 'bilinear', 'nearest'] as const),
+    rescale: rescale as number,
+    mean: c.triple(pre, 'mean', 'preprocess.mean', false),
+    std: c.triple(pre, 'std', 'preprocess.std', true),
+  };
+
+  const filesObj = c.obj(json, 'files', 'files');
+  const files = { encoder: c.fileName(filesObj, 'encoder', 'files.encoder'), connector: c.fileName(filesObj, 'connector', 'files.connector') };
+  const ioObj = c.obj(json, 'io', 'io');
+  const io = {
+    encoderInput: c.str(ioObj, 'encoderInput', 'io.encoderInput'),
+    encoderOutput: c.str(ioObj, 'encoderOutput', 'io.encoderOutput'),
+    connectorInput: c.str(ioObj, 'connectorInput', 'io.connectorInput'),
+    connectorOutput: c.str(ioObj, 'connectorOutput', 'io.connectorOutput'),
+  };
+
+  const w = c.obj(json, 'weights', 'weights');
+  const source = c.oneOf(w, 'source', 'weights.source', ['synthetic', 'pretrained', 'trained'] as const);
+  if (typeof w.synthetic !== 'boolean') c.expect('weights.synthetic', 'true or false', w.synthetic);
+  const license = c.str(w, 'license', 'weights.license');
+  const origin = c.str(w, 'origin', 'weights.origin');
+  const seed = w.seed;
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isInteger(seed))) c.expect('weights.seed', 'an integer', seed);
+  const weights = { source, synthetic: w.synthetic === true, license, origin, ...(typeof seed === 'number' ? { seed } : {}) };
+
+  if (c.errors.length > 0) return { ok: false, errors: c.errors };
+  return { ok: true, manifest: { formatVersion: 1, id, name, description, image: { size, patchSize, grid }, tokens, connector, preprocess, files, io, weights } };
+}

@@ -1,0 +1,78 @@
+/**
+ * Shared vocabulary of the pure core. Branded types keep look-alike arrays apart:
+ * a PreTokens block can never be passed where PostTokens are expected.
+ */
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+/** Row-major [tokens, dim] block of one image, before the connector (what the connector consumes). */
+export type PreTokens = Brand<Float32Array, 'PreTokens'>;
+/** Row-major [tokens, dim] block of one image, after the connector (what the LLM would see). */
+export type PostTokens = Brand<Float32Array, 'PostTokens'>;
+/** Index of a patch on the encoder's grid, row-major: row * gridWidth + col. */
+export type PatchIndex = Brand<number, 'PatchIndex'>;
+
+export const asPreTokens = (a: Float32Array): PreTokens => a as PreTokens;
+export const asPostTokens = (a: Float32Array): PostTokens => a as PostTokens;
+export const asPatchIndex = (i: number): PatchIndex => i as PatchIndex;
+
+/** A flat row-major matrix with its shape: rows x cols. */
+export interface Matrix {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export type ConnectorFamily = 'mlp' | 'merger' | 'pixel-shuffle' | 'perceiver';
+export const CONNECTOR_FAMILIES: readonly ConnectorFamily[] = ['mlp', 'merger', 'pixel-shuffle', 'perceiver'];
+
+export type Metric = 'cosine' | 'l2';
+
+/** Connector geometry as the manifest states it. */
+export type ConnectorSpec =
+  | { readonly family: 'mlp' }
+  | { readonly family: 'merger'; readonly mergeSize: number }
+  | { readonly family: 'pixel-shuffle'; readonly scale: number }
+  | { readonly family: 'perceiver'; readonly queries: number };
+
+export interface PreprocessSpec {
+  /** 'shortest-edge': scale so the short side equals image.size, then crop; 'stretch': resize to size x size. */
+  readonly resize: 'shortest-edge' | 'stretch';
+  readonly crop: 'center' | 'none';
+  readonly resample: 'bicubic' | 'bilinear' | 'nearest';
+  /** Multiplier applied to 0..255 values before mean/std (1/255 for CLIP-style processors). */
+  readonly rescale: number;
+  readonly mean: readonly [number, number, number];
+  readonly std: readonly [number, number, number];
+}
+
+/** models/<id>/manifest.json, see docs/model-pack.md. */
+export interface PackManifest {
+  readonly formatVersion: 1;
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  /** Input side of the encoder, in pixels; the grid is size / patchSize on each side. */
+  readonly image: { readonly size: number; readonly patchSize: number; readonly grid: readonly [number, number] };
+  /** T, T', d_v, d_l of METHOD.md. */
+  readonly tokens: { readonly pre: number; readonly post: number; readonly dPre: number; readonly dPost: number };
+  readonly connector: ConnectorSpec;
+  readonly preprocess: PreprocessSpec;
+  readonly files: { readonly encoder: string; readonly connector: string };
+  /** Tensor names: encoder input (NCHW float32 pixels) -> encoder output [N,T,d_v] -> connector output [N,T',d_l]. */
+  readonly io: {
+    readonly encoderInput: string;
+    readonly encoderOutput: string;
+    readonly connectorInput: string;
+    readonly connectorOutput: string;
+  };
+  readonly weights: {
+    /** 'synthetic' packs have seeded random weights: structure is real, semantics are not. */
+    readonly source: 'synthetic' | 'pretrained' | 'trained';
+    readonly synthetic: boolean;
+    readonly seed?: number;
+    readonly license: string;
+    readonly origin: string;
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The only module that imports onnxruntime-web. Owns execution-provider choice (WebGPU first,
+ * WASM fallback), session creation and serialised runs: ORT sessions must not run concurrently.
+ */
+import * as ort from 'onnxruntime-web';
+import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+
+export type ExecutionProvider = 'webgpu' | 'wasm';
+
+export interface Session {
+  readonly ep: ExecutionProvider;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Why the preferred provider was not used, if it was not. */
+  readonly fallbackReason: string | null;
+  run(feeds: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>>;
+  dispose(): Promise<void>;
+}
+
+export interface Float32Tensor {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+let configured = false;
+function configureOnce(): void {
+  if (configured) return;
+  configured = true;
+  // Node (tests, CLI) resolves the wasm next to the package itself.
+  const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  if (!inNode) {
+    // The wasm binary ships with the app (a Vite asset): no CDN, works offline.
+    ort.env.wasm.wasmPaths = { wasm: jsepWasmUrl };
+  }
+  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
+  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
+  // Threads need SharedArrayBuffer, which needs cross-origin isolation.
+  ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
+  ort.env.logLevel = 'error';
+}
+
+/** True when this context exposes a WebGPU adapter (checked, not assumed). */
+export async function webGpuAvailable(): Promise<boolean> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) != null;
+  } catch {
+    return false;
+  }
+}
+
+// One chain for every create/run in this context: serialises WASM and WebGPU work.
+let chain: Promise<unknown> = Promise.resolve();
+function serialised<T>(task: () => Promise<T>): Promise<T> {
+  const next = chain.then(task, task);
+  chain = next.catch(() => undefined);
+  return next;
+}
+
+function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReason: string | null): Session {
+  return {
+    ep,
+    fallbackReason,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    run: (feeds) =>
+      serialised(async () => {
+        const ortFeeds: Record<string, ort.Tensor> = {};
+        for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+        const results = await session.run(ortFeeds);
+        const out: Record<string, Float32Tensor> = {};
+        for (const [name, t] of Object.entries(results)) {
+          if (t.type !== 'float32') {
+            t.dispose();
+            throw new Error(`output ${name}: expected float32, got ${t.type}`);
+          }
+          // Copy out of ORT-owned memory, then release the tensor.
+          out[name] = { data: new Float32Array(t.data as Float32Array), dims: [...t.dims] };
+          t.dispose();
+        }
+        return out;
+      }),
+    dispose: () => serialised(() => session.release()),
+  };
+}
+
+/**
+ * Create a session on the first provider in `preferred` that works; a provider that fails
+ * (no adapter, unsupported op, device lost at start) falls through to the next, and the reason
+ * is kept so the UI can say why it ran on WASM.
+ */
+export async function createSession(model: Uint8Array, preferred: readonly ExecutionProvider[]): Promise<Session> {
+  configureOnce();
+  const reasons: string[] = [];
+  for (const ep of preferred) {
+    if (ep === 'webgpu' && !(await webGpuAvailable())) {
+      reasons.push('this browser exposes no WebGPU adapter');
+      continue;
+    }
+    try {
+      const session = await serialised(() =>
+        ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: 'all' }),
+      );
+      return wrap(session, ep, reasons.length > 0 ? reasons.join('; ') : null);
+    } catch (error) {
+      reasons.push(`${ep}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new Error(`could not create an ONNX Runtime session (${reasons.join('; ')})`);
+}

@@ -1,0 +1,86 @@
+/**
+ * Results for the open pack: tokens per image (typed arrays, replaced not mutated), neighbour
+ * sets and KNOR, reconstructor training and patch losses, and the running jobs.
+ */
+import { createStore } from 'zustand/vanilla';
+import type { Metric } from '../core/types.ts';
+
+export interface ImageEmbedding {
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly pooledPre: Float32Array;
+  readonly pooledPost: Float32Array;
+  readonly display: Uint8ClampedArray;
+}
+
+export interface KnorResult {
+  /** Image ids in the row order of the arrays below. */
+  readonly ids: readonly string[];
+  readonly k: number;
+  readonly metric: Metric;
+  readonly includeSelf: boolean;
+  readonly nnPre: Int32Array;
+  readonly nnPost: Int32Array;
+  readonly perImage: Float32Array;
+  readonly mean: number;
+}
+
+export interface TrainingState {
+  readonly status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  readonly epochs: number;
+  readonly trainLoss: readonly number[];
+  readonly valLoss: readonly number[];
+  readonly bestEpoch: number | null;
+  readonly error: string | null;
+}
+
+export interface ReconstructionResult {
+  readonly ids: readonly string[];
+  readonly tokens: number;
+  /** [ids.length, tokens] standardised patch MSE. */
+  readonly perPatch: Float32Array;
+  readonly perImage: Float32Array;
+  readonly validationIds: ReadonlySet<string>;
+  readonly backend: string;
+  readonly architecture: string;
+  readonly stoppedEarly: boolean;
+  readonly constantDims: number;
+}
+
+export interface Job {
+  readonly label: string;
+  readonly done: number;
+  readonly total: number;
+  readonly cancel: () => void;
+}
+
+export interface AnalysisState {
+  readonly packId: string | null;
+  readonly embeddings: Readonly<Record<string, ImageEmbedding>>;
+  readonly failures: Readonly<Record<string, string>>;
+  readonly knor: KnorResult | null;
+  /** Why KNOR is not shown (too few images...), when it is not. */
+  readonly knorBlocked: string | null;
+  readonly training: TrainingState;
+  readonly reconstruction: ReconstructionResult | null;
+  readonly embedJob: Job | null;
+  readonly trainJob: Job | null;
+  readonly lastEmbedMs: number | null;
+}
+
+export const idleTraining: TrainingState = { status: 'idle', epochs: 0, trainLoss: [], valLoss: [], bestEpoch: null, error: null };
+
+export const emptyAnalysis = (packId: string | null): AnalysisState => ({
+  packId,
+  embeddings: {},
+  failures: {},
+  knor: null,
+  knorBlocked: null,
+  training: idleTraining,
+  reconstruction: null,
+  embedJob: null,
+  trainJob: null,
+  lastEmbedMs: null,
+});
+
+export const analysisStore = createStore<AnalysisState>()(() => emptyAnalysis(null));

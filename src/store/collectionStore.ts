@@ -1,0 +1,45 @@
+/** The images the user added: files kept as Blobs (never uploaded), shown through object URLs. */
+import { createStore } from 'zustand/vanilla';
+
+export interface ImageEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly blob: Blob;
+  /** Object URL for thumbnails; revoked on removal. */
+  readonly url: string;
+  readonly bytes: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  /** A label for retrieval precision (folder or sample class), if known. */
+  readonly label: string | null;
+}
+
+export interface CollectionState {
+  readonly images: readonly ImageEntry[];
+}
+
+export const collectionStore = createStore<CollectionState>()(() => ({ images: [] }));
+
+let counter = 0;
+export function nextImageId(): string {
+  counter += 1;
+  return `img-${counter}`;
+}
+
+export function addImages(entries: readonly ImageEntry[]): void {
+  if (entries.length === 0) return;
+  collectionStore.setState((s) => ({ images: [...s.images, ...entries] }));
+}
+
+export function removeImage(id: string): void {
+  collectionStore.setState((s) => {
+    const gone = s.images.find((i) => i.id === id);
+    if (gone) URL.revokeObjectURL(gone.url);
+    return { images: s.images.filter((i) => i.id !== id) };
+  });
+}
+
+export function clearCollection(): void {
+  for (const image of collectionStore.getState().images) URL.revokeObjectURL(image.url);
+  collectionStore.setState({ images: [] });
+}

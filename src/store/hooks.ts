@@ -1,0 +1,11 @@
+/** React bindings: components subscribe to exactly the slice they render. */
+import { useStore } from 'zustand';
+import { analysisStore, type AnalysisState } from './analysisStore.ts';
+import { collectionStore, type CollectionState } from './collectionStore.ts';
+import { modelStore, type ModelState } from './modelStore.ts';
+import { uiStore, type UiState } from './uiStore.ts';
+
+export const useCollection = <T,>(selector: (s: CollectionState) => T): T => useStore(collectionStore, selector);
+export const useModel = <T,>(selector: (s: ModelState) => T): T => useStore(modelStore, selector);
+export const useAnalysis = <T,>(selector: (s: AnalysisState) => T): T => useStore(analysisStore, selector);
+export const useUi = <T,>(selector: (s: UiState) => T): T => useStore(uiStore, selector);

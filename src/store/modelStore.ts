@@ -1,0 +1,28 @@
+/** Which pack is open and on which execution provider it runs. */
+import { createStore } from 'zustand/vanilla';
+import type { PackManifest } from '../core/types.ts';
+import type { ExecutionProvider } from '../ml/ort.ts';
+
+export type PackStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface ModelState {
+  readonly packId: string | null;
+  readonly manifest: PackManifest | null;
+  readonly status: PackStatus;
+  readonly ep: ExecutionProvider | null;
+  /** Why WebGPU was not used, when it was not. */
+  readonly fallbackReason: string | null;
+  readonly error: string | null;
+  /** Preferred providers, first that works wins. */
+  readonly preferred: readonly ExecutionProvider[];
+}
+
+export const modelStore = createStore<ModelState>()(() => ({
+  packId: null,
+  manifest: null,
+  status: 'idle',
+  ep: null,
+  fallbackReason: null,
+  error: null,
+  preferred: ['webgpu', 'wasm'],
+}));

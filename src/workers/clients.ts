@@ -1,0 +1,13 @@
+/** The app's two workers, created lazily, each behind a typed client. */
+import { WorkerClient } from './client.ts';
+import type { EmbeddedImage, EmbedResult, InferenceRequest, KnnResult, LoadPackResult, TrainingRequest, TrainProgress, TrainResult } from './protocol.ts';
+
+export const inferenceClient = new WorkerClient<InferenceRequest, LoadPackResult | EmbedResult | KnnResult, { done: number; total: number }, EmbeddedImage>(
+  () => new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' }),
+  'the inference worker',
+);
+
+export const trainingClient = new WorkerClient<TrainingRequest, TrainResult, TrainProgress, never>(
+  () => new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module', name: 'training' }),
+  'the training worker',
+);

@@ -1,0 +1,112 @@
+/// <reference lib="webworker" />
+/**
+ * Inference worker: owns the ONNX sessions of the current pack, turns image files into
+ * pre/post-projection tokens, and computes neighbour sets. Thin: the math is in core/, the
+ * runtime in ml/. Every reply is {type, id, ...}; nothing throws out of onmessage.
+ */
+import { meanPool } from '../core/knn/pool.ts';
+import { kNearest } from '../core/knn/nearest.ts';
+import { knor } from '../core/knn/knor.ts';
+import { preprocess } from '../core/image/preprocess.ts';
+import { openPack, type PackRunner } from '../ml/packRunner.ts';
+import { decodeImage } from './decodeImage.ts';
+import type { EmbedRequest, EmbeddedImage, InferenceReply, InferenceRequest, KnnRequest, LoadPackRequest, ModelSource } from './protocol.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let runner: PackRunner | null = null;
+const cancelled = new Set<number>();
+
+function post(reply: InferenceReply, transfer: Transferable[] = []): void {
+  self.postMessage(reply, transfer);
+}
+
+async function readSource(source: ModelSource, what: string): Promise<Uint8Array> {
+  if (source.kind === 'bytes') return source.bytes;
+  const response = await fetch(source.url);
+  if (!response.ok) throw new Error(`${what}: could not read ${source.url} (HTTP ${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function loadPack(req: LoadPackRequest): Promise<void> {
+  const started = performance.now();
+  const [encoder, connector] = await Promise.all([readSource(req.encoder, 'encoder'), readSource(req.connector, 'connector')]);
+  // Open the new pack before closing the old one: a pack that fails to open loses nothing.
+  const next = await openPack(req.manifest, encoder, connector, req.preferred);
+  const previous = runner;
+  runner = next;
+  await previous?.dispose();
+  post({ type: 'result', id: req.id, result: { ep: next.ep, fallbackReason: next.fallbackReason, loadMs: performance.now() - started } });
+}
+
+async function embedOne(r: PackRunner, imageId: string, blob: Blob): Promise<EmbeddedImage> {
+  const started = performance.now();
+  const { manifest } = r;
+  const decoded = await decodeImage(blob, (blob as File).name ?? imageId);
+  const { pixels, display } = preprocess(decoded.rgba, decoded.width, decoded.height, manifest.preprocess, manifest.image.size);
+  const { pre, post: postTokens } = await r.embed(pixels);
+  for (let i = 0; i < pre.length; i++) {
+    if (!Number.isFinite(pre[i]!)) throw new Error('the encoder produced NaN or Inf for this image; it is left out of the analysis');
+  }
+  for (let i = 0; i < postTokens.length; i++) {
+    if (!Number.isFinite(postTokens[i]!)) throw new Error('the connector produced NaN or Inf for this image; it is left out of the analysis');
+  }
+  return {
+    ok: true,
+    imageId,
+    pre,
+    post: postTokens,
+    pooledPre: meanPool(pre, 1, manifest.tokens.pre, manifest.tokens.dPre),
+    pooledPost: meanPool(postTokens, 1, manifest.tokens.post, manifest.tokens.dPost),
+    display,
+    ms: performance.now() - started,
+  };
+}
+
+async function embed(req: EmbedRequest): Promise<void> {
+  const r = runner;
+  if (!r) throw new Error('no model pack is loaded yet; pick a pack and try again');
+  let done = 0;
+  let failed = 0;
+  for (const { imageId, blob } of req.images) {
+    if (cancelled.has(req.id)) break;
+    let item: EmbeddedImage;
+    try {
+      item = await embedOne(r, imageId, blob);
+    } catch (error) {
+      failed++;
+      item = { ok: false, imageId, message: error instanceof Error ? error.message : String(error) };
+    }
+    done++;
+    post({ type: 'item', id: req.id, item }, item.ok ? [item.pre.buffer, item.post.buffer, item.pooledPre.buffer, item.pooledPost.buffer, item.display.buffer] : []);
+    post({ type: 'progress', id: req.id, progress: { done, total: req.images.length } });
+  }
+  const wasCancelled = cancelled.delete(req.id);
+  post({ type: 'result', id: req.id, result: { done, failed, cancelled: wasCancelled, ep: r.ep } });
+}
+
+function knn(req: KnnRequest): void {
+  const nnPre = kNearest(req.pre, req.n, req.dPre, req.k, req.metric, req.includeSelf);
+  const nnPost = kNearest(req.post, req.n, req.dPost, req.k, req.metric, req.includeSelf);
+  const { perImage, mean } = knor(nnPre, nnPost, req.n, req.k);
+  post({ type: 'result', id: req.id, result: { nnPre, nnPost, perImage, mean } }, [nnPre.buffer, nnPost.buffer, perImage.buffer]);
+}
+
+self.onmessage = async (event: MessageEvent<InferenceRequest>) => {
+  const req = event.data;
+  try {
+    switch (req.type) {
+      case 'cancel':
+        cancelled.add(req.target);
+        return;
+      case 'load-pack':
+        return await loadPack(req);
+      case 'embed':
+        return await embed(req);
+      case 'knn':
+        return knn(req);
+    }
+  } catch (error) {
+    post({ type: 'error', id: req.id, error: { message: error instanceof Error ? error.message : String(error), cancelled: false } });
+  }
+};

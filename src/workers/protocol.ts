@@ -1,0 +1,128 @@
+/**
+ * Every message between the main thread and the workers, as discriminated unions.
+ * Replies are {type, id, result | error | progress}; no exception escapes a worker.
+ */
+import type { Metric, PackManifest } from '../core/types.ts';
+import type { ExecutionProvider } from '../ml/ort.ts';
+
+export type JobId = number;
+
+/** Where a model file comes from: a URL the worker fetches, or bytes already in memory. */
+export type ModelSource = { readonly kind: 'url'; readonly url: string } | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+
+// ---------- inference worker ----------
+
+export interface LoadPackRequest {
+  readonly type: 'load-pack';
+  readonly id: JobId;
+  readonly manifest: PackManifest;
+  readonly encoder: ModelSource;
+  readonly connector: ModelSource;
+  readonly preferred: readonly ExecutionProvider[];
+}
+export interface LoadPackResult {
+  readonly ep: ExecutionProvider;
+  readonly fallbackReason: string | null;
+  readonly loadMs: number;
+}
+
+export interface EmbedRequest {
+  readonly type: 'embed';
+  readonly id: JobId;
+  readonly images: readonly { readonly imageId: string; readonly blob: Blob }[];
+}
+/** One image's tokens, streamed as it finishes (buffers transferred). */
+export type EmbeddedImage =
+  | {
+      readonly ok: true;
+      readonly imageId: string;
+      readonly pre: Float32Array;
+      readonly post: Float32Array;
+      readonly pooledPre: Float32Array;
+      readonly pooledPost: Float32Array;
+      /** The exact cropped, resized image the encoder saw (size x size RGBA), for overlays. */
+      readonly display: Uint8ClampedArray;
+      readonly ms: number;
+    }
+  | { readonly ok: false; readonly imageId: string; readonly message: string };
+export interface EmbedResult {
+  readonly done: number;
+  readonly failed: number;
+  readonly cancelled: boolean;
+  readonly ep: ExecutionProvider;
+}
+
+export interface KnnRequest {
+  readonly type: 'knn';
+  readonly id: JobId;
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly n: number;
+  readonly dPre: number;
+  readonly dPost: number;
+  readonly k: number;
+  readonly metric: Metric;
+  readonly includeSelf: boolean;
+}
+export interface KnnResult {
+  readonly nnPre: Int32Array;
+  readonly nnPost: Int32Array;
+  readonly perImage: Float32Array;
+  readonly mean: number;
+}
+
+export interface CancelRequest {
+  readonly type: 'cancel';
+  readonly id: JobId;
+  /** The job to cancel. */
+  readonly target: JobId;
+}
+
+export type InferenceRequest = LoadPackRequest | EmbedRequest | KnnRequest | CancelRequest;
+
+// ---------- training worker ----------
+
+export interface TrainRequest {
+  readonly type: 'train';
+  readonly id: JobId;
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly images: number;
+  readonly tokensPre: number;
+  readonly tokensPost: number;
+  readonly dPre: number;
+  readonly dPost: number;
+  readonly epochs: number;
+  readonly seed: number;
+}
+export interface TrainProgress {
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly trainLoss: number;
+  readonly valLoss: number;
+  readonly bestEpoch: number;
+}
+export interface TrainResult {
+  readonly perPatch: Float32Array;
+  readonly perImage: Float32Array;
+  readonly trainLoss: readonly number[];
+  readonly valLoss: readonly number[];
+  readonly bestEpoch: number;
+  readonly stoppedEarly: boolean;
+  readonly backend: string;
+  readonly architecture: string;
+  readonly validation: Int32Array;
+  readonly constantDims: number;
+}
+export type TrainingRequest = TrainRequest | CancelRequest;
+
+// ---------- replies ----------
+
+export type Reply<R, P = never, I = never> =
+  | { readonly type: 'result'; readonly id: JobId; readonly result: R }
+  | { readonly type: 'error'; readonly id: JobId; readonly error: { readonly message: string; readonly cancelled: boolean } }
+  | { readonly type: 'progress'; readonly id: JobId; readonly progress: P }
+  | { readonly type: 'item'; readonly id: JobId; readonly item: I };
+
+export type InferenceReply = Reply<LoadPackResult | EmbedResult | KnnResult, { readonly done: number; readonly total: number }, EmbeddedImage>;
+export type TrainingReply = Reply<TrainResult, TrainProgress>;

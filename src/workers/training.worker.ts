@@ -1,0 +1,68 @@
+/// <reference lib="webworker" />
+/**
+ * Training worker: trains the reconstructor P -> V with TensorFlow.js off the main thread,
+ * streaming one progress message per epoch. Cancel aborts between batches.
+ */
+import { selectTfBackend } from '../ml/tfBackend.ts';
+import { trainReconstructor } from '../ml/trainReconstructor.ts';
+import type { TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const controllers = new Map<number, AbortController>();
+
+function post(reply: TrainingReply, transfer: Transferable[] = []): void {
+  self.postMessage(reply, transfer);
+}
+
+async function train(req: TrainRequest): Promise<void> {
+  const controller = new AbortController();
+  controllers.set(req.id, controller);
+  try {
+    const backend = await selectTfBackend();
+    const result = await trainReconstructor(
+      { pre: req.pre, post: req.post, images: req.images, tokensPre: req.tokensPre, tokensPost: req.tokensPost, dPre: req.dPre, dPost: req.dPost },
+      { epochs: req.epochs, seed: req.seed },
+      {
+        signal: controller.signal,
+        onEpoch: (p) => post({ type: 'progress', id: req.id, progress: { epoch: p.epoch, epochs: p.epochs, trainLoss: p.trainLoss, valLoss: p.valLoss, bestEpoch: p.bestEpoch } }),
+      },
+    );
+    const { perPatch, perImage } = result.patchLoss;
+    post(
+      {
+        type: 'result',
+        id: req.id,
+        result: {
+          perPatch,
+          perImage,
+          trainLoss: result.history.trainLoss,
+          valLoss: result.history.valLoss,
+          bestEpoch: result.bestEpoch,
+          stoppedEarly: result.stoppedEarly,
+          backend,
+          architecture: `${result.architecture.kind} (hidden ${result.architecture.hidden}, ${result.architecture.params.toLocaleString('en')} parameters)`,
+          validation: result.split.validation,
+          constantDims: result.constantDims,
+        },
+      },
+      [perPatch.buffer, perImage.buffer],
+    );
+  } finally {
+    controllers.delete(req.id);
+  }
+}
+
+self.onmessage = async (event: MessageEvent<TrainingRequest>) => {
+  const req = event.data;
+  try {
+    if (req.type === 'cancel') {
+      controllers.get(req.target)?.abort();
+      return;
+    }
+    await train(req);
+  } catch (error) {
+    const cancelled = error instanceof Error && error.name === 'AbortError';
+    post({ type: 'error', id: req.id, error: { message: cancelled ? 'training cancelled' : error instanceof Error ? error.message : String(error), cancelled } });
+  }
+};

@@ -1,0 +1,171 @@
+/**
+ * Browser end-to-end test: the production build, served by Vite's preview server on loopback,
+ * driven in Debian's chromium by playwright-core. Adds generated images (plus a text file and a
+ * truncated JPEG), checks KNOR, the histogram, the neighbour grid, trains the reconstructor,
+ * checks a non-uniform heatmap, switches through all four connector families, and measures
+ * main-thread long tasks while inference and training run. Screenshots go to test-artifacts/.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { preview } from 'vite';
+import { sampleImage } from '../../src/core/image/sampleImages.ts';
+import { encodePng } from './png.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = resolve('test-artifacts');
+const LONG_TASK_LIMIT_MS = 200;
+const IMAGES = 14;
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+const checks: Check[] = [];
+function check(name: string, ok: boolean, detail = ''): void {
+  checks.push({ name, ok, detail });
+  console.log(`${ok ? '✓' : '✗'} ${name}${detail ? ` — ${detail}` : ''}`);
+}
+
+async function longTasksSince(page: Page, since: number): Promise<number[]> {
+  return page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((x) => x.start >= t).map((x) => x.duration), since);
+}
+
+async function heatmapStats(page: Page): Promise<{ distinct: number; std: number }> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="heatmap-canvas"]')!;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const colours = new Set<number>();
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+      const v = data[i]! + data[i + 1]! + data[i + 2]!;
+      sum += v;
+      sumSq += v * v;
+    }
+    const n = data.length / 4;
+    return { distinct: colours.size, std: Math.sqrt(sumSq / n - (sum / n) ** 2) };
+  });
+}
+
+async function analysePack(page: Page, packLabel: string, epochs: number): Promise<void> {
+  await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
+  const mean = Number(await page.textContent('[data-testid="knor-mean"]'));
+  check(`${packLabel}: KNOR computed`, mean >= 0 && mean <= 1, `mean KNOR ${mean.toFixed(3)}`);
+  const bars = await page.locator('[data-testid="knor-histogram"] .bar').count();
+  const counted = await page.locator('[data-testid="knor-histogram"] .bar').evaluateAll((els) => els.reduce((s, e) => s + Number(e.getAttribute('data-count') ?? 0), 0));
+  check(`${packLabel}: histogram drawn`, bars > 0 && counted === IMAGES, `${bars} bars holding ${counted} images`);
+  const pre = await page.locator('[data-testid="neighbours-pre"] li').count();
+  const post = await page.locator('[data-testid="neighbours-post"] li').count();
+  check(`${packLabel}: neighbour grid`, pre === 10 && post === 10, `${pre} pre and ${post} post neighbours`);
+
+  const trainStart = await page.evaluate(() => performance.now());
+  await page.fill('[data-testid="epochs-input"]', String(epochs));
+  await page.click('[data-testid="train-button"]');
+  await page.waitForSelector('[data-testid="train-job"]', { timeout: 30_000 }).catch(() => undefined);
+  await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
+  const trainLong = await longTasksSince(page, trainStart);
+  check(`${packLabel}: no long task over ${LONG_TASK_LIMIT_MS} ms while training`, trainLong.every((d) => d <= LONG_TASK_LIMIT_MS), `longest ${Math.max(0, ...trainLong).toFixed(0)} ms over ${trainLong.length} long tasks`);
+  const curve = await page.locator('[data-testid="loss-curve"] .train-line').count();
+  check(`${packLabel}: loss curve drawn`, curve === 1);
+  await page.locator('[data-testid="opacity-slider"]').fill('1');
+  await page.waitForTimeout(200);
+  const stats = await heatmapStats(page);
+  check(`${packLabel}: heatmap rendered and non-uniform`, stats.distinct >= 8 && stats.std > 5, `${stats.distinct} colours, std ${stats.std.toFixed(1)}`);
+  await page.locator('[data-testid="opacity-slider"]').fill('0.6');
+  await page.hover('[data-testid="heatmap-canvas"]', { position: { x: 40, y: 40 } });
+  const readout = (await page.textContent('[data-testid="heatmap-readout"]')) ?? '';
+  check(`${packLabel}: hover read-out`, /patch \(\d+, \d+\) #\d+: \d/.test(readout), readout);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await preview({ preview: { port: 4173, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
+  const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4173/';
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.addInitScript(() => {
+      const store: { start: number; duration: number }[] = [];
+      (window as unknown as { __longTasks: typeof store }).__longTasks = store;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) store.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(url.replace('localhost', '127.0.0.1'));
+    await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
+    const ep = await page.textContent('[data-testid="ep-badge"]');
+    check('default pack opens', true, `${ep}`);
+    check('synthetic weights are stated', await page.isVisible('[data-testid="synthetic-notice"]'));
+
+    // A truncated JPEG made by the browser's own encoder, then cut in half.
+    const jpeg = await page.evaluate(async () => {
+      const c = new OffscreenCanvas(64, 64);
+      const g = c.getContext('2d')!;
+      g.fillStyle = '#4a7';
+      g.fillRect(0, 0, 64, 64);
+      const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg' })).arrayBuffer());
+      return Array.from(bytes.subarray(0, bytes.length >> 1));
+    });
+    const files = Array.from({ length: IMAGES }, (_, i) => {
+      const s = sampleImage(i, 160, 42);
+      return { name: `gen-${String(i).padStart(2, '0')}-${s.label}.png`, mimeType: 'image/png', buffer: encodePng(s.rgba, s.width, s.height) };
+    });
+    files.splice(3, 0, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are my notes, not an image\n') });
+    files.splice(7, 0, { name: 'cut.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(jpeg) });
+
+    const embedStart = await page.evaluate(() => performance.now());
+    await page.setInputFiles('[data-testid="file-input"]', files);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGES, { timeout: 180_000 });
+    const messages = (await page.textContent('[data-testid="messages"]')) ?? '';
+    check('text file refused with a message', /notes\.txt/.test(messages) && /not an image/i.test(messages), messages.slice(0, 160));
+    check('truncated JPEG refused with a message', /cut\.jpg/.test(messages) && /truncat|incomplete|cut off/i.test(messages));
+    check('rest of the collection kept', (await page.locator('[data-testid="thumb"]').count()) === IMAGES, `${IMAGES} images in the gallery`);
+    await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 60_000 });
+    const embedLong = await longTasksSince(page, embedStart);
+    check(`no long task over ${LONG_TASK_LIMIT_MS} ms while embedding`, embedLong.every((d) => d <= LONG_TASK_LIMIT_MS), `longest ${Math.max(0, ...embedLong).toFixed(0)} ms over ${embedLong.length} long tasks`);
+
+    await analysePack(page, 'mlp', 12);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'e2e-mlp.png'), fullPage: true });
+
+    // Clicking a neighbour navigates to it.
+    const before = await page.textContent('.query');
+    await page.locator('[data-testid="neighbours-post"] li button').first().click();
+    const after = await page.textContent('.query');
+    check('clicking a neighbour navigates', before !== after, `${before} -> ${after}`);
+
+    for (const family of ['merger', 'pixel-shuffle', 'perceiver']) {
+      const option = await page.locator(`[data-testid="pack-picker"] option[value="vit-${family}"]`).count();
+      if (option === 0) {
+        check(`${family}: pack listed`, false);
+        continue;
+      }
+      await page.selectOption('[data-testid="pack-picker"]', `vit-${family}`);
+      await page.waitForFunction((id) => document.querySelector<HTMLSelectElement>('[data-testid="pack-picker"]')!.value === id && !!document.querySelector('[data-testid="knor-mean"]') && document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length > 0, `vit-${family}`, { timeout: 180_000 });
+      await analysePack(page, family, 6);
+      await page.screenshot({ path: resolve(ARTIFACTS, `e2e-${family}.png`), fullPage: true });
+    }
+    check('no uncaught page errors', consoleErrors.length === 0, consoleErrors.slice(0, 3).join(' | '));
+  } finally {
+    await browser.close();
+    await new Promise<void>((r) => server.httpServer.close(() => r()));
+  }
+}
+
+main()
+  .catch((error: unknown) => check('e2e run completed', false, error instanceof Error ? error.stack ?? error.message : String(error)))
+  .finally(() => {
+    const failed = checks.filter((c) => !c.ok).length;
+    console.log(`\ne2e: ${checks.length - failed} passed, ${failed} failed`);
+    process.exit(failed === 0 ? 0 : 1);
+  });
