@@ -42,7 +42,7 @@ export function HeatmapPanel() {
   useEffect(() => () => scheduler.cancel(), [scheduler]);
 
   useEffect(() => {
-    if (bar.current && reconstruction) renderColorBar(bar.current, { domain, label: 'patch MSE (standardised units)', width: VIEW, height: 46, ticks: 5 });
+    if (bar.current && reconstruction) renderColorBar(bar.current, { domain, label: 'patch MSE, standardised units (scale tops at the 99th percentile)', width: VIEW, height: 46, ticks: 5, clippedTop: true });
   }, [domain, reconstruction]);
 
   if (!reconstruction) {

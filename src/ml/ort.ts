@@ -32,10 +32,9 @@ function configureOnce(): void {
     // The wasm binary ships with the app (a Vite asset): no CDN, works offline.
     ort.env.wasm.wasmPaths = { wasm: jsepWasmUrl };
   }
-  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
-  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
-  // Threads need SharedArrayBuffer, which needs cross-origin isolation.
-  ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
+  // One thread: ORT's pthread workers cannot start from inside a bundled module worker (the
+  // session never resolves), and the app already keeps the main thread free with its own worker.
+  ort.env.wasm.numThreads = 1;
   ort.env.logLevel = 'error';
 }
 
@@ -100,7 +99,7 @@ export async function createSession(model: Uint8Array, preferred: readonly Execu
     }
     try {
       const session = await serialised(() =>
-        ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: 'all' }),
+        ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 }),
       );
       return wrap(session, ep, reasons.length > 0 ? reasons.join('; ') : null);
     } catch (error) {

@@ -17,6 +17,12 @@ export interface ModelState {
   readonly preferred: readonly ExecutionProvider[];
 }
 
+/** `?ep=wasm` or `?ep=webgpu` pins the execution provider (for comparisons and troubleshooting). */
+function preferredFromUrl(): readonly ExecutionProvider[] {
+  const ep = typeof location !== 'undefined' ? new URLSearchParams(location.search).get('ep') : null;
+  return ep === 'wasm' ? ['wasm'] : ep === 'webgpu' ? ['webgpu'] : ['webgpu', 'wasm'];
+}
+
 export const modelStore = createStore<ModelState>()(() => ({
   packId: null,
   manifest: null,
@@ -24,5 +30,5 @@ export const modelStore = createStore<ModelState>()(() => ({
   ep: null,
   fallbackReason: null,
   error: null,
-  preferred: ['webgpu', 'wasm'],
+  preferred: preferredFromUrl(),
 }));

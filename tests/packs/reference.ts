@@ -5,11 +5,11 @@
  */
 import type { ModelInfo } from '../../src/core/onnx/readModel.ts';
 
-type Mat = { rows: number; cols: number; data: Float64Array };
+type Mat = { rows: number; cols: number; data: Float64Array<ArrayBuffer> };
 
 const mat = (rows: number, cols: number, data = new Float64Array(rows * cols)): Mat => ({ rows, cols, data });
 
-export function weight(model: ModelInfo, name: string): Float64Array {
+export function weight(model: ModelInfo, name: string): Float64Array<ArrayBuffer> {
   const init = model.initializers.get(name);
   if (!init || !(init.data instanceof Float32Array)) throw new Error(`missing float initializer ${name}`);
   return Float64Array.from(init.data);

@@ -1,0 +1,35 @@
+/**
+ * Small helpers shared by the SVG renderers: find-or-create a classed child, so that a chart
+ * redrawn many times reuses its elements instead of rebuilding them.
+ */
+import { select, type Selection } from 'd3';
+
+/** A d3 selection of one element with no bound parent (what `select(element)` returns). */
+export type Root<T extends Element> = Selection<T, unknown, null, undefined>;
+
+/**
+ * The first direct child of `parent` that is a `tag` element carrying class `cls`, created and
+ * appended when missing. Repeated calls return the same element.
+ */
+export function layer<T extends Element>(parent: { node(): Element | null }, tag: string, cls: string): Root<T> {
+  const node = parent.node();
+  if (!node) throw new Error('layer: empty parent selection');
+  for (const child of Array.from(node.children)) {
+    if (child.tagName.toLowerCase() === tag.toLowerCase() && hasClass(child, cls)) return select(child as T);
+  }
+  return select(node).append<T>(tag).attr('class', cls);
+}
+
+/** Width and height written onto the root `<svg>`; non-finite or negative sizes become 0. */
+export function sizeSvg(svg: Root<SVGSVGElement>, width: number, height: number): void {
+  svg.attr('width', finiteSize(width)).attr('height', finiteSize(height));
+}
+
+export function finiteSize(v: number): number {
+  return Number.isFinite(v) && v > 0 ? v : 0;
+}
+
+/** Whether an element's class attribute lists `cls` (works for SVG elements too). */
+export function hasClass(el: Element, cls: string): boolean {
+  return (el.getAttribute('class') ?? '').split(/\s+/).includes(cls);
+}
