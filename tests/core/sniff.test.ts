@@ -1,0 +1,68 @@
+/** File identification by bytes, with the messages a user sees. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sniffImage } from '../../src/core/image/sniff.ts';
+import { encodePng } from '../e2e/png.ts';
+
+/** A minimal baseline JPEG header: SOI, SOF0 (size), SOS, one data byte, EOI. */
+function jpeg(width: number, height: number, end = true): Uint8Array {
+  const sof = [0xff, 0xc0, 0, 11, 8, height >> 8, height & 255, width >> 8, width & 255, 1, 1, 0x11, 0];
+  const sos = [0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0];
+  return Uint8Array.from([0xff, 0xd8, ...sof, ...sos, 0x12, 0x34, ...(end ? [0xff, 0xd9] : [])]);
+}
+
+describe('sniffImage', () => {
+  it('reads PNG dimensions and requires IEND', () => {
+    const png = new Uint8Array(encodePng(new Uint8Array(3 * 2 * 4), 3, 2));
+    expect(sniffImage(png, 'a.png')).toEqual({ ok: true, format: 'png', width: 3, height: 2 });
+    const cut = sniffImage(png.subarray(0, png.length - 6), 'a.png');
+    expect(cut.ok ? '' : cut.error.message).toMatch(/a\.png is a truncated PNG/);
+  });
+
+  it('reads JPEG dimensions from SOF and refuses a JPEG without its end marker', () => {
+    expect(sniffImage(jpeg(640, 480), 'p.jpg')).toEqual({ ok: true, format: 'jpeg', width: 640, height: 480 });
+    const cut = sniffImage(jpeg(640, 480, false), 'p.jpg');
+    expect(cut.ok ? null : cut.error.kind).toBe('truncated');
+    expect(cut.ok ? '' : cut.error.message).toMatch(/p\.jpg is a truncated JPEG/);
+  });
+
+  it('names text, SVG, HEIC and empty files and says what to do', () => {
+    const text = sniffImage(new TextEncoder().encode('hello, these are notes\n'), 'notes.jpg');
+    expect(text.ok ? '' : text.error.message).toBe('notes.jpg is not an image (it contains text). Add PNG, JPEG, GIF, WebP or BMP files.');
+    const svg = sniffImage(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"></svg>'), 'x.svg');
+    expect(svg.ok ? '' : svg.error.message).toMatch(/x\.svg is an SVG drawing/);
+    const heic = sniffImage(Uint8Array.from([0, 0, 0, 24, ...new TextEncoder().encode('ftypheic'), 0, 0, 0, 0]), 'y.heic');
+    expect(heic.ok ? '' : heic.error.message).toMatch(/HEIC\/HEIF image, which is not supported here\. Convert it to JPEG or PNG/);
+    const empty = sniffImage(new Uint8Array(0), 'z.png');
+    expect(empty.ok ? null : empty.error.kind).toBe('empty');
+  });
+
+  it('reads GIF, BMP and WebP (VP8X) sizes', () => {
+    expect(sniffImage(Uint8Array.from([...new TextEncoder().encode('GIF89a'), 5, 0, 7, 0]), 'g')).toMatchObject({ ok: true, format: 'gif', width: 5, height: 7 });
+    const bmp = new Uint8Array(30);
+    bmp.set([0x42, 0x4d]);
+    new DataView(bmp.buffer).setInt32(18, 9, true);
+    new DataView(bmp.buffer).setInt32(22, -4, true); // top-down BMP
+    expect(sniffImage(bmp, 'b')).toMatchObject({ ok: true, format: 'bmp', width: 9, height: 4 });
+    const webp = new Uint8Array(30);
+    webp.set(new TextEncoder().encode('RIFF'), 0);
+    webp.set(new TextEncoder().encode('WEBPVP8X'), 8);
+    webp.set([99, 0, 0, 49, 0, 0], 24);
+    expect(sniffImage(webp, 'w')).toMatchObject({ ok: true, format: 'webp', width: 100, height: 50 });
+  });
+
+  it('never throws on arbitrary or mutated bytes', () => {
+    const seeds = [jpeg(10, 10), new Uint8Array(encodePng(new Uint8Array(16), 2, 2))];
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 60 }), (noise, which, cut) => {
+        const base = seeds[which]!;
+        const mutated = Uint8Array.from([...base.subarray(0, Math.max(0, base.length - cut)), ...noise.subarray(0, cut)]);
+        for (const bytes of [noise, mutated]) {
+          const r = sniffImage(bytes, 'f');
+          expect(r.ok || r.error.message.length > 0).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
