@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { removeImage } from '../store/collectionStore.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
-import { computeKnor } from '../store/pipeline.ts';
+import { computeKnor, embedPending } from '../store/pipeline.ts';
 import { selectImage, uiStore } from '../store/uiStore.ts';
 
 export function Gallery() {
@@ -11,6 +11,8 @@ export function Gallery() {
   const reconstruction = useAnalysis((s) => s.reconstruction);
   const selectedId = useUi((s) => s.selectedId);
   const sortByLoss = useUi((s) => s.sortByLoss);
+  const embedding = useAnalysis((s) => s.embedJob !== null);
+  const pending = images.filter((i) => !embeddings[i.id] && !failures[i.id]).length;
 
   const lossOf = useMemo(() => {
     const map = new Map<string, number>();
@@ -27,6 +29,11 @@ export function Gallery() {
     <div className="gallery-panel">
       <div className="panel-head">
         <h2>Collection ({images.length})</h2>
+        {pending > 0 && !embedding && (
+          <button type="button" data-testid="embed-pending" onClick={() => void embedPending()}>
+            Embed {pending} waiting
+          </button>
+        )}
         <label>
           <input type="checkbox" checked={sortByLoss} disabled={!reconstruction} onChange={(e) => uiStore.setState({ sortByLoss: e.target.checked })} />
           worst reconstruction first

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
 import { useAnalysis, useCollection, useModel, useUi } from '../store/hooks.ts';
 import { uiStore } from '../store/uiStore.ts';
 import { renderColorBar } from '../viz/colorBar.ts';
@@ -56,6 +57,8 @@ export function HeatmapPanel() {
   const name = images.find((i) => i.id === selectedId)?.name ?? '';
   const imageLoss = row >= 0 ? reconstruction.perImage[row] : undefined;
   const hoverValue = hover && losses ? losses[hover.index] : undefined;
+  const hoverToken = hover && manifest && grid ? postTokenOfPatch(manifest.connector, [grid[0], grid[1]], hover.index) : null;
+  const tokenNote = manifest?.connector.family === 'perceiver' ? ' · no single post token: every query attends to it' : hoverToken !== null ? ` · feeds post token ${hoverToken}` : '';
   return (
     <div className="panel heatmap-panel" data-testid="heatmap-panel">
       <div className="panel-head">
@@ -83,7 +86,7 @@ export function HeatmapPanel() {
         />
       )}
       <p className="readout" data-testid="heatmap-readout">
-        {hover && hoverValue !== undefined ? `patch (${hover.row}, ${hover.col}) #${hover.index}: ${hoverValue.toFixed(4)}` : 'hover a patch to read its loss'}
+        {hover && hoverValue !== undefined ? `patch (${hover.row}, ${hover.col}) #${hover.index}: ${hoverValue.toFixed(4)}${tokenNote}` : 'hover a patch to read its loss'}
       </p>
       <svg ref={bar} className="color-bar-svg" width={VIEW} height={46} />
       <label className="opacity">

@@ -155,6 +155,18 @@ async function main(): Promise<void> {
       await analysePack(page, family, 6);
       await page.screenshot({ path: resolve(ARTIFACTS, `e2e-${family}.png`), fullPage: true });
     }
+    // Cancel mid-batch keeps what finished, leaves the rest waiting, and resumes on request.
+    await page.click('[data-testid="add-samples"]');
+    await page.waitForSelector('[data-testid="embed-job"] button', { timeout: 30_000 });
+    await page.click('[data-testid="embed-job"] button');
+    await page.waitForSelector('[data-testid="embed-job"]', { state: 'detached', timeout: 60_000 });
+    const waiting = await page.locator('[data-testid="thumb"][data-state="pending"]').count();
+    const cancelMessage = (await page.textContent('[data-testid="messages"]')) ?? '';
+    check('cancel stops embedding and says so', waiting > 0 && /Embedding cancelled/.test(cancelMessage), `${waiting} images left waiting`);
+    await page.click('[data-testid="embed-pending"]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGES + 18, { timeout: 180_000 });
+    check('waiting images embed on request', true, `${IMAGES + 18} embedded`);
+
     check('no uncaught page errors', consoleErrors.length === 0, consoleErrors.slice(0, 3).join(' | '));
   } finally {
     await browser.close();
