@@ -4,6 +4,7 @@
  */
 import type { Metric, PackManifest } from '../core/types.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
+import type { ReconstructionData } from '../ml/trainReconstructor.ts';
 
 export type JobId = number;
 
@@ -82,16 +83,9 @@ export type InferenceRequest = LoadPackRequest | EmbedRequest | KnnRequest | Can
 
 // ---------- training worker ----------
 
-export interface TrainRequest {
+export interface TrainRequest extends ReconstructionData {
   readonly type: 'train';
   readonly id: JobId;
-  readonly pre: Float32Array;
-  readonly post: Float32Array;
-  readonly images: number;
-  readonly tokensPre: number;
-  readonly tokensPost: number;
-  readonly dPre: number;
-  readonly dPost: number;
   readonly epochs: number;
   readonly seed: number;
 }

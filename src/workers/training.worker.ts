@@ -21,7 +21,7 @@ async function train(req: TrainRequest): Promise<void> {
   try {
     const backend = await selectTfBackend();
     const result = await trainReconstructor(
-      { pre: req.pre, post: req.post, images: req.images, tokensPre: req.tokensPre, tokensPost: req.tokensPost, dPre: req.dPre, dPost: req.dPost },
+      req,
       { epochs: req.epochs, seed: req.seed },
       {
         signal: controller.signal,
