@@ -6,7 +6,9 @@ export default defineConfig({
   // Relative base: the production build runs from any folder (a lecture laptop, a file server).
   base: './',
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // Pre-bundle what the workers import, so the dev server does not reload the page when a worker
+  // first asks for them; onnxruntime-web stays unbundled so its wasm asset URL resolves.
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'onnx-proto'] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
