@@ -16,9 +16,11 @@ export interface ImageEntry {
 
 export interface CollectionState {
   readonly images: readonly ImageEntry[];
+  /** Files being checked and admitted, for large drops. */
+  readonly intake: { readonly done: number; readonly total: number } | null;
 }
 
-export const collectionStore = createStore<CollectionState>()(() => ({ images: [] }));
+export const collectionStore = createStore<CollectionState>()(() => ({ images: [], intake: null }));
 
 let counter = 0;
 export function nextImageId(): string {

@@ -3,27 +3,23 @@
  * collection. A bad file gets a message naming it and what to do; the rest of the drop and
  * everything already loaded stay.
  */
-import { sniffImage } from '../core/image/sniff.ts';
+import { checkImageFile, fileTooBigMessage, MAX_FILE_BYTES } from '../core/image/checkImageFile.ts';
 import { sampleImage } from '../core/image/sampleImages.ts';
-import { MAX_DECODE_PIXELS } from '../workers/decodeImage.ts';
-import { addImages, nextImageId, type ImageEntry } from './collectionStore.ts';
+import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
 import { embedPending } from './pipeline.ts';
 import { say } from './uiStore.ts';
 
-export const MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** Admitted images join the gallery in chunks, so a drop of thousands shows progress. */
+const CHUNK = 64;
 
 async function check(file: File): Promise<ImageEntry | string> {
-  if (file.size === 0) return `${file.name} is empty (0 bytes). Add the image file itself.`;
-  if (file.size > MAX_FILE_BYTES) return `${file.name} is ${(file.size / 1e6).toFixed(0)} MB, over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit. Downscale or re-compress it.`;
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const sniffed = sniffImage(bytes, file.name);
-  if (!sniffed.ok) return sniffed.error.message;
-  const { width, height } = sniffed;
-  if (width !== undefined && height !== undefined && width * height > MAX_DECODE_PIXELS) {
-    return `${file.name} is ${width} x ${height} pixels, over the ${MAX_DECODE_PIXELS / 1e6} MP limit. Downscale it and add it again.`;
-  }
+  // Refuse huge files before reading them into memory.
+  if (file.size > MAX_FILE_BYTES) return fileTooBigMessage(file.name, file.size);
+  const result = checkImageFile(new Uint8Array(await file.arrayBuffer()), file.name);
+  if (!result.ok) return result.message;
+  if (result.notice) say('info', result.notice);
   const label = labelFromPath(file);
-  return { id: nextImageId(), name: file.name, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: width ?? null, height: height ?? null, label };
+  return { id: nextImageId(), name: file.name, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: result.width, height: result.height, label };
 }
 
 /** A dropped folder's name is the label (ImageNet-style layouts). */
@@ -34,14 +30,29 @@ function labelFromPath(file: File): string | null {
 }
 
 export async function addFiles(files: readonly File[]): Promise<void> {
-  const accepted: ImageEntry[] = [];
-  for (const file of files) {
-    const result = await check(file);
-    if (typeof result === 'string') say('error', result);
-    else accepted.push(result);
+  let accepted: ImageEntry[] = [];
+  let admitted = 0;
+  const refused: string[] = [];
+  collectionStore.setState({ intake: { done: 0, total: files.length } });
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const result = await check(files[i]!);
+      if (typeof result === 'string') refused.push(result);
+      else accepted.push(result);
+      if (accepted.length === CHUNK || i === files.length - 1) {
+        addImages(accepted);
+        admitted += accepted.length;
+        accepted = [];
+        collectionStore.setState({ intake: { done: i + 1, total: files.length } });
+      }
+    }
+  } finally {
+    collectionStore.setState({ intake: null });
   }
-  addImages(accepted);
-  if (accepted.length > 0) await embedPending();
+  // One message per refused file for small drops; a summary for large ones.
+  if (refused.length <= 5) refused.forEach((m) => say('error', m));
+  else say('error', `${refused.length} of ${files.length} files were refused, e.g. ${refused[0]} (and ${refused.length - 1} more).`);
+  if (admitted > 0) await embedPending();
 }
 
 /** Add `count` procedural labelled images (PNG-encoded off the main thread by the browser). */

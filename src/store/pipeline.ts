@@ -2,6 +2,7 @@
  * Effects that start jobs: open a pack, embed images, compute neighbours, train the
  * reconstructor. They read and write the stores; the work itself runs in workers.
  */
+import { knorBlockedReason } from '../core/knn/nearest.ts';
 import { validateManifest } from '../core/pack/validateManifest.ts';
 import { builtinPacks } from '../packs/builtinPacks.ts';
 import { CancelledError } from '../workers/client.ts';
@@ -122,12 +123,9 @@ export async function computeKnor(): Promise<void> {
   if (!manifest) return;
   const ids = embeddedIds();
   const { k, metric, includeSelf } = uiStore.getState();
-  const needed = includeSelf ? k : k + 1;
-  if (ids.length < needed) {
-    analysisStore.setState({
-      knor: null,
-      knorBlocked: `KNOR with k = ${k} needs at least ${needed} images; ${ids.length} ${ids.length === 1 ? 'is' : 'are'} embedded. Add ${needed - ids.length} more or lower k.`,
-    });
+  const blocked = knorBlockedReason(ids.length, k, includeSelf);
+  if (blocked) {
+    analysisStore.setState({ knor: null, knorBlocked: blocked });
     return;
   }
   const { embeddings } = analysisStore.getState();

@@ -3,7 +3,7 @@
  * orientation ('from-image'); the pixel budget is checked on the header before decoding so a
  * 20000 x 20000 file is refused instead of exhausting memory.
  */
-export const MAX_DECODE_PIXELS = 64_000_000;
+import { MAX_DECODE_PIXELS, tooLargeMessage } from '../core/image/checkImageFile.ts';
 
 export interface DecodedImage {
   readonly rgba: Uint8ClampedArray;
@@ -12,9 +12,7 @@ export interface DecodedImage {
 }
 
 export async function decodeImage(blob: Blob, name: string, headerSize?: { width: number; height: number }): Promise<DecodedImage> {
-  if (headerSize && headerSize.width * headerSize.height > MAX_DECODE_PIXELS) {
-    throw new Error(`${name} is ${headerSize.width} x ${headerSize.height} pixels, over the ${MAX_DECODE_PIXELS / 1e6} MP limit. Downscale it and add it again.`);
-  }
+  if (headerSize && headerSize.width * headerSize.height > MAX_DECODE_PIXELS) throw new Error(tooLargeMessage(name, headerSize.width, headerSize.height));
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'default' });
@@ -23,7 +21,7 @@ export async function decodeImage(blob: Blob, name: string, headerSize?: { width
   }
   try {
     const { width, height } = bitmap;
-    if (width * height > MAX_DECODE_PIXELS) throw new Error(`${name} is ${width} x ${height} pixels, over the ${MAX_DECODE_PIXELS / 1e6} MP limit. Downscale it and add it again.`);
+    if (width * height > MAX_DECODE_PIXELS) throw new Error(tooLargeMessage(name, width, height));
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('this browser offers no 2D canvas in workers');

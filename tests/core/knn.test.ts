@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { knor } from '../../src/core/knn/knor.ts';
-import { kNearest } from '../../src/core/knn/nearest.ts';
+import { kNearest, knorBlockedReason } from '../../src/core/knn/nearest.ts';
 import { meanPool } from '../../src/core/knn/pool.ts';
 import type { Metric } from '../../src/core/types.ts';
 
@@ -127,5 +127,14 @@ describe('meanPool', () => {
     const pooled = meanPool(Float32Array.of(1, 2, 3, 4, 10, 20, 30, 40), 2, 2, 2);
     expect(Array.from(pooled)).toEqual([2, 3, 20, 30]);
     expect(() => meanPool(new Float32Array(7), 2, 2, 2)).toThrow(/invalid tokens/);
+  });
+});
+
+describe('knorBlockedReason', () => {
+  it('asks for k + 1 images without self and k with self, saying how many more', () => {
+    expect(knorBlockedReason(10, 10, false)).toBe('KNOR with k = 10 needs at least 11 images; 10 are embedded. Add 1 more or lower k.');
+    expect(knorBlockedReason(1, 5, false)).toBe('KNOR with k = 5 needs at least 6 images; 1 is embedded. Add 5 more or lower k.');
+    expect(knorBlockedReason(11, 10, false)).toBeNull();
+    expect(knorBlockedReason(10, 10, true)).toBeNull();
   });
 });

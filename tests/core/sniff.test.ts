@@ -11,6 +11,12 @@ function jpeg(width: number, height: number, end = true): Uint8Array {
   return Uint8Array.from([0xff, 0xd8, ...sof, ...sos, 0x12, 0x34, ...(end ? [0xff, 0xd9] : [])]);
 }
 
+/** A GIF with a global colour table and `frames` 1x1 image blocks (LZW payload is not checked). */
+function gif(width: number, height: number, frames: number): Uint8Array {
+  const frame = [0x21, 0xf9, 4, 0, 10, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x4c, 0x01, 0];
+  return Uint8Array.from([...new TextEncoder().encode('GIF89a'), width, 0, height, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, ...Array.from({ length: frames }, () => frame).flat(), 0x3b]);
+}
+
 describe('sniffImage', () => {
   it('reads PNG dimensions and requires IEND', () => {
     const png = new Uint8Array(encodePng(new Uint8Array(3 * 2 * 4), 3, 2));
@@ -37,8 +43,21 @@ describe('sniffImage', () => {
     expect(empty.ok ? null : empty.error.kind).toBe('empty');
   });
 
-  it('reads GIF, BMP and WebP (VP8X) sizes', () => {
-    expect(sniffImage(Uint8Array.from([...new TextEncoder().encode('GIF89a'), 5, 0, 7, 0]), 'g')).toMatchObject({ ok: true, format: 'gif', width: 5, height: 7 });
+  it('reads GIF size and frame count, and refuses a GIF without its trailer', () => {
+    expect(sniffImage(gif(5, 7, 1), 'g')).toEqual({ ok: true, format: 'gif', width: 5, height: 7, frames: 1 });
+    expect(sniffImage(gif(5, 7, 3), 'g')).toMatchObject({ frames: 3 });
+    const cut = sniffImage(gif(5, 7, 2).subarray(0, 30), 'g.gif');
+    expect(cut.ok ? '' : cut.error.message).toMatch(/g\.gif is a truncated GIF/);
+  });
+
+  it('refuses a PNG whose critical chunk fails its CRC', () => {
+    const png = new Uint8Array(encodePng(new Uint8Array(2 * 2 * 4), 2, 2));
+    png[45] = png[45]! ^ 0xff; // inside IDAT data (IDAT starts at byte 33: length, type, data)
+    const r = sniffImage(png, 'crc.png');
+    expect(r.ok ? '' : r.error.message).toMatch(/crc\.png is a damaged PNG \(its IDAT chunk fails its checksum\)/);
+  });
+
+  it('reads BMP and WebP (VP8X) sizes', () => {
     const bmp = new Uint8Array(30);
     bmp.set([0x42, 0x4d]);
     new DataView(bmp.buffer).setInt32(18, 9, true);

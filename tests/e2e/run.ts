@@ -95,6 +95,18 @@ async function main(): Promise<void> {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    // Every request the page or its workers make must stay on the page's own origin.
+    const foreignRequests: string[] = [];
+    let origin = '';
+    page.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith('blob:') && !u.startsWith('data:') && !u.startsWith(origin)) foreignRequests.push(u);
+    });
+    await page.addInitScript(() => {
+      const violations: string[] = [];
+      (window as unknown as { __cspViolations: string[] }).__cspViolations = violations;
+      document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
     await page.addInitScript(() => {
       const store: { start: number; duration: number }[] = [];
       (window as unknown as { __longTasks: typeof store }).__longTasks = store;
@@ -102,7 +114,11 @@ async function main(): Promise<void> {
         for (const e of list.getEntries()) store.push({ start: e.startTime, duration: e.duration });
       }).observe({ type: 'longtask', buffered: true });
     });
-    await page.goto(url.replace('localhost', '127.0.0.1'));
+    const pageUrl = url.replace('localhost', '127.0.0.1');
+    origin = new URL(pageUrl).origin;
+    await page.goto(pageUrl);
+    const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+    check('production build carries a Content-Security-Policy', !!csp && /script-src 'self' 'wasm-unsafe-eval'/.test(csp) && !/unsafe-inline|'unsafe-eval'/.test(csp) && /connect-src 'self'/.test(csp), csp ?? 'none');
     await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
     const ep = await page.textContent('[data-testid="ep-badge"]');
     check('default pack opens', true, `${ep}`);
@@ -167,6 +183,9 @@ async function main(): Promise<void> {
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGES + 18, { timeout: 180_000 });
     check('waiting images embed on request', true, `${IMAGES + 18} embedded`);
 
+    const violations = await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations);
+    check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));
+    check('no request left the page origin (images stay local)', foreignRequests.length === 0, foreignRequests.length ? foreignRequests.slice(0, 3).join(' ') : `all requests to ${origin}`);
     check('no uncaught page errors', consoleErrors.length === 0, consoleErrors.slice(0, 3).join(' | '));
   } finally {
     await browser.close();

@@ -3,12 +3,14 @@
  * would paper over (Chrome draws a truncated JPEG with a grey bottom instead of failing).
  * Reads header dimensions where cheap so the pixel budget can be checked before decoding.
  */
+import { crc32 } from './crc32.ts';
+
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp';
 
 export type SniffError = { readonly kind: 'empty' | 'not-image' | 'truncated' | 'unsupported'; readonly message: string };
 
 export type SniffResult =
-  | { readonly ok: true; readonly format: ImageFormat; readonly width?: number; readonly height?: number }
+  | { readonly ok: true; readonly format: ImageFormat; readonly width?: number; readonly height?: number; readonly frames?: number }
   | { readonly ok: false; readonly error: SniffError };
 
 const SUPPORTED = 'Add PNG, JPEG, GIF, WebP or BMP files.';
@@ -37,12 +39,17 @@ function looksLikeText(b: Uint8Array): boolean {
 
 function sniffPng(b: Uint8Array, name: string): SniffResult {
   if (b.length < 33 || ascii(b, 12, 4) !== 'IHDR') return fail('truncated', `${name} is a damaged PNG (its header is incomplete). Re-export the image and add it again.`);
-  // Walk the chunks: every length must fit, and the file must end with IEND.
+  // Walk the chunks: every length must fit, critical chunks must pass their CRC, and the file
+  // must end with IEND. (Ancillary chunks with a bad CRC are tolerated, as decoders do.)
   let o = 8;
   while (o + 12 <= b.length) {
     const length = u32be(b, o);
     const type = ascii(b, o + 4, 4);
     if (o + 12 + length > b.length) break;
+    const critical = type.charCodeAt(0) >= 65 && type.charCodeAt(0) <= 90;
+    if (critical && crc32(b, o + 4, o + 8 + length) !== u32be(b, o + 8 + length)) {
+      return fail('truncated', `${name} is a damaged PNG (its ${type} chunk fails its checksum). Re-export the image and add it again.`);
+    }
     if (type === 'IEND') return { ok: true, format: 'png', width: u32be(b, 16), height: u32be(b, 20) };
     o += 12 + length;
   }
@@ -84,6 +91,39 @@ function sniffJpeg(b: Uint8Array, name: string): SniffResult {
   return { ok: true, format: 'jpeg', width, height };
 }
 
+/** Walk GIF blocks to count frames (image descriptors) and detect truncation. */
+function sniffGif(b: Uint8Array, name: string): SniffResult {
+  const truncated = fail('truncated', `${name} is a truncated GIF (the file ends before its trailer). Re-export it and add it again.`);
+  if (b.length < 13) return truncated;
+  const colourTable = (flags: number) => (flags & 0x80 ? 3 * (1 << ((flags & 7) + 1)) : 0);
+  const skipSubBlocks = (at: number): number => {
+    let o = at;
+    while (o < b.length) {
+      const size = b[o]!;
+      if (size === 0) return o + 1;
+      o += size + 1;
+    }
+    return -1;
+  };
+  let o = 13 + colourTable(b[10]!);
+  let frames = 0;
+  while (o < b.length) {
+    const block = b[o]!;
+    if (block === 0x3b) return { ok: true, format: 'gif', width: u16le(b, 6), height: u16le(b, 8), frames };
+    if (block === 0x21) {
+      o = skipSubBlocks(o + 2);
+    } else if (block === 0x2c) {
+      if (o + 10 > b.length) return truncated;
+      frames++;
+      o = skipSubBlocks(o + 10 + colourTable(b[o + 9]!) + 1);
+    } else {
+      return fail('truncated', `${name} is a damaged GIF (unexpected block 0x${block.toString(16)}). Re-export it and add it again.`);
+    }
+    if (o < 0) return truncated;
+  }
+  return truncated;
+}
+
 function sniffWebp(b: Uint8Array): SniffResult {
   const chunk = ascii(b, 12, 4);
   if (chunk === 'VP8 ' && b.length >= 30) return { ok: true, format: 'webp', width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
@@ -102,10 +142,7 @@ export function sniffImage(bytes: Uint8Array, name = 'this file'): SniffResult {
   if (b.length === 0) return fail('empty', `${name} is empty (0 bytes). ${SUPPORTED}`);
   if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return sniffPng(b, name);
   if (startsWith(b, [0xff, 0xd8, 0xff])) return sniffJpeg(b, name);
-  if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a') {
-    if (b.length < 10) return fail('truncated', `${name} is a truncated GIF. Re-export it and add it again.`);
-    return { ok: true, format: 'gif', width: u16le(b, 6), height: u16le(b, 8) };
-  }
+  if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a') return sniffGif(b, name);
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return sniffWebp(b);
   if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return { ok: true, format: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
   if (ascii(b, 4, 4) === 'ftyp') {

@@ -9,6 +9,13 @@ export function maxK(n: number, includeSelf: boolean): number {
   return includeSelf ? n : n - 1;
 }
 
+/** Why KNOR cannot run on n images with this k, in words for the UI; null when it can. */
+export function knorBlockedReason(n: number, k: number, includeSelf: boolean): string | null {
+  const needed = includeSelf ? k : k + 1;
+  if (n >= needed) return null;
+  return `KNOR with k = ${k} needs at least ${needed} images; ${n} ${n === 1 ? 'is' : 'are'} embedded. Add ${needed - n} more or lower k.`;
+}
+
 /** Returns [n, k] neighbour indices, nearest first. */
 export function kNearest(embeddings: Float32Array, n: number, dim: number, k: number, metric: Metric, includeSelf = false): Int32Array {
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(dim) || dim < 1 || embeddings.length !== n * dim) {

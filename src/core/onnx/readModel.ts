@@ -26,6 +26,11 @@ export interface ModelInfo {
   readonly outputs: readonly ValueInfo[];
 }
 
+/** Every failure to read a model surfaces as this one type, with a message for people. */
+export class OnnxReadError extends Error {
+  override name = 'OnnxReadError';
+}
+
 const num = (v: number | { toNumber(): number } | null | undefined): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
 
 function tensorData(t: ITensorProto): Float32Array | BigInt64Array {
@@ -34,7 +39,7 @@ function tensorData(t: ITensorProto): Float32Array | BigInt64Array {
   const raw = t.rawData;
   if (t.dataType === T.FLOAT) {
     if (raw && raw.length > 0) {
-      if (raw.length !== count * 4) throw new Error(`initializer ${t.name}: ${raw.length} bytes for ${count} float32 values`);
+      if (raw.length !== count * 4) throw new OnnxReadError(`initializer ${t.name}: ${raw.length} bytes for ${count} float32 values`);
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       return Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true));
     }
@@ -47,7 +52,7 @@ function tensorData(t: ITensorProto): Float32Array | BigInt64Array {
     }
     return BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(num(v))));
   }
-  throw new Error(`initializer ${t.name}: data type ${t.dataType} is not read here`);
+  throw new OnnxReadError(`initializer ${t.name}: data type ${t.dataType} is not read here`);
 }
 
 function valueInfo(v: IValueInfoProto): ValueInfo {
@@ -56,14 +61,18 @@ function valueInfo(v: IValueInfoProto): ValueInfo {
 }
 
 export function readModel(bytes: Uint8Array): ModelInfo {
-  let model;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    return readModelUnchecked(bytes);
   } catch (error) {
-    throw new Error(`not a readable ONNX model: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof OnnxReadError) throw error;
+    throw new OnnxReadError(`not a readable ONNX model: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+function readModelUnchecked(bytes: Uint8Array): ModelInfo {
+  const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph;
-  if (!graph) throw new Error('not a readable ONNX model: it has no graph');
+  if (!graph) throw new OnnxReadError('not a readable ONNX model: it has no graph');
   const initializers = new Map<string, Initializer>();
   for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', { dims: (t.dims ?? []).map(num), data: tensorData(t) });
   return {
