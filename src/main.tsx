@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App.tsx';
-import { defaultPackId } from './packs/builtinPacks.ts';
+import { builtinPacks, defaultPackId } from './packs/builtinPacks.ts';
+import { restoreSession, startPersisting } from './store/persistence.ts';
 import { openBuiltinPack } from './store/pipeline.ts';
 import './styles.css';
 
@@ -11,4 +12,10 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-void openBuiltinPack(defaultPackId);
+async function start(): Promise<void> {
+  const session = await restoreSession();
+  startPersisting();
+  const stored = session?.packId;
+  await openBuiltinPack(stored && builtinPacks.some((p) => p.id === stored) ? stored : defaultPackId);
+}
+void start();

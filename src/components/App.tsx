@@ -6,6 +6,7 @@ import { JobBars } from './JobBars.tsx';
 import { KnorPanel } from './KnorPanel.tsx';
 import { Messages } from './Messages.tsx';
 import { NeighbourGrid } from './NeighbourGrid.tsx';
+import { StoragePanel } from './StoragePanel.tsx';
 import { TrainPanel } from './TrainPanel.tsx';
 
 export function App() {
@@ -18,6 +19,7 @@ export function App() {
         <section className="column collection-column">
           <DropZone />
           <Gallery />
+          <StoragePanel />
         </section>
         <section className="column analysis-column">
           <KnorPanel />

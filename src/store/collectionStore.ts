@@ -23,9 +23,10 @@ export interface CollectionState {
 export const collectionStore = createStore<CollectionState>()(() => ({ images: [], intake: null }));
 
 let counter = 0;
+/** Unique across reloads too: restored images keep their ids. */
 export function nextImageId(): string {
   counter += 1;
-  return `img-${counter}`;
+  return `img-${Date.now().toString(36)}-${counter}`;
 }
 
 export function addImages(entries: readonly ImageEntry[]): void {

@@ -11,6 +11,7 @@ import type { EmbedResult, KnnResult, LoadPackResult, TrainResult } from '../wor
 import { analysisStore, emptyAnalysis, idleTraining } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
+import { restoreAnalysis } from './persistence.ts';
 import { say, uiStore } from './uiStore.ts';
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -43,6 +44,8 @@ export async function openBuiltinPack(packId: string): Promise<void> {
     const loaded = await promise;
     modelStore.setState({ packId, manifest, status: 'ready', ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
     analysisStore.setState(emptyAnalysis(packId));
+    await restoreAnalysis(packId);
+    if (Object.keys(analysisStore.getState().embeddings).length > 0) await computeKnor();
     await embedPending();
   } catch (error) {
     // The previous pack stays open in the worker: restore its state rather than lose it.

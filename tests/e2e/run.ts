@@ -160,6 +160,25 @@ async function main(): Promise<void> {
     const after = await page.textContent('.query');
     check('clicking a neighbour navigates', before !== after, `${before} -> ${after}`);
 
+    // Reload mid-session: collection, KNOR and the reconstruction come back from IndexedDB.
+    const knorBefore = await page.textContent('[data-testid="knor-mean"]');
+    await page.reload();
+    await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid="heatmap-canvas"]', { timeout: 60_000 });
+    const restoredThumbs = await page.locator('[data-testid="thumb"][data-state="embedded"]').count();
+    const knorAfter = await page.textContent('[data-testid="knor-mean"]');
+    check('reload restores collection, KNOR and reconstruction', restoredThumbs === IMAGES && knorAfter === knorBefore, `${restoredThumbs} images, KNOR ${knorBefore} -> ${knorAfter}`);
+    // Reload during training: the run is lost and the app says so; the previous heatmap stays.
+    await page.fill('[data-testid="epochs-input"]', '400');
+    await page.click('[data-testid="train-button"]');
+    await page.waitForSelector('[data-testid="train-job"]', { timeout: 30_000 });
+    await page.waitForTimeout(1500);
+    await page.reload();
+    await page.waitForSelector('[data-testid="heatmap-canvas"]', { timeout: 120_000 });
+    const afterTrainingReload = (await page.textContent('[data-testid="messages"]').catch(() => '')) ?? '';
+    check('reload during training says the run was lost and keeps the previous results', /reloaded while the reconstructor was training/.test(afterTrainingReload), afterTrainingReload.slice(0, 120));
+    await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
+
     for (const family of ['merger', 'pixel-shuffle', 'perceiver']) {
       const option = await page.locator(`[data-testid="pack-picker"] option[value="vit-${family}"]`).count();
       if (option === 0) {

@@ -1,0 +1,46 @@
+import { useEffect, useState } from 'react';
+import { useCollection } from '../store/hooks.ts';
+import { clearStoredSessions, storageSummary } from '../store/persistence.ts';
+import { say } from '../store/uiStore.ts';
+
+type Summary = Awaited<ReturnType<typeof storageSummary>>;
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export function StoragePanel() {
+  const count = useCollection((s) => s.images.length);
+  const [summary, setSummary] = useState<Summary | null>(null);
+  const refresh = () => void storageSummary().then(setSummary, () => setSummary(null));
+  // Re-read after the collection changes (writes land shortly after).
+  useEffect(() => {
+    const timer = setTimeout(refresh, 800);
+    return () => clearTimeout(timer);
+  }, [count]);
+  return (
+    <details className="storage-panel" data-testid="storage-panel" onToggle={refresh}>
+      <summary>Stored in this browser for reloads</summary>
+      {summary ? (
+        <p className="hint">
+          {summary.images} images, {summary.embeddings} embedded token sets
+          {summary.usage !== null && summary.quota !== null ? ` · ${mb(summary.usage)} of ${mb(summary.quota)} used` : ''}. Nothing leaves this machine.
+        </p>
+      ) : (
+        <p className="hint">Storage is not available in this browser; the session lasts until you close or reload the page.</p>
+      )}
+      <button
+        type="button"
+        onClick={() =>
+          void clearStoredSessions().then(
+            () => {
+              say('info', 'Stored sessions cleared. The images on this page stay until you reload.');
+              refresh();
+            },
+            (e: unknown) => say('error', `Could not clear storage: ${e instanceof Error ? e.message : String(e)}`),
+          )
+        }
+      >
+        Clear stored sessions
+      </button>
+    </details>
+  );
+}

@@ -1,0 +1,186 @@
+/**
+ * The session survives a reload: images (as Blobs), each pack's embeddings, the last
+ * reconstruction result and the view settings live in IndexedDB, written as the stores change.
+ * Writes are one transaction each, so a failed write (quota) leaves nothing half-written; the
+ * user is told the session will not fully survive a reload. A training run cannot be resumed
+ * after a reload (its weights live in a worker); the app says it was interrupted.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Metric } from '../core/types.ts';
+import { analysisStore, type ImageEmbedding, type ReconstructionResult, type TrainingState } from './analysisStore.ts';
+import { collectionStore, type ImageEntry } from './collectionStore.ts';
+import { modelStore } from './modelStore.ts';
+import { say, uiStore } from './uiStore.ts';
+
+interface StoredImage {
+  readonly id: string;
+  readonly order: number;
+  readonly name: string;
+  readonly blob: Blob;
+  readonly bytes: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly label: string | null;
+}
+type StoredReconstruction = Omit<ReconstructionResult, 'validationIds'> & { readonly validationIds: string[]; readonly training: TrainingState };
+export interface StoredSession {
+  readonly packId: string | null;
+  readonly selectedId: string | null;
+  readonly k: number;
+  readonly metric: Metric;
+  readonly includeSelf: boolean;
+  readonly epochs: number;
+  readonly overlayOpacity: number;
+  /** Set while a training run is going: found set after a reload, it was interrupted. */
+  readonly trainingInFlight: boolean;
+}
+
+interface LensDb extends DBSchema {
+  images: { key: string; value: StoredImage };
+  embeddings: { key: string; value: ImageEmbedding & { readonly packId: string; readonly imageId: string } };
+  reconstructions: { key: string; value: StoredReconstruction };
+  session: { key: 'session'; value: StoredSession };
+}
+
+const DB_NAME = 'connector-lens';
+let db: Promise<IDBPDatabase<LensDb>> | null = null;
+let quotaWarned = false;
+
+function database(): Promise<IDBPDatabase<LensDb>> {
+  db ??= openDB<LensDb>(DB_NAME, 1, {
+    upgrade(d) {
+      d.createObjectStore('images', { keyPath: 'id' });
+      d.createObjectStore('embeddings');
+      d.createObjectStore('reconstructions');
+      d.createObjectStore('session');
+    },
+  });
+  return db;
+}
+
+async function guarded(task: (d: IDBPDatabase<LensDb>) => Promise<unknown>): Promise<void> {
+  try {
+    await task(await database());
+  } catch (error) {
+    if (quotaWarned) return;
+    quotaWarned = true;
+    const quota = error instanceof DOMException && error.name === 'QuotaExceededError';
+    say('warning', quota ? 'Browser storage is full: this session keeps working, but what came after this point will not survive a reload. Clear stored sessions to make room.' : `Could not save the session for reloads (${error instanceof Error ? error.message : String(error)}); everything still works until you reload.`);
+  }
+}
+
+// Image first, so all of an image's embeddings (one per pack) go with one key range.
+const embeddingKey = (packId: string, imageId: string) => `${imageId}/${packId}`;
+const embeddingsOf = (imageId: string) => IDBKeyRange.bound(`${imageId}/`, `${imageId}/\uffff`);
+
+function sessionNow(trainingInFlight: boolean): StoredSession {
+  const ui = uiStore.getState();
+  return { packId: modelStore.getState().packId, selectedId: ui.selectedId, k: ui.k, metric: ui.metric, includeSelf: ui.includeSelf, epochs: ui.epochs, overlayOpacity: ui.overlayOpacity, trainingInFlight };
+}
+
+/** Write changes as they happen. Call once, after restoring. */
+export function startPersisting(): void {
+  collectionStore.subscribe((now, before) => {
+    if (now.images === before.images) return;
+    const old = new Map(before.images.map((i) => [i.id, i]));
+    const current = new Set(now.images.map((i) => i.id));
+    const added = now.images.map((image, order) => ({ image, order })).filter(({ image }) => !old.has(image.id));
+    const removed = before.images.filter((i) => !current.has(i.id)).map((i) => i.id);
+    void guarded(async (d) => {
+      const tx = d.transaction(['images', 'embeddings'], 'readwrite');
+      for (const { image, order } of added) {
+        const { id, name, blob, bytes, width, height, label } = image;
+        void tx.objectStore('images').put({ id, order: Date.now() * 1000 + order, name, blob, bytes, width, height, label });
+      }
+      for (const id of removed) {
+        void tx.objectStore('images').delete(id);
+        void tx.objectStore('embeddings').delete(embeddingsOf(id));
+      }
+      await tx.done;
+    });
+  });
+  analysisStore.subscribe((now, before) => {
+    const packId = now.packId;
+    if (!packId) return;
+    if (now.embeddings !== before.embeddings && now.packId === before.packId) {
+      const fresh = Object.entries(now.embeddings).filter(([id, e]) => before.embeddings[id] !== e);
+      if (fresh.length > 0) {
+        void guarded(async (d) => {
+          const tx = d.transaction('embeddings', 'readwrite');
+          for (const [imageId, e] of fresh) void tx.store.put({ ...e, packId, imageId }, embeddingKey(packId, imageId));
+          await tx.done;
+        });
+      }
+    }
+    if (now.reconstruction !== before.reconstruction && now.reconstruction && now.training.status === 'done') {
+      const r = now.reconstruction;
+      void guarded((d) => d.put('reconstructions', { ...r, validationIds: [...r.validationIds], training: now.training }, packId));
+    }
+    if ((now.trainJob === null) !== (before.trainJob === null)) void guarded((d) => d.put('session', sessionNow(now.trainJob !== null), 'session'));
+  });
+  const saveSession = () => void guarded((d) => d.put('session', sessionNow(analysisStore.getState().trainJob !== null), 'session'));
+  uiStore.subscribe((now, before) => {
+    if (now.selectedId !== before.selectedId || now.k !== before.k || now.metric !== before.metric || now.includeSelf !== before.includeSelf || now.epochs !== before.epochs || now.overlayOpacity !== before.overlayOpacity) saveSession();
+  });
+  modelStore.subscribe((now, before) => {
+    if (now.packId !== before.packId) saveSession();
+  });
+}
+
+/** Bring back the collection and settings; returns the pack to open (null: the default). */
+export async function restoreSession(): Promise<StoredSession | null> {
+  try {
+    const d = await database();
+    const [session, images] = await Promise.all([d.get('session', 'session'), d.getAll('images')]);
+    images.sort((a, b) => a.order - b.order);
+    const entries: ImageEntry[] = images.map(({ id, name, blob, bytes, width, height, label }) => ({ id, name, blob, url: URL.createObjectURL(blob), bytes, width, height, label }));
+    if (entries.length > 0) collectionStore.setState({ images: entries });
+    if (session) {
+      const { selectedId, k, metric, includeSelf, epochs, overlayOpacity } = session;
+      uiStore.setState({ selectedId, k, metric, includeSelf, epochs, overlayOpacity });
+      if (session.trainingInFlight) {
+        say('warning', 'The page was reloaded while the reconstructor was training: that run was lost. Its previous results (if any) are back; train again to continue.');
+        await d.put('session', { ...session, trainingInFlight: false }, 'session');
+      }
+    }
+    return session ?? null;
+  } catch (error) {
+    say('warning', `The stored session could not be read (${error instanceof Error ? error.message : String(error)}); starting fresh.`);
+    return null;
+  }
+}
+
+/** Embeddings and the last reconstruction stored for a pack, for the images still in the collection. */
+export async function restoreAnalysis(packId: string): Promise<void> {
+  try {
+    const d = await database();
+    const ids = collectionStore.getState().images.map((i) => i.id);
+    const stored = await Promise.all(ids.map((id) => d.get('embeddings', embeddingKey(packId, id))));
+    const embeddings: Record<string, ImageEmbedding> = {};
+    stored.forEach((e, i) => {
+      if (e) embeddings[ids[i]!] = { pre: e.pre, post: e.post, pooledPre: e.pooledPre, pooledPost: e.pooledPost, display: e.display };
+    });
+    const r = await d.get('reconstructions', packId);
+    if (analysisStore.getState().packId !== packId) return;
+    analysisStore.setState({
+      embeddings,
+      ...(r ? { reconstruction: { ...r, validationIds: new Set(r.validationIds) }, training: r.training } : {}),
+    });
+  } catch {
+    // Nothing restored: the images are embedded again, which is slower but loses nothing.
+  }
+}
+
+/** What is stored and how much space the origin uses. */
+export async function storageSummary(): Promise<{ images: number; embeddings: number; usage: number | null; quota: number | null }> {
+  const d = await database();
+  const [images, embeddings] = await Promise.all([d.count('images'), d.count('embeddings')]);
+  const estimate = navigator.storage?.estimate ? await navigator.storage.estimate() : null;
+  return { images, embeddings, usage: estimate?.usage ?? null, quota: estimate?.quota ?? null };
+}
+
+export async function clearStoredSessions(): Promise<void> {
+  const d = await database();
+  const tx = d.transaction(['images', 'embeddings', 'reconstructions', 'session'], 'readwrite');
+  await Promise.all([tx.objectStore('images').clear(), tx.objectStore('embeddings').clear(), tx.objectStore('reconstructions').clear(), tx.objectStore('session').clear(), tx.done]);
+}
