@@ -25,21 +25,22 @@ export function HeatmapPanel() {
   const domain = useMemo<[number, number]>(() => [0, reconstruction ? robustMax(reconstruction.perPatch) : 1], [reconstruction]);
   const lut = useMemo(() => buildLut(lossColorScale(domain), 256), [domain]);
   const losses = reconstruction && row >= 0 ? reconstruction.perPatch.subarray(row * reconstruction.tokens, (row + 1) * reconstruction.tokens) : null;
-  const display = selectedId ? embeddings[selectedId]?.display : undefined;
   const size = manifest?.image.size ?? 0;
+  const display = selectedId ? embeddings[selectedId]?.display : undefined;
+  // Built once per image, not on every hover redraw.
+  const image = useMemo(() => (display && size > 0 ? new ImageData(new Uint8ClampedArray(display), size, size) : null), [display, size]);
   const grid = manifest?.image.grid;
 
   const draw = useRef<() => void>(() => undefined);
   draw.current = () => {
     const ctx = canvas.current?.getContext('2d');
     if (!ctx || !losses || !grid) return;
-    const image = display ? new ImageData(new Uint8ClampedArray(display), size, size) : null;
     paintHeatmap(ctx, { image, losses, grid: [grid[0], grid[1]], domain, opacity, width: VIEW, height: VIEW, highlight: hover?.index ?? null, lut });
   };
   const scheduler = useMemo(() => createFrameScheduler(() => draw.current()), []);
   useEffect(() => {
     scheduler.request();
-  }, [scheduler, losses, display, opacity, hover, domain]);
+  }, [scheduler, losses, image, opacity, hover, domain]);
   useEffect(() => () => scheduler.cancel(), [scheduler]);
 
   useEffect(() => {

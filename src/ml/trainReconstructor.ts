@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { patchLosses, type PatchLosses } from '../core/patches/patchLoss.ts';
 import { seededRandom, shuffledIndices } from '../core/random.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
-import { applyStandardizer, fitStandardizer } from '../core/stats/standardize.ts';
+import { applyStandardizer, fitStandardizer, type Standardizer } from '../core/stats/standardize.ts';
 import { createReconstructor, parameterCount, type ReconstructorKind, type ReconstructorModel } from './reconstructorModel.ts';
 
 export interface ReconstructionData {
@@ -74,6 +74,15 @@ export interface TrainOutcome {
   readonly stoppedEarly: boolean;
   readonly constantDims: number;
   readonly architecture: { readonly kind: ReconstructorKind; readonly hidden: number; readonly params: number };
+  /** The trained (best-epoch) parameters and the standardisers they expect, so the model can be kept. */
+  readonly weights: readonly NamedWeight[];
+  readonly standardizers: { readonly pre: Standardizer; readonly post: Standardizer };
+}
+
+export interface NamedWeight {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
 }
 
 /** Image-level split: a seeded shuffle, at least one validation image and one training image. */
@@ -195,7 +204,11 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
       out.dispose();
       await nextTick();
     }
+    const weights: NamedWeight[] = [];
+    for (const v of model.variables) weights.push({ name: v.name, shape: v.shape, values: (await v.data()) as Float32Array });
     return {
+      weights,
+      standardizers: { pre: preStd, post: postStd },
       patchLoss: patchLosses(predicted, preValues, images, tokensPre, dPre),
       split,
       history,

@@ -4,6 +4,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { Metric } from '../core/types.ts';
+import type { TrainResult } from '../workers/protocol.ts';
 
 export interface ImageEmbedding {
   readonly pre: Float32Array;
@@ -45,6 +46,8 @@ export interface ReconstructionResult {
   readonly architecture: string;
   readonly stoppedEarly: boolean;
   readonly constantDims: number;
+  /** The trained reconstructor (best-epoch weights and the standardisers it expects). */
+  readonly model: Pick<TrainResult, 'weights' | 'standardizers'>;
 }
 
 export interface Job {

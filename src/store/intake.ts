@@ -9,7 +9,7 @@ import { addImages, collectionStore, nextImageId, type ImageEntry } from './coll
 import { embedPending } from './pipeline.ts';
 import { say } from './uiStore.ts';
 
-/** Admitted images join the gallery in chunks, so a drop of thousands shows progress. */
+/** Every CHUNK files, admitted images join the gallery and progress moves: a drop of thousands shows both. */
 const CHUNK = 64;
 
 async function check(file: File): Promise<ImageEntry | string> {
@@ -39,7 +39,7 @@ export async function addFiles(files: readonly File[]): Promise<void> {
       const result = await check(files[i]!);
       if (typeof result === 'string') refused.push(result);
       else accepted.push(result);
-      if (accepted.length === CHUNK || i === files.length - 1) {
+      if ((i + 1) % CHUNK === 0 || i === files.length - 1) {
         addImages(accepted);
         admitted += accepted.length;
         accepted = [];

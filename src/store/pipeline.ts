@@ -187,6 +187,7 @@ export async function trainReconstructor(): Promise<void> {
         architecture: r.architecture,
         stoppedEarly: r.stoppedEarly,
         constantDims: r.constantDims,
+        model: { weights: r.weights, standardizers: r.standardizers },
       },
     }));
   } catch (error) {

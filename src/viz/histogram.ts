@@ -3,7 +3,7 @@
  * KNOR takes the k + 1 values j / k: one bar per achievable value, never bins that straddle them.
  */
 import { axisBottom, axisLeft, format, scaleBand, scaleLinear, select } from 'd3';
-import { finiteSize, layer, sizeSvg } from './svgLayers.ts';
+import { axisTitles, finiteSize, layer, sizeSvg } from './svgLayers.ts';
 
 /**
  * Images per overlap count: bin j counts values with `round(value * k) === j`, j in 0..k.
@@ -105,17 +105,7 @@ export function renderKnorHistogram(svgElement: SVGSVGElement, o: HistogramOptio
         .tickValues(y.ticks(Math.min(4, maxCount)).filter(Number.isInteger))
         .tickFormat(format('d')),
     );
-  layer<SVGTextElement>(svg, 'text', 'x-label')
-    .attr('x', (left + right) / 2)
-    .attr('y', Math.max(0, height - 4))
-    .attr('text-anchor', 'middle')
-    .attr('font-size', 11)
-    .text('KNOR (share of k neighbours kept)');
-  layer<SVGTextElement>(svg, 'text', 'y-label')
-    .attr('transform', `translate(11,${(bottom + margin.top) / 2}) rotate(-90)`)
-    .attr('text-anchor', 'middle')
-    .attr('font-size', 11)
-    .text('images');
+  axisTitles(svg, { x: 'KNOR (share of k neighbours kept)', xCentre: (left + right) / 2, xBaseline: height - 4, y: 'images', yCentre: (bottom + margin.top) / 2 });
 
   // The mean is a continuous value: place it on the line through the bar centres (j -> centre of band j).
   const hasMean = Number.isFinite(o.mean);

@@ -3,7 +3,7 @@
  * once and updated in place (find-or-create layers and d3 joins), never rebuilt.
  */
 import { axisBottom, axisLeft, format, line, scaleLinear, scaleLog, select } from 'd3';
-import { finiteSize, layer, sizeSvg } from './svgLayers.ts';
+import { axisTitles, finiteSize, layer, sizeSvg } from './svgLayers.ts';
 
 export interface LossCurveOptions {
   /** Mean training loss per epoch (epoch 1 first). */
@@ -170,15 +170,5 @@ export function renderLossCurve(svgElement: SVGSVGElement, o: LossCurveOptions):
     .attr('font-size', 11)
     .text((e) => e.label);
 
-  layer<SVGTextElement>(svg, 'text', 'y-label')
-    .attr('transform', `translate(11,${(bottom + margin.top) / 2}) rotate(-90)`)
-    .attr('text-anchor', 'middle')
-    .attr('font-size', 11)
-    .text(o.yLabel);
-  layer<SVGTextElement>(svg, 'text', 'x-label')
-    .attr('x', (left + right) / 2)
-    .attr('y', Math.max(0, height - 3))
-    .attr('text-anchor', 'middle')
-    .attr('font-size', 11)
-    .text('epoch');
+  axisTitles(svg, { x: 'epoch', xCentre: (left + right) / 2, xBaseline: height - 3, y: o.yLabel, yCentre: (bottom + margin.top) / 2 });
 }

@@ -33,3 +33,18 @@ export function finiteSize(v: number): number {
 export function hasClass(el: Element, cls: string): boolean {
   return (el.getAttribute('class') ?? '').split(/\s+/).includes(cls);
 }
+
+/** Axis titles: x centred under the plot at baseline `xBaseline`, y rotated, centred on `yCentre`. */
+export function axisTitles(svg: Root<SVGSVGElement>, o: { x: string; xCentre: number; xBaseline: number; y: string; yCentre: number }): void {
+  layer<SVGTextElement>(svg, 'text', 'x-label')
+    .attr('x', o.xCentre)
+    .attr('y', Math.max(0, o.xBaseline))
+    .attr('text-anchor', 'middle')
+    .attr('font-size', 11)
+    .text(o.x);
+  layer<SVGTextElement>(svg, 'text', 'y-label')
+    .attr('transform', `translate(11,${o.yCentre}) rotate(-90)`)
+    .attr('text-anchor', 'middle')
+    .attr('font-size', 11)
+    .text(o.y);
+}

@@ -4,7 +4,8 @@
  */
 import type { Metric, PackManifest } from '../core/types.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
-import type { ReconstructionData } from '../ml/trainReconstructor.ts';
+import type { NamedWeight, ReconstructionData } from '../ml/trainReconstructor.ts';
+import type { Standardizer } from '../core/stats/standardize.ts';
 
 export type JobId = number;
 
@@ -107,6 +108,9 @@ export interface TrainResult {
   readonly architecture: string;
   readonly validation: Int32Array;
   readonly constantDims: number;
+  /** The trained reconstructor itself, kept so it survives a reload. */
+  readonly weights: readonly NamedWeight[];
+  readonly standardizers: { readonly pre: Standardizer; readonly post: Standardizer };
 }
 export type TrainingRequest = TrainRequest | CancelRequest;
 

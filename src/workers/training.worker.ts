@@ -44,9 +44,11 @@ async function train(req: TrainRequest): Promise<void> {
           architecture: `${result.architecture.kind} (hidden ${result.architecture.hidden}, ${result.architecture.params.toLocaleString('en')} parameters)`,
           validation: result.split.validation,
           constantDims: result.constantDims,
+          weights: result.weights,
+          standardizers: result.standardizers,
         },
       },
-      [perPatch.buffer, perImage.buffer],
+      [perPatch.buffer, perImage.buffer, ...result.weights.map((w) => w.values.buffer)],
     );
   } finally {
     controllers.delete(req.id);

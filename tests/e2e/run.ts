@@ -10,12 +10,14 @@ import { resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { preview } from 'vite';
 import { sampleImage } from '../../src/core/image/sampleImages.ts';
-import { encodePng } from './png.ts';
+import { encodePng, encodePngSamples } from './png.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
 const LONG_TASK_LIMIT_MS = 200;
-const IMAGES = 14;
+const GENERATED = 14;
+/** The generated PNGs plus one EXIF-rotated JPEG. */
+const IMAGES = GENERATED + 1;
 
 interface Check {
   name: string;
@@ -133,10 +135,24 @@ async function main(): Promise<void> {
       const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg' })).arrayBuffer());
       return Array.from(bytes.subarray(0, bytes.length >> 1));
     });
-    const files = Array.from({ length: IMAGES }, (_, i) => {
+    // A JPEG whose pixels are landscape (left red, right blue) with EXIF orientation 6 (rotate
+    // 90 degrees clockwise): shown upright it is portrait, red on top.
+    const exifJpeg = await page.evaluate(async () => {
+      const c = new OffscreenCanvas(64, 32);
+      const g = c.getContext('2d')!;
+      g.fillStyle = '#ff0000';
+      g.fillRect(0, 0, 32, 32);
+      g.fillStyle = '#0000ff';
+      g.fillRect(32, 0, 32, 32);
+      const jpeg = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.95 })).arrayBuffer());
+      const exif = [0xff, 0xe1, 0, 34, 0x45, 0x78, 0x69, 0x66, 0, 0, 0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+      return [...jpeg.subarray(0, 2), ...exif, ...jpeg.subarray(2)];
+    });
+    const files = Array.from({ length: GENERATED }, (_, i) => {
       const s = sampleImage(i, 160, 42);
       return { name: `gen-${String(i).padStart(2, '0')}-${s.label}.png`, mimeType: 'image/png', buffer: encodePng(s.rgba, s.width, s.height) };
     });
+    files.push({ name: 'exif-rotated.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(exifJpeg) });
     files.splice(3, 0, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are my notes, not an image\n') });
     files.splice(7, 0, { name: 'cut.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(jpeg) });
 
@@ -153,6 +169,19 @@ async function main(): Promise<void> {
 
     await analysePack(page, 'mlp', 12);
     await page.screenshot({ path: resolve(ARTIFACTS, 'e2e-mlp.png'), fullPage: true });
+
+    // EXIF orientation is applied before preprocessing: with the overlay off, the heatmap canvas
+    // shows the crop the encoder saw, which must be red on top and blue below.
+    await page.click('[data-testid="thumb"] img[alt="exif-rotated.jpg"]');
+    await page.locator('[data-testid="opacity-slider"]').fill('0');
+    await page.waitForTimeout(200);
+    const [topRight, bottomLeft] = await page.evaluate(() => {
+      const ctx = document.querySelector<HTMLCanvasElement>('[data-testid="heatmap-canvas"]')!.getContext('2d')!;
+      const px = (x: number, y: number) => Array.from(ctx.getImageData(x, y, 1, 1).data.subarray(0, 3));
+      return [px(250, 40), px(80, 290)];
+    });
+    check('EXIF orientation is applied before the encoder sees the image', topRight![0]! > 180 && topRight![2]! < 80 && bottomLeft![2]! > 180 && bottomLeft![0]! < 80, `top-right rgb(${topRight}), bottom-left rgb(${bottomLeft})`);
+    await page.locator('[data-testid="opacity-slider"]').fill('0.6');
 
     // Clicking a neighbour navigates to it.
     const before = await page.textContent('.query');
@@ -201,6 +230,40 @@ async function main(): Promise<void> {
     await page.click('[data-testid="embed-pending"]');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGES + 18, { timeout: 180_000 });
     check('waiting images embed on request', true, `${IMAGES + 18} embedded`);
+
+    // Odd but valid images are admitted and embedded: 1x1, grey, grey + alpha at 16 bits,
+    // RGB at 16 bits, transparent pixels, and an exact duplicate (distance ties).
+    const ramp = (n: number, max: number) => Array.from({ length: n }, (_, i) => Math.round((i * max) / Math.max(1, n - 1)));
+    const odd = [
+      { name: 'one-pixel.png', mimeType: 'image/png', buffer: encodePngSamples([200, 30, 30, 255], 1, 1, 6, 8) },
+      { name: 'grey.png', mimeType: 'image/png', buffer: encodePngSamples(ramp(40 * 30, 255), 40, 30, 0, 8) },
+      { name: 'grey-alpha-16.png', mimeType: 'image/png', buffer: encodePngSamples(ramp(30 * 30 * 2, 65535), 30, 30, 4, 16) },
+      { name: 'rgb-16.png', mimeType: 'image/png', buffer: encodePngSamples(ramp(32 * 24 * 3, 65535), 32, 24, 2, 16) },
+      { name: 'transparent.png', mimeType: 'image/png', buffer: encodePngSamples(Array.from({ length: 20 * 20 }, (_, i) => [0, 90, 200, i % 2 ? 0 : 255]).flat(), 20, 20, 6, 8) },
+      { name: 'duplicate.png', mimeType: 'image/png', buffer: files[0]!.buffer },
+    ];
+    const embeddedBefore = IMAGES + 18;
+    await page.setInputFiles('[data-testid="file-input"]', odd);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, embeddedBefore + odd.length, { timeout: 180_000 });
+    const failedOdd = await page.locator('[data-testid="thumb"][data-state="failed"]').count();
+    check('odd valid images (1x1, grey, 16-bit, alpha, duplicate) are embedded', failedOdd === 0, `${odd.length} added, ${failedOdd} failed`);
+
+    // A drop of thousands of files: checked with a progress bar, the page stays responsive,
+    // refusals are summarised, the few real images are admitted.
+    const DROP = 3000;
+    const drop = Array.from({ length: DROP }, (_, i) =>
+      i % 300 === 0
+        ? { name: `drop-${i}.png`, mimeType: 'image/png', buffer: encodePng(sampleImage(i, 48, 7).rgba, 48, 48) }
+        : { name: `drop-${i}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`row ${i}\n`) },
+    );
+    const dropStart = await page.evaluate(() => performance.now());
+    const thumbsBefore = await page.locator('[data-testid="thumb"]').count();
+    await page.setInputFiles('[data-testid="file-input"]', drop);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, thumbsBefore + DROP / 300, { timeout: 300_000 });
+    const dropLong = await longTasksSince(page, dropStart);
+    const summary = (await page.textContent('[data-testid="messages"]')) ?? '';
+    check(`a drop of ${DROP} files is queued and summarised`, new RegExp(`${DROP - DROP / 300} of ${DROP} files were refused`).test(summary), summary.match(/\d+ of \d+ files were refused/)?.[0] ?? summary.slice(0, 100));
+    check(`no long task over ${LONG_TASK_LIMIT_MS} ms while checking ${DROP} files`, dropLong.every((d) => d <= LONG_TASK_LIMIT_MS), `longest ${Math.max(0, ...dropLong).toFixed(0)} ms`);
 
     const violations = await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations);
     check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));

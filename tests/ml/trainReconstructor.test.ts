@@ -7,7 +7,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { patchLosses } from '../../src/core/patches/patchLoss.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import { warmupCosine } from '../../src/core/stats/lrSchedule.ts';
-import { applyStandardizer, fitStandardizer } from '../../src/core/stats/standardize.ts';
 import { createReconstructor, parameterCount } from '../../src/ml/reconstructorModel.ts';
 import { splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
 
@@ -102,6 +101,9 @@ describe('trainReconstructor', () => {
     expect(r.patchLoss.perPatch.every(Number.isFinite)).toBe(true);
     expect(r.history.trainLoss.at(-1)!).toBeLessThan(r.history.trainLoss[0]! * 0.8);
     expect(r.architecture.params).toBe(parameterCount({ tokensPre: 8, tokensPost: 4, dPre: 4, dPost: 8, hidden: 16 }));
+    // The kept weights are exactly the model's parameters.
+    expect(r.weights.reduce((n, w) => n + w.values.length, 0)).toBe(r.architecture.params);
+    expect(r.standardizers.pre.dim).toBe(4);
   });
 
   it('stops early, restores the best weights, and reports losses consistent with them', async () => {
@@ -134,22 +136,42 @@ describe('trainReconstructor', () => {
     expect(epochs).toBe(2);
   });
 
-  it('patch losses equal an independent computation from the model output', async () => {
-    const data = linearData(4, 4, 3, 5, 11);
-    const r = await trainReconstructor(data, { epochs: 2, hidden: 8, batchSize: 2, seed: 8, validationFraction: 0.25 });
-    // Recompute through the standardisers and a hand loop over f(P) of an untrained model is
-    // not possible (weights are gone), so check the identity image loss == mean patch loss.
-    for (let i = 0; i < 4; i++) {
-      const mean = r.patchLoss.perPatch.slice(i * 4, i * 4 + 4).reduce((s, v) => s + v, 0) / 4;
+  it('patch losses equal an independent float64 forward pass of the kept weights', async () => {
+    const data = linearData(6, 4, 3, 5, 11);
+    const r = await trainReconstructor(data, { epochs: 3, hidden: 8, batchSize: 2, seed: 8 });
+    const w = new Map(r.weights.map((x) => [x.name, x.values]));
+    const linear = (x: number[], name: string, bias: string, inDim: number, outDim: number) =>
+      Array.from({ length: outDim }, (_, o) => x.reduce((s, v, i) => s + v * w.get(name)![i * outDim + o]!, w.get(bias)![o]!));
+    const layerNorm = (x: number[], gain: string, bias: string) => {
+      const mean = x.reduce((a, b) => a + b, 0) / x.length;
+      const variance = x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length;
+      return x.map((v, i) => ((v - mean) / Math.sqrt(variance + 1e-5)) * w.get(gain)![i]! + w.get(bias)![i]!);
+    };
+    // erf by Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7).
+    const erf = (x: number) => {
+      const t = 1 / (1 + 0.3275911 * Math.abs(x));
+      const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+      return Math.sign(x) * y;
+    };
+    const gelu = (x: number[]) => x.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+    const { pre: sPre, post: sPost } = r.standardizers;
+    for (let i = 0; i < 6; i++) {
+      for (let t = 0; t < 4; t++) {
+        const p = Array.from({ length: 5 }, (_, d) => (data.post[(i * 4 + t) * 5 + d]! - sPost.mean[d]!) / sPost.std[d]!);
+        const v = Array.from({ length: 3 }, (_, d) => (data.pre[(i * 4 + t) * 3 + d]! - sPre.mean[d]!) / sPre.std[d]!);
+        const h1 = gelu(layerNorm(linear(p, 'w1', 'b1', 5, 5), 'ln1_gain', 'ln1_bias'));
+        const h2 = gelu(layerNorm(linear(h1, 'w2', 'b2', 5, 8), 'ln2_gain', 'ln2_bias'));
+        const out = linear(h2, 'w3', 'b3', 8, 3);
+        const loss = out.reduce((s, o, d) => s + (o - v[d]!) ** 2, 0) / 3;
+        expect(r.patchLoss.perPatch[i * 4 + t]).toBeCloseTo(loss, 4);
+      }
+      const mean = Array.from(r.patchLoss.perPatch.slice(i * 4, i * 4 + 4)).reduce((a, b) => a + b, 0) / 4;
       expect(r.patchLoss.perImage[i]).toBeCloseTo(mean, 6);
     }
-    // And the helper itself against a hand loop.
+    // And the loss helper itself against a hand loop.
     const pred = randomArray(2 * 3 * 2, 1);
     const target = randomArray(2 * 3 * 2, 2);
-    const l = patchLosses(pred, target, 2, 3, 2);
-    expect(l.perPatch[4]).toBeCloseTo(((pred[8]! - target[8]!) ** 2 + (pred[9]! - target[9]!) ** 2) / 2, 6);
-    const s = fitStandardizer(data.pre, 3);
-    expect(applyStandardizer(s, data.pre).length).toBe(data.pre.length);
+    expect(patchLosses(pred, target, 2, 3, 2).perPatch[4]).toBeCloseTo(((pred[8]! - target[8]!) ** 2 + (pred[9]! - target[9]!) ** 2) / 2, 6);
   });
 
   it('forward pass output shape of both variants', () => {
