@@ -78,9 +78,10 @@ function sessionNow(trainingInFlight: boolean): StoredSession {
   return { packId: modelStore.getState().packId, selectedId: ui.selectedId, k: ui.k, metric: ui.metric, includeSelf: ui.includeSelf, epochs: ui.epochs, overlayOpacity: ui.overlayOpacity, trainingInFlight };
 }
 
-/** Write changes as they happen. Call once, after restoring. */
-export function startPersisting(): void {
-  collectionStore.subscribe((now, before) => {
+/** Write changes as they happen. Call once, after restoring; returns a function that stops it. */
+export function startPersisting(): () => void {
+  const stops: (() => void)[] = [];
+  stops.push(collectionStore.subscribe((now, before) => {
     if (now.images === before.images) return;
     const old = new Map(before.images.map((i) => [i.id, i]));
     const current = new Set(now.images.map((i) => i.id));
@@ -98,8 +99,8 @@ export function startPersisting(): void {
       }
       await tx.done;
     });
-  });
-  analysisStore.subscribe((now, before) => {
+  }));
+  stops.push(analysisStore.subscribe((now, before) => {
     const packId = now.packId;
     if (!packId) return;
     if (now.embeddings !== before.embeddings && now.packId === before.packId) {
@@ -117,14 +118,19 @@ export function startPersisting(): void {
       void guarded((d) => d.put('reconstructions', { ...r, validationIds: [...r.validationIds], training: now.training }, packId));
     }
     if ((now.trainJob === null) !== (before.trainJob === null)) void guarded((d) => d.put('session', sessionNow(now.trainJob !== null), 'session'));
-  });
+  }));
   const saveSession = () => void guarded((d) => d.put('session', sessionNow(analysisStore.getState().trainJob !== null), 'session'));
-  uiStore.subscribe((now, before) => {
-    if (now.selectedId !== before.selectedId || now.k !== before.k || now.metric !== before.metric || now.includeSelf !== before.includeSelf || now.epochs !== before.epochs || now.overlayOpacity !== before.overlayOpacity) saveSession();
-  });
-  modelStore.subscribe((now, before) => {
-    if (now.packId !== before.packId) saveSession();
-  });
+  stops.push(
+    uiStore.subscribe((now, before) => {
+      if (now.selectedId !== before.selectedId || now.k !== before.k || now.metric !== before.metric || now.includeSelf !== before.includeSelf || now.epochs !== before.epochs || now.overlayOpacity !== before.overlayOpacity) saveSession();
+    }),
+  );
+  stops.push(
+    modelStore.subscribe((now, before) => {
+      if (now.packId !== before.packId) saveSession();
+    }),
+  );
+  return () => stops.forEach((stop) => stop());
 }
 
 /** Bring back the collection and settings; returns the pack to open (null: the default). */

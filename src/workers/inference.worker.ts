@@ -4,7 +4,7 @@
  * pre/post-projection tokens, and computes neighbour sets. Thin: the math is in core/, the
  * runtime in ml/. Every reply is {type, id, ...}; nothing throws out of onmessage.
  */
-import { meanPool } from '../core/knn/pool.ts';
+import { firstNonFinite, meanPool } from '../core/knn/pool.ts';
 import { kNearest } from '../core/knn/nearest.ts';
 import { knor } from '../core/knn/knor.ts';
 import { preprocess } from '../core/image/preprocess.ts';
@@ -45,12 +45,8 @@ async function embedOne(r: PackRunner, imageId: string, blob: Blob): Promise<Emb
   const decoded = await decodeImage(blob, (blob as File).name ?? imageId);
   const { pixels, display } = preprocess(decoded.rgba, decoded.width, decoded.height, manifest.preprocess, manifest.image.size);
   const { pre, post: postTokens } = await r.embed(pixels);
-  for (let i = 0; i < pre.length; i++) {
-    if (!Number.isFinite(pre[i]!)) throw new Error('the encoder produced NaN or Inf for this image; it is left out of the analysis');
-  }
-  for (let i = 0; i < postTokens.length; i++) {
-    if (!Number.isFinite(postTokens[i]!)) throw new Error('the connector produced NaN or Inf for this image; it is left out of the analysis');
-  }
+  if (firstNonFinite(pre) >= 0) throw new Error('the encoder produced NaN or Inf for this image; it is left out of the analysis');
+  if (firstNonFinite(postTokens) >= 0) throw new Error('the connector produced NaN or Inf for this image; it is left out of the analysis');
   return {
     ok: true,
     imageId,

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { knor } from '../../src/core/knn/knor.ts';
 import { kNearest, knorBlockedReason } from '../../src/core/knn/nearest.ts';
-import { meanPool } from '../../src/core/knn/pool.ts';
+import { firstNonFinite, meanPool } from '../../src/core/knn/pool.ts';
 import type { Metric } from '../../src/core/types.ts';
 
 /**
@@ -136,5 +136,14 @@ describe('knorBlockedReason', () => {
     expect(knorBlockedReason(1, 5, false)).toBe('KNOR with k = 5 needs at least 6 images; 1 is embedded. Add 5 more or lower k.');
     expect(knorBlockedReason(11, 10, false)).toBeNull();
     expect(knorBlockedReason(10, 10, true)).toBeNull();
+  });
+});
+
+describe('firstNonFinite', () => {
+  it('finds NaN and infinities, and only them', () => {
+    expect(firstNonFinite(Float32Array.of(0, 1e30, -3))).toBe(-1);
+    expect(firstNonFinite(Float32Array.of(0, Number.NaN, 1))).toBe(1);
+    expect(firstNonFinite(Float32Array.of(0, 1, Number.NEGATIVE_INFINITY))).toBe(2);
+    expect(firstNonFinite(Float32Array.of(3.4e38 * 10))).toBe(0); // overflow to Infinity in float32
   });
 });

@@ -15,3 +15,9 @@ export function meanPool(tokens: Float32Array, images: number, tokenCount: numbe
   }
   return out;
 }
+
+/** Index of the first NaN or ±Infinity, or -1: such an image is flagged and left out of the analysis. */
+export function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
