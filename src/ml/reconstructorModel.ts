@@ -1,7 +1,8 @@
 /**
  * The reconstructor f: P -> V of METHOD.md as explicit tfjs variables. Token-wise MLP when
  * T' = T: Linear(dL,dL) LN GELU Dropout, Linear(dL,h) LN GELU Dropout, Linear(h,dV). When T' != T,
- * a learned token-axis projection [T, T'] plus a per-position term first maps T' tokens to T.
+ * a learned token-axis projection W_tok (T x T', stored transposed as 'token_mix' [T', T]) plus a
+ * learned per-position term 'token_position' [T, dL] first maps T' tokens to T.
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededRandom, type Random } from '../core/random.ts';
@@ -20,6 +21,8 @@ export interface ReconstructorModel {
   readonly kind: ReconstructorKind;
   readonly shape: ReconstructorShape;
   readonly variables: readonly tf.Variable[];
+  /** Logical name of each variable ('w1', 'ln1_gain', 'token_mix', ...), parallel to `variables`. */
+  readonly names: readonly string[];
   /** Matrices that get weight decay (not biases or LayerNorm parameters). */
   readonly decayed: readonly tf.Variable[];
   /** post: [B, T', dL] -> [B, T, dV]. */
@@ -60,29 +63,75 @@ function layerNorm(x: tf.Tensor2D, gain: tf.Variable, bias: tf.Variable): tf.Ten
 
 const gelu = (x: tf.Tensor2D): tf.Tensor2D => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1));
 
-export function createReconstructor(shape: ReconstructorShape, seed: number): ReconstructorModel {
+/**
+ * tfjs variable names are global and must be unique, so each model prefixes its own: two models
+ * may be alive at once (a cancelled run still disposing while the next one starts).
+ */
+let instances = 0;
+
+export interface ReconstructorOptions {
+  /** Rate of both dropout layers (METHOD: 0.1); it acts only when forward(training = true). */
+  readonly dropout?: number;
+  /**
+   * Token-mixing variant only: for each pre token t, the post token it was merged into (from the
+   * connector geometry), or -1 where there is none (perceiver). Initialises the token-axis
+   * projection as that routing (1 on the source, 0 elsewhere; a uniform 1/T' column for -1)
+   * instead of Glorot. Without it, the projection has to discover the routing from N samples
+   * per entry, which it fails to do on small collections.
+   */
+  readonly tokenSource?: ArrayLike<number>;
+}
+
+/** Initial token-axis projection [T', T] from a routing: see ReconstructorOptions.tokenSource. */
+export function routingMatrix(tokenSource: ArrayLike<number>, tokensPost: number): Float32Array {
+  const T = tokenSource.length;
+  const m = new Float32Array(tokensPost * T);
+  for (let t = 0; t < T; t++) {
+    const j = tokenSource[t]!;
+    if (j === -1) for (let k = 0; k < tokensPost; k++) m[k * T + t] = 1 / tokensPost;
+    else if (Number.isInteger(j) && j >= 0 && j < tokensPost) m[j * T + t] = 1;
+    else throw new RangeError(`invalid tokenSource[${t}]: ${j} (expected -1 or 0..${tokensPost - 1})`);
+  }
+  return m;
+}
+
+export function createReconstructor(shape: ReconstructorShape, seed: number, options: ReconstructorOptions = {}): ReconstructorModel {
+  const { dropout = DROPOUT, tokenSource } = options;
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`invalid dropout: ${dropout}`);
+  if (tokenSource && tokenSource.length !== shape.tokensPre) throw new RangeError(`invalid tokenSource: ${tokenSource.length} entries for ${shape.tokensPre} pre tokens`);
   const random = seededRandom(seed);
   const { tokensPre: T, tokensPost: Tp, dPre, dPost, hidden } = shape;
   const kind = reconstructorKind(shape);
-  const w1 = glorot(random, dPost, dPost, 'w1');
-  const w2 = glorot(random, dPost, hidden, 'w2');
-  const w3 = glorot(random, hidden, dPre, 'w3');
-  const b1 = filled(dPost, 0, 'b1');
-  const b2 = filled(hidden, 0, 'b2');
-  const b3 = filled(dPre, 0, 'b3');
-  const g1 = filled(dPost, 1, 'ln1_gain');
-  const c1 = filled(dPost, 0, 'ln1_bias');
-  const g2 = filled(hidden, 1, 'ln2_gain');
-  const c2 = filled(hidden, 0, 'ln2_bias');
-  const mix = kind === 'token-mixing-mlp' ? glorot(random, Tp, T, 'token_mix') : null;
-  const position = kind === 'token-mixing-mlp' ? variableFrom(tf.zeros([T, dPost]), 'token_position') : null;
+  // Validated before any variable exists, so a bad routing leaks nothing.
+  const routing = kind === 'token-mixing-mlp' && tokenSource ? routingMatrix(tokenSource, Tp) : null;
+  const prefix = `reconstructor${++instances}/`;
+  const names: string[] = [];
+  const named = (name: string) => (names.push(name), prefix + name);
+  const w1 = glorot(random, dPost, dPost, named('w1'));
+  const b1 = filled(dPost, 0, named('b1'));
+  const g1 = filled(dPost, 1, named('ln1_gain'));
+  const c1 = filled(dPost, 0, named('ln1_bias'));
+  const w2 = glorot(random, dPost, hidden, named('w2'));
+  const b2 = filled(hidden, 0, named('b2'));
+  const g2 = filled(hidden, 1, named('ln2_gain'));
+  const c2 = filled(hidden, 0, named('ln2_bias'));
+  const w3 = glorot(random, hidden, dPre, named('w3'));
+  const b3 = filled(dPre, 0, named('b3'));
+  const mix =
+    kind !== 'token-mixing-mlp'
+      ? null
+      : routing
+        ? variableFrom(tf.tensor2d(routing, [Tp, T]), named('token_mix'))
+        : glorot(random, Tp, T, named('token_mix'));
+  const position = kind === 'token-mixing-mlp' ? variableFrom(tf.zeros([T, dPost]), named('token_position')) : null;
   const variables = [w1, b1, g1, c1, w2, b2, g2, c2, w3, b3, ...(mix && position ? [mix, position] : [])];
-  const dropout = (x: tf.Tensor2D, training: boolean, seed: number) => (training ? (tf.dropout(x, DROPOUT, undefined, seed) as tf.Tensor2D) : x);
+  const drop = (x: tf.Tensor2D, training: boolean, seed: number) => (training && dropout > 0 ? (tf.dropout(x, dropout, undefined, seed) as tf.Tensor2D) : x);
 
   return {
     kind,
     shape,
     variables,
+    names,
     decayed: [w1, w2, w3, ...(mix ? [mix] : [])],
     forward(post, training, dropoutSeed) {
       const batch = post.shape[0];
@@ -95,8 +144,8 @@ export function createReconstructor(shape: ReconstructorShape, seed: number): Re
       } else {
         tokens = tf.reshape(post, [batch * T, dPost]);
       }
-      let h = dropout(gelu(layerNorm(tf.add(tf.matMul(tokens, w1), b1), g1, c1)), training, dropoutSeed);
-      h = dropout(gelu(layerNorm(tf.add(tf.matMul(h, w2), b2), g2, c2)), training, dropoutSeed + 1);
+      let h = drop(gelu(layerNorm(tf.add(tf.matMul(tokens, w1), b1), g1, c1)), training, dropoutSeed);
+      h = drop(gelu(layerNorm(tf.add(tf.matMul(h, w2), b2), g2, c2)), training, dropoutSeed + 1);
       return tf.reshape(tf.add(tf.matMul(h, w3), b3), [batch, T, dPre]);
     },
     dispose() {

@@ -3,7 +3,8 @@
  * image-level train/validation split, AdamW (Adam + decoupled weight decay), linear warm-up then
  * cosine decay, early stopping on validation loss with the best weights restored, and per-patch
  * losses for every image in standardised units. Yields to the event loop between batches so a
- * worker stays responsive to cancel; an aborted signal rejects with an AbortError.
+ * worker stays responsive to cancel; an aborted signal rejects with an Error whose name is
+ * 'AbortError' (never a partial result), after every tensor it made has been disposed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { patchLosses, type PatchLosses } from '../core/patches/patchLoss.ts';
@@ -22,6 +23,12 @@ export interface ReconstructionData {
   readonly tokensPost: number;
   readonly dPre: number;
   readonly dPost: number;
+  /**
+   * Optional, used when tokensPost != tokensPre: for each pre token (patch), the post token it
+   * feeds (postTokenOfPatch of src/core/geometry), -1 where none. Seeds the token-axis projection
+   * with that routing; see ReconstructorOptions.tokenSource.
+   */
+  readonly tokenSource?: ArrayLike<number>;
 }
 
 export interface TrainConfig {
@@ -38,6 +45,8 @@ export interface TrainConfig {
   /** Epochs without validation improvement before stopping. */
   readonly patience: number;
   readonly validationFraction: number;
+  /** Rate of both dropout layers (METHOD: 0.1); training only. */
+  readonly dropout: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -50,7 +59,31 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   warmupFraction: 0.1,
   patience: 8,
   validationFraction: 0.2,
+  dropout: 0.1,
 };
+
+/** Throws a RangeError naming the first config value that would make training meaningless or endless. */
+export function validateTrainConfig(c: TrainConfig): void {
+  const bad = (name: string, value: number) => new RangeError(`invalid ${name}: ${value}`);
+  for (const key of ['epochs', 'hidden', 'batchSize', 'patience'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 1) throw bad(key, c[key]);
+  }
+  if (!Number.isFinite(c.seed)) throw bad('seed', c.seed);
+  if (!(c.lr > 0 && Number.isFinite(c.lr))) throw bad('lr', c.lr);
+  if (!(c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) throw bad('weightDecay', c.weightDecay);
+  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw bad('warmupFraction', c.warmupFraction);
+  if (!(c.validationFraction > 0 && c.validationFraction < 1)) throw bad('validationFraction', c.validationFraction);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw bad('dropout', c.dropout);
+}
+
+/**
+ * Sets the step size of a tf.train.adam optimizer. tfjs has no public setter, but AdamOptimizer
+ * reads its `learningRate` field on every applyGradients (checked in tests: lr 0 leaves the
+ * weights unchanged, and a first Adam step moves each weight by about lr).
+ */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}
 
 export interface EpochReport {
   readonly epoch: number;
@@ -73,6 +106,8 @@ export interface TrainOutcome {
   readonly bestEpoch: number;
   readonly stoppedEarly: boolean;
   readonly constantDims: number;
+  /** The tfjs backend that trained it ('webgpu' | 'webgl' | 'cpu' ...). */
+  readonly backend: string;
   readonly architecture: { readonly kind: ReconstructorKind; readonly hidden: number; readonly params: number };
   /** The trained (best-epoch) parameters and the standardisers they expect, so the model can be kept. */
   readonly weights: readonly NamedWeight[];
@@ -120,7 +155,9 @@ async function meanLoss(model: ReconstructorModel, post: tf.Tensor3D, pre: tf.Te
 }
 
 export async function trainReconstructor(data: ReconstructionData, config: Partial<TrainConfig> = {}, hooks: TrainHooks = {}): Promise<TrainOutcome> {
-  const c = { ...DEFAULT_TRAIN_CONFIG, ...config };
+  const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...config };
+  validateTrainConfig(c);
+  if (hooks.signal?.aborted) throw abortError();
   const { images, tokensPre, tokensPost, dPre, dPost } = data;
   if (data.pre.length !== images * tokensPre * dPre) throw new RangeError(`invalid pre tokens: expected [${images}, ${tokensPre}, ${dPre}]`);
   if (data.post.length !== images * tokensPost * dPost) throw new RangeError(`invalid post tokens: expected [${images}, ${tokensPost}, ${dPost}]`);
@@ -129,15 +166,12 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
   const preStd = fitStandardizer(data.pre, dPre, tokenRows(split.train, tokensPre));
   const postStd = fitStandardizer(data.post, dPost, tokenRows(split.train, tokensPost));
   const preValues = applyStandardizer(preStd, data.pre);
+  const shape = { tokensPre, tokensPost, dPre, dPost, hidden: c.hidden };
+  // The model first: it validates its options before making any tensor.
+  const model = createReconstructor(shape, c.seed, data.tokenSource ? { dropout: c.dropout, tokenSource: data.tokenSource } : { dropout: c.dropout });
   const pre = tf.tensor3d(preValues, [images, tokensPre, dPre]);
   const post = tf.tensor3d(applyStandardizer(postStd, data.post), [images, tokensPost, dPost]);
-  const shape = { tokensPre, tokensPost, dPre, dPost, hidden: c.hidden };
-  const model = createReconstructor(shape, c.seed);
   const optimizer = tf.train.adam(c.lr);
-  const setLearningRate = (lr: number) => {
-    // tfjs reads this field on every applyGradients; it has no public setter.
-    (optimizer as unknown as { learningRate: number }).learningRate = lr;
-  };
   const batchesPerEpoch = Math.ceil(split.train.length / c.batchSize);
   const totalSteps = c.epochs * batchesPerEpoch;
   const warmupSteps = Math.max(1, Math.round(totalSteps * c.warmupFraction));
@@ -157,7 +191,7 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
         if (hooks.signal?.aborted) throw abortError();
         const idx = order.slice(s, s + c.batchSize);
         const lr = warmupCosine(step, totalSteps, warmupSteps, c.lr);
-        setLearningRate(lr);
+        setLearningRate(optimizer, lr);
         const dropoutSeed = c.seed * 100_003 + step * 2;
         const cost = tf.tidy((): tf.Scalar => {
           const i = tf.tensor1d(idx, 'int32');
@@ -205,7 +239,10 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
       await nextTick();
     }
     const weights: NamedWeight[] = [];
-    for (const v of model.variables) weights.push({ name: v.name, shape: v.shape, values: (await v.data()) as Float32Array });
+    for (const [i, v] of model.variables.entries()) {
+      // Logical names ('w1', ...) and an own buffer each, so the values are safe to transfer.
+      weights.push({ name: model.names[i]!, shape: v.shape, values: new Float32Array(await v.data()) });
+    }
     return {
       weights,
       standardizers: { pre: preStd, post: postStd },
@@ -215,6 +252,7 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
       bestEpoch,
       stoppedEarly,
       constantDims: preStd.constantDims + postStd.constantDims,
+      backend: tf.getBackend(),
       architecture: { kind: model.kind, hidden: c.hidden, params: parameterCount(shape) },
     };
   } finally {

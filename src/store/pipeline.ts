@@ -2,6 +2,7 @@
  * Effects that start jobs: open a pack, embed images, compute neighbours, train the
  * reconstructor. They read and write the stores; the work itself runs in workers.
  */
+import { postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
 import { knorBlockedReason } from '../core/knn/nearest.ts';
 import { validateManifest } from '../core/pack/validateManifest.ts';
 import { builtinPacks } from '../packs/builtinPacks.ts';
@@ -160,9 +161,13 @@ export async function trainReconstructor(): Promise<void> {
   const post = stack(ids, (id) => embeddings[id]!.post);
   const epochs = uiStore.getState().epochs;
   const { tokens } = manifest;
+  // Which post token each patch went into (-1 for the perceiver): the token-mixing layer starts
+  // from this routing instead of from noise, so a small collection can still train it.
+  const grid = [manifest.image.grid[0], manifest.image.grid[1]] as const;
+  const tokenSource = Int32Array.from({ length: tokens.pre }, (_, p) => postTokenOfPatch(manifest.connector, grid, p) ?? -1);
   analysisStore.setState({ training: { ...idleTraining, status: 'running', epochs } });
   const { id, promise } = trainingClient.request<TrainResult>(
-    { type: 'train', pre, post, images: ids.length, tokensPre: tokens.pre, tokensPost: tokens.post, dPre: tokens.dPre, dPost: tokens.dPost, epochs, seed: 7 },
+    { type: 'train', pre, post, images: ids.length, tokensPre: tokens.pre, tokensPost: tokens.post, dPre: tokens.dPre, dPost: tokens.dPost, tokenSource, epochs, seed: 7 },
     {
       transfer: [pre.buffer, post.buffer],
       onProgress: (p) =>

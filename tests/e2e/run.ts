@@ -175,10 +175,10 @@ async function main(): Promise<void> {
     await page.click('[data-testid="thumb"] img[alt="exif-rotated.jpg"]');
     await page.locator('[data-testid="opacity-slider"]').fill('0');
     await page.waitForTimeout(200);
+    // No helper functions inside evaluate: tsx would wrap them in a __name() the page lacks.
     const [topRight, bottomLeft] = await page.evaluate(() => {
       const ctx = document.querySelector<HTMLCanvasElement>('[data-testid="heatmap-canvas"]')!.getContext('2d')!;
-      const px = (x: number, y: number) => Array.from(ctx.getImageData(x, y, 1, 1).data.subarray(0, 3));
-      return [px(250, 40), px(80, 290)];
+      return [Array.from(ctx.getImageData(250, 40, 1, 1).data.subarray(0, 3)), Array.from(ctx.getImageData(80, 290, 1, 1).data.subarray(0, 3))];
     });
     check('EXIF orientation is applied before the encoder sees the image', topRight![0]! > 180 && topRight![2]! < 80 && bottomLeft![2]! > 180 && bottomLeft![0]! < 80, `top-right rgb(${topRight}), bottom-left rgb(${bottomLeft})`);
     await page.locator('[data-testid="opacity-slider"]').fill('0.6');

@@ -5,10 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patchLosses } from '../../src/core/patches/patchLoss.ts';
+import { postTokenOfPatch } from '../../src/core/geometry/connectorGeometry.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import { warmupCosine } from '../../src/core/stats/lrSchedule.ts';
-import { createReconstructor, parameterCount } from '../../src/ml/reconstructorModel.ts';
-import { splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
+import { createReconstructor, parameterCount, routingMatrix } from '../../src/ml/reconstructorModel.ts';
+import { selectTfBackend } from '../../src/ml/tfBackend.ts';
+import { setLearningRate, splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -43,6 +45,46 @@ describe('warmupCosine', () => {
     expect(warmupCosine(10, 100, 10, 1)).toBeCloseTo(1);
     expect(warmupCosine(55, 100, 10, 2)).toBeCloseTo(1); // half-way through the decay: peak / 2
     expect(warmupCosine(100, 100, 10, 1)).toBeCloseTo(0);
+    // A quarter of the way through the decay: 0.5 * (1 + cos(pi / 4)).
+    expect(warmupCosine(10 + 22.5, 100, 10, 1)).toBeCloseTo(0.5 * (1 + Math.SQRT1_2), 10);
+    expect(warmupCosine(4, 100, 10, 3e-3)).toBeCloseTo(1.5e-3, 12);
+  });
+});
+
+describe('tfjs plumbing', () => {
+  it('selectTfBackend falls through to cpu in Node (no WebGPU, no OffscreenCanvas)', async () => {
+    expect(await selectTfBackend()).toBe('cpu');
+    expect(await selectTfBackend(['wasm', 'webgl', 'cpu'])).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('setting the Adam learning rate really changes the step', () => {
+    const w = tf.variable(tf.tensor1d([1, -2, 3]));
+    const optimizer = tf.train.adam(0.5);
+    const loss = () => tf.sum(tf.square(w)) as tf.Scalar;
+    setLearningRate(optimizer, 0);
+    optimizer.minimize(loss, false, [w]); // returnCost false: nothing to dispose
+    expect(Array.from(w.dataSync())).toEqual([1, -2, 3]);
+    setLearningRate(optimizer, 0.01);
+    optimizer.minimize(loss, false, [w]); // returnCost false: nothing to dispose
+    // Adam's first effective step moves each weight by about lr against the gradient's sign.
+    const moved = Array.from(w.dataSync());
+    [1 - 0.01, -2 + 0.01, 3 - 0.01].forEach((v, i) => expect(moved[i]).toBeCloseTo(v, 3));
+    optimizer.dispose();
+    w.dispose();
+  });
+
+  it('dropout acts only in training, and is seeded', () => {
+    const m = createReconstructor({ tokensPre: 4, tokensPost: 4, dPre: 3, dPost: 5, hidden: 16 }, 1, { dropout: 0.5 });
+    const x = tf.randomNormal([2, 4, 5], 0, 1, 'float32', 3) as tf.Tensor3D;
+    const run = (training: boolean, seed: number) => tf.tidy(() => Array.from(m.forward(x, training, seed).dataSync()));
+    expect(run(false, 1)).toEqual(run(false, 2));
+    expect(run(true, 1)).toEqual(run(true, 1));
+    expect(run(true, 1)).not.toEqual(run(true, 2));
+    expect(run(true, 1)).not.toEqual(run(false, 1));
+    x.dispose();
+    m.dispose();
+    expect(() => createReconstructor({ tokensPre: 1, tokensPost: 1, dPre: 1, dPost: 1, hidden: 1 }, 1, { dropout: 1 })).toThrow(RangeError);
   });
 });
 
@@ -83,24 +125,38 @@ describe('trainReconstructor', () => {
   });
 
   it('maps T\' tokens to T with the token-mixing variant and still learns', async () => {
-    // P token j = mean of V tokens 2j and 2j+1, times a matrix: halves the tokens.
-    const images = 10;
-    const pre = randomArray(images * 8 * 4, 5);
+    // A 4 x 4 patch grid (T = 16); P token j = mean of the V tokens of 2 x 2 block j, times a
+    // matrix (T' = 4), like a pixel-shuffle / merger connector. Only the block means survive.
+    const images = 16;
+    const pre = randomArray(images * 16 * 4, 5);
     const post = new Float32Array(images * 4 * 8);
     const a = randomArray(4 * 8, 6);
     for (let i = 0; i < images; i++)
-      for (let j = 0; j < 4; j++)
+      for (let j = 0; j < 4; j++) {
+        const [br, bc] = [Math.floor(j / 2) * 2, (j % 2) * 2];
+        const block = [br * 4 + bc, br * 4 + bc + 1, (br + 1) * 4 + bc, (br + 1) * 4 + bc + 1];
         for (let o = 0; o < 8; o++) {
           let s = 0;
-          for (let d = 0; d < 4; d++) s += ((pre[(i * 8 + 2 * j) * 4 + d]! + pre[(i * 8 + 2 * j + 1) * 4 + d]!) / 2) * a[d * 8 + o]!;
+          for (let d = 0; d < 4; d++) s += (block.reduce((m, t) => m + pre[(i * 16 + t) * 4 + d]!, 0) / 4) * a[d * 8 + o]!;
           post[(i * 4 + j) * 8 + o] = s;
         }
-    const r = await trainReconstructor({ pre, post, images, tokensPre: 8, tokensPost: 4, dPre: 4, dPost: 8 }, { epochs: 40, hidden: 16, batchSize: 2, lr: 3e-3, patience: 40, seed: 3 });
+      }
+    const data: ReconstructionData = { pre, post, images, tokensPre: 16, tokensPost: 4, dPre: 4, dPost: 8 };
+    const config = { epochs: 40, hidden: 16, batchSize: 4, lr: 3e-3, patience: 40, seed: 3 };
+    const r = await trainReconstructor(data, config);
+    // The same with the token-axis projection seeded from the merger geometry.
+    const tokenSource = Int32Array.from({ length: 16 }, (_, t) => postTokenOfPatch({ family: 'merger', mergeSize: 2 }, [4, 4], t)!);
+    const routed = await trainReconstructor({ ...data, tokenSource }, config);
+    const [bestVal, bestRouted] = [Math.min(...r.history.valLoss), Math.min(...routed.history.valLoss)];
+    console.log(`token-mixing train loss: epoch 1 ${r.history.trainLoss[0]!.toFixed(3)}, last ${r.history.trainLoss.at(-1)!.toFixed(3)}; best val ${bestVal.toFixed(3)}, with geometry routing ${bestRouted.toFixed(3)} (floor 0.75: only block means survive)`);
+    expect(bestRouted).toBeLessThan(0.97);
+    expect(bestRouted).toBeLessThan(bestVal - 0.05);
     expect(r.architecture.kind).toBe('token-mixing-mlp');
-    expect(r.patchLoss.perPatch.length).toBe(images * 8);
+    expect(r.patchLoss.perPatch.length).toBe(images * 16);
+    expect(r.patchLoss.tokens).toBe(16);
     expect(r.patchLoss.perPatch.every(Number.isFinite)).toBe(true);
     expect(r.history.trainLoss.at(-1)!).toBeLessThan(r.history.trainLoss[0]! * 0.8);
-    expect(r.architecture.params).toBe(parameterCount({ tokensPre: 8, tokensPost: 4, dPre: 4, dPost: 8, hidden: 16 }));
+    expect(r.architecture.params).toBe(parameterCount({ tokensPre: 16, tokensPost: 4, dPre: 4, dPost: 8, hidden: 16 }));
     // The kept weights are exactly the model's parameters.
     expect(r.weights.reduce((n, w) => n + w.values.length, 0)).toBe(r.architecture.params);
     expect(r.standardizers.pre.dim).toBe(4);
@@ -120,10 +176,18 @@ describe('trainReconstructor', () => {
   it('is deterministic for a seed and leaks no tensors', async () => {
     const data = linearData(6, 4, 3, 5, 9);
     const before = tf.memory().numTensors;
-    const a = await trainReconstructor(data, { epochs: 5, hidden: 8, batchSize: 2, seed: 5 });
+    const perEpoch: number[] = [];
+    const a = await trainReconstructor(data, { epochs: 5, hidden: 8, batchSize: 2, seed: 5, patience: 5 }, { onEpoch: () => perEpoch.push(tf.memory().numTensors) });
     const after = tf.memory().numTensors;
-    const b = await trainReconstructor(data, { epochs: 5, hidden: 8, batchSize: 2, seed: 5 });
-    expect(b.history).toEqual(a.history);
+    expect(perEpoch.length).toBe(5);
+    expect(new Set(perEpoch).size).toBe(1); // constant across epochs
+    expect(a.backend).toBe('cpu');
+    // Two models alive at once (a cancelled run disposing while the next starts) must not clash
+    // over tfjs's global variable names, and interleaving must not change either result.
+    const [b, c] = await Promise.all([0, 1].map(() => trainReconstructor(data, { epochs: 5, hidden: 8, batchSize: 2, seed: 5, patience: 5 })));
+    expect(b!.history).toEqual(a.history);
+    expect(c!.history).toEqual(a.history);
+    expect(b!.patchLoss.perPatch).toEqual(a.patchLoss.perPatch);
     expect(after).toBe(before);
   });
 
@@ -134,6 +198,35 @@ describe('trainReconstructor', () => {
     const run = trainReconstructor(data, { epochs: 50, hidden: 8, batchSize: 2, patience: 50, seed: 6 }, { signal: controller.signal, onEpoch: () => { epochs++; if (epochs === 2) controller.abort(); } });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(epochs).toBe(2);
+  });
+
+  it('stops mid-epoch, within one batch of the abort, and disposes everything', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    // 32 training images, one per batch: an epoch is 32 batches.
+    const data = linearData(40, 4, 3, 5, 12);
+    let epochs = 0;
+    const run = trainReconstructor(data, { epochs: 5, hidden: 8, batchSize: 1, seed: 6 }, { signal: controller.signal, onEpoch: () => epochs++ });
+    // The trainer yields to the event loop after each batch, so this fires after the first one.
+    setTimeout(() => controller.abort(), 0);
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(epochs).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    // An already-aborted signal rejects at once.
+    await expect(trainReconstructor(data, {}, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects configs that would loop forever or mean nothing', async () => {
+    const data = linearData(4, 2, 2, 2, 13);
+    await expect(trainReconstructor(data, { batchSize: 0 })).rejects.toThrow(/batchSize/);
+    await expect(trainReconstructor(data, { validationFraction: 1 })).rejects.toThrow(/validationFraction/);
+    await expect(trainReconstructor(data, { lr: 0 })).rejects.toThrow(/lr/);
+    await expect(trainReconstructor({ ...data, images: 5 })).rejects.toThrow(/pre tokens/);
+    const before = tf.memory().numTensors;
+    const merged = { ...data, tokensPost: 1, post: new Float32Array(4 * 2), tokenSource: [0, 3] };
+    await expect(trainReconstructor(merged)).rejects.toThrow(/tokenSource/);
+    expect(tf.memory().numTensors).toBe(before); // nothing leaked on the way out
   });
 
   it('patch losses equal an independent float64 forward pass of the kept weights', async () => {
@@ -172,6 +265,11 @@ describe('trainReconstructor', () => {
     const pred = randomArray(2 * 3 * 2, 1);
     const target = randomArray(2 * 3 * 2, 2);
     expect(patchLosses(pred, target, 2, 3, 2).perPatch[4]).toBeCloseTo(((pred[8]! - target[8]!) ** 2 + (pred[9]! - target[9]!) ** 2) / 2, 6);
+  });
+
+  it('routing matrix: one-hot from the geometry, uniform where there is none', () => {
+    expect(Array.from(routingMatrix([1, 0, -1], 2))).toEqual([0, 1, 0.5, 1, 0, 0.5]);
+    expect(() => routingMatrix([2], 2)).toThrow(RangeError);
   });
 
   it('forward pass output shape of both variants', () => {
