@@ -1,28 +1,15 @@
 /**
- * Shared vocabulary of the pure core. Branded types keep look-alike arrays apart:
- * a PreTokens block can never be passed where PostTokens are expected.
+ * Shared vocabulary of the pure core. Branded types keep look-alike numbers apart:
+ * a PatchIndex (encoder grid) is not a post-token index.
  */
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
-/** Row-major [tokens, dim] block of one image, before the connector (what the connector consumes). */
-export type PreTokens = Brand<Float32Array, 'PreTokens'>;
-/** Row-major [tokens, dim] block of one image, after the connector (what the LLM would see). */
-export type PostTokens = Brand<Float32Array, 'PostTokens'>;
 /** Index of a patch on the encoder's grid, row-major: row * gridWidth + col. */
 export type PatchIndex = Brand<number, 'PatchIndex'>;
 
-export const asPreTokens = (a: Float32Array): PreTokens => a as PreTokens;
-export const asPostTokens = (a: Float32Array): PostTokens => a as PostTokens;
 export const asPatchIndex = (i: number): PatchIndex => i as PatchIndex;
-
-/** A flat row-major matrix with its shape: rows x cols. */
-export interface Matrix {
-  readonly data: Float32Array;
-  readonly rows: number;
-  readonly cols: number;
-}
 
 export type ConnectorFamily = 'mlp' | 'merger' | 'pixel-shuffle' | 'perceiver';
 export const CONNECTOR_FAMILIES: readonly ConnectorFamily[] = ['mlp', 'merger', 'pixel-shuffle', 'perceiver'];

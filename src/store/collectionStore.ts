@@ -41,8 +41,3 @@ export function removeImage(id: string): void {
     return { images: s.images.filter((i) => i.id !== id) };
   });
 }
-
-export function clearCollection(): void {
-  for (const image of collectionStore.getState().images) URL.revokeObjectURL(image.url);
-  collectionStore.setState({ images: [] });
-}

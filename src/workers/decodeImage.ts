@@ -1,7 +1,7 @@
 /**
  * Decode an image file to RGBA pixels inside a worker. The browser's decoder applies EXIF
- * orientation ('from-image'); the pixel budget is checked on the header before decoding so a
- * 20000 x 20000 file is refused instead of exhausting memory.
+ * orientation ('from-image'). Files were admitted by their headers (checkImageFile); the pixel
+ * budget is checked again on the decoded size, which a header can understate.
  */
 import { MAX_DECODE_PIXELS, tooLargeMessage } from '../core/image/checkImageFile.ts';
 
@@ -11,8 +11,7 @@ export interface DecodedImage {
   readonly height: number;
 }
 
-export async function decodeImage(blob: Blob, name: string, headerSize?: { width: number; height: number }): Promise<DecodedImage> {
-  if (headerSize && headerSize.width * headerSize.height > MAX_DECODE_PIXELS) throw new Error(tooLargeMessage(name, headerSize.width, headerSize.height));
+export async function decodeImage(blob: Blob, name: string): Promise<DecodedImage> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'default' });

@@ -5,7 +5,7 @@
  */
 import type { Metric } from '../types.ts';
 
-export function maxK(n: number, includeSelf: boolean): number {
+function maxK(n: number, includeSelf: boolean): number {
   return includeSelf ? n : n - 1;
 }
 
