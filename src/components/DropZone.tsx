@@ -1,8 +1,10 @@
 import { useRef, useState } from 'react';
 import { addFiles, addSampleImages } from '../store/intake.ts';
+import { applyLabelFile } from '../store/labels.ts';
 
 export function DropZone() {
   const input = useRef<HTMLInputElement>(null);
+  const labelInput = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   return (
     <div
@@ -19,10 +21,13 @@ export function DropZone() {
         void addFiles(Array.from(e.dataTransfer.files));
       }}
     >
-      <p>Drop images here. They stay on this machine: nothing is uploaded.</p>
+      <p>Drop images here (and a labels .csv, .tsv or .json if you have one). They stay on this machine: nothing is uploaded.</p>
       <div className="drop-actions">
         <button type="button" onClick={() => input.current?.click()}>
           Add images…
+        </button>
+        <button type="button" data-testid="add-labels" title="A CSV, TSV or JSON file naming each image's class, e.g. cat1.jpg,cat" onClick={() => labelInput.current?.click()}>
+          Add labels…
         </button>
         <button type="button" data-testid="add-samples" onClick={() => void addSampleImages(18)}>
           Add 18 sample images
@@ -39,6 +44,18 @@ export function DropZone() {
           const files = Array.from(e.target.files ?? []);
           e.target.value = '';
           void addFiles(files);
+        }}
+      />
+      <input
+        ref={labelInput}
+        type="file"
+        accept=".csv,.tsv,.json,.txt,text/csv,application/json,text/plain"
+        hidden
+        data-testid="label-input"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (file) void applyLabelFile(file);
         }}
       />
     </div>

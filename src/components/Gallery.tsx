@@ -50,6 +50,11 @@ export function Gallery() {
               <button type="button" className="thumb-button" onClick={() => selectImage(image.id)} title={failure ?? image.name}>
                 <img src={image.url} alt={image.name} loading="lazy" />
                 <span className="thumb-name">{image.name}</span>
+                {image.label && (
+                  <span className="thumb-label" data-testid="thumb-label">
+                    {image.label}
+                  </span>
+                )}
                 {loss !== undefined && (
                   <span className="thumb-loss" data-testid="thumb-loss">
                     loss {loss.toFixed(3)}

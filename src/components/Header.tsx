@@ -1,6 +1,8 @@
+import { useRef } from 'react';
 import { builtinPacks } from '../packs/builtinPacks.ts';
 import { useModel } from '../store/hooks.ts';
 import { openBuiltinPack } from '../store/pipeline.ts';
+import { openPackFromFiles, reopenUserPack } from '../store/userPack.ts';
 
 function packLabel(manifestJson: unknown, id: string): string {
   const name = (manifestJson as { name?: unknown } | null)?.name;
@@ -13,6 +15,8 @@ export function Header() {
   const ep = useModel((s) => s.ep);
   const fallbackReason = useModel((s) => s.fallbackReason);
   const manifest = useModel((s) => s.manifest);
+  const userPack = useModel((s) => s.userPack);
+  const packInput = useRef<HTMLInputElement>(null);
   return (
     <header className="header">
       <h1>Connector Lens</h1>
@@ -22,8 +26,9 @@ export function Header() {
           data-testid="pack-picker"
           value={packId ?? ''}
           disabled={status === 'loading'}
-          onChange={(e) => void openBuiltinPack(e.target.value)}
+          onChange={(e) => void (e.target.value === userPack?.id ? reopenUserPack() : openBuiltinPack(e.target.value))}
         >
+          {userPack && <option value={userPack.id}>{userPack.name}</option>}
           {builtinPacks.map((p) => (
             <option key={p.id} value={p.id}>
               {packLabel(p.manifestJson, p.id)}
@@ -31,6 +36,21 @@ export function Header() {
           ))}
         </select>
       </label>
+      <button type="button" className="open-pack" data-testid="open-pack" disabled={status === 'loading'} title="Choose manifest.json and the .onnx files it names (plus any .onnx_data files)" onClick={() => packInput.current?.click()}>
+        Open pack…
+      </button>
+      <input
+        ref={packInput}
+        type="file"
+        multiple
+        hidden
+        data-testid="pack-input"
+        onChange={(e) => {
+          const files = [...(e.target.files ?? [])];
+          e.target.value = '';
+          if (files.length > 0) void openPackFromFiles(files);
+        }}
+      />
       <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={fallbackReason ?? undefined}>
         {status === 'loading' ? 'loading pack…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
       </span>

@@ -1,6 +1,7 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { labelIds, precisionAtK } from '../core/knn/precision.ts';
 import type { Metric } from '../core/types.ts';
-import { useAnalysis, useUi } from '../store/hooks.ts';
+import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { computeKnor } from '../store/pipeline.ts';
 import { uiStore } from '../store/uiStore.ts';
 import { renderKnorHistogram } from '../viz/histogram.ts';
@@ -17,7 +18,20 @@ export function KnorPanel() {
   const metric = useUi((s) => s.metric);
   const includeSelf = useUi((s) => s.includeSelf);
   const selectedId = useUi((s) => s.selectedId);
+  const images = useCollection((s) => s.images);
   const svg = useRef<SVGSVGElement>(null);
+
+  // Retrieval by label before and after the connector, once two or more classes are labelled.
+  const precision = useMemo(() => {
+    if (!knor) return null;
+    const labelOf = new Map(images.map((i) => [i.id, i.label]));
+    const { ids, classes } = labelIds(knor.ids.map((id) => labelOf.get(id) ?? null));
+    if (classes.length < 2) return null;
+    const n = knor.ids.length;
+    const pre = precisionAtK(knor.nnPre, n, knor.k, ids);
+    const post = precisionAtK(knor.nnPost, n, knor.k, ids);
+    return { pre: pre.mean, post: post.mean, labelled: pre.labelled, classes: classes.length };
+  }, [knor, images]);
 
   const selectedIndex = knor && selectedId ? knor.ids.indexOf(selectedId) : -1;
   const selectedValue = knor && selectedIndex >= 0 ? knor.perImage[selectedIndex] : undefined;
@@ -76,6 +90,12 @@ export function KnorPanel() {
               the connector ({knor.metric === 'cosine' ? 'cosine' : 'squared L2'}, mean-pooled{knor.includeSelf ? ', self counted' : ''})
             </span>
           </p>
+          {precision && (
+            <p className="precision" data-testid="precision">
+              precision@{knor.k} by label: <strong>{precision.pre.toFixed(3)}</strong> before → <strong>{precision.post.toFixed(3)}</strong> after the
+              connector ({precision.labelled} labelled images, {precision.classes} classes)
+            </p>
+          )}
           <svg ref={svg} className="histogram" data-testid="knor-histogram" width={360} height={180} role="img" aria-label="Histogram of per-image KNOR" />
         </>
       )}

@@ -40,7 +40,7 @@ export function TrainPanel() {
           {running ? 'Training…' : reconstruction ? 'Retrain reconstructor' : 'Train reconstructor'}
         </button>
       </div>
-      {embeddedCount < MIN_TRAIN_IMAGES && <p className="hint">Needs at least {MIN_TRAIN_IMAGES} embedded images.</p>}
+      {embeddedCount < MIN_TRAIN_IMAGES && <p className="hint" data-testid="train-blocked">Needs at least {MIN_TRAIN_IMAGES} embedded images.</p>}
       {training.trainLoss.length > 0 && <svg ref={svg} className="loss-curve" data-testid="loss-curve" width={360} height={170} role="img" aria-label="Training and validation loss per epoch" />}
       {training.status === 'error' && <p className="message message-error">{training.error}</p>}
       {reconstruction && (

@@ -17,6 +17,12 @@ export interface Session {
   dispose(): Promise<void>;
 }
 
+/** A weight file an ONNX model refers to by name (models over 2 GB keep weights outside). */
+export interface ExternalDataFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
+
 export interface Float32Tensor {
   readonly data: Float32Array;
   readonly dims: readonly number[];
@@ -57,6 +63,28 @@ function serialised<T>(task: () => Promise<T>): Promise<T> {
   return next;
 }
 
+/**
+ * The WebGPU device went away mid-run. ORT's pending run never settles after that and the ORT
+ * instance stays busy, so the only recovery is a fresh worker (see store/pipeline.ts).
+ */
+export class DeviceLostError extends Error {
+  override readonly name = 'DeviceLostError';
+}
+
+/** Settles when the WebGPU device ORT uses is lost (driver reset, destroy); null before WebGPU is used. */
+let deviceLost: Promise<string> | null = null;
+
+interface LosableDevice {
+  readonly lost: Promise<{ readonly reason?: string; readonly message?: string }>;
+  destroy(): void;
+}
+
+async function watchWebGpuDevice(): Promise<void> {
+  if (deviceLost) return;
+  const device = (await ort.env.webgpu.device) as LosableDevice | undefined;
+  if (device) deviceLost = device.lost.then((info) => info.message || info.reason || 'no reason given');
+}
+
 function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReason: string | null): Session {
   return {
     ep,
@@ -67,7 +95,10 @@ function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReas
       serialised(async () => {
         const ortFeeds: Record<string, ort.Tensor> = {};
         for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
-        const results = await session.run(ortFeeds);
+        const pending = session.run(ortFeeds);
+        // A lost device never settles ORT's run: race it, so the caller can fall back.
+        const lost = ep === 'webgpu' ? deviceLost : null;
+        const results = lost ? await Promise.race([pending, lost.then((why) => Promise.reject(new DeviceLostError(`the WebGPU device was lost (${why})`)))]) : await pending;
         const out: Record<string, Float32Tensor> = {};
         for (const [name, t] of Object.entries(results)) {
           if (t.type !== 'float32') {
@@ -89,7 +120,7 @@ function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReas
  * (no adapter, unsupported op, device lost at start) falls through to the next, and the reason
  * is kept so the UI can say why it ran on WASM.
  */
-export async function createSession(model: Uint8Array, preferred: readonly ExecutionProvider[]): Promise<Session> {
+export async function createSession(model: Uint8Array, preferred: readonly ExecutionProvider[], externalData: readonly ExternalDataFile[] = []): Promise<Session> {
   configureOnce();
   const reasons: string[] = [];
   for (const ep of preferred) {
@@ -99,12 +130,30 @@ export async function createSession(model: Uint8Array, preferred: readonly Execu
     }
     try {
       const session = await serialised(() =>
-        ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 }),
+        ort.InferenceSession.create(model, {
+          executionProviders: [ep],
+          graphOptimizationLevel: 'all',
+          logSeverityLevel: 3,
+          ...(externalData.length > 0 ? { externalData: externalData.map((f) => ({ path: f.path, data: f.data })) } : {}),
+        }),
       );
+      if (ep === 'webgpu') await watchWebGpuDevice();
       return wrap(session, ep, reasons.length > 0 ? reasons.join('; ') : null);
     } catch (error) {
       reasons.push(`${ep}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   throw new Error(`could not create an ONNX Runtime session (${reasons.join('; ')})`);
+}
+
+/**
+ * Destroy ORT's WebGPU device, as a driver reset would. Only the browser test's debug hook calls
+ * it, to prove that a lost device falls back to WASM instead of stalling the job.
+ */
+export async function destroyWebGpuDevice(): Promise<boolean> {
+  if (!(await webGpuAvailable())) return false;
+  const device = (await ort.env.webgpu.device) as LosableDevice | undefined;
+  if (!device) return false;
+  device.destroy();
+  return true;
 }

@@ -4,7 +4,7 @@
  * is refused at load with a message naming the tensor and both shapes.
  */
 import type { PackManifest } from '../core/types.ts';
-import { createSession, type ExecutionProvider, type Session } from './ort.ts';
+import { createSession, type ExecutionProvider, type ExternalDataFile, type Session } from './ort.ts';
 
 export interface PackRunner {
   readonly manifest: PackManifest;
@@ -28,12 +28,18 @@ function requireDims(actual: readonly number[], expected: readonly number[], wha
   }
 }
 
-async function openOn(manifest: PackManifest, encoderBytes: Uint8Array, connectorBytes: Uint8Array, preferred: readonly ExecutionProvider[]): Promise<PackRunner> {
+/** Side files of weights, per model, by the name the ONNX graph uses. */
+export interface PackExternalData {
+  readonly encoder?: readonly ExternalDataFile[];
+  readonly connector?: readonly ExternalDataFile[];
+}
+
+async function openOn(manifest: PackManifest, encoderBytes: Uint8Array, connectorBytes: Uint8Array, preferred: readonly ExecutionProvider[], external: PackExternalData): Promise<PackRunner> {
   const { io, image, tokens, files } = manifest;
-  const encoder = await createSession(encoderBytes, preferred);
+  const encoder = await createSession(encoderBytes, preferred, external.encoder);
   let connector: Session | null = null;
   try {
-    connector = await createSession(connectorBytes, [encoder.ep]);
+    connector = await createSession(connectorBytes, [encoder.ep], external.connector);
     requireName(encoder, 'input', io.encoderInput, files.encoder);
     requireName(encoder, 'output', io.encoderOutput, files.encoder);
     requireName(connector, 'input', io.connectorInput, files.connector);
@@ -66,24 +72,37 @@ async function openOn(manifest: PackManifest, encoderBytes: Uint8Array, connecto
   }
 }
 
+function isPackFault(error: unknown): boolean {
+  return /manifest/.test(error instanceof Error ? error.message : String(error));
+}
+
 /**
  * Open a pack on the first provider that both creates and runs it: WebGPU can accept a session
  * and still fail its first run (unsupported kernel, lost device), so the warm-up decides.
  */
-export async function openPack(manifest: PackManifest, encoderBytes: Uint8Array, connectorBytes: Uint8Array, preferred: readonly ExecutionProvider[]): Promise<PackRunner> {
+async function openFirstWorking(manifest: PackManifest, encoderBytes: Uint8Array, connectorBytes: Uint8Array, preferred: readonly ExecutionProvider[], external: PackExternalData): Promise<PackRunner> {
   const failures: string[] = [];
   for (let i = 0; i < preferred.length; i++) {
     try {
-      const runner = await openOn(manifest, encoderBytes, connectorBytes, preferred.slice(i));
+      const runner = await openOn(manifest, encoderBytes, connectorBytes, preferred.slice(i), external);
       if (failures.length === 0) return runner;
       const reason = [...failures, runner.fallbackReason].filter(Boolean).join('; ');
       return { ...runner, fallbackReason: reason };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
       // Shape/name mismatches are the pack's fault, not the provider's: do not retry.
-      if (/manifest/.test(message) || i === preferred.length - 1) throw error;
-      failures.push(`${preferred[i]} failed: ${message}`);
+      if (isPackFault(error) || i === preferred.length - 1) throw error;
+      failures.push(`${preferred[i]} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   throw new Error('no execution provider given');
+}
+
+export async function openPack(
+  manifest: PackManifest,
+  encoderBytes: Uint8Array,
+  connectorBytes: Uint8Array,
+  preferred: readonly ExecutionProvider[],
+  external: PackExternalData = {},
+): Promise<PackRunner> {
+  return openFirstWorking(manifest, encoderBytes, connectorBytes, preferred, external);
 }

@@ -34,6 +34,12 @@ export function addImages(entries: readonly ImageEntry[]): void {
   collectionStore.setState((s) => ({ images: [...s.images, ...entries] }));
 }
 
+/** Set the labels of the images named (by id); others keep theirs. */
+export function setLabels(byId: ReadonlyMap<string, string>): void {
+  if (byId.size === 0) return;
+  collectionStore.setState((s) => ({ images: s.images.map((i) => (byId.has(i.id) && byId.get(i.id) !== i.label ? { ...i, label: byId.get(i.id)! } : i)) }));
+}
+
 export function removeImage(id: string): void {
   collectionStore.setState((s) => {
     const gone = s.images.find((i) => i.id === id);

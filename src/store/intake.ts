@@ -7,6 +7,7 @@ import { checkImageFile, fileTooBigMessage, MAX_FILE_BYTES } from '../core/image
 import { sampleImage } from '../core/image/sampleImages.ts';
 import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
 import { embedPending } from './pipeline.ts';
+import { applyLabelFile, isLabelFileName } from './labels.ts';
 import { say } from './uiStore.ts';
 
 /** Every CHUNK files, admitted images join the gallery and progress moves: a drop of thousands shows both. */
@@ -29,7 +30,17 @@ function labelFromPath(file: File): string | null {
   return parts.length >= 2 ? parts[parts.length - 2]! : null;
 }
 
-export async function addFiles(files: readonly File[]): Promise<void> {
+/** Images are checked and admitted; label files (.csv/.tsv/.json) dropped with them are applied after. */
+export async function addFiles(dropped: readonly File[]): Promise<void> {
+  const labelFiles = dropped.filter((f) => isLabelFileName(f.name));
+  const files = dropped.filter((f) => !isLabelFileName(f.name));
+  const admitted = files.length > 0 ? await admitImageFiles(files) : 0;
+  for (const file of labelFiles) await applyLabelFile(file);
+  if (admitted > 0) await embedPending();
+}
+
+/** Check each file and add the images among them; returns how many were admitted. */
+async function admitImageFiles(files: readonly File[]): Promise<number> {
   let accepted: ImageEntry[] = [];
   let admitted = 0;
   const refused: string[] = [];
@@ -52,7 +63,7 @@ export async function addFiles(files: readonly File[]): Promise<void> {
   // One message per refused file for small drops; a summary for large ones.
   if (refused.length <= 5) refused.forEach((m) => say('error', m));
   else say('error', `${refused.length} of ${files.length} files were refused, e.g. ${refused[0]} (and ${refused.length - 1} more).`);
-  if (admitted > 0) await embedPending();
+  return admitted;
 }
 
 /** Add `count` procedural labelled images (PNG-encoded off the main thread by the browser). */

@@ -13,6 +13,8 @@ export interface ModelState {
   /** Why WebGPU was not used, when it was not. */
   readonly fallbackReason: string | null;
   readonly error: string | null;
+  /** A pack opened from the user's files, listed in the picker beside the built-in ones. */
+  readonly userPack: { readonly id: string; readonly name: string } | null;
   /** Preferred providers, first that works wins. */
   readonly preferred: readonly ExecutionProvider[];
 }
@@ -30,5 +32,6 @@ export const modelStore = createStore<ModelState>()(() => ({
   ep: null,
   fallbackReason: null,
   error: null,
+  userPack: null,
   preferred: preferredFromUrl(),
 }));

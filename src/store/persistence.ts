@@ -87,11 +87,17 @@ export function startPersisting(): () => void {
     const current = new Set(now.images.map((i) => i.id));
     const added = now.images.map((image, order) => ({ image, order })).filter(({ image }) => !old.has(image.id));
     const removed = before.images.filter((i) => !current.has(i.id)).map((i) => i.id);
+    // Same image, new object: only its label can change (a label file was applied).
+    const relabelled = now.images.filter((i) => old.has(i.id) && old.get(i.id) !== i);
     void guarded(async (d) => {
       const tx = d.transaction(['images', 'embeddings'], 'readwrite');
       for (const { image, order } of added) {
         const { id, name, blob, bytes, width, height, label } = image;
         void tx.objectStore('images').put({ id, order: Date.now() * 1000 + order, name, blob, bytes, width, height, label });
+      }
+      for (const image of relabelled) {
+        const stored = await tx.objectStore('images').get(image.id);
+        if (stored) void tx.objectStore('images').put({ ...stored, label: image.label });
       }
       for (const id of removed) {
         void tx.objectStore('images').delete(id);

@@ -8,7 +8,9 @@ import { validateManifest } from '../core/pack/validateManifest.ts';
 import { builtinPacks } from '../packs/builtinPacks.ts';
 import { CancelledError } from '../workers/client.ts';
 import { inferenceClient, trainingClient } from '../workers/clients.ts';
-import type { EmbedResult, KnnResult, LoadPackResult, TrainResult } from '../workers/protocol.ts';
+import type { EmbedResult, KnnResult, LoadPackResult, ModelSource, TrainResult } from '../workers/protocol.ts';
+import type { PackManifest } from '../core/types.ts';
+import type { ExecutionProvider } from '../ml/ort.ts';
 import { analysisStore, emptyAnalysis, idleTraining } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
@@ -37,23 +39,80 @@ export async function openBuiltinPack(packId: string): Promise<void> {
     say('error', `Pack "${packId}" is missing ${!encoder ? manifest.files.encoder : manifest.files.connector}.`);
     return;
   }
+  await openPack(packId, manifest, encoder, connector);
+}
+
+/**
+ * Open a validated pack in the inference worker. The worker opens the new pack before it closes
+ * the old one, so a pack that fails (corrupt ONNX, shapes that contradict the manifest) leaves the
+ * previous pack, its embeddings and its results exactly as they were.
+ */
+export async function openPack(packId: string, manifest: PackManifest, encoder: ModelSource, connector: ModelSource): Promise<boolean> {
   cancelJobs();
   const previous = modelStore.getState();
   modelStore.setState({ status: 'loading', error: null });
+  let loaded: LoadPackResult;
   try {
-    const { promise } = inferenceClient.request<LoadPackResult>({ type: 'load-pack', manifest, encoder, connector, preferred: previous.preferred });
-    const loaded = await promise;
-    modelStore.setState({ packId, manifest, status: 'ready', ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
-    analysisStore.setState(emptyAnalysis(packId));
-    await restoreAnalysis(packId);
-    if (Object.keys(analysisStore.getState().embeddings).length > 0) await computeKnor();
-    await embedPending();
+    loaded = await inferenceClient.request<LoadPackResult>({ type: 'load-pack', manifest, encoder, connector, preferred: previous.preferred }).promise;
   } catch (error) {
-    // The previous pack stays open in the worker: restore its state rather than lose it.
     modelStore.setState({ ...previous, status: previous.manifest ? 'ready' : 'error', error: errorText(error) });
-    say('error', `Could not open pack "${packId}": ${errorText(error)}`);
+    say('error', `Could not open pack "${packId}": ${errorText(error)}${previous.packId ? ` "${previous.packId}" stays open.` : ''}`);
+    return false;
+  }
+  opened = { packId, manifest, encoder, connector };
+  modelStore.setState({ packId, manifest, status: 'ready', ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
+  analysisStore.setState(emptyAnalysis(packId));
+  await restoreAnalysis(packId);
+  if (Object.keys(analysisStore.getState().embeddings).length > 0) await computeKnor();
+  await embedPending();
+  return true;
+}
+
+/** What the inference worker holds open, so a fresh worker can open it again. */
+let opened: { readonly packId: string; readonly manifest: PackManifest; readonly encoder: ModelSource; readonly connector: ModelSource } | null = null;
+
+/**
+ * Give a fresh inference worker the open pack again, keeping every result: after a crash (the
+ * client starts a new worker on the next request), or on WASM after the WebGPU device was lost
+ * (a lost device leaves ORT's run hanging for good, so the old worker is stopped first).
+ */
+async function reopenInFreshWorker(preferred: readonly ExecutionProvider[]): Promise<LoadPackResult | null> {
+  if (!opened) return null;
+  const { manifest, encoder, connector } = opened;
+  modelStore.setState({ preferred });
+  return inferenceClient.request<LoadPackResult>({ type: 'load-pack', manifest, encoder, connector, preferred }).promise;
+}
+
+async function recoverFromDeviceLoss(why: string): Promise<boolean> {
+  inferenceClient.terminate();
+  try {
+    const loaded = await reopenInFreshWorker(['wasm']);
+    if (!loaded) return false;
+    modelStore.setState({ ep: loaded.ep, fallbackReason: `WebGPU stopped working after the pack opened (${why}); switched to WASM` });
+    say('info', `WebGPU stopped working (${why}). The pack was reopened on WASM and embedding carries on; nothing was lost.`);
+    return true;
+  } catch (error) {
+    modelStore.setState({ status: 'error', ep: null, error: errorText(error) });
+    say('error', `WebGPU stopped working (${why}) and the pack could not be reopened on WASM: ${errorText(error)}. Reload the page.`);
+    return false;
   }
 }
+
+async function recoverFromCrash(clientMessage: string): Promise<void> {
+  if (!opened) return;
+  const reason = /crashed \((.*)\); it will restart/.exec(clientMessage)?.[1] ?? clientMessage;
+  try {
+    await reopenInFreshWorker(modelStore.getState().preferred);
+    const { embeddings, failures } = analysisStore.getState();
+    const waiting = collectionStore.getState().images.filter((i) => !embeddings[i.id] && !failures[i.id]).length;
+    const rest = waiting > 0 ? `; ${waiting} image${waiting === 1 ? '' : 's'} wait for "Embed ${waiting} waiting"` : '';
+    say('error', `The inference worker crashed (${reason}) and was restarted with the pack reopened. Everything embedded so far is kept${rest}.`);
+  } catch (error) {
+    say('error', `The inference worker crashed (${reason}) and the pack could not be reopened: ${errorText(error)}. Reload the page; your images and results are stored.`);
+  }
+}
+
+inferenceClient.onCrash((message) => void recoverFromCrash(message));
 
 function cancelJobs(): void {
   const { embedJob, trainJob } = analysisStore.getState();
@@ -71,13 +130,17 @@ export function embedPending(): Promise<void> {
   const { embeddings, failures } = analysisStore.getState();
   const todo = collectionStore.getState().images.filter((i) => !embeddings[i.id] && !failures[i.id]);
   if (todo.length === 0) return Promise.resolve();
-  embedding = runEmbed(packId, todo.map((i) => ({ imageId: i.id, blob: i.blob }))).finally(() => {
+  const run = runEmbed(packId, todo.map((i) => ({ imageId: i.id, blob: i.blob }))).finally(() => {
     embedding = null;
   });
-  return embedding;
+  embedding = run.then(() => undefined);
+  // After a device loss the job ended early on purpose: the fresh worker takes the rest.
+  return run.then((again) => (again ? embedPending() : undefined));
 }
 
-async function runEmbed(packId: string | null, images: { imageId: string; blob: Blob }[]): Promise<void> {
+/** Returns true when the job should run again (the worker was replaced after a device loss). */
+async function runEmbed(packId: string | null, images: { imageId: string; blob: Blob }[]): Promise<boolean> {
+  let again = false;
   const started = performance.now();
   const names = new Map(collectionStore.getState().images.map((i) => [i.id, i.name]));
   const { id, promise } = inferenceClient.request<EmbedResult>(
@@ -90,7 +153,8 @@ async function runEmbed(packId: string | null, images: { imageId: string; blob: 
           analysisStore.setState((s) => ({ embeddings: { ...s.embeddings, [item.imageId]: { pre, post, pooledPre, pooledPost, display } } }));
         } else {
           analysisStore.setState((s) => ({ failures: { ...s.failures, [item.imageId]: item.message } }));
-          say('error', `${names.get(item.imageId) ?? item.imageId}: ${item.message}`);
+          const name = names.get(item.imageId) ?? item.imageId;
+          say('error', item.message.startsWith(name) ? item.message : `${name}: ${item.message}`);
         }
       },
       onProgress: ({ done, total }) => analysisStore.setState((s) => (s.embedJob ? { embedJob: { ...s.embedJob, done, total } } : {})),
@@ -102,11 +166,15 @@ async function runEmbed(packId: string | null, images: { imageId: string; blob: 
     if (result.cancelled) say('info', `Embedding cancelled after ${result.done} of ${images.length} images; the rest stay queued.`);
     analysisStore.setState({ lastEmbedMs: performance.now() - started });
   } catch (error) {
-    say('error', `Embedding stopped: ${errorText(error)}`);
+    const message = errorText(error);
+    const lost = /WebGPU device was lost \((.*)\)$/.exec(message);
+    if (lost) again = await recoverFromDeviceLoss(lost[1]!);
+    else if (!/worker crashed/.test(message)) say('error', `Embedding stopped: ${message}`);
   } finally {
     analysisStore.setState({ embedJob: null });
   }
   await computeKnor();
+  return again;
 }
 
 /** Collection images embedded by the open pack, in collection order. */
@@ -203,3 +271,9 @@ export async function trainReconstructor(): Promise<void> {
     analysisStore.setState({ trainJob: null });
   }
 }
+
+/** Browser-test hooks: destroy the inference worker's WebGPU device, as a driver reset would; crash the worker. */
+export const debugHooks = {
+  loseWebGpuDevice: (): Promise<boolean> => inferenceClient.request<boolean>({ type: 'debug-lose-webgpu' }).promise,
+  crashInferenceWorker: (): void => void inferenceClient.request<boolean>({ type: 'debug-crash' }).promise.catch(() => undefined),
+};

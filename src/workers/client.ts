@@ -28,6 +28,7 @@ export class WorkerClient<Req extends { type: string; id: JobId }, R, P, I> {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<JobId, Pending>();
+  private crashListener: ((message: string) => void) | null = null;
 
   constructor(
     private readonly spawn: () => Worker,
@@ -41,6 +42,11 @@ export class WorkerClient<Req extends { type: string; id: JobId }, R, P, I> {
     });
     this.ensureWorker().postMessage({ ...message, id }, handlers.transfer ?? []);
     return { id, promise };
+  }
+
+  /** Called after a crash, once the pending jobs have failed: the place to restore the worker's state. */
+  onCrash(listener: (message: string) => void): void {
+    this.crashListener = listener;
   }
 
   cancel(target: JobId): void {
@@ -63,7 +69,9 @@ export class WorkerClient<Req extends { type: string; id: JobId }, R, P, I> {
       event.preventDefault();
       this.worker?.terminate();
       this.worker = null;
-      this.failAll(`${this.label} crashed (${event.message || 'unknown error'}); it will restart on the next request`);
+      const message = `${this.label} crashed (${event.message || 'unknown error'}); it will restart on the next request`;
+      this.failAll(message);
+      this.crashListener?.(message);
     };
     this.worker = worker;
     return worker;

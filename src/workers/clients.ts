@@ -2,7 +2,7 @@
 import { WorkerClient } from './client.ts';
 import type { EmbeddedImage, EmbedResult, InferenceRequest, KnnResult, LoadPackResult, TrainingRequest, TrainProgress, TrainResult } from './protocol.ts';
 
-export const inferenceClient = new WorkerClient<InferenceRequest, LoadPackResult | EmbedResult | KnnResult, { done: number; total: number }, EmbeddedImage>(
+export const inferenceClient = new WorkerClient<InferenceRequest, LoadPackResult | EmbedResult | KnnResult | boolean, { done: number; total: number }, EmbeddedImage>(
   () => new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' }),
   'the inference worker',
 );

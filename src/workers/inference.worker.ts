@@ -9,6 +9,8 @@ import { kNearest } from '../core/knn/nearest.ts';
 import { knor } from '../core/knn/knor.ts';
 import { preprocess } from '../core/image/preprocess.ts';
 import { openPack, type PackRunner } from '../ml/packRunner.ts';
+import { destroyWebGpuDevice, DeviceLostError, type ExternalDataFile } from '../ml/ort.ts';
+import { checkExternalData, externalDataRefs } from '../core/onnx/externalData.ts';
 import { decodeImage } from './decodeImage.ts';
 import type { EmbedRequest, EmbeddedImage, InferenceReply, InferenceRequest, KnnRequest, LoadPackRequest, ModelSource } from './protocol.ts';
 
@@ -21,18 +23,33 @@ function post(reply: InferenceReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
 }
 
-async function readSource(source: ModelSource, what: string): Promise<Uint8Array> {
-  if (source.kind === 'bytes') return source.bytes;
+interface ReadModel {
+  readonly bytes: Uint8Array;
+  readonly externalData: readonly ExternalDataFile[];
+}
+
+async function readSource(source: ModelSource, what: string): Promise<ReadModel> {
+  if (source.kind === 'bytes') return { bytes: source.bytes, externalData: [] };
+  if (source.kind === 'file') {
+    // Read here, not on the main thread: a model can be hundreds of MB.
+    const bytes = new Uint8Array(await source.file.arrayBuffer());
+    const refs = externalDataRefs(bytes, source.name);
+    checkExternalData(source.name, refs, new Map(source.siblings.map((s) => [s.name, s.file.size])));
+    const externalData = await Promise.all(
+      refs.map(async (ref) => ({ path: ref.location, data: new Uint8Array(await source.siblings.find((s) => s.name === ref.location)!.file.arrayBuffer()) })),
+    );
+    return { bytes, externalData };
+  }
   const response = await fetch(source.url);
   if (!response.ok) throw new Error(`${what}: could not read ${source.url} (HTTP ${response.status})`);
-  return new Uint8Array(await response.arrayBuffer());
+  return { bytes: new Uint8Array(await response.arrayBuffer()), externalData: [] };
 }
 
 async function loadPack(req: LoadPackRequest): Promise<void> {
   const started = performance.now();
   const [encoder, connector] = await Promise.all([readSource(req.encoder, 'encoder'), readSource(req.connector, 'connector')]);
   // Open the new pack before closing the old one: a pack that fails to open loses nothing.
-  const next = await openPack(req.manifest, encoder, connector, req.preferred);
+  const next = await openPack(req.manifest, encoder.bytes, connector.bytes, req.preferred, { encoder: encoder.externalData, connector: connector.externalData });
   const previous = runner;
   runner = next;
   await previous?.dispose();
@@ -70,6 +87,8 @@ async function embed(req: EmbedRequest): Promise<void> {
     try {
       item = await embedOne(r, imageId, blob);
     } catch (error) {
+      // Not this image's fault, and every later run would hang: end the job, the app recovers.
+      if (error instanceof DeviceLostError) throw error;
       failed++;
       item = { ok: false, imageId, message: error instanceof Error ? error.message : String(error) };
     }
@@ -101,6 +120,14 @@ self.onmessage = async (event: MessageEvent<InferenceRequest>) => {
         return await embed(req);
       case 'knn':
         return knn(req);
+      case 'debug-lose-webgpu':
+        return post({ type: 'result', id: req.id, result: runner?.ep === 'webgpu' ? await destroyWebGpuDevice() : false });
+      case 'debug-crash':
+        // An uncaught error outside any handler, as a runtime abort would be.
+        setTimeout(() => {
+          throw new Error('crash requested by the browser test');
+        });
+        return;
     }
   } catch (error) {
     post({ type: 'error', id: req.id, error: { message: error instanceof Error ? error.message : String(error), cancelled: false } });

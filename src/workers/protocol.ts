@@ -10,7 +10,11 @@ import type { Standardizer } from '../core/stats/standardize.ts';
 export type JobId = number;
 
 /** Where a model file comes from: a URL the worker fetches, or bytes already in memory. */
-export type ModelSource = { readonly kind: 'url'; readonly url: string } | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+export type ModelSource =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
+  /** A user's file, read in the worker; siblings are the other chosen files, for external weights. */
+  | { readonly kind: 'file'; readonly name: string; readonly file: Blob; readonly siblings: readonly { readonly name: string; readonly file: Blob }[] };
 
 // ---------- inference worker ----------
 
@@ -80,7 +84,13 @@ export interface CancelRequest {
   readonly target: JobId;
 }
 
-export type InferenceRequest = LoadPackRequest | EmbedRequest | KnnRequest | CancelRequest;
+/** Browser-test hooks (the app only sends them with ?debug): destroy the WebGPU device; crash the worker. */
+export interface DebugRequest {
+  readonly type: 'debug-lose-webgpu' | 'debug-crash';
+  readonly id: JobId;
+}
+
+export type InferenceRequest = LoadPackRequest | EmbedRequest | KnnRequest | CancelRequest | DebugRequest;
 
 // ---------- training worker ----------
 
@@ -122,5 +132,5 @@ export type Reply<R, P = never, I = never> =
   | { readonly type: 'progress'; readonly id: JobId; readonly progress: P }
   | { readonly type: 'item'; readonly id: JobId; readonly item: I };
 
-export type InferenceReply = Reply<LoadPackResult | EmbedResult | KnnResult, { readonly done: number; readonly total: number }, EmbeddedImage>;
+export type InferenceReply = Reply<LoadPackResult | EmbedResult | KnnResult | boolean, { readonly done: number; readonly total: number }, EmbeddedImage>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;

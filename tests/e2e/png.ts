@@ -39,3 +39,24 @@ export function encodePngSamples(samples: ArrayLike<number>, width: number, heig
 export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Buffer {
   return encodePngSamples(rgba, width, height, 6, 8);
 }
+
+/**
+ * A PNG whose chunks are intact (right lengths and CRCs) but whose IDAT is not deflate data:
+ * it passes every header check and fails only when the browser decodes it.
+ */
+export function undecodablePng(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  const garbage = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', garbage), chunk('IEND', new Uint8Array(0))]);
+}
+
+/** A flat colour, 8-bit RGBA. */
+export function flatPng(width: number, height: number, rgb: readonly [number, number, number]): Buffer {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) rgba.set([rgb[0], rgb[1], rgb[2], 255], i * 4);
+  return encodePng(rgba, width, height);
+}

@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { analysisStore, emptyAnalysis, idleTraining } from '../../src/store/analysisStore.ts';
-import { collectionStore } from '../../src/store/collectionStore.ts';
+import { collectionStore, setLabels } from '../../src/store/collectionStore.ts';
 import { modelStore } from '../../src/store/modelStore.ts';
 import { restoreAnalysis, restoreSession, startPersisting } from '../../src/store/persistence.ts';
 import { uiStore } from '../../src/store/uiStore.ts';
@@ -118,5 +118,19 @@ describe('persistence', () => {
     } finally {
       IDBObjectStore.prototype.put = put;
     }
+  });
+
+  it('keeps labels applied after the images were stored, and their order', async () => {
+    collectionStore.setState((st) => ({ images: [...st.images, image('p', 'one'), image('q', 'two'), image('r', 'three')] }));
+    await settle();
+    setLabels(new Map([['q', 'cat'], ['r', 'dog']]));
+    await settle();
+    await reload();
+    const restored = collectionStore.getState().images.filter((i) => 'pqr'.includes(i.id));
+    expect(restored.map((i) => [i.id, i.label])).toEqual([
+      ['p', 'disc'],
+      ['q', 'cat'],
+      ['r', 'dog'],
+    ]);
   });
 });

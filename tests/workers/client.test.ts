@@ -73,4 +73,23 @@ describe('WorkerClient', () => {
     workers[1]!.reply({ type: 'result', id: next.id, result: 50 });
     await expect(next.promise).resolves.toBe(50);
   });
+
+  it('tells its crash listener after failing the pending jobs, and not on a deliberate stop', async () => {
+    const { client, workers } = setup();
+    const heard: string[] = [];
+    const job = client.request<number>({ type: 'echo', value: 6 });
+    let jobFailedFirst = false;
+    job.promise.catch(() => undefined);
+    client.onCrash((message) => {
+      heard.push(message);
+      jobFailedFirst = true;
+    });
+    workers[0]!.crash('abort');
+    await expect(job.promise).rejects.toThrow(/crashed \(abort\)/);
+    expect(heard).toEqual(['the test worker crashed (abort); it will restart on the next request']);
+    expect(jobFailedFirst).toBe(true);
+    client.request<number>({ type: 'echo', value: 7 }).promise.catch(() => undefined);
+    client.terminate();
+    expect(heard.length).toBe(1);
+  });
 });

@@ -24,6 +24,11 @@ export function fileTooBigMessage(name: string, bytes: number): string {
   return `${name} is ${(bytes / 1e6).toFixed(0)} MB, over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit. Downscale or re-compress it.`;
 }
 
+/** Browsers and PIL convert CMYK to RGB differently (ICC profile vs. a plain inversion). */
+export function cmykNotice(name: string): string {
+  return `${name} is a CMYK JPEG; the browser converted it to RGB, so its colours may differ slightly from what Python's PIL would give.`;
+}
+
 export function checkImageFile(bytes: Uint8Array, name: string): ImageCheck {
   if (bytes.length > MAX_FILE_BYTES) return { ok: false, message: fileTooBigMessage(name, bytes.length) };
   const sniffed = sniffImage(bytes, name);
@@ -34,6 +39,11 @@ export function checkImageFile(bytes: Uint8Array, name: string): ImageCheck {
   if (width && height && Math.max(width / height, height / width) > MAX_ASPECT) {
     return { ok: false, message: `${name} is ${width} x ${height} pixels, more than ${MAX_ASPECT}:1; resizing its short side to the encoder's input would make it enormous. Crop it and add it again.` };
   }
-  const notice = frames !== undefined && frames > 1 ? `${name} is animated (${frames} frames); only its first frame is analysed.` : null;
+  const notice =
+    frames !== undefined && frames > 1
+      ? `${name} is animated (${frames} frames); only its first frame is analysed.`
+      : sniffed.components === 4
+        ? cmykNotice(name)
+        : null;
   return { ok: true, format: sniffed.format, width: width ?? null, height: height ?? null, notice };
 }

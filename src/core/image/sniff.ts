@@ -10,7 +10,15 @@ export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp';
 export type SniffError = { readonly kind: 'empty' | 'not-image' | 'truncated' | 'unsupported'; readonly message: string };
 
 export type SniffResult =
-  | { readonly ok: true; readonly format: ImageFormat; readonly width?: number; readonly height?: number; readonly frames?: number }
+  | {
+      readonly ok: true;
+      readonly format: ImageFormat;
+      readonly width?: number;
+      readonly height?: number;
+      readonly frames?: number;
+      /** JPEG colour components from the frame header: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK. */
+      readonly components?: number;
+    }
   | { readonly ok: false; readonly error: SniffError };
 
 const SUPPORTED = 'Add PNG, JPEG, GIF, WebP or BMP files.';
@@ -60,6 +68,7 @@ function sniffJpeg(b: Uint8Array, name: string): SniffResult {
   const truncated = fail('truncated', `${name} is a truncated JPEG (the file is cut off before its end marker). Re-export or re-download it.`);
   let width: number | undefined;
   let height: number | undefined;
+  let components: number | undefined;
   let o = 2;
   // Segments up to start-of-scan; the frame header (SOFn) carries the size.
   while (o + 4 <= b.length) {
@@ -79,6 +88,7 @@ function sniffJpeg(b: Uint8Array, name: string): SniffResult {
     if (isSof && length >= 7) {
       height = u16be(b, o + 5);
       width = u16be(b, o + 7);
+      if (length >= 8) components = b[o + 9]!;
     }
     if (marker === 0xda) break;
     o += 2 + length;
@@ -88,7 +98,7 @@ function sniffJpeg(b: Uint8Array, name: string): SniffResult {
   let end = b.length;
   while (end > 2 && (b[end - 1] === 0x00 || b[end - 1] === 0x0a || b[end - 1] === 0x0d || b[end - 1] === 0x20)) end--;
   if (!(b[end - 2] === 0xff && b[end - 1] === 0xd9)) return truncated;
-  return { ok: true, format: 'jpeg', width, height };
+  return { ok: true, format: 'jpeg', width, height, ...(components !== undefined ? { components } : {}) };
 }
 
 /** Walk GIF blocks to count frames (image descriptors) and detect truncation. */
@@ -147,12 +157,17 @@ function sniffWebp(b: Uint8Array, name: string): SniffResult {
   return { ok: true, format: 'webp' };
 }
 
-/** BITMAPFILEHEADER: bytes 2..5 are the file size; the info header holds width and height. */
+/**
+ * BITMAPFILEHEADER: bytes 2..5 are the file size. The info header after it starts with its own
+ * size: 12 is the OS/2 BITMAPCOREHEADER (unsigned 16-bit width and height), 40 and up the Windows
+ * headers (signed 32-bit; a negative height means rows run top-down).
+ */
 function sniffBmp(b: Uint8Array, name: string): SniffResult {
   const truncated = fail('truncated', `${name} is a truncated BMP (the file is shorter than its header says). Re-export it and add it again.`);
   if (b.length < 26) return truncated;
   const fileSize = u32le(b, 2);
   if (fileSize > b.length) return truncated;
+  if (u32le(b, 14) === 12) return { ok: true, format: 'bmp', width: u16le(b, 18), height: u16le(b, 20) };
   return { ok: true, format: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
 }
 

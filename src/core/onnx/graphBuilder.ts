@@ -84,6 +84,23 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * A float initializer whose values live in a side file, as models over 2 GB are saved
+   * (data_location EXTERNAL; location, offset and length entries, length defaulting to the
+   * tensor's size). Writing that file is the caller's business.
+   */
+  externalFloatInit(name: string, dims: readonly number[], file: { readonly location: string; readonly offset: number; readonly length?: number }): string {
+    this.claim(name);
+    const length = file.length ?? 4 * dims.reduce((a, b) => a * b, 1);
+    const externalData = [
+      { key: 'location', value: file.location },
+      { key: 'offset', value: String(file.offset) },
+      { key: 'length', value: String(length) },
+    ];
+    this.initializers.push({ name, dims: [...dims], dataType: FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData });
+    return name;
+  }
+
   scalar(name: string, value: number): string {
     return this.floatInit(name, [], Float32Array.of(value));
   }

@@ -40,7 +40,16 @@ const num = (v: number | { toNumber(): number } | null | undefined): number => (
 
 function tensorData(t: ITensorProto): Float32Array | BigInt64Array {
   const T = onnx.TensorProto.DataType;
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    const location = t.externalData?.find((e) => e.key === 'location')?.value ?? '';
+    throw new OnnxReadError(`initializer ${t.name}: its values are in the external file ${JSON.stringify(location)}, which is not read here`);
+  }
   const count = (t.dims ?? []).reduce<number>((a, d) => a * num(d), 1);
+  // Values in the typed fields must match the shape too: a tensor with none would read as empty.
+  const typed = <V>(values: readonly V[]): readonly V[] => {
+    if (values.length !== count) throw new OnnxReadError(`initializer ${t.name}: ${values.length} values for dims [${(t.dims ?? []).map(num).join(', ')}]`);
+    return values;
+  };
   const raw = t.rawData;
   if (t.dataType === T.FLOAT) {
     if (raw && raw.length > 0) {
@@ -48,7 +57,7 @@ function tensorData(t: ITensorProto): Float32Array | BigInt64Array {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       return Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true));
     }
-    return Float32Array.from(t.floatData ?? []);
+    return Float32Array.from(typed(t.floatData ?? []));
   }
   if (t.dataType === T.INT64) {
     if (raw && raw.length > 0) {
@@ -56,7 +65,7 @@ function tensorData(t: ITensorProto): Float32Array | BigInt64Array {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       return BigInt64Array.from({ length: count }, (_, i) => view.getBigInt64(i * 8, true));
     }
-    return BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(num(v))));
+    return BigInt64Array.from(typed(t.int64Data ?? []).map((v) => BigInt(num(v))));
   }
   throw new OnnxReadError(`initializer ${t.name}: data type ${t.dataType} is not read here`);
 }

@@ -38,7 +38,8 @@ class Checker {
   }
   posInt(parent: Obj, key: string, path: string): number {
     const v = parent[key];
-    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+    // Safe integers only: past 2^53 arithmetic on sizes and counts is no longer exact.
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v;
     this.expect(path, 'a positive integer', v);
     return 0;
   }
@@ -103,7 +104,7 @@ export function validateManifest(json: unknown): ManifestCheck {
   const patchSize = c.posInt(image, 'patchSize', 'image.patchSize');
   const gridRaw = image.grid;
   let grid: [number, number] = [0, 0];
-  if (Array.isArray(gridRaw) && gridRaw.length === 2 && gridRaw.every((g) => Number.isInteger(g) && (g as number) > 0)) grid = [gridRaw[0] as number, gridRaw[1] as number];
+  if (Array.isArray(gridRaw) && gridRaw.length === 2 && gridRaw.every((g) => Number.isSafeInteger(g) && (g as number) > 0)) grid = [gridRaw[0] as number, gridRaw[1] as number];
   else c.expect('image.grid', 'two positive integers [rows, cols]', gridRaw);
   if (size && patchSize && (size % patchSize !== 0 || grid[0] !== size / patchSize || grid[1] !== size / patchSize)) {
     c.expect('image.grid', `[${size / patchSize}, ${size / patchSize}] (image.size / image.patchSize)`, gridRaw);

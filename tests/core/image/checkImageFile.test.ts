@@ -1,4 +1,6 @@
 /** The admission check: the user's message for each refusal, the notice for animated GIFs. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkImageFile, MAX_FILE_BYTES } from '../../../src/core/image/checkImageFile.ts';
 import { encodePng } from '../../e2e/png.ts';
@@ -38,6 +40,17 @@ describe('checkImageFile', () => {
     expect(checkImageFile(new Uint8Array(0), 'zero.png')).toMatchObject({ ok: false, message: expect.stringMatching(/^zero\.png is empty \(0 bytes\)/) });
     expect(checkImageFile(new TextEncoder().encode('just words'), 'photo.jpg')).toMatchObject({ ok: false, message: expect.stringMatching(/^photo\.jpg is not an image \(it contains text\)/) });
     expect(checkImageFile(new Uint8Array(MAX_FILE_BYTES + 1), 'big.png')).toMatchObject({ ok: false, message: expect.stringMatching(/over the 100 MB limit/) });
+  });
+
+  it('admits a CMYK JPEG with a notice about its colour conversion (the file PIL made)', () => {
+    const bytes = new Uint8Array(readFileSync(resolve(import.meta.dirname, '../../e2e/fixtures/cmyk.jpg')));
+    expect(checkImageFile(bytes, 'cmyk.jpg')).toEqual({
+      ok: true,
+      format: 'jpeg',
+      width: 48,
+      height: 40,
+      notice: "cmyk.jpg is a CMYK JPEG; the browser converted it to RGB, so its colours may differ slightly from what Python's PIL would give.",
+    });
   });
 
   it('admits an animated GIF with a first-frame notice', () => {

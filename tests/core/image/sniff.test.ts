@@ -5,8 +5,10 @@ import { sniffImage } from '../../../src/core/image/sniff.ts';
 import { encodePng } from '../../e2e/png.ts';
 
 /** A minimal baseline JPEG header: SOI, SOF0 (size), SOS, one data byte, EOI. */
-function jpeg(width: number, height: number, end = true): Uint8Array {
-  const sof = [0xff, 0xc0, 0, 11, 8, height >> 8, height & 255, width >> 8, width & 255, 1, 1, 0x11, 0];
+/** A baseline JPEG skeleton; `components` 1 is grey, 3 colour, 4 CMYK (3 bytes each in SOF). */
+function jpeg(width: number, height: number, end = true, components = 1): Uint8Array {
+  const channels = Array.from({ length: components }, (_, i) => [i + 1, 0x11, 0]).flat();
+  const sof = [0xff, 0xc0, 0, 8 + 3 * components, 8, height >> 8, height & 255, width >> 8, width & 255, components, ...channels];
   const sos = [0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0];
   return Uint8Array.from([0xff, 0xd8, ...sof, ...sos, 0x12, 0x34, ...(end ? [0xff, 0xd9] : [])]);
 }
@@ -26,7 +28,8 @@ describe('sniffImage', () => {
   });
 
   it('reads JPEG dimensions from SOF and refuses a JPEG without its end marker', () => {
-    expect(sniffImage(jpeg(640, 480), 'p.jpg')).toEqual({ ok: true, format: 'jpeg', width: 640, height: 480 });
+    expect(sniffImage(jpeg(640, 480), 'p.jpg')).toEqual({ ok: true, format: 'jpeg', width: 640, height: 480, components: 1 });
+    expect(sniffImage(jpeg(64, 48, true, 4), 'c.jpg')).toEqual({ ok: true, format: 'jpeg', width: 64, height: 48, components: 4 });
     const cut = sniffImage(jpeg(640, 480, false), 'p.jpg');
     expect(cut.ok ? null : cut.error.kind).toBe('truncated');
     expect(cut.ok ? '' : cut.error.message).toMatch(/p\.jpg is a truncated JPEG/);
