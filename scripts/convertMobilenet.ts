@@ -1,7 +1,7 @@
 /**
  * Convert nsfwjs's MobileNetV2 (ImageNet weights up to block 10) to ONNX with our own converter:
  * writes models/mobilenet-v2-imagenet/encoder.onnx. Deterministic: rerunning changes no byte.
- *   npx tsx scripts/convertMobilenet.ts
+ *   npm run convert:mobilenet   (npx tsx scripts/convertMobilenet.ts)
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
