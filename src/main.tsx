@@ -3,7 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './components/App.tsx';
 import { builtinPacks, defaultPackId } from './packs/builtinPacks.ts';
 import { restoreSession, startPersisting } from './store/persistence.ts';
-import { debugHooks, openBuiltinPack } from './store/pipeline.ts';
+import { loadBundledSet } from './store/bundledSet.ts';
+import { collectionStore } from './store/collectionStore.ts';
+import { debugHooks, openBuiltinPack, trainIfNoReconstruction } from './store/pipeline.ts';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
@@ -12,11 +14,22 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
+/**
+ * URL switches: ?pack=ID opens that built-in pack; ?empty starts without the bundled image set
+ * (the browser test uses both); ?ep=wasm|webgpu pins the runtime (store/modelStore.ts).
+ */
 async function start(): Promise<void> {
+  const params = new URLSearchParams(location.search);
   const session = await restoreSession();
   startPersisting();
-  const stored = session?.packId;
-  await openBuiltinPack(stored && builtinPacks.some((p) => p.id === stored) ? stored : defaultPackId);
+  const isBuiltin = (id: string | null | undefined): id is string => !!id && builtinPacks.some((p) => p.id === id);
+  const requested = params.get('pack');
+  const packId = isBuiltin(requested) ? requested : isBuiltin(session?.packId) ? session.packId : defaultPackId;
+  // A first visit (nothing stored) gets the bundled set, analysed without any action.
+  const firstVisit = collectionStore.getState().images.length === 0 && !session && !params.has('empty');
+  if (firstVisit) await loadBundledSet();
+  await openBuiltinPack(packId);
+  if (firstVisit) await trainIfNoReconstruction();
 }
 void start();
 

@@ -277,3 +277,11 @@ export const debugHooks = {
   loseWebGpuDevice: (): Promise<boolean> => inferenceClient.request<boolean>({ type: 'debug-lose-webgpu' }).promise,
   crashInferenceWorker: (): void => void inferenceClient.request<boolean>({ type: 'debug-crash' }).promise.catch(() => undefined),
 };
+
+/** First visit: the heatmaps appear without a click once the bundled set is embedded. */
+export async function trainIfNoReconstruction(): Promise<void> {
+  const { reconstruction, trainJob } = analysisStore.getState();
+  if (reconstruction || trainJob || embeddedIds().length < MIN_TRAIN_IMAGES) return;
+  say('info', 'Training the reconstructor on these images so the heatmaps can show where the connector loses information (Cancel stops it; Train runs it again).');
+  await trainReconstructor();
+}

@@ -37,7 +37,7 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
   const page = await context.newPage();
   watch(page);
   try {
-    await page.goto(`${pageUrl}?debug`);
+    await page.goto(`${pageUrl}?debug&empty&pack=vit-mlp`);
     await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
     const startedOn = (await page.textContent('[data-testid="ep-badge"]')) ?? '';
 

@@ -1,20 +1,13 @@
 /** Label files as people write them, and the message each mistake gets. */
 import { describe, expect, it } from 'vitest';
+import { refusal as refuse } from '../../support/outsideData.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { MAX_LABEL_FILE_BYTES, parseLabels } from '../../../src/core/labels/parseLabels.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const entries = (text: string | Uint8Array, name: string) => [...parseLabels(text, name).labels];
 /** The UserFacingError message parseLabels throws (fails the test on any other outcome). */
-function refusal(content: string | Uint8Array, name: string): string {
-  try {
-    parseLabels(content, name);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserFacingError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (content: string | Uint8Array, name: string): string => refuse(() => parseLabels(content, name));
 
 describe('parseLabels: CSV and TSV', () => {
   it('reads a headed CSV with a BOM, CRLF, quoting, a path column and extra columns', () => {

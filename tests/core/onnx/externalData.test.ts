@@ -4,6 +4,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { refusal } from '../../support/outsideData.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { checkExternalData, externalDataRefs, type ExternalDataRef } from '../../../src/core/onnx/externalData.ts';
 import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
@@ -19,16 +20,6 @@ function ext(name: string, dims: number[], entries: Record<string, string>, data
 const encode = (graph: IGraphProto) => onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph }).finish();
 const refsOf = (...initializer: ITensorProto[]) => externalDataRefs(encode({ name: 'g', initializer }), 'encoder.onnx');
 
-/** The UserFacingError message a call throws (fails the test on any other outcome). */
-function refusal(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserFacingError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** y = x [1,3] @ w [3,2], with w in `location` at `offset`. */
 function matmulModel(location: string, offset = 0): Uint8Array {

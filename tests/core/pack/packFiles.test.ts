@@ -2,21 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserFacingError } from '../../../src/core/errors.ts';
+import { refusal } from '../../support/outsideData.ts';
 import { findManifest, MAX_MANIFEST_BYTES, modelFiles, parseManifest, userPackId } from '../../../src/core/pack/packFiles.ts';
 
 const manifestText = readFileSync(resolve(import.meta.dirname, '../../../models/vit-mlp/manifest.json'), 'utf8');
 const file = (name: string, size = 10) => ({ name, size });
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserFacingError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('findManifest', () => {
   it('finds the one manifest among the chosen files', () => {

@@ -1,0 +1,53 @@
+/**
+ * The bundled labelled image set (public/imageset/, shipped with the app): loaded on a first
+ * visit so the default pack has something meaningful to analyse without any action or network
+ * beyond the page's own origin. Labels come with it, for precision@k.
+ */
+import { parseImageSetIndex, type ImageSetEntry } from '../core/imageset/imageSetIndex.ts';
+import { userMessage } from '../core/errors.ts';
+import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
+import { say } from './uiStore.ts';
+
+/** Relative to the page, so the production build works from any folder. */
+const BASE = './imageset/';
+const PARALLEL = 8;
+
+async function fetchOk(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
+}
+
+async function toEntry(item: ImageSetEntry): Promise<ImageEntry> {
+  const blob = await (await fetchOk(`${BASE}${item.file}`)).blob();
+  const file = new File([blob], item.file, { type: blob.type || 'image/png' });
+  return { id: nextImageId(), name: item.file, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: null, height: null, label: item.label };
+}
+
+/** Add the bundled set to the collection; returns how many images it added (0 if it is absent or broken). */
+export async function loadBundledSet(): Promise<number> {
+  let items: ImageSetEntry[];
+  try {
+    items = parseImageSetIndex(await (await fetchOk(`${BASE}index.json`)).json());
+  } catch (error) {
+    say('warning', userMessage(error, `The bundled image set could not be loaded (${error instanceof Error ? error.message : String(error)}); add your own images instead.`));
+    return 0;
+  }
+  collectionStore.setState({ intake: { done: 0, total: items.length } });
+  let added = 0;
+  try {
+    for (let i = 0; i < items.length; i += PARALLEL) {
+      const chunk = await Promise.all(items.slice(i, i + PARALLEL).map(toEntry));
+      addImages(chunk);
+      added += chunk.length;
+      collectionStore.setState({ intake: { done: added, total: items.length } });
+    }
+  } catch (error) {
+    say('warning', `The bundled image set stopped loading after ${added} of ${items.length} images (${error instanceof Error ? error.message : String(error)}).`);
+  } finally {
+    collectionStore.setState({ intake: null });
+  }
+  const labels = new Set(items.map((i) => i.label)).size;
+  say('info', `Loaded the bundled image set: ${added} labelled images in ${labels} classes (sources and licences in imageset/LICENSES.md). Remove them or add your own at any time.`);
+  return added;
+}
