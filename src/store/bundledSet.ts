@@ -28,7 +28,11 @@ async function toEntry(item: ImageSetEntry): Promise<ImageEntry> {
 export async function loadBundledSet(): Promise<number> {
   let items: ImageSetEntry[];
   try {
-    items = parseImageSetIndex(await (await fetchOk(`${BASE}index.json`)).json());
+    const index = await fetch(`${BASE}index.json`);
+    // A build without a bundled set is not an error: the app starts empty.
+    if (index.status === 404) return 0;
+    if (!index.ok) throw new Error(`${BASE}index.json: HTTP ${index.status}`);
+    items = parseImageSetIndex(await index.json());
   } catch (error) {
     say('warning', userMessage(error, `The bundled image set could not be loaded (${error instanceof Error ? error.message : String(error)}); add your own images instead.`));
     return 0;
