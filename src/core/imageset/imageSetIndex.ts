@@ -13,7 +13,9 @@ export interface ImageSetEntry {
   readonly split: Split;
 }
 
-const SAFE_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.(png|jpe?g|webp)$/i;
+// At most one folder level (the set keeps one folder per label); every segment starts with a
+// letter or digit, so no `..`, no absolute path and no URL can be spelled.
+const SAFE_FILE = /^(?:[A-Za-z0-9][A-Za-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*\.(png|jpe?g|webp)$/i;
 
 export function parseImageSetIndex(json: unknown): ImageSetEntry[] {
   const bad = (what: string) => new UserFacingError(`The bundled image set's index is damaged (${what}). Rebuild it with \`npm run imageset\` or reinstall.`);
@@ -22,7 +24,7 @@ export function parseImageSetIndex(json: unknown): ImageSetEntry[] {
   const seen = new Set<string>();
   return images.map((item: unknown, i) => {
     const { file, label, split } = (item ?? {}) as { file?: unknown; label?: unknown; split?: unknown };
-    if (typeof file !== 'string' || !SAFE_FILE.test(file)) throw bad(`image ${i + 1} has no plain file name`);
+    if (typeof file !== 'string' || !SAFE_FILE.test(file)) throw bad(`image ${i + 1} has no plain file name (name.png or folder/name.png)`);
     if (seen.has(file)) throw bad(`${file} is listed twice`);
     seen.add(file);
     if (typeof label !== 'string' || label.trim() === '') throw bad(`${file} has no label`);
