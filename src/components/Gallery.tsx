@@ -1,10 +1,14 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { removeImage } from '../store/collectionStore.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { computeKnor, embedPending } from '../store/pipeline.ts';
 import { selectImage, uiStore } from '../store/uiStore.ts';
 
+/** Thumbnails rendered at once: a drop of thousands must not re-render thousands of nodes per chunk. */
+const PAGE = 400;
+
 export function Gallery() {
+  const [shown, setShown] = useState(PAGE);
   const images = useCollection((s) => s.images);
   const embeddings = useAnalysis((s) => s.embeddings);
   const failures = useAnalysis((s) => s.failures);
@@ -25,6 +29,14 @@ export function Gallery() {
     return [...images].sort((a, b) => (lossOf.get(b.id) ?? -1) - (lossOf.get(a.id) ?? -1));
   }, [images, sortByLoss, lossOf]);
 
+  // The selected image stays visible even when it lies past the rendered page.
+  const visible = useMemo(() => {
+    const page = ordered.slice(0, shown);
+    const selected = ordered.findIndex((i) => i.id === selectedId);
+    return selected >= shown ? [...page, ordered[selected]!] : page;
+  }, [ordered, shown, selectedId]);
+  const hidden = ordered.length - Math.min(shown, ordered.length);
+
   return (
     <div className="gallery-panel">
       <div className="panel-head">
@@ -41,7 +53,7 @@ export function Gallery() {
       </div>
       {images.length === 0 && <p className="hint">No images yet. Drop some, or add the sample set.</p>}
       <ul className="gallery" data-testid="gallery">
-        {ordered.map((image) => {
+        {visible.map((image) => {
           const loss = lossOf.get(image.id);
           const failure = failures[image.id];
           const state = failure ? 'failed' : embeddings[image.id] ? 'embedded' : 'pending';
@@ -77,6 +89,11 @@ export function Gallery() {
           );
         })}
       </ul>
+      {hidden > 0 && (
+        <button type="button" className="gallery-more" data-testid="gallery-more" onClick={() => setShown((n) => n + PAGE)}>
+          Show {Math.min(PAGE, hidden)} more ({hidden} not shown)
+        </button>
+      )}
     </div>
   );
 }

@@ -73,6 +73,12 @@ export class DeviceLostError extends Error {
 
 /** Settles when the WebGPU device ORT uses is lost (driver reset, destroy); null before WebGPU is used. */
 let deviceLost: Promise<string> | null = null;
+let deviceWasLost = false;
+
+/** True once the device is gone: GPU work still queued then rejects (e.g. mapAsync), and nobody awaits it. */
+export function webGpuDeviceWasLost(): boolean {
+  return deviceWasLost;
+}
 
 interface LosableDevice {
   readonly lost: Promise<{ readonly reason?: string; readonly message?: string }>;
@@ -82,7 +88,11 @@ interface LosableDevice {
 async function watchWebGpuDevice(): Promise<void> {
   if (deviceLost) return;
   const device = (await ort.env.webgpu.device) as LosableDevice | undefined;
-  if (device) deviceLost = device.lost.then((info) => info.message || info.reason || 'no reason given');
+  if (device)
+    deviceLost = device.lost.then((info) => {
+      deviceWasLost = true;
+      return info.message || info.reason || 'no reason given';
+    });
 }
 
 function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReason: string | null): Session {
@@ -98,6 +108,8 @@ function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReas
         const pending = session.run(ortFeeds);
         // A lost device never settles ORT's run: race it, so the caller can fall back.
         const lost = ep === 'webgpu' ? deviceLost : null;
+        // The loser of the race may still reject later (a dead device's buffers); that is expected.
+        if (lost) pending.catch(() => undefined);
         const results = lost ? await Promise.race([pending, lost.then((why) => Promise.reject(new DeviceLostError(`the WebGPU device was lost (${why})`)))]) : await pending;
         const out: Record<string, Float32Tensor> = {};
         for (const [name, t] of Object.entries(results)) {

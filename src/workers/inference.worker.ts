@@ -9,7 +9,7 @@ import { kNearest } from '../core/knn/nearest.ts';
 import { knor } from '../core/knn/knor.ts';
 import { preprocess } from '../core/image/preprocess.ts';
 import { openPack, type PackRunner } from '../ml/packRunner.ts';
-import { destroyWebGpuDevice, DeviceLostError, type ExternalDataFile } from '../ml/ort.ts';
+import { destroyWebGpuDevice, DeviceLostError, webGpuDeviceWasLost, type ExternalDataFile } from '../ml/ort.ts';
 import { checkExternalData, externalDataRefs } from '../core/onnx/externalData.ts';
 import { decodeImage } from './decodeImage.ts';
 import type { EmbedRequest, EmbeddedImage, InferenceReply, InferenceRequest, KnnRequest, LoadPackRequest, ModelSource } from './protocol.ts';
@@ -106,6 +106,12 @@ function knn(req: KnnRequest): void {
   const { perImage, mean } = knor(nnPre, nnPost, req.n, req.k);
   post({ type: 'result', id: req.id, result: { nnPre, nnPost, perImage, mean } }, [nnPre.buffer, nnPost.buffer, perImage.buffer]);
 }
+
+// After a device loss ORT's internal GPU reads reject with nobody awaiting them; the job already
+// failed over (DeviceLostError) and this worker is about to be replaced, so they are not news.
+self.addEventListener('unhandledrejection', (event) => {
+  if (webGpuDeviceWasLost()) event.preventDefault();
+});
 
 self.onmessage = async (event: MessageEvent<InferenceRequest>) => {
   const req = event.data;
