@@ -47,7 +47,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def family_loader(model_id: str) -> Callable[..., PackModel]:
+def family_loader(model_id: str, revision: Optional[str]) -> Callable[..., PackModel]:
     """The family's loader, chosen from the checkpoint's config (model_type), not from its name."""
     from transformers import AutoConfig  # lazy: only real models need transformers
 
@@ -55,7 +55,7 @@ def family_loader(model_id: str) -> Callable[..., PackModel]:
     from pack_export.families.llava import load_llava
     from pack_export.families.qwen2_5_vl import load_qwen2_5_vl
 
-    model_type = AutoConfig.from_pretrained(model_id).model_type
+    model_type = AutoConfig.from_pretrained(model_id, revision=revision).model_type
     loaders: dict[str, Callable[..., PackModel]] = {"llava": load_llava, "idefics2": load_idefics2, "qwen2_5_vl": load_qwen2_5_vl}
     if model_type not in loaders:
         raise SystemExit(f"{model_id}: model_type {model_type!r} is not one this exporter knows ({', '.join(loaders)})")
@@ -67,7 +67,7 @@ def export_model(args: argparse.Namespace, options: ExportOptions) -> PackReport
         import transformers
     except ImportError:
         raise SystemExit("--model needs transformers (pip install transformers); --fixture llava-tiny does not")
-    loader = family_loader(args.model)
+    loader = family_loader(args.model, args.revision)
     origin = f"{args.model}@{args.revision or 'main'}, exported by tools/export_pack.py (transformers {transformers.__version__}, torch {torch.__version__})"
     provenance = Provenance("pretrained", f"the licence of {args.model}: see its model card", origin)
     kwargs: dict[str, Any] = {} if args.image_size is None else {"image_size": args.image_size}

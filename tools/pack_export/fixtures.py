@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple
 import torch
 
 from .families.common import Connector
-from .families.llava import CLIP_PREPROCESS, LlavaEncoder, llava_pack, own_connector_io
+from .families.llava import CLIP_PREPROCESS, LlavaEncoder, llava_pack
 from .manifest import Geometry, Provenance
 from .pack import PackModel
 

@@ -124,6 +124,11 @@ def load_image_processor(model_id: str, revision: Optional[str], warn: Callable[
         return None
 
 
+def pack_id_of(model_id: str) -> str:
+    """"llava-hf/llava-1.5-7b-hf" -> "llava-1.5-7b-hf" (a local folder's name likewise)."""
+    return model_id.rstrip("/").split("/")[-1].lower()
+
+
 def load_model(model_class: Any, model_id: str, revision: Optional[str]) -> Any:
     """The model in its checkpoint's dtype with eager attention (the one that exports cleanly)."""
     kwargs: dict[str, Any] = {"revision": revision, "torch_dtype": "auto", "low_cpu_mem_usage": True}

@@ -8,7 +8,7 @@ import torch
 
 from ..manifest import Geometry, Preprocess, Provenance
 from ..pack import PackModel, example_pixels
-from .common import Connector, capture_calls, load_image_processor, load_model, preprocess_from_processor, self_check
+from .common import Connector, capture_calls, load_image_processor, load_model, pack_id_of, preprocess_from_processor, self_check
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -48,7 +48,9 @@ def own_connector_io(model: Any, pixels: torch.Tensor) -> tuple[torch.Tensor, to
             owner.get_image_features(pixel_values=pixels, vision_feature_layer=config.vision_feature_layer, vision_feature_select_strategy=config.vision_feature_select_strategy)
         else:
             # transformers before get_image_features: the full forward with one image token per feature.
-            image_token = getattr(config, "image_token_index", getattr(config, "image_token_id", None))
+            image_token = getattr(config, "image_token_index", None)
+            if image_token is None:
+                image_token = config.image_token_id
             tokens = (config.vision_config.image_size // config.vision_config.patch_size) ** 2
             model(input_ids=torch.full((pixels.shape[0], tokens), image_token), pixel_values=pixels)
     call = calls[-1]
@@ -83,13 +85,13 @@ def llava_pack(model: Any, preprocess: Preprocess, pack_id: str, name: str, prov
     return PackModel(pack_id, name, description, encoder, connector, geometry, preprocess, provenance)
 
 
-def load_llava(model_id: str, revision: Optional[str], provenance: Provenance, warn: Callable[[str], None]) -> PackModel:
+def load_llava(model_id: str, revision: Optional[str], provenance: Provenance, warn: Callable[[str], None], image_size: Optional[int] = None) -> PackModel:
     from transformers import LlavaForConditionalGeneration  # lazy: only real models need transformers
 
     model = load_model(LlavaForConditionalGeneration, model_id, revision)
+    fixed = model.config.vision_config.image_size
+    if image_size is not None and image_size != fixed:
+        # CLIP's position embeddings are learned for one grid; another size is another model.
+        raise ValueError(f"--image-size {image_size}: LLaVA's input is fixed at {fixed} px by its vision config")
     preprocess = preprocess_from_processor(load_image_processor(model_id, revision, warn), CLIP_PREPROCESS, warn)
     return llava_pack(model, preprocess, pack_id_of(model_id), f"LLaVA ({model_id})", provenance, warn)
-
-
-def pack_id_of(model_id: str) -> str:
-    return model_id.split("/")[-1].lower()
