@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkExternalData, externalDataRefs } from '../../src/core/onnx/externalData.ts';
 import { onnx, type IValueInfoProto } from '../../src/core/onnx/proto.ts';
@@ -165,6 +166,22 @@ describe('tools/export_pack.py --fixture llava-tiny', () => {
     const { pre, post } = await compareWithTorch(plain);
     expect(pre).toBeLessThan(TOLERANCE);
     expect(post).toBeLessThan(TOLERANCE);
+  });
+
+  it('runs all reference images as one batch, as torch did (the batch is symbolic, not traced as 2)', async () => {
+    const pack = readPack(plain);
+    const ref = readReference(plain);
+    const { size } = pack.manifest.image;
+    ort.env.wasm.numThreads = 1;
+    const encoder = await ort.InferenceSession.create(pack.encoder, { executionProviders: ['wasm'] });
+    const connector = await ort.InferenceSession.create(pack.connector, { executionProviders: ['wasm'] });
+    const pre = (await encoder.run({ pixel_values: new ort.Tensor('float32', ref.pixels, [ref.count, 3, size, size]) })).pre_tokens!;
+    const post = (await connector.run({ pre_tokens: pre })).post_tokens!;
+    expect(post.dims).toEqual([ref.count, 64, 48]);
+    expect(maxAbsDiff(pre.data as Float32Array, ref.pre)).toBeLessThan(TOLERANCE);
+    expect(maxAbsDiff(post.data as Float32Array, ref.post)).toBeLessThan(TOLERANCE);
+    await encoder.release();
+    await connector.release();
   });
 
   it('--fp16 --external-data-above 0: float16 weights in .onnx_data files the app finds; float32 in and out; torch on the same rounded weights reproduced', async () => {
