@@ -1,0 +1,1 @@
+"""Connector Lens model-pack exporter (see tools/README.md)."""
