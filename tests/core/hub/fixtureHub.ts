@@ -59,6 +59,9 @@ const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
 const defaults = (): Switches => ({ status: new Map(), target: null, stallAt: null, cutAt: null, chunked: false, silent: false, chunkBytes: 64 * 1024, chunkDelayMs: 2 });
 
+/** As the hub answers a page on another origin (the app in a browser, for manual checks). */
+const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'x-error-code' };
+
 const isLfs = (path: string) => /\.onnx(_data(_\d+)?)?$/.test(path);
 
 export async function startFixtureHub(repos: readonly FixtureRepo[]): Promise<FixtureHub> {
@@ -69,7 +72,7 @@ export async function startFixtureHub(repos: readonly FixtureRepo[]): Promise<Fi
   const hung = new Set<ServerResponse>();
 
   const send = (res: ServerResponse, status: number, body: Uint8Array, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-length': String(body.length), ...headers });
+    res.writeHead(status, { 'content-length': String(body.length), ...CORS, ...headers });
     res.end(body);
   };
   const refuse = (res: ServerResponse, status: number, code: string) => send(res, status, json({ error: code }), { 'x-error-code': code, 'content-type': 'application/json' });
@@ -77,7 +80,7 @@ export async function startFixtureHub(repos: readonly FixtureRepo[]): Promise<Fi
   /** Streams `body` in timed chunks, obeying the byte switches when `path` is their target. */
   const stream = (res: ServerResponse, path: string, body: Uint8Array) => {
     const aimed = switches.target === null || switches.target === path;
-    res.writeHead(200, { 'content-type': 'application/octet-stream', ...(switches.chunked && aimed ? {} : { 'content-length': String(body.length) }) });
+    res.writeHead(200, { 'content-type': 'application/octet-stream', ...CORS, ...(switches.chunked && aimed ? {} : { 'content-length': String(body.length) }) });
     let sent = 0;
     let closed = false;
     res.on('close', () => (closed = true));
@@ -101,6 +104,10 @@ export async function startFixtureHub(repos: readonly FixtureRepo[]): Promise<Fi
     requests.push(`${req.method} ${url.pathname}${url.search}`);
     authorizations.push(req.headers.authorization);
     if (switches.silent) return void hung.add(res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...CORS, 'access-control-allow-headers': 'authorization', 'access-control-max-age': '600' });
+      return void res.end();
+    }
     const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
     // /api/models/{owner}/{name}/revision/{rev}
     if (segments[0] === 'api' && segments[1] === 'models' && segments[4] === 'revision' && segments.length === 6) {
@@ -124,7 +131,7 @@ export async function startFixtureHub(repos: readonly FixtureRepo[]): Promise<Fi
       const body = repo.files.get(path);
       if (!body) return refuse(res, 404, 'EntryNotFound');
       if (isLfs(path)) {
-        res.writeHead(302, { location: `/cdn/${repo.id}/${repo.sha}/${segments.slice(4).map(encodeURIComponent).join('/')}`, 'content-length': '0' });
+        res.writeHead(302, { ...CORS, location: `/cdn/${repo.id}/${repo.sha}/${segments.slice(4).map(encodeURIComponent).join('/')}`, 'content-length': '0' });
         return void res.end();
       }
       return stream(res, path, body);
