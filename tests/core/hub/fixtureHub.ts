@@ -52,7 +52,9 @@ export interface FixtureHub {
 
 export const bytesOf = (n: number, seed: number): Uint8Array => {
   const random = seededRandom(seed);
-  return Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256);
+  return out;
 };
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
