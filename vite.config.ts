@@ -1,16 +1,19 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { HUB_CONNECT_SOURCES } from './src/core/hub/hubHosts.ts';
 
 /**
  * Content-Security-Policy of the production build: scripts only from this origin (no inline
  * script, no eval; 'wasm-unsafe-eval' lets ONNX Runtime compile its WebAssembly), network only
- * to this origin. Dev mode is left without it: Vite's dev client injects inline scripts.
+ * to this origin and to Hugging Face (the hub and the CDN hosts its downloads redirect to), which
+ * the app contacts only when the user asks to open a model from there. Dev mode is left without
+ * it: Vite's dev client injects inline scripts.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
-  "connect-src 'self'",
+  `connect-src 'self' ${HUB_CONNECT_SOURCES.join(' ')}`,
   "img-src 'self' blob: data:",
   "style-src 'self'",
   "font-src 'self'",

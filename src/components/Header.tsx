@@ -3,6 +3,7 @@ import { builtinPacks } from '../packs/builtinPacks.ts';
 import { useModel } from '../store/hooks.ts';
 import { openBuiltinPack } from '../store/pipeline.ts';
 import { openPackFromFiles, reopenUserPack } from '../store/userPack.ts';
+import { HubOpen } from './HubOpen.tsx';
 
 function packLabel(manifestJson: unknown, id: string): string {
   const name = (manifestJson as { name?: unknown } | null)?.name;
@@ -51,6 +52,7 @@ export function Header() {
           if (files.length > 0) void openPackFromFiles(files);
         }}
       />
+      <HubOpen />
       <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={fallbackReason ?? undefined}>
         {status === 'loading' ? 'loading pack…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
       </span>

@@ -1,5 +1,7 @@
+import { formatBytes } from '../core/formatBytes.ts';
 import type { Job } from '../store/analysisStore.ts';
-import { useAnalysis, useCollection } from '../store/hooks.ts';
+import { useAnalysis, useCollection, useHub } from '../store/hooks.ts';
+import type { HubDownload } from '../store/hubStore.ts';
 
 function JobBar({ job, testId }: { job: Job; testId: string }) {
   const share = job.total > 0 ? job.done / job.total : 0;
@@ -16,11 +18,31 @@ function JobBar({ job, testId }: { job: Job; testId: string }) {
   );
 }
 
+function HubDownloadBar({ download }: { download: HubDownload }) {
+  const p = download.progress;
+  const share = p && p.total ? p.done / p.total : 0;
+  return (
+    <div className="job-bar" data-testid="hub-job">
+      <span className="job-label">
+        Downloading {download.repo}
+        {p
+          ? `: ${p.path} (${p.fileIndex + 1} of ${p.fileCount}${p.fromCache ? ', cached' : ''}) · ${formatBytes(p.done)}${p.total === null ? '' : ` of ${formatBytes(p.total)}`}`
+          : ': asking the hub for its files…'}
+      </span>
+      <progress max={1} value={share} />
+      <button type="button" onClick={download.cancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 export function JobBars() {
   const embedJob = useAnalysis((s) => s.embedJob);
   const trainJob = useAnalysis((s) => s.trainJob);
   const intake = useCollection((s) => s.intake);
-  if (!embedJob && !trainJob && !intake) return null;
+  const download = useHub((s) => s.download);
+  if (!embedJob && !trainJob && !intake && !download) return null;
   return (
     <div className="job-bars">
       {intake && (
@@ -31,6 +53,7 @@ export function JobBars() {
           <progress max={1} value={intake.total > 0 ? intake.done / intake.total : 0} />
         </div>
       )}
+      {download && <HubDownloadBar download={download} />}
       {embedJob && <JobBar job={embedJob} testId="embed-job" />}
       {trainJob && <JobBar job={trainJob} testId="train-job" />}
     </div>

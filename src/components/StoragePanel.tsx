@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useCollection } from '../store/hooks.ts';
+import { CachedModels } from './CachedModels.tsx';
 import { clearStoredSessions, storageSummary } from '../store/persistence.ts';
+import { refreshCachedModels } from '../store/hubStore.ts';
 import { say } from '../store/uiStore.ts';
 
 type Summary = Awaited<ReturnType<typeof storageSummary>>;
@@ -11,13 +13,17 @@ export function StoragePanel() {
   const count = useCollection((s) => s.images.length);
   const [summary, setSummary] = useState<Summary | null>(null);
   const refresh = () => void storageSummary().then(setSummary, () => setSummary(null));
+  const onToggle = (open: boolean) => {
+    refresh();
+    if (open) void refreshCachedModels();
+  };
   // Re-read after the collection changes (writes land shortly after).
   useEffect(() => {
     const timer = setTimeout(refresh, 800);
     return () => clearTimeout(timer);
   }, [count]);
   return (
-    <details className="storage-panel" data-testid="storage-panel" onToggle={refresh}>
+    <details className="storage-panel" data-testid="storage-panel" onToggle={(e) => onToggle(e.currentTarget.open)}>
       <summary>Stored in this browser for reloads</summary>
       {summary ? (
         <p className="hint">
@@ -41,6 +47,7 @@ export function StoragePanel() {
       >
         Clear stored sessions
       </button>
+      <CachedModels />
     </details>
   );
 }

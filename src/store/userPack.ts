@@ -9,14 +9,20 @@ import { modelStore } from './modelStore.ts';
 import { openPack } from './pipeline.ts';
 import { say } from './uiStore.ts';
 
-/** The files of the user pack last opened, so the picker can switch back to it. */
-let remembered: readonly File[] = [];
+/** The files of the user pack last opened (and where from), so the picker can switch back to it. */
+let remembered: { readonly files: readonly File[]; readonly origin: PackOrigin | null } = { files: [], origin: null };
 
 export function reopenUserPack(): Promise<void> {
-  return openPackFromFiles(remembered);
+  return openPackFromFiles(remembered.files, remembered.origin);
 }
 
-export async function openPackFromFiles(files: readonly File[]): Promise<void> {
+/** Where the files came from, when not the user's own disk: a hub repo, and whether it is cached. */
+export interface PackOrigin {
+  readonly label: string;
+  readonly kept: boolean;
+}
+
+export async function openPackFromFiles(files: readonly File[], origin: PackOrigin | null = null): Promise<void> {
   let opened: Parameters<typeof openPack>;
   try {
     const manifest = parseManifest(await findManifest(files).text());
@@ -34,8 +40,13 @@ export async function openPackFromFiles(files: readonly File[]): Promise<void> {
   }
   const [packId, manifest] = opened;
   if (await openPack(...opened)) {
-    remembered = files;
-    modelStore.setState({ userPack: { id: packId, name: `${manifest.name} (your files)` } });
-    say('info', `Opened "${manifest.name}" from your files. It is not stored: after a reload, open it again.`);
+    remembered = { files, origin };
+    modelStore.setState({ userPack: { id: packId, name: `${manifest.name} (${origin?.label ?? 'your files'})` } });
+    say(
+      'info',
+      origin === null
+        ? `Opened "${manifest.name}" from your files. It is not stored: after a reload, open it again.`
+        : `Opened "${manifest.name}" from ${origin.label}.${origin.kept ? ' It is cached in this browser: opening it again needs no download.' : ''}`,
+    );
   }
 }

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { preview } from 'vite';
 import { sampleImage } from '../../src/core/image/sampleImages.ts';
+import { HUB_CONNECT_SOURCES } from '../../src/core/hub/hubHosts.ts';
 import { encodePng, encodePngSamples } from './png.ts';
 import { badInputScenarios } from './badInputs.ts';
 import { check, checks, longTasksSince } from './harness.ts';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
       // The synthetic packs on an empty collection: ?empty skips the bundled image set.
       await page.goto(`${pageUrl}?empty&pack=vit-mlp`);
       const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
-      check('production build carries a Content-Security-Policy', !!csp && /script-src 'self' 'wasm-unsafe-eval'/.test(csp) && !/unsafe-inline|'unsafe-eval'/.test(csp) && /connect-src 'self'/.test(csp), csp ?? 'none');
+      check('production build carries a Content-Security-Policy', !!csp && /script-src 'self' 'wasm-unsafe-eval'/.test(csp) && !/unsafe-inline|'unsafe-eval'/.test(csp) && csp.split(';').map((d) => d.trim()).includes(`connect-src 'self' ${HUB_CONNECT_SOURCES.join(' ')}`), csp ?? 'none');
       await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
       const ep = await page.textContent('[data-testid="ep-badge"]');
       check('default pack opens', true, `${ep}`);

@@ -1,0 +1,67 @@
+import { useState, type FormEvent } from 'react';
+import { VARIANT_NAMES } from '../core/hub/variants.ts';
+import { useHub, useModel } from '../store/hooks.ts';
+import { openFromHub } from '../store/hubStore.ts';
+
+const VARIANT_HINTS: Readonly<Record<string, string>> = {
+  fp32: 'full precision (largest, most faithful)',
+  fp16: 'half precision',
+  quantized: '8-bit weights',
+  int8: '8-bit signed',
+  uint8: '8-bit unsigned',
+  q4: '4-bit weights',
+  q4f16: '4-bit weights, fp16 (smallest)',
+  bnb4: '4-bit (bitsandbytes)',
+};
+
+/** "Open from Hugging Face…": repo id (or pasted model URL), revision, dtype variant, optional token. */
+export function HubOpen() {
+  const downloading = useHub((s) => s.download !== null);
+  const host = useHub((s) => s.host);
+  const packLoading = useModel((s) => s.status === 'loading');
+  const [repo, setRepo] = useState('');
+  const [revision, setRevision] = useState('main');
+  const [variant, setVariant] = useState<string>('fp32');
+  const [token, setToken] = useState('');
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void openFromHub({ repo, revision, variant, token });
+  };
+  return (
+    <details className="hub-open" data-testid="hub-open">
+      <summary>Open from Hugging Face…</summary>
+      {host !== undefined && <p className="hint">Hub: {host} (from the page address)</p>}
+      <form onSubmit={submit}>
+        <label>
+          Repo
+          <input data-testid="hub-repo" required placeholder="owner/name or model page URL" value={repo} onChange={(e) => setRepo(e.target.value)} spellCheck={false} autoComplete="off" />
+        </label>
+        <label>
+          Revision
+          <input data-testid="hub-revision" value={revision} onChange={(e) => setRevision(e.target.value)} spellCheck={false} size={10} />
+        </label>
+        <label title="Which onnx/vision_encoder{suffix}.onnx of a transformers.js-style export; a Connector Lens pack has one set of graphs and ignores this">
+          Variant
+          <select data-testid="hub-variant" value={variant} onChange={(e) => setVariant(e.target.value)}>
+            {VARIANT_NAMES.map((v) => (
+              <option key={v} value={v}>
+                {v}: {VARIANT_HINTS[v]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label title="Only for gated or private repos. Sent to huggingface.co with this download, never stored.">
+          Access token
+          <input data-testid="hub-token" type="password" placeholder="optional, hf_…" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" size={12} />
+        </label>
+        <button type="submit" data-testid="hub-submit" disabled={downloading || packLoading}>
+          Download and open
+        </button>
+      </form>
+      <p className="hint">
+        Connector Lens packs and transformers.js-style ONNX exports (onnx/vision_encoder*.onnx with config.json). Files are kept in this browser; "Stored in this browser" lists
+        and removes them.
+      </p>
+    </details>
+  );
+}
