@@ -4,10 +4,15 @@
  * coefficients with 22 fractional bits, a horizontal pass into an 8-bit intermediate, then a
  * vertical pass; NEAREST as Pillow's ImagingScaleAffine. HF image processors resize with PIL, so
  * matching it matters for parity; canvas drawImage filters differently.
- * Checked byte for byte against Pillow 12.3 (tests/core/fixtures/pil-resize.json, made by
- * scripts/pilFixtures.py): every output byte equal, all three filters, RGB and RGBA.
+ * Checked byte for byte against Pillow 12.3 (tests/core/fixtures/pil-resize.json and
+ * hf-processors.json, made by scripts/pilFixtures.py): every output byte equal, all six filters,
+ * RGB and RGBA.
  */
-export type Resample = 'bicubic' | 'bilinear' | 'nearest';
+export type Resample = 'bicubic' | 'bilinear' | 'nearest' | 'lanczos' | 'box' | 'hamming';
+export const RESAMPLES: readonly Resample[] = ['nearest', 'lanczos', 'bilinear', 'bicubic', 'box', 'hamming'];
+
+/** PIL.Image.Resampling's integer codes, as preprocessor_config.json's "resample" stores them. */
+export const PIL_RESAMPLE_CODES: Readonly<Record<number, Resample>> = { 0: 'nearest', 1: 'lanczos', 2: 'bilinear', 3: 'bicubic', 4: 'box', 5: 'hamming' };
 
 interface Filter {
   readonly support: number;
@@ -15,8 +20,25 @@ interface Filter {
 }
 
 const BICUBIC_A = -0.5;
+const sinc = (x: number) => (x === 0 ? 1 : Math.sin(x * Math.PI) / (x * Math.PI));
+// Pillow writes Hamming's constants as C floats (0.54f, 0.46f): float32 values promoted to double.
+const HAMMING_A = Math.fround(0.54);
+const HAMMING_B = Math.fround(0.46);
 const FILTERS: Record<Exclude<Resample, 'nearest'>, Filter> = {
+  box: { support: 0.5, weight: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0) },
   bilinear: { support: 1, weight: (x) => (Math.abs(x) < 1 ? 1 - Math.abs(x) : 0) },
+  hamming: {
+    support: 1,
+    weight: (v) => {
+      const x = Math.abs(v);
+      if (x === 0) return 1;
+      if (x >= 1) return 0;
+      const t = x * Math.PI;
+      return (Math.sin(t) / t) * (HAMMING_A + HAMMING_B * Math.cos(t));
+    },
+  },
+  // Truncated sinc; the half-open interval is Pillow's.
+  lanczos: { support: 3, weight: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
   bicubic: {
     support: 2,
     weight: (v) => {
@@ -74,27 +96,82 @@ function precomputeCoefficients(inSize: number, outSize: number, filter: Filter)
 
 const clip8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v);
 
-/** Fixed-point accumulate as Pillow does in 32-bit ints; Math.imul keeps int32 semantics. */
-function resamplePass(src: Uint8Array, width: number, height: number, channels: number, c: Coefficients, horizontal: boolean): Uint8Array {
-  const outW = horizontal ? c.bounds.length / 2 : width;
-  const outH = horizontal ? height : c.bounds.length / 2;
-  const out = new Uint8Array(outW * outH * channels);
+/**
+ * Fixed-point accumulation as Pillow does it, in 32-bit ints: Math.imul and Int32Array stores keep
+ * int32 wrap-around semantics. The horizontal pass walks each output pixel's taps along its row.
+ */
+function horizontalPass(src: Uint8Array, width: number, height: number, channels: number, c: Coefficients): Uint8Array {
+  if (channels === 3) return horizontalPassRgb(src, width, height, c);
+  const outW = c.bounds.length / 2;
+  const out = new Uint8Array(outW * height * channels);
+  const acc = new Int32Array(channels);
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * channels;
+    for (let x = 0; x < outW; x++) {
+      const start = row + c.bounds[x * 2]! * channels;
+      const count = c.bounds[x * 2 + 1]!;
+      const kBase = x * c.ksize;
+      acc.fill(half);
+      for (let t = 0; t < count; t++) {
+        const k = c.weights[kBase + t]!;
+        const s = start + t * channels;
+        for (let ch = 0; ch < channels; ch++) acc[ch] = (acc[ch]! + Math.imul(src[s + ch]!, k)) | 0;
+      }
+      const o = (y * outW + x) * channels;
+      for (let ch = 0; ch < channels; ch++) out[o + ch] = clip8(acc[ch]! >> PRECISION_BITS);
+    }
+  }
+  return out;
+}
+
+/** The same for RGB, with the three sums in locals: the common case, about twice as fast. */
+function horizontalPassRgb(src: Uint8Array, width: number, height: number, c: Coefficients): Uint8Array {
+  const outW = c.bounds.length / 2;
+  const out = new Uint8Array(outW * height * 3);
+  const { bounds, weights, ksize } = c;
+  const half = 1 << (PRECISION_BITS - 1);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < outW; x++) {
+      let s = row + bounds[x * 2]! * 3;
+      const end = x * ksize + bounds[x * 2 + 1]!;
+      let r = half;
+      let g = half;
+      let b = half;
+      for (let t = x * ksize; t < end; t++, s += 3) {
+        const k = weights[t]!;
+        r = (r + Math.imul(src[s]!, k)) | 0;
+        g = (g + Math.imul(src[s + 1]!, k)) | 0;
+        b = (b + Math.imul(src[s + 2]!, k)) | 0;
+      }
+      out[o++] = clip8(r >> PRECISION_BITS);
+      out[o++] = clip8(g >> PRECISION_BITS);
+      out[o++] = clip8(b >> PRECISION_BITS);
+    }
+  }
+  return out;
+}
+
+/** The vertical pass adds whole weighted source rows into a row accumulator (cache-friendly). */
+function verticalPass(src: Uint8Array, width: number, channels: number, c: Coefficients): Uint8Array {
+  const outH = c.bounds.length / 2;
+  const rowLength = width * channels;
+  const out = new Uint8Array(rowLength * outH);
+  const acc = new Int32Array(rowLength);
   const half = 1 << (PRECISION_BITS - 1);
   for (let y = 0; y < outH; y++) {
-    for (let x = 0; x < outW; x++) {
-      const o = horizontal ? x : y;
-      const start = c.bounds[o * 2]!;
-      const count = c.bounds[o * 2 + 1]!;
-      const kBase = o * c.ksize;
-      for (let ch = 0; ch < channels; ch++) {
-        let ss = half;
-        for (let t = 0; t < count; t++) {
-          const idx = horizontal ? (y * width + start + t) * channels + ch : ((start + t) * width + x) * channels + ch;
-          ss = (ss + Math.imul(src[idx]!, c.weights[kBase + t]!)) | 0;
-        }
-        out[(y * outW + x) * channels + ch] = clip8(ss >> PRECISION_BITS);
-      }
+    const start = c.bounds[y * 2]!;
+    const count = c.bounds[y * 2 + 1]!;
+    acc.fill(half);
+    for (let t = 0; t < count; t++) {
+      const k = c.weights[y * c.ksize + t]!;
+      const s = (start + t) * rowLength;
+      for (let i = 0; i < rowLength; i++) acc[i] = (acc[i]! + Math.imul(src[s + i]!, k)) | 0;
     }
+    const o = y * rowLength;
+    for (let i = 0; i < rowLength; i++) out[o + i] = clip8(acc[i]! >> PRECISION_BITS);
   }
   return out;
 }
@@ -143,14 +220,24 @@ export function resizeImage(src: Uint8Array, width: number, height: number, chan
   if (!(outW >= 1 && outH >= 1 && Number.isInteger(outW) && Number.isInteger(outH))) throw new RangeError(`invalid output size: ${outW} x ${outH}`);
   if (resample === 'nearest') return resizeNearest(src, width, height, channels, outW, outH);
   const filter = FILTERS[resample];
+  // Pillow's Image.resize (12.x) shrinks a very tall image (height > 100 x width) vertically first,
+  // as its own call, then resizes horizontally: the 8-bit intermediate differs from horizontal-first.
+  if (height > width * 100 && outH < height) {
+    const tall = resizeFiltered(src, width, height, channels, width, outH, filter);
+    return resizeFiltered(tall, width, outH, channels, outW, outH, filter);
+  }
+  return resizeFiltered(src, width, height, channels, outW, outH, filter);
+}
+
+/** Pillow's ImagingResample: a horizontal pass, then a vertical one, each skipped at equal size. */
+function resizeFiltered(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number, filter: Filter): Uint8Array {
   let img = src;
   let w = width;
-  // Pillow skips a pass whose size does not change.
   if (outW !== width) {
-    img = resamplePass(img, w, height, channels, precomputeCoefficients(width, outW, filter), true);
+    img = horizontalPass(img, w, height, channels, precomputeCoefficients(width, outW, filter));
     w = outW;
   }
-  if (outH !== height) img = resamplePass(img, w, height, channels, precomputeCoefficients(height, outH, filter), false);
+  if (outH !== height) img = verticalPass(img, w, channels, precomputeCoefficients(height, outH, filter));
   return img === src ? src.slice() : img;
 }
 
