@@ -20,7 +20,7 @@ export interface WireField {
   readonly wire: number;
   /** VARINT: the value (int64 as a JS number, negative when the top bit is set); otherwise 0. */
   readonly value: number;
-  /** The payload: for LEN its bytes, for FIXED32/64 its 4/8 bytes, for VARINT empty. */
+  /** The payload: for LEN its bytes, for FIXED32/64 its 4/8 bytes, for VARINT the varint itself. */
   readonly start: number;
   readonly end: number;
   /** Where the field's tag starts: bytes[at, end) is the whole field, as written. */
@@ -63,7 +63,7 @@ export function* fields(bytes: Uint8Array, start = 0, end = bytes.length): Gener
     const wire = key.value % 8;
     if (wire === VARINT) {
       const v = readVarint(bytes, pos, end);
-      yield { field, wire, value: v.value, start: pos, end: pos, at };
+      yield { field, wire, value: v.value, start: pos, end: v.next, at };
       pos = v.next;
     } else if (wire === LEN) {
       const len = readVarint(bytes, pos, end);
