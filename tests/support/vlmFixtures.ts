@@ -335,7 +335,7 @@ function siglip(c: Ctx, pixels: string): string {
 // ---------- the fixtures ----------
 
 /** protobufjs hands out a Node Buffer in Node; tests compare plain Uint8Arrays. */
-const plain = (bytes: Uint8Array) => new Uint8Array(bytes);
+const plain = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes);
 
 const ENCODER_SEED = 7001;
 const CONNECTOR_SEED = 7002;
@@ -344,7 +344,7 @@ export interface VlmFixture {
   readonly preset: Preset;
   readonly style: ExportStyle;
   /** pixels -> image_features, with the connector inside, as stock exports ship. */
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array<ArrayBuffer>;
   /** The tensor the connector consumes (what a hook on its input sees), by construction. */
   readonly pre: string;
   readonly post: string;
@@ -368,7 +368,7 @@ export function vlmFixture(preset: Preset, style: ExportStyle): VlmFixture {
 }
 
 /** The encoder alone, same weights: pixels -> the connector's input, as its only output. */
-export function encoderPart(preset: Preset): { readonly bytes: Uint8Array; readonly output: string } {
+export function encoderPart(preset: Preset): { readonly bytes: Uint8Array<ArrayBuffer>; readonly output: string } {
   const spec = SPECS[preset];
   const c = context(`${preset}_encoder`, 'torchscript');
   const pixels = c.g.input(PIXELS.name, ['batch', 3, IMAGE, IMAGE]);
@@ -379,7 +379,7 @@ export function encoderPart(preset: Preset): { readonly bytes: Uint8Array; reado
 }
 
 /** The connector alone, same weights: pre-projection tokens -> image_features. */
-export function connectorPart(preset: Preset): { readonly bytes: Uint8Array; readonly input: string; readonly output: string } {
+export function connectorPart(preset: Preset): { readonly bytes: Uint8Array<ArrayBuffer>; readonly input: string; readonly output: string } {
   const spec = SPECS[preset];
   const c = context(`${preset}_connector`, 'torchscript');
   const input = c.g.input('pre_tokens', spec.preDims);

@@ -5,6 +5,7 @@
  * Storage (IndexedDB in the app) is the caller's; this module makes and checks the records.
  */
 import { UserFacingError } from '../errors.ts';
+import type { ModelInspection } from './inspectModel.ts';
 
 /** Bytes hashed at each end of the file. */
 export const IDENTITY_SPAN = 1 << 20;
@@ -79,4 +80,23 @@ export function parseTapRecord(value: unknown): TapRecord {
   if (typeof r.automatic !== 'boolean') throw fail('automatic', 'true or false');
   if (typeof r.savedAt !== 'number' || !Number.isFinite(r.savedAt)) throw fail('savedAt', 'a time in ms');
   return { version: 1, key: r.key, fileName: r.fileName, pre: r.pre, post: r.post, automatic: r.automatic, savedAt: r.savedAt };
+}
+
+export interface InitialTapChoice {
+  readonly pre: string;
+  readonly post: string;
+  /** Where it came from: the user's stored pick, or the automatic boundary. */
+  readonly source: 'stored' | 'automatic';
+}
+
+/**
+ * What a model opens with: the stored choice when both its tensors still exist in the graph,
+ * else the automatic boundary when one was found, else nothing (the user picks).
+ */
+export function initialTapChoice(inspection: Pick<ModelInspection, 'boundary' | 'candidates' | 'outputs'>, stored: TapRecord | null): InitialTapChoice | null {
+  const known = new Set([...inspection.candidates.map((c) => c.name), ...inspection.outputs.map((o) => o.name)]);
+  if (stored && known.has(stored.pre) && known.has(stored.post)) return { pre: stored.pre, post: stored.post, source: 'stored' };
+  const b = inspection.boundary;
+  if (b.found && b.post !== null) return { pre: b.tensor, post: b.post, source: 'automatic' };
+  return null;
 }

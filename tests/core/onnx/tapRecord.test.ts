@@ -2,8 +2,10 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IDENTITY_SPAN, makeTapRecord, modelKey, parseTapRecord, sliceableBytes, TapRecordError } from '../../../src/core/onnx/tapRecord.ts';
+import { inspectModel } from '../../../src/core/onnx/inspectModel.ts';
+import { IDENTITY_SPAN, initialTapChoice, makeTapRecord, modelKey, parseTapRecord, sliceableBytes, TapRecordError } from '../../../src/core/onnx/tapRecord.ts';
 import { seededRandom } from '../../../src/core/random.ts';
+import { vlmFixture } from '../../support/vlmFixtures.ts';
 
 /** The key by its definition, with Node's own SHA-256. */
 function referenceKey(bytes: Uint8Array): string {
@@ -70,5 +72,25 @@ describe('tap records', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('initialTapChoice', () => {
+  const f = vlmFixture('qwen2vl', 'torchscript');
+  const inspection = inspectModel(f.bytes);
+
+  it('opens with the automatic boundary when nothing is stored', () => {
+    expect(initialTapChoice(inspection, null)).toEqual({ pre: f.pre, post: f.post, source: 'automatic' });
+  });
+
+  it('prefers the stored pick while its tensors exist, and falls back when the model changed', () => {
+    const picked = makeTapRecord(`1-${'a'.repeat(64)}`, 'm.onnx', { pre: '/visual/blocks.0/Add_1_output_0', post: f.post, automatic: false });
+    expect(initialTapChoice(inspection, picked)).toEqual({ pre: '/visual/blocks.0/Add_1_output_0', post: f.post, source: 'stored' });
+    const stale = makeTapRecord(picked.key, 'm.onnx', { pre: 'gone', post: f.post, automatic: false });
+    expect(initialTapChoice(inspection, stale)?.source).toBe('automatic');
+  });
+
+  it('gives nothing when no boundary was found and nothing usable is stored', () => {
+    expect(initialTapChoice({ ...inspection, boundary: { found: false, why: 'x' } }, null)).toBeNull();
   });
 });
