@@ -60,7 +60,7 @@ const NAME_SCOPES = 'pkg.torch.onnx.name_scopes';
 const MODEL = { irVersion: 1, producer: 2, graph: 7, opset: 8 } as const;
 const GRAPH = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13, sparseInitializer: 15 } as const;
 const NODE = { input: 1, output: 2, name: 3, op: 4, domain: 7, metadata: 9 } as const;
-const TENSOR = { dims: 1, dataType: 2, name: 8, externalData: 13, dataLocation: 14 } as const;
+const TENSOR = { dims: 1, dataType: 2, name: 8, dataLocation: 14 } as const;
 
 function message(f: WireField, what: string): WireField {
   if (f.wire !== LEN) throw new OnnxGraphError(`the model file is damaged (${what} is not a message)`);
