@@ -353,7 +353,11 @@ export interface VlmFixture {
   readonly postDims: readonly Dim[];
 }
 
-/** The whole model. TorchScript and dynamo exports declare the boundary's shape (value_info); the builder's do not. */
+/**
+ * The whole model. The TorchScript and dynamo fixtures declare the boundary's shape (value_info),
+ * as those exporters do; the builder fixture leaves it out (the real builder declares it) so the
+ * unknown-shape path is tested too.
+ */
 export function vlmFixture(preset: Preset, style: ExportStyle): VlmFixture {
   const spec = SPECS[preset];
   const c = context(`${preset}_${style}`, style);

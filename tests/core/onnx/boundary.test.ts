@@ -28,7 +28,7 @@ describe('findConnectorBoundary', () => {
           confidence: 'high',
           alternatives: [],
         });
-        // TorchScript and dynamo exports declare intermediate shapes; the builder fixture does not.
+        // The builder fixture leaves value_info out, to test the unknown-shape path.
         expect(b.preInfo.dims).toEqual(style === 'builder' ? null : f.preDims);
         expect(b.postInfo?.dims).toEqual(f.postDims);
         expect(b.why).toContain(JSON.stringify(f.pre));
