@@ -4,6 +4,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import { floatDataToFloat32 } from '../core/onnx/float16.ts';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
@@ -113,12 +114,13 @@ function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReas
         const results = lost ? await Promise.race([pending, lost.then((why) => Promise.reject(new DeviceLostError(`the WebGPU device was lost (${why})`)))]) : await pending;
         const out: Record<string, Float32Tensor> = {};
         for (const [name, t] of Object.entries(results)) {
-          if (t.type !== 'float32') {
+          // Copy out of ORT-owned memory (float16 widened: fp16 exports), then release the tensor.
+          const data = floatDataToFloat32(t.type, t.data);
+          if (!data) {
             t.dispose();
-            throw new Error(`output ${name}: expected float32, got ${t.type}`);
+            throw new Error(`output ${name}: expected float32 or float16, got ${t.type}`);
           }
-          // Copy out of ORT-owned memory, then release the tensor.
-          out[name] = { data: new Float32Array(t.data as Float32Array), dims: [...t.dims] };
+          out[name] = { data, dims: [...t.dims] };
           t.dispose();
         }
         return out;

@@ -1,6 +1,20 @@
 /** The app's two workers, created lazily, each behind a typed client. */
 import { WorkerClient } from './client.ts';
-import type { EmbeddedImage, EmbedResult, InferenceRequest, KnnResult, LoadPackResult, TrainingRequest, TrainProgress, TrainResult } from './protocol.ts';
+import type {
+  EmbeddedImage,
+  EmbedResult,
+  EmbedTappedResult,
+  InferenceRequest,
+  InspectModelResult,
+  KnnResult,
+  LoadPackResult,
+  OpenTappedResult,
+  TappedImage,
+  TapRequest,
+  TrainingRequest,
+  TrainProgress,
+  TrainResult,
+} from './protocol.ts';
 
 export const inferenceClient = new WorkerClient<InferenceRequest, LoadPackResult | EmbedResult | KnnResult | boolean, { done: number; total: number }, EmbeddedImage>(
   () => new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' }),
@@ -10,4 +24,10 @@ export const inferenceClient = new WorkerClient<InferenceRequest, LoadPackResult
 export const trainingClient = new WorkerClient<TrainingRequest, TrainResult, TrainProgress, never>(
   () => new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module', name: 'training' }),
   'the training worker',
+);
+
+/** Tapped single-file models live in their own worker: terminating it frees a large model's memory at once. */
+export const tapClient = new WorkerClient<TapRequest, InspectModelResult | OpenTappedResult | EmbedTappedResult, { done: number; total: number }, TappedImage>(
+  () => new Worker(new URL('./tap.worker.ts', import.meta.url), { type: 'module', name: 'tap' }),
+  'the tap worker',
 );

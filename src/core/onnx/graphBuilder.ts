@@ -4,6 +4,7 @@
  * compared byte for byte. Weights go into raw_data as little-endian float32.
  */
 import { onnx, type IAttributeProto, type INodeProto, type ITensorProto, type IValueInfoProto } from './proto.ts';
+import { concatBytes, lengthPrefix, WireWriter } from './wire.ts';
 
 /** A tensor dimension: a number, or a name for a symbolic one ("batch"). */
 export type Dim = number | string;
@@ -44,15 +45,43 @@ function valueInfo(name: string, dims: readonly Dim[], elemType: number = FLOAT)
   };
 }
 
+/** How a node is named, as an exporter would: its name, its outputs' names, its metadata_props. */
+export interface NodeNaming {
+  name(op: string, scope: readonly string[], outputCount: number): { readonly node: string; readonly outputs: readonly string[]; readonly metadata?: Readonly<Record<string, string>> };
+}
+
 export class GraphBuilder {
   private readonly nodes: INodeProto[] = [];
+  /** metadata_props per node (the onnx-proto schema predates that field, so it is written by hand). */
+  private readonly nodeMetadata: (Readonly<Record<string, string>> | undefined)[] = [];
   private readonly initializers: ITensorProto[] = [];
   private readonly inputs: IValueInfoProto[] = [];
   private readonly outputs: IValueInfoProto[] = [];
+  private readonly valueInfos: IValueInfoProto[] = [];
   private readonly names = new Set<string>();
+  private readonly scope: string[] = [];
   private counter = 0;
 
-  constructor(private readonly graphName: string) {}
+  /** Without `naming`, nodes are "node_<Op>_<n>" and outputs "<op>_<n>" (the packs' names). */
+  constructor(
+    private readonly graphName: string,
+    private readonly naming?: NodeNaming,
+  ) {}
+
+  /** Build inside a module (for naming, like a PyTorch submodule): within('encoder', () => ...). */
+  within<T>(module: string, build: () => T): T {
+    this.scope.push(module);
+    try {
+      return build();
+    } finally {
+      this.scope.pop();
+    }
+  }
+
+  /** Declare an intermediate tensor's shape (value_info), as exporters do after shape inference. */
+  valueInfo(name: string, dims: readonly Dim[], elemType: number = FLOAT): void {
+    this.valueInfos.push(valueInfo(name, dims, elemType));
+  }
 
   /** A fresh tensor name with a readable prefix. */
   fresh(prefix: string): string {
@@ -107,10 +136,12 @@ export class GraphBuilder {
 
   /** Add a node; returns its output names. */
   node(op: string, inputs: readonly string[], outputs: readonly string[] | number, attributes: Record<string, AttributeValue> = {}): string[] {
-    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(op.toLowerCase())) : [...outputs];
+    const named = this.naming?.name(op, [...this.scope], typeof outputs === 'number' ? outputs : outputs.length);
+    const outs = typeof outputs !== 'number' ? [...outputs] : named ? [...named.outputs] : Array.from({ length: outputs }, () => this.fresh(op.toLowerCase()));
     for (const o of outs) this.claim(o);
+    this.nodeMetadata.push(named?.metadata);
     this.nodes.push({
-      name: this.fresh(`node_${op}`),
+      name: named ? named.node : this.fresh(`node_${op}`),
       opType: op,
       input: [...inputs],
       output: outs,
@@ -127,14 +158,20 @@ export class GraphBuilder {
   }
 
   toBytes(opset = 17): Uint8Array {
-    const model = onnx.ModelProto.create({
-      irVersion: 8,
-      producerName: 'connector-lens',
-      producerVersion: '1',
-      opsetImport: [{ domain: '', version: opset }],
-      graph: { name: this.graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+    const header = { irVersion: 8, producerName: 'connector-lens', producerVersion: '1', opsetImport: [{ domain: '', version: opset }] };
+    const graph = { name: this.graphName, initializer: this.initializers, input: this.inputs, output: this.outputs, valueInfo: this.valueInfos };
+    if (this.nodeMetadata.every((m) => m === undefined)) return onnx.ModelProto.encode(onnx.ModelProto.create({ ...header, graph: { ...graph, node: this.nodes } })).finish();
+    // NodeProto.metadata_props (field 9) is appended to each encoded node: a message's fields may come in any order.
+    const parts: Uint8Array[] = [];
+    this.nodes.forEach((node, i) => {
+      const w = new WireWriter();
+      for (const [key, value] of Object.entries(this.nodeMetadata[i] ?? {})) w.message(9, (e) => e.string(1, key).string(2, value));
+      const bytes = concatBytes([onnx.NodeProto.encode(node).finish(), w.finish()]);
+      parts.push(lengthPrefix(1, bytes.length), bytes);
     });
-    return onnx.ModelProto.encode(model).finish();
+    parts.push(onnx.GraphProto.encode(graph).finish());
+    const graphBytes = concatBytes(parts);
+    return concatBytes([onnx.ModelProto.encode(onnx.ModelProto.create(header)).finish(), lengthPrefix(7, graphBytes.length), graphBytes]);
   }
 
   private claim(name: string): void {

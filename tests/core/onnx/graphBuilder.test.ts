@@ -3,6 +3,7 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
 import { readModel } from '../../../src/core/onnx/readModel.ts';
+import { readGraphSummary, tensorInfo } from '../../../src/core/onnx/graphSummary.ts';
 
 /** x [batch, 2, 3] -> Softmax(Transpose(x) * w, axis) -> reshape [batch, 6]; w carries an odd float32. */
 function model(w = 1.5): Uint8Array {
@@ -60,5 +61,28 @@ describe('GraphBuilder', () => {
     const got = Array.from(y.data as Float32Array);
     got.slice(0, 6).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
     got.slice(6).forEach((v) => expect(v).toBeCloseTo(0.5, 6));
+  });
+
+  it('names nodes through a naming policy inside modules, with node metadata and value_info that ORT accepts', async () => {
+    const g = new GraphBuilder('named', {
+      name: (op, scope, count) => ({ node: `/${[...scope, op].join('/')}`, outputs: Array.from({ length: count }, (_, i) => `${scope.join('.')}.${op}.${i}`), metadata: { scope: scope.join('.') } }),
+    });
+    const x = g.input('x', ['n', 2]);
+    const h = g.within('block', () => g.within('inner', () => g.op('Relu', [x])));
+    g.op('Neg', [h], {}, 'y');
+    g.output('y', ['n', 2]);
+    g.valueInfo(h, ['n', 2]);
+    const bytes = g.toBytes();
+    const s = readGraphSummary(bytes);
+    expect(s.nodes.map((n) => [n.name, n.outputs])).toEqual([
+      ['/block/inner/Relu', ['block.inner.Relu.0']],
+      ['/Neg', ['y']],
+    ]);
+    expect(tensorInfo(s, h).dims).toEqual(['n', 2]);
+    // The schema has no metadata_props; protobufjs still reads the rest of the model.
+    expect(readModel(bytes).nodes.map((n) => n.op)).toEqual(['Relu', 'Neg']);
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const y = (await session.run({ x: new ort.Tensor('float32', Float32Array.of(-1, 2), [1, 2]) })).y!;
+    expect(Array.from(y.data as Float32Array)).toEqual([-0, -2]);
   });
 });
