@@ -4,6 +4,7 @@ import { App } from './components/App.tsx';
 import { builtinPacks, defaultPackId } from './packs/builtinPacks.ts';
 import { restoreSession, startPersisting } from './store/persistence.ts';
 import { loadBundledSet } from './store/bundledSet.ts';
+import { installPrecomputedReconstruction } from './store/precomputedReconstruction.ts';
 import { collectionStore } from './store/collectionStore.ts';
 import { debugHooks, openBuiltinPack, trainIfNoReconstruction } from './store/pipeline.ts';
 import './styles.css';
@@ -29,7 +30,8 @@ async function start(): Promise<void> {
   const firstVisit = collectionStore.getState().images.length === 0 && !session && !params.has('empty');
   if (firstVisit) await loadBundledSet();
   await openBuiltinPack(packId);
-  if (firstVisit) await trainIfNoReconstruction();
+  // Heatmaps without a click: the build's own reconstruction when it fits, else train one here.
+  if (firstVisit && !(await installPrecomputedReconstruction(packId))) await trainIfNoReconstruction();
 }
 void start();
 

@@ -1,0 +1,56 @@
+/**
+ * First visit: when the bundled set ships a reconstruction trained at build time for the open
+ * pack, install it instead of training (seconds on a GPU, many minutes without one), provided the
+ * encoder here reproduces the inputs it was trained on. Otherwise the caller trains as usual.
+ */
+import { userMessage } from '../core/errors.ts';
+import { matchPrecomputed, parsePrecomputed } from '../core/imageset/precomputed.ts';
+import { analysisStore } from './analysisStore.ts';
+import { collectionStore } from './collectionStore.ts';
+import { say } from './uiStore.ts';
+
+const BASE = './imageset/reconstructions/';
+
+/** True when a verified precomputed reconstruction is now the current one. */
+export async function installPrecomputedReconstruction(packId: string): Promise<boolean> {
+  let response: Response;
+  try {
+    response = await fetch(`${BASE}${encodeURIComponent(packId)}.json`);
+  } catch {
+    return false;
+  }
+  if (!response.ok) return false; // none shipped for this pack: train instead
+  try {
+    const record = parsePrecomputed(await response.json());
+    const { embeddings, reconstruction, trainJob } = analysisStore.getState();
+    if (analysisStore.getState().packId !== packId || reconstruction || trainJob) return false;
+    if (record.packId !== packId) throw new Error(`it was made for pack ${record.packId}`);
+    const images = collectionStore.getState().images.map((i) => ({ id: i.id, name: i.name, pooledPre: embeddings[i.id]?.pooledPre ?? null }));
+    const match = matchPrecomputed(record, images);
+    if ('mismatch' in match) {
+      say('info', `The reconstruction shipped with the image set does not fit this collection (${match.mismatch}); training one instead.`);
+      return false;
+    }
+    const idOf = new Map(record.files.map((f, row) => [f, match.ids[row]!] as const));
+    analysisStore.setState({
+      training: { status: 'done', epochs: record.epochs, trainLoss: record.trainLoss, valLoss: record.valLoss, bestEpoch: record.bestEpoch, error: null },
+      reconstruction: {
+        ids: match.ids,
+        tokens: record.tokens,
+        perPatch: record.perPatch,
+        perImage: record.perImage,
+        validationIds: new Set(record.validationFiles.map((f) => idOf.get(f)!)),
+        backend: `${record.backend}, at build time`,
+        architecture: `${record.architecture.kind} (hidden ${record.architecture.hidden}, ${record.architecture.params.toLocaleString('en')} parameters)`,
+        stoppedEarly: record.stoppedEarly,
+        constantDims: record.constantDims,
+        model: { weights: record.weights, standardizers: record.standardizers },
+      },
+    });
+    say('info', `Heatmaps come from a reconstructor trained on this image set when the app was built (${record.epochs} epochs; this browser's encoder reproduced its inputs). Train to retrain it here.`);
+    return true;
+  } catch (error) {
+    say('warning', userMessage(error, `The reconstruction shipped with the image set could not be used (${error instanceof Error ? error.message : String(error)}); training one instead.`));
+    return false;
+  }
+}

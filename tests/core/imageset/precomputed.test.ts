@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UserFacingError } from '../../../src/core/errors.ts';
+import {
+  base64ToFloats,
+  encodePrecomputed,
+  FINGERPRINT_DIMS,
+  floatsToBase64,
+  matchPrecomputed,
+  parsePrecomputed,
+  type PrecomputedReconstruction,
+} from '../../../src/core/imageset/precomputed.ts';
+import { damagedCopies } from '../../support/outsideData.ts';
+
+const floats = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3) * 10);
+
+function record(n = 3, tokens = 4): PrecomputedReconstruction {
+  const files = Array.from({ length: n }, (_, i) => `label/img-${i}.png`);
+  const std = (dim: number, s: number) => ({ dim, mean: floats(dim, s), std: floats(dim, s + 1).map(Math.abs), constantDims: 0 });
+  return {
+    packId: 'mnv2-mlp',
+    files,
+    fingerprints: floats(n * FINGERPRINT_DIMS, 1),
+    tokens,
+    perPatch: floats(n * tokens, 2),
+    perImage: floats(n, 3),
+    validationFiles: [files[0]!],
+    trainLoss: [1, 0.5],
+    valLoss: [1.1, 0.6],
+    bestEpoch: 2,
+    stoppedEarly: false,
+    constantDims: 0,
+    backend: 'cpu',
+    architecture: { kind: 'token-wise-mlp', hidden: 8, params: 100 },
+    epochs: 2,
+    seed: 7,
+    weights: [{ name: 'w0', shape: [2, 3], values: floats(6, 4) }],
+    standardizers: { pre: std(5, 5), post: std(6, 6) },
+  };
+}
+
+const roundTrip = (r: PrecomputedReconstruction) => parsePrecomputed(JSON.parse(JSON.stringify(encodePrecomputed(r))));
+
+describe('precomputed reconstruction', () => {
+  it('base64 keeps every float32 bit pattern, odd lengths included', () => {
+    fc.assert(
+      fc.property(fc.float32Array({ maxLength: 70000 }), (values) => {
+        const back = base64ToFloats(floatsToBase64(values))!;
+        expect(new Uint8Array(back.buffer)).toEqual(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      }),
+      { numRuns: 200 },
+    );
+    expect(base64ToFloats('AAA=')).toBeNull(); // 2 bytes: not whole floats
+    expect(base64ToFloats('not base64!')).toBeNull();
+  });
+
+  it('survives JSON exactly', () => {
+    const r = record();
+    expect(roundTrip(r)).toEqual(r);
+  });
+
+  it('refuses arrays whose sizes disagree, and unknown validation images', () => {
+    const message = (patch: Partial<PrecomputedReconstruction>) => {
+      try {
+        roundTrip({ ...record(), ...patch });
+        return 'accepted';
+      } catch (e) {
+        expect(e).toBeInstanceOf(UserFacingError);
+        return (e as Error).message;
+      }
+    };
+    expect(message({ perPatch: floats(11, 1) })).toMatch(/"perPatch" does not hold 12 numbers/);
+    expect(message({ perImage: floats(2, 1) })).toMatch(/"perImage" does not hold 3 numbers/);
+    expect(message({ fingerprints: floats(FINGERPRINT_DIMS, 1) })).toMatch(/"fingerprints" does not hold 24 numbers/);
+    expect(message({ weights: [{ name: 'w', shape: [2, 2], values: floats(3, 1) }] })).toMatch(/weights\[0\]\.values" does not hold 4 numbers/);
+    expect(message({ validationFiles: ['elsewhere.png'] })).toMatch(/names an image not in "files"/);
+    expect(message({ files: ['a.png', 'a.png', 'b.png'] })).toMatch(/repeats a name/);
+  });
+
+  it('on damaged or arbitrary input: a record or a UserFacingError, never anything else', () => {
+    const valid = JSON.stringify(encodePrecomputed(record()));
+    fc.assert(
+      fc.property(damagedCopies(new TextEncoder().encode(valid)), (copy) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(new TextDecoder().decode(copy));
+        } catch {
+          return;
+        }
+        try {
+          parsePrecomputed(json);
+        } catch (e) {
+          expect(e).toBeInstanceOf(UserFacingError);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (json) => {
+        try {
+          parsePrecomputed(json);
+        } catch (e) {
+          expect(e).toBeInstanceOf(UserFacingError);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('matches images by name and fingerprint, in record order', () => {
+    const r = record();
+    const image = (row: number, id: string, nudge = 0) => ({
+      id,
+      name: r.files[row]!,
+      pooledPre: Float32Array.from({ length: 20 }, (_, d) => (d < FINGERPRINT_DIMS ? r.fingerprints[row * FINGERPRINT_DIMS + d]! + (d === 3 ? nudge : 0) : 99)),
+    });
+    const collection = [image(2, 'c'), image(0, 'a'), { id: 'x', name: 'mine.png', pooledPre: new Float32Array(20) }, image(1, 'b')];
+    expect(matchPrecomputed(r, collection)).toEqual({ ids: ['a', 'b', 'c'] });
+    // Float noise passes; a change of 1% in one dimension does not.
+    const wantD3 = r.fingerprints[1 * FINGERPRINT_DIMS + 3]!;
+    expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 1e-5 * (1 + Math.abs(wantD3))), image(2, 'c')])).toEqual({ ids: ['a', 'b', 'c'] });
+    expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 0.01 * (1 + Math.abs(wantD3))), image(2, 'c')])).toMatchObject({ mismatch: expect.stringMatching(/img-1\.png's embedding differs .*dimension 3/) });
+    expect(matchPrecomputed(r, [image(0, 'a'), image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not in the collection' });
+    expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooledPre: null }, image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not embedded' });
+    expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooledPre: new Float32Array(20).fill(Number.NaN) }, image(2, 'c')])).toHaveProperty('mismatch');
+  });
+});
