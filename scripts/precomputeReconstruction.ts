@@ -1,0 +1,97 @@
+/**
+ * npm run precompute [-- <packId> --epochs N]: trains the reconstructor on the bundled image set
+ * exactly as the app would (same preprocessing, same encoder and connector through ONNX Runtime,
+ * same trainer and seed; tfjs on the CPU) and writes public/imageset/reconstructions/<packId>.json.
+ * A first visit installs it after checking that the browser's encoder reproduces its inputs, so the
+ * heatmaps appear without a GPU or a wait. Deterministic: rerunning writes the same bytes.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-web';
+import { postTokenOfPatch } from '../src/core/geometry/connectorGeometry.ts';
+import { preprocess } from '../src/core/image/preprocess.ts';
+import { parseImageSetIndex } from '../src/core/imageset/imageSetIndex.ts';
+import { encodePrecomputed, fingerprintOf, FINGERPRINT_DIMS, type PrecomputedReconstruction } from '../src/core/imageset/precomputed.ts';
+import { meanPool } from '../src/core/knn/pool.ts';
+import { validateManifest } from '../src/core/pack/validateManifest.ts';
+import { trainReconstructor } from '../src/ml/trainReconstructor.ts';
+import { decodePng } from './mobilenet/decodePng.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const IMAGESET = resolve(ROOT, 'public/imageset');
+/** The app trains 40 epochs with early stopping; on a CPU in Node that is an hour, so fewer, said in the record. */
+const DEFAULT_EPOCHS = 12;
+/** The seed the app's pipeline passes to the training worker. */
+const SEED = 7;
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { epochs: { type: 'string' } } });
+const index = JSON.parse(readFileSync(resolve(ROOT, 'models/index.json'), 'utf8')) as { default: string };
+const packId = positionals[0] ?? index.default;
+const epochs = Number(values.epochs ?? DEFAULT_EPOCHS);
+
+const packDir = resolve(ROOT, 'models', packId);
+const checked = validateManifest(JSON.parse(readFileSync(resolve(packDir, 'manifest.json'), 'utf8')));
+if (!checked.ok) throw new Error(`${packId}: ${checked.errors.join('; ')}`);
+const manifest = checked.manifest;
+const { tokens, io, image } = manifest;
+
+ort.env.wasm.numThreads = 1;
+const open = (file: string) => ort.InferenceSession.create(new Uint8Array(readFileSync(resolve(packDir, file))), { executionProviders: ['wasm'] });
+const [encoder, connector] = await Promise.all([open(manifest.files.encoder), open(manifest.files.connector)]);
+
+const entries = parseImageSetIndex(JSON.parse(readFileSync(resolve(IMAGESET, 'index.json'), 'utf8')));
+const n = entries.length;
+const pre = new Float32Array(n * tokens.pre * tokens.dPre);
+const post = new Float32Array(n * tokens.post * tokens.dPost);
+const fingerprints = new Float32Array(n * FINGERPRINT_DIMS);
+const started = performance.now();
+for (const [i, entry] of entries.entries()) {
+  const png = decodePng(new Uint8Array(readFileSync(resolve(IMAGESET, entry.file))), entry.file);
+  const { pixels } = preprocess(png.rgba, png.width, png.height, manifest.preprocess, image.size);
+  const encoded = (await encoder.run({ [io.encoderInput]: new ort.Tensor('float32', pixels, [1, 3, image.size, image.size]) }))[io.encoderOutput]!;
+  const connected = (await connector.run({ [io.connectorInput]: encoded }))[io.connectorOutput]!;
+  const preTokens = encoded.data as Float32Array;
+  pre.set(preTokens, i * preTokens.length);
+  post.set(connected.data as Float32Array, i * tokens.post * tokens.dPost);
+  fingerprints.set(fingerprintOf(meanPool(preTokens, 1, tokens.pre, tokens.dPre)), i * FINGERPRINT_DIMS);
+}
+console.log(`${packId}: embedded ${n} images in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+await tf.setBackend('cpu');
+const grid = [image.grid[0], image.grid[1]] as const;
+const tokenSource = Int32Array.from({ length: tokens.pre }, (_, p) => postTokenOfPatch(manifest.connector, grid, p) ?? -1);
+const trainStart = performance.now();
+const r = await trainReconstructor(
+  { pre, post, images: n, tokensPre: tokens.pre, tokensPost: tokens.post, dPre: tokens.dPre, dPost: tokens.dPost, tokenSource },
+  { epochs, seed: SEED },
+  { onEpoch: (p) => console.log(`epoch ${p.epoch}/${p.epochs}: train ${p.trainLoss.toFixed(4)}, validation ${p.valLoss.toFixed(4)}`) },
+);
+console.log(`trained in ${((performance.now() - trainStart) / 1000).toFixed(0)} s on ${r.backend}`);
+
+const files = entries.map((e) => e.file);
+const record: PrecomputedReconstruction = {
+  packId,
+  files,
+  fingerprints,
+  tokens: tokens.pre,
+  perPatch: r.patchLoss.perPatch,
+  perImage: r.patchLoss.perImage,
+  validationFiles: Array.from(r.split.validation, (i) => files[i]!),
+  trainLoss: r.history.trainLoss,
+  valLoss: r.history.valLoss,
+  bestEpoch: r.bestEpoch,
+  stoppedEarly: r.stoppedEarly,
+  constantDims: r.constantDims,
+  backend: r.backend,
+  architecture: r.architecture,
+  epochs,
+  seed: SEED,
+  weights: r.weights,
+  standardizers: r.standardizers,
+};
+const target = resolve(IMAGESET, 'reconstructions', `${packId}.json`);
+mkdirSync(dirname(target), { recursive: true });
+writeFileSync(target, `${JSON.stringify(encodePrecomputed(record))}\n`);
+console.log(`${target}: ${(readFileSync(target).length / 1024).toFixed(0)} kB`);
