@@ -2,6 +2,8 @@
 import { useStore } from 'zustand';
 import { analysisStore, type AnalysisState } from './analysisStore.ts';
 import { collectionStore, type CollectionState } from './collectionStore.ts';
+import { lectureStore } from './lectureStore.ts';
+import type { LectureState } from '../core/lecture/navigation.ts';
 import { modelStore, type ModelState } from './modelStore.ts';
 import { uiStore, type UiState } from './uiStore.ts';
 
@@ -9,3 +11,4 @@ export const useCollection = <T,>(selector: (s: CollectionState) => T): T => use
 export const useModel = <T,>(selector: (s: ModelState) => T): T => useStore(modelStore, selector);
 export const useAnalysis = <T,>(selector: (s: AnalysisState) => T): T => useStore(analysisStore, selector);
 export const useUi = <T,>(selector: (s: UiState) => T): T => useStore(uiStore, selector);
+export const useLecture = <T,>(selector: (s: LectureState) => T): T => useStore(lectureStore, selector);
