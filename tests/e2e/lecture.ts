@@ -72,7 +72,8 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
   try {
     await page.goto(`${server.url}?empty&pack=vit-mlp`);
     await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
-    check(`production build served from /${SUB_PATH}/ by a plain file server opens its pack`, true, `${server.url} ${(await page.textContent('[data-testid="ep-badge"]')) ?? ''}`);
+    const served = await page.evaluate(() => ({ path: location.pathname, badge: document.querySelector('[data-testid="ep-badge"]')?.textContent ?? '' }));
+    check(`production build served from /${SUB_PATH}/ by a plain file server opens its pack`, served.path === `/${SUB_PATH}/` && /^runs on (WebGPU|WASM)$/.test(served.badge), `${server.url}: ${served.badge}`);
     check('lecture button has access key L', (await page.getAttribute('[data-testid="lecture-button"]', 'accesskey')) === 'l');
 
     // L opens the lecture with focus inside it; with no images every step says what to do.
