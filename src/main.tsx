@@ -5,9 +5,13 @@ import { builtinPacks, defaultPackId } from './packs/builtinPacks.ts';
 import { restoreSession, startPersisting } from './store/persistence.ts';
 import { loadBundledSet } from './store/bundledSet.ts';
 import { installPrecomputedReconstruction } from './store/precomputedReconstruction.ts';
+import { syncLectureWithUrl } from './store/lectureUrl.ts';
 import { collectionStore } from './store/collectionStore.ts';
 import { debugHooks, openBuiltinPack, trainIfNoReconstruction } from './store/pipeline.ts';
 import './styles.css';
+
+// Before the first render, so ?lecture and #lecture/<n> open straight onto their step.
+syncLectureWithUrl(window);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -17,7 +21,8 @@ createRoot(document.getElementById('root')!).render(
 
 /**
  * URL switches: ?pack=ID opens that built-in pack; ?empty starts without the bundled image set
- * (the browser test uses both); ?ep=wasm|webgpu pins the runtime (store/modelStore.ts).
+ * (the browser test uses both); ?ep=wasm|webgpu pins the runtime (store/modelStore.ts); ?lecture and
+ * #lecture/<n> open lecture mode (store/lectureUrl.ts).
  */
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);

@@ -4,32 +4,39 @@ import { Header } from './Header.tsx';
 import { HeatmapPanel } from './HeatmapPanel.tsx';
 import { JobBars } from './JobBars.tsx';
 import { KnorPanel } from './KnorPanel.tsx';
+import { LectureMode } from './lecture/LectureMode.tsx';
 import { Messages } from './Messages.tsx';
 import { NeighbourGrid } from './NeighbourGrid.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
 import { TrainPanel } from './TrainPanel.tsx';
+import { useLecture } from '../store/hooks.ts';
 
 export function App() {
+  // The lecture covers the page; hidden, the app behind it keeps its state but takes no focus.
+  const lectureOpen = useLecture((s) => s.open);
   return (
-    <div className="app">
-      <Header />
-      <Messages />
-      <JobBars />
-      <main className="layout">
-        <section className="column collection-column">
-          <DropZone />
-          <Gallery />
-          <StoragePanel />
-        </section>
-        <section className="column analysis-column">
-          <KnorPanel />
-          <NeighbourGrid />
-        </section>
-        <section className="column reconstruction-column">
-          <TrainPanel />
-          <HeatmapPanel />
-        </section>
-      </main>
-    </div>
+    <>
+      <div className="app" hidden={lectureOpen}>
+        <Header />
+        <Messages />
+        <JobBars />
+        <main className="layout">
+          <section className="column collection-column">
+            <DropZone />
+            <Gallery />
+            <StoragePanel />
+          </section>
+          <section className="column analysis-column">
+            <KnorPanel />
+            <NeighbourGrid />
+          </section>
+          <section className="column reconstruction-column">
+            <TrainPanel />
+            <HeatmapPanel />
+          </section>
+        </main>
+      </div>
+      <LectureMode />
+    </>
   );
 }

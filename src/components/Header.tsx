@@ -4,6 +4,9 @@ import { useModel } from '../store/hooks.ts';
 import { openBuiltinPack } from '../store/pipeline.ts';
 import { openPackFromFiles, reopenUserPack } from '../store/userPack.ts';
 import { HubOpen } from './HubOpen.tsx';
+import { lecture } from '../store/lectureStore.ts';
+import { LECTURE_KEY } from '../core/lecture/navigation.ts';
+import { LECTURE_BUTTON_ID } from './lecture/LectureMode.tsx';
 
 function packLabel(manifestJson: unknown, id: string): string {
   const name = (manifestJson as { name?: unknown } | null)?.name;
@@ -53,6 +56,18 @@ export function Header() {
         }}
       />
       <HubOpen />
+      <button
+        type="button"
+        id={LECTURE_BUTTON_ID}
+        className="header-button"
+        data-testid="lecture-button"
+        accessKey={LECTURE_KEY}
+        aria-keyshortcuts={LECTURE_KEY.toUpperCase()}
+        title="Lecture mode: the pipeline step by step, presentation-sized (key L)"
+        onClick={() => lecture({ type: 'open' })}
+      >
+        Lecture mode
+      </button>
       <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={fallbackReason ?? undefined}>
         {status === 'loading' ? 'loading pack…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
       </span>

@@ -1,22 +1,7 @@
 import { formatBytes } from '../core/formatBytes.ts';
-import type { Job } from '../store/analysisStore.ts';
 import { useAnalysis, useCollection, useHub } from '../store/hooks.ts';
 import type { HubDownload } from '../store/hubStore.ts';
-
-function JobBar({ job, testId }: { job: Job; testId: string }) {
-  const share = job.total > 0 ? job.done / job.total : 0;
-  return (
-    <div className="job-bar" data-testid={testId}>
-      <span className="job-label">
-        {job.label}: {job.done} / {job.total}
-      </span>
-      <progress max={1} value={share} />
-      <button type="button" onClick={job.cancel}>
-        Cancel
-      </button>
-    </div>
-  );
-}
+import { JobBar } from './JobBar.tsx';
 
 function HubDownloadBar({ download }: { download: HubDownload }) {
   const p = download.progress;

@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import { labelIds, precisionAtK } from '../core/knn/precision.ts';
 import type { Metric } from '../core/types.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { computeKnor } from '../store/pipeline.ts';
 import { uiStore } from '../store/uiStore.ts';
-import { renderKnorHistogram } from '../viz/histogram.ts';
+import { KnorHistogram } from './KnorHistogram.tsx';
+import { KnorMean } from './KnorMean.tsx';
 
 function setAndRecompute(patch: Partial<{ k: number; metric: Metric; includeSelf: boolean }>): void {
   uiStore.setState(patch);
@@ -19,7 +20,6 @@ export function KnorPanel() {
   const includeSelf = useUi((s) => s.includeSelf);
   const selectedId = useUi((s) => s.selectedId);
   const images = useCollection((s) => s.images);
-  const svg = useRef<SVGSVGElement>(null);
 
   // Retrieval by label before and after the connector, once two or more classes are labelled.
   const precision = useMemo(() => {
@@ -35,18 +35,6 @@ export function KnorPanel() {
 
   const selectedIndex = knor && selectedId ? knor.ids.indexOf(selectedId) : -1;
   const selectedValue = knor && selectedIndex >= 0 ? knor.perImage[selectedIndex] : undefined;
-
-  useEffect(() => {
-    if (!svg.current || !knor) return;
-    renderKnorHistogram(svg.current, {
-      values: knor.perImage,
-      k: knor.k,
-      mean: knor.mean,
-      width: 360,
-      height: 180,
-      ...(selectedValue !== undefined ? { highlight: selectedValue } : {}),
-    });
-  }, [knor, selectedValue]);
 
   return (
     <div className="panel knor-panel" data-testid="knor-panel">
@@ -83,20 +71,14 @@ export function KnorPanel() {
       {blocked && <p className="hint" data-testid="knor-blocked">{blocked}</p>}
       {knor && (
         <>
-          <p className="big-number">
-            <span data-testid="knor-mean">{knor.mean.toFixed(3)}</span>
-            <span className="big-number-caption">
-              mean KNOR over {knor.ids.length} images: {(100 * (1 - knor.mean)).toFixed(0)}% of the {knor.k} nearest neighbours change after
-              the connector ({knor.metric === 'cosine' ? 'cosine' : 'squared L2'}, mean-pooled{knor.includeSelf ? ', self counted' : ''})
-            </span>
-          </p>
+          <KnorMean knor={knor} testId="knor-mean" />
           {precision && (
             <p className="precision" data-testid="precision">
               precision@{knor.k} by label: <strong>{precision.pre.toFixed(3)}</strong> before → <strong>{precision.post.toFixed(3)}</strong> after the
               connector ({precision.labelled} labelled images, {precision.classes} classes)
             </p>
           )}
-          <svg ref={svg} className="histogram" data-testid="knor-histogram" width={360} height={180} role="img" aria-label="Histogram of per-image KNOR" />
+          <KnorHistogram knor={knor} highlight={selectedValue} testId="knor-histogram" />
         </>
       )}
     </div>

@@ -1,8 +1,7 @@
-import { useEffect, useRef } from 'react';
 import { useAnalysis, useModel, useUi } from '../store/hooks.ts';
 import { MIN_TRAIN_IMAGES, trainReconstructor } from '../store/pipeline.ts';
 import { uiStore } from '../store/uiStore.ts';
-import { renderLossCurve } from '../viz/lossCurve.ts';
+import { LossCurve } from './LossCurve.tsx';
 
 export function TrainPanel() {
   const training = useAnalysis((s) => s.training);
@@ -11,12 +10,6 @@ export function TrainPanel() {
   const embeddedCount = useAnalysis((s) => Object.keys(s.embeddings).length);
   const manifest = useModel((s) => s.manifest);
   const epochs = useUi((s) => s.epochs);
-  const svg = useRef<SVGSVGElement>(null);
-
-  useEffect(() => {
-    if (!svg.current || training.trainLoss.length === 0) return;
-    renderLossCurve(svg.current, { train: training.trainLoss, validation: training.valLoss, bestEpoch: training.bestEpoch, width: 360, height: 170, yLabel: 'MSE (standardised)' });
-  }, [training]);
 
   const tokenMixing = manifest ? manifest.tokens.post !== manifest.tokens.pre : false;
   return (
@@ -41,7 +34,7 @@ export function TrainPanel() {
         </button>
       </div>
       {embeddedCount < MIN_TRAIN_IMAGES && <p className="hint" data-testid="train-blocked">Needs at least {MIN_TRAIN_IMAGES} embedded images.</p>}
-      {training.trainLoss.length > 0 && <svg ref={svg} className="loss-curve" data-testid="loss-curve" width={360} height={170} role="img" aria-label="Training and validation loss per epoch" />}
+      <LossCurve training={training} testId="loss-curve" />
       {training.status === 'error' && <p className="message message-error">{training.error}</p>}
       {reconstruction && (
         <p className="facts" data-testid="train-facts">

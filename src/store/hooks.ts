@@ -3,6 +3,8 @@ import { useStore } from 'zustand';
 import { analysisStore, type AnalysisState } from './analysisStore.ts';
 import { collectionStore, type CollectionState } from './collectionStore.ts';
 import { hubStore, type HubState } from './hubStore.ts';
+import { lectureStore } from './lectureStore.ts';
+import type { LectureState } from '../core/lecture/navigation.ts';
 import { modelStore, type ModelState } from './modelStore.ts';
 import { uiStore, type UiState } from './uiStore.ts';
 
@@ -11,3 +13,4 @@ export const useModel = <T,>(selector: (s: ModelState) => T): T => useStore(mode
 export const useAnalysis = <T,>(selector: (s: AnalysisState) => T): T => useStore(analysisStore, selector);
 export const useUi = <T,>(selector: (s: UiState) => T): T => useStore(uiStore, selector);
 export const useHub = <T,>(selector: (s: HubState) => T): T => useStore(hubStore, selector);
+export const useLecture = <T,>(selector: (s: LectureState) => T): T => useStore(lectureStore, selector);

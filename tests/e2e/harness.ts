@@ -21,3 +21,24 @@ export async function longTasksSince(page: Page, since: number): Promise<number[
 export async function messagesText(page: Page): Promise<string> {
   return (await page.textContent('[data-testid="messages"]').catch(() => '')) ?? '';
 }
+
+/** Distinct colours and the brightness spread of a canvas: a blank or flat canvas has few and ~0. */
+export async function canvasStats(page: Page, selector: string): Promise<{ distinct: number; std: number }> {
+  // No helper functions inside evaluate: tsx would wrap them in a __name() the page lacks.
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(sel);
+    if (!canvas) return { distinct: 0, std: 0 };
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const colours = new Set<number>();
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+      const v = data[i]! + data[i + 1]! + data[i + 2]!;
+      sum += v;
+      sumSq += v * v;
+    }
+    const n = data.length / 4;
+    return { distinct: colours.size, std: Math.sqrt(sumSq / n - (sum / n) ** 2) };
+  }, selector);
+}

@@ -3,7 +3,8 @@
  * driven in Debian's chromium by playwright-core. Adds generated images (plus a text file and a
  * truncated JPEG), checks KNOR, the histogram, the neighbour grid, trains the reconstructor,
  * checks a non-uniform heatmap, switches through all four connector families, and measures
- * main-thread long tasks while inference and training run. Screenshots go to test-artifacts/.
+ * main-thread long tasks while inference and training run. Then the bad-input scenarios
+ * (badInputs.ts) and lecture mode from a sub-folder (lecture.ts). Screenshots go to test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,7 +14,8 @@ import { sampleImage } from '../../src/core/image/sampleImages.ts';
 import { HUB_CONNECT_SOURCES } from '../../src/core/hub/hubHosts.ts';
 import { encodePng, encodePngSamples } from './png.ts';
 import { badInputScenarios } from './badInputs.ts';
-import { check, checks, longTasksSince } from './harness.ts';
+import { lectureScenario } from './lecture.ts';
+import { canvasStats, check, checks, longTasksSince } from './harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -21,24 +23,19 @@ const LONG_TASK_LIMIT_MS = 200;
 const GENERATED = 14;
 /** The generated PNGs plus one EXIF-rotated JPEG. */
 const IMAGES = GENERATED + 1;
+/** E2E_ONLY=lecture (or a comma-separated list of these) runs only those scenarios. */
+const SCENARIOS = ['main', 'bad-inputs', 'lecture'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
-async function heatmapStats(page: Page): Promise<{ distinct: number; std: number }> {
-  return page.evaluate(() => {
-    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="heatmap-canvas"]')!;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    const colours = new Set<number>();
-    let sum = 0;
-    let sumSq = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
-      const v = data[i]! + data[i + 1]! + data[i + 2]!;
-      sum += v;
-      sumSq += v * v;
-    }
-    const n = data.length / 4;
-    return { distinct: colours.size, std: Math.sqrt(sumSq / n - (sum / n) ** 2) };
-  });
+function selectedScenarios(only: string | undefined): ReadonlySet<Scenario> {
+  if (!only) return new Set(SCENARIOS);
+  const names = only.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`invalid E2E_ONLY: ${unknown.join(', ')} (expected some of ${SCENARIOS.join(', ')})`);
+  return new Set(names as Scenario[]);
 }
+
+const heatmapStats = (page: Page) => canvasStats(page, '[data-testid="heatmap-canvas"]');
 
 async function analysePack(page: Page, packLabel: string, epochs: number): Promise<void> {
   await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
@@ -71,6 +68,7 @@ async function analysePack(page: Page, packLabel: string, epochs: number): Promi
 }
 
 async function main(): Promise<void> {
+  const run = selectedScenarios(process.env.E2E_ONLY);
   mkdirSync(ARTIFACTS, { recursive: true });
   const server = await preview({ preview: { port: 4173, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4173/';
@@ -109,8 +107,7 @@ async function main(): Promise<void> {
     });
     const pageUrl = url.replace('localhost', '127.0.0.1');
     origin = new URL(pageUrl).origin;
-    // E2E_ONLY=bad-inputs runs just those scenarios (quicker while working on them).
-    if (process.env.E2E_ONLY !== 'bad-inputs') {
+    if (run.has('main')) {
       // The synthetic packs on an empty collection: ?empty skips the bundled image set.
       await page.goto(`${pageUrl}?empty&pack=vit-mlp`);
       const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
@@ -266,15 +263,18 @@ async function main(): Promise<void> {
 
     }
 
-    // Bad inputs on a fresh page of their own; its requests are watched too, and any uncaught
-    // error counts (console errors are expected there: ORT logs the corrupt model it refuses).
-    await badInputScenarios(browser, pageUrl, (other) => {
+    // Other scenarios on fresh pages of their own; their requests are watched too (against their
+    // own origin: the lecture runs on a server of its own), and any uncaught error counts
+    // (console errors are expected there: ORT logs the corrupt model it refuses).
+    const watch = (other: Page, pageOrigin: string): void => {
       other.on('request', (r) => {
         const u = r.url();
-        if (!u.startsWith('blob:') && !u.startsWith('data:') && !u.startsWith(origin)) foreignRequests.push(u);
+        if (!u.startsWith('blob:') && !u.startsWith('data:') && !u.startsWith(pageOrigin)) foreignRequests.push(u);
       });
       other.on('pageerror', (e) => consoleErrors.push(String(e)));
-    });
+    };
+    if (run.has('bad-inputs')) await badInputScenarios(browser, pageUrl, (other) => watch(other, origin));
+    if (run.has('lecture')) await lectureScenario(browser, watch);
 
     const violations = await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
     check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));

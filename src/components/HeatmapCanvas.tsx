@@ -1,0 +1,45 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { createFrameScheduler } from '../viz/frameScheduler.ts';
+import { paintHeatmap, patchAt, type PatchHit } from '../viz/heatmapPainter.ts';
+import type { HeatmapView } from './useHeatmapView.ts';
+
+interface Props {
+  readonly view: HeatmapView;
+  /** Canvas pixels per side. */
+  readonly size: number;
+  readonly opacity: number;
+  readonly highlight: number | null;
+  readonly testId: string;
+  readonly onHover?: (hit: PatchHit | null) => void;
+}
+
+/** The selected image's patch losses over the image, redrawn at most once per frame. */
+export function HeatmapCanvas({ view, size, opacity, highlight, testId, onHover }: Props) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const { losses, image, grid, domain, lut } = view;
+  const draw = useRef<() => void>(() => undefined);
+  draw.current = () => {
+    const ctx = canvas.current?.getContext('2d');
+    if (!ctx || !losses || !grid) return;
+    paintHeatmap(ctx, { image, losses, grid, domain, opacity, width: size, height: size, highlight, lut });
+  };
+  const scheduler = useMemo(() => createFrameScheduler(() => draw.current()), []);
+  useEffect(() => {
+    scheduler.request();
+  }, [scheduler, losses, image, opacity, highlight, domain, size]);
+  useEffect(() => () => scheduler.cancel(), [scheduler]);
+  return (
+    <canvas
+      ref={canvas}
+      width={size}
+      height={size}
+      data-testid={testId}
+      onMouseMove={(e) => {
+        if (!grid || !onHover) return;
+        const rect = e.currentTarget.getBoundingClientRect();
+        onHover(patchAt(((e.clientX - rect.left) * size) / rect.width, ((e.clientY - rect.top) * size) / rect.height, size, size, grid));
+      }}
+      onMouseLeave={() => onHover?.(null)}
+    />
+  );
+}

@@ -1,0 +1,31 @@
+/** The selected image as the encoder saw it, and its tokens before and after the connector. */
+import { useMemo } from 'react';
+import type { PackManifest } from '../../core/types.ts';
+import type { ImageEmbedding } from '../../store/analysisStore.ts';
+import { useAnalysis, useModel, useUi } from '../../store/hooks.ts';
+
+export interface EncoderView {
+  readonly manifest: PackManifest;
+  readonly embedding: ImageEmbedding;
+  readonly crop: ImageData;
+  readonly grid: readonly [number, number];
+  /** The patch the lecture points at: the middle of the grid. */
+  readonly patch: number;
+}
+
+/** Null until the pack is open and the selected image embedded (the step then says what is missing). */
+export function useEncoderView(): EncoderView | null {
+  const manifest = useModel((s) => s.manifest);
+  const selectedId = useUi((s) => s.selectedId);
+  const embedding = useAnalysis((s) => (selectedId ? s.embeddings[selectedId] : undefined));
+  const size = manifest?.image.size ?? 0;
+  const crop = useMemo(() => (embedding && size > 0 ? new ImageData(new Uint8ClampedArray(embedding.display), size, size) : null), [embedding, size]);
+  const rows = manifest?.image.grid[0] ?? 0;
+  const cols = manifest?.image.grid[1] ?? 0;
+  const grid = useMemo<[number, number]>(() => [rows, cols], [rows, cols]);
+  if (!manifest || !embedding || !crop) return null;
+  return { manifest, embedding, crop, grid, patch: Math.floor(rows / 2) * cols + Math.floor(cols / 2) };
+}
+
+/** Row `index` of a [count, d] token array. */
+export const tokenAt = (tokens: Float32Array, index: number, d: number): Float32Array => tokens.subarray(index * d, (index + 1) * d);
