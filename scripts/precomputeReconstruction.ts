@@ -54,8 +54,9 @@ for (const [i, entry] of entries.entries()) {
   const connected = (await connector.run({ [io.connectorInput]: encoded }))[io.connectorOutput]!;
   const preTokens = encoded.data as Float32Array;
   pre.set(preTokens, i * preTokens.length);
-  post.set(connected.data as Float32Array, i * tokens.post * tokens.dPost);
-  fingerprints.set(fingerprintOf(meanPool(preTokens, 1, tokens.pre, tokens.dPre)), i * FINGERPRINT_DIMS);
+  const postTokens = connected.data as Float32Array;
+  post.set(postTokens, i * postTokens.length);
+  fingerprints.set(fingerprintOf(meanPool(preTokens, 1, tokens.pre, tokens.dPre), meanPool(postTokens, 1, tokens.post, tokens.dPost)), i * FINGERPRINT_DIMS);
 }
 console.log(`${packId}: embedded ${n} images in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 

@@ -25,7 +25,7 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
     const { embeddings, reconstruction, trainJob } = analysisStore.getState();
     if (analysisStore.getState().packId !== packId || reconstruction || trainJob) return false;
     if (record.packId !== packId) throw new Error(`it was made for pack ${record.packId}`);
-    const images = collectionStore.getState().images.map((i) => ({ id: i.id, name: i.name, pooledPre: embeddings[i.id]?.pooledPre ?? null }));
+    const images = collectionStore.getState().images.map((i) => ({ id: i.id, name: i.name, pooled: embeddings[i.id] ? { pre: embeddings[i.id]!.pooledPre, post: embeddings[i.id]!.pooledPost } : null }));
     const match = matchPrecomputed(record, images);
     if ('mismatch' in match) {
       say('info', `The reconstruction shipped with the image set does not fit this collection (${match.mismatch}); training one instead.`);
@@ -47,7 +47,7 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
         model: { weights: record.weights, standardizers: record.standardizers },
       },
     });
-    say('info', `Heatmaps come from a reconstructor trained on this image set when the app was built (${record.epochs} epochs; this browser's encoder reproduced its inputs). Train to retrain it here.`);
+    say('info', `Heatmaps come from a reconstructor trained on this image set when the app was built (${record.epochs} epochs; this browser's encoder and connector reproduced its inputs). Train to retrain it here.`);
     return true;
   } catch (error) {
     say('warning', userMessage(error, `The reconstruction shipped with the image set could not be used (${error instanceof Error ? error.message : String(error)}); training one instead.`));

@@ -7,8 +7,13 @@
 import { UserFacingError } from '../errors.ts';
 
 export const PRECOMPUTED_FORMAT = 1;
-/** Leading dimensions of each image's mean-pooled pre-projection embedding kept as its fingerprint. */
-export const FINGERPRINT_DIMS = 8;
+/**
+ * An image's fingerprint: the leading 8 dimensions of its mean-pooled pre-projection embedding,
+ * then the leading 8 of its mean-pooled post-projection one, so a different encoder, preprocessing
+ * or connector (a retrained pack) all fail the match.
+ */
+const FINGERPRINT_HALF = 8;
+export const FINGERPRINT_DIMS = 2 * FINGERPRINT_HALF;
 
 export interface PrecomputedWeight {
   readonly name: string;
@@ -162,19 +167,19 @@ export function parsePrecomputed(json: unknown): PrecomputedReconstruction {
   };
 }
 
-export function fingerprintOf(pooledPre: ArrayLike<number>): Float32Array {
-  return Float32Array.from({ length: FINGERPRINT_DIMS }, (_, i) => pooledPre[i] ?? Number.NaN);
+export function fingerprintOf(pooledPre: ArrayLike<number>, pooledPost: ArrayLike<number>): Float32Array {
+  return Float32Array.from({ length: FINGERPRINT_DIMS }, (_, i) => (i < FINGERPRINT_HALF ? pooledPre[i] : pooledPost[i - FINGERPRINT_HALF]) ?? Number.NaN);
 }
 
 /**
  * Which collection image each record row belongs to, if every record image is in the collection
- * with an embedding that matches its fingerprint (relative 1e-3: WASM vs WebGPU vs Node float
+ * with embeddings that match its fingerprint (relative 1e-3: WASM vs WebGPU vs Node float
  * differences pass, a different encoder or preprocessing does not). Returns the ids in record
  * order, or why it does not apply.
  */
 export function matchPrecomputed(
   record: Pick<PrecomputedReconstruction, 'files' | 'fingerprints'>,
-  images: readonly { readonly id: string; readonly name: string; readonly pooledPre: ArrayLike<number> | null }[],
+  images: readonly { readonly id: string; readonly name: string; readonly pooled: { readonly pre: ArrayLike<number>; readonly post: ArrayLike<number> } | null }[],
 ): { readonly ids: string[] } | { readonly mismatch: string } {
   const byName = new Map(images.map((i) => [i.name, i] as const));
   const ids: string[] = [];
@@ -182,10 +187,11 @@ export function matchPrecomputed(
     const file = record.files[row]!;
     const image = byName.get(file);
     if (!image) return { mismatch: `${file} is not in the collection` };
-    if (!image.pooledPre) return { mismatch: `${file} is not embedded` };
+    if (!image.pooled) return { mismatch: `${file} is not embedded` };
+    const print = fingerprintOf(image.pooled.pre, image.pooled.post);
     for (let d = 0; d < FINGERPRINT_DIMS; d++) {
       const want = record.fingerprints[row * FINGERPRINT_DIMS + d]!;
-      const got = image.pooledPre[d] ?? Number.NaN;
+      const got = print[d]!;
       if (!(Math.abs(got - want) <= 1e-3 * (1 + Math.abs(want)))) return { mismatch: `${file}'s embedding differs from the one it was trained on (dimension ${d}: ${got} vs ${want})` };
     }
     ids.push(image.id);

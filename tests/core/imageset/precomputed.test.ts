@@ -71,7 +71,7 @@ describe('precomputed reconstruction', () => {
     };
     expect(message({ perPatch: floats(11, 1) })).toMatch(/"perPatch" does not hold 12 numbers/);
     expect(message({ perImage: floats(2, 1) })).toMatch(/"perImage" does not hold 3 numbers/);
-    expect(message({ fingerprints: floats(FINGERPRINT_DIMS, 1) })).toMatch(/"fingerprints" does not hold 24 numbers/);
+    expect(message({ fingerprints: floats(FINGERPRINT_DIMS, 1) })).toMatch(/"fingerprints" does not hold 48 numbers/);
     expect(message({ weights: [{ name: 'w', shape: [2, 2], values: floats(3, 1) }] })).toMatch(/weights\[0\]\.values" does not hold 4 numbers/);
     expect(message({ validationFiles: ['elsewhere.png'] })).toMatch(/names an image not in "files"/);
     expect(message({ files: ['a.png', 'a.png', 'b.png'] })).toMatch(/repeats a name/);
@@ -109,19 +109,30 @@ describe('precomputed reconstruction', () => {
 
   it('matches images by name and fingerprint, in record order', () => {
     const r = record();
-    const image = (row: number, id: string, nudge = 0) => ({
-      id,
-      name: r.files[row]!,
-      pooledPre: Float32Array.from({ length: 20 }, (_, d) => (d < FINGERPRINT_DIMS ? r.fingerprints[row * FINGERPRINT_DIMS + d]! + (d === 3 ? nudge : 0) : 99)),
-    });
-    const collection = [image(2, 'c'), image(0, 'a'), { id: 'x', name: 'mine.png', pooledPre: new Float32Array(20) }, image(1, 'b')];
+    // Pooled embeddings whose leading dimensions are the record's fingerprint (pre, then post).
+    const half = FINGERPRINT_DIMS / 2;
+    const image = (row: number, id: string, nudge = 0, at = 3) => {
+      const print = (d: number) => r.fingerprints[row * FINGERPRINT_DIMS + d]! + (d === at ? nudge : 0);
+      return {
+        id,
+        name: r.files[row]!,
+        pooled: {
+          pre: Float32Array.from({ length: 20 }, (_, d) => (d < half ? print(d) : 99)),
+          post: Float32Array.from({ length: 30 }, (_, d) => (d < half ? print(half + d) : -99)),
+        },
+      };
+    };
+    const collection = [image(2, 'c'), image(0, 'a'), { id: 'x', name: 'mine.png', pooled: { pre: new Float32Array(20), post: new Float32Array(30) } }, image(1, 'b')];
     expect(matchPrecomputed(r, collection)).toEqual({ ids: ['a', 'b', 'c'] });
     // Float noise passes; a change of 1% in one dimension does not.
     const wantD3 = r.fingerprints[1 * FINGERPRINT_DIMS + 3]!;
     expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 1e-5 * (1 + Math.abs(wantD3))), image(2, 'c')])).toEqual({ ids: ['a', 'b', 'c'] });
     expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 0.01 * (1 + Math.abs(wantD3))), image(2, 'c')])).toMatchObject({ mismatch: expect.stringMatching(/img-1\.png's embedding differs .*dimension 3/) });
     expect(matchPrecomputed(r, [image(0, 'a'), image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not in the collection' });
-    expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooledPre: null }, image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not embedded' });
-    expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooledPre: new Float32Array(20).fill(Number.NaN) }, image(2, 'c')])).toHaveProperty('mismatch');
+    // A retrained connector changes only the post half: caught too.
+    const wantPost = r.fingerprints[1 * FINGERPRINT_DIMS + half + 2]!;
+    expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 0.01 * (1 + Math.abs(wantPost)), half + 2), image(2, 'c')])).toMatchObject({ mismatch: expect.stringMatching(/dimension 10/) });
+    expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooled: null }, image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not embedded' });
+    expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooled: { pre: new Float32Array(20).fill(Number.NaN), post: new Float32Array(30) } }, image(2, 'c')])).toHaveProperty('mismatch');
   });
 });
