@@ -113,21 +113,47 @@ export function referenceEncoder(model: ModelInfo, pixels: Float32Array): Mat {
   return x;
 }
 
-/** Gather r x r blocks of the grid: token j holds its block's patches row-major, channels concatenated. */
-function gatherBlocks(x: Mat, grid: number, r: number): Mat {
+/** Qwen2.5-VL merger order: token j is block (j / g, j % g); its r x r patches concatenated row-major along channels. */
+export function gatherBlocks(x: Mat, grid: number, r: number): Mat {
   const g = grid / r;
   const out = mat(g * g, x.cols * r * r);
   for (let by = 0; by < g; by++)
     for (let bx = 0; bx < g; bx++)
-      for (let k = 0; k < r * r; k++) {
-        // Both Qwen's merger and Idefics3's pixel shuffle (worked through by hand from its
-        // view/permute sequence) concatenate the block's patches row-major: chunk k = dy * r + dx.
-        const dy = Math.floor(k / r);
-        const dx = k % r;
-        const src = (by * r + dy) * grid + (bx * r + dx);
-        for (let c = 0; c < x.cols; c++) out.data[(by * g + bx) * out.cols + k * x.cols + c] = x.data[src * x.cols + c]!;
-      }
+      for (let dy = 0; dy < r; dy++)
+        for (let dx = 0; dx < r; dx++) {
+          const src = (by * r + dy) * grid + (bx * r + dx);
+          const at = (by * g + bx) * out.cols + (dy * r + dx) * x.cols;
+          for (let c = 0; c < x.cols; c++) out.data[at + c] = x.data[src * x.cols + c]!;
+        }
   return out;
+}
+
+/** torch's x.permute(perm).contiguous() on a row-major array of the given shape. */
+function permute(data: Float64Array<ArrayBuffer>, shape: readonly number[], perm: readonly number[]): Float64Array<ArrayBuffer> {
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const outShape = perm.map((p) => shape[p]!);
+  const out = new Float64Array(data.length);
+  const index = outShape.map(() => 0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let k = 0; k < perm.length; k++) src += index[k]! * strides[perm[k]!]!;
+    out[o] = data[src]!;
+    for (let k = outShape.length - 1; k >= 0 && ++index[k]! === outShape[k]; k--) index[k] = 0;
+  }
+  return out;
+}
+
+/**
+ * HF Idefics3's pixel_shuffle(x, scale), step for step (batch of one; view/reshape only relabel
+ * the row-major shape): view [h, w/s, e*s] -> permute(1, 0, 2) -> reshape [w/s, h/s, e*s*s]
+ * -> permute(1, 0, 2) -> reshape [T/s^2, e*s^2].
+ */
+export function pixelShuffleHF(x: Mat, scale: number): Mat {
+  const side = Math.sqrt(x.rows);
+  const e = x.cols;
+  const once = permute(x.data, [side, side / scale, e * scale], [1, 0, 2]);
+  const twice = permute(once, [side / scale, side / scale, e * scale * scale], [1, 0, 2]);
+  return mat(x.rows / (scale * scale), e * scale * scale, twice);
 }
 
 export function referenceConnector(model: ModelInfo, family: string, pre: Mat): Mat {
@@ -137,7 +163,7 @@ export function referenceConnector(model: ModelInfo, family: string, pre: Mat): 
     case 'merger':
       return mlp(model, gatherBlocks(layerNorm(model, pre, 'ln_q'), REF.grid, 2), 'merger');
     case 'pixel-shuffle':
-      return linear(model, gatherBlocks(pre, REF.grid, 2), 'proj', false);
+      return linear(model, pixelShuffleHF(pre, 2), 'proj', false);
     case 'perceiver': {
       const context = mlp(model, pre, 'modality_projection');
       let latents = mat(16, 128, weight(model, 'latents'));
@@ -155,4 +181,4 @@ export function referenceConnector(model: ModelInfo, family: string, pre: Mat): 
   }
 }
 
-export type { Mat };
+export { mat, type Mat };

@@ -2,6 +2,12 @@
  * How post-projection tokens relate to the encoder's patch grid, per connector family
  * (METHOD.md's table): MLP 1:1, merger and pixel shuffle one token per r x r block, perceiver
  * no fixed region (its queries attend to every patch).
+ *
+ * Patches and blocks are numbered row-major: patch = row * cols + col; block j sits at block row
+ * floor(j / (cols / r)), block col j % (cols / r). For pixel shuffle this is exactly the order of
+ * HF Idefics3's pixel_shuffle (tests/core/geometry checks it on the real reshape/permute sequence),
+ * and within a block patches are listed in the order their features are concatenated.
+ * The encoder's pre tokens are assumed to be in row-major grid order.
  */
 import { asPatchIndex, type ConnectorSpec, type PatchIndex } from '../types.ts';
 
@@ -23,7 +29,9 @@ export function blockSize(spec: ConnectorSpec): number | null {
 
 function checkGrid(spec: ConnectorSpec, grid: Grid): void {
   const r = blockSize(spec);
-  if (!(Number.isInteger(grid[0]) && Number.isInteger(grid[1]) && grid[0] > 0 && grid[1] > 0)) throw new RangeError(`invalid grid: [${grid.join(', ')}]`);
+  if (!(Number.isInteger(grid[0]) && Number.isInteger(grid[1]) && grid[0] > 0 && grid[1] > 0)) throw new RangeError(`invalid grid: [${grid.join(', ')}] (expected two positive integers)`);
+  if (r !== null && !(Number.isInteger(r) && r >= 1)) throw new RangeError(`invalid ${spec.family} block size: ${r} (expected a positive integer)`);
+  if (spec.family === 'perceiver' && !(Number.isInteger(spec.queries) && spec.queries >= 1)) throw new RangeError(`invalid perceiver queries: ${spec.queries} (expected a positive integer)`);
   if (r !== null && (grid[0] % r !== 0 || grid[1] % r !== 0)) {
     throw new RangeError(`invalid grid: [${grid.join(', ')}] is not divisible by the ${spec.family} block size ${r}`);
   }
@@ -32,7 +40,8 @@ function checkGrid(spec: ConnectorSpec, grid: Grid): void {
 export function postTokenCount(spec: ConnectorSpec, grid: Grid): number {
   checkGrid(spec, grid);
   const r = blockSize(spec);
-  return r === null ? (spec as { queries: number }).queries : (grid[0] / r) * (grid[1] / r);
+  if (spec.family === 'perceiver') return spec.queries;
+  return (grid[0] / r!) * (grid[1] / r!);
 }
 
 /** Patches (row-major within the block) that post token j is made from; [] for the perceiver. */

@@ -124,17 +124,36 @@ function sniffGif(b: Uint8Array, name: string): SniffResult {
   return truncated;
 }
 
-function sniffWebp(b: Uint8Array): SniffResult {
+const u32le = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+
+/** RIFF container: its size field says how long the file must be; the first chunk has the size. */
+function sniffWebp(b: Uint8Array, name: string): SniffResult {
+  const truncated = fail('truncated', `${name} is a truncated WebP (the file is shorter than its header says). Re-export or re-download it.`);
+  if (b.length < 8 + u32le(b, 4) || b.length < 20) return truncated;
   const chunk = ascii(b, 12, 4);
-  if (chunk === 'VP8 ' && b.length >= 30) return { ok: true, format: 'webp', width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
-  if (chunk === 'VP8L' && b.length >= 25) {
-    const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
+  if (chunk === 'VP8 ') {
+    if (b.length < 30) return truncated;
+    return { ok: true, format: 'webp', width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
+  }
+  if (chunk === 'VP8L') {
+    if (b.length < 25) return truncated;
+    const bits = u32le(b, 21);
     return { ok: true, format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
   }
-  if (chunk === 'VP8X' && b.length >= 30) {
+  if (chunk === 'VP8X') {
+    if (b.length < 30) return truncated;
     return { ok: true, format: 'webp', width: 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16)), height: 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16)) };
   }
   return { ok: true, format: 'webp' };
+}
+
+/** BITMAPFILEHEADER: bytes 2..5 are the file size; the info header holds width and height. */
+function sniffBmp(b: Uint8Array, name: string): SniffResult {
+  const truncated = fail('truncated', `${name} is a truncated BMP (the file is shorter than its header says). Re-export it and add it again.`);
+  if (b.length < 26) return truncated;
+  const fileSize = u32le(b, 2);
+  if (fileSize > b.length) return truncated;
+  return { ok: true, format: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
 }
 
 export function sniffImage(bytes: Uint8Array, name = 'this file'): SniffResult {
@@ -143,8 +162,8 @@ export function sniffImage(bytes: Uint8Array, name = 'this file'): SniffResult {
   if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return sniffPng(b, name);
   if (startsWith(b, [0xff, 0xd8, 0xff])) return sniffJpeg(b, name);
   if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a') return sniffGif(b, name);
-  if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return sniffWebp(b);
-  if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return { ok: true, format: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
+  if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return sniffWebp(b, name);
+  if (ascii(b, 0, 2) === 'BM' && !looksLikeText(b)) return sniffBmp(b, name);
   if (ascii(b, 4, 4) === 'ftyp') {
     const brand = ascii(b, 8, 4);
     const what = /hei|hev|mif1|msf1/.test(brand) ? 'a HEIC/HEIF image' : /avif/.test(brand) ? 'an AVIF image' : 'a video or ISO media file';

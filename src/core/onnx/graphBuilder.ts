@@ -5,7 +5,9 @@
  */
 import { onnx, type IAttributeProto, type INodeProto, type ITensorProto, type IValueInfoProto } from './proto.ts';
 
+/** A tensor dimension: a number, or a name for a symbolic one ("batch"). */
 export type Dim = number | string;
+/** Integers are INT attributes, arrays INTS, strings STRING; floats must say so ({float: 1e-5}) so 1.0 is not written as an int. */
 export type AttributeValue = number | readonly number[] | string | { readonly float: number };
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;

@@ -2,23 +2,28 @@
  * Read an ONNX model's structure and weights: initializers as typed arrays, nodes, graph inputs
  * and outputs. Used by tests (reference forward passes) and for graph inspection.
  */
-import { onnx, type ITensorProto, type IValueInfoProto } from './proto.ts';
+import { onnx, type IAttributeProto, type ITensorProto, type IValueInfoProto } from './proto.ts';
 
 export interface Initializer {
   readonly dims: readonly number[];
   readonly data: Float32Array | BigInt64Array;
 }
+/** An attribute's value; null for kinds not read here (tensors, graphs). Floats are float32 values. */
+export type AttributeInfo = number | readonly number[] | string | readonly string[] | null;
 export interface NodeInfo {
   readonly op: string;
   readonly name: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  readonly attributes: Readonly<Record<string, AttributeInfo>>;
 }
 export interface ValueInfo {
   readonly name: string;
   readonly dims: readonly (number | string)[];
 }
 export interface ModelInfo {
+  readonly irVersion: number;
+  readonly producer: string;
   readonly opset: number;
   readonly initializers: ReadonlyMap<string, Initializer>;
   readonly nodes: readonly NodeInfo[];
@@ -47,12 +52,35 @@ function tensorData(t: ITensorProto): Float32Array | BigInt64Array {
   }
   if (t.dataType === T.INT64) {
     if (raw && raw.length > 0) {
+      if (raw.length !== count * 8) throw new OnnxReadError(`initializer ${t.name}: ${raw.length} bytes for ${count} int64 values`);
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      return BigInt64Array.from({ length: raw.length / 8 }, (_, i) => view.getBigInt64(i * 8, true));
+      return BigInt64Array.from({ length: count }, (_, i) => view.getBigInt64(i * 8, true));
     }
     return BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(num(v))));
   }
   throw new OnnxReadError(`initializer ${t.name}: data type ${t.dataType} is not read here`);
+}
+
+const text = (bytes: Uint8Array | null | undefined): string => new TextDecoder().decode(bytes ?? new Uint8Array(0));
+
+function attributeValue(a: IAttributeProto): AttributeInfo {
+  const T = onnx.AttributeProto.AttributeType;
+  switch (a.type) {
+    case T.INT:
+      return num(a.i);
+    case T.FLOAT:
+      return a.f ?? 0;
+    case T.STRING:
+      return text(a.s);
+    case T.INTS:
+      return (a.ints ?? []).map(num);
+    case T.FLOATS:
+      return [...(a.floats ?? [])];
+    case T.STRINGS:
+      return (a.strings ?? []).map(text);
+    default:
+      return null;
+  }
 }
 
 function valueInfo(v: IValueInfoProto): ValueInfo {
@@ -76,9 +104,17 @@ function readModelUnchecked(bytes: Uint8Array): ModelInfo {
   const initializers = new Map<string, Initializer>();
   for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', { dims: (t.dims ?? []).map(num), data: tensorData(t) });
   return {
+    irVersion: num(model.irVersion),
+    producer: model.producerName ?? '',
     opset: num(model.opsetImport?.find((o) => !o.domain)?.version),
     initializers,
-    nodes: (graph.node ?? []).map((n) => ({ op: n.opType ?? '', name: n.name ?? '', inputs: n.input ?? [], outputs: n.output ?? [] })),
+    nodes: (graph.node ?? []).map((n) => ({
+      op: n.opType ?? '',
+      name: n.name ?? '',
+      inputs: n.input ?? [],
+      outputs: n.output ?? [],
+      attributes: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attributeValue(a)])),
+    })),
     inputs: (graph.input ?? []).filter((i) => !initializers.has(i.name ?? '')).map(valueInfo),
     outputs: (graph.output ?? []).map(valueInfo),
   };

@@ -56,7 +56,7 @@ class Checker {
   }
   fileName(parent: Obj, key: string, path: string): string {
     const v = parent[key];
-    if (typeof v === 'string' && /^[A-Za-z0-9._-]+\.onnx$/.test(v) && !v.startsWith('.')) return v;
+    if (typeof v === 'string' && /^[A-Za-z0-9._-]+\.onnx$/.test(v) && !v.startsWith('.') && !v.includes('..')) return v;
     this.expect(path, 'a file name in the pack folder ending in .onnx (no "/" or "..")', v);
     return '';
   }
@@ -137,6 +137,10 @@ export function validateManifest(json: unknown): ManifestCheck {
     mean: c.triple(pre, 'mean', 'preprocess.mean', false),
     std: c.triple(pre, 'std', 'preprocess.std', true),
   };
+
+  if (preprocess.resize === 'shortest-edge' && preprocess.crop === 'none') {
+    c.expect('preprocess.crop', '"center" with resize "shortest-edge" (only the short side is resized to image.size; the long side must be cropped)', pre.crop);
+  }
 
   const filesObj = c.obj(json, 'files', 'files');
   const files = { encoder: c.fileName(filesObj, 'encoder', 'files.encoder'), connector: c.fileName(filesObj, 'connector', 'files.connector') };

@@ -1,7 +1,7 @@
 /** The admission check: the user's message for each refusal, the notice for animated GIFs. */
 import { describe, expect, it } from 'vitest';
-import { checkImageFile, MAX_FILE_BYTES } from '../../src/core/image/checkImageFile.ts';
-import { encodePng } from '../e2e/png.ts';
+import { checkImageFile, MAX_FILE_BYTES } from '../../../src/core/image/checkImageFile.ts';
+import { encodePng } from '../../e2e/png.ts';
 
 /** A PNG header claiming a size, with valid chunk CRCs (the pixels are never decoded). */
 function pngClaiming(width: number, height: number): Uint8Array {

@@ -1,8 +1,8 @@
 /** File identification by bytes, with the messages a user sees. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sniffImage } from '../../src/core/image/sniff.ts';
-import { encodePng } from '../e2e/png.ts';
+import { sniffImage } from '../../../src/core/image/sniff.ts';
+import { encodePng } from '../../e2e/png.ts';
 
 /** A minimal baseline JPEG header: SOI, SOF0 (size), SOS, one data byte, EOI. */
 function jpeg(width: number, height: number, end = true): Uint8Array {
@@ -30,6 +30,12 @@ describe('sniffImage', () => {
     const cut = sniffImage(jpeg(640, 480, false), 'p.jpg');
     expect(cut.ok ? null : cut.error.kind).toBe('truncated');
     expect(cut.ok ? '' : cut.error.message).toMatch(/p\.jpg is a truncated JPEG/);
+    // Cut inside the frame header: a segment runs off the end.
+    const header = sniffImage(jpeg(640, 480).subarray(0, 10), 'h.jpg');
+    expect(header.ok ? null : header.error.kind).toBe('truncated');
+    // Cut inside the entropy-coded data: no end marker.
+    const scan = sniffImage(jpeg(640, 480).subarray(0, 27), 's.jpg');
+    expect(scan.ok ? null : scan.error.kind).toBe('truncated');
   });
 
   it('names text, SVG, HEIC and empty files and says what to do', () => {
@@ -68,6 +74,49 @@ describe('sniffImage', () => {
     webp.set(new TextEncoder().encode('WEBPVP8X'), 8);
     webp.set([99, 0, 0, 49, 0, 0], 24);
     expect(sniffImage(webp, 'w')).toMatchObject({ ok: true, format: 'webp', width: 100, height: 50 });
+  });
+
+  it('reads lossy (VP8) and lossless (VP8L) WebP sizes, and refuses a WebP shorter than its RIFF size', () => {
+    const riff = (chunk: string, body: number[], declared?: number) => {
+      const b = new Uint8Array(20 + body.length);
+      b.set(new TextEncoder().encode('RIFF'), 0);
+      new DataView(b.buffer).setUint32(4, declared ?? b.length - 8, true);
+      b.set(new TextEncoder().encode(`WEBP${chunk}`), 8);
+      b.set(body, 20);
+      return b;
+    };
+    // VP8: 3-byte frame tag, start code 9d 01 2a, then 14-bit width and height (little-endian).
+    expect(sniffImage(riff('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]), 'v')).toMatchObject({ ok: true, format: 'webp', width: 320, height: 240 });
+    // VP8L: signature 0x2f, then width-1 (14 bits) and height-1 (14 bits): 99 and 49.
+    const bits = 99 | (49 << 14);
+    expect(sniffImage(riff('VP8L', [0x2f, bits & 255, (bits >> 8) & 255, (bits >> 16) & 255, bits >>> 24]), 'l')).toMatchObject({ ok: true, width: 100, height: 50 });
+    const cut = sniffImage(riff('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00], 5000), 'cut.webp');
+    expect(cut.ok ? null : cut.error).toEqual({ kind: 'truncated', message: 'cut.webp is a truncated WebP (the file is shorter than its header says). Re-export or re-download it.' });
+  });
+
+  it('refuses a BMP shorter than its header says, and does not mistake text starting with BM for one', () => {
+    const bmp = new Uint8Array(30);
+    bmp.set([0x42, 0x4d]);
+    new DataView(bmp.buffer).setUint32(2, 1000, true);
+    const r = sniffImage(bmp, 'cut.bmp');
+    expect(r.ok ? null : r.error.kind).toBe('truncated');
+    expect(r.ok ? '' : r.error.message).toMatch(/^cut\.bmp is a truncated BMP/);
+    const text = sniffImage(new TextEncoder().encode('BMW service notes, March: oil, tyres, brakes.'), 'notes.bmp');
+    expect(text.ok ? null : text.error.kind).toBe('not-image');
+  });
+
+  it('gives every refusal a kind and a message that names the file and says what to do', () => {
+    const cases: [Uint8Array, string][] = [
+      [new Uint8Array(0), 'empty'],
+      [new TextEncoder().encode('plain words'), 'not-image'],
+      [Uint8Array.of(0, 1, 2, 3, 250, 251, 7, 8, 9, 0, 0, 0), 'not-image'],
+      [jpeg(4, 4, false), 'truncated'],
+    ];
+    for (const [bytes, kind] of cases) {
+      const r = sniffImage(bytes, 'x.dat');
+      expect(r.ok ? null : r.error.kind).toBe(kind);
+      expect(r.ok ? '' : r.error.message).toMatch(/^x\.dat .*\. (Add PNG, JPEG, GIF, WebP or BMP files|Re-export or re-download it)\.$/);
+    }
   });
 
   it('never throws on arbitrary or mutated bytes', () => {
