@@ -38,63 +38,89 @@ export function buildVitEncoder(seed: number): Uint8Array {
   return g.toBytes();
 }
 
+/**
+ * What a connector is built for: the encoder's grid and width (d_v), the language side's width
+ * (d_l) and the perceiver's sizes. The synthetic packs use SYNTHETIC_SHAPE; the trained packs on
+ * MobileNetV2 (scripts/connectors/) use the same graphs with d_v = 96.
+ */
+export interface ConnectorShape {
+  readonly grid: number;
+  readonly dPre: number;
+  readonly dPost: number;
+  readonly perceiver: { readonly queries: number; readonly layers: number; readonly heads: number; readonly mlp: number };
+}
+
+export const SYNTHETIC_SHAPE: ConnectorShape = { grid: VIT.grid, dPre: VIT.dim, dPost: D_LLM, perceiver: PERCEIVER };
+
+export function postTokens(family: ConnectorFamily, shape: ConnectorShape): number {
+  const tokens = shape.grid * shape.grid;
+  return family === 'mlp' ? tokens : family === 'perceiver' ? shape.perceiver.queries : tokens / 4;
+}
+
 export const POST_TOKENS: Record<ConnectorFamily, number> = {
-  mlp: TOKENS,
-  merger: TOKENS / 4,
-  'pixel-shuffle': TOKENS / 4,
-  perceiver: PERCEIVER.queries,
+  mlp: postTokens('mlp', SYNTHETIC_SHAPE),
+  merger: postTokens('merger', SYNTHETIC_SHAPE),
+  'pixel-shuffle': postTokens('pixel-shuffle', SYNTHETIC_SHAPE),
+  perceiver: postTokens('perceiver', SYNTHETIC_SHAPE),
 };
 
-export function buildConnector(family: ConnectorFamily, seed: number): Uint8Array {
+/**
+ * Pre-projection tokens [N, grid^2, dPre] -> post-projection tokens [N, T', dPost]. Weights are
+ * seeded Glorot-uniform, or `weights` (by initializer name) when given: trained numbers in the
+ * same graph.
+ */
+export function buildConnector(family: ConnectorFamily, seed: number, shape: ConnectorShape = SYNTHETIC_SHAPE, weights?: ReadonlyMap<string, Float32Array>): Uint8Array {
   const g = new GraphBuilder(`${family}_connector`);
-  const L = new Layers(g, seededRandom(seed));
-  const d = VIT.dim;
-  const x = g.input(CONNECTOR_IO.input, ['batch', TOKENS, d]);
+  const L = new Layers(g, seededRandom(seed), weights);
+  const d = shape.dPre;
+  const dl = shape.dPost;
+  const tokens = shape.grid * shape.grid;
+  const x = g.input(CONNECTOR_IO.input, ['batch', tokens, d]);
   let y: string;
   switch (family) {
     case 'mlp':
       // LLaVA: Linear(d_v, d_l) GELU Linear(d_l, d_l), token by token.
-      y = L.mlp(x, d, D_LLM, D_LLM, 'mlp');
+      y = L.mlp(x, d, dl, dl, 'mlp');
       break;
     case 'merger': {
       // Qwen2.5-VL: ln_q, then each 2x2 block of the grid concatenated, then an MLP.
       const normed = L.layerNorm(x, d, 'ln_q');
-      const h = VIT.grid / 2;
+      const h = shape.grid / 2;
       const blocks = L.reshape(L.transpose(L.reshape(normed, [0, h, 2, h, 2, d]), [0, 1, 3, 2, 4, 5]), [0, h * h, 4 * d]);
-      y = L.mlp(blocks, 4 * d, 4 * d, D_LLM, 'merger');
+      y = L.mlp(blocks, 4 * d, 4 * d, dl, 'merger');
       break;
     }
     case 'pixel-shuffle': {
       // Idefics3 pixel_shuffle(x, scale 2), then a bias-free Linear (the modality projection).
-      const s = VIT.grid;
+      const s = shape.grid;
       let t = L.reshape(x, [0, s, s / 2, d * 2]);
       t = L.transpose(t, [0, 2, 1, 3]);
       t = L.reshape(t, [0, s / 2, s / 2, d * 4]);
       t = L.transpose(t, [0, 2, 1, 3]);
-      t = L.reshape(t, [0, TOKENS / 4, d * 4]);
-      y = L.linear(t, 4 * d, D_LLM, 'proj', false);
+      t = L.reshape(t, [0, tokens / 4, d * 4]);
+      y = L.linear(t, 4 * d, dl, 'proj', false);
       break;
     }
     case 'perceiver': {
       // Idefics2: modality projection, then learned latents cross-attend to [context; latents].
-      const { queries, layers, heads, mlp } = PERCEIVER;
-      const context = L.mlp(x, d, D_LLM, D_LLM, 'modality_projection');
-      const latentInit = g.floatInit('latents', [1, queries, D_LLM], L.uniform(queries * D_LLM, 1));
+      const { queries, layers, heads, mlp } = shape.perceiver;
+      const context = L.mlp(x, d, dl, dl, 'modality_projection');
+      const latentInit = L.param('latents', [1, queries, dl], () => L.uniform(queries * dl, 1));
       const batch = g.op('Slice', [g.op('Shape', [x]), L.shape([0]), L.shape([1])]);
-      let latents = g.op('Expand', [latentInit, g.op('Concat', [batch, L.shape([queries, D_LLM])], { axis: 0 })]);
+      let latents = g.op('Expand', [latentInit, g.op('Concat', [batch, L.shape([queries, dl])], { axis: 0 })]);
       for (let i = 0; i < layers; i++) {
         const p = `layers.${i}`;
-        const latNorm = L.layerNorm(latents, D_LLM, `${p}.norm_latents`);
-        const ctxNorm = L.layerNorm(context, D_LLM, `${p}.norm_context`);
+        const latNorm = L.layerNorm(latents, dl, `${p}.norm_latents`);
+        const ctxNorm = L.layerNorm(context, dl, `${p}.norm_context`);
         const kv = g.op('Concat', [ctxNorm, latNorm], { axis: 1 });
-        latents = g.op('Add', [latents, L.attention(latNorm, kv, D_LLM, heads, `${p}.attn`)]);
-        latents = g.op('Add', [latents, L.mlp(L.layerNorm(latents, D_LLM, `${p}.norm_mlp`), D_LLM, mlp, D_LLM, `${p}.mlp`)]);
+        latents = g.op('Add', [latents, L.attention(latNorm, kv, dl, heads, `${p}.attn`)]);
+        latents = g.op('Add', [latents, L.mlp(L.layerNorm(latents, dl, `${p}.norm_mlp`), dl, mlp, dl, `${p}.mlp`)]);
       }
-      y = L.layerNorm(latents, D_LLM, 'norm');
+      y = L.layerNorm(latents, dl, 'norm');
       break;
     }
   }
   g.op('Identity', [y], {}, CONNECTOR_IO.output);
-  g.output(CONNECTOR_IO.output, ['batch', POST_TOKENS[family], D_LLM]);
+  g.output(CONNECTOR_IO.output, ['batch', postTokens(family, shape), dl]);
   return g.toBytes();
 }

@@ -3,6 +3,7 @@
  * scripts/buildPacks.ts writes them; a test regenerates them and compares byte for byte.
  */
 import type { ConnectorFamily, ConnectorSpec, PackManifest } from '../../src/core/types.ts';
+import { FAMILIES, packId, TRAINED_PACKS } from '../connectors/config.ts';
 import { buildConnector, buildVitEncoder, CONNECTOR_IO, D_LLM, ENCODER_IO, PERCEIVER, POST_TOKENS, TOKENS, VIT } from './architectures.ts';
 
 export const ENCODER_SEED = 20251;
@@ -38,6 +39,16 @@ export function packManifest(family: ConnectorFamily, spec: ConnectorSpec, title
   };
 }
 
+/**
+ * models/index.json: the trained packs first (written by scripts/trainConnectors.ts; the default
+ * is the trained MLP, whose neighbours mean something), then the synthetic ones written here.
+ */
+export function packIndex(): { default: string; packs: { id: string; family: ConnectorFamily; name: string }[] } {
+  const trained = FAMILIES.map((family) => ({ id: packId(family), family, name: `MobileNetV2 + ${TRAINED_PACKS[family].title}, trained (${TRAINED_PACKS[family].style})` }));
+  const synthetic = PACKS.map(({ family, title, style }) => ({ id: `vit-${family}`, family, name: `synthetic ViT + ${title} (${style})` }));
+  return { default: packId('mlp'), packs: [...trained, ...synthetic] };
+}
+
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
 export function buildAllPacks(encoderSeed = ENCODER_SEED): Map<string, Uint8Array> {
@@ -49,6 +60,6 @@ export function buildAllPacks(encoderSeed = ENCODER_SEED): Map<string, Uint8Arra
     files.set(`${manifest.id}/encoder.onnx`, encoder);
     files.set(`${manifest.id}/connector.onnx`, buildConnector(family, CONNECTOR_SEEDS[family]));
   }
-  files.set('index.json', json({ default: 'vit-mlp', packs: PACKS.map(({ family, title, style }) => ({ id: `vit-${family}`, family, name: `${title} (${style})` })) }));
+  files.set('index.json', json(packIndex()));
   return files;
 }

@@ -3,6 +3,9 @@
  * multiplication and one division per number (mulberry32), so the bytes are platform-stable.
  * Weight names are stable paths (e.g. "blocks.0.attn.q.weight"); the reference forward pass in
  * tests reads them by name.
+ *
+ * With `given` weights (name -> values, e.g. trained ones), every parameter is taken from there
+ * instead and the generator is not consulted: the same graph, other numbers.
  */
 import { GraphBuilder } from '../../src/core/onnx/graphBuilder.ts';
 import type { Random } from '../../src/core/random.ts';
@@ -11,7 +14,18 @@ export class Layers {
   constructor(
     readonly g: GraphBuilder,
     private readonly random: Random,
+    private readonly given?: ReadonlyMap<string, Float32Array>,
   ) {}
+
+  /** A float initializer: the given weights' values when there are some, else `init()` (drawn now, in call order). */
+  param(name: string, dims: readonly number[], init: () => Float32Array): string {
+    if (!this.given) return this.g.floatInit(name, dims, init());
+    const values = this.given.get(name);
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (!values) throw new Error(`missing weight ${name} [${dims.join(', ')}]`);
+    if (values.length !== count) throw new Error(`weight ${name}: expected ${count} values [${dims.join(', ')}], got ${values.length}`);
+    return this.g.floatInit(name, dims, values);
+  }
 
   uniform(count: number, limit: number, offset = 0): Float32Array {
     const out = new Float32Array(count);
@@ -21,17 +35,17 @@ export class Layers {
 
   /** y = x W + b with W [in, out] (MatMul layout), Glorot-uniform. */
   linear(x: string, inDim: number, outDim: number, name: string, bias = true): string {
-    const w = this.g.floatInit(`${name}.weight`, [inDim, outDim], this.uniform(inDim * outDim, Math.sqrt(6 / (inDim + outDim))));
+    const w = this.param(`${name}.weight`, [inDim, outDim], () => this.uniform(inDim * outDim, Math.sqrt(6 / (inDim + outDim))));
     const y = this.g.op('MatMul', [x, w]);
     if (!bias) return y;
-    const b = this.g.floatInit(`${name}.bias`, [outDim], this.uniform(outDim, 0.02));
+    const b = this.param(`${name}.bias`, [outDim], () => this.uniform(outDim, 0.02));
     return this.g.op('Add', [y, b]);
   }
 
   /** LayerNormalization over the last axis; gain near 1, so the reference check sees non-trivial weights. */
   layerNorm(x: string, dim: number, name: string): string {
-    const gamma = this.g.floatInit(`${name}.weight`, [dim], this.uniform(dim, 0.1, 1));
-    const beta = this.g.floatInit(`${name}.bias`, [dim], this.uniform(dim, 0.02));
+    const gamma = this.param(`${name}.weight`, [dim], () => this.uniform(dim, 0.1, 1));
+    const beta = this.param(`${name}.bias`, [dim], () => this.uniform(dim, 0.02));
     return this.g.op('LayerNormalization', [x, gamma, beta], { axis: -1, epsilon: { float: 1e-5 } });
   }
 
