@@ -3,7 +3,8 @@
  * exactly as the app would (same preprocessing, same encoder and connector through ONNX Runtime,
  * same trainer, epochs and seed; tfjs's WASM backend, 7x its plain CPU one here) and writes public/imageset/reconstructions/<packId>.json.
  * A first visit installs it after checking that the browser's encoder reproduces its inputs, so the
- * heatmaps appear without a GPU or a wait. Deterministic: rerunning writes the same bytes.
+ * heatmaps appear without a GPU or a wait. Seeded like the app (split, initialisation, dropout);
+ * tests/packs/precomputed.test.ts checks the committed record against the committed pack.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
