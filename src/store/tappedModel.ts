@@ -3,7 +3,8 @@
  * decide what it opens with (a stored pick, else the automatic boundary), open it tapped and
  * remember the choice. No UI yet: docs/tapping.md describes the flow a picker would drive.
  */
-import type { InspectModelResult, OpenTappedResult } from '../workers/protocol.ts';
+import type { EmbedTappedResult, InspectModelResult, OpenTappedResult, TappedImage } from '../workers/protocol.ts';
+import type { PreprocessSpec } from '../core/types.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 import { initialTapChoice, makeTapRecord, type InitialTapChoice } from '../core/onnx/tapRecord.ts';
 import { tapClient } from '../workers/clients.ts';
@@ -28,4 +29,12 @@ export async function openTappedModel(file: File, siblings: readonly File[], key
   // Storage failing (private mode, quota) must not fail the open: the model works, it just is not remembered.
   await saveTapRecord(makeTapRecord(key, file.name, choice)).catch(() => undefined);
   return opened;
+}
+
+/**
+ * Run images through the tapped model opened last; each image's tokens arrive through `onItem`
+ * as they are made (big buffers are transferred, not copied).
+ */
+export function embedTappedImages(images: readonly { readonly imageId: string; readonly blob: Blob }[], preprocess: PreprocessSpec, size: number, onItem: (item: TappedImage) => void): Promise<EmbedTappedResult> {
+  return tapClient.request<EmbedTappedResult>({ type: 'embed-tapped', images, preprocess, size }, { onItem }).promise;
 }

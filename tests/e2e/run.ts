@@ -5,7 +5,8 @@
  * checks a non-uniform heatmap, switches through all four connector families, and measures
  * main-thread long tasks while inference and training run. Then the bad-input scenarios
  * (badInputs.ts), lecture mode from a sub-folder (lecture.ts) and a first visit with no switches
- * (defaultExperience.ts). Screenshots go to test-artifacts/.
+ * (defaultExperience.ts), and the connector tap under WebGPU on
+ * every fixture VLM graph (tap.ts). Screenshots go to test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { encodePng, encodePngSamples } from './png.ts';
 import { badInputScenarios } from './badInputs.ts';
 import { lectureScenario } from './lecture.ts';
 import { defaultExperienceScenario } from './defaultExperience.ts';
+import { tapScenario } from './tap.ts';
 import { canvasStats, check, checks, longTasksSince } from './harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,7 +28,7 @@ const GENERATED = 14;
 /** The generated PNGs plus one EXIF-rotated JPEG. */
 const IMAGES = GENERATED + 1;
 /** E2E_ONLY=lecture (or a comma-separated list of these) runs only those scenarios. */
-const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default'] as const;
+const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'tap'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selectedScenarios(only: string | undefined): ReadonlySet<Scenario> {
@@ -278,6 +280,7 @@ async function main(): Promise<void> {
     if (run.has('bad-inputs')) await badInputScenarios(browser, pageUrl, (other) => watch(other, origin));
     if (run.has('lecture')) await lectureScenario(browser, watch);
     if (run.has('default')) await defaultExperienceScenario(browser, pageUrl, (other) => watch(other, origin));
+    if (run.has('tap')) await tapScenario(browser, pageUrl, (other) => watch(other, origin));
 
     const violations = await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
     check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));
