@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { VARIANT_NAMES } from '../core/hub/variants.ts';
+import { findPreset, HUB_PRESETS, presetDownloadSize } from '../core/hub/presets.ts';
+import { isVariant, VARIANT_NAMES } from '../core/hub/variants.ts';
+import { formatBytes } from '../core/formatBytes.ts';
 import { useHub, useModel } from '../store/hooks.ts';
 import { openFromHub } from '../store/hubStore.ts';
 
@@ -23,6 +25,17 @@ export function HubOpen() {
   const [revision, setRevision] = useState('main');
   const [variant, setVariant] = useState<string>('fp32');
   const [token, setToken] = useState('');
+  const [presetId, setPresetId] = useState('');
+  const preset = findPreset(presetId);
+  // A preset fills the fields; editing them afterwards is allowed (another revision, variant).
+  const pickPreset = (id: string) => {
+    setPresetId(id);
+    const picked = findPreset(id);
+    if (!picked) return;
+    setRepo(picked.repo);
+    setVariant(picked.defaultVariant);
+  };
+  const size = preset && isVariant(variant) ? presetDownloadSize(preset, variant) : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void openFromHub({ repo, revision, variant, token });
@@ -32,6 +45,17 @@ export function HubOpen() {
       <summary>Open from Hugging Face…</summary>
       {host !== undefined && <p className="hint">Hub: {host} (from the page address)</p>}
       <form onSubmit={submit}>
+        <label title="Fills repo and variant for a model whose connector the app knows">
+          Preset
+          <select data-testid="hub-preset" value={presetId} onChange={(e) => pickPreset(e.target.value)}>
+            <option value="">(none: type a repo)</option>
+            {HUB_PRESETS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
         <label>
           Repo
           <input data-testid="hub-repo" required placeholder="owner/name or model page URL" value={repo} onChange={(e) => setRepo(e.target.value)} spellCheck={false} autoComplete="off" />
@@ -58,6 +82,11 @@ export function HubOpen() {
           Download and open
         </button>
       </form>
+      {preset && (
+        <p className="hint" data-testid="hub-preset-note">
+          {preset.repo}: {preset.connector.family}, {preset.geometry.tokens.pre} patches to {preset.geometry.tokens.post} tokens per {preset.geometry.imageSize} x {preset.geometry.imageSize} image; download {size === null ? 'size unknown' : formatBytes(size)}. {preset.memoryWarning}
+        </p>
+      )}
       <p className="hint">
         Connector Lens packs and transformers.js-style ONNX exports (onnx/vision_encoder*.onnx with config.json). Files are kept in this browser; "Stored in this browser" lists
         and removes them.

@@ -5,10 +5,12 @@
  * worker (store/tappedModel.ts through the ?debug hook), and one image goes through one run. Checked
  * per fixture: the automatic boundary is the connector's input by construction, the run returns
  * pre and post with the reference dims, WebGPU ran it, and the values equal the encoder part and
- * connector part run apart in Node under ORT WASM (an independent reference).
+ * connector part run apart in Node under ORT WASM (an independent reference). Then each hub preset
+ * fills the "Open from Hugging Face" form (not submitted: nothing is downloaded).
  */
 import * as ort from 'onnxruntime-web';
 import type { Browser, Page } from 'playwright-core';
+import { HUB_PRESETS } from '../../src/core/hub/presets.ts';
 import { preprocess } from '../../src/core/image/preprocess.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import type { PreprocessSpec } from '../../src/core/types.ts';
@@ -141,6 +143,16 @@ export async function tapScenario(browser: Browser, pageUrl: string, watch: (pag
         const dPost = relativeDiff(item.post, ref.post.data);
         check(`${label}: pre and post equal the Node WASM reference`, dPre <= TOLERANCE && dPost <= TOLERANCE, `relative max diff pre ${dPre.toExponential(1)}, post ${dPost.toExponential(1)} (tolerance ${TOLERANCE})`);
       }
+    }
+
+    // A preset fills the Hugging Face form (nothing is downloaded: the form is not submitted).
+    await page.click('[data-testid="hub-open"] summary');
+    for (const preset of HUB_PRESETS) {
+      await page.selectOption('[data-testid="hub-preset"]', preset.id);
+      const repo = await page.inputValue('[data-testid="hub-repo"]');
+      const variant = await page.inputValue('[data-testid="hub-variant"]');
+      const note = (await page.textContent('[data-testid="hub-preset-note"]')) ?? '';
+      check(`tap: preset ${preset.id} fills repo and variant and warns about memory`, repo === preset.repo && variant === preset.defaultVariant && note.includes(preset.memoryWarning), `${repo} ${variant}; ${note.slice(0, 90)}`);
     }
   } finally {
     await context.close();
