@@ -61,7 +61,7 @@ export function Gallery() {
             <li key={image.id} className={`thumb thumb-${state}${image.id === selectedId ? ' selected' : ''}`} data-testid="thumb" data-state={state}>
               <button type="button" className="thumb-button" onClick={() => selectImage(image.id)} title={failure ?? image.name}>
                 <img src={image.url} alt={image.name} loading="lazy" />
-                <span className="thumb-name">{image.name}</span>
+                <span className="thumb-name">{image.name.slice(image.name.lastIndexOf('/') + 1)}</span>
                 {image.label && (
                   <span className="thumb-label" data-testid="thumb-label">
                     {image.label}

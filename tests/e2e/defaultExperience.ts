@@ -2,7 +2,8 @@
  * The default experience: a first visit with no URL switches and nothing stored opens the default
  * pack on the bundled labelled image set, and KNOR, precision@k, neighbour grids and a heatmap
  * appear without a single click (the heatmap from the reconstruction precomputed at build time,
- * verified against this browser's embeddings). Screenshot: test-artifacts/default-experience.png.
+ * verified against this browser's embeddings), in a browser without WebGPU. Screenshot:
+ * test-artifacts/default-experience.png.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,10 +12,11 @@ import { canvasStats, check, messagesText } from './harness.ts';
 
 const ARTIFACTS = resolve('test-artifacts');
 
-export async function defaultExperienceScenario(browser: Browser, pageUrl: string, watch: (page: Page) => void): Promise<void> {
+export async function defaultExperienceScenario(launch: () => Promise<Browser>, pageUrl: string, watch: (page: Page) => void): Promise<void> {
   const defaultPack = (JSON.parse(readFileSync(resolve('models/index.json'), 'utf8')) as { default: string }).default;
   const bundled = (JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: unknown[]; labels: unknown[] });
   const images = bundled.images.length;
+  const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   watch(page);
@@ -25,7 +27,8 @@ export async function defaultExperienceScenario(browser: Browser, pageUrl: strin
       { id: defaultPack, n: images },
       { timeout: 300_000 },
     );
-    check('default: the default pack opens on the bundled image set without a click', true, `${defaultPack}, ${images} images embedded`);
+    const ep = await page.textContent('[data-testid="ep-badge"]');
+    check('default: the default pack opens on the bundled image set without a click', true, `${defaultPack}, ${images} images embedded, ${ep}`);
     check('default: the pack states real (not synthetic) weights', !(await page.isVisible('[data-testid="synthetic-notice"]')));
 
     await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
@@ -50,6 +53,6 @@ export async function defaultExperienceScenario(browser: Browser, pageUrl: strin
     await page.locator('[data-testid="opacity-slider"]').fill('0.6');
     await page.screenshot({ path: resolve(ARTIFACTS, 'default-experience.png'), fullPage: true });
   } finally {
-    await context.close();
+    await browser.close();
   }
 }
