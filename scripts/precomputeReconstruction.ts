@@ -1,7 +1,7 @@
 /**
  * npm run precompute [-- <packId> --epochs N]: trains the reconstructor on the bundled image set
  * exactly as the app would (same preprocessing, same encoder and connector through ONNX Runtime,
- * same trainer, epochs and seed; tfjs's WASM backend, 7x its plain CPU one here) and writes public/imageset/reconstructions/<packId>.json.
+ * same trainer, epochs and seed; tfjs's WASM backend, 7x its plain CPU one here) and writes public/reconstructions/<packId>.json.
  * A first visit installs it after checking that the browser's encoder reproduces its inputs, so the
  * heatmaps appear without a GPU or a wait. Seeded like the app (split, initialisation, dropout);
  * tests/packs/precomputed.test.ts checks the committed record against the committed pack.
@@ -95,7 +95,7 @@ const record: PrecomputedReconstruction = {
   weights: r.weights,
   standardizers: r.standardizers,
 };
-const target = resolve(IMAGESET, 'reconstructions', `${packId}.json`);
+const target = resolve(ROOT, 'public/reconstructions', `${packId}.json`);
 mkdirSync(dirname(target), { recursive: true });
 writeFileSync(target, `${JSON.stringify(encodePrecomputed(record))}\n`);
 console.log(`${target}: ${(readFileSync(target).length / 1024).toFixed(0)} kB`);

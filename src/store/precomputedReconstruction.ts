@@ -9,7 +9,7 @@ import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { say } from './uiStore.ts';
 
-const BASE = './imageset/reconstructions/';
+const BASE = './reconstructions/';
 
 /** True when a verified precomputed reconstruction is now the current one. */
 export async function installPrecomputedReconstruction(packId: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 /**
- * The reconstruction shipped for the default pack (public/imageset/reconstructions/<default>.json)
+ * The reconstruction shipped for the default pack (public/reconstructions/<default>.json)
  * still belongs to the committed pack and image set: its fingerprints match embeddings made now
  * with ONNX Runtime, and its stored per-image losses are what its own weights give, recomputed
  * here by a plain-JavaScript forward pass (not tfjs, which trained it).
@@ -67,7 +67,7 @@ function imageLoss(record: PrecomputedReconstruction, m: PackManifest, pre: Floa
 
 describe('the precomputed reconstruction of the default pack', () => {
   const packId = (JSON.parse(readFileSync(resolve(ROOT, 'models/index.json'), 'utf8')) as { default: string }).default;
-  const record = parsePrecomputed(JSON.parse(readFileSync(resolve(ROOT, 'public/imageset/reconstructions', `${packId}.json`), 'utf8')));
+  const record = parsePrecomputed(JSON.parse(readFileSync(resolve(ROOT, 'public/reconstructions', `${packId}.json`), 'utf8')));
   const checked = validateManifest(JSON.parse(readFileSync(resolve(ROOT, 'models', packId, 'manifest.json'), 'utf8')));
   if (!checked.ok) throw new Error(checked.errors.join('; '));
   const manifest = checked.manifest;

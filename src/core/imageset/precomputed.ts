@@ -1,8 +1,9 @@
 /**
  * A reconstruction trained at build time on the bundled image set (scripts/precomputeReconstruction.ts),
- * shipped as public/imageset/reconstructions/<packId>.json so the first visit shows heatmaps at
- * once, even on a laptop without a GPU. It is outside data to the app: parsed strictly, and only
- * used when the encoder in this browser reproduces the inputs it was trained on (fingerprints).
+ * shipped as public/reconstructions/<packId>.json (beside public/imageset, which `npm run imageset`
+ * rebuilds whole) so the first visit shows heatmaps at once, even on a laptop without a GPU. It is
+ * outside data to the app: parsed strictly, and only used when the encoder and connector in this
+ * browser reproduce the embeddings it was trained on (fingerprints).
  */
 import { UserFacingError } from '../errors.ts';
 
