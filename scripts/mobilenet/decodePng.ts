@@ -1,5 +1,5 @@
 /**
- * Minimal PNG decoder for the measurement script (Node only): 8-bit, non-interlaced, colour
+ * Minimal PNG decoder for scripts and test fixtures (Node only): 8-bit, non-interlaced, colour
  * types 0 (grey), 2 (RGB), 3 (palette, with tRNS), 4 (grey + alpha), 6 (RGBA); returns RGBA.
  * Node's zlib does the inflate.
  */
@@ -13,7 +13,8 @@ export interface Rgba {
 
 const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
-function paeth(a: number, b: number, c: number): number {
+/** PNG's Paeth predictor (filter type 4); the image-set writer uses it too. */
+export function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
   const pa = Math.abs(p - a);
   const pb = Math.abs(p - b);

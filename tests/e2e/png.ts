@@ -1,14 +1,6 @@
 /** Minimal PNG writer for test fixtures (no filtering): Node's zlib does the deflate. */
-import { crc32, deflateSync } from 'node:zlib';
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'ascii');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([head, data, crc]);
-}
+import { deflateSync } from 'node:zlib';
+import { pngChunk as chunk } from '../../scripts/imageset/encodePng.ts';
 
 /** PNG colour types: 0 grey, 2 RGB, 4 grey + alpha, 6 RGBA. */
 export type PngColour = 0 | 2 | 4 | 6;

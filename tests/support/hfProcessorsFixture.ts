@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RgbaImage } from '../../src/core/image/processors/encoderInputs.ts';
 import type { ProcessorName } from '../../src/core/image/processors/processorConfig.ts';
-import { decodePng } from './png.ts';
+import { decodePng } from '../../scripts/mobilenet/decodePng.ts';
 import { syntheticRgba } from './syntheticImage.ts';
 
 export interface TensorSummary {
