@@ -11,15 +11,11 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as ort from 'onnxruntime-web';
 import { postTokenOfPatch } from '../src/core/geometry/connectorGeometry.ts';
-import { preprocess } from '../src/core/image/preprocess.ts';
 import { parseImageSetIndex } from '../src/core/imageset/imageSetIndex.ts';
 import { encodePrecomputed, fingerprintOf, FINGERPRINT_DIMS, type PrecomputedReconstruction } from '../src/core/imageset/precomputed.ts';
-import { meanPool } from '../src/core/knn/pool.ts';
-import { validateManifest } from '../src/core/pack/validateManifest.ts';
 import { DEFAULT_TRAIN_CONFIG, trainReconstructor } from '../src/ml/trainReconstructor.ts';
-import { decodePng } from './mobilenet/decodePng.ts';
+import { embedPngFile, openNodePack } from './packs/embedLikeTheApp.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const IMAGESET = resolve(ROOT, 'public/imageset');
@@ -33,15 +29,9 @@ const index = JSON.parse(readFileSync(resolve(ROOT, 'models/index.json'), 'utf8'
 const packId = positionals[0] ?? index.default;
 const epochs = Number(values.epochs ?? DEFAULT_EPOCHS);
 
-const packDir = resolve(ROOT, 'models', packId);
-const checked = validateManifest(JSON.parse(readFileSync(resolve(packDir, 'manifest.json'), 'utf8')));
-if (!checked.ok) throw new Error(`${packId}: ${checked.errors.join('; ')}`);
-const manifest = checked.manifest;
-const { tokens, io, image } = manifest;
-
-ort.env.wasm.numThreads = 1;
-const open = (file: string) => ort.InferenceSession.create(new Uint8Array(readFileSync(resolve(packDir, file))), { executionProviders: ['wasm'] });
-const [encoder, connector] = await Promise.all([open(manifest.files.encoder), open(manifest.files.connector)]);
+const pack = await openNodePack(packId);
+const { manifest } = pack;
+const { tokens, image } = manifest;
 
 const entries = parseImageSetIndex(JSON.parse(readFileSync(resolve(IMAGESET, 'index.json'), 'utf8')));
 const n = entries.length;
@@ -50,15 +40,10 @@ const post = new Float32Array(n * tokens.post * tokens.dPost);
 const fingerprints = new Float32Array(n * FINGERPRINT_DIMS);
 const started = performance.now();
 for (const [i, entry] of entries.entries()) {
-  const png = decodePng(new Uint8Array(readFileSync(resolve(IMAGESET, entry.file))), entry.file);
-  const { pixels } = preprocess(png.rgba, png.width, png.height, manifest.preprocess, image.size);
-  const encoded = (await encoder.run({ [io.encoderInput]: new ort.Tensor('float32', pixels, [1, 3, image.size, image.size]) }))[io.encoderOutput]!;
-  const connected = (await connector.run({ [io.connectorInput]: encoded }))[io.connectorOutput]!;
-  const preTokens = encoded.data as Float32Array;
-  pre.set(preTokens, i * preTokens.length);
-  const postTokens = connected.data as Float32Array;
-  post.set(postTokens, i * postTokens.length);
-  fingerprints.set(fingerprintOf(meanPool(preTokens, 1, tokens.pre, tokens.dPre), meanPool(postTokens, 1, tokens.post, tokens.dPost)), i * FINGERPRINT_DIMS);
+  const e = await embedPngFile(pack, resolve(IMAGESET, entry.file));
+  pre.set(e.pre, i * e.pre.length);
+  post.set(e.post, i * e.post.length);
+  fingerprints.set(fingerprintOf(e.pooledPre, e.pooledPost), i * FINGERPRINT_DIMS);
 }
 console.log(`${packId}: embedded ${n} images in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 

@@ -6,14 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { preprocess } from '../../src/core/image/preprocess.ts';
 import { FINGERPRINT_DIMS, matchPrecomputed, parsePrecomputed, type PrecomputedReconstruction } from '../../src/core/imageset/precomputed.ts';
-import { meanPool } from '../../src/core/knn/pool.ts';
 import { validateManifest } from '../../src/core/pack/validateManifest.ts';
+import { embedPngFile, openNodePack } from '../../scripts/packs/embedLikeTheApp.ts';
 import type { PackManifest } from '../../src/core/types.ts';
-import { decodePng } from '../../scripts/mobilenet/decodePng.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SAMPLE = 16;
@@ -81,22 +78,14 @@ describe('the precomputed reconstruction of the default pack', () => {
   });
 
   it('matches embeddings made now, and its weights give its stored losses', async () => {
-    ort.env.wasm.numThreads = 1;
-    const open = (file: string) => ort.InferenceSession.create(new Uint8Array(readFileSync(resolve(ROOT, 'models', packId, file))), { executionProviders: ['wasm'] });
-    const [encoder, connector] = await Promise.all([open(manifest.files.encoder), open(manifest.files.connector)]);
-    const { io, image, tokens } = manifest;
+    const pack = await openNodePack(packId);
     // Spread over the set: every 18th image.
     const rows = Array.from({ length: SAMPLE }, (_, i) => Math.floor((i * record.files.length) / SAMPLE));
     const images = [];
     for (const row of rows) {
       const file = record.files[row]!;
-      const png = decodePng(new Uint8Array(readFileSync(resolve(ROOT, 'public/imageset', file))), file);
-      const { pixels } = preprocess(png.rgba, png.width, png.height, manifest.preprocess, image.size);
-      const pre = (await encoder.run({ [io.encoderInput]: new ort.Tensor('float32', pixels, [1, 3, image.size, image.size]) }))[io.encoderOutput]!;
-      const post = (await connector.run({ [io.connectorInput]: pre }))[io.connectorOutput]!;
-      const preData = pre.data as Float32Array;
-      const postData = post.data as Float32Array;
-      images.push({ id: `row-${row}`, name: file, row, preData, postData, pooled: { pre: meanPool(preData, 1, tokens.pre, tokens.dPre), post: meanPool(postData, 1, tokens.post, tokens.dPost) } });
+      const e = await embedPngFile(pack, resolve(ROOT, 'public/imageset', file));
+      images.push({ id: `row-${row}`, name: file, row, preData: e.pre, postData: e.post, pooled: { pre: e.pooledPre, post: e.pooledPost } });
     }
     const sub = { files: rows.map((r) => record.files[r]!), fingerprints: Float32Array.from(rows.flatMap((r) => [...record.fingerprints.subarray(r * FINGERPRINT_DIMS, (r + 1) * FINGERPRINT_DIMS)])) };
     expect(matchPrecomputed(sub, images)).toEqual({ ids: images.map((i) => i.id) });
