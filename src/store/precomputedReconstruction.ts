@@ -5,6 +5,7 @@
  */
 import { userMessage } from '../core/errors.ts';
 import { matchPrecomputed, parsePrecomputed } from '../core/imageset/precomputed.ts';
+import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { say } from './uiStore.ts';
@@ -41,7 +42,7 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
         perImage: record.perImage,
         validationIds: new Set(record.validationFiles.map((f) => idOf.get(f)!)),
         backend: `${record.backend}, at build time`,
-        architecture: `${record.architecture.kind} (hidden ${record.architecture.hidden}, ${record.architecture.params.toLocaleString('en')} parameters)`,
+        architecture: reconstructorLabel(record.architecture),
         stoppedEarly: record.stoppedEarly,
         constantDims: record.constantDims,
         model: { weights: record.weights, standardizers: record.standardizers },

@@ -3,6 +3,7 @@
  * Training worker: trains the reconstructor P -> V with TensorFlow.js off the main thread,
  * streaming one progress message per epoch. Cancel aborts between batches.
  */
+import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { selectTfBackend } from '../ml/tfBackend.ts';
 import { trainReconstructor } from '../ml/trainReconstructor.ts';
 import type { TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
@@ -41,7 +42,7 @@ async function train(req: TrainRequest): Promise<void> {
           bestEpoch: result.bestEpoch,
           stoppedEarly: result.stoppedEarly,
           backend,
-          architecture: `${result.architecture.kind} (hidden ${result.architecture.hidden}, ${result.architecture.params.toLocaleString('en')} parameters)`,
+          architecture: reconstructorLabel(result.architecture),
           validation: result.split.validation,
           constantDims: result.constantDims,
           weights: result.weights,
