@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { downloadFile, type DownloadOptions } from '../../../src/core/hub/download.ts';
-import { HubError } from '../../../src/core/hub/hubErrors.ts';
+import { hubFailure as failure } from './hubFailure.ts';
 
 /** A fetch that answers every request with these bytes and headers, as if from `finalUrl`. */
 function stubFetch(body: Uint8Array, headers: Record<string, string>, finalUrl?: string): typeof fetch {
@@ -25,15 +25,6 @@ function stubFetch(body: Uint8Array, headers: Record<string, string>, finalUrl?:
 
 const options = (fetcher: typeof fetch, extra: Partial<DownloadOptions> = {}): DownloadOptions => ({ fetch: fetcher, label: 'model.onnx', stallMs: 1000, ...extra });
 
-async function failure(p: Promise<unknown>): Promise<HubError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(HubError);
-    return e as HubError;
-  }
-  throw new Error('expected the download to fail');
-}
 
 describe('downloadFile', () => {
   it('returns every byte, reporting progress against Content-Length', async () => {

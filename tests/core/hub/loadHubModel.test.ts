@@ -3,7 +3,7 @@
  * URL layout: what it fetches, progress, the cache, every failure's message, and cancel.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HubError } from '../../../src/core/hub/hubErrors.ts';
+import { hubFailure as failure } from './hubFailure.ts';
 import { parseHubRequest, type HubRequestInput } from '../../../src/core/hub/hubRequest.ts';
 import { loadHubModel, type HubLoadOptions, type HubModel, type HubProgress } from '../../../src/core/hub/loadHubModel.ts';
 import { memoryBlobStore, ModelCache } from '../../../src/core/hub/modelCache.ts';
@@ -25,16 +25,6 @@ beforeEach(() => {
 const open = (input: Omit<HubRequestInput, 'host'>, options: Partial<HubLoadOptions> = {}): Promise<HubModel> =>
   loadHubModel(parseHubRequest({ ...input, host: hub.origin }), { cache, stallMs: 2000, ...options });
 
-/** The HubError a load fails with (fails the test on any other outcome). */
-async function failure(p: Promise<unknown>): Promise<HubError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(HubError);
-    return e as HubError;
-  }
-  throw new Error('expected the load to fail');
-}
 
 /** Whether a blob holds exactly these bytes (vitest's deep equality is far too slow on megabytes). */
 const holds = async (b: Blob | undefined, expected: Uint8Array | undefined) => !!b && !!expected && Buffer.from(await b.arrayBuffer()).equals(expected);
