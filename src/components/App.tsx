@@ -8,6 +8,7 @@ import { LectureMode } from './lecture/LectureMode.tsx';
 import { Messages } from './Messages.tsx';
 import { NeighbourGrid } from './NeighbourGrid.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
+import { TapPanel } from './TapPanel.tsx';
 import { TrainPanel } from './TrainPanel.tsx';
 import { useLecture } from '../store/hooks.ts';
 
@@ -20,6 +21,7 @@ export function App() {
         <Header />
         <Messages />
         <JobBars />
+        <TapPanel />
         <main className="layout">
           <section className="column collection-column">
             <DropZone />

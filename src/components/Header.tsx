@@ -2,7 +2,8 @@ import { useRef } from 'react';
 import { builtinPacks } from '../packs/builtinPacks.ts';
 import { useModel } from '../store/hooks.ts';
 import { openBuiltinPack } from '../store/pipeline.ts';
-import { openPackFromFiles, reopenUserPack } from '../store/userPack.ts';
+import { openModelFiles } from '../store/openModelFiles.ts';
+import { reopenUserModel } from '../store/userModel.ts';
 import { HubOpen } from './HubOpen.tsx';
 import { lecture } from '../store/lectureStore.ts';
 import { LECTURE_KEY } from '../core/lecture/navigation.ts';
@@ -30,7 +31,7 @@ export function Header() {
           data-testid="pack-picker"
           value={packId ?? ''}
           disabled={status === 'loading'}
-          onChange={(e) => void (e.target.value === userPack?.id ? reopenUserPack() : openBuiltinPack(e.target.value))}
+          onChange={(e) => void (e.target.value === userPack?.id ? reopenUserModel() : openBuiltinPack(e.target.value))}
         >
           {userPack && <option value={userPack.id}>{userPack.name}</option>}
           {builtinPacks.map((p) => (
@@ -40,8 +41,8 @@ export function Header() {
           ))}
         </select>
       </label>
-      <button type="button" className="open-pack" data-testid="open-pack" disabled={status === 'loading'} title="Choose manifest.json and the .onnx files it names (plus any .onnx_data files)" onClick={() => packInput.current?.click()}>
-        Open pack…
+      <button type="button" className="open-pack" data-testid="open-pack" disabled={status === 'loading'} title="A pack: manifest.json and the .onnx files it names. A stock export: vision_encoder*.onnx with config.json and preprocessor_config.json. Plus any .onnx_data files." onClick={() => packInput.current?.click()}>
+        Open model files…
       </button>
       <input
         ref={packInput}
@@ -52,7 +53,7 @@ export function Header() {
         onChange={(e) => {
           const files = [...(e.target.files ?? [])];
           e.target.value = '';
-          if (files.length > 0) void openPackFromFiles(files);
+          if (files.length > 0) void openModelFiles(files);
         }}
       />
       <HubOpen />

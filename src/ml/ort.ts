@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-web';
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { floatDataToFloat32 } from '../core/onnx/float16.ts';
+import type { FeedTensor } from '../core/stock/feeds.ts';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
@@ -14,7 +15,8 @@ export interface Session {
   readonly outputNames: readonly string[];
   /** Why the preferred provider was not used, if it was not. */
   readonly fallbackReason: string | null;
-  run(feeds: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>>;
+  /** Float32Tensor feeds are float32; typed ones (FeedTensor) say their type. Outputs are widened to float32. */
+  run(feeds: Record<string, Float32Tensor | FeedTensor>): Promise<Record<string, Float32Tensor>>;
   dispose(): Promise<void>;
 }
 
@@ -105,7 +107,7 @@ function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReas
     run: (feeds) =>
       serialised(async () => {
         const ortFeeds: Record<string, ort.Tensor> = {};
-        for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+        for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = 'type' in t ? new ort.Tensor(t.type, t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
         const pending = session.run(ortFeeds);
         // A lost device never settles ORT's run: race it, so the caller can fall back.
         const lost = ep === 'webgpu' ? deviceLost : null;

@@ -4,7 +4,8 @@
  * made graph outputs: one run per image yields pre- and post-projection tokens.
  */
 import type { GraphSummary } from '../core/onnx/graphSummary.ts';
-import { TapError, tapInPlace } from '../core/onnx/tap.ts';
+import { tapInPlace } from '../core/onnx/tap.ts';
+import type { FeedTensor } from '../core/stock/feeds.ts';
 import { createSession, type ExecutionProvider, type ExternalDataFile, type Float32Tensor } from './ort.ts';
 
 export interface TapChoice {
@@ -14,13 +15,13 @@ export interface TapChoice {
 
 export interface TappedRunner {
   readonly choice: TapChoice;
-  /** The graph's only input (pixels). */
-  readonly input: string;
+  /** The graph's inputs (what a caller feeds), in file order. */
+  readonly inputs: readonly string[];
   readonly ep: ExecutionProvider;
   readonly fallbackReason: string | null;
   /** Outputs appended by the tap (the others were graph outputs already). */
   readonly added: readonly string[];
-  run(pixels: Float32Array, dims: readonly number[]): Promise<{ readonly pre: Float32Tensor; readonly post: Float32Tensor }>;
+  run(feeds: Record<string, Float32Tensor | FeedTensor>): Promise<{ readonly pre: Float32Tensor; readonly post: Float32Tensor }>;
   dispose(): Promise<void>;
 }
 
@@ -30,21 +31,16 @@ export interface TappedRunner {
  * `summary` must be readGraphSummary of those bytes.
  */
 export async function openTapped(buffer: Uint8Array, length: number, summary: GraphSummary, choice: TapChoice, preferred: readonly ExecutionProvider[], externalData: readonly ExternalDataFile[] = []): Promise<TappedRunner> {
-  if (summary.inputs.length !== 1) {
-    const list = summary.inputs.map((n) => JSON.stringify(n)).join(', ');
-    throw new TapError(`The model takes ${summary.inputs.length} inputs (${list}); only a model fed with pixels alone can be opened this way.`);
-  }
-  const input = summary.inputs[0]!;
   const tapped = tapInPlace(buffer, length, [choice.pre, choice.post], summary);
   const session = await createSession(tapped.bytes, preferred, externalData);
   return {
     choice,
-    input,
+    inputs: summary.inputs,
     ep: session.ep,
     fallbackReason: session.fallbackReason,
     added: tapped.add,
-    async run(pixels, dims) {
-      const out = await session.run({ [input]: { data: pixels, dims } });
+    async run(feeds) {
+      const out = await session.run(feeds);
       const pre = out[choice.pre];
       const post = out[choice.post];
       if (!pre || !post) throw new Error(`the tapped model did not return ${JSON.stringify(pre ? choice.post : choice.pre)}`);

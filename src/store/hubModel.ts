@@ -5,18 +5,14 @@
  * - A Connector Lens pack (manifest.json + two graphs) goes through the user-pack path: the
  *   manifest is checked here, the graphs and their external weights in the inference worker.
  * - A stock transformers.js-style export (onnx/vision_encoder*.onnx + config.json +
- *   preprocessor_config.json) needs the connector-boundary tap (src/core/onnx tap code, branch
- *   `tap`) to split its graph into pre- and post-connector tokens. Until that lands, the files stay
- *   cached and the user is told; the tap plugs in here, in the `stock` branch, and nowhere else.
+ *   preprocessor_config.json) opens tapped at its connector boundary (store/stockModel.ts).
  */
 import { formatBytes } from '../core/formatBytes.ts';
 import type { HubModel } from '../core/hub/loadHubModel.ts';
+import { openStockModel } from './stockModel.ts';
 import { openPackFromFiles } from './userPack.ts';
-import { say } from './uiStore.ts';
 
-/** The last stock export fetched, kept for the tap to pick up; null when none. */
-let lastStockModel: HubModel | null = null;
-export const pendingStockModel = (): HubModel | null => lastStockModel;
+const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
 export async function openHubModel(model: HubModel): Promise<void> {
   const where = `${model.repo}${model.revision === 'main' ? '' : `@${model.revision}`}`;
@@ -26,10 +22,15 @@ export async function openHubModel(model: HubModel): Promise<void> {
     await openPackFromFiles(files, { label: where, kept: model.cacheWarning === null });
     return;
   }
-  lastStockModel = model;
-  say(
-    'warning',
-    `Downloaded ${where} (${model.variant}: ${model.encoder} and its config, ${formatBytes(model.bytes)}${model.cachedFiles === model.files.size ? ', from this browser\'s cache' : ''}). ` +
-      'Tapping stock exports lands with the tap: this version runs Connector Lens packs only (docs/model-pack.md). The files stay cached, so opening the model later needs no download.',
-  );
+  // Side files are named relative to the graph's folder, as its external-data entries name them.
+  const siblings = [...model.files].filter(([path]) => path !== model.encoder && !path.endsWith('.json')).map(([path, blob]) => new File([blob], baseName(path)));
+  await openStockModel({
+    encoder: new File([model.files.get(model.encoder)!], baseName(model.encoder)),
+    siblings,
+    config: model.config,
+    preprocessorConfig: model.preprocessorConfig,
+    label: `${where} (${model.variant ?? 'fp32'}, ${formatBytes(model.bytes)}${model.cachedFiles === model.files.size ? ', from this browser’s cache' : ''})`,
+    origin: `${model.host}/${model.repo}@${model.sha}`,
+    kept: model.cacheWarning === null,
+  });
 }

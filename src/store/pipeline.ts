@@ -8,7 +8,7 @@ import { validateManifest } from '../core/pack/validateManifest.ts';
 import { builtinPacks } from '../packs/builtinPacks.ts';
 import { CancelledError } from '../workers/client.ts';
 import { inferenceClient, trainingClient } from '../workers/clients.ts';
-import type { EmbedResult, KnnResult, LoadPackResult, ModelSource, TrainResult } from '../workers/protocol.ts';
+import type { EmbedResult, KnnResult, LoadPackRequest, LoadPackResult, LoadStockRequest, LoadStockResult, ModelSource, TrainResult } from '../workers/protocol.ts';
 import type { PackManifest } from '../core/types.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 import { analysisStore, emptyAnalysis, idleTraining } from './analysisStore.ts';
@@ -20,6 +20,9 @@ import { say, uiStore } from './uiStore.ts';
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export const MIN_TRAIN_IMAGES = 4;
+
+/** Ids of stock exports opened tapped start with this (store/stockModel.ts). */
+export const STOCK_ID_PREFIX = 'stock:';
 
 export async function openBuiltinPack(packId: string): Promise<void> {
   const pack = builtinPacks.find((p) => p.id === packId);
@@ -42,24 +45,39 @@ export async function openBuiltinPack(packId: string): Promise<void> {
   await openPack(packId, manifest, encoder, connector);
 }
 
+/** What the inference worker is asked to open: a pack's two graphs, or a stock export tapped. */
+export type ModelLoad = Omit<LoadPackRequest, 'id' | 'preferred'> | Omit<LoadStockRequest, 'id' | 'preferred'>;
+
 /**
  * Open a validated pack in the inference worker. The worker opens the new pack before it closes
  * the old one, so a pack that fails (corrupt ONNX, shapes that contradict the manifest) leaves the
  * previous pack, its embeddings and its results exactly as they were.
  */
-export async function openPack(packId: string, manifest: PackManifest, encoder: ModelSource, connector: ModelSource): Promise<boolean> {
+export function openPack(packId: string, manifest: PackManifest, encoder: ModelSource, connector: ModelSource): Promise<boolean> {
+  return openModel(packId, { type: 'load-pack', manifest, encoder, connector }, `pack "${packId}"`);
+}
+
+/**
+ * Open any model in the inference worker (see openPack); `what` names it in messages. A stock
+ * export's manifest comes back from the worker's probe run.
+ */
+export async function openModel(packId: string, load: ModelLoad, what: string, onLoaded?: (result: LoadPackResult | LoadStockResult) => void): Promise<boolean> {
   cancelJobs();
   const previous = modelStore.getState();
   modelStore.setState({ status: 'loading', error: null });
-  let loaded: LoadPackResult;
+  let loaded: LoadPackResult | LoadStockResult;
   try {
-    loaded = await inferenceClient.request<LoadPackResult>({ type: 'load-pack', manifest, encoder, connector, preferred: previous.preferred }).promise;
+    loaded = await inferenceClient.request<LoadPackResult | LoadStockResult>({ ...load, preferred: previous.preferred }).promise;
   } catch (error) {
     modelStore.setState({ ...previous, status: previous.manifest ? 'ready' : 'error', error: errorText(error) });
-    say('error', `Could not open pack "${packId}": ${errorText(error)}${previous.packId ? ` "${previous.packId}" stays open.` : ''}`);
+    // Stock models are filed under long ids (model key and tap); people know them by name.
+    const stays = previous.packId?.startsWith(STOCK_ID_PREFIX) ? previous.manifest?.name : previous.packId;
+    say('error', `Could not open ${what}: ${errorText(error)}${stays ? ` "${stays}" stays open.` : ''}`);
     return false;
   }
-  opened = { packId, manifest, encoder, connector };
+  const manifest = load.type === 'load-pack' ? load.manifest : (loaded as LoadStockResult).manifest;
+  onLoaded?.(loaded);
+  opened = { packId, load };
   modelStore.setState({ packId, manifest, status: 'ready', ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
   analysisStore.setState(emptyAnalysis(packId));
   await restoreAnalysis(packId);
@@ -69,7 +87,7 @@ export async function openPack(packId: string, manifest: PackManifest, encoder: 
 }
 
 /** What the inference worker holds open, so a fresh worker can open it again. */
-let opened: { readonly packId: string; readonly manifest: PackManifest; readonly encoder: ModelSource; readonly connector: ModelSource } | null = null;
+let opened: { readonly packId: string; readonly load: ModelLoad } | null = null;
 
 /**
  * Give a fresh inference worker the open pack again, keeping every result: after a crash (the
@@ -78,9 +96,8 @@ let opened: { readonly packId: string; readonly manifest: PackManifest; readonly
  */
 async function reopenInFreshWorker(preferred: readonly ExecutionProvider[]): Promise<LoadPackResult | null> {
   if (!opened) return null;
-  const { manifest, encoder, connector } = opened;
   modelStore.setState({ preferred });
-  return inferenceClient.request<LoadPackResult>({ type: 'load-pack', manifest, encoder, connector, preferred }).promise;
+  return inferenceClient.request<LoadPackResult>({ ...opened.load, preferred }).promise;
 }
 
 async function recoverFromDeviceLoss(why: string): Promise<boolean> {

@@ -8,13 +8,8 @@ import { findManifest, modelFiles, parseManifest, userPackId } from '../core/pac
 import { modelStore } from './modelStore.ts';
 import { openPack } from './pipeline.ts';
 import { say } from './uiStore.ts';
+import { rememberUserModel } from './userModel.ts';
 
-/** The files of the user pack last opened (and where from), so the picker can switch back to it. */
-let remembered: { readonly files: readonly File[]; readonly origin: PackOrigin | null } = { files: [], origin: null };
-
-export function reopenUserPack(): Promise<void> {
-  return openPackFromFiles(remembered.files, remembered.origin);
-}
 
 /** Where the files came from, when not the user's own disk: a hub repo, and whether it is cached. */
 export interface PackOrigin {
@@ -40,7 +35,7 @@ export async function openPackFromFiles(files: readonly File[], origin: PackOrig
   }
   const [packId, manifest] = opened;
   if (await openPack(...opened)) {
-    remembered = { files, origin };
+    rememberUserModel(() => openPackFromFiles(files, origin));
     modelStore.setState({ userPack: { id: packId, name: `${manifest.name} (${origin?.label ?? 'your files'})` } });
     say(
       'info',

@@ -7,16 +7,20 @@
 import { firstNonFinite, meanPool } from '../core/knn/pool.ts';
 import { kNearest } from '../core/knn/nearest.ts';
 import { knor } from '../core/knn/knor.ts';
-import { preprocess } from '../core/image/preprocess.ts';
-import { openPack, type PackRunner } from '../ml/packRunner.ts';
+import { readGraphSummary } from '../core/onnx/graphSummary.ts';
+import { describeStock } from '../core/stock/stockModel.ts';
+import { packAnalysisRunner, type AnalysisRunner } from '../ml/analysisRunner.ts';
+import { openPack } from '../ml/packRunner.ts';
+import { openStock } from '../ml/stockRunner.ts';
 import { destroyWebGpuDevice, DeviceLostError, webGpuDeviceWasLost, type ExternalDataFile } from '../ml/ort.ts';
 import { checkExternalData, externalDataRefs } from '../core/onnx/externalData.ts';
 import { decodeImage } from './decodeImage.ts';
-import type { EmbedRequest, EmbeddedImage, InferenceReply, InferenceRequest, KnnRequest, LoadPackRequest, ModelSource } from './protocol.ts';
+import { readExternalData, readModelWithRoom } from './readModel.ts';
+import type { EmbedRequest, EmbeddedImage, InferenceReply, InferenceRequest, KnnRequest, LoadPackRequest, LoadStockRequest, ModelSource } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-let runner: PackRunner | null = null;
+let runner: AnalysisRunner | null = null;
 const cancelled = new Set<number>();
 
 function post(reply: InferenceReply, transfer: Transferable[] = []): void {
@@ -49,19 +53,36 @@ async function loadPack(req: LoadPackRequest): Promise<void> {
   const started = performance.now();
   const [encoder, connector] = await Promise.all([readSource(req.encoder, 'encoder'), readSource(req.connector, 'connector')]);
   // Open the new pack before closing the old one: a pack that fails to open loses nothing.
-  const next = await openPack(req.manifest, encoder.bytes, connector.bytes, req.preferred, { encoder: encoder.externalData, connector: connector.externalData });
-  const previous = runner;
-  runner = next;
-  await previous?.dispose();
+  const next = packAnalysisRunner(await openPack(req.manifest, encoder.bytes, connector.bytes, req.preferred, { encoder: encoder.externalData, connector: connector.externalData }));
+  await replaceRunner(next);
   post({ type: 'result', id: req.id, result: { ep: next.ep, fallbackReason: next.fallbackReason, loadMs: performance.now() - started } });
 }
 
-async function embedOne(r: PackRunner, imageId: string, blob: Blob): Promise<EmbeddedImage> {
+async function replaceRunner(next: AnalysisRunner): Promise<void> {
+  const previous = runner;
+  runner = next;
+  await previous?.dispose();
+}
+
+async function loadStock(req: LoadStockRequest): Promise<void> {
+  const started = performance.now();
+  // Config first: a wrong preprocessor_config.json is refused before hundreds of MB are read.
+  const description = describeStock(req.config, req.preprocessorConfig);
+  const { buffer, length } = await readModelWithRoom(req.source);
+  const model = buffer.subarray(0, length);
+  const summary = readGraphSummary(model);
+  const externalData = await readExternalData(req.source, model, [...summary.initializers.values()].some((t) => t.external));
+  const encoderFile = req.source.kind === 'file' ? req.source.name : req.name;
+  const next = await openStock(buffer, length, summary, req.tap, description, { id: req.packId, name: req.name, encoderFile, origin: req.origin }, req.preferred, externalData);
+  await replaceRunner(next);
+  post({ type: 'result', id: req.id, result: { ep: next.ep, fallbackReason: next.fallbackReason, loadMs: performance.now() - started, manifest: next.manifest, added: next.added, notes: next.notes } });
+}
+
+async function embedOne(r: AnalysisRunner, imageId: string, blob: Blob): Promise<EmbeddedImage> {
   const started = performance.now();
   const { manifest } = r;
   const decoded = await decodeImage(blob, (blob as File).name ?? imageId);
-  const { pixels, display } = preprocess(decoded.rgba, decoded.width, decoded.height, manifest.preprocess, manifest.image.size);
-  const { pre, post: postTokens } = await r.embed(pixels);
+  const { pre, post: postTokens, display } = await r.embedImage(decoded);
   if (firstNonFinite(pre) >= 0) throw new Error('the encoder produced NaN or Inf for this image; it is left out of the analysis');
   if (firstNonFinite(postTokens) >= 0) throw new Error('the connector produced NaN or Inf for this image; it is left out of the analysis');
   return {
@@ -122,6 +143,8 @@ self.onmessage = async (event: MessageEvent<InferenceRequest>) => {
         return;
       case 'load-pack':
         return await loadPack(req);
+      case 'load-stock':
+        return await loadStock(req);
       case 'embed':
         return await embed(req);
       case 'knn':

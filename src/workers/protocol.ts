@@ -33,6 +33,33 @@ export interface LoadPackResult {
   readonly loadMs: number;
 }
 
+/**
+ * Open a stock export (vision encoder with the connector inside) tapped at `tap`, its images
+ * prepared by the processor its config files describe; the worker probes it and says what it is.
+ */
+export interface LoadStockRequest {
+  readonly type: 'load-stock';
+  readonly id: JobId;
+  readonly source: ModelSource;
+  readonly tap: { readonly pre: string; readonly post: string };
+  /** config.json (null when absent) and preprocessor_config.json, as parsed JSON (outside data). */
+  readonly config: unknown;
+  readonly preprocessorConfig: unknown;
+  /** The id embeddings are filed under, the name shown, and where the model came from. */
+  readonly packId: string;
+  readonly name: string;
+  readonly origin: string;
+  readonly preferred: readonly ExecutionProvider[];
+}
+export interface LoadStockResult extends LoadPackResult {
+  /** The model described as a pack, from its probe run. */
+  readonly manifest: PackManifest;
+  /** Outputs the tap appended. */
+  readonly added: readonly string[];
+  /** Where the analysis departs from the processor's defaults, in words. */
+  readonly notes: readonly string[];
+}
+
 export interface EmbedRequest {
   readonly type: 'embed';
   readonly id: JobId;
@@ -91,7 +118,7 @@ export interface DebugRequest {
   readonly id: JobId;
 }
 
-export type InferenceRequest = LoadPackRequest | EmbedRequest | KnnRequest | CancelRequest | DebugRequest;
+export type InferenceRequest = LoadPackRequest | LoadStockRequest | EmbedRequest | KnnRequest | CancelRequest | DebugRequest;
 
 // ---------- tap worker: one ONNX file holding encoder and connector (docs/tapping.md) ----------
 
@@ -192,6 +219,6 @@ export type Reply<R, P = never, I = never> =
   | { readonly type: 'progress'; readonly id: JobId; readonly progress: P }
   | { readonly type: 'item'; readonly id: JobId; readonly item: I };
 
-export type InferenceReply = Reply<LoadPackResult | EmbedResult | KnnResult | boolean, { readonly done: number; readonly total: number }, EmbeddedImage>;
+export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | KnnResult | boolean, { readonly done: number; readonly total: number }, EmbeddedImage>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
 export type TapReply = Reply<InspectModelResult | OpenTappedResult | EmbedTappedResult, { readonly done: number; readonly total: number }, TappedImage>;

@@ -7,15 +7,13 @@
  */
 import { firstNonFinite } from '../core/knn/pool.ts';
 import { preprocess } from '../core/image/preprocess.ts';
-import { checkExternalData, externalDataRefs } from '../core/onnx/externalData.ts';
 import { readGraphSummary } from '../core/onnx/graphSummary.ts';
 import { inspectModel } from '../core/onnx/inspectModel.ts';
-import { readWithRoom, type RoomyBytes } from '../core/onnx/readWithRoom.ts';
 import { modelKey, sliceableBytes } from '../core/onnx/tapRecord.ts';
-import type { ExternalDataFile } from '../ml/ort.ts';
 import { openTapped, type TappedRunner } from '../ml/tappedModel.ts';
 import { decodeImage } from './decodeImage.ts';
-import type { EmbedTappedRequest, InspectModelRequest, ModelSource, OpenTappedRequest, TappedImage, TapReply, TapRequest } from './protocol.ts';
+import { readExternalData, readModelWithRoom } from './readModel.ts';
+import type { EmbedTappedRequest, InspectModelRequest, OpenTappedRequest, TappedImage, TapReply, TapRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -26,26 +24,8 @@ function post(reply: TapReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
 }
 
-/** The model's bytes with room after them for the tap, and the Blob they came from (for its key). */
-async function readModel(source: ModelSource): Promise<RoomyBytes & { readonly blob: Blob | null }> {
-  if (source.kind === 'file') return { ...(await readWithRoom(source.file)), blob: source.file };
-  if (source.kind === 'bytes') return { buffer: source.bytes, length: source.bytes.length, blob: null };
-  const response = await fetch(source.url);
-  if (!response.ok) throw new Error(`could not read ${source.url} (HTTP ${response.status})`);
-  const blob = await response.blob();
-  return { ...(await readWithRoom(blob)), blob };
-}
-
-/** Side files of weights, checked before ONNX Runtime sees the model (on the untapped bytes). */
-async function readExternalData(source: ModelSource, model: Uint8Array, hasExternal: boolean): Promise<ExternalDataFile[]> {
-  if (source.kind !== 'file' || !hasExternal) return [];
-  const refs = externalDataRefs(model, source.name);
-  checkExternalData(source.name, refs, new Map(source.siblings.map((s) => [s.name, s.file.size])));
-  return Promise.all(refs.map(async (ref) => ({ path: ref.location, data: new Uint8Array(await source.siblings.find((s) => s.name === ref.location)!.file.arrayBuffer()) })));
-}
-
 async function inspect(req: InspectModelRequest): Promise<void> {
-  const { buffer, length, blob } = await readModel(req.source);
+  const { buffer, length, blob } = await readModelWithRoom(req.source);
   const model = buffer.subarray(0, length);
   const key = await modelKey(blob ?? sliceableBytes(model));
   post({ type: 'result', id: req.id, result: { key, inspection: inspectModel(model) } });
@@ -53,7 +33,7 @@ async function inspect(req: InspectModelRequest): Promise<void> {
 
 async function open(req: OpenTappedRequest): Promise<void> {
   const started = performance.now();
-  const { buffer, length } = await readModel(req.source);
+  const { buffer, length } = await readModelWithRoom(req.source);
   const model = buffer.subarray(0, length);
   const summary = readGraphSummary(model);
   const externalData = await readExternalData(req.source, model, [...summary.initializers.values()].some((t) => t.external));
@@ -69,7 +49,7 @@ async function embedOne(r: TappedRunner, req: EmbedTappedRequest, imageId: strin
   const started = performance.now();
   const decoded = await decodeImage(blob, (blob as File).name ?? imageId);
   const { pixels } = preprocess(decoded.rgba, decoded.width, decoded.height, req.preprocess, req.size);
-  const { pre, post: postTokens } = await r.run(pixels, [1, 3, req.size, req.size]);
+  const { pre, post: postTokens } = await r.run({ [r.inputs[0]!]: { data: pixels, dims: [1, 3, req.size, req.size] } });
   if (firstNonFinite(pre.data) >= 0) throw new Error('the encoder produced NaN or Inf for this image; it is left out of the analysis');
   if (firstNonFinite(postTokens.data) >= 0) throw new Error('the connector produced NaN or Inf for this image; it is left out of the analysis');
   return { ok: true, imageId, pre: pre.data, preDims: pre.dims, post: postTokens.data, postDims: postTokens.dims, ms: performance.now() - started };

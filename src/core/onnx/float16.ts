@@ -43,3 +43,41 @@ export function floatDataToFloat32(type: string, data: unknown): Float32Array | 
   if (F16 && data instanceof F16) return Float32Array.from(data as ArrayLike<number>);
   return null;
 }
+
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+
+/** Shift right with round-half-to-even, for the bits dropped when narrowing a significand. */
+function shiftRounded(value: number, shift: number): number {
+  const kept = value >>> shift;
+  const rest = value & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  return rest > half || (rest === half && (kept & 1) === 1) ? kept + 1 : kept;
+}
+
+/**
+ * float32 values to half-precision bit patterns, rounded to nearest (ties to even) as IEEE 754
+ * and numpy's astype(float16) do: what an fp16 export's float16 inputs take (ORT Web accepts the
+ * bits as a Uint16Array). Out-of-range values become infinities, tiny ones subnormals or zero.
+ */
+export function float32ToHalfBits(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    scratch[0] = values[i]!;
+    const x = scratchBits[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exponent = (x >>> 23) & 0xff;
+    const fraction = x & 0x7fffff;
+    if (exponent === 0xff) {
+      out[i] = sign | 0x7c00 | (fraction === 0 ? 0 : 0x200);
+      continue;
+    }
+    const e = exponent - 127 + 15;
+    if (e >= 31) out[i] = sign | 0x7c00;
+    // A half subnormal is m * 2^-24: the full significand shifted by 14 - e (e <= 0).
+    else if (e <= 0) out[i] = e < -10 ? sign : sign | shiftRounded(fraction | 0x800000, 14 - e);
+    // A carry out of the fraction bumps the exponent, up to infinity: the bit layout makes that right.
+    else out[i] = sign | shiftRounded((e << 23) | fraction, 13);
+  }
+  return out;
+}
