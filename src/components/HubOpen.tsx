@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { findPreset, HUB_PRESETS, presetDownloadSize } from '../core/hub/presets.ts';
+import { findPreset, HUB_PRESETS, presetDownloadEstimate } from '../core/hub/presets.ts';
 import { isVariant, VARIANT_NAMES } from '../core/hub/variants.ts';
 import { formatBytes } from '../core/formatBytes.ts';
 import { useHub, useModel } from '../store/hooks.ts';
@@ -35,7 +35,7 @@ export function HubOpen() {
     setRepo(picked.repo);
     setVariant(picked.defaultVariant);
   };
-  const size = preset && isVariant(variant) ? presetDownloadSize(preset, variant) : null;
+  const size = preset && isVariant(variant) ? presetDownloadEstimate(preset, variant) : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void openFromHub({ repo, revision, variant, token });
@@ -84,7 +84,7 @@ export function HubOpen() {
       </form>
       {preset && (
         <p className="hint" data-testid="hub-preset-note">
-          {preset.repo}: {preset.connector.family}, {preset.geometry.tokens.pre} patches to {preset.geometry.tokens.post} tokens per {preset.geometry.imageSize} x {preset.geometry.imageSize} image; download {size === null ? 'size unknown' : formatBytes(size)}. {preset.memoryWarning}
+          {preset.repo}: {preset.connector.family}, {preset.geometry.tokens.pre} patches to {preset.geometry.tokens.post} tokens per {preset.geometry.imageSize} x {preset.geometry.imageSize} image; download about {size === null ? '(pick a variant)' : formatBytes(size)} (estimated from the parameter count; the download shows the real size). {preset.memoryWarning}
         </p>
       )}
       <p className="hint">

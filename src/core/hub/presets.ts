@@ -4,8 +4,9 @@
  * processor that makes its inputs. Pure data; presetProblems checks an entry against core/geometry,
  * the processor list and its own tensor shapes (tests/core/hub/presets.test.ts runs it on all).
  *
- * Download sizes are given only where a file listing was read; otherwise null ("unknown"), never
- * guessed.
+ * No file listing of these repos could be read while writing this, so download sizes are
+ * estimates from the encoder's parameter count (from the model cards) and the variant's bytes per
+ * weight, and are shown as estimates; the download itself reports the real sizes.
  */
 import { postTokenCount } from '../geometry/connectorGeometry.ts';
 import { QWEN2VL_ANALYSIS_SIZE } from '../image/processors/encoderInputs.ts';
@@ -45,8 +46,8 @@ export interface HubPreset {
   readonly connector: ConnectorSpec;
   readonly geometry: PresetGeometry;
   readonly processor: ProcessorName;
-  /** Bytes of onnx/vision_encoder{suffix}.onnx per variant, where read from a listing; null: unknown. */
-  readonly downloadBytes: Readonly<Partial<Record<DtypeVariant, number | null>>>;
+  /** Weights in the vision encoder file (encoder and connector), approximately, from the model card. */
+  readonly encoderParameters: number;
   readonly memoryWarning: string;
 }
 
@@ -64,7 +65,8 @@ function smolvlm(size: '256M' | '500M', dPost: number): HubPreset {
     // SigLIP-B/16 at 512: 32 x 32 patches of width 768; pixel shuffle x4 makes 64 tokens of 768 * 16.
     geometry: { imageSize: 512, patchSize: 16, grid: [32, 32], tokens: { pre: 1024, dPre: 768, post: 64, dPost } },
     processor: 'idefics3',
-    downloadBytes: {},
+    // SigLIP base patch-16/512 (93M, the SmolVLM blog) and the projection 12288 x dPost.
+    encoderParameters: 93e6 + 768 * 16 * dPost,
     memoryWarning: `SmolVLM splits a large image into several 512 x 512 tiles and runs the encoder on each; the analysis uses one tile per image. The fp32 encoder and its activations take a few hundred MB in this tab; pick fp16 or q4 on a small device.`,
   };
 }
@@ -84,7 +86,8 @@ export const HUB_PRESETS: readonly HubPreset[] = [
     // SigLIP-SO400M/14 at 384: 27 x 27 patches of width 1152, one post token per patch.
     geometry: { imageSize: 384, patchSize: 14, grid: [27, 27], tokens: { pre: 729, dPre: 1152, post: 729, dPost: 1024 } },
     processor: 'siglip',
-    downloadBytes: {},
+    // SigLIP-SO400M (about 400M without its pooling head) and the two-layer projector.
+    encoderParameters: 400e6 + 1152 * 1024 + 1024 * 1024,
     memoryWarning: 'The SigLIP-SO400M encoder is about 400 million parameters: the fp32 file alone is over 1.5 GB in memory. Prefer fp16 or q4 unless the machine has memory to spare.',
   },
   {
@@ -94,13 +97,15 @@ export const HUB_PRESETS: readonly HubPreset[] = [
     defaultVariant: 'fp16',
     // Patches flattened by the processor: 3 channels x 2 frames x 14 x 14 = 1176 values each.
     pixelValues: { name: 'pixel_values', type: 'float32', dims: ['P', 1176] },
-    extraInputs: [{ name: 'image_grid_thw', type: 'int64', dims: [1, 3] }],
+    // transformers.js feeds Qwen2-VL's grid as `grid_thw` (Qwen2.5-VL's export calls it image_grid_thw).
+    extraInputs: [{ name: 'grid_thw', type: 'int64', dims: [1, 3] }],
     output: { name: 'image_features', type: 'float32', dims: ['P/4', 1536] },
     connector: { family: 'merger', mergeSize: 2 },
     // At the app's fixed 336 x 336 analysis size (QWEN2VL_ANALYSIS_SIZE): 24 x 24 patches of width 1280.
     geometry: { imageSize: 336, patchSize: 14, grid: [24, 24], tokens: { pre: 576, dPre: 1280, post: 144, dPost: 1536 } },
     processor: 'qwen2-vl',
-    downloadBytes: {},
+    // The Qwen2-VL vision tower with its merger (about 675M).
+    encoderParameters: 675e6,
     memoryWarning: 'The Qwen2-VL vision tower is about 675 million parameters: fp32 needs several GB of memory and keeps its weights in a side file. Start with fp16 or q4.',
   },
 ];
@@ -110,9 +115,16 @@ export const presetEncoderPath = (variant: DtypeVariant): string => encoderPath(
 
 export const findPreset = (id: string): HubPreset | undefined => HUB_PRESETS.find((p) => p.id === id);
 
-/** "unknown" unless the size was read from a file listing. */
-export function presetDownloadSize(preset: HubPreset, variant: DtypeVariant): number | null {
-  return preset.downloadBytes[variant] ?? null;
+/**
+ * Bytes per weight of each variant, roughly: fp16 halves fp32; the 8-bit types quantize the
+ * MatMul weights to one byte; the 4-bit ones to half a byte (their scales and the layers left in
+ * float add a little, which this leaves out).
+ */
+const BYTES_PER_WEIGHT: Readonly<Record<DtypeVariant, number>> = { fp32: 4, fp16: 2, quantized: 1, int8: 1, uint8: 1, q4: 0.5, q4f16: 0.5, bnb4: 0.5 };
+
+/** An estimate of onnx/vision_encoder{suffix}.onnx's size (with its side files): parameters x bytes per weight. */
+export function presetDownloadEstimate(preset: HubPreset, variant: DtypeVariant): number {
+  return Math.round(preset.encoderParameters * BYTES_PER_WEIGHT[variant]);
 }
 
 /** Qwen2-VL flattens 2 frames (an image is repeated) of 3 x patch x patch pixels into each row. */
@@ -148,10 +160,11 @@ export function presetProblems(p: HubPreset): string[] {
   if (p.processor === 'qwen2-vl') {
     if (px.at(-1) !== 3 * QWEN_TEMPORAL_PATCH * patchSize * patchSize) problems.push(`pixel_values rows of ${String(px.at(-1))} are not 3 x ${QWEN_TEMPORAL_PATCH} x ${patchSize}^2`);
     if (imageSize !== QWEN2VL_ANALYSIS_SIZE) problems.push(`Qwen2-VL is analysed at ${QWEN2VL_ANALYSIS_SIZE}, not ${imageSize}`);
-    if (!p.extraInputs.some((i) => i.name === 'image_grid_thw' && i.type === 'int64')) problems.push('Qwen2-VL needs image_grid_thw (int64)');
+    if (!p.extraInputs.some((i) => (i.name === 'grid_thw' || i.name === 'image_grid_thw') && i.type === 'int64')) problems.push('Qwen2-VL needs grid_thw (int64; image_grid_thw in Qwen2.5-VL exports)');
   } else if (px.at(-1) !== imageSize || px.at(-2) !== imageSize || px.at(-3) !== 3) problems.push(`pixel_values [${px.join(', ')}] does not end in 3, ${imageSize}, ${imageSize}`);
   if (p.processor === 'idefics3' && !p.extraInputs.some((i) => i.name === 'pixel_attention_mask' && i.type === 'bool' && i.dims.at(-1) === imageSize)) problems.push('Idefics3 needs pixel_attention_mask (bool, per pixel)');
   if (p.connector.family === 'mlp' && p.output.dims.at(-2) !== tokens.post) problems.push(`MLP output has ${String(p.output.dims.at(-2))} tokens, not ${tokens.post}`);
   if (p.memoryWarning.trim() === '') problems.push('no memory warning');
+  if (!(p.encoderParameters > 0)) problems.push('no parameter count for the download estimate');
   return problems;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findPreset, HUB_PRESETS, presetDownloadSize, presetEncoderPath, presetProblems, type HubPreset } from '../../../src/core/hub/presets.ts';
+import { findPreset, HUB_PRESETS, presetDownloadEstimate, presetEncoderPath, presetProblems, type HubPreset } from '../../../src/core/hub/presets.ts';
 import { PROCESSOR_NAMES } from '../../../src/core/image/processors/processorConfig.ts';
 
 const preset = (id: string): HubPreset => findPreset(id) ?? expect.fail(`no preset ${id}`);
@@ -26,10 +26,13 @@ describe('hub presets', () => {
     expect(preset('smolvlm-256m').geometry.tokens.dPre).toBe(768);
   });
 
-  it('names the transformers.js encoder file per variant and leaves unread sizes unknown', () => {
+  it('names the transformers.js encoder file per variant and estimates its size from the parameter count', () => {
     expect(presetEncoderPath('fp32')).toBe('onnx/vision_encoder.onnx');
     expect(presetEncoderPath('q4f16')).toBe('onnx/vision_encoder_q4f16.onnx');
-    for (const p of HUB_PRESETS) expect(presetDownloadSize(p, 'fp32')).toBeNull();
+    // SmolVLM-256M: 93M SigLIP weights + a 12288 x 576 projection, 4 bytes each in fp32, 2 in fp16.
+    expect(presetDownloadEstimate(preset('smolvlm-256m'), 'fp32')).toBe((93e6 + 12288 * 576) * 4);
+    expect(presetDownloadEstimate(preset('smolvlm-256m'), 'fp16')).toBe((93e6 + 12288 * 576) * 2);
+    for (const p of HUB_PRESETS) expect(presetDownloadEstimate(p, 'q4')).toBeLessThan(presetDownloadEstimate(p, 'fp16'));
   });
 
   it('finds what a wrong entry gets wrong', () => {
@@ -43,7 +46,8 @@ describe('hub presets', () => {
       [{ ...smol, processor: 'llava' as never }, /is not one of/],
       [{ ...smol, repo: 'SmolVLM' }, /repo SmolVLM/],
       [{ ...qwen, pixelValues: { ...qwen.pixelValues, dims: ['P', 588] } }, /not 3 x 2 x 14\^2/],
-      [{ ...qwen, extraInputs: [] }, /image_grid_thw/],
+      [{ ...qwen, extraInputs: [] }, /grid_thw/],
+      [{ ...qwen, encoderParameters: 0 }, /no parameter count/],
       [{ ...preset('llava-interleave-qwen-0.5b'), output: { name: 'image_features', type: 'float32', dims: ['B', 576, 1024] } }, /MLP output has 576 tokens/],
       [{ ...qwen, memoryWarning: ' ' }, /no memory warning/],
     ];
