@@ -16,14 +16,15 @@
  * metadata_props pkg.torch.onnx.name_scopes). The same seeds give the same weights in every
  * style and in the split parts (encoder alone, connector alone), which serve as the reference.
  */
-import { Layers } from '../../scripts/packs/layers.ts';
-import { GraphBuilder, type Dim, type NodeNaming } from '../../src/core/onnx/graphBuilder.ts';
+import type { Dim } from '../../src/core/onnx/graphBuilder.ts';
 import type { ExportStyle } from '../../src/core/onnx/scope.ts';
-import { seededRandom, type Random } from '../../src/core/random.ts';
+import { seededRandom } from '../../src/core/random.ts';
+import { atModel, batchOf, context, embeddings, encoderLayer, plain, reshapeBatch, scopeName, siglipTower, top, type Ctx, type VisionSize } from './vlmBlocks.ts';
+
+export { naming, pythonRepr, STYLES } from './vlmBlocks.ts';
 
 export type Preset = 'llava' | 'qwen2vl' | 'smolvlm' | 'idefics2';
 export const PRESETS: readonly Preset[] = ['llava', 'qwen2vl', 'smolvlm', 'idefics2'];
-export const STYLES: readonly ExportStyle[] = ['torchscript', 'builder', 'dynamo'];
 
 const IMAGE = 32;
 const PATCH = 4;
@@ -35,78 +36,13 @@ const MLP = 32;
 const D_LLM = 24;
 const SHUFFLE = 4;
 const LATENTS = 8;
+/** The vision towers' sizes: the SigLIPs have 2 layers (llava's CLIP builds its 3 itself). */
+const VISION: VisionSize = { dim: DIM, heads: HEADS, mlp: MLP, patch: PATCH, grid: GRID, layers: 2 };
 
 export const PIXELS = { name: 'pixel_values', dims: [1, 3, IMAGE, IMAGE] } as const;
 export const POST_NAME = 'image_features';
 
-// ---------- naming styles ----------
-
-function slashNaming(root: string, outputSeparator: string): NodeNaming {
-  const used = new Map<string, number>();
-  return {
-    name(op, scope, count) {
-      const base = `${root}/${[...scope, op].join('/')}`;
-      const n = used.get(base) ?? 0;
-      used.set(base, n + 1);
-      // TorchScript numbers repeats of an op within one module: MatMul, MatMul_1, ...
-      const node = n === 0 ? base : `${base}_${n}`;
-      return { node, outputs: Array.from({ length: count }, (_, j) => `${node}${outputSeparator}${j}`) };
-    },
-  };
-}
-
-/** Python's repr() of a list of strings (single quotes; these names need no escapes beyond \\ and \'). */
-export const pythonRepr = (items: readonly string[]) => `[${items.map((s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}]`;
-
-function dynamoNaming(): NodeNaming {
-  let n = 0;
-  return {
-    name(op, scope, count) {
-      n++;
-      const fx = `${op.toLowerCase()}_${n}`;
-      const cumulative = scope.map((_, i) => scope.slice(0, i + 1).join('.'));
-      return {
-        node: `node_${op}_${n}`,
-        outputs: Array.from({ length: count }, (_, j) => (count === 1 ? `val_${n}` : `val_${n}_${j}`)),
-        metadata: { 'pkg.torch.onnx.name_scopes': pythonRepr(['', ...cumulative, fx]), 'pkg.torch.onnx.class_hierarchy': pythonRepr(['Model', ...scope.map(() => 'Module'), `aten.${op.toLowerCase()}.default`]) },
-      };
-    },
-  };
-}
-
-export function naming(style: ExportStyle): NodeNaming {
-  return style === 'torchscript' ? slashNaming('', '_output_') : style === 'builder' ? slashNaming('/model', '/output_') : dynamoNaming();
-}
-
 // ---------- building blocks ----------
-
-/** One graph, one Layers whose random source switches between the encoder's and the connector's seed. */
-interface Ctx {
-  readonly g: GraphBuilder;
-  readonly L: Layers;
-  readonly style: ExportStyle;
-  use(random: Random): void;
-}
-
-function context(name: string, style: ExportStyle): Ctx {
-  const g = new GraphBuilder(name, naming(style));
-  let current: Random = seededRandom(1);
-  const L = new Layers(g, () => current());
-  return { g, L, style, use: (r) => (current = r) };
-}
-
-/** x.size(0) as a one-element int64 tensor, read at run time as exporters emit it (Shape, Gather). */
-function batchOf(c: Ctx, x: string): string {
-  const { g } = c;
-  return g.op('Gather', [g.op('Shape', [x]), g.int64Init(g.fresh('index0'), [0])], { axis: 0 });
-}
-
-/** Reshape to [batch, ...rest] with the batch read at run time (Concat of Shape/Gather and constants). */
-function reshapeBatch(c: Ctx, x: string, batch: string, rest: readonly number[]): string {
-  const { g } = c;
-  const target = g.op('Concat', [batch, g.int64Init(g.fresh('dims'), [...rest])], { axis: 0 });
-  return g.op('Reshape', [x, target]);
-}
 
 function rmsNorm(c: Ctx, x: string, dim: number, name: string): string {
   const { g, L } = c;
@@ -138,35 +74,6 @@ function gatedMlp(c: Ctx, x: string, inDim: number, hidden: number, outDim: numb
   return g.within('down_proj', () => L.linear(g.op('Mul', [act, up]), hidden, outDim, `${name}.down_proj`, false));
 }
 
-/** Patch embedding (Conv), optional CLS token expanded to the batch, learned positions. */
-function embeddings(c: Ctx, pixels: string, cls: boolean, prefix: string): string {
-  const { g, L } = c;
-  return g.within('embeddings', () => {
-    const kernel = g.floatInit(`${prefix}.patch_embedding.weight`, [DIM, 3, PATCH, PATCH], L.uniform(DIM * 3 * PATCH * PATCH, Math.sqrt(6 / (3 * PATCH * PATCH + DIM))));
-    const conv = g.within('patch_embedding', () => g.op('Conv', [pixels, kernel], { kernel_shape: [PATCH, PATCH], strides: [PATCH, PATCH] }));
-    let x = L.transpose(L.reshape(conv, [0, DIM, TOKENS]), [0, 2, 1]);
-    if (cls) {
-      // class_embedding.expand(batch, 1, -1): the batch size comes from a Shape, not a constant.
-      const token = g.floatInit(`${prefix}.class_embedding`, [1, 1, DIM], L.uniform(DIM, 0.5));
-      const target = g.op('Concat', [batchOf(c, pixels), g.int64Init(g.fresh('cls_dims'), [1, DIM])], { axis: 0 });
-      x = g.op('Concat', [g.op('Expand', [token, target]), x], { axis: 1 });
-    }
-    const count = TOKENS + (cls ? 1 : 0);
-    const position = g.floatInit(`${prefix}.position_embedding`, [1, count, DIM], L.uniform(count * DIM, 0.5));
-    return g.op('Add', [x, position]);
-  });
-}
-
-/** A pre-LN transformer layer (CLIP/SigLIP/ViT). */
-function encoderLayer(c: Ctx, x: string, name: string): string {
-  const { g, L } = c;
-  const normed1 = g.within('layer_norm1', () => L.layerNorm(x, DIM, `${name}.layer_norm1`));
-  const attn = g.within('self_attn', () => L.attention(normed1, normed1, DIM, HEADS, `${name}.self_attn`));
-  const h = g.op('Add', [x, attn]);
-  const normed = g.within('layer_norm2', () => L.layerNorm(h, DIM, `${name}.layer_norm2`));
-  return g.op('Add', [h, g.within('mlp', () => L.mlp(normed, DIM, MLP, DIM, `${name}.mlp`))]);
-}
-
 // ---------- presets ----------
 
 interface PresetSpec {
@@ -180,20 +87,16 @@ interface PresetSpec {
   scope(style: ExportStyle): string;
 }
 
-/** The model wrapper dynamo exports carry ("model.") and the builder's projector spelling. */
-const top = (c: Ctx, module: string, build: () => string) => (c.style === 'dynamo' ? c.g.within('model', () => c.g.within(module, build)) : c.g.within(module, build));
-const scopeName = (style: ExportStyle, path: readonly string[]) => (style === 'dynamo' ? ['model', ...path].join('.') : style === 'builder' ? ['model', ...path].join('/') : path.join('/'));
-
 const SPECS: Readonly<Record<Preset, PresetSpec>> = {
   llava: {
     encoder(c, pixels) {
       const { g, L } = c;
       const penultimate = top(c, 'vision_tower', () =>
         g.within('vision_model', () => {
-          let x = g.within('pre_layrnorm', () => L.layerNorm(embeddings(c, pixels, true, 'vision_model.embeddings'), DIM, 'vision_model.pre_layrnorm'));
+          let x = g.within('pre_layrnorm', () => L.layerNorm(embeddings(c, pixels, true, 'vision_model.embeddings', VISION), DIM, 'vision_model.pre_layrnorm'));
           const hidden: string[] = [x];
           g.within('encoder', () => {
-            for (let i = 0; i < 3; i++) hidden.push((x = g.within(`layers.${i}`, () => encoderLayer(c, x, `vision_model.encoder.layers.${i}`))));
+            for (let i = 0; i < 3; i++) hidden.push((x = g.within(`layers.${i}`, () => encoderLayer(c, x, `vision_model.encoder.layers.${i}`, VISION))));
           });
           // The pooled output: post_layernorm on CLS. LLaVA does not use it; the export keeps it dangling.
           const cls = g.op('Gather', [x, g.int64Init(g.fresh('cls_index'), [0])], { axis: 1 });
@@ -203,7 +106,7 @@ const SPECS: Readonly<Record<Preset, PresetSpec>> = {
       );
       // LlavaModel.get_image_features: hidden_states[-2][:, 1:] (vision_feature_select_strategy "default").
       const slice = () => g.op('Slice', [penultimate, g.int64Init(g.fresh('starts'), [1]), g.int64Init(g.fresh('ends'), [Number.MAX_SAFE_INTEGER]), g.int64Init(g.fresh('axes'), [1])]);
-      return c.style === 'dynamo' ? g.within('model', slice) : slice();
+      return atModel(c, slice);
     },
     connector(c, pre) {
       const { g, L } = c;
@@ -322,20 +225,10 @@ const SPECS: Readonly<Record<Preset, PresetSpec>> = {
 
 /** SigLIP: no CLS, 2 layers, post_layernorm; last_hidden_state is what Idefics2/3 connectors take. */
 function siglip(c: Ctx, pixels: string): string {
-  const { g, L } = c;
-  return top(c, 'vision_model', () => {
-    let x = embeddings(c, pixels, false, 'vision_model.embeddings');
-    g.within('encoder', () => {
-      for (let i = 0; i < 2; i++) x = g.within(`layers.${i}`, () => encoderLayer(c, x, `vision_model.encoder.layers.${i}`));
-    });
-    return g.within('post_layernorm', () => L.layerNorm(x, DIM, 'vision_model.post_layernorm'));
-  });
+  return top(c, 'vision_model', () => siglipTower(c, pixels, VISION).lastHiddenState);
 }
 
 // ---------- the fixtures ----------
-
-/** protobufjs hands out a Node Buffer in Node; tests compare plain Uint8Arrays. */
-const plain = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes);
 
 const ENCODER_SEED = 7001;
 const CONNECTOR_SEED = 7002;

@@ -89,14 +89,15 @@ export class GraphBuilder {
     return `${prefix}_${this.counter}`;
   }
 
-  input(name: string, dims: readonly Dim[]): string {
-    this.inputs.push(valueInfo(name, dims));
+  /** A graph input; float32 unless `elemType` (TensorProto.DataType: 9 bool, 7 int64, 10 float16) says otherwise. */
+  input(name: string, dims: readonly Dim[], elemType: number = FLOAT): string {
+    this.inputs.push(valueInfo(name, dims, elemType));
     this.claim(name);
     return name;
   }
 
-  output(name: string, dims: readonly Dim[]): void {
-    this.outputs.push(valueInfo(name, dims));
+  output(name: string, dims: readonly Dim[], elemType: number = FLOAT): void {
+    this.outputs.push(valueInfo(name, dims, elemType));
   }
 
   floatInit(name: string, dims: readonly number[], values: Float32Array): string {
