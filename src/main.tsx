@@ -8,7 +8,7 @@ import { installPrecomputedReconstruction } from './store/precomputedReconstruct
 import { syncLectureWithUrl } from './store/lectureUrl.ts';
 import { collectionStore } from './store/collectionStore.ts';
 import { debugHooks, openBuiltinPack, trainIfNoReconstruction } from './store/pipeline.ts';
-import { embedTappedImages, inspectModelFile, openTappedModel } from './store/tappedModel.ts';
+import { debugStores } from './store/debugStores.ts';
 import './styles.css';
 
 // Before the first render, so ?lecture and #lecture/<n> open straight onto their step.
@@ -41,8 +41,7 @@ async function start(): Promise<void> {
 }
 void start();
 
-// ?debug exposes fault injection, and the tap path that has no UI yet, for the browser test;
-// nothing else reads it.
+// ?debug exposes fault injection and the stores to the browser test; nothing else reads it.
 if (new URLSearchParams(location.search).has('debug')) {
-  (window as unknown as { __lensDebug: unknown }).__lensDebug = { ...debugHooks, tap: { inspectModelFile, openTappedModel, embedTappedImages } };
+  (window as unknown as { __lensDebug: unknown }).__lensDebug = { ...debugHooks, stores: debugStores };
 }

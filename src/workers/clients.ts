@@ -1,22 +1,20 @@
-/** The app's two workers, created lazily, each behind a typed client. */
+/** The app's workers (inference, training, tap inspection), created lazily, each behind a typed client. */
 import { WorkerClient } from './client.ts';
 import type {
   EmbeddedImage,
   EmbedResult,
-  EmbedTappedResult,
   InferenceRequest,
   InspectModelResult,
   KnnResult,
   LoadPackResult,
-  OpenTappedResult,
-  TappedImage,
+  LoadStockResult,
   TapRequest,
   TrainingRequest,
   TrainProgress,
   TrainResult,
 } from './protocol.ts';
 
-export const inferenceClient = new WorkerClient<InferenceRequest, LoadPackResult | EmbedResult | KnnResult | boolean, { done: number; total: number }, EmbeddedImage>(
+export const inferenceClient = new WorkerClient<InferenceRequest, LoadPackResult | LoadStockResult | EmbedResult | KnnResult | boolean, { done: number; total: number }, EmbeddedImage>(
   () => new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' }),
   'the inference worker',
 );
@@ -27,7 +25,7 @@ export const trainingClient = new WorkerClient<TrainingRequest, TrainResult, Tra
 );
 
 /** Tapped single-file models live in their own worker: terminating it frees a large model's memory at once. */
-export const tapClient = new WorkerClient<TapRequest, InspectModelResult | OpenTappedResult | EmbedTappedResult, { done: number; total: number }, TappedImage>(
+export const tapClient = new WorkerClient<TapRequest, InspectModelResult, never, never>(
   () => new Worker(new URL('./tap.worker.ts', import.meta.url), { type: 'module', name: 'tap' }),
   'the tap worker',
 );

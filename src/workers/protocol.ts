@@ -2,7 +2,7 @@
  * Every message between the main thread and the workers, as discriminated unions.
  * Replies are {type, id, result | error | progress}; no exception escapes a worker.
  */
-import type { Metric, PackManifest, PreprocessSpec } from '../core/types.ts';
+import type { Metric, PackManifest } from '../core/types.ts';
 import type { ModelInspection } from '../core/onnx/inspectModel.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 import type { NamedWeight, ReconstructionData } from '../ml/trainReconstructor.ts';
@@ -120,7 +120,7 @@ export interface DebugRequest {
 
 export type InferenceRequest = LoadPackRequest | LoadStockRequest | EmbedRequest | KnnRequest | CancelRequest | DebugRequest;
 
-// ---------- tap worker: one ONNX file holding encoder and connector (docs/tapping.md) ----------
+// ---------- tap worker: reads a stock export's graph, weights skipped (docs/tapping.md) ----------
 
 /** Read a model's graph (not its weights): shapes, the automatic connector boundary, candidates. */
 export interface InspectModelRequest {
@@ -134,50 +134,7 @@ export interface InspectModelResult {
   readonly inspection: ModelInspection;
 }
 
-/** Open the model with `pre` and `post` made outputs; replaces the tapped model open before. */
-export interface OpenTappedRequest {
-  readonly type: 'open-tapped';
-  readonly id: JobId;
-  readonly source: ModelSource;
-  readonly pre: string;
-  readonly post: string;
-  readonly preferred: readonly ExecutionProvider[];
-}
-export interface OpenTappedResult {
-  readonly ep: ExecutionProvider;
-  readonly fallbackReason: string | null;
-  readonly loadMs: number;
-  /** Outputs the tap appended (the others were outputs already). */
-  readonly added: readonly string[];
-}
-
-/** Run images through the tapped model; each image's tokens stream back as an item. */
-export interface EmbedTappedRequest {
-  readonly type: 'embed-tapped';
-  readonly id: JobId;
-  readonly images: readonly { readonly imageId: string; readonly blob: Blob }[];
-  readonly preprocess: PreprocessSpec;
-  /** Side of the square pixel input. */
-  readonly size: number;
-}
-export type TappedImage =
-  | {
-      readonly ok: true;
-      readonly imageId: string;
-      readonly pre: Float32Array;
-      readonly preDims: readonly number[];
-      readonly post: Float32Array;
-      readonly postDims: readonly number[];
-      readonly ms: number;
-    }
-  | { readonly ok: false; readonly imageId: string; readonly message: string };
-export interface EmbedTappedResult {
-  readonly done: number;
-  readonly failed: number;
-  readonly cancelled: boolean;
-}
-
-export type TapRequest = InspectModelRequest | OpenTappedRequest | EmbedTappedRequest | CancelRequest;
+export type TapRequest = InspectModelRequest | CancelRequest;
 
 // ---------- training worker ----------
 
@@ -221,4 +178,4 @@ export type Reply<R, P = never, I = never> =
 
 export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | KnnResult | boolean, { readonly done: number; readonly total: number }, EmbeddedImage>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
-export type TapReply = Reply<InspectModelResult | OpenTappedResult | EmbedTappedResult, { readonly done: number; readonly total: number }, TappedImage>;
+export type TapReply = Reply<InspectModelResult>;

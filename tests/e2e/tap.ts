@@ -1,12 +1,13 @@
 /**
- * The connector-boundary tap in the browser, under WebGPU: every fixture VLM graph (four connector
- * families x three exporter naming styles, tests/support/vlmFixtures.ts) is made here in Node,
- * handed to the page as bytes (no request at all), inspected and opened tapped by the real tap
- * worker (store/tappedModel.ts through the ?debug hook), and one image goes through one run. Checked
- * per fixture: the automatic boundary is the connector's input by construction, the run returns
- * pre and post with the reference dims, WebGPU ran it, and the values equal the encoder part and
- * connector part run apart in Node under ORT WASM (an independent reference). Then each hub preset
- * fills the "Open from Hugging Face" form (not submitted: nothing is downloaded).
+ * The connector-boundary tap in the browser, under WebGPU, through the app's own path: every
+ * fixture VLM graph (four connector families x three exporter naming styles,
+ * tests/support/vlmFixtures.ts) is made here in Node and chosen with a preprocessor_config.json in
+ * "Open model files…", as a user opens a stock export. The app inspects it in the tap worker,
+ * opens it tapped in the inference worker and embeds the one image of the collection. Checked per
+ * fixture: the automatic boundary is the connector's input by construction, WebGPU ran it, and
+ * the tokens equal the encoder part and connector part run apart in Node under ORT WASM (an
+ * independent reference). Then each hub preset fills the "Open from Hugging Face" form (not
+ * submitted: nothing is downloaded).
  */
 import * as ort from 'onnxruntime-web';
 import type { Browser, Page } from 'playwright-core';
@@ -33,11 +34,73 @@ interface Reference {
 interface PageResult {
   readonly boundary: string | null;
   readonly boundaryPost: string | null;
-  readonly choice: { readonly pre: string; readonly post: string; readonly source: string } | null;
-  readonly ep: string;
+  readonly tap: { readonly pre: string; readonly post: string; readonly source: string } | null;
+  readonly ep: string | null;
   readonly fallbackReason: string | null;
-  readonly items: readonly { readonly ok: boolean; readonly message?: string; readonly pre?: number[]; readonly preDims?: number[]; readonly post?: number[]; readonly postDims?: number[] }[];
-  readonly error: string | null;
+  readonly pre: number[] | null;
+  readonly post: number[] | null;
+  readonly tokens: { readonly pre: number; readonly dPre: number; readonly post: number; readonly dPost: number } | null;
+  readonly messages: string;
+}
+
+/** SigLIP-style: a stretch to the fixtures' 32 x 32 (a copy for a 32 x 32 image), then SPEC's rescale and normalisation. */
+const PREPROCESSOR_CONFIG = JSON.stringify({
+  image_processor_type: 'SiglipImageProcessor',
+  do_resize: true,
+  size: { height: SIZE, width: SIZE },
+  resample: 2,
+  do_rescale: true,
+  rescale_factor: 1 / 255,
+  do_normalize: true,
+  image_mean: [0.5, 0.5, 0.5],
+  image_std: [0.5, 0.5, 0.5],
+});
+
+type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
+
+/** Choose the files in "Open model files…" and wait until the app has opened them and embedded the collection, or given up. */
+export async function openModelInApp(page: Page, files: readonly { readonly name: string; readonly buffer: Buffer }[]): Promise<PageResult> {
+  const before = await page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId);
+  await page.setInputFiles(
+    '[data-testid="pack-input"]',
+    files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer })),
+  );
+  await page
+    .waitForFunction(
+      (previous) => {
+        const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+        const s = stock.getState();
+        if (s.status === 'inspecting' || s.status === 'opening') return false;
+        if (s.status === 'failed' || s.status === 'needs-pick') return true;
+        const m = model.getState();
+        if (m.status === 'loading') return false;
+        const a = analysis.getState();
+        const done = Object.keys(a.embeddings).length + Object.keys(a.failures).length > 0 && !a.embedJob;
+        return (m.packId !== previous && done) || (m.packId === previous && m.error !== null);
+      },
+      before,
+      { timeout: 180_000 },
+    )
+    .catch(() => undefined);
+  return page.evaluate(() => {
+    const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+    const s = stock.getState();
+    const m = model.getState();
+    const a = analysis.getState();
+    const b = s.inspection?.boundary;
+    const first = Object.values(a.embeddings)[0];
+    return {
+      boundary: b?.found ? b.tensor : null,
+      boundaryPost: b?.found ? b.post : null,
+      tap: s.tap,
+      ep: m.ep,
+      fallbackReason: m.fallbackReason,
+      pre: first ? Array.from(first.pre) : null,
+      post: first ? Array.from(first.post) : null,
+      tokens: m.manifest ? { ...m.manifest.tokens } : null,
+      messages: document.querySelector('[data-testid="messages"]')?.textContent ?? '',
+    };
+  });
 }
 
 /** A seeded random RGBA image (opaque: alpha would be dropped anyway, and premultiplying must not change colours). */
@@ -76,71 +139,37 @@ function relativeDiff(got: readonly number[], want: Float32Array): number {
   return diff / scale;
 }
 
-/** Inspect, open tapped (WebGPU first) and embed one PNG, all in the page through the real tap worker. */
-async function tapInPage(page: Page, name: string, model: Buffer, png: Buffer): Promise<PageResult> {
-  // No helper functions inside evaluate: tsx would wrap them in a __name() the page lacks.
-  return page.evaluate(
-    async ({ name, model, png, spec, size }) => {
-      const tap = (window as unknown as { __lensDebug: { tap: typeof import('../../src/store/tappedModel.ts') } }).__lensDebug.tap;
-      const file = new File([Uint8Array.from(atob(model), (c) => c.charCodeAt(0))], name);
-      const image = new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], { type: 'image/png' });
-      const result: { -readonly [K in keyof PageResult]: PageResult[K] } = { boundary: null, boundaryPost: null, choice: null, ep: 'none', fallbackReason: null, items: [], error: null };
-      try {
-        const inspected = await tap.inspectModelFile(file);
-        if (inspected.inspection.boundary.found) {
-          result.boundary = inspected.inspection.boundary.tensor;
-          result.boundaryPost = inspected.inspection.boundary.post;
-        }
-        result.choice = inspected.choice;
-        if (!inspected.choice) return result;
-        const opened = await tap.openTappedModel(file, [], inspected.key, { pre: inspected.choice.pre, post: inspected.choice.post, automatic: inspected.choice.source === 'automatic' }, ['webgpu', 'wasm']);
-        result.ep = opened.ep;
-        result.fallbackReason = opened.fallbackReason;
-        const items: PageResult['items'][number][] = [];
-        await tap.embedTappedImages([{ imageId: name, blob: image }], spec, size, (item) =>
-          items.push(item.ok ? { ok: true, pre: Array.from(item.pre), preDims: [...item.preDims], post: Array.from(item.post), postDims: [...item.postDims] } : { ok: false, message: item.message }),
-        );
-        result.items = items;
-      } catch (error) {
-        result.error = error instanceof Error ? error.message : String(error);
-      }
-      return result;
-    },
-    { name, model: model.toString('base64'), png: png.toString('base64'), spec: SPEC, size: SIZE },
-  );
-}
-
 export async function tapScenario(browser: Browser, pageUrl: string, watch: (page: Page) => void): Promise<void> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   watch(page);
   try {
     await page.goto(`${pageUrl}?empty&debug`);
-    await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { tap?: unknown } }).__lensDebug?.tap, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
     const rgba = randomImage(31);
     const png = encodePng(rgba, SIZE, SIZE);
     const { pixels } = preprocess(rgba, SIZE, SIZE, SPEC, SIZE);
+    await page.setInputFiles('[data-testid="file-input"]', [{ name: 'random.png', mimeType: 'image/png', buffer: png }]);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="thumb"]').length === 1, undefined, { timeout: 60_000 });
     for (const preset of PRESETS) {
       const ref = await reference(preset, pixels);
       for (const style of STYLES) {
         const f = vlmFixture(preset, style);
         const label = `tap: ${preset} (${style})`;
-        const got = await tapInPage(page, `${preset}-${style}.onnx`, Buffer.from(f.bytes), png);
-        if (got.error) {
-          check(`${label}: tapped and run in the page`, false, got.error);
+        const got = await openModelInApp(page, [
+          { name: 'vision_encoder.onnx', buffer: Buffer.from(f.bytes) },
+          { name: 'preprocessor_config.json', buffer: Buffer.from(PREPROCESSOR_CONFIG) },
+        ]);
+        check(`${label}: automatic boundary is the connector's input`, got.boundary === f.pre && got.boundaryPost === f.post && got.tap?.pre === f.pre && got.tap.source !== 'picked', `found ${got.boundary} -> ${got.boundaryPost}, tap ${JSON.stringify(got.tap)}, expected ${f.pre} -> ${f.post}`);
+        if (!got.pre || !got.post) {
+          check(`${label}: opened from "Open model files…" and the image embedded`, false, got.messages.slice(-300));
           continue;
         }
-        check(`${label}: automatic boundary is the connector's input`, got.boundary === f.pre && got.boundaryPost === f.post && got.choice?.pre === f.pre && got.choice.source === 'automatic', `found ${got.boundary} -> ${got.boundaryPost}, expected ${f.pre} -> ${f.post}`);
         check(`${label}: runs on WebGPU`, got.ep === 'webgpu', got.ep === 'webgpu' ? 'webgpu' : `ran on ${got.ep}: ${got.fallbackReason ?? 'no reason given'}`);
-        const item = got.items[0];
-        if (got.items.length !== 1 || !item?.ok || !item.pre || !item.post) {
-          check(`${label}: one run returns pre and post`, false, item?.message ?? `${got.items.length} items`);
-          continue;
-        }
-        const dimsOk = JSON.stringify(item.preDims) === JSON.stringify(ref.pre.dims) && JSON.stringify(item.postDims) === JSON.stringify(ref.post.dims);
-        check(`${label}: one run returns pre and post with the reference dims`, dimsOk, `pre [${item.preDims}] post [${item.postDims}] (reference [${ref.pre.dims}] and [${ref.post.dims}])`);
-        const dPre = relativeDiff(item.pre, ref.pre.data);
-        const dPost = relativeDiff(item.post, ref.post.data);
+        const sizesOk = got.pre.length === ref.pre.data.length && got.post.length === ref.post.data.length;
+        check(`${label}: pre and post have the reference's sizes`, sizesOk, `pre ${got.pre.length} post ${got.post.length} values (reference [${ref.pre.dims}] and [${ref.post.dims}]); manifest ${JSON.stringify(got.tokens)}`);
+        const dPre = relativeDiff(got.pre, ref.pre.data);
+        const dPost = relativeDiff(got.post, ref.post.data);
         check(`${label}: pre and post equal the Node WASM reference`, dPre <= TOLERANCE && dPost <= TOLERANCE, `relative max diff pre ${dPre.toExponential(1)}, post ${dPost.toExponential(1)} (tolerance ${TOLERANCE})`);
       }
     }
