@@ -25,8 +25,14 @@ function TensorLine({ role, name, info, testId }: { role: string; name: string; 
 /**
  * Where a stock export is read: the tensors taken as pre- and post-projection tokens with their
  * shapes, why they were taken, and a searchable list of every activation to pick others from.
+ * The picker starts closed again whenever another model or tap opens.
  */
 export function TapPanel() {
+  const opened = useStore(stockStore, (s) => `${s.key ?? ''}\n${s.tap?.pre ?? ''}\n${s.tap?.post ?? ''}`);
+  return <TapPanelView key={opened} />;
+}
+
+function TapPanelView() {
   const state = useStore(stockStore);
   const loading = useModel((s) => s.status === 'loading');
   const packId = useModel((s) => s.packId);

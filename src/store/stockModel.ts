@@ -75,7 +75,10 @@ export async function openStockModel(input: StockModelInput): Promise<void> {
     say('warning', `${input.label}: no connector boundary was found automatically (${why}). Pick the pre- and post-projection tensors in the connector tap panel.`);
     return;
   }
-  await openTapped(input, inspected.key, inspected.inspection, { pre: choice.pre, post: choice.post, source: choice.source });
+  // A stored tap that is the automatic boundary anyway is reported as automatic: nothing was picked.
+  const b = inspected.inspection.boundary;
+  const source = choice.source === 'stored' && b.found && b.tensor === choice.pre && b.post === choice.post ? 'automatic' : choice.source;
+  await openTapped(input, inspected.key, inspected.inspection, { pre: choice.pre, post: choice.post, source });
 }
 
 /** Reopen the current stock model with another tap (from the picker). */
@@ -132,7 +135,10 @@ export async function openStockFiles(files: readonly File[]): Promise<void> {
   try {
     const picked = pickStockFiles(files);
     const [config, preprocessorConfig] = await Promise.all([picked.config ? picked.config.text().then((t) => parseConfigJson(t, 'config.json')) : null, picked.preprocessor.text().then((t) => parseConfigJson(t, 'preprocessor_config.json'))]);
-    input = { encoder: picked.encoder, siblings: picked.siblings, config, preprocessorConfig, label: picked.encoder.name, origin: YOUR_FILES, kept: false };
+    // "vision_encoder.onnx (idefics3)": the file name alone says little once several are opened.
+    const modelType = typeof (config as { model_type?: unknown } | null)?.model_type === 'string' ? (config as { model_type: string }).model_type : null;
+    const label = modelType ? `${picked.encoder.name} (${modelType})` : picked.encoder.name;
+    input = { encoder: picked.encoder, siblings: picked.siblings, config, preprocessorConfig, label, origin: YOUR_FILES, kept: false };
   } catch (error) {
     say('error', userMessage(error, `Could not read the model files: ${errorText(error)}`));
     return;

@@ -5,8 +5,9 @@
  * checks a non-uniform heatmap, switches through all four connector families, and measures
  * main-thread long tasks while inference and training run. Then the bad-input scenarios
  * (badInputs.ts), lecture mode from a sub-folder (lecture.ts) and a first visit with no switches
- * (defaultExperience.ts), and the connector tap under WebGPU on
- * every fixture VLM graph (tap.ts). Screenshots go to test-artifacts/.
+ * (defaultExperience.ts), the connector tap under WebGPU on every fixture VLM graph (tap.ts), and
+ * stock exports opened from their files with the tap picker (stock.ts). Screenshots go to
+ * test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,6 +20,7 @@ import { badInputScenarios } from './badInputs.ts';
 import { lectureScenario } from './lecture.ts';
 import { defaultExperienceScenario } from './defaultExperience.ts';
 import { tapScenario } from './tap.ts';
+import { stockScenario } from './stock.ts';
 import { canvasStats, check, checks, longTasksSince } from './harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,7 +30,7 @@ const GENERATED = 14;
 /** The generated PNGs plus one EXIF-rotated JPEG. */
 const IMAGES = GENERATED + 1;
 /** E2E_ONLY=lecture (or a comma-separated list of these) runs only those scenarios. */
-const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'tap'] as const;
+const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'tap', 'stock'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selectedScenarios(only: string | undefined): ReadonlySet<Scenario> {
@@ -282,6 +284,7 @@ async function main(): Promise<void> {
     if (run.has('lecture')) await lectureScenario(browser, watch);
     if (run.has('default')) await defaultExperienceScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin));
     if (run.has('tap')) await tapScenario(browser, pageUrl, (other) => watch(other, origin));
+    if (run.has('stock')) await stockScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin));
 
     const violations = await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
     check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));

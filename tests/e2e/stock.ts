@@ -1,0 +1,162 @@
+/**
+ * Stock exports in the app, as a user opens them (browser without WebGPU, so on WASM): each
+ * stand-in for a transformers.js export (SmolVLM with its pixel mask, Qwen2-VL patchified with
+ * grid_thw, LLaVA-Interleave; tests/support/stockFixtures.ts) is chosen with its config.json and
+ * preprocessor_config.json in "Open model files…" over 16 bundled images. Checked: the tap panel
+ * shows the automatic boundary with its shape, the header the geometry the probe found, KNOR is
+ * computed, and each image's post tokens equal the untapped model run in Node on the same image
+ * (decoded and prepared in Node). Then the picker: another tensor picked from the search list
+ * reopens the model with it, the pick is stored (opening the same files again uses it), and
+ * "Back to automatic" returns. A reconstructor trains on the Qwen2-VL stand-in and its heatmap
+ * draws. A config that does not belong to the model is refused and the open model stays.
+ * Screenshot: test-artifacts/stock-export.png.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import type { Browser, Page } from 'playwright-core';
+import { decodePng } from '../../scripts/mobilenet/decodePng.ts';
+import { encoderInputs } from '../../src/core/image/processors/encoderInputs.ts';
+import { describeStock } from '../../src/core/stock/stockModel.ts';
+import { stockFixture, STOCK_KINDS, type StockFixture } from '../support/stockFixtures.ts';
+import { canvasStats, check, messagesText } from './harness.ts';
+import { openModelInApp } from './tap.ts';
+
+const ARTIFACTS = resolve('test-artifacts');
+const IMAGES = 16;
+
+type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
+
+const text = (f: StockFixture, path: string) => new TextDecoder().decode(f.files.get(path)!);
+const filesOf = (f: StockFixture, preprocessor = text(f, 'preprocessor_config.json')) => [
+  { name: f.encoderPath.slice(f.encoderPath.lastIndexOf('/') + 1), buffer: Buffer.from(f.files.get(f.encoderPath)!) },
+  { name: 'config.json', buffer: Buffer.from(text(f, 'config.json')) },
+  { name: 'preprocessor_config.json', buffer: Buffer.from(preprocessor) },
+];
+
+/** The untapped model's image_features for a PNG, decoded and prepared in Node, fed by transformers.js's input names. */
+async function referencePost(f: StockFixture, png: Uint8Array): Promise<Float32Array> {
+  const decoded = decodePng(png);
+  const description = describeStock(JSON.parse(text(f, 'config.json')), JSON.parse(text(f, 'preprocessor_config.json')));
+  const made = encoderInputs(description.processor, { width: decoded.width, height: decoded.height, rgba: decoded.rgba });
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const t of made.tensors) feeds[t.name === 'image_grid_thw' ? 'grid_thw' : t.name] = new ort.Tensor(t.type, t.data, t.dims);
+  const session = await ort.InferenceSession.create(f.files.get(f.encoderPath)!, { executionProviders: ['wasm'] });
+  const out = (await session.run(feeds)).image_features!.data as Float32Array;
+  await session.release();
+  return out;
+}
+
+/** Post tokens of every embedded image by file name, from the page's stores. */
+function postByName(page: Page): Promise<Record<string, number[]>> {
+  return page.evaluate(() => {
+    const { analysis, collection } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+    const { embeddings } = analysis.getState();
+    const out: Record<string, number[]> = {};
+    for (const image of collection.getState().images) if (embeddings[image.id]) out[image.name] = Array.from(embeddings[image.id]!.post);
+    return out;
+  });
+}
+
+const stockState = (page: Page) =>
+  page.evaluate(() => {
+    const { stock, model, analysis } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+    const s = stock.getState();
+    return { tap: s.tap, status: s.status, packId: model.getState().packId, embedded: Object.keys(analysis.getState().embeddings).length, knor: analysis.getState().knor?.mean ?? null };
+  });
+
+export async function stockScenario(launch: () => Promise<Browser>, pageUrl: string, watch: (page: Page) => void): Promise<void> {
+  const index = JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: { file: string }[] };
+  // Every 18th bundled image: all twelve labels, a few twice.
+  const pngs = index.images.filter((_, i) => i % 18 === 0).slice(0, IMAGES).map((im) => ({ name: im.file.replace(/\//g, '_'), buffer: readFileSync(resolve('public/imageset', im.file)) }));
+  const browser = await launch();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  watch(page);
+  try {
+    await page.goto(`${pageUrl}?empty&debug`);
+    await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
+    await page.setInputFiles('[data-testid="file-input"]', pngs.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"]').length === n, pngs.length, { timeout: 60_000 });
+
+    for (const kind of STOCK_KINDS) {
+      const f = stockFixture(kind);
+      const label = `stock: ${kind}`;
+      const got = await openModelInApp(page, filesOf(f));
+      const state = await stockState(page);
+      check(`${label}: opens from its files at the automatic boundary`, got.tap?.pre === f.pre && got.tap.source === 'automatic' && state.embedded === pngs.length, `tap ${JSON.stringify(got.tap)}, ${state.embedded} embedded; ${got.messages.slice(-200)}`);
+      const panel = (await page.textContent('[data-testid="tap-pre"]').catch(() => '')) ?? '';
+      const facts = (await page.textContent('.pack-facts').catch(() => '')) ?? '';
+      const expectFacts = `${f.connector.family} · T ${f.tokens.pre} → T′ ${f.tokens.post} · d ${f.tokens.dPre} → ${f.tokens.dPost}`;
+      check(`${label}: the tap panel shows the boundary with its shape; the header the probed geometry`, panel.includes(f.pre) && /\[.*16\]/.test(panel) && facts.includes(expectFacts), `panel "${panel}"; header "${facts}" (expected "${expectFacts}")`);
+      check(`${label}: KNOR computed over the collection`, state.knor !== null && state.knor >= 0 && state.knor <= 1, `mean KNOR ${state.knor}`);
+      const posts = await postByName(page);
+      let worst = 0;
+      for (const p of pngs.slice(0, 4)) {
+        const ref = await referencePost(f, p.buffer);
+        const mine = posts[p.name] ?? [];
+        if (mine.length !== ref.length) worst = Infinity;
+        else for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(mine[i]! - ref[i]!));
+      }
+      check(`${label}: post tokens equal the untapped model's in Node (4 images)`, worst <= 1e-4, `max abs diff ${worst.toExponential(1)}`);
+    }
+
+    // The picker, on the last one opened (LLaVA-Interleave): pick post_layernorm's output as pre.
+    const llava = stockFixture('llava-interleave');
+    await page.click('[data-testid="tap-change"]');
+    await page.fill('[data-testid="tap-search"]', 'post_layernorm');
+    const first = page.locator('[data-testid="tap-candidates"] li').first();
+    const picked = ((await first.locator('.tap-name').textContent()) ?? '').trim();
+    await first.locator('[data-testid="tap-as-pre"]').click();
+    await page.click('[data-testid="tap-open"]');
+    await page.waitForFunction(
+      (name) => {
+        const { stock, analysis, model } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+        return stock.getState().tap?.pre === name && model.getState().status === 'ready' && !analysis.getState().embedJob && Object.keys(analysis.getState().embeddings).length > 0;
+      },
+      picked,
+      { timeout: 120_000 },
+    );
+    let state = await stockState(page);
+    check('stock: a tensor picked from the searchable list reopens the model tapped there', picked !== llava.pre && /post_layernorm/.test(picked) && state.tap?.source === 'picked' && state.embedded === pngs.length, `picked ${picked}; ${JSON.stringify(state)}`);
+    const reopened = await openModelInApp(page, filesOf(llava));
+    const sourceText = (await page.textContent('[data-testid="tap-source"]')) ?? '';
+    check('stock: opening the same files again uses the stored pick', reopened.tap?.pre === picked && reopened.tap.source === 'stored' && /your stored choice/.test(sourceText), `${JSON.stringify(reopened.tap)}; "${sourceText.slice(0, 80)}"`);
+    await page.click('[data-testid="tap-change"]');
+    await page.click('[data-testid="tap-automatic"]');
+    await page.click('[data-testid="tap-open"]');
+    await page.waitForFunction((name) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.stock.getState().tap?.pre === name, llava.pre, { timeout: 120_000 });
+    state = await stockState(page);
+    check('stock: "Back to automatic" reopens at the connector boundary', state.tap?.source === 'automatic', JSON.stringify(state.tap));
+
+    // A reconstructor on the Qwen2-VL stand-in (merger: pre tokens back in grid order) and its heatmap.
+    const qwen = stockFixture('qwen2vl');
+    await openModelInApp(page, filesOf(qwen));
+    await page.fill('[data-testid="epochs-input"]', '6');
+    await page.click('[data-testid="train-button"]');
+    await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
+    await page.locator('[data-testid="opacity-slider"]').fill('1');
+    await page.waitForTimeout(200);
+    const stats = await canvasStats(page, '[data-testid="heatmap-canvas"]');
+    check('stock: a reconstructor trains on a stock export and its heatmap draws over the 24 x 24 grid', stats.distinct >= 8 && stats.std > 5, `${stats.distinct} colours, std ${stats.std.toFixed(1)}`);
+    await page.locator('[data-testid="opacity-slider"]').fill('0.6');
+    await page.screenshot({ path: resolve(ARTIFACTS, 'stock-export.png'), fullPage: true });
+
+    // A preprocessor config from another model: refused, the open model and its results stay.
+    const before = await stockState(page);
+    const smol = stockFixture('smolvlm');
+    const wrong = JSON.stringify({ ...JSON.parse(text(smol, 'preprocessor_config.json')), size: { longest_edge: 128 }, max_image_size: { longest_edge: 128 } });
+    await page.setInputFiles('[data-testid="pack-input"]', filesOf(smol, wrong).map((x) => ({ name: x.name, mimeType: 'application/octet-stream', buffer: x.buffer })));
+    await page.waitForFunction(() => /does not belong to this model/.test(document.querySelector('[data-testid="messages"]')?.textContent ?? ''), undefined, { timeout: 120_000 }).catch(() => undefined);
+    const after = await stockState(page);
+    const said = await messagesText(page);
+    check(
+      'stock: a preprocessor_config.json from another model is refused, naming the input and both shapes; the open model stays',
+      /input "pixel_values" has shape \[1, num_images, 3, 64, 64\], but the Idefics3 \(SmolVLM\) processor makes \[1, 1, 3, 128, 128\]/.test(said) && after.packId === before.packId && after.embedded === before.embedded,
+      said.match(/Could not open[^]*?stays open\./)?.[0] ?? said.slice(-200),
+    );
+  } finally {
+    await context.close();
+    await browser.close();
+  }
+}
