@@ -1,5 +1,16 @@
 import { useRef, useState } from 'react';
 import { addFiles, addSampleImages } from '../store/intake.ts';
+import { openModelFiles } from '../store/openModelFiles.ts';
+import { filesFromDrop } from './dropFiles.ts';
+
+/** A drop holding a model (an .onnx graph) is a model folder: its JSON files are configs, not labels. */
+async function dropped(data: DataTransfer): Promise<void> {
+  const files = await filesFromDrop(data);
+  if (!files.some((f) => f.name.endsWith('.onnx'))) return addFiles(files);
+  const images = files.filter((f) => /\.(png|jpe?g|gif|webp|bmp)$/i.test(f.name));
+  await openModelFiles(files.filter((f) => !images.includes(f)));
+  if (images.length > 0) await addFiles(images);
+}
 import { applyLabelFile } from '../store/labels.ts';
 
 export function DropZone() {
@@ -18,10 +29,10 @@ export function DropZone() {
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        void addFiles(Array.from(e.dataTransfer.files));
+        void dropped(e.dataTransfer);
       }}
     >
-      <p>Drop images here (and a labels .csv, .tsv or .json if you have one). They stay on this machine: nothing is uploaded.</p>
+      <p>Drop images here (and a labels .csv, .tsv or .json if you have one), or a model folder. They stay on this machine: nothing is uploaded.</p>
       <div className="drop-actions">
         <button type="button" onClick={() => input.current?.click()}>
           Add images…

@@ -139,6 +139,9 @@ export async function openStockFiles(files: readonly File[]): Promise<void> {
     const modelType = typeof (config as { model_type?: unknown } | null)?.model_type === 'string' ? (config as { model_type: string }).model_type : null;
     const label = modelType ? `${picked.encoder.name} (${modelType})` : picked.encoder.name;
     input = { encoder: picked.encoder, siblings: picked.siblings, config, preprocessorConfig, label, origin: YOUR_FILES, kept: false };
+    if (picked.otherEncoders.length > 0) {
+      say('info', `The files hold ${picked.otherEncoders.length + 1} vision encoders (one per weight type); opening ${picked.encoder.name}. For another (${picked.otherEncoders.join(', ')}), choose that file with config.json and preprocessor_config.json in "Open model files…".`);
+    }
   } catch (error) {
     say('error', userMessage(error, `Could not read the model files: ${errorText(error)}`));
     return;

@@ -155,6 +155,34 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
       /input "pixel_values" has shape \[1, num_images, 3, 64, 64\], but the Idefics3 \(SmolVLM\) processor makes \[1, 1, 3, 128, 128\]/.test(said) && after.packId === before.packId && after.embedded === before.embedded,
       said.match(/Could not open[^]*?stays open\./)?.[0] ?? said.slice(-200),
     );
+
+    // A repo folder dropped on the drop zone: several weight types, other JSON files; fp16 is taken.
+    const half = stockFixture('smolvlm', { fp16: true });
+    const folder = [...filesOf(smol), ...filesOf(half).slice(0, 1), { name: 'tokenizer.json', buffer: Buffer.from('{"version":"1.0"}') }];
+    const beforeDrop = await stockState(page);
+    await page.evaluate(async (files) => {
+      const dt = new DataTransfer();
+      for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name));
+      document.querySelector('[data-testid="drop-zone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, folder.map((x) => ({ name: x.name, data: x.buffer.toString('base64') })));
+    await page
+      .waitForFunction(
+        (previous) => {
+          const { model, analysis } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+          const a = analysis.getState();
+          return model.getState().packId !== previous && model.getState().status === 'ready' && !a.embedJob && Object.keys(a.embeddings).length > 0;
+        },
+        beforeDrop.packId,
+        { timeout: 120_000 },
+      )
+      .catch(() => undefined);
+    const dropState = await stockState(page);
+    const dropSaid = await messagesText(page);
+    check(
+      'stock: a dropped repo folder opens as a model (fp16 of two weight types; its JSON files are not taken as labels), images untouched',
+      dropState.packId !== beforeDrop.packId && dropState.embedded === pngs.length && /The files hold 2 vision encoders \(one per weight type\); opening vision_encoder_fp16\.onnx/.test(dropSaid) && !/tokenizer\.json/.test(dropSaid),
+      `${JSON.stringify(dropState.tap)}, ${dropState.embedded} embedded; ${dropSaid.slice(-240)}`,
+    );
   } finally {
     await context.close();
     await browser.close();

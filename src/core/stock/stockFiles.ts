@@ -4,6 +4,7 @@
  * picker gives no folders). Every refusal is a UserFacingError saying what to choose instead.
  */
 import { UserFacingError } from '../errors.ts';
+import { encoderPath, type DtypeVariant } from '../hub/variants.ts';
 import type { ChosenFile } from '../pack/packFiles.ts';
 
 export const PREPROCESSOR_CONFIG = 'preprocessor_config.json';
@@ -18,7 +19,20 @@ export interface StockFiles<F extends ChosenFile> {
   readonly siblings: readonly F[];
   readonly config: F | null;
   readonly preprocessor: F;
+  /** Other vision encoders (weight types) among the files, not taken; [] when there was one. */
+  readonly otherEncoders: readonly string[];
 }
+
+/**
+ * Which weight type to take when a folder holds several: half precision keeps the analysis close
+ * to fp32 at half the memory; then full precision; then the quantized ones, least lossy first.
+ */
+const VARIANT_PREFERENCE: readonly DtypeVariant[] = ['fp16', 'fp32', 'q4f16', 'quantized', 'uint8', 'int8', 'q4', 'bnb4'];
+const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+const rank = (name: string) => {
+  const at = VARIANT_PREFERENCE.findIndex((v) => baseName(encoderPath(v)) === name);
+  return at < 0 ? VARIANT_PREFERENCE.length : at;
+};
 
 const STOCK_SHAPE = `A stock export is its vision encoder (onnx/vision_encoder*.onnx, with any .onnx_data files) plus ${MODEL_CONFIG} and ${PREPROCESSOR_CONFIG} from the repo root; choose them together.`;
 
@@ -28,13 +42,16 @@ export function looksLikeStockExport(files: readonly ChosenFile[]): boolean {
   return !names.has('manifest.json') && (names.has(PREPROCESSOR_CONFIG) || names.has(MODEL_CONFIG));
 }
 
+/**
+ * The stock export among the chosen (or dropped) files. A folder of a whole repo holds several
+ * vision encoders, one per weight type: the preferred one is taken and the others are reported.
+ */
 export function pickStockFiles<F extends ChosenFile>(files: readonly F[]): StockFiles<F> {
   const graphs = files.filter((f) => f.name.endsWith('.onnx'));
   if (graphs.length === 0) throw new UserFacingError(`None of the ${files.length} files you chose is an .onnx model. ${STOCK_SHAPE}`);
-  const encoders = graphs.length === 1 ? graphs : graphs.filter((f) => f.name.startsWith('vision_encoder'));
-  if (encoders.length !== 1) {
-    const list = (encoders.length === 0 ? graphs : encoders).map((f) => f.name).join(', ');
-    throw new UserFacingError(`${encoders.length === 0 ? 'None' : `${encoders.length}`} of the .onnx files you chose (${list}) ${encoders.length === 0 ? 'is a vision_encoder*.onnx' : 'are vision encoders'}: choose exactly one (one weight type, e.g. vision_encoder_fp16.onnx).`);
+  const encoders = graphs.length === 1 ? graphs : graphs.filter((f) => f.name.startsWith('vision_encoder')).sort((a, b) => rank(a.name) - rank(b.name));
+  if (encoders.length === 0) {
+    throw new UserFacingError(`None of the .onnx files you chose (${graphs.map((f) => f.name).join(', ')}) is a vision_encoder*.onnx: choose the vision encoder of one weight type (e.g. vision_encoder_fp16.onnx).`);
   }
   const encoder = encoders[0]!;
   if (encoder.size === 0) throw new UserFacingError(`${encoder.name} is empty (0 bytes). Download it again.`);
@@ -48,7 +65,7 @@ export function pickStockFiles<F extends ChosenFile>(files: readonly F[]): Stock
   const preprocessor = one(PREPROCESSOR_CONFIG);
   if (!preprocessor) throw new UserFacingError(`No ${PREPROCESSOR_CONFIG} among the files you chose: it says how images are prepared for ${encoder.name}, so the model cannot be analysed without it. ${STOCK_SHAPE}`);
   const config = one(MODEL_CONFIG);
-  return { encoder, siblings: files.filter((f) => f !== encoder && f !== preprocessor && f !== config), config, preprocessor };
+  return { encoder, siblings: files.filter((f) => f !== encoder && f !== preprocessor && f !== config), config, preprocessor, otherEncoders: encoders.slice(1).map((f) => f.name) };
 }
 
 /** A config file's text as JSON (outside data); `name` for the message. */

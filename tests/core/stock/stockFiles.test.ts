@@ -18,9 +18,16 @@ describe('pickStockFiles', () => {
     expect(pickStockFiles([f('embed_tokens.onnx'), f('vision_encoder.onnx'), f('preprocessor_config.json')]).encoder.name).toBe('vision_encoder.onnx');
   });
 
+  it('takes one vision encoder from a whole repo folder, fp16 first, and reports the others', () => {
+    const folder = ['vision_encoder_q4.onnx', 'decoder_model_merged.onnx', 'vision_encoder.onnx', 'vision_encoder_fp16.onnx', 'embed_tokens.onnx', 'tokenizer.json', 'preprocessor_config.json'].map((n) => f(n));
+    const picked = pickStockFiles(folder);
+    expect([picked.encoder.name, picked.otherEncoders]).toEqual(['vision_encoder_fp16.onnx', ['vision_encoder.onnx', 'vision_encoder_q4.onnx']]);
+    expect(pickStockFiles(folder.filter((x) => x.name !== 'vision_encoder_fp16.onnx')).encoder.name).toBe('vision_encoder.onnx');
+    expect(pickStockFiles([f('model.onnx'), f('preprocessor_config.json')]).otherEncoders).toEqual([]);
+  });
+
   it('says what to choose when the set is wrong', () => {
     expect(() => pickStockFiles([f('config.json')])).toThrow(/None of the 1 files you chose is an \.onnx model/);
-    expect(() => pickStockFiles([f('vision_encoder.onnx'), f('vision_encoder_q4.onnx'), f('preprocessor_config.json')])).toThrow(/2 of the \.onnx files you chose \(vision_encoder\.onnx, vision_encoder_q4\.onnx\) are vision encoders: choose exactly one/);
     expect(() => pickStockFiles([f('a.onnx'), f('b.onnx'), f('preprocessor_config.json')])).toThrow(/None of the \.onnx files you chose \(a\.onnx, b\.onnx\) is a vision_encoder/);
     expect(() => pickStockFiles([f('vision_encoder.onnx'), f('config.json')])).toThrow(/No preprocessor_config\.json among the files you chose/);
     expect(() => pickStockFiles([f('vision_encoder.onnx', 0), f('preprocessor_config.json')])).toThrow(/is empty/);

@@ -1,0 +1,42 @@
+/**
+ * The files of a drop, folders walked: DataTransfer.files lists a dropped folder as one empty
+ * entry, so folders are read through their entries (FileSystemDirectoryEntry). Each file keeps its
+ * path inside the drop as webkitRelativePath (as a folder picked with <input webkitdirectory>
+ * would), which the intake reads for folder labels.
+ */
+
+/** Files a drop may hold at most: a repo folder has tens, an image folder thousands. */
+const MAX_FILES = 20_000;
+
+function withPath(file: File, path: string): File {
+  Object.defineProperty(file, 'webkitRelativePath', { value: path });
+  return file;
+}
+
+const fileOf = (entry: FileSystemFileEntry) => new Promise<File>((resolve, reject) => entry.file(resolve, reject));
+
+async function readAll(dir: FileSystemDirectoryEntry): Promise<FileSystemEntry[]> {
+  const reader = dir.createReader();
+  const out: FileSystemEntry[] = [];
+  // readEntries hands entries over in batches until it returns none.
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) return out;
+    out.push(...batch);
+  }
+}
+
+async function walk(entry: FileSystemEntry, prefix: string, out: File[]): Promise<void> {
+  if (out.length >= MAX_FILES) return;
+  const path = `${prefix}${entry.name}`;
+  if (entry.isFile) out.push(withPath(await fileOf(entry as FileSystemFileEntry), path));
+  else if (entry.isDirectory) for (const child of await readAll(entry as FileSystemDirectoryEntry)) await walk(child, `${path}/`, out);
+}
+
+export async function filesFromDrop(data: DataTransfer): Promise<File[]> {
+  const entries = Array.from(data.items, (item) => (item.kind === 'file' ? item.webkitGetAsEntry() : null));
+  if (!entries.some((e) => e?.isDirectory)) return Array.from(data.files);
+  const out: File[] = [];
+  for (const entry of entries) if (entry) await walk(entry, '', out);
+  return out;
+}
