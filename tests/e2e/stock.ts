@@ -20,7 +20,8 @@ import { encoderInputs } from '../../src/core/image/processors/encoderInputs.ts'
 import { describeStock } from '../../src/core/stock/stockModel.ts';
 import { stockFixture, STOCK_KINDS, type StockFixture } from '../support/stockFixtures.ts';
 import { canvasStats, check, messagesText } from './harness.ts';
-import { openModelInApp } from './tap.ts';
+import { openModelInApp, PREPROCESSOR_CONFIG } from './tap.ts';
+import { encoderPart } from '../support/vlmFixtures.ts';
 
 const ARTIFACTS = resolve('test-artifacts');
 const IMAGES = 16;
@@ -77,7 +78,8 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     await page.goto(`${pageUrl}?empty&debug`);
     await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
     await page.setInputFiles('[data-testid="file-input"]', pngs.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })));
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"]').length === n, pngs.length, { timeout: 60_000 });
+    // The built-in pack opens first and embeds the images; the stock models come after it.
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, pngs.length, { timeout: 120_000 });
 
     for (const kind of STOCK_KINDS) {
       const f = stockFixture(kind);
@@ -155,6 +157,36 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
       /input "pixel_values" has shape \[1, num_images, 3, 64, 64\], but the Idefics3 \(SmolVLM\) processor makes \[1, 1, 3, 128, 128\]/.test(said) && after.packId === before.packId && after.embedded === before.embedded,
       said.match(/Could not open[^]*?stays open\./)?.[0] ?? said.slice(-200),
     );
+
+    // A graph with no connector (SigLIP alone): nothing opens until the user picks both tensors.
+    const bare = encoderPart('smolvlm');
+    const beforePick = await stockState(page);
+    await page.setInputFiles('[data-testid="pack-input"]', [
+      { name: 'vision_encoder.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(bare.bytes) },
+      { name: 'preprocessor_config.json', mimeType: 'application/json', buffer: Buffer.from(PREPROCESSOR_CONFIG) },
+    ]);
+    await page.waitForFunction(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.stock.getState().status === 'needs-pick', undefined, { timeout: 60_000 }).catch(() => undefined);
+    const waiting = await stockState(page);
+    const askedToPick = /no connector boundary was found automatically .*Pick the pre- and post-projection tensors in the connector tap panel/.test(await messagesText(page));
+    check('stock: with no boundary found the tap panel asks for a pick and the open model stays', waiting.status === 'needs-pick' && askedToPick && waiting.packId === beforePick.packId, `${waiting.status}, ${waiting.packId === beforePick.packId ? 'same model open' : 'model changed'}`);
+    await page.fill('[data-testid="tap-search"]', 'layers.1 Add_1');
+    await page.locator('[data-testid="tap-candidates"] li').first().locator('[data-testid="tap-as-pre"]').click();
+    await page.fill('[data-testid="tap-search"]', bare.output);
+    await page.locator('[data-testid="tap-candidates"] li').first().locator('[data-testid="tap-as-post"]').click();
+    await page.click('[data-testid="tap-open"]');
+    await page
+      .waitForFunction(
+        (previous) => {
+          const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+          const a = analysis.getState();
+          return stock.getState().tap?.source === 'picked' && model.getState().packId !== previous && !a.embedJob && Object.keys(a.embeddings).length > 0;
+        },
+        beforePick.packId,
+        { timeout: 120_000 },
+      )
+      .catch(() => undefined);
+    const pickedBoth = await stockState(page);
+    check('stock: both tensors picked from the list open the model', pickedBoth.tap?.post === bare.output && /layers\.1\/Add_1/.test(pickedBoth.tap.pre) && pickedBoth.embedded === pngs.length, JSON.stringify(pickedBoth.tap));
 
     // A repo folder dropped on the drop zone: several weight types, other JSON files; fp16 is taken.
     const half = stockFixture('smolvlm', { fp16: true });

@@ -44,7 +44,7 @@ interface PageResult {
 }
 
 /** SigLIP-style: a stretch to the fixtures' 32 x 32 (a copy for a 32 x 32 image), then SPEC's rescale and normalisation. */
-const PREPROCESSOR_CONFIG = JSON.stringify({
+export const PREPROCESSOR_CONFIG = JSON.stringify({
   image_processor_type: 'SiglipImageProcessor',
   do_resize: true,
   size: { height: SIZE, width: SIZE },
@@ -76,7 +76,7 @@ export async function openModelInApp(page: Page, files: readonly { readonly name
         if (m.status === 'loading') return false;
         const a = analysis.getState();
         const done = Object.keys(a.embeddings).length + Object.keys(a.failures).length > 0 && !a.embedJob;
-        return (m.packId !== previous && done) || (m.packId === previous && m.error !== null);
+        return (m.packId !== previous && (m.packId ?? '').startsWith('stock:') && done) || (m.packId === previous && m.error !== null);
       },
       before,
       { timeout: 180_000 },
@@ -150,7 +150,7 @@ export async function tapScenario(browser: Browser, pageUrl: string, watch: (pag
     const png = encodePng(rgba, SIZE, SIZE);
     const { pixels } = preprocess(rgba, SIZE, SIZE, SPEC, SIZE);
     await page.setInputFiles('[data-testid="file-input"]', [{ name: 'random.png', mimeType: 'image/png', buffer: png }]);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="thumb"]').length === 1, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === 1, undefined, { timeout: 120_000 });
     for (const preset of PRESETS) {
       const ref = await reference(preset, pixels);
       for (const style of STYLES) {

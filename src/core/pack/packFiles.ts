@@ -15,7 +15,7 @@ export interface ChosenFile {
 /** A manifest is a few kB; anything this big is not one. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
-const PACK_SHAPE = 'A model pack is manifest.json plus the two .onnx files it names (see docs/model-pack.md); choose them together.';
+const PACK_SHAPE = 'A model pack is manifest.json plus the two .onnx files it names (see docs/model-pack.md); choose them together. A stock export (vision_encoder*.onnx) needs its config.json and preprocessor_config.json chosen with it.';
 
 export function findManifest<F extends ChosenFile>(files: readonly F[]): F {
   const manifests = files.filter((f) => f.name === 'manifest.json');

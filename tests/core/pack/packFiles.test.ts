@@ -16,7 +16,7 @@ describe('findManifest', () => {
   });
   it('refuses a choice without a manifest and counts what was chosen', () => {
     expect(refusal(() => findManifest([file('encoder.onnx'), file('connector.onnx'), file('notes.txt')]))).toBe(
-      'No manifest.json among the 3 files you chose (2 .onnx). A model pack is manifest.json plus the two .onnx files it names (see docs/model-pack.md); choose them together.',
+      'No manifest.json among the 3 files you chose (2 .onnx). A model pack is manifest.json plus the two .onnx files it names (see docs/model-pack.md); choose them together. A stock export (vision_encoder*.onnx) needs its config.json and preprocessor_config.json chosen with it.',
     );
   });
   it('refuses two manifests and an oversized one', () => {
