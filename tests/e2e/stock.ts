@@ -217,6 +217,80 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     );
   } finally {
     await context.close();
+  }
+  try {
+    await hubCheck(browser, pageUrl, pngs);
+  } finally {
     await browser.close();
+  }
+}
+
+/**
+ * "Open from Hugging Face…" with the SmolVLM preset, the hub answered by Playwright from the
+ * stand-in (the page talks to https://huggingface.co as in use; nothing leaves this machine):
+ * the export downloads, opens tapped and embeds; opening it again takes it from this browser's
+ * cache without a request.
+ */
+async function hubCheck(browser: Browser, pageUrl: string, pngs: readonly { name: string; buffer: Buffer }[]): Promise<void> {
+  const preset = 'smolvlm-256m';
+  const repo = 'HuggingFaceTB/SmolVLM-256M-Instruct';
+  const sha = 'a'.repeat(40);
+  const f = stockFixture('smolvlm');
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const hubRequests: string[] = [];
+  await context.route(/^https:\/\/huggingface\.co\//, async (route) => {
+    const url = new URL(route.request().url());
+    hubRequests.push(url.pathname);
+    const cors = { 'access-control-allow-origin': '*' };
+    if (url.pathname === `/api/models/${repo}/revision/main`) {
+      const siblings = [...f.files].map(([rfilename, b]) => ({ rfilename, size: b.length }));
+      return route.fulfill({ status: 200, headers: { ...cors, 'content-type': 'application/json' }, body: JSON.stringify({ id: repo, sha, gated: false, siblings }) });
+    }
+    const prefix = `/${repo}/resolve/${sha}/`;
+    const body = url.pathname.startsWith(prefix) ? f.files.get(decodeURIComponent(url.pathname.slice(prefix.length))) : undefined;
+    if (!body) return route.fulfill({ status: 404, headers: { ...cors, 'x-error-code': 'EntryNotFound' }, body: '{}' });
+    return route.fulfill({ status: 200, headers: { ...cors, 'content-type': 'application/octet-stream', 'content-length': String(body.length) }, body: Buffer.from(body) });
+  });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${pageUrl}?empty&debug`);
+    await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
+    await page.setInputFiles('[data-testid="file-input"]', pngs.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, pngs.length, { timeout: 120_000 });
+    const openFromHub = async () => {
+      const before = await stockState(page);
+      await page.click('[data-testid="hub-open"] summary');
+      await page.selectOption('[data-testid="hub-preset"]', preset);
+      await page.selectOption('[data-testid="hub-variant"]', 'fp32');
+      await page.click('[data-testid="hub-submit"]');
+      await page
+        .waitForFunction(
+          (previous) => {
+            const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+            const a = analysis.getState();
+            return stock.getState().status === 'open' && model.getState().packId !== previous && !a.embedJob && Object.keys(a.embeddings).length > 0;
+          },
+          before.packId,
+          { timeout: 120_000 },
+        )
+        .catch(() => undefined);
+      await page.click('[data-testid="hub-open"] summary');
+      return stockState(page);
+    };
+    const first = await openFromHub();
+    const fetched = hubRequests.length;
+    const label = (await page.textContent('[data-testid="tap-panel"] h2').catch(() => '')) ?? '';
+    check(
+      'stock: a preset downloads from the hub (stand-in), opens tapped at the boundary and embeds',
+      first.tap?.pre === f.pre && first.tap.source === 'automatic' && first.embedded === pngs.length && label.includes(repo) && fetched >= 4,
+      `${fetched} hub requests; "${label}"; ${JSON.stringify(first.tap)}; ${(await messagesText(page)).slice(-160)}`,
+    );
+    // Open something else in between, so the second open really opens again.
+    await page.selectOption('[data-testid="pack-picker"]', { index: 1 });
+    await page.waitForFunction(() => !(window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId?.startsWith('stock:'), undefined, { timeout: 60_000 });
+    const second = await openFromHub();
+    check('stock: opening it again takes it from this browser’s cache, without a request', second.tap?.pre === f.pre && second.embedded === pngs.length && hubRequests.length === fetched, `${hubRequests.length - fetched} more hub requests: ${hubRequests.slice(fetched).join(', ')}`);
+  } finally {
+    await context.close();
   }
 }
