@@ -92,7 +92,8 @@ export async function retapStockModel(pre: string, post: string): Promise<void> 
 
 async function openTapped(input: StockModelInput, key: string, inspection: ModelInspection, tap: NonNullable<StockState['tap']>): Promise<void> {
   const previous = stockStore.getState();
-  stockStore.setState({ input, key, inspection, status: 'opening' });
+  // Another model's tap must not be shown against this model's graph while it opens.
+  stockStore.setState({ input, key, inspection, tap: previous.key === key ? previous.tap : null, status: 'opening' });
   const packId = stockPackId(key, tap.pre, tap.post);
   let notes: readonly string[] = [];
   const ok = await openModel(
