@@ -75,10 +75,7 @@ export async function openStockModel(input: StockModelInput): Promise<void> {
     say('warning', `${input.label}: no connector boundary was found automatically (${why}). Pick the pre- and post-projection tensors in the connector tap panel.`);
     return;
   }
-  // A stored tap that is the automatic boundary anyway is reported as automatic: nothing was picked.
-  const b = inspected.inspection.boundary;
-  const source = choice.source === 'stored' && b.found && b.tensor === choice.pre && b.post === choice.post ? 'automatic' : choice.source;
-  await openTapped(input, inspected.key, inspected.inspection, { pre: choice.pre, post: choice.post, source });
+  await openTapped(input, inspected.key, inspected.inspection, { pre: choice.pre, post: choice.post, source: choice.source });
 }
 
 /** Reopen the current stock model with another tap (from the picker). */

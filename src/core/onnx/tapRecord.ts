@@ -91,12 +91,16 @@ export interface InitialTapChoice {
 
 /**
  * What a model opens with: the stored choice when both its tensors still exist in the graph,
- * else the automatic boundary when one was found, else nothing (the user picks).
+ * else the automatic boundary when one was found, else nothing (the user picks). A stored choice
+ * that is the automatic boundary anyway reads as automatic: nothing was picked.
  */
 export function initialTapChoice(inspection: Pick<ModelInspection, 'boundary' | 'candidates' | 'outputs'>, stored: TapRecord | null): InitialTapChoice | null {
   const known = new Set([...inspection.candidates.map((c) => c.name), ...inspection.outputs.map((o) => o.name)]);
-  if (stored && known.has(stored.pre) && known.has(stored.post)) return { pre: stored.pre, post: stored.post, source: 'stored' };
   const b = inspection.boundary;
-  if (b.found && b.post !== null) return { pre: b.tensor, post: b.post, source: 'automatic' };
-  return null;
+  const automatic = b.found && b.post !== null ? { pre: b.tensor, post: b.post } : null;
+  if (stored && known.has(stored.pre) && known.has(stored.post)) {
+    const same = automatic !== null && automatic.pre === stored.pre && automatic.post === stored.post;
+    return { pre: stored.pre, post: stored.post, source: same ? 'automatic' : 'stored' };
+  }
+  return automatic && { ...automatic, source: 'automatic' };
 }

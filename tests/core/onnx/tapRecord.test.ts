@@ -90,6 +90,11 @@ describe('initialTapChoice', () => {
     expect(initialTapChoice(inspection, stale)?.source).toBe('automatic');
   });
 
+  it('reads a stored choice that is the automatic boundary as automatic (nothing was picked)', () => {
+    const stored = makeTapRecord(`1-${'a'.repeat(64)}`, 'm.onnx', { pre: f.pre, post: f.post, automatic: true });
+    expect(initialTapChoice(inspection, stored)).toEqual({ pre: f.pre, post: f.post, source: 'automatic' });
+  });
+
   it('gives nothing when no boundary was found and nothing usable is stored', () => {
     expect(initialTapChoice({ ...inspection, boundary: { found: false, why: 'x' } }, null)).toBeNull();
   });
