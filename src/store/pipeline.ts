@@ -47,43 +47,45 @@ export async function openBuiltinPack(packId: string): Promise<void> {
 
 /** What the inference worker is asked to open: a pack's two graphs, or a stock export tapped. */
 export type ModelLoad = Omit<LoadPackRequest, 'id' | 'preferred'> | Omit<LoadStockRequest, 'id' | 'preferred'>;
+/** What the worker answers a load with: a stock export's answer carries its probed manifest. */
+type LoadResultOf<L extends ModelLoad> = L extends { type: 'load-stock' } ? LoadStockResult : LoadPackResult;
 
 /**
  * Open a validated pack in the inference worker. The worker opens the new pack before it closes
  * the old one, so a pack that fails (corrupt ONNX, shapes that contradict the manifest) leaves the
  * previous pack, its embeddings and its results exactly as they were.
  */
-export function openPack(packId: string, manifest: PackManifest, encoder: ModelSource, connector: ModelSource): Promise<boolean> {
-  return openModel(packId, { type: 'load-pack', manifest, encoder, connector }, `pack "${packId}"`);
+export async function openPack(packId: string, manifest: PackManifest, encoder: ModelSource, connector: ModelSource): Promise<boolean> {
+  return (await openModel(packId, { type: 'load-pack', manifest, encoder, connector }, `pack "${packId}"`)) !== null;
 }
 
 /**
  * Open any model in the inference worker (see openPack); `what` names it in messages. A stock
- * export's manifest comes back from the worker's probe run.
+ * export's manifest comes back from the worker's probe run. Resolves to what the worker said, or
+ * null when the model did not open (the previous one stays).
  */
-export async function openModel(packId: string, load: ModelLoad, what: string, onLoaded?: (result: LoadPackResult | LoadStockResult) => void): Promise<boolean> {
+export async function openModel<L extends ModelLoad>(packId: string, load: L, what: string): Promise<LoadResultOf<L> | null> {
   cancelJobs();
   const previous = modelStore.getState();
   modelStore.setState({ status: 'loading', error: null });
-  let loaded: LoadPackResult | LoadStockResult;
+  let loaded: LoadResultOf<L>;
   try {
-    loaded = await inferenceClient.request<LoadPackResult | LoadStockResult>({ ...load, preferred: previous.preferred }).promise;
+    loaded = await inferenceClient.request<LoadResultOf<L>>({ ...load, preferred: previous.preferred }).promise;
   } catch (error) {
     modelStore.setState({ ...previous, status: previous.manifest ? 'ready' : 'error', error: errorText(error) });
     // Stock models are filed under long ids (model key and tap); people know them by name.
     const stays = previous.packId?.startsWith(STOCK_ID_PREFIX) ? previous.manifest?.name : previous.packId;
     say('error', `Could not open ${what}: ${errorText(error)}${stays ? ` "${stays}" stays open.` : ''}`);
-    return false;
+    return null;
   }
   const manifest = load.type === 'load-pack' ? load.manifest : (loaded as LoadStockResult).manifest;
-  onLoaded?.(loaded);
   opened = { packId, load };
   modelStore.setState({ packId, manifest, status: 'ready', ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
   analysisStore.setState(emptyAnalysis(packId));
   await restoreAnalysis(packId);
   if (Object.keys(analysisStore.getState().embeddings).length > 0) await computeKnor();
   await embedPending();
-  return true;
+  return loaded;
 }
 
 /** What the inference worker holds open, so a fresh worker can open it again. */

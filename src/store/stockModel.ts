@@ -11,7 +11,7 @@ import type { ModelInspection } from '../core/onnx/inspectModel.ts';
 import { initialTapChoice, makeTapRecord } from '../core/onnx/tapRecord.ts';
 import { parseConfigJson, pickStockFiles } from '../core/stock/stockFiles.ts';
 import { tapClient } from '../workers/clients.ts';
-import type { InspectModelResult, LoadStockResult } from '../workers/protocol.ts';
+import type { InspectModelResult } from '../workers/protocol.ts';
 import { modelStore } from './modelStore.ts';
 import { openModel, STOCK_ID_PREFIX } from './pipeline.ts';
 import { loadTapRecord, saveTapRecord } from './tapRecords.ts';
@@ -92,8 +92,7 @@ async function openTapped(input: StockModelInput, key: string, inspection: Model
   // Another model's tap must not be shown against this model's graph while it opens.
   stockStore.setState({ input, key, inspection, tap: previous.key === key ? previous.tap : null, status: 'opening' });
   const packId = stockPackId(key, tap.pre, tap.post);
-  let notes: readonly string[] = [];
-  const ok = await openModel(
+  const loaded = await openModel(
     packId,
     {
       type: 'load-stock',
@@ -106,15 +105,13 @@ async function openTapped(input: StockModelInput, key: string, inspection: Model
       origin: input.origin,
     },
     `"${input.label}"`,
-    (result) => {
-      notes = (result as LoadStockResult).notes;
-    },
   );
-  if (!ok) {
+  if (!loaded) {
     // The model that was open stays open; the panel goes back to describing it.
     stockStore.setState(previous.input === input ? { ...previous, status: previous.tap ? 'open' : 'needs-pick' } : { ...previous });
     return;
   }
+  const { notes } = loaded;
   stockStore.setState({ input, key, inspection, tap, status: 'open', notes });
   // Storage failing (private mode, quota) must not fail the open: the model works, it just is not remembered.
   await saveTapRecord(makeTapRecord(key, input.encoder.name, { pre: tap.pre, post: tap.post, automatic: tap.source === 'automatic' })).catch(() => undefined);
