@@ -13,7 +13,6 @@ import { packAnalysisRunner, type AnalysisRunner } from '../ml/analysisRunner.ts
 import { openPack } from '../ml/packRunner.ts';
 import { openStock } from '../ml/stockRunner.ts';
 import { destroyWebGpuDevice, DeviceLostError, webGpuDeviceWasLost, type ExternalDataFile } from '../ml/ort.ts';
-import { checkExternalData, externalDataRefs } from '../core/onnx/externalData.ts';
 import { decodeImage } from './decodeImage.ts';
 import { readExternalData, readModelWithRoom } from './readModel.ts';
 import type { EmbedRequest, EmbeddedImage, InferenceReply, InferenceRequest, KnnRequest, LoadPackRequest, LoadStockRequest, ModelSource } from './protocol.ts';
@@ -37,12 +36,7 @@ async function readSource(source: ModelSource, what: string): Promise<ReadModel>
   if (source.kind === 'file') {
     // Read here, not on the main thread: a model can be hundreds of MB.
     const bytes = new Uint8Array(await source.file.arrayBuffer());
-    const refs = externalDataRefs(bytes, source.name);
-    checkExternalData(source.name, refs, new Map(source.siblings.map((s) => [s.name, s.file.size])));
-    const externalData = await Promise.all(
-      refs.map(async (ref) => ({ path: ref.location, data: new Uint8Array(await source.siblings.find((s) => s.name === ref.location)!.file.arrayBuffer()) })),
-    );
-    return { bytes, externalData };
+    return { bytes, externalData: await readExternalData(source, bytes) };
   }
   const response = await fetch(source.url);
   if (!response.ok) throw new Error(`${what}: could not read ${source.url} (HTTP ${response.status})`);
@@ -71,7 +65,7 @@ async function loadStock(req: LoadStockRequest): Promise<void> {
   const { buffer, length } = await readModelWithRoom(req.source);
   const model = buffer.subarray(0, length);
   const summary = readGraphSummary(model);
-  const externalData = await readExternalData(req.source, model, [...summary.initializers.values()].some((t) => t.external));
+  const externalData = await readExternalData(req.source, model);
   const encoderFile = req.source.kind === 'file' ? req.source.name : req.name;
   const next = await openStock(buffer, length, summary, req.tap, description, { id: req.packId, name: req.name, encoderFile, origin: req.origin }, req.preferred, externalData);
   await replaceRunner(next);

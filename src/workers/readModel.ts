@@ -1,8 +1,8 @@
 /**
  * Reading a single-file model inside a worker: its bytes with room after them for a tap
- * (readWithRoom, so a tap costs no second copy) and the side files of weights it names, checked
- * before ONNX Runtime sees the model. Shared by the tap worker (inspection) and the inference
- * worker (stock exports opened tapped).
+ * (readWithRoom, so a tap costs no second copy), and the side files of weights a model names,
+ * checked before ONNX Runtime sees the model. Shared by the tap worker (inspection) and the
+ * inference worker (packs, and stock exports opened tapped).
  */
 import { checkExternalData, externalDataRefs } from '../core/onnx/externalData.ts';
 import { readWithRoom, type RoomyBytes } from '../core/onnx/readWithRoom.ts';
@@ -19,9 +19,9 @@ export async function readModelWithRoom(source: ModelSource): Promise<RoomyBytes
   return { ...(await readWithRoom(blob)), blob };
 }
 
-/** Side files of weights (read from the untapped bytes); only a user's files can have them. */
-export async function readExternalData(source: ModelSource, model: Uint8Array, hasExternal: boolean): Promise<ExternalDataFile[]> {
-  if (source.kind !== 'file' || !hasExternal) return [];
+/** Side files of weights the model names (read from the untapped bytes), checked; only a user's files can have them. */
+export async function readExternalData(source: ModelSource, model: Uint8Array): Promise<ExternalDataFile[]> {
+  if (source.kind !== 'file') return [];
   const refs = externalDataRefs(model, source.name);
   checkExternalData(source.name, refs, new Map(source.siblings.map((s) => [s.name, s.file.size])));
   return Promise.all(refs.map(async (ref) => ({ path: ref.location, data: new Uint8Array(await source.siblings.find((s) => s.name === ref.location)!.file.arrayBuffer()) })));
