@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
-import { formatDims, searchCandidates, type Candidate } from '../core/onnx/candidates.ts';
+import { formatDims, formatShape, searchCandidates, type Candidate } from '../core/onnx/candidates.ts';
 import type { TensorInfo } from '../core/onnx/graphSummary.ts';
 import { useModel } from '../store/hooks.ts';
+import { STOCK_ID_PREFIX } from '../store/pipeline.ts';
 import { retapStockModel, stockStore, type TapSource } from '../store/stockModel.ts';
 
 /** Rows shown at once: a real model has thousands of activations; the search narrows them. */
@@ -17,7 +18,7 @@ const SOURCE_TEXT: Readonly<Record<TapSource, string>> = {
 function TensorLine({ role, name, info, testId }: { role: string; name: string; info: TensorInfo | undefined; testId: string }) {
   return (
     <div className="tap-tensor" data-testid={testId}>
-      <span className="tap-role">{role}</span> <code>{name}</code> <span className="tap-dims">{info ? formatDims(info) : '[?]'}</span>
+      <span className="tap-role">{role}</span> <code>{name}</code> <span className="tap-dims">{formatShape(info?.dims ?? null)}</span>
     </div>
   );
 }
@@ -44,7 +45,7 @@ function TapPanelView() {
   const found = useMemo(() => searchCandidates(candidates, query), [candidates, query]);
   if (!inspection || !input) return null;
   // Shown while a stock model is open, or while one waits for a pick; hidden under a built-in pack.
-  const current = status === 'needs-pick' || status === 'inspecting' || status === 'opening' || (packId?.startsWith('stock:') ?? false);
+  const current = status === 'needs-pick' || status === 'inspecting' || status === 'opening' || (packId?.startsWith(STOCK_ID_PREFIX) ?? false);
   if (!current) return null;
 
   const infoOf = (name: string): TensorInfo | undefined => candidates.find((c) => c.name === name)?.info ?? inspection.outputs.find((o) => o.name === name);

@@ -5,7 +5,7 @@
  */
 import { connectorOutput, connectorScopes } from './connectorScope.ts';
 import { dataflow, type Dataflow } from './dataflow.ts';
-import { tensorInfo, type GraphSummary, type TensorInfo } from './graphSummary.ts';
+import { tensorInfo, type Dim, type GraphSummary, type TensorInfo } from './graphSummary.ts';
 import { nodeScope } from './scope.ts';
 
 export type CandidateTag = 'connector input' | 'connector output' | 'graph output' | 'graph input' | 'leaves a module';
@@ -71,9 +71,12 @@ export function listCandidates(summary: GraphSummary, flow: Dataflow = dataflow(
 }
 
 /** "[1, 576, 1024]"; "?" for an open dimension, "[?]" when the rank is unknown. */
-export function formatDims(info: TensorInfo): string {
-  return info.dims === null ? '[?]' : `[${info.dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+export function formatShape(dims: readonly Dim[] | null): string {
+  return dims === null ? '[?]' : `[${dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 }
+
+/** A tensor's declared shape, as formatShape writes it. */
+export const formatDims = (info: TensorInfo): string => formatShape(info.dims);
 
 /**
  * Candidates matching every word of the query (case-insensitive) in the tensor name, op,

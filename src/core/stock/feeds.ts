@@ -7,6 +7,7 @@
  */
 import { UserFacingError } from '../errors.ts';
 import type { EncoderTensor } from '../image/processors/encoderInputs.ts';
+import { formatShape } from '../onnx/candidates.ts';
 import { float32ToHalfBits } from '../onnx/float16.ts';
 import type { TensorInfo } from '../onnx/graphSummary.ts';
 
@@ -27,8 +28,6 @@ function namesFor(input: string): readonly string[] {
   return ALIASES.find((group) => group.includes(input)) ?? [input];
 }
 
-const shapeText = (dims: readonly (number | string | null)[] | null) => (dims === null ? '[?]' : `[${dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`);
-
 function convert(t: EncoderTensor, to: FeedTensor['type'], input: string): FeedTensor {
   if (t.type === to) return t as FeedTensor;
   if (t.type === 'float32' && to === 'float16') return { type: 'float16', dims: t.dims, data: float32ToHalfBits(t.data) };
@@ -41,19 +40,19 @@ function convert(t: EncoderTensor, to: FeedTensor['type'], input: string): FeedT
  */
 export function bindFeeds(inputs: readonly TensorInfo[], tensors: readonly EncoderTensor[], processor: string): Record<string, FeedTensor> {
   const feeds: Record<string, FeedTensor> = {};
-  const made = tensors.map((t) => `${t.name} ${shapeText(t.dims)}`).join(', ');
+  const made = tensors.map((t) => `${t.name} ${formatShape(t.dims)}`).join(', ');
   for (const input of inputs) {
     const tensor = tensors.find((t) => namesFor(input.name).includes(t.name));
     if (!tensor) {
       throw new UserFacingError(
-        `The model takes an input "${input.name}" ${shapeText(input.dims)} that ${processor} does not make (it makes ${made}). The export does not match its preprocessor_config.json, or it is not a vision encoder.`,
+        `The model takes an input "${input.name}" ${formatShape(input.dims)} that ${processor} does not make (it makes ${made}). The export does not match its preprocessor_config.json, or it is not a vision encoder.`,
       );
     }
     const declared = input.dims;
     const clash = declared !== null && (declared.length !== tensor.dims.length || declared.some((d, i) => typeof d === 'number' && d !== tensor.dims[i]));
     if (clash) {
       throw new UserFacingError(
-        `The model's input "${input.name}" has shape ${shapeText(declared)}, but ${processor} makes ${shapeText(tensor.dims)} from its preprocessor_config.json. The config does not belong to this model: take both from the same repo.`,
+        `The model's input "${input.name}" has shape ${formatShape(declared)}, but ${processor} makes ${formatShape(tensor.dims)} from its preprocessor_config.json. The config does not belong to this model: take both from the same repo.`,
       );
     }
     const type = input.elemType === null ? tensor.type : ELEM_TYPES[input.elemType];

@@ -28,9 +28,8 @@ export interface StockFiles<F extends ChosenFile> {
  * to fp32 at half the memory; then full precision; then the quantized ones, least lossy first.
  */
 const VARIANT_PREFERENCE: readonly DtypeVariant[] = ['fp16', 'fp32', 'q4f16', 'quantized', 'uint8', 'int8', 'q4', 'bnb4'];
-const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 const rank = (name: string) => {
-  const at = VARIANT_PREFERENCE.findIndex((v) => baseName(encoderPath(v)) === name);
+  const at = VARIANT_PREFERENCE.findIndex((v) => encoderPath(v, '') === name);
   return at < 0 ? VARIANT_PREFERENCE.length : at;
 };
 

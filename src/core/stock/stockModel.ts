@@ -7,6 +7,7 @@
  */
 import { UserFacingError } from '../errors.ts';
 import { postTokenCount, type Grid } from '../geometry/connectorGeometry.ts';
+import { formatShape } from '../onnx/candidates.ts';
 import { QWEN2VL_ANALYSIS_SIZE, withFixedSize } from '../image/processors/encoderInputs.ts';
 import { parseProcessorConfig, processorFromType, type ProcessorConfig, type ProcessorName } from '../image/processors/processorConfig.ts';
 import type { ConnectorFamily, ConnectorSpec, PackManifest, PreprocessSpec } from '../types.ts';
@@ -86,12 +87,10 @@ export interface TokenLayout {
   readonly mergeWindows: number | null;
 }
 
-const shapeText = (dims: readonly number[]) => `[${dims.join(', ')}]`;
-
 /** Tokens and width of one image's tensor: the last axis is the width, the others multiply into tokens. */
 function tokensOf(dims: readonly number[], role: string, name: string): { readonly tokens: number; readonly width: number } {
   if (dims.length < 2 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new UserFacingError(`The ${role} tensor "${name}" has shape ${shapeText(dims)}; it needs tokens and a width ([tokens, width], with any leading axes of 1). Pick another tensor.`);
+    throw new UserFacingError(`The ${role} tensor "${name}" has shape ${formatShape(dims)}; it needs tokens and a width ([tokens, width], with any leading axes of 1). Pick another tensor.`);
   }
   const width = dims.at(-1)!;
   return { tokens: dims.slice(0, -1).reduce((a, b) => a * b, 1), width };
