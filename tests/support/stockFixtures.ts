@@ -25,7 +25,7 @@ import { onnx } from '../../src/core/onnx/proto.ts';
 import type { ExportStyle } from '../../src/core/onnx/scope.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import type { ConnectorSpec } from '../../src/core/types.ts';
-import { atModel, batchOf, context, plain, reshapeBatch, scopeName, siglipTower, top, type Ctx, type VisionSize } from './vlmBlocks.ts';
+import { atModel, context, pixelShuffle, plain, scopeName, siglipTower, top, type Ctx, type VisionSize } from './vlmBlocks.ts';
 
 export type StockKind = 'smolvlm' | 'qwen2vl' | 'llava-interleave';
 export const STOCK_KINDS: readonly StockKind[] = ['smolvlm', 'qwen2vl', 'llava-interleave'];
@@ -133,16 +133,8 @@ const SPECS: Readonly<Record<StockKind, KindSpec>> = {
       const pre = top(c, 'vision_model', () => siglipTower(c, images, SIGLIP).lastHiddenState);
       c.use(seededRandom(connectorSeed));
       top(c, 'connector', () => {
-        // Idefics3Connector.pixel_shuffle, literally: view, view, permute, reshape, permute, reshape.
-        const batch = batchOf(c, pre);
-        const n = SIGLIP.grid;
         const r = SHUFFLE;
-        let x = reshapeBatch(c, pre, batch, [n, n, DIM]);
-        x = reshapeBatch(c, x, batch, [n, n / r, DIM * r]);
-        x = L.transpose(x, [0, 2, 1, 3]);
-        x = reshapeBatch(c, x, batch, [n / r, n / r, DIM * r * r]);
-        x = L.transpose(x, [0, 2, 1, 3]);
-        x = reshapeBatch(c, x, batch, [(n * n) / (r * r), DIM * r * r]);
+        const x = pixelShuffle(c, pre, SIGLIP.grid, DIM, r);
         const y = g.within('modality_projection', () => g.within('proj', () => L.linear(x, DIM * r * r, dPost, 'connector.modality_projection.proj', false)));
         // Every image's tokens in one list, as the export hands them to the language model.
         return finish(c, io, L.reshape(y, [-1, dPost]));

@@ -96,6 +96,21 @@ export function reshapeBatch(c: Ctx, x: string, batch: string, rest: readonly nu
 // ---------- ViT pieces ----------
 
 /** A ViT's sizes: width, heads, MLP width, patch side, patches per side (square images). */
+/**
+ * Idefics3Connector.pixel_shuffle, literally: view, view, permute, reshape, permute, reshape, with
+ * the batch read at run time. [batch, side^2, dim] -> [batch, (side / r)^2, dim * r^2].
+ */
+export function pixelShuffle(c: Ctx, pre: string, side: number, dim: number, r: number): string {
+  const { L } = c;
+  const batch = batchOf(c, pre);
+  let x = reshapeBatch(c, pre, batch, [side, side, dim]);
+  x = reshapeBatch(c, x, batch, [side, side / r, dim * r]);
+  x = L.transpose(x, [0, 2, 1, 3]);
+  x = reshapeBatch(c, x, batch, [side / r, side / r, dim * r * r]);
+  x = L.transpose(x, [0, 2, 1, 3]);
+  return reshapeBatch(c, x, batch, [(side * side) / (r * r), dim * r * r]);
+}
+
 export interface VisionSize {
   readonly dim: number;
   readonly heads: number;

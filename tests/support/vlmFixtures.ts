@@ -19,7 +19,7 @@
 import type { Dim } from '../../src/core/onnx/graphBuilder.ts';
 import type { ExportStyle } from '../../src/core/onnx/scope.ts';
 import { seededRandom } from '../../src/core/random.ts';
-import { atModel, batchOf, context, embeddings, encoderLayer, plain, reshapeBatch, scopeName, siglipTower, top, type Ctx, type VisionSize } from './vlmBlocks.ts';
+import { atModel, batchOf, context, embeddings, encoderLayer, pixelShuffle, plain, reshapeBatch, scopeName, siglipTower, top, type Ctx, type VisionSize } from './vlmBlocks.ts';
 
 export { naming, pythonRepr, STYLES } from './vlmBlocks.ts';
 
@@ -173,16 +173,8 @@ const SPECS: Readonly<Record<Preset, PresetSpec>> = {
     connector(c, pre) {
       const { g, L } = c;
       return top(c, 'connector', () => {
-        // Idefics3Connector.pixel_shuffle, literally: view, view, permute, reshape, permute, reshape.
-        const batch = batchOf(c, pre);
-        const s = GRID;
         const r = SHUFFLE;
-        let x = reshapeBatch(c, pre, batch, [s, s, DIM]);
-        x = reshapeBatch(c, x, batch, [s, s / r, DIM * r]);
-        x = L.transpose(x, [0, 2, 1, 3]);
-        x = reshapeBatch(c, x, batch, [s / r, s / r, DIM * r * r]);
-        x = L.transpose(x, [0, 2, 1, 3]);
-        x = reshapeBatch(c, x, batch, [TOKENS / (r * r), DIM * r * r]);
+        const x = pixelShuffle(c, pre, GRID, DIM, r);
         const y = g.within('modality_projection', () => g.within('proj', () => L.linear(x, DIM * r * r, D_LLM, 'connector.modality_projection.proj', false)));
         return g.op('Identity', [y], {}, POST_NAME);
       });
