@@ -20,7 +20,7 @@ import { encoderInputs } from '../../src/core/image/processors/encoderInputs.ts'
 import { describeStock } from '../../src/core/stock/stockModel.ts';
 import { stockFixture, STOCK_KINDS, type StockFixture } from '../support/stockFixtures.ts';
 import { canvasStats, check, messagesText } from './harness.ts';
-import { openModelInApp, PREPROCESSOR_CONFIG } from './tap.ts';
+import { openDebugPage, openModelInApp, openPackId, PREPROCESSOR_CONFIG, waitForStockModel } from './tap.ts';
 import { encoderPart } from '../support/vlmFixtures.ts';
 
 const ARTIFACTS = resolve('test-artifacts');
@@ -75,11 +75,7 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
   const page = await context.newPage();
   watch(page);
   try {
-    await page.goto(`${pageUrl}?empty&debug`);
-    await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
-    await page.setInputFiles('[data-testid="file-input"]', pngs.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })));
-    // The built-in pack opens first and embeds the images; the stock models come after it.
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, pngs.length, { timeout: 120_000 });
+    await openDebugPage(page, pageUrl, pngs);
 
     for (const kind of STOCK_KINDS) {
       const f = stockFixture(kind);
@@ -110,15 +106,9 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     const first = page.locator('[data-testid="tap-candidates"] li').first();
     const picked = ((await first.locator('.tap-name').textContent()) ?? '').trim();
     await first.locator('[data-testid="tap-as-pre"]').click();
+    const beforeRetap = await openPackId(page);
     await page.click('[data-testid="tap-open"]');
-    await page.waitForFunction(
-      (name) => {
-        const { stock, analysis, model } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
-        return stock.getState().tap?.pre === name && model.getState().status === 'ready' && !analysis.getState().embedJob && Object.keys(analysis.getState().embeddings).length > 0;
-      },
-      picked,
-      { timeout: 120_000 },
-    );
+    await waitForStockModel(page, beforeRetap);
     let state = await stockState(page);
     check('stock: a tensor picked from the searchable list reopens the model tapped there', picked !== llava.pre && /post_layernorm/.test(picked) && state.tap?.source === 'picked' && state.embedded === pngs.length, `picked ${picked}; ${JSON.stringify(state)}`);
     const reopened = await openModelInApp(page, filesOf(llava));
@@ -126,10 +116,11 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     check('stock: opening the same files again uses the stored pick', reopened.tap?.pre === picked && reopened.tap.source === 'stored' && /your stored choice/.test(sourceText), `${JSON.stringify(reopened.tap)}; "${sourceText.slice(0, 80)}"`);
     await page.click('[data-testid="tap-change"]');
     await page.click('[data-testid="tap-automatic"]');
+    const beforeBack = await openPackId(page);
     await page.click('[data-testid="tap-open"]');
-    await page.waitForFunction((name) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.stock.getState().tap?.pre === name, llava.pre, { timeout: 120_000 });
+    await waitForStockModel(page, beforeBack);
     state = await stockState(page);
-    check('stock: "Back to automatic" reopens at the connector boundary', state.tap?.source === 'automatic', JSON.stringify(state.tap));
+    check('stock: "Back to automatic" reopens at the connector boundary', state.tap?.source === 'automatic' && state.tap.pre === llava.pre, JSON.stringify(state.tap));
 
     // A reconstructor on the Qwen2-VL stand-in (merger: pre tokens back in grid order) and its heatmap.
     const qwen = stockFixture('qwen2vl');
@@ -148,8 +139,7 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     const before = await stockState(page);
     const smol = stockFixture('smolvlm');
     const wrong = JSON.stringify({ ...JSON.parse(text(smol, 'preprocessor_config.json')), size: { longest_edge: 128 }, max_image_size: { longest_edge: 128 } });
-    await page.setInputFiles('[data-testid="pack-input"]', filesOf(smol, wrong).map((x) => ({ name: x.name, mimeType: 'application/octet-stream', buffer: x.buffer })));
-    await page.waitForFunction(() => /does not belong to this model/.test(document.querySelector('[data-testid="messages"]')?.textContent ?? ''), undefined, { timeout: 120_000 }).catch(() => undefined);
+    await openModelInApp(page, filesOf(smol, wrong));
     const after = await stockState(page);
     const said = await messagesText(page);
     check(
@@ -161,11 +151,10 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     // A graph with no connector (SigLIP alone): nothing opens until the user picks both tensors.
     const bare = encoderPart('smolvlm');
     const beforePick = await stockState(page);
-    await page.setInputFiles('[data-testid="pack-input"]', [
-      { name: 'vision_encoder.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(bare.bytes) },
-      { name: 'preprocessor_config.json', mimeType: 'application/json', buffer: Buffer.from(PREPROCESSOR_CONFIG) },
+    await openModelInApp(page, [
+      { name: 'vision_encoder.onnx', buffer: Buffer.from(bare.bytes) },
+      { name: 'preprocessor_config.json', buffer: Buffer.from(PREPROCESSOR_CONFIG) },
     ]);
-    await page.waitForFunction(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.stock.getState().status === 'needs-pick', undefined, { timeout: 60_000 }).catch(() => undefined);
     const waiting = await stockState(page);
     const askedToPick = /no connector boundary was found automatically .*Pick the pre- and post-projection tensors in the connector tap panel/.test(await messagesText(page));
     check('stock: with no boundary found the tap panel asks for a pick and the open model stays', waiting.status === 'needs-pick' && askedToPick && waiting.packId === beforePick.packId, `${waiting.status}, ${waiting.packId === beforePick.packId ? 'same model open' : 'model changed'}`);
@@ -174,19 +163,9 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     await page.fill('[data-testid="tap-search"]', bare.output);
     await page.locator('[data-testid="tap-candidates"] li').first().locator('[data-testid="tap-as-post"]').click();
     await page.click('[data-testid="tap-open"]');
-    await page
-      .waitForFunction(
-        (previous) => {
-          const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
-          const a = analysis.getState();
-          return stock.getState().tap?.source === 'picked' && model.getState().packId !== previous && !a.embedJob && Object.keys(a.embeddings).length > 0;
-        },
-        beforePick.packId,
-        { timeout: 120_000 },
-      )
-      .catch(() => undefined);
+    await waitForStockModel(page, beforePick.packId);
     const pickedBoth = await stockState(page);
-    check('stock: both tensors picked from the list open the model', pickedBoth.tap?.post === bare.output && /layers\.1\/Add_1/.test(pickedBoth.tap.pre) && pickedBoth.embedded === pngs.length, JSON.stringify(pickedBoth.tap));
+    check('stock: both tensors picked from the list open the model', pickedBoth.tap?.source === 'picked' && pickedBoth.tap.post === bare.output && /layers\.1\/Add_1/.test(pickedBoth.tap.pre) && pickedBoth.packId !== beforePick.packId && pickedBoth.embedded === pngs.length, JSON.stringify(pickedBoth.tap));
 
     // A repo folder dropped on the drop zone: several weight types, other JSON files; fp16 is taken.
     const half = stockFixture('smolvlm', { fp16: true });
@@ -197,17 +176,7 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
       for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name));
       document.querySelector('[data-testid="drop-zone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, folder.map((x) => ({ name: x.name, data: x.buffer.toString('base64') })));
-    await page
-      .waitForFunction(
-        (previous) => {
-          const { model, analysis } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
-          const a = analysis.getState();
-          return model.getState().packId !== previous && model.getState().status === 'ready' && !a.embedJob && Object.keys(a.embeddings).length > 0;
-        },
-        beforeDrop.packId,
-        { timeout: 120_000 },
-      )
-      .catch(() => undefined);
+    await waitForStockModel(page, beforeDrop.packId);
     const dropState = await stockState(page);
     const dropSaid = await messagesText(page);
     check(
@@ -253,27 +222,14 @@ async function hubCheck(browser: Browser, pageUrl: string, pngs: readonly { name
   });
   const page = await context.newPage();
   try {
-    await page.goto(`${pageUrl}?empty&debug`);
-    await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
-    await page.setInputFiles('[data-testid="file-input"]', pngs.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })));
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, pngs.length, { timeout: 120_000 });
+    await openDebugPage(page, pageUrl, pngs);
     const openFromHub = async () => {
       const before = await stockState(page);
       await page.click('[data-testid="hub-open"] summary');
       await page.selectOption('[data-testid="hub-preset"]', preset);
       await page.selectOption('[data-testid="hub-variant"]', 'fp32');
       await page.click('[data-testid="hub-submit"]');
-      await page
-        .waitForFunction(
-          (previous) => {
-            const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
-            const a = analysis.getState();
-            return stock.getState().status === 'open' && model.getState().packId !== previous && !a.embedJob && Object.keys(a.embeddings).length > 0;
-          },
-          before.packId,
-          { timeout: 120_000 },
-        )
-        .catch(() => undefined);
+      await waitForStockModel(page, before.packId);
       await page.click('[data-testid="hub-open"] summary');
       return stockState(page);
     };

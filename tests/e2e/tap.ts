@@ -58,16 +58,25 @@ export const PREPROCESSOR_CONFIG = JSON.stringify({
 
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
 
-/** Choose the files in "Open model files…" and wait until the app has opened them and embedded the collection, or given up. */
-export async function openModelInApp(page: Page, files: readonly { readonly name: string; readonly buffer: Buffer }[]): Promise<PageResult> {
-  const before = await page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId);
-  await page.setInputFiles(
-    '[data-testid="pack-input"]',
-    files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer })),
-  );
+/** The page with the debug stores and `images` added, once the built-in pack has embedded them (stock models open after it). */
+export async function openDebugPage(page: Page, pageUrl: string, images: readonly { readonly name: string; readonly buffer: Buffer }[]): Promise<void> {
+  await page.goto(`${pageUrl}?empty&debug`);
+  await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
+  await page.setInputFiles('[data-testid="file-input"]', images.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })));
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, images.length, { timeout: 120_000 });
+}
+
+/** The open model's id, to wait for another to open. */
+export const openPackId = (page: Page): Promise<string | null> => page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId);
+
+/**
+ * Wait until a stock model other than `previous` is open and the collection embedded by it, or
+ * the app gave up (a refusal, a pick asked for); a timeout falls through to the caller's checks.
+ */
+export async function waitForStockModel(page: Page, previous: string | null): Promise<void> {
   await page
     .waitForFunction(
-      (previous) => {
+      (before) => {
         const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
         const s = stock.getState();
         if (s.status === 'inspecting' || s.status === 'opening') return false;
@@ -76,12 +85,22 @@ export async function openModelInApp(page: Page, files: readonly { readonly name
         if (m.status === 'loading') return false;
         const a = analysis.getState();
         const done = Object.keys(a.embeddings).length + Object.keys(a.failures).length > 0 && !a.embedJob;
-        return (m.packId !== previous && (m.packId ?? '').startsWith('stock:') && done) || (m.packId === previous && m.error !== null);
+        return (m.packId !== before && (m.packId ?? '').startsWith('stock:') && done) || (m.packId === before && m.error !== null);
       },
-      before,
+      previous,
       { timeout: 180_000 },
     )
     .catch(() => undefined);
+}
+
+/** Choose the files in "Open model files…" and wait until the app has opened them and embedded the collection, or given up. */
+export async function openModelInApp(page: Page, files: readonly { readonly name: string; readonly buffer: Buffer }[]): Promise<PageResult> {
+  const before = await openPackId(page);
+  await page.setInputFiles(
+    '[data-testid="pack-input"]',
+    files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer })),
+  );
+  await waitForStockModel(page, before);
   return page.evaluate(() => {
     const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
     const s = stock.getState();
@@ -144,13 +163,10 @@ export async function tapScenario(browser: Browser, pageUrl: string, watch: (pag
   const page = await context.newPage();
   watch(page);
   try {
-    await page.goto(`${pageUrl}?empty&debug`);
-    await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
     const rgba = randomImage(31);
     const png = encodePng(rgba, SIZE, SIZE);
     const { pixels } = preprocess(rgba, SIZE, SIZE, SPEC, SIZE);
-    await page.setInputFiles('[data-testid="file-input"]', [{ name: 'random.png', mimeType: 'image/png', buffer: png }]);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === 1, undefined, { timeout: 120_000 });
+    await openDebugPage(page, pageUrl, [{ name: 'random.png', buffer: png }]);
     for (const preset of PRESETS) {
       const ref = await reference(preset, pixels);
       for (const style of STYLES) {
