@@ -10,6 +10,7 @@ import { userMessage } from '../core/errors.ts';
 import type { ModelInspection } from '../core/onnx/inspectModel.ts';
 import { initialTapChoice, makeTapRecord } from '../core/onnx/tapRecord.ts';
 import { parseConfigJson, pickStockFiles } from '../core/stock/stockFiles.ts';
+import { modelTypeOf } from '../core/stock/stockModel.ts';
 import { tapClient } from '../workers/clients.ts';
 import type { InspectModelResult } from '../workers/protocol.ts';
 import { modelStore } from './modelStore.ts';
@@ -131,7 +132,7 @@ export async function openStockFiles(files: readonly File[]): Promise<void> {
     const picked = pickStockFiles(files);
     const [config, preprocessorConfig] = await Promise.all([picked.config ? picked.config.text().then((t) => parseConfigJson(t, 'config.json')) : null, picked.preprocessor.text().then((t) => parseConfigJson(t, 'preprocessor_config.json'))]);
     // "vision_encoder.onnx (idefics3)": the file name alone says little once several are opened.
-    const modelType = typeof (config as { model_type?: unknown } | null)?.model_type === 'string' ? (config as { model_type: string }).model_type : null;
+    const modelType = modelTypeOf(config);
     const label = modelType ? `${picked.encoder.name} (${modelType})` : picked.encoder.name;
     input = { encoder: picked.encoder, siblings: picked.siblings, config, preprocessorConfig, label, origin: YOUR_FILES, kept: false };
     if (picked.otherEncoders.length > 0) {

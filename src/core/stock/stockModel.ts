@@ -16,6 +16,9 @@ type Json = { readonly [key: string]: unknown };
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
+/** config.json's model_type ("idefics3", "qwen2_vl"), or null when it has none. */
+export const modelTypeOf = (config: unknown): string | null => (isObj(config) ? str(config.model_type) : null);
+
 export interface StockDescription {
   readonly processor: ProcessorConfig;
   /** "the SigLIP processor", for messages. */
@@ -67,7 +70,7 @@ export function describeStock(config: unknown, preprocessor: unknown): StockDesc
   const parsed = parseProcessorConfig(preprocessor, named === null ? processorForModel(config) : undefined);
   if (!parsed.ok) throw new UserFacingError(`The model's preprocessor_config.json cannot be used: ${parsed.errors.join('; ')}.`);
   const processor = parsed.config.processor === 'qwen2-vl' ? withFixedSize(parsed.config, QWEN2VL_ANALYSIS_SIZE, QWEN2VL_ANALYSIS_SIZE) : parsed.config;
-  const modelType = str(config?.model_type);
+  const modelType = modelTypeOf(config);
   return { processor, processorLabel: PROCESSOR_LABELS[processor.processor], modelType, familyHint: modelType === null ? null : FAMILIES[modelType] ?? null };
 }
 
