@@ -75,3 +75,9 @@ export function parseConfigJson(text: string, name: string): unknown {
     throw new UserFacingError(`${name} is not valid JSON (${error instanceof Error ? error.message : String(error)}). Take it from the model's repo again.`);
   }
 }
+
+/** config.json's model_type ("idefics3", "qwen2_vl"), or null when it has none. */
+export function modelTypeOf(config: unknown): string | null {
+  const type = typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as { model_type?: unknown }).model_type : undefined;
+  return typeof type === 'string' ? type : null;
+}

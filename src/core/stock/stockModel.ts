@@ -8,6 +8,7 @@
 import { UserFacingError } from '../errors.ts';
 import { postTokenCount, type Grid } from '../geometry/connectorGeometry.ts';
 import { formatShape } from '../onnx/candidates.ts';
+import { modelTypeOf } from './stockFiles.ts';
 import { QWEN2VL_ANALYSIS_SIZE, withFixedSize } from '../image/processors/encoderInputs.ts';
 import { parseProcessorConfig, processorFromType, type ProcessorConfig, type ProcessorName } from '../image/processors/processorConfig.ts';
 import type { ConnectorFamily, ConnectorSpec, PackManifest, PreprocessSpec } from '../types.ts';
@@ -15,9 +16,6 @@ import type { ConnectorFamily, ConnectorSpec, PackManifest, PreprocessSpec } fro
 type Json = { readonly [key: string]: unknown };
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
-/** config.json's model_type ("idefics3", "qwen2_vl"), or null when it has none. */
-export const modelTypeOf = (config: unknown): string | null => (isObj(config) ? str(config.model_type) : null);
 
 export interface StockDescription {
   readonly processor: ProcessorConfig;
