@@ -7,7 +7,10 @@ import { loadBundledSet } from './store/bundledSet.ts';
 import { installPrecomputedReconstruction } from './store/precomputedReconstruction.ts';
 import { syncLectureWithUrl } from './store/lectureUrl.ts';
 import { collectionStore } from './store/collectionStore.ts';
-import { debugHooks, openBuiltinPack, trainIfNoReconstruction } from './store/pipeline.ts';
+import { debugHooks, openBuiltinPack } from './store/modelSession.ts';
+import { wirePipeline } from './store/pipeline.ts';
+import { claimSession } from './store/sessionTabs.ts';
+import { trainIfNoReconstruction } from './store/training.ts';
 import { debugStores } from './store/debugStores.ts';
 import './styles.css';
 
@@ -27,6 +30,9 @@ createRoot(document.getElementById('root')!).render(
  */
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
+  // Before restoring: whether this tab saves the session or only reads it (another tab holds it).
+  await claimSession();
+  wirePipeline();
   const session = await restoreSession();
   startPersisting();
   const isBuiltin = (id: string | null | undefined): id is string => !!id && builtinPacks.some((p) => p.id === id);

@@ -6,6 +6,7 @@ import { JobBars } from './JobBars.tsx';
 import { KnorPanel } from './KnorPanel.tsx';
 import { LectureMode } from './lecture/LectureMode.tsx';
 import { Messages } from './Messages.tsx';
+import { SessionBanner } from './SessionBanner.tsx';
 import { NeighbourGrid } from './NeighbourGrid.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
 import { TapPanel } from './TapPanel.tsx';
@@ -19,6 +20,7 @@ export function App() {
     <>
       <div className="app" hidden={lectureOpen}>
         <Header />
+        <SessionBanner />
         <Messages />
         <JobBars />
         <TapPanel />

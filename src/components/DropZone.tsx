@@ -3,15 +3,25 @@ import { addFiles, addSampleImages } from '../store/intake.ts';
 import { openModelFiles } from '../store/openModelFiles.ts';
 import { filesFromDrop } from './dropFiles.ts';
 
-/** A drop holding a model (an .onnx graph) is a model folder: its JSON files are configs, not labels. */
+/**
+ * A drop holding a model (an .onnx graph) is a model folder: its JSON files are configs, not
+ * labels. A .csv or .tsv in it is not the model's: it is applied as labels after the model opens,
+ * and the message says where it came from.
+ */
 async function dropped(data: DataTransfer): Promise<void> {
   const files = await filesFromDrop(data);
   if (!files.some((f) => f.name.endsWith('.onnx'))) return addFiles(files);
   const images = files.filter((f) => /\.(png|jpe?g|gif|webp|bmp)$/i.test(f.name));
-  await openModelFiles(files.filter((f) => !images.includes(f)));
+  const labelFiles = files.filter((f) => /\.(csv|tsv)$/i.test(f.name));
+  await openModelFiles(files.filter((f) => !images.includes(f) && !labelFiles.includes(f)));
   if (images.length > 0) await addFiles(images);
+  for (const file of labelFiles) {
+    say('info', `${file.name} came with the model folder; it is read as a label file for the images here.`);
+    await applyLabelFile(file);
+  }
 }
 import { applyLabelFile } from '../store/labels.ts';
+import { say } from '../store/uiStore.ts';
 
 export function DropZone() {
   const input = useRef<HTMLInputElement>(null);

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { removeImage } from '../store/collectionStore.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
-import { computeKnor, embedPending } from '../store/pipeline.ts';
+import { embedPending } from '../store/embedding.ts';
 import { selectImage, uiStore } from '../store/uiStore.ts';
 
 /** Thumbnails rendered at once: a drop of thousands must not re-render thousands of nodes per chunk. */
@@ -78,10 +78,7 @@ export function Gallery() {
                 type="button"
                 className="thumb-remove"
                 aria-label={`Remove ${image.name}`}
-                onClick={() => {
-                  removeImage(image.id);
-                  void computeKnor();
-                }}
+                onClick={() => removeImage(image.id)}
               >
                 ×
               </button>

@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { builtinPacks } from '../packs/builtinPacks.ts';
 import { useModel } from '../store/hooks.ts';
-import { openBuiltinPack } from '../store/pipeline.ts';
+import { openBuiltinPack } from '../store/modelSession.ts';
 import { openModelFiles } from '../store/openModelFiles.ts';
 import { reopenUserModel } from '../store/userModel.ts';
 import { HubOpen } from './HubOpen.tsx';
@@ -21,6 +21,10 @@ export function Header() {
   const fallbackReason = useModel((s) => s.fallbackReason);
   const manifest = useModel((s) => s.manifest);
   const userPack = useModel((s) => s.userPack);
+  const loading = useModel((s) => s.loading);
+  // While a model opens the picker shows the choice being opened (the previous model stays usable until it has).
+  const listed = (id: string) => id === userPack?.id || builtinPacks.some((p) => p.id === id);
+  const shown = loading && listed(loading.packId) ? loading.packId : (packId ?? '');
   const packInput = useRef<HTMLInputElement>(null);
   return (
     <header className="header">
@@ -29,8 +33,7 @@ export function Header() {
         Model pack
         <select
           data-testid="pack-picker"
-          value={packId ?? ''}
-          disabled={status === 'loading'}
+          value={shown}
           onChange={(e) => void (e.target.value === userPack?.id ? reopenUserModel() : openBuiltinPack(e.target.value))}
         >
           {userPack && <option value={userPack.id}>{userPack.name}</option>}
@@ -41,7 +44,7 @@ export function Header() {
           ))}
         </select>
       </label>
-      <button type="button" className="open-pack" data-testid="open-pack" disabled={status === 'loading'} title="A pack: manifest.json and the .onnx files it names. A stock export: vision_encoder*.onnx with config.json and preprocessor_config.json. Plus any .onnx_data files." onClick={() => packInput.current?.click()}>
+      <button type="button" className="open-pack" data-testid="open-pack" title="A pack: manifest.json and the .onnx files it names. A stock export: vision_encoder*.onnx with config.json and preprocessor_config.json. Plus any .onnx_data files." onClick={() => packInput.current?.click()}>
         Open model files…
       </button>
       <input
@@ -70,7 +73,7 @@ export function Header() {
         Lecture mode
       </button>
       <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={fallbackReason ?? undefined}>
-        {status === 'loading' ? 'loading pack…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
+        {status === 'loading' && !ep ? 'opening…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
       </span>
       {manifest && (
         <span className="pack-facts">

@@ -74,7 +74,7 @@ export function HubOpen() {
             ))}
           </select>
         </label>
-        <label title="Only for gated or private repos. Sent to huggingface.co with this download, never stored.">
+        <label title="Only for gated or private repos. Sent to huggingface.co with this download (to no other server), never stored.">
           Access token
           <input data-testid="hub-token" type="password" placeholder="optional, hf_…" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" size={12} />
         </label>

@@ -1,12 +1,22 @@
+import { useEffect, useState } from 'react';
+import { formatRemaining, remainingMs } from '../core/jobEstimate.ts';
 import type { Job } from '../store/analysisStore.ts';
 
-/** A running job: what, how far, and its Cancel button (the job bars above the panels, and the lecture). */
+/** A running job: what, how far, how long it has left, and its Cancel button (the job bars above the panels, and the lecture). */
 export function JobBar({ job, testId }: { job: Job; testId: string }) {
   const share = job.total > 0 ? job.done / job.total : 0;
+  // Re-estimate every second between steps too, so the estimate does not freeze on a slow step.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const left = remainingMs(job.done, job.total, Math.max(0, now - job.startedAt));
   return (
     <div className="job-bar" data-testid={testId}>
       <span className="job-label">
         {job.label}: {job.done} / {job.total}
+        {left !== null && <span className="job-eta" data-testid="job-eta"> · {formatRemaining(left)}</span>}
       </span>
       <progress max={1} value={share} aria-label={job.label} />
       <button type="button" onClick={job.cancel}>

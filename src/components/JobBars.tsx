@@ -1,5 +1,5 @@
 import { formatBytes } from '../core/formatBytes.ts';
-import { useAnalysis, useCollection, useHub } from '../store/hooks.ts';
+import { useAnalysis, useCollection, useHub, useModel } from '../store/hooks.ts';
 import type { HubDownload } from '../store/hubStore.ts';
 import { JobBar } from './JobBar.tsx';
 
@@ -27,7 +27,8 @@ export function JobBars() {
   const trainJob = useAnalysis((s) => s.trainJob);
   const intake = useCollection((s) => s.intake);
   const download = useHub((s) => s.download);
-  if (!embedJob && !trainJob && !intake && !download) return null;
+  const loading = useModel((s) => s.loading);
+  if (!embedJob && !trainJob && !intake && !download && !loading) return null;
   return (
     <div className="job-bars">
       {intake && (
@@ -39,6 +40,15 @@ export function JobBars() {
         </div>
       )}
       {download && <HubDownloadBar download={download} />}
+      {loading && (
+        <div className="job-bar" data-testid="load-job">
+          <span className="job-label">Opening {loading.what}… (the model open now stays usable until this one is ready)</span>
+          <progress aria-label={`Opening ${loading.what}`} />
+          <button type="button" data-testid="load-cancel" onClick={loading.cancel}>
+            Cancel
+          </button>
+        </div>
+      )}
       {embedJob && <JobBar job={embedJob} testId="embed-job" />}
       {trainJob && <JobBar job={trainJob} testId="train-job" />}
     </div>

@@ -2,14 +2,13 @@ import { useMemo } from 'react';
 import { labelIds, precisionAtK } from '../core/knn/precision.ts';
 import type { Metric } from '../core/types.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
-import { computeKnor } from '../store/pipeline.ts';
 import { uiStore } from '../store/uiStore.ts';
 import { KnorHistogram } from './KnorHistogram.tsx';
 import { KnorMean } from './KnorMean.tsx';
 
-function setAndRecompute(patch: Partial<{ k: number; metric: Metric; includeSelf: boolean }>): void {
+/** KNOR follows these by subscription (store/neighbours.ts). */
+function setKnorSettings(patch: Partial<{ k: number; metric: Metric; includeSelf: boolean }>): void {
   uiStore.setState(patch);
-  void computeKnor();
 }
 
 export function KnorPanel() {
@@ -52,19 +51,19 @@ export function KnorPanel() {
             data-testid="k-input"
             onChange={(e) => {
               const value = Number(e.target.value);
-              if (Number.isInteger(value) && value >= 1 && value <= 100) setAndRecompute({ k: value });
+              if (Number.isInteger(value) && value >= 1 && value <= 100) setKnorSettings({ k: value });
             }}
           />
         </label>
         <label>
           distance
-          <select value={metric} onChange={(e) => setAndRecompute({ metric: e.target.value as Metric })}>
+          <select value={metric} onChange={(e) => setKnorSettings({ metric: e.target.value as Metric })}>
             <option value="cosine">cosine</option>
             <option value="l2">squared L2</option>
           </select>
         </label>
         <label title="The paper's FAISS search counts each image as its own first neighbour, inflating overlap by 1/k.">
-          <input type="checkbox" checked={includeSelf} onChange={(e) => setAndRecompute({ includeSelf: e.target.checked })} />
+          <input type="checkbox" checked={includeSelf} onChange={(e) => setKnorSettings({ includeSelf: e.target.checked })} />
           paper-compatible (count self)
         </label>
       </div>

@@ -7,9 +7,35 @@ export function Messages() {
   return (
     <ul className="messages" aria-live="polite" data-testid="messages">
       {messages.map((m) => (
-        <li key={m.id} className={`message message-${m.level}`}>
-          <span>{m.text}</span>
-          <button type="button" aria-label="Dismiss" onClick={() => dismissMessage(m.id)}>
+        <li key={m.id} className={`message message-${m.level}`} data-testid="message">
+          <div className="message-body">
+            <span className="message-text">{m.text}</span>
+            {m.actions.length > 0 && (
+              <span className="message-actions">
+                {m.actions.map((a) => (
+                  <button
+                    key={a.label}
+                    type="button"
+                    className="message-action"
+                    data-testid="message-action"
+                    onClick={() => {
+                      dismissMessage(m.id);
+                      a.run();
+                    }}
+                  >
+                    {a.label}
+                  </button>
+                ))}
+              </span>
+            )}
+            {m.details && (
+              <details className="message-details" data-testid="message-details">
+                <summary>Details</summary>
+                <pre>{m.details}</pre>
+              </details>
+            )}
+          </div>
+          <button type="button" className="message-dismiss" aria-label="Dismiss" onClick={() => dismissMessage(m.id)}>
             ×
           </button>
         </li>

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
 import { useCollection } from '../store/hooks.ts';
 import { CachedModels } from './CachedModels.tsx';
 import { clearStoredSessions, storageSummary } from '../store/persistence.ts';
 import { refreshCachedModels } from '../store/hubStore.ts';
+import { tabStore } from '../store/sessionTabs.ts';
 import { say } from '../store/uiStore.ts';
 
 type Summary = Awaited<ReturnType<typeof storageSummary>>;
@@ -12,6 +14,7 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 export function StoragePanel() {
   const count = useCollection((s) => s.images.length);
   const [summary, setSummary] = useState<Summary | null>(null);
+  const writer = useStore(tabStore, (s) => s.role === 'writer');
   const refresh = () => void storageSummary().then(setSummary, () => setSummary(null));
   const onToggle = (open: boolean) => {
     refresh();
@@ -35,6 +38,9 @@ export function StoragePanel() {
       )}
       <button
         type="button"
+        data-testid="clear-sessions"
+        disabled={!writer}
+        title={writer ? undefined : 'Another tab holds the stored session; clear it from there (or close it and reload this tab).'}
         onClick={() =>
           void clearStoredSessions().then(
             () => {
@@ -47,6 +53,7 @@ export function StoragePanel() {
       >
         Clear stored sessions
       </button>
+      {!writer && <p className="hint">Another tab holds the stored session: clear it from that tab.</p>}
       <CachedModels />
     </details>
   );

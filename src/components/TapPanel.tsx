@@ -3,8 +3,7 @@ import { useStore } from 'zustand';
 import { formatDims, formatShape, searchCandidates, type Candidate } from '../core/onnx/candidates.ts';
 import type { TensorInfo } from '../core/onnx/graphSummary.ts';
 import { useModel } from '../store/hooks.ts';
-import { STOCK_ID_PREFIX } from '../store/pipeline.ts';
-import { retapStockModel, stockStore, type TapSource } from '../store/stockModel.ts';
+import { isOpenStockModel, retapStockModel, stockStore, type TapSource } from '../store/stockModel.ts';
 
 /** Rows shown at once: a real model has thousands of activations; the search narrows them. */
 const SHOWN = 60;
@@ -44,8 +43,8 @@ function TapPanelView() {
   const candidates = inspection?.candidates ?? [];
   const found = useMemo(() => searchCandidates(candidates, query), [candidates, query]);
   if (!inspection || !input) return null;
-  // Shown while a stock model is open, or while one waits for a pick; hidden under a built-in pack.
-  const current = status === 'needs-pick' || status === 'inspecting' || status === 'opening' || (packId?.startsWith(STOCK_ID_PREFIX) ?? false);
+  // Shown while this stock model is the open one, or while one opens or waits for a pick; hidden under any other model.
+  const current = status === 'needs-pick' || status === 'inspecting' || status === 'opening' || isOpenStockModel(state, packId);
   if (!current) return null;
 
   const infoOf = (name: string): TensorInfo | undefined => candidates.find((c) => c.name === name)?.info ?? inspection.outputs.find((o) => o.name === name);

@@ -1,5 +1,5 @@
 import { useAnalysis, useModel, useUi } from '../store/hooks.ts';
-import { MIN_TRAIN_IMAGES, trainReconstructor } from '../store/pipeline.ts';
+import { MIN_TRAIN_IMAGES, trainReconstructor } from '../store/training.ts';
 import { uiStore } from '../store/uiStore.ts';
 import { LossCurve } from './LossCurve.tsx';
 

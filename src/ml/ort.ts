@@ -4,6 +4,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import { CodedError } from '../core/errors.ts';
 import { floatDataToFloat32 } from '../core/onnx/float16.ts';
 import type { FeedTensor } from '../core/stock/feeds.ts';
 
@@ -70,8 +71,11 @@ function serialised<T>(task: () => Promise<T>): Promise<T> {
  * The WebGPU device went away mid-run. ORT's pending run never settles after that and the ORT
  * instance stays busy, so the only recovery is a fresh worker (see store/pipeline.ts).
  */
-export class DeviceLostError extends Error {
+export class DeviceLostError extends CodedError {
   override readonly name = 'DeviceLostError';
+  constructor(why: string) {
+    super('device-lost', `The WebGPU device was lost (${why}).`, why);
+  }
 }
 
 /** Settles when the WebGPU device ORT uses is lost (driver reset, destroy); null before WebGPU is used. */
@@ -113,7 +117,7 @@ function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReas
         const lost = ep === 'webgpu' ? deviceLost : null;
         // The loser of the race may still reject later (a dead device's buffers); that is expected.
         if (lost) pending.catch(() => undefined);
-        const results = lost ? await Promise.race([pending, lost.then((why) => Promise.reject(new DeviceLostError(`the WebGPU device was lost (${why})`)))]) : await pending;
+        const results = lost ? await Promise.race([pending, lost.then((why) => Promise.reject(new DeviceLostError(why)))]) : await pending;
         const out: Record<string, Float32Tensor> = {};
         for (const [name, t] of Object.entries(results)) {
           // Copy out of ORT-owned memory (float16 widened: fp16 exports), then release the tensor.
@@ -159,7 +163,11 @@ export async function createSession(model: Uint8Array, preferred: readonly Execu
       reasons.push(`${ep}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  throw new Error(`could not create an ONNX Runtime session (${reasons.join('; ')})`);
+  throw new CodedError(
+    'internal',
+    'ONNX Runtime could not open this model: it may use an operation or a data type this browser\'s runtime lacks, or the file is damaged. Details say what the runtime reported.',
+    reasons.join('; '),
+  );
 }
 
 /**

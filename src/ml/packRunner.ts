@@ -3,6 +3,7 @@
  * the manifest (names and shapes) by a warm-up run, so a pack whose ONNX contradicts its manifest
  * is refused at load with a message naming the tensor and both shapes.
  */
+import { isUserFacing, UserFacingError } from '../core/errors.ts';
 import type { PackManifest } from '../core/types.ts';
 import { createSession, type ExecutionProvider, type ExternalDataFile, type Session } from './ort.ts';
 
@@ -18,13 +19,13 @@ export interface PackRunner {
 function requireName(session: Session, kind: 'input' | 'output', name: string, file: string): void {
   const names = kind === 'input' ? session.inputNames : session.outputNames;
   if (!names.includes(name)) {
-    throw new Error(`${file}: the manifest names ${kind} "${name}", but the model's ${kind}s are ${names.map((n) => `"${n}"`).join(', ')}`);
+    throw new UserFacingError(`${file}: the manifest names ${kind} "${name}", but the model's ${kind}s are ${names.map((n) => `"${n}"`).join(', ')}`);
   }
 }
 
 function requireDims(actual: readonly number[], expected: readonly number[], what: string): void {
   if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
-    throw new Error(`${what}: the model produced shape [${actual.join(', ')}], the manifest says [${expected.join(', ')}]`);
+    throw new UserFacingError(`${what}: the model produced shape [${actual.join(', ')}], the manifest says [${expected.join(', ')}]`);
   }
 }
 
@@ -72,9 +73,8 @@ async function openOn(manifest: PackManifest, encoderBytes: Uint8Array, connecto
   }
 }
 
-function isPackFault(error: unknown): boolean {
-  return /manifest/.test(error instanceof Error ? error.message : String(error));
-}
+/** Names and shapes that contradict the manifest are the pack's fault on every provider. */
+const isPackFault = isUserFacing;
 
 /**
  * Open a pack on the first provider that both creates and runs it: WebGPU can accept a session

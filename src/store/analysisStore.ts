@@ -54,11 +54,14 @@ export interface Job {
   readonly label: string;
   readonly done: number;
   readonly total: number;
+  /** When it started (Date.now()), for the time estimate. */
+  readonly startedAt: number;
   readonly cancel: () => void;
 }
 
 export interface AnalysisState {
-  readonly packId: string | null;
+  /** The content key of the model these results belong to (modelStore.modelKey when current). */
+  readonly modelKey: string | null;
   readonly embeddings: Readonly<Record<string, ImageEmbedding>>;
   readonly failures: Readonly<Record<string, string>>;
   readonly knor: KnorResult | null;
@@ -73,8 +76,8 @@ export interface AnalysisState {
 
 export const idleTraining: TrainingState = { status: 'idle', epochs: 0, trainLoss: [], valLoss: [], bestEpoch: null, error: null };
 
-export const emptyAnalysis = (packId: string | null): AnalysisState => ({
-  packId,
+export const emptyAnalysis = (modelKey: string | null): AnalysisState => ({
+  modelKey,
   embeddings: {},
   failures: {},
   knor: null,

@@ -5,6 +5,7 @@
  */
 import { parseImageSetIndex, type ImageSetEntry } from '../core/imageset/imageSetIndex.ts';
 import { userMessage } from '../core/errors.ts';
+import { hashBytes } from '../core/identity/contentHash.ts';
 import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
 import { say } from './uiStore.ts';
 
@@ -21,7 +22,8 @@ async function fetchOk(url: string): Promise<Response> {
 async function toEntry(item: ImageSetEntry): Promise<ImageEntry> {
   const blob = await (await fetchOk(`${BASE}${item.file}`)).blob();
   const file = new File([blob], item.file, { type: blob.type || 'image/png' });
-  return { id: nextImageId(), name: item.file, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: null, height: null, label: item.label };
+  const contentHash = await hashBytes(new Uint8Array(await file.arrayBuffer()));
+  return { id: nextImageId(), name: item.file, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: null, height: null, label: item.label, labelSource: 'the bundled set', contentHash };
 }
 
 /** Add the bundled set to the collection; returns how many images it added (0 if it is absent or broken). */

@@ -12,6 +12,10 @@ export interface ImageEntry {
   readonly height: number | null;
   /** A label for retrieval precision (folder or sample class), if known. */
   readonly label: string | null;
+  /** Where the label came from, for messages: a label file's name, "folder names", "the bundled set"; null without a label. */
+  readonly labelSource: string | null;
+  /** BLAKE3 of the file's bytes (core/identity): two images with the same bytes are the same image. Null when not known (stored by an older version). */
+  readonly contentHash: string | null;
 }
 
 export interface CollectionState {
@@ -34,10 +38,21 @@ export function addImages(entries: readonly ImageEntry[]): void {
   collectionStore.setState((s) => ({ images: [...s.images, ...entries] }));
 }
 
+/** A label and where it came from; null clears it. */
+export type LabelChange = { readonly label: string; readonly source: string } | null;
+
 /** Set the labels of the images named (by id); others keep theirs. */
-export function setLabels(byId: ReadonlyMap<string, string>): void {
+export function setLabels(byId: ReadonlyMap<string, LabelChange>): void {
   if (byId.size === 0) return;
-  collectionStore.setState((s) => ({ images: s.images.map((i) => (byId.has(i.id) && byId.get(i.id) !== i.label ? { ...i, label: byId.get(i.id)! } : i)) }));
+  collectionStore.setState((s) => ({
+    images: s.images.map((i) => {
+      if (!byId.has(i.id)) return i;
+      const change = byId.get(i.id)!;
+      const label = change?.label ?? null;
+      const labelSource = change?.source ?? null;
+      return label === i.label && labelSource === i.labelSource ? i : { ...i, label, labelSource };
+    }),
+  }));
 }
 
 export function removeImage(id: string): void {

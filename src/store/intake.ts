@@ -1,27 +1,21 @@
 /**
- * Files in: each is checked (size, magic bytes, truncation, pixel budget) before it joins the
- * collection. A bad file gets a message naming it and what to do; the rest of the drop and
- * everything already loaded stay.
+ * Files in: each is checked (size, magic bytes, truncation, pixel budget) and hashed in the files
+ * worker, off the main thread, before it joins the collection. A bad file gets a message naming
+ * it and what to do; the rest of the drop and everything already loaded stay. A file with the
+ * same bytes as an image already here is admitted with a notice (the two are each other's nearest
+ * neighbours at distance 0).
  */
-import { checkImageFile, fileTooBigMessage, MAX_FILE_BYTES } from '../core/image/checkImageFile.ts';
 import { sampleImage } from '../core/image/sampleImages.ts';
+import { hashBytes } from '../core/identity/contentHash.ts';
+import { filesClient } from '../workers/clients.ts';
+import { describeFailure } from '../core/errors.ts';
 import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
-import { embedPending } from './pipeline.ts';
-import { applyLabelFile, isLabelFileName } from './labels.ts';
-import { say } from './uiStore.ts';
+import { embedPending } from './embedding.ts';
+import { applyDroppedTextFile, applyLabelFile, isLabelFileName, isTextFileName } from './labels.ts';
+import { say, sayFailure } from './uiStore.ts';
 
 /** Every CHUNK files, admitted images join the gallery and progress moves: a drop of thousands shows both. */
 const CHUNK = 64;
-
-async function check(file: File): Promise<ImageEntry | string> {
-  // Refuse huge files before reading them into memory.
-  if (file.size > MAX_FILE_BYTES) return fileTooBigMessage(file.name, file.size);
-  const result = checkImageFile(new Uint8Array(await file.arrayBuffer()), file.name);
-  if (!result.ok) return result.message;
-  if (result.notice) say('info', result.notice);
-  const label = labelFromPath(file);
-  return { id: nextImageId(), name: file.name, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: result.width, height: result.height, label };
-}
 
 /** A dropped folder's name is the label (ImageNet-style layouts). */
 function labelFromPath(file: File): string | null {
@@ -30,39 +24,67 @@ function labelFromPath(file: File): string | null {
   return parts.length >= 2 ? parts[parts.length - 2]! : null;
 }
 
-/** Images are checked and admitted; label files (.csv/.tsv/.json) dropped with them are applied after. */
+/** Images are checked and admitted; label files (.csv/.tsv/.json, and .txt that read as labels) dropped with them are applied after. */
 export async function addFiles(dropped: readonly File[]): Promise<void> {
   const labelFiles = dropped.filter((f) => isLabelFileName(f.name));
-  const files = dropped.filter((f) => !isLabelFileName(f.name));
+  const textFiles = dropped.filter((f) => isTextFileName(f.name));
+  const files = dropped.filter((f) => !isLabelFileName(f.name) && !isTextFileName(f.name));
   const admitted = files.length > 0 ? await admitImageFiles(files) : 0;
   for (const file of labelFiles) await applyLabelFile(file);
+  for (const file of textFiles) await applyDroppedTextFile(file);
   if (admitted > 0) await embedPending();
 }
 
 /** Check each file and add the images among them; returns how many were admitted. */
 async function admitImageFiles(files: readonly File[]): Promise<number> {
-  let accepted: ImageEntry[] = [];
   let admitted = 0;
   const refused: string[] = [];
+  const notices: string[] = [];
+  const duplicates: { name: string; of: string }[] = [];
+  const byHash = new Map(collectionStore.getState().images.filter((i) => i.contentHash !== null).map((i) => [i.contentHash!, i.name]));
   collectionStore.setState({ intake: { done: 0, total: files.length } });
   try {
-    for (let i = 0; i < files.length; i++) {
-      const result = await check(files[i]!);
-      if (typeof result === 'string') refused.push(result);
-      else accepted.push(result);
-      if ((i + 1) % CHUNK === 0 || i === files.length - 1) {
-        addImages(accepted);
-        admitted += accepted.length;
-        accepted = [];
-        collectionStore.setState({ intake: { done: i + 1, total: files.length } });
-      }
+    for (let start = 0; start < files.length; start += CHUNK) {
+      const chunk = files.slice(start, start + CHUNK);
+      const accepted: ImageEntry[] = [];
+      await filesClient.request(
+        { type: 'check-images', files: chunk },
+        {
+          onItem: ({ index, result }) => {
+            const file = chunk[index]!;
+            if (!result.ok) {
+              refused.push(result.message);
+              return;
+            }
+            if (result.notice) notices.push(result.notice);
+            const same = byHash.get(result.contentHash);
+            if (same !== undefined) duplicates.push({ name: file.name, of: same });
+            else byHash.set(result.contentHash, file.name);
+            const label = labelFromPath(file);
+            accepted.push({ id: nextImageId(), name: file.name, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: result.width, height: result.height, label, labelSource: label === null ? null : 'folder names', contentHash: result.contentHash });
+          },
+        },
+      ).promise;
+      addImages(accepted);
+      admitted += accepted.length;
+      collectionStore.setState({ intake: { done: Math.min(files.length, start + CHUNK), total: files.length } });
     }
+  } catch (error) {
+    const failure = describeFailure(error, 'check the files');
+    sayFailure('error', `Checking the files stopped after ${admitted} were admitted: ${failure.message}`, failure);
   } finally {
     collectionStore.setState({ intake: null });
   }
+  for (const n of notices.slice(0, 5)) say('info', n);
+  if (notices.length > 5) say('info', `${notices.length - 5} more files came with notices like these.`);
   // One message per refused file for small drops; a summary for large ones.
   if (refused.length <= 5) refused.forEach((m) => say('error', m));
   else say('error', `${refused.length} of ${files.length} files were refused, e.g. ${refused[0]} (and ${refused.length - 1} more).`);
+  if (duplicates.length > 0) {
+    const first = duplicates[0]!;
+    const which = duplicates.length === 1 ? `${first.name} has the same bytes as ${first.of}` : `${duplicates.length} files have the same bytes as images already here (e.g. ${first.name} and ${first.of})`;
+    say('warning', `${which}. ${duplicates.length === 1 ? 'It was' : 'They were'} added anyway: copies are each other's nearest neighbours at distance 0, which raises KNOR. Remove ${duplicates.length === 1 ? 'it' : 'them'} if that is not what you want.`);
+  }
   return admitted;
 }
 
@@ -75,7 +97,8 @@ export async function addSampleImages(count: number, seed = Date.now() % 100000)
     canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(s.rgba), s.width, s.height), 0, 0);
     const blob = await canvas.convertToBlob({ type: 'image/png' });
     const name = `sample-${String(i + 1).padStart(2, '0')}-${s.label}.png`;
-    entries.push({ id: nextImageId(), name, blob, url: URL.createObjectURL(blob), bytes: blob.size, width: s.width, height: s.height, label: s.label });
+    const contentHash = await hashBytes(new Uint8Array(await blob.arrayBuffer()));
+    entries.push({ id: nextImageId(), name, blob, url: URL.createObjectURL(blob), bytes: blob.size, width: s.width, height: s.height, label: s.label, labelSource: 'the sample generator', contentHash });
   }
   addImages(entries);
   await embedPending();

@@ -5,14 +5,27 @@ import type { ExecutionProvider } from '../ml/ort.ts';
 
 export type PackStatus = 'idle' | 'loading' | 'ready' | 'error';
 
+/** A model being opened: what it is called, and how to stop opening it. */
+export interface ModelLoading {
+  /** The picker id it will have once open. */
+  readonly packId: string;
+  readonly what: string;
+  readonly cancel: () => void;
+}
+
 export interface ModelState {
+  /** What the picker shows as chosen: a built-in pack's id, or the user model's. */
   readonly packId: string | null;
+  /** The open model's content key (core/identity/modelIdentity.ts): what its results are filed under. */
+  readonly modelKey: string | null;
   readonly manifest: PackManifest | null;
   readonly status: PackStatus;
   readonly ep: ExecutionProvider | null;
   /** Why WebGPU was not used, when it was not. */
   readonly fallbackReason: string | null;
   readonly error: string | null;
+  /** Set while a model opens (the previous one stays open until it has). */
+  readonly loading: ModelLoading | null;
   /** A pack opened from the user's files, listed in the picker beside the built-in ones. */
   readonly userPack: { readonly id: string; readonly name: string } | null;
   /** Preferred providers, first that works wins. */
@@ -27,7 +40,9 @@ function preferredFromUrl(): readonly ExecutionProvider[] {
 
 export const modelStore = createStore<ModelState>()(() => ({
   packId: null,
+  modelKey: null,
   manifest: null,
+  loading: null,
   status: 'idle',
   ep: null,
   fallbackReason: null,

@@ -1,15 +1,19 @@
 /**
- * The session survives a reload: images (as Blobs), each pack's embeddings, the last
+ * The session survives a reload: images (as Blobs), each model's embeddings, the last
  * reconstruction result and the view settings live in IndexedDB, written as the stores change.
+ * Results are filed under the model's content key (core/identity/modelIdentity.ts), never a
+ * name, so a changed model (other weights, other preprocessing) never reads back another's.
  * Writes are one transaction each, so a failed write (quota) leaves nothing half-written; the
  * user is told the session will not fully survive a reload. A training run cannot be resumed
  * after a reload (its weights live in a worker); the app says it was interrupted.
+ * Only the tab that holds the session (sessionTabs.ts) writes; the others restore and read.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Metric } from '../core/types.ts';
 import { analysisStore, type ImageEmbedding, type ReconstructionResult, type TrainingState } from './analysisStore.ts';
 import { collectionStore, type ImageEntry } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
+import { announce, isSessionWriter } from './sessionTabs.ts';
 import { say, uiStore } from './uiStore.ts';
 
 interface StoredImage {
@@ -21,6 +25,9 @@ interface StoredImage {
   readonly width: number | null;
   readonly height: number | null;
   readonly label: string | null;
+  /** Absent in records written before labels had sources and images had hashes. */
+  readonly labelSource?: string | null;
+  readonly contentHash?: string | null;
 }
 type StoredReconstruction = Omit<ReconstructionResult, 'validationIds'> & { readonly validationIds: string[]; readonly training: TrainingState };
 export interface StoredSession {
@@ -37,7 +44,7 @@ export interface StoredSession {
 
 interface LensDb extends DBSchema {
   images: { key: string; value: StoredImage };
-  embeddings: { key: string; value: ImageEmbedding & { readonly packId: string; readonly imageId: string } };
+  embeddings: { key: string; value: ImageEmbedding & { readonly modelKey: string; readonly imageId: string } };
   reconstructions: { key: string; value: StoredReconstruction };
   session: { key: 'session'; value: StoredSession };
 }
@@ -46,13 +53,29 @@ const DB_NAME = 'connector-lens';
 let db: Promise<IDBPDatabase<LensDb>> | null = null;
 let quotaWarned = false;
 
+/** 2: results filed under content keys instead of pack ids. */
+const DB_VERSION = 2;
+
 function database(): Promise<IDBPDatabase<LensDb>> {
-  db ??= openDB<LensDb>(DB_NAME, 1, {
-    upgrade(d) {
-      d.createObjectStore('images', { keyPath: 'id' });
-      d.createObjectStore('embeddings');
-      d.createObjectStore('reconstructions');
-      d.createObjectStore('session');
+  db ??= openDB<LensDb>(DB_NAME, DB_VERSION, {
+    upgrade(d, oldVersion, _newVersion, tx) {
+      if (oldVersion < 1) {
+        d.createObjectStore('images', { keyPath: 'id' });
+        d.createObjectStore('embeddings');
+        d.createObjectStore('reconstructions');
+        d.createObjectStore('session');
+      }
+      // Version 1 filed results under pack ids, which a changed model shares: they cannot be
+      // trusted for any model, so they go (images and settings stay; the images embed again).
+      if (oldVersion === 1) {
+        void tx.objectStore('embeddings').clear();
+        void tx.objectStore('reconstructions').clear();
+      }
+    },
+    // Another tab of an older version holds the database open: it is told to let go on reload.
+    blocking() {
+      void db?.then((d) => d.close());
+      db = null;
     },
   });
   return db;
@@ -69,8 +92,8 @@ async function guarded(task: (d: IDBPDatabase<LensDb>) => Promise<unknown>): Pro
   }
 }
 
-// Image first, so all of an image's embeddings (one per pack) go with one key range.
-const embeddingKey = (packId: string, imageId: string) => `${imageId}/${packId}`;
+// Image first, so all of an image's embeddings (one per model) go with one key range.
+const embeddingKey = (modelKey: string, imageId: string) => `${imageId}/${modelKey}`;
 const embeddingsOf = (imageId: string) => IDBKeyRange.bound(`${imageId}/`, `${imageId}/\uffff`);
 
 function sessionNow(trainingInFlight: boolean): StoredSession {
@@ -78,8 +101,9 @@ function sessionNow(trainingInFlight: boolean): StoredSession {
   return { packId: modelStore.getState().packId, selectedId: ui.selectedId, k: ui.k, metric: ui.metric, includeSelf: ui.includeSelf, epochs: ui.epochs, overlayOpacity: ui.overlayOpacity, trainingInFlight };
 }
 
-/** Write changes as they happen. Call once, after restoring; returns a function that stops it. */
+/** Write changes as they happen. Call once, after restoring; returns a function that stops it. Only the writer tab writes. */
 export function startPersisting(): () => void {
+  if (!isSessionWriter()) return () => {};
   const stops: (() => void)[] = [];
   stops.push(collectionStore.subscribe((now, before) => {
     if (now.images === before.images) return;
@@ -92,38 +116,42 @@ export function startPersisting(): () => void {
     void guarded(async (d) => {
       const tx = d.transaction(['images', 'embeddings'], 'readwrite');
       for (const { image, order } of added) {
-        const { id, name, blob, bytes, width, height, label } = image;
-        void tx.objectStore('images').put({ id, order: Date.now() * 1000 + order, name, blob, bytes, width, height, label });
+        const { id, name, blob, bytes, width, height, label, labelSource, contentHash } = image;
+        void tx.objectStore('images').put({ id, order: Date.now() * 1000 + order, name, blob, bytes, width, height, label, labelSource, contentHash });
       }
       for (const image of relabelled) {
         const stored = await tx.objectStore('images').get(image.id);
-        if (stored) void tx.objectStore('images').put({ ...stored, label: image.label });
+        if (stored) void tx.objectStore('images').put({ ...stored, label: image.label, labelSource: image.labelSource });
       }
       for (const id of removed) {
         void tx.objectStore('images').delete(id);
         void tx.objectStore('embeddings').delete(embeddingsOf(id));
       }
       await tx.done;
+      announce(added.length > 0 || removed.length > 0 ? 'images' : 'labels');
     });
   }));
   stops.push(analysisStore.subscribe((now, before) => {
-    const packId = now.packId;
-    if (!packId) return;
-    if (now.embeddings !== before.embeddings && now.packId === before.packId) {
+    const modelKey = now.modelKey;
+    if (!modelKey) return;
+    if (now.embeddings !== before.embeddings && now.modelKey === before.modelKey) {
       const fresh = Object.entries(now.embeddings).filter(([id, e]) => before.embeddings[id] !== e);
       if (fresh.length > 0) {
         void guarded(async (d) => {
           const tx = d.transaction('embeddings', 'readwrite');
-          for (const [imageId, e] of fresh) void tx.store.put({ ...e, packId, imageId }, embeddingKey(packId, imageId));
+          for (const [imageId, e] of fresh) void tx.store.put({ ...e, modelKey, imageId }, embeddingKey(modelKey, imageId));
           await tx.done;
         });
       }
     }
     if (now.reconstruction !== before.reconstruction && now.reconstruction && now.training.status === 'done') {
       const r = now.reconstruction;
-      void guarded((d) => d.put('reconstructions', { ...r, validationIds: [...r.validationIds], training: now.training }, packId));
+      void guarded((d) => d.put('reconstructions', { ...r, validationIds: [...r.validationIds], training: now.training }, modelKey));
     }
-    if ((now.trainJob === null) !== (before.trainJob === null)) void guarded((d) => d.put('session', sessionNow(now.trainJob !== null), 'session'));
+    if ((now.trainJob === null) !== (before.trainJob === null)) {
+      void guarded((d) => d.put('session', sessionNow(now.trainJob !== null), 'session'));
+      announce(now.trainJob === null ? 'training-ended' : 'training-started');
+    }
   }));
   const saveSession = () => void guarded((d) => d.put('session', sessionNow(analysisStore.getState().trainJob !== null), 'session'));
   stops.push(
@@ -145,12 +173,24 @@ export async function restoreSession(): Promise<StoredSession | null> {
     const d = await database();
     const [session, images] = await Promise.all([d.get('session', 'session'), d.getAll('images')]);
     images.sort((a, b) => a.order - b.order);
-    const entries: ImageEntry[] = images.map(({ id, name, blob, bytes, width, height, label }) => ({ id, name, blob, url: URL.createObjectURL(blob), bytes, width, height, label }));
+    const entries: ImageEntry[] = images.map(({ id, name, blob, bytes, width, height, label, labelSource, contentHash }) => ({
+      id,
+      name,
+      blob,
+      url: URL.createObjectURL(blob),
+      bytes,
+      width,
+      height,
+      label,
+      labelSource: labelSource ?? (label === null ? null : 'an earlier session'),
+      contentHash: contentHash ?? null,
+    }));
     if (entries.length > 0) collectionStore.setState({ images: entries });
     if (session) {
       const { selectedId, k, metric, includeSelf, epochs, overlayOpacity } = session;
       uiStore.setState({ selectedId, k, metric, includeSelf, epochs, overlayOpacity });
-      if (session.trainingInFlight) {
+      // Only the writer can know the run was lost: in a reader, the run may be going on in the writer's tab.
+      if (session.trainingInFlight && isSessionWriter()) {
         say('warning', 'The page was reloaded while the reconstructor was training: that run was lost. Its previous results (if any) are back; train again to continue.');
         await d.put('session', { ...session, trainingInFlight: false }, 'session');
       }
@@ -162,18 +202,18 @@ export async function restoreSession(): Promise<StoredSession | null> {
   }
 }
 
-/** Embeddings and the last reconstruction stored for a pack, for the images still in the collection. */
-export async function restoreAnalysis(packId: string): Promise<void> {
+/** Embeddings and the last reconstruction stored for a model (by content key), for the images still in the collection. */
+export async function restoreAnalysis(modelKey: string): Promise<void> {
   try {
     const d = await database();
     const ids = collectionStore.getState().images.map((i) => i.id);
-    const stored = await Promise.all(ids.map((id) => d.get('embeddings', embeddingKey(packId, id))));
+    const stored = await Promise.all(ids.map((id) => d.get('embeddings', embeddingKey(modelKey, id))));
     const embeddings: Record<string, ImageEmbedding> = {};
     stored.forEach((e, i) => {
       if (e) embeddings[ids[i]!] = { pre: e.pre, post: e.post, pooledPre: e.pooledPre, pooledPost: e.pooledPost, display: e.display };
     });
-    const r = await d.get('reconstructions', packId);
-    if (analysisStore.getState().packId !== packId) return;
+    const r = await d.get('reconstructions', modelKey);
+    if (analysisStore.getState().modelKey !== modelKey) return;
     analysisStore.setState({
       embeddings,
       ...(r ? { reconstruction: { ...r, validationIds: new Set(r.validationIds) }, training: r.training } : {}),
@@ -187,12 +227,16 @@ export async function restoreAnalysis(packId: string): Promise<void> {
 export async function storageSummary(): Promise<{ images: number; embeddings: number; usage: number | null; quota: number | null }> {
   const d = await database();
   const [images, embeddings] = await Promise.all([d.count('images'), d.count('embeddings')]);
-  const estimate = navigator.storage?.estimate ? await navigator.storage.estimate() : null;
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  const estimate = storage?.estimate ? await storage.estimate() : null;
   return { images, embeddings, usage: estimate?.usage ?? null, quota: estimate?.quota ?? null };
 }
 
+/** Only the writer clears: a reader tab must not empty the session another tab is saving. */
 export async function clearStoredSessions(): Promise<void> {
+  if (!isSessionWriter()) throw new Error('clearStoredSessions: this tab does not hold the session');
   const d = await database();
   const tx = d.transaction(['images', 'embeddings', 'reconstructions', 'session'], 'readwrite');
   await Promise.all([tx.objectStore('images').clear(), tx.objectStore('embeddings').clear(), tx.objectStore('reconstructions').clear(), tx.objectStore('session').clear(), tx.done]);
+  announce('cleared');
 }

@@ -8,6 +8,7 @@ import { matchPrecomputed, parsePrecomputed } from '../core/imageset/precomputed
 import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
+import { modelStore } from './modelStore.ts';
 import { say } from './uiStore.ts';
 
 const BASE = './reconstructions/';
@@ -24,7 +25,8 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
   try {
     const record = parsePrecomputed(await response.json());
     const { embeddings, reconstruction, trainJob } = analysisStore.getState();
-    if (analysisStore.getState().packId !== packId || reconstruction || trainJob) return false;
+    const { modelKey } = modelStore.getState();
+    if (modelStore.getState().packId !== packId || analysisStore.getState().modelKey !== modelKey || reconstruction || trainJob) return false;
     if (record.packId !== packId) throw new Error(`it was made for pack ${record.packId}`);
     const images = collectionStore.getState().images.map((i) => ({ id: i.id, name: i.name, pooled: embeddings[i.id] ? { pre: embeddings[i.id]!.pooledPre, post: embeddings[i.id]!.pooledPost } : null }));
     const match = matchPrecomputed(record, images);

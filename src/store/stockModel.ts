@@ -6,16 +6,16 @@
  * no boundary found, the tap panel asks the user to pick; a new pick reopens the model.
  */
 import { createStore } from 'zustand/vanilla';
-import { userMessage } from '../core/errors.ts';
+import { describeFailure } from '../core/errors.ts';
 import type { ModelInspection } from '../core/onnx/inspectModel.ts';
 import { initialTapChoice, makeTapRecord } from '../core/onnx/tapRecord.ts';
 import { modelTypeOf, parseConfigJson, pickStockFiles } from '../core/stock/stockFiles.ts';
 import { tapClient } from '../workers/clients.ts';
 import type { InspectModelResult } from '../workers/protocol.ts';
 import { modelStore } from './modelStore.ts';
-import { openModel, STOCK_ID_PREFIX } from './pipeline.ts';
+import { openModel, STOCK_ID_PREFIX } from './modelSession.ts';
 import { loadTapRecord, saveTapRecord } from './tapRecords.ts';
-import { say } from './uiStore.ts';
+import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
 
 /** A stock export as chosen: the encoder file, its side files, and its parsed config files. */
@@ -45,52 +45,62 @@ export interface StockState {
   readonly status: 'idle' | 'inspecting' | 'needs-pick' | 'opening' | 'open' | 'failed';
   /** Where the analysis departs from the processor's defaults, from the last open. */
   readonly notes: readonly string[];
+  /** Attempts that have ended (opened, refused, or waiting for a pick): what a test waits on. */
+  readonly settled: number;
 }
 
-export const stockStore = createStore<StockState>()(() => ({ input: null, key: null, inspection: null, tap: null, status: 'idle', notes: [] }));
+export const stockStore = createStore<StockState>()(() => ({ input: null, key: null, inspection: null, tap: null, status: 'idle', notes: [], settled: 0 }));
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** Put the panel back to `state` (or move it on), counting the attempt as ended. */
+const settle = (state: Partial<StockState>) => stockStore.setState((s) => ({ ...state, settled: s.settled + 1 }));
 
 /** The id a stock model's embeddings are filed under: the model and the tap (another tap, other tokens). */
 export const stockPackId = (key: string, pre: string, post: string) => `${STOCK_ID_PREFIX}${key}:${pre}\u2192${post}`;
 
 /** Inspect a stock export and open it with its stored or automatic tap (or ask for a pick). */
 export async function openStockModel(input: StockModelInput): Promise<void> {
+  // What the panel showed before this attempt: a refusal at any step puts it back exactly.
   const before = stockStore.getState();
   stockStore.setState({ status: 'inspecting' });
   let inspected: InspectModelResult;
   try {
-    inspected = await tapClient.request<InspectModelResult>({ type: 'inspect-model', source: { kind: 'file', name: input.encoder.name, file: input.encoder, siblings: [] } }).promise;
+    inspected = await tapClient.request({ type: 'inspect-model', source: { kind: 'file', name: input.encoder.name, file: input.encoder, siblings: [] } }).promise;
   } catch (error) {
-    stockStore.setState({ status: before.status === 'inspecting' ? 'failed' : before.status });
-    say('error', `Could not read ${input.encoder.name} (${input.label}): ${errorText(error)}`);
+    settle(before);
+    const failure = describeFailure(error, `read ${input.encoder.name}`);
+    sayFailure('error', `Could not read ${input.encoder.name} (${input.label}): ${failure.message}`, failure);
     return;
   }
-  const stored = await loadTapRecord(inspected.key).catch(() => null);
+  // Storage failing (private mode) only means no stored tap: the automatic one is used.
+  const stored = await loadTapRecord(inspected.key).then(
+    (r) => r,
+    () => null,
+  );
   const choice = initialTapChoice(inspected.inspection, stored);
   if (!choice) {
     // Nothing opens yet: the model and whatever was open before stay as they are until a pick.
-    stockStore.setState({ input, key: inspected.key, inspection: inspected.inspection, tap: null, status: 'needs-pick', notes: [] });
+    settle({ input, key: inspected.key, inspection: inspected.inspection, tap: null, status: 'needs-pick', notes: [] });
     const why = inspected.inspection.boundary.found ? 'nothing leaves the connector' : inspected.inspection.boundary.why;
     say('warning', `${input.label}: no connector boundary was found automatically (${why}). Pick the pre- and post-projection tensors in the connector tap panel.`);
     return;
   }
-  await openTapped(input, inspected.key, inspected.inspection, { pre: choice.pre, post: choice.post, source: choice.source });
+  await openTapped(input, inspected.key, inspected.inspection, { pre: choice.pre, post: choice.post, source: choice.source }, before);
 }
 
 /** Reopen the current stock model with another tap (from the picker). */
 export async function retapStockModel(pre: string, post: string): Promise<void> {
-  const { input, key, inspection } = stockStore.getState();
+  const current = stockStore.getState();
+  const { input, key, inspection } = current;
   if (!input || !key || !inspection) return;
   const b = inspection.boundary;
   const automatic = b.found && b.tensor === pre && b.post === post;
-  await openTapped(input, key, inspection, { pre, post, source: automatic ? 'automatic' : 'picked' });
+  await openTapped(input, key, inspection, { pre, post, source: automatic ? 'automatic' : 'picked' }, current);
 }
 
-async function openTapped(input: StockModelInput, key: string, inspection: ModelInspection, tap: NonNullable<StockState['tap']>): Promise<void> {
-  const previous = stockStore.getState();
+/** Open tapped; on a refusal the panel goes back to `restore`, what it showed before the attempt began. */
+async function openTapped(input: StockModelInput, key: string, inspection: ModelInspection, tap: NonNullable<StockState['tap']>, restore: StockState): Promise<void> {
   // Another model's tap must not be shown against this model's graph while it opens.
-  stockStore.setState({ input, key, inspection, tap: previous.key === key ? previous.tap : null, status: 'opening' });
+  stockStore.setState({ input, key, inspection, tap: restore.key === key ? restore.tap : null, status: 'opening' });
   const packId = stockPackId(key, tap.pre, tap.post);
   const loaded = await openModel(
     packId,
@@ -105,21 +115,31 @@ async function openTapped(input: StockModelInput, key: string, inspection: Model
       origin: input.origin,
     },
     `"${input.label}"`,
+    input.label,
   );
   if (!loaded) {
-    // The model that was open stays open; the panel goes back to describing it.
-    stockStore.setState(previous.input === input ? { ...previous, status: previous.tap ? 'open' : 'needs-pick' } : { ...previous });
+    // The model that was open stays open; the panel goes back to describing what it did.
+    settle(restore);
     return;
   }
   const { notes } = loaded;
   stockStore.setState({ input, key, inspection, tap, status: 'open', notes });
   // Storage failing (private mode, quota) must not fail the open: the model works, it just is not remembered.
-  await saveTapRecord(makeTapRecord(key, input.encoder.name, { pre: tap.pre, post: tap.post, automatic: tap.source === 'automatic' })).catch(() => undefined);
+  await saveTapRecord(makeTapRecord(key, input.encoder.name, { pre: tap.pre, post: tap.post, automatic: tap.source === 'automatic' })).then(
+    () => undefined,
+    () => undefined,
+  );
   modelStore.setState({ userPack: { id: packId, name: input.label } });
-  rememberUserModel(() => openTapped(input, key, inspection, tap));
+  rememberUserModel(() => openTapped(input, key, inspection, tap, stockStore.getState()));
   const how = tap.source === 'stored' ? 'your stored tap' : tap.source === 'automatic' ? 'the automatic connector boundary' : 'the tensors you picked';
   const cached = input.kept ? ' It is cached in this browser: opening it again needs no download.' : input.origin === YOUR_FILES ? ' It is not stored: after a reload, open it again.' : '';
   say('info', `Opened ${input.label} tapped at ${how}: "${tap.pre}" → "${tap.post}".${notes.length ? ` ${notes.join(' ')}` : ''}${cached}`);
+  settle({});
+}
+
+/** True when the open model is this stock state's model and tap (the tap panel describes it). */
+export function isOpenStockModel(state: StockState, openPackId: string | null): boolean {
+  return state.key !== null && state.tap !== null && openPackId === stockPackId(state.key, state.tap.pre, state.tap.post);
 }
 
 export const YOUR_FILES = 'your files';
@@ -138,7 +158,9 @@ export async function openStockFiles(files: readonly File[]): Promise<void> {
       say('info', `The files hold ${picked.otherEncoders.length + 1} vision encoders (one per weight type); opening ${picked.encoder.name}. For another (${picked.otherEncoders.join(', ')}), choose that file with config.json and preprocessor_config.json in "Open model files…".`);
     }
   } catch (error) {
-    say('error', userMessage(error, `Could not read the model files: ${errorText(error)}`));
+    const failure = describeFailure(error, 'read the model files');
+    sayFailure('error', failure.message, failure);
+    settle({});
     return;
   }
   await openStockModel(input);

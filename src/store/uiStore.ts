@@ -3,10 +3,26 @@ import { createStore } from 'zustand/vanilla';
 import type { Metric } from '../core/types.ts';
 
 export type MessageLevel = 'error' | 'warning' | 'info';
+
+/** A button on a message: the choice it offers (merge instead of replace, reload…). */
+export interface MessageAction {
+  readonly label: string;
+  readonly run: () => void;
+}
+
 export interface Message {
   readonly id: number;
   readonly level: MessageLevel;
+  /** Written for people. */
   readonly text: string;
+  /** Raw runtime text behind it, shown under "Details"; null when there is none. */
+  readonly details: string | null;
+  readonly actions: readonly MessageAction[];
+}
+
+export interface SayOptions {
+  readonly details?: string | null;
+  readonly actions?: readonly MessageAction[];
 }
 
 export interface UiState {
@@ -33,11 +49,17 @@ export const uiStore = createStore<UiState>()(() => ({
 }));
 
 let messageId = 0;
-export function say(level: MessageLevel, text: string): void {
+export function say(level: MessageLevel, text: string, options: SayOptions = {}): number {
   messageId += 1;
-  const message = { id: messageId, level, text };
+  const message: Message = { id: messageId, level, text, details: options.details ?? null, actions: options.actions ?? [] };
   // Keep the latest few; older ones scroll away rather than pile up.
   uiStore.setState((s) => ({ messages: [...s.messages, message].slice(-6) }));
+  return message.id;
+}
+
+/** A failure (core/errors.ts Failure) as a message: its words, its raw text under "Details". */
+export function sayFailure(level: MessageLevel, text: string, failure: { readonly details: string | null }, actions: readonly MessageAction[] = []): number {
+  return say(level, text, { details: failure.details, actions });
 }
 
 export function dismissMessage(id: number): void {

@@ -3,11 +3,13 @@
  * any external-weight files). The manifest is checked here; the models are read and checked in
  * the inference worker. A refusal says what to choose instead and leaves the open pack as it is.
  */
-import { userMessage } from '../core/errors.ts';
+import { describeFailure } from '../core/errors.ts';
 import { findManifest, modelFiles, parseManifest, userPackId } from '../core/pack/packFiles.ts';
+import type { PackManifest } from '../core/types.ts';
+import type { ModelSource } from '../workers/protocol.ts';
 import { modelStore } from './modelStore.ts';
-import { openPack } from './pipeline.ts';
-import { say } from './uiStore.ts';
+import { openPack } from './modelSession.ts';
+import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
 
 
@@ -18,25 +20,23 @@ export interface PackOrigin {
 }
 
 export async function openPackFromFiles(files: readonly File[], origin: PackOrigin | null = null): Promise<void> {
-  let opened: Parameters<typeof openPack>;
+  let chosen: { manifest: PackManifest; encoder: ModelSource; connector: ModelSource };
   try {
     const manifest = parseManifest(await findManifest(files).text());
     const { encoder, connector } = modelFiles(manifest, files);
     const siblings = files.filter((f) => f !== encoder && f !== connector && f.name !== 'manifest.json').map((f) => ({ name: f.name, file: f }));
-    opened = [
-      userPackId(manifest, encoder, connector),
-      manifest,
-      { kind: 'file', name: encoder.name, file: encoder, siblings },
-      { kind: 'file', name: connector.name, file: connector, siblings },
-    ];
+    chosen = { manifest, encoder: { kind: 'file', name: encoder.name, file: encoder, siblings }, connector: { kind: 'file', name: connector.name, file: connector, siblings } };
   } catch (error) {
-    say('error', userMessage(error, `Could not read the pack files: ${error instanceof Error ? error.message : String(error)}`));
+    const failure = describeFailure(error, 'read the pack files');
+    sayFailure('error', failure.message, failure);
     return;
   }
-  const [packId, manifest] = opened;
-  if (await openPack(...opened)) {
+  const { manifest } = chosen;
+  const packId = userPackId(manifest);
+  const name = `${manifest.name} (${origin?.label ?? 'your files'})`;
+  if (await openPack(packId, manifest, chosen.encoder, chosen.connector, `pack "${manifest.name}"`)) {
     rememberUserModel(() => openPackFromFiles(files, origin));
-    modelStore.setState({ userPack: { id: packId, name: `${manifest.name} (${origin?.label ?? 'your files'})` } });
+    modelStore.setState({ userPack: { id: packId, name } });
     say(
       'info',
       origin === null

@@ -1,31 +1,31 @@
 /** The app's workers (inference, training, tap inspection), created lazily, each behind a typed client. */
 import { WorkerClient } from './client.ts';
-import type {
-  EmbeddedImage,
-  EmbedResult,
-  InferenceRequest,
-  InspectModelResult,
-  KnnResult,
-  LoadPackResult,
-  LoadStockResult,
-  TapRequest,
-  TrainingRequest,
-  TrainProgress,
-  TrainResult,
-} from './protocol.ts';
+import type { AnalysisCalls, FilesCalls, InferenceCalls, TapCalls, TrainingCalls } from './protocol.ts';
 
-export const inferenceClient = new WorkerClient<InferenceRequest, LoadPackResult | LoadStockResult | EmbedResult | KnnResult | boolean, { done: number; total: number }, EmbeddedImage>(
+export const inferenceClient = new WorkerClient<InferenceCalls>(
   () => new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' }),
   'the inference worker',
 );
 
-export const trainingClient = new WorkerClient<TrainingRequest, TrainResult, TrainProgress, never>(
+export const trainingClient = new WorkerClient<TrainingCalls>(
   () => new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module', name: 'training' }),
   'the training worker',
 );
 
 /** Tapped single-file models live in their own worker: terminating it frees a large model's memory at once. */
-export const tapClient = new WorkerClient<TapRequest, InspectModelResult, never, never>(
+export const tapClient = new WorkerClient<TapCalls>(
   () => new Worker(new URL('./tap.worker.ts', import.meta.url), { type: 'module', name: 'tap' }),
   'the tap worker',
+);
+
+/** Dropped files checked and label files parsed, off the main thread. */
+export const filesClient = new WorkerClient<FilesCalls>(
+  () => new Worker(new URL('./files.worker.ts', import.meta.url), { type: 'module', name: 'files' }),
+  'the file-checking worker',
+);
+
+/** Neighbours and KNOR: apart from the inference worker, so a stuck model never holds them back. */
+export const analysisClient = new WorkerClient<AnalysisCalls>(
+  () => new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: 'analysis' }),
+  'the analysis worker',
 );

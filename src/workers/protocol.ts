@@ -1,9 +1,14 @@
 /**
- * Every message between the main thread and the workers, as discriminated unions.
- * Replies are {type, id, result | error | progress}; no exception escapes a worker.
+ * Every message between the main thread and the workers, as discriminated unions, and for each
+ * worker a CallMap saying what each request type answers with (workers/client.ts infers the reply
+ * type from it). Replies are {type, id, result | error | progress | item}; an error is a Failure
+ * (a code that recovery decides on, a message for people, raw details); no exception escapes a worker.
  */
+import type { Failure } from '../core/errors.ts';
 import type { Metric, PackManifest } from '../core/types.ts';
+import type { Call } from './client.ts';
 import type { ModelInspection } from '../core/onnx/inspectModel.ts';
+import type { ParsedLabels } from '../core/labels/parseLabels.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 import type { NamedWeight, ReconstructionData } from '../ml/trainReconstructor.ts';
 import type { Standardizer } from '../core/stats/standardize.ts';
@@ -28,6 +33,12 @@ export interface LoadPackRequest {
   readonly preferred: readonly ExecutionProvider[];
 }
 export interface LoadPackResult {
+  /**
+   * What the model's results are filed under: a hash of every byte that decides them (graphs,
+   * weights, preprocessing and io fields, for stock exports the tap and the processor configs),
+   * computed while the files were read (core/identity/modelIdentity.ts).
+   */
+  readonly modelKey: string;
   readonly ep: ExecutionProvider;
   readonly fallbackReason: string | null;
   readonly loadMs: number;
@@ -45,7 +56,7 @@ export interface LoadStockRequest {
   /** config.json (null when absent) and preprocessor_config.json, as parsed JSON (outside data). */
   readonly config: unknown;
   readonly preprocessorConfig: unknown;
-  /** The id embeddings are filed under, the name shown, and where the model came from. */
+  /** The id the picker lists it under, the name shown, and where the model came from. */
   readonly packId: string;
   readonly name: string;
   readonly origin: string;
@@ -78,7 +89,7 @@ export type EmbeddedImage =
       readonly display: Uint8ClampedArray;
       readonly ms: number;
     }
-  | { readonly ok: false; readonly imageId: string; readonly message: string };
+  | { readonly ok: false; readonly imageId: string; readonly failure: Failure };
 export interface EmbedResult {
   readonly done: number;
   readonly failed: number;
@@ -105,6 +116,14 @@ export interface KnnResult {
   readonly mean: number;
 }
 
+// ---------- analysis worker: neighbours and KNOR, apart from the model ----------
+
+export type AnalysisRequest = KnnRequest | CancelRequest;
+
+export interface AnalysisCalls {
+  readonly knn: Call<KnnRequest, KnnResult>;
+}
+
 export interface CancelRequest {
   readonly type: 'cancel';
   readonly id: JobId;
@@ -118,7 +137,20 @@ export interface DebugRequest {
   readonly id: JobId;
 }
 
-export type InferenceRequest = LoadPackRequest | LoadStockRequest | EmbedRequest | KnnRequest | CancelRequest | DebugRequest;
+export type InferenceRequest = LoadPackRequest | LoadStockRequest | EmbedRequest | CancelRequest | DebugRequest;
+
+export interface EmbedProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface InferenceCalls {
+  readonly 'load-pack': Call<LoadPackRequest, LoadPackResult>;
+  readonly 'load-stock': Call<LoadStockRequest, LoadStockResult>;
+  readonly embed: Call<EmbedRequest, EmbedResult, EmbedProgress, EmbeddedImage>;
+  readonly 'debug-lose-webgpu': Call<DebugRequest & { readonly type: 'debug-lose-webgpu' }, boolean>;
+  readonly 'debug-crash': Call<DebugRequest & { readonly type: 'debug-crash' }, boolean>;
+}
 
 // ---------- tap worker: reads a stock export's graph, weights skipped (docs/tapping.md) ----------
 
@@ -135,6 +167,10 @@ export interface InspectModelResult {
 }
 
 export type TapRequest = InspectModelRequest | CancelRequest;
+
+export interface TapCalls {
+  readonly 'inspect-model': Call<InspectModelRequest, InspectModelResult>;
+}
 
 // ---------- training worker ----------
 
@@ -168,14 +204,49 @@ export interface TrainResult {
 }
 export type TrainingRequest = TrainRequest | CancelRequest;
 
+export interface TrainingCalls {
+  readonly train: Call<TrainRequest, TrainResult, TrainProgress>;
+}
+
+// ---------- files worker: what a person drops, checked and parsed off the main thread ----------
+
+export interface CheckImagesRequest {
+  readonly type: 'check-images';
+  readonly id: JobId;
+  readonly files: readonly File[];
+}
+/** One file's check, by its index in the request: admitted with its size and content hash, or refused with why. */
+export type CheckedFile =
+  | { readonly ok: true; readonly width: number | null; readonly height: number | null; readonly notice: string | null; readonly contentHash: string }
+  | { readonly ok: false; readonly message: string };
+export interface CheckedItem {
+  readonly index: number;
+  readonly result: CheckedFile;
+}
+
+export interface ParseLabelsRequest {
+  readonly type: 'parse-labels';
+  readonly id: JobId;
+  readonly file: File;
+}
+
+export type FilesRequest = CheckImagesRequest | ParseLabelsRequest | CancelRequest;
+
+export interface FilesCalls {
+  readonly 'check-images': Call<CheckImagesRequest, { readonly done: number }, EmbedProgress, CheckedItem>;
+  readonly 'parse-labels': Call<ParseLabelsRequest, ParsedLabels>;
+}
+
 // ---------- replies ----------
 
 export type Reply<R, P = never, I = never> =
   | { readonly type: 'result'; readonly id: JobId; readonly result: R }
-  | { readonly type: 'error'; readonly id: JobId; readonly error: { readonly message: string; readonly cancelled: boolean } }
+  | { readonly type: 'error'; readonly id: JobId; readonly error: Failure }
   | { readonly type: 'progress'; readonly id: JobId; readonly progress: P }
   | { readonly type: 'item'; readonly id: JobId; readonly item: I };
 
-export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | KnnResult | boolean, { readonly done: number; readonly total: number }, EmbeddedImage>;
+export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | boolean, EmbedProgress, EmbeddedImage>;
+export type AnalysisReply = Reply<KnnResult>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
 export type TapReply = Reply<InspectModelResult>;
+export type FilesReply = Reply<{ readonly done: number } | ParsedLabels, EmbedProgress, CheckedItem>;

@@ -7,9 +7,10 @@
  * Every reply is {type, id, ...}; nothing throws out of onmessage.
  */
 import { inspectModel } from '../core/onnx/inspectModel.ts';
+import { describeFailure } from '../core/errors.ts';
+import { readWithRoom } from '../core/onnx/readWithRoom.ts';
 import { modelKey, sliceableBytes } from '../core/onnx/tapRecord.ts';
 import type { InspectModelRequest, TapReply, TapRequest } from './protocol.ts';
-import { readModelWithRoom } from './readModel.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -18,10 +19,18 @@ function post(reply: TapReply): void {
 }
 
 async function inspect(req: InspectModelRequest): Promise<void> {
-  const { buffer, length, blob } = await readModelWithRoom(req.source);
+  // No content hash here: inspection reads the graph, and the tap record needs only modelKey's light key.
+  const source = req.source;
+  const { buffer, length } = source.kind === 'file' ? await readWithRoom(source.file) : source.kind === 'bytes' ? { buffer: source.bytes, length: source.bytes.length } : await readWithRoom(await fetchBlob(source.url));
   const model = buffer.subarray(0, length);
-  const key = await modelKey(blob ?? sliceableBytes(model));
+  const key = await modelKey(source.kind === 'file' ? source.file : sliceableBytes(model));
   post({ type: 'result', id: req.id, result: { key, inspection: inspectModel(model) } });
+}
+
+async function fetchBlob(url: string): Promise<Blob> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not read ${url} (HTTP ${response.status})`);
+  return response.blob();
 }
 
 self.onmessage = async (event: MessageEvent<TapRequest>) => {
@@ -34,6 +43,6 @@ self.onmessage = async (event: MessageEvent<TapRequest>) => {
         return await inspect(req);
     }
   } catch (error) {
-    post({ type: 'error', id: req.id, error: { message: error instanceof Error ? error.message : String(error), cancelled: false } });
+    post({ type: 'error', id: req.id, error: describeFailure(error, 'read the model graph') });
   }
 };

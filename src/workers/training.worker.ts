@@ -3,6 +3,7 @@
  * Training worker: trains the reconstructor P -> V with TensorFlow.js off the main thread,
  * streaming one progress message per epoch. Cancel aborts between batches.
  */
+import { describeFailure } from '../core/errors.ts';
 import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { selectTfBackend } from '../ml/tfBackend.ts';
 import { trainReconstructor } from '../ml/trainReconstructor.ts';
@@ -65,7 +66,6 @@ self.onmessage = async (event: MessageEvent<TrainingRequest>) => {
     }
     await train(req);
   } catch (error) {
-    const cancelled = error instanceof Error && error.name === 'AbortError';
-    post({ type: 'error', id: req.id, error: { message: cancelled ? 'training cancelled' : error instanceof Error ? error.message : String(error), cancelled } });
+    post({ type: 'error', id: req.id, error: describeFailure(error, 'train the reconstructor') });
   }
 };

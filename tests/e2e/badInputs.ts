@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { sampleImage } from '../../src/core/image/sampleImages.ts';
 import { tinyPackVariants } from './fixturePack.ts';
-import { check, messagesText } from './harness.ts';
+import { check, dismissMessages, textNow, waitForMessage } from './harness.ts';
 import { encodePng, flatPng, undecodablePng } from './png.ts';
 
 const embedded = (page: Page) => page.locator('[data-testid="thumb"][data-state="embedded"]').count();
@@ -18,18 +18,6 @@ const thumbs = (page: Page) => page.locator('[data-testid="thumb"]').count();
 
 async function waitForEmbedded(page: Page, n: number): Promise<void> {
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === count, n, { timeout: 180_000 });
-}
-
-/** Wait until the message list holds a message matching `pattern`; returns the whole list's text. */
-async function waitForMessage(page: Page, pattern: RegExp): Promise<string> {
-  await page
-    .waitForFunction((source) => new RegExp(source).test(document.querySelector('[data-testid="messages"]')?.textContent ?? ''), pattern.source, { timeout: 120_000 })
-    .catch(() => undefined);
-  return messagesText(page);
-}
-
-async function dismissMessages(page: Page): Promise<void> {
-  while ((await page.locator('[data-testid="messages"] button').count()) > 0) await page.locator('[data-testid="messages"] button').first().click();
 }
 
 export async function badInputScenarios(browser: Browser, pageUrl: string, watch: (page: Page) => void): Promise<void> {
@@ -46,7 +34,7 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     await page.setInputFiles('[data-testid="file-input"]', three);
     await waitForEmbedded(page, 3);
     const trainDisabled = await page.isDisabled('[data-testid="train-button"]');
-    const trainReason = (await page.textContent('[data-testid="train-blocked"]').catch(() => '')) ?? '';
+    const trainReason = await textNow(page, '[data-testid="train-blocked"]');
     check('fewer than 4 images: training is disabled and says why', trainDisabled && trainReason === 'Needs at least 4 embedded images.', trainReason);
 
     // A label file names two of the three images and one that is not there; a broken one (two
@@ -108,7 +96,7 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
       const said = await waitForMessage(page, /WebGPU stopped working/);
       check(
         'WebGPU device lost: the pack reopens on WASM and embedding carries on',
-        lost && /WASM/.test(badge) && /WebGPU stopped working \(.+\)\. The pack was reopened on WASM and embedding carries on; nothing was lost\./.test(said),
+        lost && /WASM/.test(badge) && /WebGPU stopped working \(the graphics device was lost\)\. The model was reopened on WASM and embedding carries on; nothing was lost\./.test(said),
         `${badge}; ${said.match(/WebGPU stopped[^]*?lost\./)?.[0] ?? said.slice(0, 160)}`,
       );
     }
@@ -118,12 +106,13 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     // and the next image embeds.
     await page.evaluate(() => (window as unknown as { __lensDebug: { crashInferenceWorker(): void } }).__lensDebug.crashInferenceWorker());
     const crashSaid = await waitForMessage(page, /The inference worker crashed/);
+    const crashDetails = await textNow(page, '[data-testid="message-details"] pre');
     await page.setInputFiles('[data-testid="file-input"]', [{ name: 'after-crash.png', mimeType: 'image/png', buffer: encodePng(sampleImage(6, 96, 5).rgba, 96, 96) }]);
     await waitForEmbedded(page, 8);
     check(
       'crashed inference worker: restarted with the pack, collection intact, next image embeds',
-      /The inference worker crashed \(.*crash requested by the browser test\) and was restarted with the pack reopened\. Everything embedded so far is kept\./.test(crashSaid) && (await thumbs(page)) === 9,
-      crashSaid.match(/The inference worker crashed[^]*?kept\./)?.[0] ?? crashSaid.slice(0, 160),
+      /The inference worker crashed and was restarted with .+ reopened\. Everything embedded so far is kept\./.test(crashSaid) && /crash requested by the browser test/.test(crashDetails) && (await thumbs(page)) === 9,
+      `${crashSaid.match(/The inference worker crashed[^]*?kept\./)?.[0] ?? crashSaid.slice(0, 160)} (details: ${crashDetails.slice(0, 80)})`,
     );
     await dismissMessages(page);
 
@@ -134,8 +123,8 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     const refusals: [keyof typeof packs, RegExp][] = [
       ['noManifest', /No manifest\.json among the 2 files you chose \(2 \.onnx\)\./],
       ['wrongType', /manifest\.json is not a valid pack manifest: manifest\.tokens\.dPre: expected a positive integer, got "eight"/],
-      ['shapeMismatch', /Could not open pack "user:tiny-sqrt:[\d-]+": connector\.onnx output "post_tokens": the model produced shape \[1, 16, 16\], the manifest says \[1, 16, 17\]/],
-      ['corruptOnnx', /Could not open pack "user:tiny-sqrt:[\d-]+": (encoder\.onnx is not a readable ONNX model \(the file is damaged or is not ONNX\)|could not create an ONNX Runtime session)/],
+      ['shapeMismatch', /Could not open pack "Tiny test pack \(Sqrt encoder\)": connector\.onnx output "post_tokens": the model produced shape \[1, 16, 16\], the manifest says \[1, 16, 17\]/],
+      ['corruptOnnx', /Could not open pack "Tiny test pack \(Sqrt encoder\)": (encoder\.onnx is not a readable ONNX model \(the file is damaged or is not ONNX\)|ONNX Runtime could not open this model: it may use an operation or a data type this browser's runtime lacks, or the file is damaged)/],
       ['externalMissing', /encoder\.onnx keeps its weights in "encoder\.onnx_data".*which is missing/],
     ];
     for (const [variant, pattern] of refusals) {

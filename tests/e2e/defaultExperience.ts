@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { canvasStats, check, messagesText } from './harness.ts';
+import { canvasStats, check, messagesText, textNow } from './harness.ts';
 
 const ARTIFACTS = resolve('test-artifacts');
 
@@ -34,7 +34,7 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
     await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
     const knor = Number(await page.textContent('[data-testid="knor-mean"]'));
     check('default: KNOR computed', knor > 0 && knor < 1, `mean KNOR ${knor.toFixed(3)}`);
-    const precisionText = (await page.textContent('[data-testid="precision"]').catch(() => null)) ?? '';
+    const precisionText = await textNow(page, '[data-testid="precision"]');
     const [pre, post] = [...precisionText.matchAll(/(\d\.\d{3})/g)].map((m) => Number(m[1]));
     const chance = 1 / bundled.labels.length;
     check('default: precision@k by label shown, pre-projection above chance', pre !== undefined && post !== undefined && pre > 2 * chance, `${precisionText.trim()} (chance ${chance.toFixed(3)})`);

@@ -17,9 +17,29 @@ export async function longTasksSince(page: Page, since: number): Promise<number[
   return page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((x) => x.start >= t).map((x) => x.duration), since);
 }
 
-/** The text of the message list, or '' when it is not there. */
-export async function messagesText(page: Page): Promise<string> {
-  return (await page.textContent('[data-testid="messages"]').catch(() => '')) ?? '';
+/** The text of the first element matching `selector` now, or '' when there is none: it reads, it never waits. */
+export function textNow(page: Page, selector: string): Promise<string> {
+  return page.evaluate((sel) => document.querySelector(sel)?.textContent ?? '', selector);
+}
+
+/** The text of the message list now, or '' when it is not there. */
+export function messagesText(page: Page): Promise<string> {
+  return textNow(page, '[data-testid="messages"]');
+}
+
+/** Dismiss every message (by its × button; a message's own action buttons are left alone). */
+export async function dismissMessages(page: Page): Promise<void> {
+  const dismiss = page.locator('[data-testid="messages"] button[aria-label="Dismiss"]');
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
+}
+
+/**
+ * Wait until the message list holds a message matching `pattern`; returns the whole list's text.
+ * A timeout fails the run (it is not swallowed): the checks after it would read nothing useful.
+ */
+export async function waitForMessage(page: Page, pattern: RegExp, timeout = 120_000): Promise<string> {
+  await page.waitForFunction((source) => new RegExp(source).test(document.querySelector('[data-testid="messages"]')?.textContent ?? ''), pattern.source, { timeout });
+  return messagesText(page);
 }
 
 /** Distinct colours and the brightness spread of a canvas: a blank or flat canvas has few and ~0. */

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { sampleImage } from '../../src/core/image/sampleImages.ts';
 import { LECTURE_STEPS } from '../../src/core/lecture/steps.ts';
 import { serveFolder } from './folderServer.ts';
-import { canvasStats, check } from './harness.ts';
+import { canvasStats, check, textNow } from './harness.ts';
 import { encodePng } from './png.ts';
 
 const SHOTS = resolve('test-artifacts/lecture');
@@ -40,7 +40,7 @@ async function where(page: Page): Promise<{ title: string; counter: string; hash
 async function pressTo(page: Page, key: string, n: number): Promise<void> {
   await page.keyboard.press(key);
   const expected = LECTURE_STEPS[n - 1]!.title;
-  await page.waitForFunction((t) => document.querySelector('[data-testid="lecture-title"]')?.textContent === t, expected, { timeout: 10_000 }).catch(() => undefined);
+  await page.waitForFunction((t) => document.querySelector('[data-testid="lecture-title"]')?.textContent === t, expected, { timeout: 10_000 });
   const at = await where(page);
   check(`lecture: ${key} shows step ${n}, "${expected}"`, at.title === expected && at.counter === `${n} / ${LECTURE_STEPS.length}` && at.hash === `#lecture/${n}`, `${at.counter} "${at.title}" ${at.hash}`);
 }
@@ -54,7 +54,7 @@ async function tabTo(page: Page, selector: string): Promise<boolean> {
   return false;
 }
 
-const missingText = async (page: Page) => (await page.textContent(inLecture('[data-testid="lecture-missing"]')).catch(() => null)) ?? '';
+const missingText = (page: Page) => textNow(page, inLecture('[data-testid="lecture-missing"]'));
 
 export async function lectureScenario(browser: Browser, watch: (page: Page, origin: string) => void): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -124,7 +124,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     const reopened = await where(page);
     check('L reopens the lecture on the step it was left on', reopened.counter === '7 / 7', reopened.counter);
     await pressTo(page, 'Home', 1);
-    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-testid="lecture-image"]')?.naturalWidth ?? 0) > 0, undefined, { timeout: 10_000 }).catch(() => undefined);
+    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-testid="lecture-image"]')?.naturalWidth ?? 0) > 0, undefined, { timeout: 10_000 });
     const picks = await page.locator(inLecture('.lecture-picks button')).count();
     check('step 1 shows the selected image and offers the others', (await page.locator(inLecture('[data-testid="lecture-image"]')).count()) === 1 && picks === IMAGES, `${picks} images to pick from`);
     await shot(1);
@@ -162,7 +162,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.waitForSelector(inLecture('[data-testid="lecture-train-job"]'), { timeout: 60_000 });
     const cancelFocused = await tabTo(page, '[data-testid="lecture-train-job"] button');
     await page.keyboard.press('Enter');
-    await page.waitForSelector(inLecture('[data-testid="lecture-train-cancelled"]'), { timeout: 120_000 }).catch(() => undefined);
+    await page.waitForSelector(inLecture('[data-testid="lecture-train-cancelled"]'), { timeout: 120_000 });
     const cancelled = await page.locator(inLecture('[data-testid="lecture-train-cancelled"]')).count();
     check('step 6: training starts and is cancelled from the lecture, with progress shown', trainFocused && cancelFocused && cancelled === 1, `Train focused ${trainFocused}, Cancel focused ${cancelFocused}`);
 
@@ -194,7 +194,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
 
     // A reload stays on the step (the hash), on data restored from storage.
     await page.reload();
-    await page.waitForSelector(inLecture('[data-testid="lecture-connector-canvas"]'), { timeout: 120_000 }).catch(() => undefined);
+    await page.waitForSelector(inLecture('[data-testid="lecture-connector-canvas"]'), { timeout: 120_000 });
     const afterReload = await where(page);
     check('reload stays on the lecture step', afterReload.counter === '3 / 7' && afterReload.title === LECTURE_STEPS[2]!.title, `${afterReload.counter} ${afterReload.hash}`);
 
@@ -209,8 +209,8 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     const switched = await page.evaluate(() => ({ search: location.search, hash: location.hash, counter: document.querySelector('[data-testid="lecture-counter"]')?.textContent }));
     check('?lecture opens step 1; the switch becomes the hash', switched.search === '?pack=vit-mlp' && switched.hash === '#lecture/1' && switched.counter === '1 / 7', JSON.stringify(switched));
     await page.evaluate(() => void (location.hash = '#lecture/5'));
-    await page.waitForSelector(inLecture('[data-testid="lecture-knor-mean"]'), { timeout: 60_000 }).catch(() => undefined);
-    const linked = (await page.textContent(inLecture('[data-testid="lecture-knor-mean"]')).catch(() => null)) ?? 'none';
+    await page.waitForSelector(inLecture('[data-testid="lecture-knor-mean"]'), { timeout: 60_000 });
+    const linked = await textNow(page, inLecture('[data-testid="lecture-knor-mean"]'));
     check('#lecture/5 goes to the KNOR step, live on the restored session', (await where(page)).counter === '5 / 7' && linked === mainKnor, `KNOR ${linked}`);
 
     // Another connector family: the connector step follows the open pack (T′ = 49, 2 x 2 blocks).
@@ -220,8 +220,8 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('l');
     await pressTo(page, '3', 3);
-    await page.waitForSelector(inLecture('[data-testid="lecture-connector-family"]'), { timeout: 60_000 }).catch(() => undefined);
-    const merger = `${(await page.textContent(inLecture('[data-testid="lecture-connector-family"]')).catch(() => null)) ?? ''}: ${(await page.textContent(inLecture('[data-testid="lecture-connector-shape"]')).catch(() => null)) ?? ''}`;
+    await page.waitForSelector(inLecture('[data-testid="lecture-connector-family"]'), { timeout: 60_000 });
+    const merger = `${await textNow(page, inLecture('[data-testid="lecture-connector-family"]'))}: ${await textNow(page, inLecture('[data-testid="lecture-connector-shape"]'))}`;
     check('step 3 follows the open pack: the merger takes 196 tokens to 49', /^Patch merger: 196 × 64 → 49 × \d+$/.test(merger), merger);
     await page.screenshot({ path: resolve(SHOTS, 'lecture-step-3-merger.png') });
 

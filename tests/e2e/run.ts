@@ -6,7 +6,8 @@
  * main-thread long tasks while inference and training run. Then the bad-input scenarios
  * (badInputs.ts), lecture mode from a sub-folder (lecture.ts) and a first visit with no switches
  * (defaultExperience.ts), the connector tap under WebGPU on every fixture VLM graph (tap.ts), and
- * stock exports opened from their files with the tap picker (stock.ts). Screenshots go to
+ * stock exports opened from their files with the tap picker (stock.ts), and reliability
+ * (reliability.ts: results keyed by content, two tabs, stoppable jobs). Screenshots go to
  * test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
@@ -21,7 +22,8 @@ import { lectureScenario } from './lecture.ts';
 import { defaultExperienceScenario } from './defaultExperience.ts';
 import { tapScenario } from './tap.ts';
 import { stockScenario } from './stock.ts';
-import { canvasStats, check, checks, longTasksSince } from './harness.ts';
+import { reliabilityScenario } from './reliability.ts';
+import { canvasStats, check, checks, longTasksSince, messagesText } from './harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -30,7 +32,7 @@ const GENERATED = 14;
 /** The generated PNGs plus one EXIF-rotated JPEG. */
 const IMAGES = GENERATED + 1;
 /** E2E_ONLY=lecture (or a comma-separated list of these) runs only those scenarios. */
-const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'tap', 'stock'] as const;
+const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'tap', 'stock', 'reliability'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selectedScenarios(only: string | undefined): ReadonlySet<Scenario> {
@@ -57,7 +59,6 @@ async function analysePack(page: Page, packLabel: string, epochs: number): Promi
   const trainStart = await page.evaluate(() => performance.now());
   await page.fill('[data-testid="epochs-input"]', String(epochs));
   await page.click('[data-testid="train-button"]');
-  await page.waitForSelector('[data-testid="train-job"]', { timeout: 30_000 }).catch(() => undefined);
   await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
   const trainLong = await longTasksSince(page, trainStart);
   check(`${packLabel}: no long task over ${LONG_TASK_LIMIT_MS} ms while training`, trainLong.every((d) => d <= LONG_TASK_LIMIT_MS), `longest ${Math.max(0, ...trainLong).toFixed(0)} ms over ${trainLong.length} long tasks`);
@@ -202,7 +203,7 @@ async function main(): Promise<void> {
       await page.waitForTimeout(1500);
       await page.reload();
       await page.waitForSelector('[data-testid="heatmap-canvas"]', { timeout: 120_000 });
-      const afterTrainingReload = (await page.textContent('[data-testid="messages"]').catch(() => '')) ?? '';
+      const afterTrainingReload = await messagesText(page);
       check('reload during training says the run was lost and keeps the previous results', /reloaded while the reconstructor was training/.test(afterTrainingReload), afterTrainingReload.slice(0, 120));
       await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
 
@@ -280,11 +281,21 @@ async function main(): Promise<void> {
       });
       other.on('pageerror', (e) => consoleErrors.push(String(e)));
     };
-    if (run.has('bad-inputs')) await badInputScenarios(browser, pageUrl, (other) => watch(other, origin));
-    if (run.has('lecture')) await lectureScenario(browser, watch);
-    if (run.has('default')) await defaultExperienceScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin));
-    if (run.has('tap')) await tapScenario(browser, pageUrl, (other) => watch(other, origin));
-    if (run.has('stock')) await stockScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin));
+    // A wait that times out throws: that scenario fails (with where it stopped) and the next one runs.
+    const scenario = async (name: Scenario, body: () => Promise<void>) => {
+      if (!run.has(name)) return;
+      try {
+        await body();
+      } catch (error) {
+        check(`${name}: scenario ran to its end`, false, error instanceof Error ? (error.stack ?? error.message) : String(error));
+      }
+    };
+    await scenario('bad-inputs', () => badInputScenarios(browser, pageUrl, (other) => watch(other, origin)));
+    await scenario('lecture', () => lectureScenario(browser, watch));
+    await scenario('default', () => defaultExperienceScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
+    await scenario('tap', () => tapScenario(browser, pageUrl, (other) => watch(other, origin)));
+    await scenario('stock', () => stockScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
+    await scenario('reliability', () => reliabilityScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
 
     const violations = await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
     check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));

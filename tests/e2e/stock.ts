@@ -19,8 +19,8 @@ import { decodePng } from '../../scripts/mobilenet/decodePng.ts';
 import { encoderInputs } from '../../src/core/image/processors/encoderInputs.ts';
 import { describeStock } from '../../src/core/stock/stockModel.ts';
 import { stockFixture, STOCK_KINDS, type StockFixture } from '../support/stockFixtures.ts';
-import { canvasStats, check, messagesText } from './harness.ts';
-import { openDebugPage, openModelInApp, openPackId, PREPROCESSOR_CONFIG, waitForStockModel } from './tap.ts';
+import { canvasStats, check, messagesText, textNow } from './harness.ts';
+import { openDebugPage, openModelInApp, PREPROCESSOR_CONFIG, stockAttempts, waitForStockModel } from './tap.ts';
 import { encoderPart } from '../support/vlmFixtures.ts';
 
 const ARTIFACTS = resolve('test-artifacts');
@@ -63,7 +63,7 @@ const stockState = (page: Page) =>
   page.evaluate(() => {
     const { stock, model, analysis } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
     const s = stock.getState();
-    return { tap: s.tap, status: s.status, packId: model.getState().packId, embedded: Object.keys(analysis.getState().embeddings).length, knor: analysis.getState().knor?.mean ?? null };
+    return { tap: s.tap, status: s.status, settled: s.settled, packId: model.getState().packId, embedded: Object.keys(analysis.getState().embeddings).length, knor: analysis.getState().knor?.mean ?? null };
   });
 
 export async function stockScenario(launch: () => Promise<Browser>, pageUrl: string, watch: (page: Page) => void): Promise<void> {
@@ -83,8 +83,8 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
       const got = await openModelInApp(page, filesOf(f));
       const state = await stockState(page);
       check(`${label}: opens from its files at the automatic boundary`, got.tap?.pre === f.pre && got.tap.source === 'automatic' && state.embedded === pngs.length, `tap ${JSON.stringify(got.tap)}, ${state.embedded} embedded; ${got.messages.slice(-200)}`);
-      const panel = (await page.textContent('[data-testid="tap-pre"]').catch(() => '')) ?? '';
-      const facts = (await page.textContent('.pack-facts').catch(() => '')) ?? '';
+      const panel = await textNow(page, '[data-testid="tap-pre"]');
+      const facts = await textNow(page, '.pack-facts');
       const expectFacts = `${f.connector.family} · T ${f.tokens.pre} → T′ ${f.tokens.post} · d ${f.tokens.dPre} → ${f.tokens.dPost}`;
       check(`${label}: the tap panel shows the boundary with its shape; the header the probed geometry`, panel.includes(f.pre) && /\[.*16\]/.test(panel) && facts.includes(expectFacts), `panel "${panel}"; header "${facts}" (expected "${expectFacts}")`);
       check(`${label}: KNOR computed over the collection`, state.knor !== null && state.knor >= 0 && state.knor <= 1, `mean KNOR ${state.knor}`);
@@ -106,7 +106,7 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     const first = page.locator('[data-testid="tap-candidates"] li').first();
     const picked = ((await first.locator('.tap-name').textContent()) ?? '').trim();
     await first.locator('[data-testid="tap-as-pre"]').click();
-    const beforeRetap = await openPackId(page);
+    const beforeRetap = await stockAttempts(page);
     await page.click('[data-testid="tap-open"]');
     await waitForStockModel(page, beforeRetap);
     let state = await stockState(page);
@@ -116,7 +116,7 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     check('stock: opening the same files again uses the stored pick', reopened.tap?.pre === picked && reopened.tap.source === 'stored' && /your stored choice/.test(sourceText), `${JSON.stringify(reopened.tap)}; "${sourceText.slice(0, 80)}"`);
     await page.click('[data-testid="tap-change"]');
     await page.click('[data-testid="tap-automatic"]');
-    const beforeBack = await openPackId(page);
+    const beforeBack = await stockAttempts(page);
     await page.click('[data-testid="tap-open"]');
     await waitForStockModel(page, beforeBack);
     state = await stockState(page);
@@ -162,8 +162,9 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     await page.locator('[data-testid="tap-candidates"] li').first().locator('[data-testid="tap-as-pre"]').click();
     await page.fill('[data-testid="tap-search"]', bare.output);
     await page.locator('[data-testid="tap-candidates"] li').first().locator('[data-testid="tap-as-post"]').click();
+    const beforeOpen = await stockAttempts(page);
     await page.click('[data-testid="tap-open"]');
-    await waitForStockModel(page, beforePick.packId);
+    await waitForStockModel(page, beforeOpen);
     const pickedBoth = await stockState(page);
     check('stock: both tensors picked from the list open the model', pickedBoth.tap?.source === 'picked' && pickedBoth.tap.post === bare.output && /layers\.1\/Add_1/.test(pickedBoth.tap.pre) && pickedBoth.packId !== beforePick.packId && pickedBoth.embedded === pngs.length, JSON.stringify(pickedBoth.tap));
 
@@ -176,7 +177,7 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
       for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name));
       document.querySelector('[data-testid="drop-zone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, folder.map((x) => ({ name: x.name, data: x.buffer.toString('base64') })));
-    await waitForStockModel(page, beforeDrop.packId);
+    await waitForStockModel(page, beforeDrop.settled);
     const dropState = await stockState(page);
     const dropSaid = await messagesText(page);
     check(
@@ -229,13 +230,13 @@ async function hubCheck(browser: Browser, pageUrl: string, pngs: readonly { name
       await page.selectOption('[data-testid="hub-preset"]', preset);
       await page.selectOption('[data-testid="hub-variant"]', 'fp32');
       await page.click('[data-testid="hub-submit"]');
-      await waitForStockModel(page, before.packId);
+      await waitForStockModel(page, before.settled);
       await page.click('[data-testid="hub-open"] summary');
       return stockState(page);
     };
     const first = await openFromHub();
     const fetched = hubRequests.length;
-    const label = (await page.textContent('[data-testid="tap-panel"] h2').catch(() => '')) ?? '';
+    const label = await textNow(page, '[data-testid="tap-panel"] h2');
     check(
       'stock: a preset downloads from the hub (stand-in), opens tapped at the boundary and embeds',
       first.tap?.pre === f.pre && first.tap.source === 'automatic' && first.embedded === pngs.length && label.includes(repo) && fetched >= 4,

@@ -66,36 +66,31 @@ export async function openDebugPage(page: Page, pageUrl: string, images: readonl
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, images.length, { timeout: 120_000 });
 }
 
-/** The open model's id, to wait for another to open. */
+/** The open model's id. */
 export const openPackId = (page: Page): Promise<string | null> => page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId);
 
+/** How many stock-model attempts have ended (store/stockModel.ts `settled`): read before starting one, to wait for it. */
+export const stockAttempts = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.stock.getState().settled);
+
 /**
- * Wait until a stock model other than `previous` is open and the collection embedded by it, or
- * the app gave up (a refusal, a pick asked for); a timeout falls through to the caller's checks.
+ * Wait until the stock-model attempt started after `attempts` ended (opened and embedded the
+ * collection, refused, or waiting for a pick) and no model is loading. A timeout fails the run:
+ * the checks after it would otherwise read a half-open state.
  */
-export async function waitForStockModel(page: Page, previous: string | null): Promise<void> {
-  await page
-    .waitForFunction(
-      (before) => {
-        const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
-        const s = stock.getState();
-        if (s.status === 'inspecting' || s.status === 'opening') return false;
-        if (s.status === 'failed' || s.status === 'needs-pick') return true;
-        const m = model.getState();
-        if (m.status === 'loading') return false;
-        const a = analysis.getState();
-        const done = Object.keys(a.embeddings).length + Object.keys(a.failures).length > 0 && !a.embedJob;
-        return (m.packId !== before && (m.packId ?? '').startsWith('stock:') && done) || (m.packId === before && m.error !== null);
-      },
-      previous,
-      { timeout: 180_000 },
-    )
-    .catch(() => undefined);
+export async function waitForStockModel(page: Page, attempts: number): Promise<void> {
+  await page.waitForFunction(
+    (before) => {
+      const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+      return stock.getState().settled > before && model.getState().status !== 'loading' && !analysis.getState().embedJob;
+    },
+    attempts,
+    { timeout: 180_000 },
+  );
 }
 
 /** Choose the files in "Open model files…" and wait until the app has opened them and embedded the collection, or given up. */
 export async function openModelInApp(page: Page, files: readonly { readonly name: string; readonly buffer: Buffer }[]): Promise<PageResult> {
-  const before = await openPackId(page);
+  const before = await stockAttempts(page);
   await page.setInputFiles(
     '[data-testid="pack-input"]',
     files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer })),

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { describeFailure } from '../../src/core/errors.ts';
 import { describe, expect, it } from 'vitest';
 import type { PackManifest } from '../../src/core/types.ts';
 import { openPack } from '../../src/ml/packRunner.ts';
@@ -39,7 +40,12 @@ describe('openPack', () => {
 
   it('refuses a corrupt ONNX file with a reason', async () => {
     const corrupt = connector.slice(0, connector.length >> 1);
-    await expect(openPack(manifest, encoder, corrupt, ['wasm'])).rejects.toThrow(/could not create an ONNX Runtime session \(wasm: .+\)/);
+    const error: unknown = await openPack(manifest, encoder, corrupt, ['wasm']).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // Written for people; what the runtime said goes to details.
+    expect(describeFailure(error)).toMatchObject({ code: 'internal', message: expect.stringMatching(/^ONNX Runtime could not open this model/), details: expect.stringMatching(/^wasm: .+/) });
   });
 
   it('falls back to WASM, with the reason, when WebGPU is not available', async () => {

@@ -1,5 +1,5 @@
 import { useAnalysis, useModel, useUi } from '../../store/hooks.ts';
-import { trainReconstructor } from '../../store/pipeline.ts';
+import { trainReconstructor } from '../../store/training.ts';
 import { JobBar } from '../JobBar.tsx';
 import { LossCurve } from '../LossCurve.tsx';
 

@@ -2,7 +2,7 @@
 import type { LectureFacts } from '../../core/lecture/readiness.ts';
 import type { ImageEntry } from '../../store/collectionStore.ts';
 import { useAnalysis, useCollection, useModel, useUi } from '../../store/hooks.ts';
-import { MIN_TRAIN_IMAGES } from '../../store/pipeline.ts';
+import { MIN_TRAIN_IMAGES } from '../../store/training.ts';
 
 export interface LectureData {
   readonly facts: LectureFacts;

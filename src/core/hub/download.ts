@@ -29,6 +29,11 @@ export interface DownloadOptions {
   readonly expectedSize?: number | null | undefined;
   readonly onProgress?: ((p: DownloadProgress) => void) | undefined;
   readonly describeHttpError?: HttpErrorDescriber | undefined;
+  /**
+   * Bytes beyond which the answer cannot be what was asked for (a file list, a config): the
+   * download stops there instead of buffering whatever a broken or hostile server sends.
+   */
+  readonly maxBytes?: number | undefined;
 }
 
 export function cancelledError(label: string): HubError {
@@ -85,6 +90,10 @@ export async function downloadFile(url: string, o: DownloadOptions): Promise<Blo
       throw describe(response.status, response.headers.get('x-error-code'));
     }
     const declared = declaredLength(response);
+    if (o.maxBytes !== undefined && declared !== null && declared > o.maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new HubError('unusable', `${o.label} is ${formatBytes(declared)}, far more than such a file holds (at most ${formatBytes(o.maxBytes)}). Check the hub address, or try again later.`);
+    }
     const expected = o.expectedSize ?? null;
     const total = declared ?? expected;
     const chunks: Uint8Array[] = [];
@@ -110,6 +119,10 @@ export async function downloadFile(url: string, o: DownloadOptions): Promise<Blo
         chunks.push(step.value);
         received += step.value.byteLength;
         o.onProgress?.({ done: received, total });
+        if (o.maxBytes !== undefined && received > o.maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw new HubError('unusable', `${o.label} is over ${formatBytes(o.maxBytes)} (${formatBytes(received)} arrived before the download was stopped), far more than such a file holds. Check the hub address, or try again later.`);
+        }
       }
     }
     if (declared !== null && received < declared) throw cutShort(' before the body ended');

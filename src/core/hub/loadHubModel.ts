@@ -71,6 +71,8 @@ export interface HubLoadOptions {
 export const DEFAULT_STALL_MS = 30_000;
 /** Config JSONs and pack manifests are kilobytes; a listing that says more is not one of them. */
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+/** A repo's file list with sizes: the largest model repos list a few thousand files, well under 1 MB. */
+export const MAX_LISTING_BYTES = 16 * 1024 * 1024;
 const STOCK_JSON = ['config.json', 'preprocessor_config.json'] as const;
 
 function parseJsonObject(text: string, path: string, repo: RepoId): JsonObject {
@@ -97,7 +99,8 @@ export async function loadHubModel(req: HubRequest, o: HubLoadOptions): Promise<
   if (listing === null) {
     const label = `the file list of ${repo}`;
     const blob = await downloadFile(apiRevisionUrl(host, repo, revision), {
-      fetch: doFetch, label, stallMs, signal: o.signal, headers,
+      fetch: doFetch, label, stallMs, signal: o.signal, headers, maxBytes: MAX_LISTING_BYTES,
+      onProgress: (p) => o.onProgress?.({ path: 'file list', fileDone: p.done, fileTotal: p.total, done: p.done, total: p.total, fileIndex: 0, fileCount: 1, fromCache: false }),
       describeHttpError: (status, code) => describeHttpError(context(null, false), status, code),
     });
     listing = parseRepoListing(parseJsonObject(await blob.text(), 'The file list', repo), repo);

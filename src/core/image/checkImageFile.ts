@@ -3,6 +3,7 @@
  * bytes, damage, and the pixel budget. Returns the message the user sees when it refuses, and a
  * notice when it accepts with a caveat (an animated GIF is analysed by its first frame).
  */
+import { formatBytes } from '../formatBytes.ts';
 import { sniffImage, type ImageFormat } from './sniff.ts';
 
 export const MAX_FILE_BYTES = 100 * 1024 * 1024;
@@ -29,6 +30,11 @@ export function cmykNotice(name: string): string {
   return `${name} is a CMYK JPEG; the browser converted it to RGB, so its colours may differ slightly from what Python's PIL would give.`;
 }
 
+/** Motion photos append a video after the JPEG; only the photo is analysed. */
+export function trailingBytesNotice(name: string, bytes: number): string {
+  return `${name} carries ${formatBytes(bytes)} after its image data (a motion photo's video, or a camera's extra data); only the photo is analysed.`;
+}
+
 export function checkImageFile(bytes: Uint8Array, name: string): ImageCheck {
   if (bytes.length > MAX_FILE_BYTES) return { ok: false, message: fileTooBigMessage(name, bytes.length) };
   const sniffed = sniffImage(bytes, name);
@@ -39,11 +45,11 @@ export function checkImageFile(bytes: Uint8Array, name: string): ImageCheck {
   if (width && height && Math.max(width / height, height / width) > MAX_ASPECT) {
     return { ok: false, message: `${name} is ${width} x ${height} pixels, more than ${MAX_ASPECT}:1; resizing its short side to the encoder's input would make it enormous. Crop it and add it again.` };
   }
-  const notice =
-    frames !== undefined && frames > 1
-      ? `${name} is animated (${frames} frames); only its first frame is analysed.`
-      : sniffed.components === 4
-        ? cmykNotice(name)
-        : null;
+  const notices = [
+    frames !== undefined && frames > 1 ? `${name} is animated (${frames} frames); only its first frame is analysed.` : null,
+    sniffed.components === 4 ? cmykNotice(name) : null,
+    sniffed.trailingBytes ? trailingBytesNotice(name, sniffed.trailingBytes) : null,
+  ].filter((n): n is string => n !== null);
+  const notice = notices.length > 0 ? notices.join(' ') : null;
   return { ok: true, format: sniffed.format, width: width ?? null, height: height ?? null, notice };
 }

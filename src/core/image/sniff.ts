@@ -18,6 +18,8 @@ export type SniffResult =
       readonly frames?: number;
       /** JPEG colour components from the frame header: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK. */
       readonly components?: number;
+      /** JPEG: bytes after the end-of-image marker (a motion photo's video, a trailer), not part of the image. */
+      readonly trailingBytes?: number;
     }
   | { readonly ok: false; readonly error: SniffError };
 
@@ -50,15 +52,18 @@ function sniffPng(b: Uint8Array, name: string): SniffResult {
   // Walk the chunks: every length must fit, critical chunks must pass their CRC, and the file
   // must end with IEND. (Ancillary chunks with a bad CRC are tolerated, as decoders do.)
   let o = 8;
+  // An APNG says its frame count in acTL, before the first IDAT; decoders show the first frame.
+  let frames: number | undefined;
   while (o + 12 <= b.length) {
     const length = u32be(b, o);
     const type = ascii(b, o + 4, 4);
     if (o + 12 + length > b.length) break;
+    if (type === 'acTL' && length >= 8) frames = u32be(b, o + 8);
     const critical = type.charCodeAt(0) >= 65 && type.charCodeAt(0) <= 90;
     if (critical && crc32(b, o + 4, o + 8 + length) !== u32be(b, o + 8 + length)) {
       return fail('truncated', `${name} is a damaged PNG (its ${type} chunk fails its checksum). Re-export the image and add it again.`);
     }
-    if (type === 'IEND') return { ok: true, format: 'png', width: u32be(b, 16), height: u32be(b, 20) };
+    if (type === 'IEND') return { ok: true, format: 'png', width: u32be(b, 16), height: u32be(b, 20), ...(frames !== undefined ? { frames } : {}) };
     o += 12 + length;
   }
   return fail('truncated', `${name} is a truncated PNG (the file ends before its last chunk). Re-export the image and add it again.`);
@@ -94,11 +99,40 @@ function sniffJpeg(b: Uint8Array, name: string): SniffResult {
     o += 2 + length;
   }
   if (width === undefined || height === undefined) return truncated;
-  // The image data must end with EOI (FFD9); allow trailing padding some cameras append.
-  let end = b.length;
-  while (end > 2 && (b[end - 1] === 0x00 || b[end - 1] === 0x0a || b[end - 1] === 0x0d || b[end - 1] === 0x20)) end--;
-  if (!(b[end - 2] === 0xff && b[end - 1] === 0xd9)) return truncated;
-  return { ok: true, format: 'jpeg', width, height, ...(components !== undefined ? { components } : {}) };
+  const end = endOfImage(b, o);
+  if (end === null) return truncated;
+  // Bytes after EOI are not the image's: a motion photo's video, a camera's trailer. Decoders
+  // (Chromium, PIL) stop at EOI, and so does the analysis.
+  const trailing = b.length - end;
+  return { ok: true, format: 'jpeg', width, height, ...(components !== undefined ? { components } : {}), ...(trailing > 0 ? { trailingBytes: trailing } : {}) };
+}
+
+/**
+ * Where the image data ends: the offset just past EOI (FFD9), walking from the first SOS at `o`.
+ * Inside entropy-coded data FF is followed by 00 (a stuffed byte) or a restart marker; any other
+ * marker ends the scan, and a progressive JPEG's next segments (DHT, SOS...) are skipped by their
+ * lengths until EOI. Null when the file ends first.
+ */
+function endOfImage(b: Uint8Array, sos: number): number | null {
+  let o = sos + 2 + u16be(b, sos + 2);
+  while (o + 1 < b.length) {
+    if (b[o] !== 0xff) {
+      o++;
+      continue;
+    }
+    const marker = b[o + 1]!;
+    if (marker === 0x00 || marker === 0xff || (marker >= 0xd0 && marker <= 0xd7)) {
+      o += marker === 0xff ? 1 : 2;
+      continue;
+    }
+    if (marker === 0xd9) return o + 2;
+    // A segment between scans: skip it by its length, then read the next scan's data.
+    if (o + 4 > b.length) return null;
+    const length = u16be(b, o + 2);
+    if (length < 2) return null;
+    o += 2 + length;
+  }
+  return null;
 }
 
 /** Walk GIF blocks to count frames (image descriptors) and detect truncation. */
@@ -152,9 +186,25 @@ function sniffWebp(b: Uint8Array, name: string): SniffResult {
   }
   if (chunk === 'VP8X') {
     if (b.length < 30) return truncated;
-    return { ok: true, format: 'webp', width: 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16)), height: 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16)) };
+    const width = 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16));
+    const height = 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16));
+    // Flag 0x02: animated; its frames are ANMF chunks. Decoders show the first.
+    const animated = (b[20]! & 0x02) !== 0;
+    return { ok: true, format: 'webp', width, height, ...(animated ? { frames: countWebpFrames(b) } : {}) };
   }
   return { ok: true, format: 'webp' };
+}
+
+/** ANMF chunks of an animated WebP (at least 1: the flag says it is animated). */
+function countWebpFrames(b: Uint8Array): number {
+  let frames = 0;
+  let o = 12;
+  while (o + 8 <= b.length) {
+    if (ascii(b, o, 4) === 'ANMF') frames++;
+    const size = u32le(b, o + 4);
+    o += 8 + size + (size & 1);
+  }
+  return Math.max(frames, 1);
 }
 
 /**

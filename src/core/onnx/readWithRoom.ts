@@ -3,6 +3,7 @@
  * written after it without copying hundreds of MB: peak memory stays at one file plus one chunk,
  * where File.arrayBuffer() followed by a joined copy would hold two files at once.
  */
+import type { ContentHasher } from '../identity/contentHash.ts';
 import { TAP_ROOM } from './tap.ts';
 
 /** What a File or Blob offers (in browsers, workers and Node 18+). */
@@ -17,7 +18,8 @@ export interface RoomyBytes {
   readonly length: number;
 }
 
-export async function readWithRoom(source: ByteSource, room = TAP_ROOM): Promise<RoomyBytes> {
+/** `hasher`, when given, is fed every byte as it arrives: the file's identity costs no second read. */
+export async function readWithRoom(source: ByteSource, room = TAP_ROOM, hasher?: ContentHasher): Promise<RoomyBytes> {
   const buffer = new Uint8Array(source.size + room);
   let length = 0;
   const reader = source.stream().getReader();
@@ -26,7 +28,9 @@ export async function readWithRoom(source: ByteSource, room = TAP_ROOM): Promise
     if (done) break;
     // A file that grew while being read: keep what fits, the graph reader will say if it is cut.
     const take = Math.min(value.length, source.size - length);
-    buffer.set(value.subarray(0, take), length);
+    const chunk = value.subarray(0, take);
+    buffer.set(chunk, length);
+    hasher?.update(chunk);
     length += take;
     if (take < value.length) {
       await reader.cancel();

@@ -60,9 +60,9 @@ export function modelFiles<F extends ChosenFile>(manifest: PackManifest, files: 
 }
 
 /**
- * The id under which a user's pack keeps its embeddings: never a built-in id, and a changed
- * model (other sizes) does not read back the old one's stored tokens.
+ * The picker's id for a user's pack: never a built-in id. Only the picker uses it; results are
+ * filed under the model's content key (core/identity/modelIdentity.ts), which the bytes decide.
  */
-export function userPackId(manifest: PackManifest, encoder: ChosenFile, connector: ChosenFile): string {
-  return `user:${manifest.id}:${encoder.size}-${connector.size}`;
+export function userPackId(manifest: PackManifest): string {
+  return `user:${manifest.id}`;
 }

@@ -5,6 +5,11 @@
  */
 import { CONNECTOR_FAMILIES, type ConnectorSpec, type PackManifest } from '../types.ts';
 
+/** Pixels per side: the encoders studied here take 224 to 1024; 4096 leaves room and still fits a tab. */
+export const MAX_IMAGE_SIZE = 4096;
+/** Values in one image's token matrix (T x d): LLaVA-1.5's post tokens are 576 x 4096 = 2.4 M; 64 M is 256 MB of float32. */
+export const MAX_TOKEN_VALUES = 64 * 1024 * 1024;
+
 export type ManifestCheck = { readonly ok: true; readonly manifest: PackManifest } | { readonly ok: false; readonly errors: readonly string[] };
 
 type Obj = Record<string, unknown>;
@@ -41,6 +46,13 @@ class Checker {
     // Safe integers only: past 2^53 arithmetic on sizes and counts is no longer exact.
     if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v;
     this.expect(path, 'a positive integer', v);
+    return 0;
+  }
+  /** A positive integer no larger than `max`: outside data must not ask for allocations no tab can make. */
+  posIntAtMost(parent: Obj, key: string, path: string, max: number, why: string): number {
+    const v = this.posInt(parent, key, path);
+    if (v <= max) return v;
+    this.expect(path, `at most ${max} (${why})`, v);
     return 0;
   }
   oneOf<T extends string>(parent: Obj, key: string, path: string, options: readonly T[]): T {
@@ -100,7 +112,7 @@ export function validateManifest(json: unknown): ManifestCheck {
   const description = typeof json.description === 'string' ? json.description : '';
 
   const image = c.obj(json, 'image', 'image');
-  const size = c.posInt(image, 'size', 'image.size');
+  const size = c.posIntAtMost(image, 'size', 'image.size', MAX_IMAGE_SIZE, 'pixels per side; the vision encoders studied here take 224 to 1024');
   const patchSize = c.posInt(image, 'patchSize', 'image.patchSize');
   const gridRaw = image.grid;
   let grid: [number, number] = [0, 0];
@@ -118,6 +130,8 @@ export function validateManifest(json: unknown): ManifestCheck {
     dPost: c.posInt(tokensObj, 'dPost', 'tokens.dPost'),
   };
   if (tokens.pre && grid[0] && tokens.pre !== grid[0] * grid[1]) c.expect('tokens.pre', `${grid[0] * grid[1]} (grid rows x cols)`, tokens.pre);
+  if (tokens.pre && tokens.dPre && tokens.pre * tokens.dPre > MAX_TOKEN_VALUES) c.expect('tokens.dPre', `at most ${Math.floor(MAX_TOKEN_VALUES / tokens.pre)} with ${tokens.pre} tokens (${MAX_TOKEN_VALUES} values per image)`, tokens.dPre);
+  if (tokens.post && tokens.dPost && tokens.post * tokens.dPost > MAX_TOKEN_VALUES) c.expect('tokens.dPost', `at most ${Math.floor(MAX_TOKEN_VALUES / tokens.post)} with ${tokens.post} tokens (${MAX_TOKEN_VALUES} values per image)`, tokens.dPost);
 
   const connector = connectorSpec(c, json);
   if (connector.family === 'merger' || connector.family === 'pixel-shuffle') {

@@ -37,6 +37,8 @@ export interface Switches {
   silent: boolean;
   chunkBytes: number;
   chunkDelayMs: number;
+  /** The file list streams without end (no Content-Length), as a broken or hostile hub might; bounded at 64 MB here. */
+  endlessListing: boolean;
 }
 
 export interface FixtureHub {
@@ -59,7 +61,10 @@ export const bytesOf = (n: number, seed: number): Uint8Array => {
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
-const defaults = (): Switches => ({ status: new Map(), target: null, stallAt: null, cutAt: null, chunked: false, silent: false, chunkBytes: 64 * 1024, chunkDelayMs: 2 });
+const defaults = (): Switches => ({ status: new Map(), target: null, stallAt: null, cutAt: null, chunked: false, silent: false, chunkBytes: 64 * 1024, chunkDelayMs: 2, endlessListing: false });
+
+/** The most an endless listing sends before the fixture itself stops (the client should stop far sooner). */
+const ENDLESS_LIMIT = 64 * 1024 * 1024;
 
 /** As the hub answers a page on another origin (the app in a browser, for manual checks). */
 const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'x-error-code' };
@@ -101,6 +106,23 @@ export async function startFixtureHub(repos: readonly FixtureRepo[]): Promise<Fi
     next();
   };
 
+  /** '{"siblings":[' and then file entries until the client hangs up (or ENDLESS_LIMIT). */
+  const endless = (res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json', ...CORS });
+    const entry = new TextEncoder().encode(`${JSON.stringify({ rfilename: `onnx/${'x'.repeat(200)}.onnx`, size: 1 })},`.repeat(256));
+    let sent = 0;
+    let closed = false;
+    res.on('close', () => (closed = true));
+    res.write('{"sha":"0000000000000000000000000000000000000000","siblings":[');
+    const next = () => {
+      if (closed || sent >= ENDLESS_LIMIT) return void res.socket?.destroy();
+      res.write(entry);
+      sent += entry.length;
+      setImmediate(next);
+    };
+    next();
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fixture');
     requests.push(`${req.method} ${url.pathname}${url.search}`);
@@ -117,6 +139,7 @@ export async function startFixtureHub(repos: readonly FixtureRepo[]): Promise<Fi
       if (!repo) return refuse(res, 404, 'RepoNotFound');
       if (repo.private) return refuse(res, 401, 'RepoNotFound');
       if (segments[5] !== 'main' && segments[5] !== repo.sha) return refuse(res, 404, 'RevisionNotFound');
+      if (switches.endlessListing) return endless(res);
       const siblings = [...repo.files].map(([rfilename, b]) => (repo.unsized ? { rfilename } : { rfilename, size: b.length }));
       return send(res, 200, json({ id: repo.id, sha: repo.sha, gated: repo.gated ?? false, siblings }), { 'content-type': 'application/json' });
     }

@@ -17,6 +17,16 @@ describe('parseHubRequest', () => {
     expect(parseHubRequest({ repo: url, revision: 'refs/pr/1' }).revision).toBe('refs/pr/1');
   });
 
+  it('sends a token to huggingface.co only, whatever ?hub= names', () => {
+    expect(parseHubRequest({ repo: 'o/n', token: 'hf_abc', host: 'https://huggingface.co' }).token).toBe('hf_abc');
+    for (const host of ['http://127.0.0.1:8080', 'https://evil.example']) {
+      expect(refusal(() => parseHubRequest({ repo: 'o/n', token: 'hf_abc', host }))).toBe(
+        `Access token: this page fetches models from ${host} (set by ?hub= in its address), and access tokens are sent to huggingface.co only. Clear the token, or open the app without ?hub=.`,
+      );
+      expect(parseHubRequest({ repo: 'o/n', host }).token).toBeNull();
+    }
+  });
+
   it('keeps a token and refuses one with spaces, naming the field', () => {
     expect(parseHubRequest({ repo: 'o/n', token: ' hf_abc ', variant: 'q4' })).toMatchObject({ token: 'hf_abc', variant: 'q4' });
     expect(refusal(() => parseHubRequest({ repo: 'o/n', token: 'hf abc' }))).toMatch(/^Access token: expected one word/);

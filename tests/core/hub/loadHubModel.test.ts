@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hubFailure as failure } from './hubFailure.ts';
 import { parseHubRequest, type HubRequestInput } from '../../../src/core/hub/hubRequest.ts';
-import { loadHubModel, type HubLoadOptions, type HubModel, type HubProgress } from '../../../src/core/hub/loadHubModel.ts';
+import { loadHubModel, MAX_LISTING_BYTES, type HubLoadOptions, type HubModel, type HubProgress } from '../../../src/core/hub/loadHubModel.ts';
 import { memoryBlobStore, ModelCache } from '../../../src/core/hub/modelCache.ts';
 import { startFixtureHub, type FixtureHub } from './fixtureHub.ts';
 import { BIG, config, packFiles, preprocessorConfig, REPOS, TINY, TINY_SHA, tinyFiles } from './fixtureRepos.ts';
@@ -23,7 +23,7 @@ beforeEach(() => {
 });
 
 const open = (input: Omit<HubRequestInput, 'host'>, options: Partial<HubLoadOptions> = {}): Promise<HubModel> =>
-  loadHubModel(parseHubRequest({ ...input, host: hub.origin }), { cache, stallMs: 2000, ...options });
+  loadHubModel(parseHubRequest({ ...input, host: hub.origin }, { tokenHosts: [hub.origin] }), { cache, stallMs: 2000, ...options });
 
 
 /** Whether a blob holds exactly these bytes (vitest's deep equality is far too slow on megabytes). */
@@ -56,8 +56,14 @@ describe('opening a transformers.js-style export', () => {
   });
 
   it('reports progress that only grows and ends at the total', async () => {
-    const events: HubProgress[] = [];
-    await open({ repo: TINY }, { onProgress: (p) => events.push(p) });
+    const all: HubProgress[] = [];
+    await open({ repo: TINY }, { onProgress: (p) => all.push(p) });
+    // The file list comes first, with its own byte count; then the files, against their total.
+    const listing = all.filter((e) => e.path === 'file list');
+    expect(listing.length).toBeGreaterThan(0);
+    expect(all.findIndex((e) => e.path !== 'file list')).toBe(listing.length);
+    expect(listing.at(-1)!.done).toBeGreaterThan(0);
+    const events = all.slice(listing.length);
     const total = BIG + tinyFiles.get('config.json')!.length + tinyFiles.get('preprocessor_config.json')!.length;
     expect(events.every((e) => e.total === total && e.fileCount === 3 && !e.fromCache)).toBe(true);
     for (let i = 1; i < events.length; i++) expect(events[i]!.done).toBeGreaterThanOrEqual(events[i - 1]!.done);
@@ -143,6 +149,18 @@ describe('refusals say what happened and what to do', () => {
     const e = await failure(open({ repo: TINY }));
     expect(e.kind).toBe('not-found');
     expect(e.message).toBe(`${host()} has no preprocessor_config.json of fixture-org/tiny-vlm (HTTP 404). The repo may have changed while downloading; open it again.`);
+  });
+
+  it('stops a file list that never ends at its byte cap, with the bytes on the progress bar', async () => {
+    hub.switches.endlessListing = true;
+    const seen: HubProgress[] = [];
+    const e = await failure(open({ repo: TINY }, { onProgress: (p) => seen.push(p) }));
+    expect(e.kind).toBe('unusable');
+    expect(e.message).toMatch(/^the file list of fixture-org\/tiny-vlm is over 16\.8 MB \(1[67]\.\d MB arrived before the download was stopped\), far more than such a file holds\. Check the hub address, or try again later\.$/);
+    const last = seen.at(-1)!;
+    expect(last.path).toBe('file list');
+    expect(last.done).toBeGreaterThan(MAX_LISTING_BYTES);
+    expect(last.done).toBeLessThan(MAX_LISTING_BYTES + 2 * 1024 * 1024);
   });
 
   it('a private repo without a token (401), and with a refused token', async () => {

@@ -7,7 +7,7 @@
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkImageFile, cmykNotice, MAX_ASPECT, MAX_DECODE_PIXELS, tooLargeMessage } from '../../../src/core/image/checkImageFile.ts';
+import { checkImageFile, cmykNotice, MAX_ASPECT, MAX_DECODE_PIXELS, tooLargeMessage, trailingBytesNotice } from '../../../src/core/image/checkImageFile.ts';
 import { sniffImage, type ImageFormat } from '../../../src/core/image/sniff.ts';
 
 const RUNS = 1000;
@@ -22,6 +22,8 @@ interface Generated {
   readonly components?: number;
   /** Bytes a reader may ignore after the end (JPEG padding): prefixes are cut from before them. */
   readonly padding?: number;
+  /** JPEG: bytes after the end marker, which the sniffer reports. */
+  readonly trailingBytes?: number;
 }
 
 const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
@@ -125,6 +127,8 @@ const webp: fc.Arbitrary<Generated> = fc.oneof(
     bytes: riff('VP8X', [flags, 0, 0, 0, ...u32le(width - 1).slice(0, 3), ...u32le(height - 1).slice(0, 3)], tail.length ? [...ascii('ALPH'), ...u32le(tail.length), ...tail, ...(tail.length % 2 ? [0] : [])] : []),
     width,
     height,
+    // Flag 0x02 says animated; with no ANMF chunk written, it counts as one frame.
+    ...(flags & 0x02 ? { frames: 1 } : {}),
   })),
 );
 
@@ -159,7 +163,7 @@ const jpeg: fc.Arbitrary<Generated> = fc
       0xd9,
       ...padding,
     ];
-    return { format: 'jpeg', bytes: Uint8Array.from(file), width, height, components, padding: padding.length };
+    return { format: 'jpeg', bytes: Uint8Array.from(file), width, height, components, padding: padding.length, ...(padding.length > 0 ? { trailingBytes: padding.length } : {}) };
   });
 
 const anyImage = fc.oneof(png, gif, bmp, webp, jpeg);
@@ -170,7 +174,12 @@ function expectedCheck(g: Generated, name: string) {
   if (w * h > MAX_DECODE_PIXELS) return { ok: false, message: tooLargeMessage(name, w, h) };
   if (w === 0 || h === 0) return { ok: false, message: `${name} says it is ${w} x ${h} pixels: an empty image. Re-export it.` };
   if (Math.max(w / h, h / w) > MAX_ASPECT) return { ok: false, message: expect.stringMatching(new RegExp(`^${name} is ${w} x ${h} pixels, more than ${MAX_ASPECT}:1`)) };
-  const notice = g.frames !== undefined && g.frames > 1 ? `${name} is animated (${g.frames} frames); only its first frame is analysed.` : g.components === 4 ? cmykNotice(name) : null;
+  const notices = [
+    g.frames !== undefined && g.frames > 1 ? `${name} is animated (${g.frames} frames); only its first frame is analysed.` : null,
+    g.components === 4 ? cmykNotice(name) : null,
+    g.trailingBytes ? trailingBytesNotice(name, g.trailingBytes) : null,
+  ].filter((n) => n !== null);
+  const notice = notices.length > 0 ? notices.join(' ') : null;
   return { ok: true, format: g.format, width: w, height: h, notice };
 }
 
@@ -204,7 +213,7 @@ describe('image header properties', () => {
   ])('reads exactly the dimensions written into a generated %s', (_, arb) => {
     fc.assert(
       fc.property(arb, (g) => {
-        const extra = { ...(g.frames === undefined ? {} : { frames: g.frames }), ...(g.components === undefined ? {} : { components: g.components }) };
+        const extra = { ...(g.frames === undefined ? {} : { frames: g.frames }), ...(g.components === undefined ? {} : { components: g.components }), ...(g.trailingBytes === undefined ? {} : { trailingBytes: g.trailingBytes }) };
         expect(sniffImage(g.bytes, 'g')).toEqual({ ok: true, format: g.format, width: g.width, height: g.height, ...extra });
         expect(checkImageFile(g.bytes, 'g.img')).toEqual(expectedCheck(g, 'g.img'));
       }),

@@ -41,6 +41,41 @@ describe('sniffImage', () => {
     expect(scan.ok ? null : scan.error.kind).toBe('truncated');
   });
 
+  it('admits a JPEG with bytes after its end marker (a motion photo) and says how many', () => {
+    const video = [0, 0, 0, 24, ...new TextEncoder().encode('ftypmp42'), 0xff, 0xd8, 0xff, 0xe0, 1, 2, 3];
+    const motion = Uint8Array.from([...jpeg(64, 48), ...video]);
+    expect(sniffImage(motion, 'PXL_MP.jpg')).toEqual({ ok: true, format: 'jpeg', width: 64, height: 48, components: 1, trailingBytes: video.length });
+    // The end marker is found by walking the scan, not by looking at the file's last bytes.
+    const padded = Uint8Array.from([...jpeg(64, 48), ...new Uint8Array(4096).fill(0x7f)]);
+    expect(sniffImage(padded, 'trailer.jpg')).toMatchObject({ ok: true, trailingBytes: 4096 });
+    // Cut before its end marker, a JPEG with a trailer-like tail is still truncated.
+    const cut = sniffImage(Uint8Array.from([...jpeg(64, 48, false), 0x12, 0x34]), 'cut.jpg');
+    expect(cut.ok ? null : cut.error.kind).toBe('truncated');
+  });
+
+  it('walks a progressive JPEG: stuffed bytes, restart markers and tables between scans (which may hold FF D9 in their payload)', () => {
+    const base = jpeg(8, 8, false);
+    // Scan data with a stuffed FF00 and a restart marker, then a DHT whose payload holds FF D9, a second scan, EOI.
+    const dht = [0xff, 0xc4, 0, 6, 0x10, 0xff, 0xd9, 0x00];
+    const scan2 = [0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0, 0x55, 0xff, 0x00, 0x66];
+    const progressive = Uint8Array.from([...base, 0xff, 0x00, 0x10, 0xff, 0xd3, 0x20, ...dht, ...scan2, 0xff, 0xd9]);
+    expect(sniffImage(progressive, 'prog.jpg')).toEqual({ ok: true, format: 'jpeg', width: 8, height: 8, components: 1 });
+    const cutInTables = sniffImage(Uint8Array.from([...base, 0x10, ...dht.slice(0, 7)]), 'cut-prog.jpg');
+    expect(cutInTables.ok ? null : cutInTables.error.kind).toBe('truncated');
+  });
+
+  it('counts the frames of an APNG and of an animated WebP', () => {
+    const png = new Uint8Array(encodePng(new Uint8Array(2 * 2 * 4), 2, 2));
+    // An acTL chunk (num_frames 5, num_plays 0) right after IHDR; ancillary, so its CRC is not checked.
+    const actl = [0, 0, 0, 8, ...new TextEncoder().encode('acTL'), 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0];
+    const apng = Uint8Array.from([...png.subarray(0, 33), ...actl, ...png.subarray(33)]);
+    expect(sniffImage(apng, 'a.png')).toMatchObject({ ok: true, format: 'png', frames: 5 });
+    const chunk = (type: string, size: number) => [...new TextEncoder().encode(type), size & 255, 0, 0, 0, ...new Array<number>(size + (size & 1)).fill(0)];
+    const body = [...new TextEncoder().encode('VP8X'), 10, 0, 0, 0, 0x02, 0, 0, 0, 9, 0, 0, 4, 0, 0, ...chunk('ANIM', 6), ...chunk('ANMF', 16), ...chunk('ANMF', 16), ...chunk('ANMF', 16)];
+    const webp = Uint8Array.from([...new TextEncoder().encode('RIFF'), (body.length + 4) & 255, (body.length + 4) >> 8, 0, 0, ...new TextEncoder().encode('WEBP'), ...body]);
+    expect(sniffImage(webp, 'anim.webp')).toMatchObject({ ok: true, format: 'webp', width: 10, height: 5, frames: 3 });
+  });
+
   it('names text, SVG, HEIC and empty files and says what to do', () => {
     const text = sniffImage(new TextEncoder().encode('hello, these are notes\n'), 'notes.jpg');
     expect(text.ok ? '' : text.error.message).toBe('notes.jpg is not an image (it contains text). Add PNG, JPEG, GIF, WebP or BMP files.');

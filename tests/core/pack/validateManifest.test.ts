@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateManifest } from '../../../src/core/pack/validateManifest.ts';
+import { MAX_TOKEN_VALUES, validateManifest } from '../../../src/core/pack/validateManifest.ts';
 
 const modelsDir = resolve(import.meta.dirname, '../../../models');
 const valid = JSON.parse(readFileSync(resolve(modelsDir, 'vit-merger/manifest.json'), 'utf8'));
@@ -22,6 +22,18 @@ describe('validateManifest', () => {
       const path = resolve(modelsDir, id, 'manifest.json');
       if (existsSync(path)) expect(errorsOf(JSON.parse(readFileSync(path, 'utf8'))), id).toEqual([]);
     }
+  });
+
+  it('bounds the image size and the token matrix, so a manifest cannot ask for allocations no tab can make', () => {
+    const huge = clone();
+    huge.image = { size: 1_000_000, patchSize: 16, grid: [62_500, 62_500] };
+    expect(errorsOf(huge)).toContain('manifest.image.size: expected at most 4096 (pixels per side; the vision encoders studied here take 224 to 1024), got 1000000');
+    const wide = clone();
+    wide.tokens = { ...wide.tokens, dPre: 2 ** 30 };
+    expect(errorsOf(wide)).toContain(`manifest.tokens.dPre: expected at most ${Math.floor(MAX_TOKEN_VALUES / 196)} with 196 tokens (${MAX_TOKEN_VALUES} values per image), got ${2 ** 30}`);
+    const llava = clone();
+    llava.tokens = { ...llava.tokens, dPre: 1024, dPost: 4096 };
+    expect(errorsOf(llava).filter((e) => /at most/.test(e))).toEqual([]);
   });
 
   it.each<[string, Record<string, unknown>, number, string | null]>([

@@ -1,0 +1,255 @@
+/**
+ * The open model and the inference worker that holds it. One rule keeps results honest: what is
+ * shown always belongs to the model whose content key (core/identity) the worker answered with;
+ * results are filed and restored under that key, never under a name.
+ *
+ * The worker may lose what it holds (a crash, a stop because a step hung past Cancel or its time
+ * budget, a lost WebGPU device). Then `opened` still says what the app has open, and
+ * ensureWorkerHolds() opens it again in the fresh worker before anything runs on it. Every load
+ * goes through one queue, so two loads never interleave in the worker.
+ *
+ * Opening a model never blocks the app: Cancel stops it (ending the worker if the runtime does
+ * not answer within a grace period), and choosing another model while one opens replaces it.
+ */
+import { describeFailure, isFailure, type Failure } from '../core/errors.ts';
+import { validateManifest } from '../core/pack/validateManifest.ts';
+import type { PackManifest } from '../core/types.ts';
+import type { ExecutionProvider } from '../ml/ort.ts';
+import { builtinPacks } from '../packs/builtinPacks.ts';
+import { inferenceClient } from '../workers/clients.ts';
+import type { LoadPackRequest, LoadPackResult, LoadStockRequest, LoadStockResult, ModelSource } from '../workers/protocol.ts';
+import { analysisStore, emptyAnalysis } from './analysisStore.ts';
+import { collectionStore } from './collectionStore.ts';
+import { modelStore, type ModelState } from './modelStore.ts';
+import { say, sayFailure } from './uiStore.ts';
+
+/** Ids of stock exports opened tapped start with this (store/stockModel.ts). */
+export const STOCK_ID_PREFIX = 'stock:';
+
+/** How long a cancelled step may take to answer before its worker is ended (ORT runs cannot be interrupted). */
+export const CANCEL_GRACE_MS = 2000;
+
+/** What the inference worker is asked to open: a pack's two graphs, or a stock export tapped. */
+export type ModelLoad = Omit<LoadPackRequest, 'id' | 'preferred'> | Omit<LoadStockRequest, 'id' | 'preferred'>;
+/** What the worker answers a load with: a stock export's answer carries its probed manifest. */
+export type LoadResultOf<L extends ModelLoad> = L extends { type: 'load-stock' } ? LoadStockResult : LoadPackResult;
+
+interface OpenModel {
+  readonly packId: string;
+  readonly load: ModelLoad;
+  /** For messages: what people call it. */
+  readonly name: string;
+}
+
+/** What the app has open (the worker may have lost it; see ensureWorkerHolds). */
+let opened: OpenModel | null = null;
+/** The load the current worker holds; null after a reset until it is opened again. */
+let workerHolds: ModelLoad | null = null;
+/** Counts openModel calls: an older call that finds a newer one under way leaves the state to it. */
+let generation = 0;
+/** The load request now in the worker, if any (to stop it when another model is chosen). */
+let loadInFlight: number | null = null;
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Loads one at a time: the worker must never open two models at once. */
+function queued<T>(task: () => Promise<T>): Promise<T> {
+  const run = queue.then(task, task);
+  queue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+/** Listeners told when a model's results are cleared for another (embedding, KNOR, training start from here). */
+type OpenedListener = (result: { readonly modelKey: string }) => Promise<void>;
+let onOpened: OpenedListener = async () => {};
+export function whenModelOpens(listener: OpenedListener): void {
+  onOpened = listener;
+}
+
+/** The name of the open model, for "… stays open". */
+export function openModelName(): string | null {
+  return opened?.name ?? null;
+}
+
+function loadRequest(load: ModelLoad, preferred: readonly ExecutionProvider[]) {
+  return load.type === 'load-pack' ? inferenceClient.request({ ...load, preferred }) : inferenceClient.request({ ...load, preferred });
+}
+
+/**
+ * The worker holds the open model, opening it again after a reset. Resolves false when there is
+ * nothing open or it could not be reopened (the caller says what that means for its job).
+ */
+export function ensureWorkerHolds(): Promise<boolean> {
+  if (!opened) return Promise.resolve(false);
+  if (workerHolds === opened.load) return Promise.resolve(true);
+  return queued(async () => {
+    const target = opened;
+    if (!target) return false;
+    if (workerHolds === target.load) return true;
+    const { id, promise } = loadRequest(target.load, modelStore.getState().preferred);
+    loadInFlight = id;
+    try {
+      const loaded = await promise;
+      workerHolds = target.load;
+      if (opened === target) modelStore.setState({ ep: loaded.ep, fallbackReason: loaded.fallbackReason });
+      return true;
+    } catch (error) {
+      if (!isFailure(error, 'stopped')) {
+        const failure = describeFailure(error, 'open the model again');
+        modelStore.setState({ status: 'error', error: failure.message });
+        sayFailure('error', `${target.name} could not be opened again after the inference worker restarted: ${failure.message} Reload the page; your images and results are stored.`, failure);
+      }
+      return false;
+    } finally {
+      if (loadInFlight === id) loadInFlight = null;
+    }
+  });
+}
+
+export async function openBuiltinPack(packId: string): Promise<void> {
+  const pack = builtinPacks.find((p) => p.id === packId);
+  if (!pack) {
+    say('error', `There is no built-in pack "${packId}". Pick one from the list.`);
+    return;
+  }
+  const checked = validateManifest(pack.manifestJson);
+  if (!checked.ok) {
+    say('error', `Pack "${packId}" has an invalid manifest: ${checked.errors.join('; ')}`);
+    return;
+  }
+  const manifest = checked.manifest;
+  const encoder = pack.fileUrl(manifest.files.encoder);
+  const connector = pack.fileUrl(manifest.files.connector);
+  if (!encoder || !connector) {
+    say('error', `Pack "${packId}" is missing ${!encoder ? manifest.files.encoder : manifest.files.connector}.`);
+    return;
+  }
+  await openPack(packId, manifest, encoder, connector, `pack "${manifest.name}"`);
+}
+
+/** Open a validated pack (see openModel); `what` names it in messages. */
+export async function openPack(packId: string, manifest: PackManifest, encoder: ModelSource, connector: ModelSource, what = `pack "${manifest.name}"`): Promise<boolean> {
+  return (await openModel(packId, { type: 'load-pack', manifest, encoder, connector }, what, manifest.name)) !== null;
+}
+
+/**
+ * Open any model in the inference worker; `what` names it in messages ("pack "Tiny"", a file
+ * name), `name` is what the picker and later messages call it. The worker opens the new model
+ * before it closes the old one, so a model that fails (corrupt ONNX, shapes that contradict the
+ * manifest) leaves the previous model, its embeddings and its results exactly as they were; one
+ * that is cancelled or replaced does too. Resolves to the worker's answer, or null when the model
+ * did not open.
+ */
+export async function openModel<L extends ModelLoad>(packId: string, load: L, what: string, name: string): Promise<LoadResultOf<L> | null> {
+  const mine = ++generation;
+  // Another model is opening: this choice replaces it. Its worker may be stuck in the runtime, so it is ended.
+  if (loadInFlight !== null) {
+    workerHolds = null;
+    inferenceClient.terminate();
+  }
+  cancelJobs();
+  const before = modelStore.getState();
+  const previous: ModelState = before.loading ? { ...before, status: before.manifest ? 'ready' : 'idle', loading: null } : before;
+  let requestId: number | null = null;
+  const cancel = () => {
+    if (requestId !== null && generation === mine) inferenceClient.cancel(requestId, CANCEL_GRACE_MS);
+  };
+  modelStore.setState({ status: 'loading', error: null, loading: { packId, what, cancel } });
+  let loaded: LoadResultOf<L>;
+  try {
+    loaded = await queued(async () => {
+      if (generation !== mine) throw new SupersededError();
+      const { id, promise } = loadRequest(load, previous.preferred);
+      requestId = id;
+      loadInFlight = id;
+      try {
+        return (await promise) as LoadResultOf<L>;
+      } finally {
+        if (loadInFlight === id) loadInFlight = null;
+      }
+    });
+  } catch (error) {
+    // A newer choice owns the state now.
+    if (generation !== mine || error instanceof SupersededError) return null;
+    modelStore.setState({ ...previous, status: previous.manifest ? 'ready' : 'error', loading: null, error: previous.manifest ? null : describeFailure(error).message });
+    reportFailedOpen(what, describeFailure(error, `open ${what}`));
+    // The worker was ended (cancel not answered, crash): the model that stays open must be held again.
+    void ensureWorkerHolds();
+    return null;
+  }
+  if (generation !== mine) return null;
+  const manifest = load.type === 'load-pack' ? load.manifest : (loaded as LoadStockResult).manifest;
+  opened = { packId, load, name };
+  workerHolds = load;
+  modelStore.setState({ packId, modelKey: loaded.modelKey, manifest, status: 'ready', loading: null, ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
+  analysisStore.setState(emptyAnalysis(loaded.modelKey));
+  await onOpened({ modelKey: loaded.modelKey });
+  return loaded;
+}
+
+class SupersededError extends Error {}
+
+function reportFailedOpen(what: string, failure: Failure): void {
+  const stays = opened ? ` ${opened.name} stays open.` : '';
+  if (failure.code === 'cancelled') say('info', `Stopped opening ${what}.${stays}`);
+  else sayFailure('error', `Could not open ${what}: ${failure.message}${stays}`, failure);
+}
+
+/** Stop opening the model now opening, if any. */
+export function cancelModelLoad(): void {
+  modelStore.getState().loading?.cancel();
+}
+
+/** Cancel the jobs that belong to the open model (a new one is about to replace it). */
+function cancelJobs(): void {
+  const { embedJob, trainJob } = analysisStore.getState();
+  embedJob?.cancel();
+  trainJob?.cancel();
+}
+
+/**
+ * After the WebGPU device was lost: a lost device leaves ORT's run hanging for good, so the old
+ * worker is ended and the model opened again on WASM in a fresh one. Resolves true when it is.
+ */
+export async function recoverFromDeviceLoss(why: string): Promise<boolean> {
+  inferenceClient.terminate();
+  workerHolds = null;
+  modelStore.setState({ preferred: ['wasm'] });
+  const held = await ensureWorkerHolds();
+  if (!held) return false;
+  modelStore.setState({ fallbackReason: `WebGPU stopped working after the model opened (${why}); switched to WASM` });
+  say('info', 'WebGPU stopped working (the graphics device was lost). The model was reopened on WASM and embedding carries on; nothing was lost.', { details: why });
+  return true;
+}
+
+// A crashed or stopped worker holds nothing; a crash is reported here, a stop by whoever stopped it.
+inferenceClient.onReset((reset) => {
+  workerHolds = null;
+  if (reset.code !== 'crashed' || !opened) {
+    // Stopped because a cancel hung: keep the open model ready for the next job.
+    if (loadInFlight === null) void ensureWorkerHolds();
+    return;
+  }
+  const name = opened.name;
+  void ensureWorkerHolds().then((held) => {
+    if (!held) return;
+    const { embeddings, failures } = analysisStore.getState();
+    const waiting = collectionStore.getState().images.filter((i) => !embeddings[i.id] && !failures[i.id]).length;
+    const rest = waiting > 0 ? `; ${waiting} image${waiting === 1 ? '' : 's'} wait for "Embed ${waiting} waiting"` : '';
+    say('error', `The inference worker crashed and was restarted with ${name} reopened. Everything embedded so far is kept${rest}.`, { details: reset.reason });
+  });
+});
+
+/** Browser-test hooks: destroy the inference worker's WebGPU device, as a driver reset would; crash the worker. */
+export const debugHooks = {
+  loseWebGpuDevice: (): Promise<boolean> => inferenceClient.request({ type: 'debug-lose-webgpu' }).promise,
+  crashInferenceWorker: (): void => {
+    // The request never answers: the crash fails it, and the reset listener reports the crash.
+    inferenceClient.request({ type: 'debug-crash' }).promise.then(
+      () => undefined,
+      () => undefined,
+    );
+  },
+};

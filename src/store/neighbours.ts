@@ -1,0 +1,70 @@
+/**
+ * Neighbour sets and KNOR for the embedded images of the open model. Derived, not requested:
+ * they are recomputed when k, the metric or the self mode change (a subscription, so no view has
+ * to remember to ask) and when an embedding job ends.
+ */
+import { describeFailure, isFailure } from '../core/errors.ts';
+import { knorBlockedReason } from '../core/knn/nearest.ts';
+import { analysisClient } from '../workers/clients.ts';
+import { analysisStore } from './analysisStore.ts';
+import { collectionStore } from './collectionStore.ts';
+import { modelStore } from './modelStore.ts';
+import { sayFailure, uiStore } from './uiStore.ts';
+
+/** Collection images embedded by the open model, in collection order. */
+export function embeddedIds(): string[] {
+  const { embeddings } = analysisStore.getState();
+  return collectionStore.getState().images.filter((i) => embeddings[i.id]).map((i) => i.id);
+}
+
+export function stack(ids: readonly string[], pick: (id: string) => Float32Array): Float32Array {
+  const first = pick(ids[0]!);
+  const out = new Float32Array(ids.length * first.length);
+  ids.forEach((id, i) => out.set(pick(id), i * first.length));
+  return out;
+}
+
+export async function computeKnor(): Promise<void> {
+  const { manifest, modelKey } = modelStore.getState();
+  if (!manifest || !modelKey || analysisStore.getState().modelKey !== modelKey) return;
+  const ids = embeddedIds();
+  const { k, metric, includeSelf } = uiStore.getState();
+  const blocked = knorBlockedReason(ids.length, k, includeSelf);
+  if (blocked) {
+    analysisStore.setState({ knor: null, knorBlocked: blocked });
+    return;
+  }
+  const { embeddings } = analysisStore.getState();
+  const pre = stack(ids, (id) => embeddings[id]!.pooledPre);
+  const post = stack(ids, (id) => embeddings[id]!.pooledPost);
+  try {
+    const result = await analysisClient.request(
+      { type: 'knn', pre, post, n: ids.length, dPre: manifest.tokens.dPre, dPost: manifest.tokens.dPost, k, metric, includeSelf },
+      { transfer: [pre.buffer, post.buffer] },
+    ).promise;
+    // Results of a model that was replaced meanwhile are not this model's.
+    if (analysisStore.getState().modelKey !== modelKey) return;
+    analysisStore.setState({ knor: { ids, k, metric, includeSelf, ...result }, knorBlocked: null });
+    const selected = uiStore.getState().selectedId;
+    if (!selected || !ids.includes(selected)) uiStore.setState({ selectedId: ids[0] ?? null });
+  } catch (error) {
+    // A worker stopped or restarted under it: the next job recomputes.
+    if (isFailure(error, 'stopped') || isFailure(error, 'crashed')) return;
+    const failure = describeFailure(error, 'compute KNOR');
+    sayFailure('error', `KNOR failed: ${failure.message}`, failure);
+  }
+}
+
+/** Recompute when k, the metric or the self mode change, or an image leaves the collection. Returns the unsubscribe. */
+export function recomputeKnorOnChanges(): () => void {
+  const settings = uiStore.subscribe((now, before) => {
+    if (now.k !== before.k || now.metric !== before.metric || now.includeSelf !== before.includeSelf) void computeKnor();
+  });
+  const removals = collectionStore.subscribe((now, before) => {
+    if (now.images.length < before.images.length) void computeKnor();
+  });
+  return () => {
+    settings();
+    removals();
+  };
+}

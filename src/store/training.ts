@@ -1,0 +1,86 @@
+/**
+ * Training the reconstructor P -> V on the embedded images of the open model, in the training
+ * worker. Cancel asks the worker to stop between batches; a batch that does not end within the
+ * grace period ends the worker. The result is kept only while the same model is open.
+ */
+import { describeFailure } from '../core/errors.ts';
+import { postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
+import { trainingClient } from '../workers/clients.ts';
+import { analysisStore, idleTraining } from './analysisStore.ts';
+import { CANCEL_GRACE_MS } from './modelSession.ts';
+import { modelStore } from './modelStore.ts';
+import { embeddedIds, stack } from './neighbours.ts';
+import { say, sayFailure, uiStore } from './uiStore.ts';
+
+export const MIN_TRAIN_IMAGES = 4;
+
+export async function trainReconstructor(): Promise<void> {
+  const { manifest, modelKey } = modelStore.getState();
+  if (!manifest || !modelKey || analysisStore.getState().trainJob) return;
+  const ids = embeddedIds();
+  if (ids.length < MIN_TRAIN_IMAGES) {
+    say('warning', `Training needs at least ${MIN_TRAIN_IMAGES} embedded images (one or more are held out for validation); ${ids.length} are embedded.`);
+    return;
+  }
+  const isCurrent = () => analysisStore.getState().modelKey === modelKey;
+  const { embeddings } = analysisStore.getState();
+  const pre = stack(ids, (id) => embeddings[id]!.pre);
+  const post = stack(ids, (id) => embeddings[id]!.post);
+  const epochs = uiStore.getState().epochs;
+  const { tokens } = manifest;
+  // Which post token each patch went into (-1 for the perceiver): the token-mixing layer starts
+  // from this routing instead of from noise, so a small collection can still train it.
+  const grid = [manifest.image.grid[0], manifest.image.grid[1]] as const;
+  const tokenSource = Int32Array.from({ length: tokens.pre }, (_, p) => postTokenOfPatch(manifest.connector, grid, p) ?? -1);
+  analysisStore.setState({ training: { ...idleTraining, status: 'running', epochs } });
+  const { id, promise } = trainingClient.request(
+    { type: 'train', pre, post, images: ids.length, tokensPre: tokens.pre, tokensPost: tokens.post, dPre: tokens.dPre, dPost: tokens.dPost, tokenSource, epochs, seed: 7 },
+    {
+      transfer: [pre.buffer, post.buffer],
+      onProgress: (p) => {
+        if (!isCurrent()) return;
+        analysisStore.setState((s) => ({
+          training: { ...s.training, trainLoss: [...s.training.trainLoss, p.trainLoss], valLoss: [...s.training.valLoss, p.valLoss], bestEpoch: p.bestEpoch },
+          trainJob: s.trainJob ? { ...s.trainJob, done: p.epoch, total: p.epochs } : null,
+        }));
+      },
+    },
+  );
+  analysisStore.setState({ trainJob: { label: 'Training reconstructor', done: 0, total: epochs, startedAt: Date.now(), cancel: () => trainingClient.cancel(id, CANCEL_GRACE_MS) } });
+  try {
+    const r = await promise;
+    if (!isCurrent()) return;
+    analysisStore.setState((s) => ({
+      training: { ...s.training, status: 'done', trainLoss: r.trainLoss, valLoss: r.valLoss, bestEpoch: r.bestEpoch },
+      reconstruction: {
+        ids,
+        tokens: tokens.pre,
+        perPatch: r.perPatch,
+        perImage: r.perImage,
+        validationIds: new Set(Array.from(r.validation, (i) => ids[i]!)),
+        backend: r.backend,
+        architecture: r.architecture,
+        stoppedEarly: r.stoppedEarly,
+        constantDims: r.constantDims,
+        model: { weights: r.weights, standardizers: r.standardizers },
+      },
+    }));
+  } catch (error) {
+    if (!isCurrent()) return;
+    const failure = describeFailure(error, 'train the reconstructor');
+    const cancelled = failure.code === 'cancelled' || failure.code === 'stopped';
+    analysisStore.setState((s) => ({ training: { ...s.training, status: cancelled ? 'cancelled' : 'error', error: cancelled ? null : failure.message } }));
+    if (cancelled) say('info', 'Training cancelled; the previous heatmaps (if any) are kept.');
+    else sayFailure('error', `Training failed: ${failure.message}`, failure);
+  } finally {
+    if (isCurrent()) analysisStore.setState({ trainJob: null });
+  }
+}
+
+/** First visit: the heatmaps appear without a click once the bundled set is embedded. */
+export async function trainIfNoReconstruction(): Promise<void> {
+  const { reconstruction, trainJob } = analysisStore.getState();
+  if (reconstruction || trainJob || embeddedIds().length < MIN_TRAIN_IMAGES) return;
+  say('info', 'Training the reconstructor on these images so the heatmaps can show where the connector loses information (Cancel stops it; Train runs it again).');
+  await trainReconstructor();
+}
