@@ -1,6 +1,6 @@
 /**
  * The built-in packs' architectures: one small ViT encoder and one connector of each family in
- * METHOD.md. Sizes are small enough to ship (a few MB) and to run in a browser on WASM.
+ * docs/method.md. Sizes are small enough to ship (a few MB) and to run in a browser on WASM.
  */
 import { GraphBuilder } from '../../src/core/onnx/graphBuilder.ts';
 import { seededRandom } from '../../src/core/random.ts';

@@ -27,7 +27,8 @@ export function Header() {
   const shown = loading && listed(loading.packId) ? loading.packId : (packId ?? '');
   const packInput = useRef<HTMLInputElement>(null);
   return (
-    <header className="header">
+    // data-open-pack: the model open now (the picker may already show one still opening).
+    <header className="header" data-open-pack={packId ?? ''} data-loading={loading ? 'true' : 'false'}>
       <h1>Connector Lens</h1>
       <label className="pack-picker">
         Model pack

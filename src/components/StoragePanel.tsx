@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
+import { errorText } from '../core/errors.ts';
 import { useCollection } from '../store/hooks.ts';
 import { CachedModels } from './CachedModels.tsx';
 import { clearStoredSessions, storageSummary } from '../store/persistence.ts';
@@ -47,7 +48,7 @@ export function StoragePanel() {
               say('info', 'Stored sessions cleared. The images on this page stay until you reload.');
               refresh();
             },
-            (e: unknown) => say('error', `Could not clear storage: ${e instanceof Error ? e.message : String(e)}`),
+            (e: unknown) => say('error', 'Could not clear the stored sessions. Try again, or clear the site\'s data in the browser\'s settings.', { details: errorText(e) }),
           )
         }
       >

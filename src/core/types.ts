@@ -42,7 +42,7 @@ export interface PackManifest {
   readonly description: string;
   /** Input side of the encoder, in pixels; the grid is size / patchSize on each side. */
   readonly image: { readonly size: number; readonly patchSize: number; readonly grid: readonly [number, number] };
-  /** T, T', d_v, d_l of METHOD.md. */
+  /** T, T', d_v, d_l of docs/method.md. */
   readonly tokens: { readonly pre: number; readonly post: number; readonly dPre: number; readonly dPost: number };
   readonly connector: ConnectorSpec;
   readonly preprocess: PreprocessSpec;

@@ -1,5 +1,5 @@
 /**
- * The reconstructor f: P -> V of METHOD.md as explicit tfjs variables. Token-wise MLP when
+ * The reconstructor f: P -> V of docs/method.md as explicit tfjs variables. Token-wise MLP when
  * T' = T: Linear(dL,dL) LN GELU Dropout, Linear(dL,h) LN GELU Dropout, Linear(h,dV). When T' != T,
  * a learned token-axis projection W_tok (T x T', stored transposed as 'token_mix' [T', T]) plus a
  * learned per-position term 'token_position' [T, dL] first maps T' tokens to T.
@@ -70,7 +70,7 @@ const gelu = (x: tf.Tensor2D): tf.Tensor2D => tf.mul(tf.mul(x, 0.5), tf.add(tf.e
 let instances = 0;
 
 export interface ReconstructorOptions {
-  /** Rate of both dropout layers (METHOD: 0.1); it acts only when forward(training = true). */
+  /** Rate of both dropout layers (docs/method.md: 0.1); it acts only when forward(training = true). */
   readonly dropout?: number;
   /**
    * Token-mixing variant only: for each pre token t, the post token it was merged into (from the

@@ -1,5 +1,5 @@
 /**
- * Train the reconstructor P -> V (METHOD.md, reconstruction): standardise on training images,
+ * Train the reconstructor P -> V (docs/method.md, reconstruction): standardise on training images,
  * image-level train/validation split, AdamW (Adam + decoupled weight decay), linear warm-up then
  * cosine decay, early stopping on validation loss with the best weights restored, and per-patch
  * losses for every image in standardised units. Yields to the event loop between batches so a
@@ -34,7 +34,7 @@ export interface ReconstructionData {
 export interface TrainConfig {
   readonly epochs: number;
   readonly seed: number;
-  /** Hidden width h; METHOD's 2048 is for LLaVA-scale d; these packs are far smaller. */
+  /** Hidden width h; docs/method.md's 2048 is for LLaVA-scale d; these packs are far smaller. */
   readonly hidden: number;
   /** Images per mini-batch. */
   readonly batchSize: number;
@@ -45,7 +45,7 @@ export interface TrainConfig {
   /** Epochs without validation improvement before stopping. */
   readonly patience: number;
   readonly validationFraction: number;
-  /** Rate of both dropout layers (METHOD: 0.1); training only. */
+  /** Rate of both dropout layers (docs/method.md: 0.1); training only. */
   readonly dropout: number;
 }
 

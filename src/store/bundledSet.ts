@@ -4,7 +4,7 @@
  * beyond the page's own origin. Labels come with it, for precision@k.
  */
 import { parseImageSetIndex, type ImageSetEntry } from '../core/imageset/imageSetIndex.ts';
-import { userMessage } from '../core/errors.ts';
+import { errorText, userMessage } from '../core/errors.ts';
 import { hashBytes } from '../core/identity/contentHash.ts';
 import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
 import { say } from './uiStore.ts';
@@ -36,7 +36,7 @@ export async function loadBundledSet(): Promise<number> {
     if (!index.ok) throw new Error(`${BASE}index.json: HTTP ${index.status}`);
     items = parseImageSetIndex(await index.json());
   } catch (error) {
-    say('warning', userMessage(error, `The bundled image set could not be loaded (${error instanceof Error ? error.message : String(error)}); add your own images instead.`));
+    say('warning', userMessage(error, 'The bundled image set could not be loaded; add your own images instead.'), { details: errorText(error) });
     return 0;
   }
   collectionStore.setState({ intake: { done: 0, total: items.length } });
@@ -49,7 +49,7 @@ export async function loadBundledSet(): Promise<number> {
       collectionStore.setState({ intake: { done: added, total: items.length } });
     }
   } catch (error) {
-    say('warning', `The bundled image set stopped loading after ${added} of ${items.length} images (${error instanceof Error ? error.message : String(error)}).`);
+    say('warning', `The bundled image set stopped loading after ${added} of ${items.length} images. Reload the page to try again, or add your own images.`, { details: errorText(error) });
   } finally {
     collectionStore.setState({ intake: null });
   }

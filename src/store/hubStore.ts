@@ -4,7 +4,7 @@
  * download is handed to openHubModel (hubModel.ts), the one place that decides how it opens.
  */
 import { createStore } from 'zustand/vanilla';
-import { userMessage } from '../core/errors.ts';
+import { describeFailure, errorText, isUserFacing, userMessage } from '../core/errors.ts';
 import { cacheStorageStore } from '../core/hub/cacheStorageStore.ts';
 import { isHubError } from '../core/hub/hubErrors.ts';
 import { parseHubRequest, type HubRequest, type HubRequestInput } from '../core/hub/hubRequest.ts';
@@ -69,7 +69,8 @@ export async function openFromHub(input: Omit<HubRequestInput, 'host'>): Promise
     model = await loadHubModel(request, { cache: modelCache(), signal: controller.signal, onProgress: show });
   } catch (error) {
     const cancelled = isHubError(error, 'cancelled');
-    say(cancelled ? 'info' : 'error', userMessage(error, `Could not open ${request.repo}: ${error instanceof Error ? error.message : String(error)}`));
+    const failure = describeFailure(error, `download ${request.repo}`);
+    say(cancelled ? 'info' : 'error', isUserFacing(error) ? error.message : `Could not open ${request.repo}: ${failure.message}`, { details: failure.details });
     return;
   } finally {
     hubStore.setState({ download: null });
@@ -96,7 +97,7 @@ export async function evictCachedModel(model: CachedModel): Promise<void> {
     await modelCache().evict(model);
     say('info', `Removed ${model.repo} (${model.sha.slice(0, 7)}) from this browser; opening it again downloads it again.`);
   } catch (error) {
-    say('error', `Could not remove ${model.repo} from this browser's storage: ${error instanceof Error ? error.message : String(error)}`);
+    say('error', `Could not remove ${model.repo} from this browser's storage. Try again, or clear the site's data in the browser's settings.`, { details: errorText(error) });
   }
   await refreshCachedModels();
 }

@@ -24,19 +24,33 @@ function labelFromPath(file: File): string | null {
   return parts.length >= 2 ? parts[parts.length - 2]! : null;
 }
 
-/** Images are checked and admitted; label files (.csv/.tsv/.json, and .txt that read as labels) dropped with them are applied after. */
+/**
+ * A drop holding more .txt files than this is not a label file with its images: its .txt files
+ * are checked as images (and refused as text), as any other file.
+ */
+const MAX_TEXT_LABEL_FILES = 3;
+
+/** Images are checked and admitted; label files (.csv/.tsv/.json, and a few .txt that read as labels) dropped with them are applied after. */
 export async function addFiles(dropped: readonly File[]): Promise<void> {
   const labelFiles = dropped.filter((f) => isLabelFileName(f.name));
-  const textFiles = dropped.filter((f) => isTextFileName(f.name));
-  const files = dropped.filter((f) => !isLabelFileName(f.name) && !isTextFileName(f.name));
-  const admitted = files.length > 0 ? await admitImageFiles(files) : 0;
+  const texts = dropped.filter((f) => isTextFileName(f.name));
+  const textLabels = texts.length <= MAX_TEXT_LABEL_FILES ? texts : [];
+  const files = dropped.filter((f) => !isLabelFileName(f.name) && !textLabels.includes(f));
+  const { admitted, refused } = files.length > 0 ? await admitImageFiles(files) : { admitted: 0, refused: [] };
   for (const file of labelFiles) await applyLabelFile(file);
-  for (const file of textFiles) await applyDroppedTextFile(file);
+  for (const file of textLabels) {
+    const refusal = await applyDroppedTextFile(file);
+    if (refusal !== null) refused.push(refusal);
+  }
+  // One message per refused file for small drops; a summary for large ones.
+  const total = files.length + textLabels.length;
+  if (refused.length <= 5) refused.forEach((m) => say('error', m));
+  else say('error', `${refused.length} of ${total} files were refused, e.g. ${refused[0]} (and ${refused.length - 1} more).`);
   if (admitted > 0) await embedPending();
 }
 
-/** Check each file and add the images among them; returns how many were admitted. */
-async function admitImageFiles(files: readonly File[]): Promise<number> {
+/** Check each file and add the images among them; returns how many were admitted and why the others were refused. */
+async function admitImageFiles(files: readonly File[]): Promise<{ admitted: number; refused: string[] }> {
   let admitted = 0;
   const refused: string[] = [];
   const notices: string[] = [];
@@ -77,15 +91,12 @@ async function admitImageFiles(files: readonly File[]): Promise<number> {
   }
   for (const n of notices.slice(0, 5)) say('info', n);
   if (notices.length > 5) say('info', `${notices.length - 5} more files came with notices like these.`);
-  // One message per refused file for small drops; a summary for large ones.
-  if (refused.length <= 5) refused.forEach((m) => say('error', m));
-  else say('error', `${refused.length} of ${files.length} files were refused, e.g. ${refused[0]} (and ${refused.length - 1} more).`);
   if (duplicates.length > 0) {
     const first = duplicates[0]!;
     const which = duplicates.length === 1 ? `${first.name} has the same bytes as ${first.of}` : `${duplicates.length} files have the same bytes as images already here (e.g. ${first.name} and ${first.of})`;
     say('warning', `${which}. ${duplicates.length === 1 ? 'It was' : 'They were'} added anyway: copies are each other's nearest neighbours at distance 0, which raises KNOR. Remove ${duplicates.length === 1 ? 'it' : 'them'} if that is not what you want.`);
   }
-  return admitted;
+  return { admitted, refused };
 }
 
 /** Add `count` procedural labelled images (PNG-encoded off the main thread by the browser). */

@@ -47,18 +47,18 @@ export async function applyLabelFile(file: File): Promise<void> {
 }
 
 /**
- * A dropped .txt: applied when it is a label file naming images of the collection; otherwise
- * refused with one message that says it is neither an image nor such a label file.
+ * A dropped .txt: applied when it is a label file naming images of the collection (null);
+ * otherwise the refusal to show, saying it is neither an image nor such a label file.
  */
-export async function applyDroppedTextFile(file: File): Promise<void> {
+export async function applyDroppedTextFile(file: File): Promise<string | null> {
   const parsed = await parse(file);
   const names = collectionStore.getState().images.map((i) => i.name);
   if (!isFailure(parsed) && applyLabels(parsed.labels, names).labelled > 0) {
     applyParsed(file.name, parsed);
-    return;
+    return null;
   }
   const why = isFailure(parsed) ? parsed.message : 'it names none of the images here';
-  say('error', `${file.name} is not an image, and not a label file for these images either (${why.replace(/\.$/, '')}). Add PNG, JPEG, GIF, WebP or BMP files; a label file has one "file name, label" line per image.`);
+  return `${file.name} is not an image, and not a label file for these images either (${why.replace(/\.$/, '')}). Add PNG, JPEG, GIF, WebP or BMP files; a label file has one "file name, label" line per image.`;
 }
 
 function applyParsed(fileName: string, parsed: ParsedLabels): void {

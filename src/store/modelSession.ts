@@ -183,8 +183,9 @@ export async function openModel<L extends ModelLoad>(packId: string, load: L, wh
   const manifest = load.type === 'load-pack' ? load.manifest : (loaded as LoadStockResult).manifest;
   opened = { packId, load, name };
   workerHolds = load;
-  modelStore.setState({ packId, modelKey: loaded.modelKey, manifest, status: 'ready', loading: null, ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
+  // Results first: nothing may show the previous model's numbers under the new model's name.
   analysisStore.setState(emptyAnalysis(loaded.modelKey));
+  modelStore.setState({ packId, modelKey: loaded.modelKey, manifest, status: 'ready', loading: null, ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
   await onOpened({ modelKey: loaded.modelKey });
   return loaded;
 }

@@ -9,6 +9,7 @@
  * Only the tab that holds the session (sessionTabs.ts) writes; the others restore and read.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { errorText } from '../core/errors.ts';
 import type { Metric } from '../core/types.ts';
 import { analysisStore, type ImageEmbedding, type ReconstructionResult, type TrainingState } from './analysisStore.ts';
 import { collectionStore, type ImageEntry } from './collectionStore.ts';
@@ -88,7 +89,11 @@ async function guarded(task: (d: IDBPDatabase<LensDb>) => Promise<unknown>): Pro
     if (quotaWarned) return;
     quotaWarned = true;
     const quota = error instanceof DOMException && error.name === 'QuotaExceededError';
-    say('warning', quota ? 'Browser storage is full: this session keeps working, but what came after this point will not survive a reload. Clear stored sessions to make room.' : `Could not save the session for reloads (${error instanceof Error ? error.message : String(error)}); everything still works until you reload.`);
+    say(
+      'warning',
+      quota ? 'Browser storage is full: this session keeps working, but what came after this point will not survive a reload. Clear stored sessions to make room.' : 'Could not save the session for reloads (the browser refused its storage); everything still works until you reload.',
+      { details: quota ? null : errorText(error) },
+    );
   }
 }
 
@@ -197,7 +202,7 @@ export async function restoreSession(): Promise<StoredSession | null> {
     }
     return session ?? null;
   } catch (error) {
-    say('warning', `The stored session could not be read (${error instanceof Error ? error.message : String(error)}); starting fresh.`);
+    say('warning', 'The stored session could not be read (the browser refused its storage); starting fresh. Nothing stored was deleted.', { details: errorText(error) });
     return null;
   }
 }

@@ -3,7 +3,7 @@
  * pack, install it instead of training (seconds on a GPU, many minutes without one), provided the
  * encoder here reproduces the inputs it was trained on. Otherwise the caller trains as usual.
  */
-import { userMessage } from '../core/errors.ts';
+import { errorText, userMessage } from '../core/errors.ts';
 import { matchPrecomputed, parsePrecomputed } from '../core/imageset/precomputed.ts';
 import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { analysisStore } from './analysisStore.ts';
@@ -53,7 +53,7 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
     say('info', `Heatmaps come from a reconstructor trained on this image set when the app was built (${record.epochs} epochs; this browser's encoder and connector reproduced its inputs). Train to retrain it here.`);
     return true;
   } catch (error) {
-    say('warning', userMessage(error, `The reconstruction shipped with the image set could not be used (${error instanceof Error ? error.message : String(error)}); training one instead.`));
+    say('warning', userMessage(error, 'The reconstruction shipped with the image set could not be used; training one instead.'), { details: errorText(error) });
     return false;
   }
 }

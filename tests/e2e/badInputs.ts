@@ -143,7 +143,7 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     // A valid pack whose weights sit in an external-data file opens from the user's files; its
     // Sqrt encoder yields NaN for a dark image, which is flagged and left out of KNOR.
     await page.setInputFiles('[data-testid="pack-input"]', packs.external);
-    await page.waitForFunction(() => document.querySelector<HTMLSelectElement>('[data-testid="pack-picker"]')?.value.startsWith('user:tiny-sqrt') === true, undefined, { timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack')?.startsWith('user:tiny-sqrt') === true, undefined, { timeout: 120_000 });
     const flat: [string, [number, number, number]][] = [
       ['light-a.png', [230, 200, 160]],
       ['light-b.png', [160, 220, 240]],

@@ -23,7 +23,7 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
   try {
     await page.goto(pageUrl);
     await page.waitForFunction(
-      ({ id, n }) => document.querySelector<HTMLSelectElement>('[data-testid="pack-picker"]')?.value === id && document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n,
+      ({ id, n }) => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === id && document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n,
       { id: defaultPack, n: images },
       { timeout: 300_000 },
     );

@@ -216,7 +216,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     // Another connector family: the connector step follows the open pack (T′ = 49, 2 x 2 blocks).
     await page.keyboard.press('Escape');
     await page.selectOption('[data-testid="pack-picker"]', 'vit-merger');
-    await page.waitForFunction(() => document.querySelector<HTMLSelectElement>('[data-testid="pack-picker"]')?.value === 'vit-merger' && !!document.querySelector('[data-testid="knor-mean"]'), undefined, { timeout: 180_000 });
+    await page.waitForFunction(() => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === 'vit-merger' && !!document.querySelector('[data-testid="knor-mean"]'), undefined, { timeout: 180_000 });
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('l');
     await pressTo(page, '3', 3);

@@ -214,7 +214,7 @@ async function main(): Promise<void> {
           continue;
         }
         await page.selectOption('[data-testid="pack-picker"]', `vit-${family}`);
-        await page.waitForFunction((id) => document.querySelector<HTMLSelectElement>('[data-testid="pack-picker"]')!.value === id && !!document.querySelector('[data-testid="knor-mean"]') && document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length > 0, `vit-${family}`, { timeout: 180_000 });
+        await page.waitForFunction((id) => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === id && !!document.querySelector('[data-testid="knor-mean"]') && document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length > 0, `vit-${family}`, { timeout: 180_000 });
         await analysePack(page, family, 6);
         await page.screenshot({ path: resolve(ARTIFACTS, `e2e-${family}.png`), fullPage: true });
       }

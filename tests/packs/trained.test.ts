@@ -3,7 +3,7 @@
  * (onnxruntime-web, WASM, in Node):
  *
  * - the frozen MobileNetV2's pre-projection neighbours mean something: precision@5 by label
- *   (leave-one-out, cosine, METHOD.md) beats both chance and raw pixels, by more than 1.645
+ *   (leave-one-out, cosine, docs/method.md) beats both chance and raw pixels, by more than 1.645
  *   standard errors of the paired per-query gain (emoji subcategories share colours, so pixels
  *   are a strong baseline here: on all 288 images the gain is small);
  * - each trained connector's KNOR and post-projection precision@5, printed side by side;

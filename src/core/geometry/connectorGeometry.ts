@@ -1,6 +1,6 @@
 /**
  * How post-projection tokens relate to the encoder's patch grid, per connector family
- * (METHOD.md's table): MLP 1:1, merger and pixel shuffle one token per r x r block, perceiver
+ * (docs/method.md's table): MLP 1:1, merger and pixel shuffle one token per r x r block, perceiver
  * no fixed region (its queries attend to every patch).
  *
  * Patches and blocks are numbered row-major: patch = row * cols + col; block j sits at block row

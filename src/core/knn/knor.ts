@@ -1,5 +1,5 @@
 /**
- * k-NN overlap ratio (METHOD.md, KNOR step 3): KNOR(i) = |NN_pre(i) ∩ NN_post(i)| / k, and the
+ * k-NN overlap ratio (docs/method.md, KNOR step 3): KNOR(i) = |NN_pre(i) ∩ NN_post(i)| / k, and the
  * collection's KNOR is the mean over i. Neighbour lists are [n, k] row-major, as kNearest returns
  * them; the order within a row does not matter, only membership.
  */

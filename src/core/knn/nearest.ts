@@ -1,5 +1,5 @@
 /**
- * Exact k nearest neighbours by brute force (METHOD.md, KNOR step 2).
+ * Exact k nearest neighbours by brute force (docs/method.md, KNOR step 2).
  *
  * - Distances: cosine distance 1 - cos(a, b), or squared L2. Dot products and squared differences
  *   are accumulated in float64 (JS numbers), dimension by dimension in index order.

@@ -1,5 +1,5 @@
 /**
- * Mean pooling over tokens (METHOD.md, KNOR step 1): v_i = mean over t of V_i[t].
+ * Mean pooling over tokens (docs/method.md, KNOR step 1): v_i = mean over t of V_i[t].
  * Sums are accumulated in float64 and divided once, then stored as float32.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Retrieval precision@k (METHOD.md, "Retrieval"): for a labelled query i, the share of its k
+ * Retrieval precision@k (docs/method.md, "Retrieval"): for a labelled query i, the share of its k
  * neighbours that carry i's label. Run it on NN_pre and on NN_post to compare retrieval before and
  * after the connector.
  *

@@ -1,6 +1,6 @@
 /**
  * Find the connector boundary in a vision-language model's graph: the activation that enters the
- * connector (pre-projection tokens, METHOD.md's V) and the one that leaves it (P).
+ * connector (pre-projection tokens, docs/method.md's V) and the one that leaves it (P).
  *
  * The definition follows the reference code, which hooks the input and output of the connector
  * module (`multi_modal_projector` in LLaVA, `model.connector` in Idefics2/3, `visual.merger` in

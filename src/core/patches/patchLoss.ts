@@ -1,5 +1,5 @@
 /**
- * Patch loss (METHOD.md, reconstruction step 3): L(i, t) = mean over the d_v dimensions of
+ * Patch loss (docs/method.md, reconstruction step 3): L(i, t) = mean over the d_v dimensions of
  * (f(P_i)[t] - V_i[t])^2, in standardised units. Image loss = mean over t.
  */
 export interface PatchLosses {

@@ -1,5 +1,5 @@
 /**
- * Per-dimension standardisation (METHOD.md, reconstruction step 1): mean and std are fitted on
+ * Per-dimension standardisation (docs/method.md, reconstruction step 1): mean and std are fitted on
  * training rows only, then applied to every row. A constant dimension (std 0) would divide by
  * zero; it is centred and left unscaled (std treated as 1) and counted so the UI can say so.
  */

@@ -34,7 +34,7 @@ const PROCESSOR_LABELS: Readonly<Record<ProcessorName, string>> = {
   'qwen2-vl': 'the Qwen2-VL processor',
 };
 
-/** Model types by the connector they have (METHOD.md's families). */
+/** Model types by the connector they have (docs/method.md's families). */
 const FAMILIES: Readonly<Record<string, ConnectorFamily>> = {
   llava: 'mlp',
   llava_next: 'mlp',

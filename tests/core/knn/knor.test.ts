@@ -1,6 +1,6 @@
 /**
  * KNOR against an independent reference (neighbours by sorting every pair in exact integer
- * arithmetic, overlap by JavaScript Sets), hand-computed cases, and METHOD.md's note that counting
+ * arithmetic, overlap by JavaScript Sets), hand-computed cases, and docs/method.md's note that counting
  * self inflates overlap.
  */
 import fc from 'fast-check';

@@ -1,0 +1,35 @@
+/**
+ * npm run bench [-- --only identity]
+ *
+ * Prints one table of ratios, each the app's figure against a reference measured in the same run,
+ * and writes it to docs/benchmarks.md with the machine and the date. No test asserts a timing:
+ * the figures are for people (and the README) to read.
+ *
+ * Sections:
+ * - identity: what a model's content key adds to reading its file (scripts/bench/identity.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { identityBench } from './bench/identity.ts';
+import { markdown, type BenchRow } from './bench/report.ts';
+
+const SECTIONS: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
+  identity: () => identityBench(),
+};
+
+async function main(): Promise<void> {
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',') : Object.keys(SECTIONS);
+  const unknown = only.filter((s) => !(s in SECTIONS));
+  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; expected some of ${Object.keys(SECTIONS).join(', ')}`);
+  const rows: BenchRow[] = [];
+  for (const name of only) {
+    console.log(`bench: ${name}…`);
+    rows.push(...(await SECTIONS[name]!()));
+  }
+  const text = markdown(rows, new Date());
+  console.log(`\n${text}`);
+  writeFileSync(resolve(import.meta.dirname, '../docs/benchmarks.md'), text);
+}
+
+void main();
