@@ -18,6 +18,8 @@ export interface Session {
   readonly fallbackReason: string | null;
   /** Float32Tensor feeds are float32; typed ones (FeedTensor) say their type. Outputs are widened to float32. */
   run(feeds: Record<string, Float32Tensor | FeedTensor>): Promise<Record<string, Float32Tensor>>;
+  /** As run, but int64 outputs (indices) come back as Int32Array. */
+  runIndexed(feeds: Record<string, Float32Tensor | FeedTensor>): Promise<Record<string, Float32Tensor | Int32Tensor>>;
   dispose(): Promise<void>;
 }
 
@@ -30,6 +32,23 @@ export interface ExternalDataFile {
 export interface Float32Tensor {
   readonly data: Float32Array;
   readonly dims: readonly number[];
+}
+
+export interface Int32Tensor {
+  readonly data: Int32Array;
+  readonly dims: readonly number[];
+}
+
+/** int64 values that are indices (under 2^31), as Int32Array. */
+function indicesFromInt64(name: string, data: unknown): Int32Array | null {
+  if (!(data instanceof BigInt64Array)) return null;
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = Number(data[i]!);
+    if (v < -(2 ** 31) || v >= 2 ** 31) throw new RangeError(`output ${name}: index ${v} does not fit 32 bits`);
+    out[i] = v;
+  }
+  return out;
 }
 
 let configured = false;
@@ -103,33 +122,41 @@ async function watchWebGpuDevice(): Promise<void> {
 }
 
 function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReason: string | null): Session {
+  const runWith = <T>(feeds: Record<string, Float32Tensor | FeedTensor>, convert: (name: string, t: ort.Tensor) => T): Promise<Record<string, T>> =>
+    serialised(async () => {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = 'type' in t ? new ort.Tensor(t.type, t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
+      const pending = session.run(ortFeeds);
+      // A lost device never settles ORT's run: race it, so the caller can fall back.
+      const lost = ep === 'webgpu' ? deviceLost : null;
+      // The loser of the race may still reject later (a dead device's buffers); that is expected.
+      if (lost) pending.catch(() => undefined);
+      const results = lost ? await Promise.race([pending, lost.then((why) => Promise.reject(new DeviceLostError(why)))]) : await pending;
+      const out: Record<string, T> = {};
+      try {
+        // Copy out of ORT-owned memory, then release every tensor.
+        for (const [name, t] of Object.entries(results)) out[name] = convert(name, t);
+      } finally {
+        for (const t of Object.values(results)) t.dispose();
+      }
+      return out;
+    });
+  const asFloat = (name: string, t: ort.Tensor): Float32Tensor => {
+    // float16 is widened (fp16 exports).
+    const data = floatDataToFloat32(t.type, t.data);
+    if (!data) throw new Error(`output ${name}: expected float32 or float16, got ${t.type}`);
+    return { data, dims: [...t.dims] };
+  };
   return {
     ep,
     fallbackReason,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    run: (feeds) =>
-      serialised(async () => {
-        const ortFeeds: Record<string, ort.Tensor> = {};
-        for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = 'type' in t ? new ort.Tensor(t.type, t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
-        const pending = session.run(ortFeeds);
-        // A lost device never settles ORT's run: race it, so the caller can fall back.
-        const lost = ep === 'webgpu' ? deviceLost : null;
-        // The loser of the race may still reject later (a dead device's buffers); that is expected.
-        if (lost) pending.catch(() => undefined);
-        const results = lost ? await Promise.race([pending, lost.then((why) => Promise.reject(new DeviceLostError(why)))]) : await pending;
-        const out: Record<string, Float32Tensor> = {};
-        for (const [name, t] of Object.entries(results)) {
-          // Copy out of ORT-owned memory (float16 widened: fp16 exports), then release the tensor.
-          const data = floatDataToFloat32(t.type, t.data);
-          if (!data) {
-            t.dispose();
-            throw new Error(`output ${name}: expected float32 or float16, got ${t.type}`);
-          }
-          out[name] = { data, dims: [...t.dims] };
-          t.dispose();
-        }
-        return out;
+    run: (feeds) => runWith(feeds, asFloat),
+    runIndexed: (feeds) =>
+      runWith(feeds, (name, t): Float32Tensor | Int32Tensor => {
+        const indices = t.type === 'int64' ? indicesFromInt64(name, t.data) : null;
+        return indices ? { data: indices, dims: [...t.dims] } : asFloat(name, t);
       }),
     dispose: () => serialised(() => session.release()),
   };

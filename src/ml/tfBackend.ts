@@ -1,15 +1,28 @@
 /**
- * TensorFlow.js backend choice for the training worker: WebGPU, then WebGL (through
- * OffscreenCanvas in a worker), then CPU. Each is tried for real (a tiny op must compute the
- * right value); the one active is returned. Works without a DOM: in a worker, and in Node, where
- * it falls through to 'cpu'. 'wasm' is accepted but only used if a wasm backend was registered
- * (this app does not ship @tensorflow/tfjs-backend-wasm), so it is skipped quietly otherwise.
+ * TensorFlow.js backend choice for the training worker, fastest real one first: WebGPU on a
+ * hardware adapter, then WebAssembly (SIMD; threads when the page is cross-origin isolated),
+ * then WebGL, then CPU. A software WebGPU adapter (SwiftShader, a "fallback adapter") is skipped:
+ * it computes correctly but far slower than WASM; so is WebGL, which without a GPU is software
+ * too and about half WASM's speed. Each backend is tried for real (a tiny op must compute the
+ * right value); the one active is returned. Works without a DOM: in a worker, and in Node.
  */
 import * as tf from '@tensorflow/tfjs';
 
 export type TfBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
-export const DEFAULT_BACKEND_ORDER: readonly TfBackend[] = ['webgpu', 'webgl', 'cpu'];
+export const DEFAULT_BACKEND_ORDER: readonly TfBackend[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+
+/** Where the tfjs WebAssembly binaries are, when not next to the package (the app's bundled assets). */
+export interface WasmBinaries {
+  readonly 'tfjs-backend-wasm.wasm': string;
+  readonly 'tfjs-backend-wasm-simd.wasm': string;
+  readonly 'tfjs-backend-wasm-threaded-simd.wasm': string;
+}
+let wasmBinaries: WasmBinaries | null = null;
+/** The browser build names its asset URLs here before the first selectTfBackend (Node finds the files itself). */
+export function useTfWasmBinaries(binaries: WasmBinaries): void {
+  wasmBinaries = binaries;
+}
 
 function hasWebGL2(): boolean {
   try {
@@ -21,12 +34,38 @@ function hasWebGL2(): boolean {
   return false;
 }
 
+interface AdapterLike {
+  readonly isFallbackAdapter?: boolean;
+  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string };
+}
+
+/** True for an adapter that is software (SwiftShader or the browser's declared fallback): never worth training on. */
+export function isSoftwareAdapter(adapter: AdapterLike): boolean {
+  if (adapter.isFallbackAdapter) return true;
+  const info = adapter.info;
+  const text = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ');
+  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i.test(text);
+}
+
+async function hardwareWebGpu(): Promise<boolean> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } } | undefined)?.gpu;
+  if (!gpu) return false;
+  const adapter = await gpu.requestAdapter();
+  return adapter != null && !isSoftwareAdapter(adapter);
+}
+
+async function registerWasm(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (wasmBinaries) wasm.setWasmPaths({ ...wasmBinaries });
+}
+
 async function tryBackend(name: TfBackend): Promise<boolean> {
   try {
     if (name === 'webgpu') {
-      if (!(globalThis.navigator as { gpu?: unknown } | undefined)?.gpu) return false;
+      if (!(await hardwareWebGpu())) return false;
       await import('@tensorflow/tfjs-backend-webgpu');
     }
+    if (name === 'wasm') await registerWasm();
     if (name === 'webgl' && !hasWebGL2()) return false;
     if (tf.findBackendFactory(name) == null) return false;
     if (!(await tf.setBackend(name))) return false;
@@ -49,4 +88,11 @@ export async function selectTfBackend(preferred: readonly TfBackend[] = DEFAULT_
     if (await tryBackend(name)) return name;
   }
   throw new Error(`no TensorFlow.js backend works here (tried ${preferred.join(', ')})`);
+}
+
+/** How many threads the active backend computes on (1 unless tfjs-wasm started its thread pool). */
+export async function tfThreads(): Promise<number> {
+  if (tf.getBackend() !== 'wasm') return 1;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  return wasm.getThreadsCount();
 }

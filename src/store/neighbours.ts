@@ -6,6 +6,7 @@
 import { describeFailure, isFailure } from '../core/errors.ts';
 import { knorBlockedReason } from '../core/knn/nearest.ts';
 import { analysisClient } from '../workers/clients.ts';
+import type { PooledVectors } from '../workers/protocol.ts';
 import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
@@ -24,6 +25,22 @@ export function stack(ids: readonly string[], pick: (id: string) => Float32Array
   return out;
 }
 
+/**
+ * What the analysis worker holds: the vectors of these ids under this model, by key. Only when
+ * they change are they sent again; k, the metric and the self mode travel alone.
+ */
+let sent: { readonly key: string; readonly modelKey: string; readonly ids: readonly string[] } | null = null;
+let version = 0;
+analysisClient.onReset(() => {
+  sent = null;
+});
+
+function dataKeyFor(modelKey: string, ids: readonly string[]): { key: string; fresh: boolean } {
+  if (sent && sent.modelKey === modelKey && sent.ids.length === ids.length && sent.ids.every((id, i) => id === ids[i])) return { key: sent.key, fresh: false };
+  version += 1;
+  return { key: `${modelKey}#${version}`, fresh: true };
+}
+
 export async function computeKnor(): Promise<void> {
   const { manifest, modelKey } = modelStore.getState();
   if (!manifest || !modelKey || analysisStore.getState().modelKey !== modelKey) return;
@@ -34,20 +51,27 @@ export async function computeKnor(): Promise<void> {
     analysisStore.setState({ knor: null, knorBlocked: blocked });
     return;
   }
-  const { embeddings } = analysisStore.getState();
-  const pre = stack(ids, (id) => embeddings[id]!.pooledPre);
-  const post = stack(ids, (id) => embeddings[id]!.pooledPost);
+  const { key, fresh } = dataKeyFor(modelKey, ids);
+  const vectors = (): PooledVectors => {
+    const { embeddings } = analysisStore.getState();
+    return { pre: stack(ids, (id) => embeddings[id]!.pooledPre), post: stack(ids, (id) => embeddings[id]!.pooledPost), n: ids.length, dPre: manifest.tokens.dPre, dPost: manifest.tokens.dPost };
+  };
+  const ask = (data: PooledVectors | null) =>
+    analysisClient.request({ type: 'knn', dataKey: key, data, k, metric, includeSelf }, { transfer: data ? [data.pre.buffer, data.post.buffer] : [] }).promise;
   try {
-    const result = await analysisClient.request(
-      { type: 'knn', pre, post, n: ids.length, dPre: manifest.tokens.dPre, dPost: manifest.tokens.dPost, k, metric, includeSelf },
-      { transfer: [pre.buffer, post.buffer] },
-    ).promise;
+    let result = await ask(fresh ? vectors() : null);
+    sent = { key, modelKey, ids };
+    // The worker restarted, or another key replaced this one there: send the vectors again.
+    if (result.status === 'need-data') result = await ask(vectors());
+    if (result.status !== 'ok') return;
     // Results of a model that was replaced meanwhile are not this model's.
     if (analysisStore.getState().modelKey !== modelKey) return;
-    analysisStore.setState({ knor: { ids, k, metric, includeSelf, ...result }, knorBlocked: null });
+    const { nnPre, nnPost, perImage, mean } = result;
+    analysisStore.setState({ knor: { ids, k, metric, includeSelf, nnPre, nnPost, perImage, mean }, knorBlocked: null });
     const selected = uiStore.getState().selectedId;
     if (!selected || !ids.includes(selected)) uiStore.setState({ selectedId: ids[0] ?? null });
   } catch (error) {
+    sent = null;
     // A worker stopped or restarted under it: the next job recomputes.
     if (isFailure(error, 'stopped') || isFailure(error, 'crashed')) return;
     const failure = describeFailure(error, 'compute KNOR');

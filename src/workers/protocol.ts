@@ -97,24 +97,42 @@ export interface EmbedResult {
   readonly ep: ExecutionProvider;
 }
 
-export interface KnnRequest {
-  readonly type: 'knn';
-  readonly id: JobId;
+/** Pooled vectors of the embedded images, pre and post, row-major [n, d]. */
+export interface PooledVectors {
   readonly pre: Float32Array;
   readonly post: Float32Array;
   readonly n: number;
   readonly dPre: number;
   readonly dPost: number;
+}
+
+/**
+ * Neighbours and KNOR for k, metric and self mode. The worker keeps exact neighbour tables for
+ * the last vectors it was sent (core/knn/neighbourTable.ts), under `dataKey`: a new k, metric or
+ * self mode then costs no new search. `data` is sent when the vectors changed, or when the worker
+ * answered that it has none for this key.
+ */
+export interface KnnRequest {
+  readonly type: 'knn';
+  readonly id: JobId;
+  readonly dataKey: string;
+  readonly data: PooledVectors | null;
   readonly k: number;
   readonly metric: Metric;
   readonly includeSelf: boolean;
 }
-export interface KnnResult {
-  readonly nnPre: Int32Array;
-  readonly nnPost: Int32Array;
-  readonly perImage: Float32Array;
-  readonly mean: number;
-}
+export type KnnResult =
+  | { readonly status: 'need-data' }
+  | {
+      readonly status: 'ok';
+      readonly nnPre: Int32Array;
+      readonly nnPost: Int32Array;
+      readonly perImage: Float32Array;
+      readonly mean: number;
+      /** True when this answer needed a search (new vectors, or a k past the table's). */
+      readonly searched: boolean;
+      readonly ms: number;
+    };
 
 // ---------- analysis worker: neighbours and KNOR, apart from the model ----------
 

@@ -3,13 +3,19 @@
  * Training worker: trains the reconstructor P -> V with TensorFlow.js off the main thread,
  * streaming one progress message per epoch. Cancel aborts between batches.
  */
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { describeFailure } from '../core/errors.ts';
 import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
-import { selectTfBackend } from '../ml/tfBackend.ts';
+import { selectTfBackend, tfThreads, useTfWasmBinaries } from '../ml/tfBackend.ts';
 import { trainReconstructor } from '../ml/trainReconstructor.ts';
 import type { TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
+
+// The binaries ship with the app (Vite assets): no CDN, works offline.
+useTfWasmBinaries({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
 
 const controllers = new Map<number, AbortController>();
 
@@ -21,7 +27,10 @@ async function train(req: TrainRequest): Promise<void> {
   const controller = new AbortController();
   controllers.set(req.id, controller);
   try {
-    const backend = await selectTfBackend();
+    const chosen = await selectTfBackend();
+    const threads = await tfThreads();
+    // What the panel states: the backend, and for WASM how many threads it computes on.
+    const backend = chosen === 'wasm' ? `wasm, ${threads} thread${threads === 1 ? '' : 's'}` : chosen;
     const result = await trainReconstructor(
       req,
       { epochs: req.epochs, seed: req.seed },

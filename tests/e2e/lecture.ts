@@ -177,7 +177,11 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.keyboard.press('Enter');
     await page.waitForSelector(inLecture('[data-testid="lecture-train-facts"]'), { timeout: 300_000 });
     const curve = await page.locator(inLecture('[data-testid="lecture-loss-curve"] .train-line')).count();
-    check('step 6: a trained reconstruction with its loss curve', curve === 1, (await page.textContent(inLecture('[data-testid="lecture-train-facts"]'))) ?? '');
+    const trainFacts = (await page.textContent(inLecture('[data-testid="lecture-train-facts"]'))) ?? '';
+    check('step 6: a trained reconstruction with its loss curve', curve === 1, trainFacts);
+    // No hardware GPU here (SwiftShader is skipped on purpose): training must run on tfjs's WASM
+    // backend, its binaries served by the app itself, not fall through to WebGL or CPU.
+    check('step 6: trained on tfjs WASM with the bundled binaries', /tfjs\/wasm, \d+ threads?/.test(trainFacts), trainFacts.match(/tfjs\/[^;]*/)?.[0] ?? trainFacts);
     await shot(6);
 
     await pressTo(page, 'ArrowRight', 7);

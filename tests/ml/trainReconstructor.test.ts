@@ -9,7 +9,7 @@ import { postTokenOfPatch } from '../../src/core/geometry/connectorGeometry.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import { warmupCosine } from '../../src/core/stats/lrSchedule.ts';
 import { createReconstructor, parameterCount, routingMatrix } from '../../src/ml/reconstructorModel.ts';
-import { selectTfBackend } from '../../src/ml/tfBackend.ts';
+import { isSoftwareAdapter, selectTfBackend } from '../../src/ml/tfBackend.ts';
 import { setLearningRate, splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
 
 beforeAll(async () => {
@@ -52,10 +52,32 @@ describe('warmupCosine', () => {
 });
 
 describe('tfjs plumbing', () => {
-  it('selectTfBackend falls through to cpu in Node (no WebGPU, no OffscreenCanvas)', async () => {
-    expect(await selectTfBackend()).toBe('cpu');
-    expect(await selectTfBackend(['wasm', 'webgl', 'cpu'])).toBe('cpu');
+  it('selectTfBackend skips WebGPU without an adapter and takes WASM, whose training matches cpu', async () => {
+    const data = linearData(6, 4, 3, 5, 21);
+    const config = { epochs: 4, hidden: 8, batchSize: 2, seed: 3, patience: 4, dropout: 0 };
+    const onCpu = await trainReconstructor(data, config);
+    try {
+      expect(await selectTfBackend()).toBe('wasm');
+      expect(tf.getBackend()).toBe('wasm');
+      const onWasm = await trainReconstructor(data, config);
+      expect(onWasm.backend).toBe('wasm');
+      // Different kernels, same arithmetic up to float32 summation order.
+      for (let e = 0; e < config.epochs; e++) expect(onWasm.history.trainLoss[e]).toBeCloseTo(onCpu.history.trainLoss[e]!, 4);
+      for (let i = 0; i < onCpu.patchLoss.perPatch.length; i++) expect(onWasm.patchLoss.perPatch[i]).toBeCloseTo(onCpu.patchLoss.perPatch[i]!, 3);
+      // Without WASM in the list, cpu is what is left in Node (no WebGPU, no OffscreenCanvas).
+      expect(await selectTfBackend(['webgpu', 'webgl', 'cpu'])).toBe('cpu');
+    } finally {
+      await tf.setBackend('cpu');
+    }
     expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('isSoftwareAdapter refuses SwiftShader and declared fallback adapters, accepts hardware', () => {
+    expect(isSoftwareAdapter({ info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader Device (Subzero)' } })).toBe(true);
+    expect(isSoftwareAdapter({ isFallbackAdapter: true, info: { vendor: 'apple' } })).toBe(true);
+    expect(isSoftwareAdapter({ info: { vendor: 'mesa', device: 'llvmpipe (LLVM 15.0.6, 256 bits)' } })).toBe(true);
+    expect(isSoftwareAdapter({ info: { vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA GeForce RTX 3080' } })).toBe(false);
+    expect(isSoftwareAdapter({ info: { vendor: 'apple', architecture: 'metal-3' } })).toBe(false);
   });
 
   it('setting the Adam learning rate really changes the step', () => {

@@ -1,0 +1,62 @@
+/**
+ * npm run screenshots — the views to look at after touching the UI, at 1440×900, 1920×1080 and
+ * 800 px wide, from the production build (run `npm run build` first), into test-artifacts/shots/:
+ * - ready: the default pack opened, images embedded, KNOR shown (a first visit);
+ * - message: a broken model file opened, its message with the runtime text under Details open;
+ * - second-tab: a second tab of the same session, which reads and does not write.
+ * For people to look at; the browser tests (tests/e2e) assert the behaviour.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { preview } from 'vite';
+
+const SIZES = [
+  { name: '1440x900', width: 1440, height: 900 },
+  { name: '1920x1080', width: 1920, height: 1080 },
+  { name: '800', width: 800, height: 1000 },
+] as const;
+const OUT = resolve('test-artifacts/shots');
+const ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+async function ready(page: Page): Promise<void> {
+  await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 180_000 });
+}
+
+async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await ready(page);
+  await page.screenshot({ path: resolve(OUT, `ready-${size.name}.png`) });
+
+  const second = await context.newPage();
+  await second.goto(url);
+  await second.waitForSelector('[data-testid="session-banner"]', { timeout: 60_000 });
+  await second.screenshot({ path: resolve(OUT, `second-tab-${size.name}.png`) });
+  await second.close();
+
+  await page.setInputFiles('[data-testid="pack-input"]', [{ name: 'vision_encoder.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an ONNX graph') }]);
+  await page.waitForSelector('[data-testid="message-details"]', { timeout: 60_000 });
+  await page.locator('[data-testid="message-details"] summary').first().click();
+  await page.screenshot({ path: resolve(OUT, `message-${size.name}.png`) });
+  await context.close();
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const server = await preview({ preview: { port: 4174, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
+  const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4174/';
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  try {
+    for (const size of SIZES) {
+      await shoot(browser, url, size);
+      console.log(`screenshots: ${size.name} written to ${OUT}`);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main();

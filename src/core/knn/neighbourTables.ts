@@ -1,0 +1,30 @@
+/**
+ * The neighbour tables KNOR needs: one for the pooled pre-projection vectors, one for the
+ * post-projection ones, each exact up to kMax (neighbourTable.ts). Small sets are searched
+ * exactly outright; large ones through the candidate source (matrix products), which only
+ * changes how long it takes.
+ */
+import { buildNeighbourTable, DEFAULT_K_MAX, type CandidateSource, type NeighbourTable } from './neighbourTable.ts';
+
+export interface PooledSet {
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly n: number;
+  readonly dPre: number;
+  readonly dPost: number;
+}
+
+export interface NeighbourTables {
+  readonly vectors: PooledSet;
+  readonly pre: NeighbourTable;
+  readonly post: NeighbourTable;
+}
+
+/** Below this many multiply-adds (n^2 d) an exact search is quick enough that matrix products do not pay. */
+export const EXACT_BELOW = 2e8;
+
+export async function neighbourTables(vectors: PooledSet, k: number, source: CandidateSource): Promise<NeighbourTables> {
+  const kMax = Math.max(DEFAULT_K_MAX, k);
+  const table = (x: Float32Array, dim: number) => buildNeighbourTable(x, vectors.n, dim, kMax, vectors.n * vectors.n * dim < EXACT_BELOW ? undefined : source);
+  return { vectors, pre: await table(vectors.pre, vectors.dPre), post: await table(vectors.post, vectors.dPost) };
+}
