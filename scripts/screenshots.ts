@@ -2,7 +2,8 @@
  * npm run screenshots — the views to look at after touching the UI, at 1440×900, 1920×1080 and
  * 800 px wide, from the production build (run `npm run build` first), into test-artifacts/shots/:
  * - ready: the default pack opened, images embedded, KNOR shown (a first visit);
- * - message: a broken model file opened, its message with the runtime text under Details open;
+ * - message: the inference worker crashed (the ?debug fault hook), its message with the runtime
+ *   text under Details open;
  * - second-tab: a second tab of the same session, which reads and does not write.
  * For people to look at; the browser tests (tests/e2e) assert the behaviour.
  */
@@ -26,17 +27,19 @@ async function ready(page: Page): Promise<void> {
 async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]): Promise<void> {
   const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
   const page = await context.newPage();
-  await page.goto(url);
+  await page.goto(`${url}?debug`);
   await ready(page);
   await page.screenshot({ path: resolve(OUT, `ready-${size.name}.png`) });
 
   const second = await context.newPage();
-  await second.goto(url);
+  await second.goto(`${url}?debug`);
   await second.waitForSelector('[data-testid="session-banner"]', { timeout: 60_000 });
+  await second.waitForSelector('header[data-loading="false"][data-open-pack]:not([data-open-pack=""])', { timeout: 120_000 });
+  await second.waitForSelector('[data-testid="knor-mean"]', { timeout: 180_000 });
   await second.screenshot({ path: resolve(OUT, `second-tab-${size.name}.png`) });
   await second.close();
 
-  await page.setInputFiles('[data-testid="pack-input"]', [{ name: 'vision_encoder.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an ONNX graph') }]);
+  await page.evaluate(() => (window as unknown as { __lensDebug: { crashInferenceWorker(): void } }).__lensDebug.crashInferenceWorker());
   await page.waitForSelector('[data-testid="message-details"]', { timeout: 60_000 });
   await page.locator('[data-testid="message-details"] summary').first().click();
   await page.screenshot({ path: resolve(OUT, `message-${size.name}.png`) });

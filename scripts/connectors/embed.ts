@@ -1,6 +1,6 @@
 /**
  * Images -> encoder tokens -> connector tokens with onnxruntime-web (WASM, one thread) in Node.
- * Imports onnxruntime-web directly (src/ml/ort.ts needs Vite's `?url` import of the wasm file).
+ * Imports onnxruntime-web directly.
  */
 import * as ort from 'onnxruntime-web';
 import { preprocess } from '../../src/core/image/preprocess.ts';

@@ -3,7 +3,6 @@
  * WASM fallback), session creation and serialised runs: ORT sessions must not run concurrently.
  */
 import * as ort from 'onnxruntime-web';
-import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { CodedError } from '../core/errors.ts';
 import { floatDataToFloat32 } from '../core/onnx/float16.ts';
 import type { FeedTensor } from '../core/stock/feeds.ts';
@@ -51,16 +50,21 @@ function indicesFromInt64(name: string, data: unknown): Int32Array | null {
   return out;
 }
 
+let wasmBinaryUrl: string | null = null;
+/**
+ * The browser build names the wasm binary's asset URL here (workers/ortWasmAsset.ts) before the
+ * first session; Node (tests, bench, CLI) resolves it next to the package. Kept out of this
+ * module so that plain Node can import it (a `?url` import is Vite's, not Node's).
+ */
+export function useOrtWasmBinary(url: string): void {
+  wasmBinaryUrl = url;
+}
+
 let configured = false;
 function configureOnce(): void {
   if (configured) return;
   configured = true;
-  // Node (tests, CLI) resolves the wasm next to the package itself.
-  const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-  if (!inNode) {
-    // The wasm binary ships with the app (a Vite asset): no CDN, works offline.
-    ort.env.wasm.wasmPaths = { wasm: jsepWasmUrl };
-  }
+  if (wasmBinaryUrl != null) ort.env.wasm.wasmPaths = { wasm: wasmBinaryUrl };
   // One thread: ORT's pthread workers cannot start from inside a bundled module worker (the
   // session never resolves), and the app already keeps the main thread free with its own worker.
   ort.env.wasm.numThreads = 1;

@@ -6,6 +6,7 @@
  * k, metric or self mode is a selection, not a search. Thin: the math is in core/knn, the matrix
  * products in ml/gemmCandidates.ts. Every reply is {type, id, ...}.
  */
+import './ortWasmAsset.ts';
 import { describeFailure } from '../core/errors.ts';
 import { knor } from '../core/knn/knor.ts';
 import { neighbourTables, type NeighbourTables } from '../core/knn/neighbourTables.ts';

@@ -6,6 +6,7 @@
  * key (core/identity). Every reply is {type, id, ...}; nothing throws out of onmessage, and every
  * failure is posted as a Failure (a code, a message for people, raw details).
  */
+import './ortWasmAsset.ts';
 import { describeFailure, UserFacingError } from '../core/errors.ts';
 import { packModelKey, stockModelKey } from '../core/identity/modelIdentity.ts';
 import { firstNonFinite, meanPool } from '../core/knn/pool.ts';
