@@ -140,5 +140,5 @@ async function embedInWorker(modelKey: string, images: readonly { imageId: strin
 
 function markFailed(imageId: string, name: string, failure: Failure): void {
   analysisStore.setState((s) => ({ failures: { ...s.failures, [imageId]: failure.message } }));
-  sayFailure('error', failure.message.startsWith(name) ? failure.message : `${name}: ${failure.message}`, failure);
+  sayFailure('error', failure.message.startsWith(name) ? failure.message : `${name}: ${failure.message}`, failure); // wording only: the image is named once
 }
