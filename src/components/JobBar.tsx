@@ -5,13 +5,15 @@ import type { Job } from '../store/analysisStore.ts';
 /** A running job: what, how far, how long it has left, and its Cancel button (the job bars above the panels, and the lecture). */
 export function JobBar({ job, testId }: { job: Job; testId: string }) {
   const share = job.total > 0 ? job.done / job.total : 0;
-  // Re-estimate every second between steps too, so the estimate does not freeze on a slow step.
-  const [now, setNow] = useState(() => Date.now());
+  // Re-render every second between steps too, so the estimate does not freeze on a slow step.
+  // The clock is read at render: a step that lands between ticks is timed when it lands (a clock
+  // kept in state from the last tick made the first estimates far too short).
+  const [, setTick] = useState(0);
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    const timer = setInterval(() => setTick((t) => t + 1), 1000);
     return () => clearInterval(timer);
   }, []);
-  const left = remainingMs(job.done, job.total, Math.max(0, now - job.startedAt));
+  const left = remainingMs(job.done, job.total, Math.max(0, Date.now() - job.startedAt));
   return (
     <div className="job-bar" data-testid={testId}>
       <span className="job-label">

@@ -94,9 +94,18 @@ export interface EpochReport {
   readonly elapsedMs: number;
 }
 
+/** After each optimiser step: how many of all planned steps are done (early stopping may end sooner). */
+export interface StepReport {
+  readonly step: number;
+  readonly steps: number;
+  readonly epoch: number;
+  readonly elapsedMs: number;
+}
+
 export interface TrainHooks {
   readonly signal?: AbortSignal;
   readonly onEpoch?: (report: EpochReport) => void;
+  readonly onStep?: (report: StepReport) => void;
 }
 
 export interface TrainOutcome {
@@ -208,6 +217,7 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
         sum += (await cost.data())[0]! * idx.length;
         cost.dispose();
         step++;
+        hooks.onStep?.({ step, steps: totalSteps, epoch, elapsedMs: performance.now() - started });
         await nextTick();
       }
       const trainLoss = sum / order.length;

@@ -39,9 +39,13 @@ export async function trainReconstructor(): Promise<void> {
       transfer: [pre.buffer, post.buffer],
       onProgress: (p) => {
         if (!isCurrent()) return;
+        if (p.kind === 'step') {
+          // The bar counts optimiser steps, so it moves (and the estimate holds) within an epoch.
+          analysisStore.setState((s) => ({ trainJob: s.trainJob ? { ...s.trainJob, label: `Training reconstructor, epoch ${p.epoch} of ${epochs}, step`, done: p.step, total: p.steps } : null }));
+          return;
+        }
         analysisStore.setState((s) => ({
           training: { ...s.training, trainLoss: [...s.training.trainLoss, p.trainLoss], valLoss: [...s.training.valLoss, p.valLoss], bestEpoch: p.bestEpoch },
-          trainJob: s.trainJob ? { ...s.trainJob, done: p.epoch, total: p.epochs } : null,
         }));
       },
     },

@@ -198,13 +198,10 @@ export interface TrainRequest extends ReconstructionData {
   readonly epochs: number;
   readonly seed: number;
 }
-export interface TrainProgress {
-  readonly epoch: number;
-  readonly epochs: number;
-  readonly trainLoss: number;
-  readonly valLoss: number;
-  readonly bestEpoch: number;
-}
+/** An epoch's losses (for the curve), or how many optimiser steps of all planned are done (for the bar and its estimate). */
+export type TrainProgress =
+  | { readonly kind: 'epoch'; readonly epoch: number; readonly epochs: number; readonly trainLoss: number; readonly valLoss: number; readonly bestEpoch: number }
+  | { readonly kind: 'step'; readonly step: number; readonly steps: number; readonly epoch: number };
 export interface TrainResult {
   readonly perPatch: Float32Array;
   readonly perImage: Float32Array;

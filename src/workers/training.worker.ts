@@ -25,6 +25,7 @@ function post(reply: TrainingReply, transfer: Transferable[] = []): void {
 
 async function train(req: TrainRequest): Promise<void> {
   const controller = new AbortController();
+  let lastStepPost = -Infinity;
   controllers.set(req.id, controller);
   try {
     const chosen = await selectTfBackend();
@@ -36,7 +37,15 @@ async function train(req: TrainRequest): Promise<void> {
       { epochs: req.epochs, seed: req.seed },
       {
         signal: controller.signal,
-        onEpoch: (p) => post({ type: 'progress', id: req.id, progress: { epoch: p.epoch, epochs: p.epochs, trainLoss: p.trainLoss, valLoss: p.valLoss, bestEpoch: p.bestEpoch } }),
+        onEpoch: (p) => post({ type: 'progress', id: req.id, progress: { kind: 'epoch', epoch: p.epoch, epochs: p.epochs, trainLoss: p.trainLoss, valLoss: p.valLoss, bestEpoch: p.bestEpoch } }),
+        // Steps are reported at most every 200 ms (and the last one always): enough for a live bar
+        // and estimate on a slow LLaVA-size step, without a message per step on a fast small one.
+        onStep: (p) => {
+          const now = performance.now();
+          if (p.step < p.steps && now - lastStepPost < 200) return;
+          lastStepPost = now;
+          post({ type: 'progress', id: req.id, progress: { kind: 'step', step: p.step, steps: p.steps, epoch: p.epoch } });
+        },
       },
     );
     const { perPatch, perImage } = result.patchLoss;

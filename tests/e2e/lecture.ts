@@ -160,6 +160,17 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     const trainFocused = await tabTo(page, '[data-testid="lecture-train"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector(inLecture('[data-testid="lecture-train-job"]'), { timeout: 60_000 });
+    // The bar counts optimiser steps within the epoch and estimates the time left.
+    await page.waitForFunction(
+      () => {
+        const bar = document.querySelector('[data-testid="lecture"] [data-testid="lecture-train-job"]');
+        return /epoch \d+ of \d+, step: [1-9]\d* \/ \d+/.test(bar?.textContent ?? '') && bar?.querySelector('[data-testid="job-eta"]') != null;
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
+    const stepText = (await textNow(page, inLecture('[data-testid="lecture-train-job"]'))).trim();
+    check('step 6: training progress counts steps within an epoch, with an estimate', /epoch \d+ of \d+, step: \d+ \/ \d+ · /.test(stepText), stepText);
     const cancelFocused = await tabTo(page, '[data-testid="lecture-train-job"] button');
     await page.keyboard.press('Enter');
     await page.waitForSelector(inLecture('[data-testid="lecture-train-cancelled"]'), { timeout: 120_000 });

@@ -213,6 +213,20 @@ describe('trainReconstructor', () => {
     expect(after).toBe(before);
   });
 
+  it('reports every optimiser step, in order, out of epochs x batches per epoch', async () => {
+    // 10 images, validation fraction 0.2: 8 train, batch 3 -> 3 steps an epoch, 4 epochs -> 12.
+    const data = linearData(10, 4, 3, 5, 11);
+    const steps: { step: number; steps: number; epoch: number }[] = [];
+    const epochEnds: number[] = [];
+    const r = await trainReconstructor(data, { epochs: 4, hidden: 8, batchSize: 3, patience: 4, seed: 3, validationFraction: 0.2 }, { onStep: ({ step, steps: total, epoch }) => steps.push({ step, steps: total, epoch }), onEpoch: () => epochEnds.push(steps.length) });
+    const perEpoch = Math.ceil(r.split.train.length / 3);
+    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 4 * perEpoch }, (_, i) => i + 1));
+    expect(new Set(steps.map((s) => s.steps))).toEqual(new Set([4 * perEpoch]));
+    expect(steps.map((s) => s.epoch)).toEqual(steps.map((_, i) => Math.floor(i / perEpoch) + 1));
+    // Each epoch's report follows its last step.
+    expect(epochEnds).toEqual([1, 2, 3, 4].map((e) => e * perEpoch));
+  });
+
   it('stops within a batch when cancelled', async () => {
     const controller = new AbortController();
     const data = linearData(8, 4, 3, 5, 10);
