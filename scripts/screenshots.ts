@@ -4,7 +4,8 @@
  * - ready: the default pack opened, images embedded, KNOR shown (a first visit);
  * - message: the inference worker crashed (the ?debug fault hook), its message with the runtime
  *   text under Details open;
- * - second-tab: a second tab of the same session, which reads and does not write.
+ * - second-tab: a second tab of the same session, which reads and does not write;
+ * - training: "Retrain reconstructor" running, its bar counting steps with the time left (then cancelled).
  * For people to look at; the browser tests (tests/e2e) assert the behaviour.
  */
 import { mkdirSync } from 'node:fs';
@@ -38,6 +39,12 @@ async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]
   await second.waitForSelector('[data-testid="knor-mean"]', { timeout: 180_000 });
   await second.screenshot({ path: resolve(OUT, `second-tab-${size.name}.png`) });
   await second.close();
+
+  await page.click('[data-testid="train-button"]');
+  await page.waitForSelector('[data-testid="train-job"] [data-testid="job-eta"]', { timeout: 120_000 });
+  await page.screenshot({ path: resolve(OUT, `training-${size.name}.png`) });
+  await page.click('[data-testid="train-job"] button');
+  await page.waitForSelector('[data-testid="train-job"]', { state: 'detached', timeout: 60_000 });
 
   await page.evaluate(() => (window as unknown as { __lensDebug: { crashInferenceWorker(): void } }).__lensDebug.crashInferenceWorker());
   await page.waitForSelector('[data-testid="message-details"]', { timeout: 60_000 });
