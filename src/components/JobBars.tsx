@@ -24,11 +24,12 @@ function HubDownloadBar({ download }: { download: HubDownload }) {
 
 export function JobBars() {
   const embedJob = useAnalysis((s) => s.embedJob);
-  const trainJob = useAnalysis((s) => s.trainJob);
   const intake = useCollection((s) => s.intake);
   const download = useHub((s) => s.download);
   const loading = useModel((s) => s.loading);
-  if (!embedJob && !trainJob && !intake && !download && !loading) return null;
+  // Training's bar sits in its own panel (TrainPanel), next to the button that started it: on a
+  // narrow window the page has scrolled there, and a bar up here would be out of sight.
+  if (!embedJob && !intake && !download && !loading) return null;
   return (
     <div className="job-bars">
       {intake && (
@@ -50,7 +51,6 @@ export function JobBars() {
         </div>
       )}
       {embedJob && <JobBar job={embedJob} testId="embed-job" />}
-      {trainJob && <JobBar job={trainJob} testId="train-job" />}
     </div>
   );
 }

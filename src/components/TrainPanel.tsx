@@ -1,12 +1,14 @@
 import { useAnalysis, useModel, useUi } from '../store/hooks.ts';
 import { MIN_TRAIN_IMAGES, trainReconstructor } from '../store/training.ts';
 import { uiStore } from '../store/uiStore.ts';
+import { JobBar } from './JobBar.tsx';
 import { LossCurve } from './LossCurve.tsx';
 
 export function TrainPanel() {
   const training = useAnalysis((s) => s.training);
   const reconstruction = useAnalysis((s) => s.reconstruction);
-  const running = useAnalysis((s) => s.trainJob !== null);
+  const trainJob = useAnalysis((s) => s.trainJob);
+  const running = trainJob !== null;
   const embeddedCount = useAnalysis((s) => Object.keys(s.embeddings).length);
   const manifest = useModel((s) => s.manifest);
   const epochs = useUi((s) => s.epochs);
@@ -33,6 +35,7 @@ export function TrainPanel() {
           {running ? 'Training…' : reconstruction ? 'Retrain reconstructor' : 'Train reconstructor'}
         </button>
       </div>
+      {trainJob && <JobBar job={trainJob} testId="train-job" />}
       {embeddedCount < MIN_TRAIN_IMAGES && <p className="hint" data-testid="train-blocked">Needs at least {MIN_TRAIN_IMAGES} embedded images.</p>}
       <LossCurve training={training} testId="loss-curve" />
       {training.status === 'error' && <p className="message message-error">{training.error}</p>}
