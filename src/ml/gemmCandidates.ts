@@ -13,6 +13,7 @@
  * Scores: cosine similarity (the dot product times both inverse norms), and for L2, 2 x.y - |y|^2
  * (|x - y|^2 = |x|^2 - that, so higher is nearer for the row's x).
  */
+import { squaredNorms } from '../core/knn/nearest.ts';
 import type { CandidatePools, CandidateSource, RowPool } from '../core/knn/neighbourTable.ts';
 import { writeSmallModel, type SmallNode } from '../core/onnx/smallModel.ts';
 import { createSession, type ExecutionProvider, type Int32Tensor, type Float32Tensor, type Session } from './ort.ts';
@@ -95,13 +96,13 @@ const i64 = (v: number) => ({ type: 'int64' as const, dims: [1], data: BigInt64A
 export function gemmCandidates(preferred: readonly ExecutionProvider[] = ['wasm']): CandidateSource {
   return async (x, n, dim, width) => {
     const keep = Math.min(n, width + MARGIN);
+    // Inverse norms (0 for a zero vector), then squared norms, in float32 for the graph.
+    const squares = squaredNorms(x, n, dim);
     const norms = new Float32Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let d = 0, o = i * dim; d < dim; d++, o++) s += x[o]! * x[o]!;
+    squares.forEach((s, i) => {
       norms[i] = s === 0 ? 0 : 1 / Math.sqrt(s);
       norms[n + i] = s;
-    }
+    });
     const session: Session = await createSession(knnGraph(n, dim), preferred, [
       { path: 'x.bin', data: new Uint8Array(x.buffer, x.byteOffset, x.byteLength) },
       { path: 'norms.bin', data: new Uint8Array(norms.buffer) },
@@ -142,7 +143,6 @@ export function gemmCandidates(preferred: readonly ExecutionProvider[] = ['wasm'
         p.trim(keep);
         return p.done();
       });
-    const result: CandidatePools = { cosine: finish(pools.cosine), l2: finish(pools.l2) };
-    return result;
+    return { cosine: finish(pools.cosine), l2: finish(pools.l2) } satisfies CandidatePools;
   };
 }

@@ -23,23 +23,19 @@ function post(reply: AnalysisReply, transfer: Transferable[] = []): void {
 }
 
 async function knn(req: KnnRequest): Promise<void> {
-  const started = performance.now();
-  let searched = false;
   if (req.data) {
-    searched = true;
     cached = null; // the old tables go before the new are built: one set in memory at a time
     cached = { key: req.dataKey, tables: await neighbourTables(req.data, req.k, gemmCandidates()) };
   } else if (!cached || cached.key !== req.dataKey) {
     return post({ type: 'result', id: req.id, result: { status: 'need-data' } });
   } else if (req.k > cached.tables.pre.kMax) {
-    searched = true;
     cached = { key: req.dataKey, tables: await neighbourTables(cached.tables.vectors, req.k, gemmCandidates()) };
   }
   const { pre, post: postTable, vectors } = cached.tables;
   const nnPre = selectNeighbours(pre, req.k, req.metric, req.includeSelf);
   const nnPost = selectNeighbours(postTable, req.k, req.metric, req.includeSelf);
   const { perImage, mean } = knor(nnPre, nnPost, vectors.n, req.k);
-  post({ type: 'result', id: req.id, result: { status: 'ok', nnPre, nnPost, perImage, mean, searched, ms: performance.now() - started } }, [nnPre.buffer, nnPost.buffer, perImage.buffer]);
+  post({ type: 'result', id: req.id, result: { status: 'ok', nnPre, nnPost, perImage, mean } }, [nnPre.buffer, nnPost.buffer, perImage.buffer]);
 }
 
 self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {

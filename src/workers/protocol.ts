@@ -129,9 +129,6 @@ export type KnnResult =
       readonly nnPost: Int32Array;
       readonly perImage: Float32Array;
       readonly mean: number;
-      /** True when this answer needed a search (new vectors, or a k past the table's). */
-      readonly searched: boolean;
-      readonly ms: number;
     };
 
 // ---------- analysis worker: neighbours and KNOR, apart from the model ----------

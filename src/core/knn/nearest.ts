@@ -41,6 +41,28 @@ export function checkNeighbourArgs(embeddings: Float32Array, n: number, dim: num
   }
 }
 
+/** Each row's sum of squares in float64, dimension by dimension in index order (what every exact distance here starts from). */
+export function squaredNorms(x: Float32Array, n: number, dim: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0, o = i * dim; d < dim; d++, o++) s += x[o]! * x[o]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Each row's float64 norm: the square root of squaredNorms. */
+export function float64Norms(x: Float32Array, n: number, dim: number): Float64Array {
+  return squaredNorms(x, n, dim).map(Math.sqrt);
+}
+
+/** Cosine distance from a float64 dot product and both norms; a zero vector on either side is at distance 1. */
+export function cosineDistance(dot: number, normI: number, normJ: number): number {
+  const denom = normI * normJ;
+  return denom === 0 ? 1 : 1 - dot / denom;
+}
+
 /** Bounded, sorted candidate lists for every row: [n, k] distances and indices. */
 class NeighbourLists {
   readonly dist: Float64Array;
@@ -83,19 +105,8 @@ export function kNearest(embeddings: Float32Array, n: number, dim: number, k: nu
   checkNeighbourArgs(embeddings, n, dim, k, includeSelf);
   const x = embeddings;
   const cosine = metric === 'cosine';
-  const norms = new Float64Array(n);
-  if (cosine) {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let d = 0, o = i * dim; d < dim; d++, o++) s += x[o]! * x[o]!;
-      norms[i] = Math.sqrt(s);
-    }
-  }
-  const finish = (i: number, j: number, s: number): number => {
-    if (!cosine) return s;
-    const denom = norms[i]! * norms[j]!;
-    return denom === 0 ? 1 : 1 - s / denom;
-  };
+  const norms = cosine ? float64Norms(x, n, dim) : null;
+  const finish = (i: number, j: number, s: number): number => (norms ? cosineDistance(s, norms[i]!, norms[j]!) : s);
 
   const lists = new NeighbourLists(n, k);
   const BLOCK = 4;

@@ -15,6 +15,7 @@
  * the approximation, only the time does.
  */
 import type { Metric } from '../types.ts';
+import { cosineDistance, float64Norms } from './nearest.ts';
 
 /** What the UI offers at most; a larger k searches again. */
 export const DEFAULT_K_MAX = 50;
@@ -57,17 +58,6 @@ export type CandidateSource = (x: Float32Array, n: number, dim: number, width: n
 
 const U = 2 ** -24;
 
-/** float64 norms, as kNearest computes them (a sum of squares in index order, then sqrt). */
-export function float64Norms(x: Float32Array, n: number, dim: number): Float64Array {
-  const norms = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let d = 0, o = i * dim; d < dim; d++, o++) s += x[o]! * x[o]!;
-    norms[i] = Math.sqrt(s);
-  }
-  return norms;
-}
-
 /** The exact distance kNearest would compute between images i and j (bit for bit: the same products in the same order). */
 export function exactDistance(x: Float32Array, dim: number, norms: Float64Array, metric: Metric, i: number, j: number): number {
   // kNearest pairs the lower index with the higher; a product and a squared difference do not care which is first.
@@ -76,8 +66,7 @@ export function exactDistance(x: Float32Array, dim: number, norms: Float64Array,
   let s = 0;
   if (metric === 'cosine') {
     for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
-    const denom = norms[i]! * norms[j]!;
-    return denom === 0 ? 1 : 1 - s / denom;
+    return cosineDistance(s, norms[i]!, norms[j]!);
   }
   for (let d = 0; d < dim; d++) {
     const e = x[oi + d]! - x[oj + d]!;
@@ -93,16 +82,21 @@ function sortPairs(dist: Float64Array, index: Int32Array, count: number): Int32A
   return order;
 }
 
+/** Row i of `out`: the first `width` of (dist, index) in sorted `order`. */
+function writeRow(out: RankedLists, i: number, dist: Float64Array, index: Int32Array, order: Int32Array): void {
+  const { width } = out;
+  for (let r = 0; r < width; r++) {
+    out.index[i * width + r] = index[order[r]!]!;
+    out.dist[i * width + r] = dist[order[r]!]!;
+  }
+}
+
 /** Every image's exact distance to row i, the first `width` kept: the fallback for an uncertified row. */
-function exactRow(x: Float32Array, n: number, dim: number, norms: Float64Array, metric: Metric, i: number, width: number, out: RankedLists): void {
+function exactRow(x: Float32Array, n: number, dim: number, norms: Float64Array, metric: Metric, i: number, out: RankedLists): void {
   const dist = new Float64Array(n);
   const index = Int32Array.from({ length: n }, (_, j) => j);
   for (let j = 0; j < n; j++) dist[j] = exactDistance(x, dim, norms, metric, i, j);
-  const order = sortPairs(dist, index, n);
-  for (let r = 0; r < width; r++) {
-    (out.index as Int32Array)[i * width + r] = index[order[r]!]!;
-    (out.dist as Float64Array)[i * width + r] = dist[order[r]!]!;
-  }
+  writeRow(out, i, dist, index, sortPairs(dist, index, n));
 }
 
 /**
@@ -138,10 +132,10 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
   for (const metric of ['cosine', 'l2'] as const) {
     const out = lists[metric];
     for (let i = 0; i < n; i++) {
-      const pool = pools?.[metric === 'cosine' ? 'cosine' : 'l2'][i];
+      const pool = pools?.[metric][i];
       if (!pool || pool.index.length < width) {
         exactRows[metric] += pools ? 1 : 0;
-        exactRow(x, n, dim, norms, metric, i, width, out);
+        exactRow(x, n, dim, norms, metric, i, out);
         continue;
       }
       const count = pool.index.length;
@@ -151,13 +145,10 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
       const last = dist[order[width - 1]!]!;
       if (!(leftOutFloor(metric, pool.bound, dim, norms[i]!, maxNorm) > last)) {
         exactRows[metric] += 1;
-        exactRow(x, n, dim, norms, metric, i, width, out);
+        exactRow(x, n, dim, norms, metric, i, out);
         continue;
       }
-      for (let r = 0; r < width; r++) {
-        out.index[i * width + r] = pool.index[order[r]!]!;
-        out.dist[i * width + r] = dist[order[r]!]!;
-      }
+      writeRow(out, i, dist, pool.index, order);
     }
   }
   return { n, dim, kMax: k, cosine: lists.cosine, l2: lists.l2, exactRows };
