@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { formatRemaining, remainingMs } from '../core/jobEstimate.ts';
 import type { Job } from '../store/analysisStore.ts';
 
-/** A running job: what, how far, how long it has left, and its Cancel button (the job bars above the panels, and the lecture). */
+/** A running job: what, how far, how long it has left, and its Cancel button (the job bars above the panels, the reconstruction panel, and the lecture). */
 export function JobBar({ job, testId }: { job: Job; testId: string }) {
   const share = job.total > 0 ? job.done / job.total : 0;
   // Re-render every second between steps too, so the estimate does not freeze on a slow step.

@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 /**
  * Training worker: trains the reconstructor P -> V with TensorFlow.js off the main thread,
- * streaming one progress message per epoch. Cancel aborts between batches.
+ * streaming progress: each epoch's losses, and optimiser steps at most every 200 ms. Cancel aborts
+ * between batches.
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
