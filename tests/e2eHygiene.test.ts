@@ -4,9 +4,9 @@
  * is refused here, so a wait that times out fails the run instead of falling through to checks
  * that then read a half-finished page.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { flaggedLines, sourceFiles } from './support/sourceLines.ts';
 
 const DIR = resolve(import.meta.dirname, 'e2e');
 
@@ -19,10 +19,9 @@ export function swallowingLines(source: string): string[] {
 
 describe('browser tests', () => {
   it('have no catch that swallows an error (a timed-out wait fails the run)', () => {
-    const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
+    const files = sourceFiles(DIR, false);
     expect(files.length).toBeGreaterThan(5);
-    const found = files.flatMap((f) => swallowingLines(readFileSync(resolve(DIR, f), 'utf8')).map((line) => `${f}: ${line.trim()}`));
-    expect(found).toEqual([]);
+    expect(flaggedLines(DIR, files, swallowingLines)).toEqual([]);
   });
 
   it('would catch each way of swallowing a wait', () => {
