@@ -12,6 +12,10 @@ import { wirePipeline } from './store/pipeline.ts';
 import { claimSession } from './store/sessionTabs.ts';
 import { trainIfNoReconstruction } from './store/training.ts';
 import { debugStores } from './store/debugStores.ts';
+import { openFromHub } from './store/hubStore.ts';
+import { modelStore } from './store/modelStore.ts';
+import { say } from './store/uiStore.ts';
+import { applyViewUrl, syncViewUrl } from './store/viewUrl.ts';
 import './styles.css';
 
 // Before the first render, so ?lecture and #lecture/<n> open straight onto their step.
@@ -24,8 +28,8 @@ createRoot(document.getElementById('root')!).render(
 );
 
 /**
- * URL switches: ?pack=ID opens that built-in pack; ?empty starts without the bundled image set
- * (the browser test uses both); ?ep=wasm|webgpu pins the runtime (store/modelStore.ts); ?lecture and
+ * URL switches: the view (?pack=ID or ?model=owner/repo@rev, k, metric, self, image; store/viewUrl.ts);
+ * ?empty starts without the bundled image set (the browser test uses it); ?ep=wasm|webgpu pins the runtime (store/modelStore.ts); ?lecture and
  * #lecture/<n> open lecture mode (store/lectureUrl.ts).
  */
 async function start(): Promise<void> {
@@ -35,15 +39,21 @@ async function start(): Promise<void> {
   wirePipeline();
   const session = await restoreSession();
   startPersisting();
+  // A shared link's model and settings win over the stored session's.
+  const requested = applyViewUrl(window);
   const isBuiltin = (id: string | null | undefined): id is string => !!id && builtinPacks.some((p) => p.id === id);
-  const requested = params.get('pack');
-  const packId = isBuiltin(requested) ? requested : isBuiltin(session?.packId) ? session.packId : defaultPackId;
+  if (requested?.kind === 'pack' && !isBuiltin(requested.id)) say('warning', `This link asks for a pack "${requested.id}" that this version does not have; the default pack opens instead. Pick one from the list.`);
+  const packId = requested?.kind === 'pack' && isBuiltin(requested.id) ? requested.id : isBuiltin(session?.packId) ? session.packId : defaultPackId;
   // A first visit (nothing stored) gets the bundled set, analysed without any action.
   const firstVisit = collectionStore.getState().images.length === 0 && !session && !params.has('empty');
   if (firstVisit) await loadBundledSet();
-  await openBuiltinPack(packId);
+  if (requested?.kind === 'hub') await openFromHub({ repo: requested.repo, revision: requested.revision ?? undefined });
+  // A hub model that did not open (offline, refused) leaves a built-in pack open rather than none.
+  const hubOpened = requested?.kind === 'hub' && modelStore.getState().origin?.kind === 'hub';
+  if (!hubOpened) await openBuiltinPack(packId);
+  syncViewUrl(window);
   // Heatmaps without a click: the build's own reconstruction when it fits, else train one here.
-  if (firstVisit && !(await installPrecomputedReconstruction(packId))) await trainIfNoReconstruction();
+  if (firstVisit && !hubOpened && !(await installPrecomputedReconstruction(packId))) await trainIfNoReconstruction();
 }
 void start();
 

@@ -9,12 +9,22 @@
  */
 import { formatBytes } from '../core/formatBytes.ts';
 import type { HubModel } from '../core/hub/loadHubModel.ts';
+import { modelStore } from './modelStore.ts';
 import { openStockModel } from './stockModel.ts';
 import { openPackFromFiles } from './userPack.ts';
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
 export async function openHubModel(model: HubModel): Promise<void> {
+  const originBefore = modelStore.getState().origin;
+  await openHubFiles(model);
+  // Every successful open sets a fresh origin object: when it changed, this model opened, and a
+  // link to the view names the repo and the revision asked for.
+  const after = modelStore.getState();
+  if (after.status === 'ready' && after.origin !== originBefore) modelStore.setState({ origin: { kind: 'hub', repo: model.repo, revision: model.revision } });
+}
+
+async function openHubFiles(model: HubModel): Promise<void> {
   const where = `${model.repo}${model.revision === 'main' ? '' : `@${model.revision}`}`;
   if (model.kind === 'pack') {
     // Pack files sit at the repo root (the manifest names them without folders).

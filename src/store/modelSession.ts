@@ -20,7 +20,7 @@ import { inferenceClient } from '../workers/clients.ts';
 import type { LoadPackRequest, LoadPackResult, LoadStockRequest, LoadStockResult, ModelSource } from '../workers/protocol.ts';
 import { analysisStore, emptyAnalysis } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
-import { modelStore, type ModelState } from './modelStore.ts';
+import { modelStore, type ModelOrigin, type ModelState } from './modelStore.ts';
 import { say, sayFailure } from './uiStore.ts';
 
 /** Ids of stock exports opened tapped start with this (store/stockModel.ts). */
@@ -185,7 +185,8 @@ export async function openModel<L extends ModelLoad>(packId: string, load: L, wh
   workerHolds = load;
   // Results first: nothing may show the previous model's numbers under the new model's name.
   analysisStore.setState(emptyAnalysis(loaded.modelKey));
-  modelStore.setState({ packId, modelKey: loaded.modelKey, manifest, status: 'ready', loading: null, ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
+  const origin: ModelOrigin = builtinPacks.some((p) => p.id === packId) ? { kind: 'builtin', id: packId } : { kind: 'files' };
+  modelStore.setState({ packId, modelKey: loaded.modelKey, manifest, origin, status: 'ready', loading: null, ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
   await onOpened({ modelKey: loaded.modelKey });
   return loaded;
 }

@@ -13,6 +13,15 @@ export interface ModelLoading {
   readonly cancel: () => void;
 }
 
+/**
+ * Where the open model came from, so a link can reopen it: a built-in pack, a hub repo at a
+ * revision, or the user's own files (which a link cannot carry).
+ */
+export type ModelOrigin =
+  | { readonly kind: 'builtin'; readonly id: string }
+  | { readonly kind: 'hub'; readonly repo: string; readonly revision: string }
+  | { readonly kind: 'files' };
+
 export interface ModelState {
   /** What the picker shows as chosen: a built-in pack's id, or the user model's. */
   readonly packId: string | null;
@@ -28,6 +37,8 @@ export interface ModelState {
   readonly loading: ModelLoading | null;
   /** A pack opened from the user's files, listed in the picker beside the built-in ones. */
   readonly userPack: { readonly id: string; readonly name: string } | null;
+  /** Where the open model came from (null while none is open). */
+  readonly origin: ModelOrigin | null;
   /** Preferred providers, first that works wins. */
   readonly preferred: readonly ExecutionProvider[];
 }
@@ -48,5 +59,6 @@ export const modelStore = createStore<ModelState>()(() => ({
   fallbackReason: null,
   error: null,
   userPack: null,
+  origin: null,
   preferred: preferredFromUrl(),
 }));
