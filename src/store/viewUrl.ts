@@ -20,7 +20,7 @@ export type RequestedModel = { readonly kind: 'pack'; readonly id: string } | { 
  */
 export function applyViewUrl(win: UrlWindow): RequestedModel {
   const { state, ignored } = parseViewUrl(win.location.search);
-  if (ignored.length > 0) say('warning', `This link's ${ignored.map((e) => `"${e}"`).join(', ')} could not be used and ${ignored.length === 1 ? 'was' : 'were'} left out. Check the link; k is 1 to 50, metric is cosine or l2, self is 0 or 1.`);
+  if (ignored.length > 0) say('warning', `This link's ${ignored.map((e) => `"${e}"`).join(', ')} could not be used and ${ignored.length === 1 ? 'was' : 'were'} left out. Check the link; k is 1 to 100, metric is cosine or l2, self is 0 or 1.`);
   uiStore.setState((s) => ({ k: state.k ?? s.k, metric: state.metric ?? s.metric, includeSelf: state.includeSelf ?? s.includeSelf }));
   if (state.image !== null) selectWhenPresent(state.image);
   if (state.model) return { kind: 'hub', ...state.model };

@@ -6,7 +6,7 @@ const word = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,12}$/).filter((w) =
 const validState: fc.Arbitrary<ViewUrlState> = fc.record({
   pack: fc.option(word, { nil: null }),
   model: fc.option(fc.record({ repo: fc.tuple(word, word).map(([a, b]) => `${a}/${b}`), revision: fc.option(fc.oneof(word, fc.tuple(word, word).map(([a, b]) => `${a}/${b}`)), { nil: null }) }), { nil: null }),
-  k: fc.option(fc.integer({ min: 1, max: 50 }), { nil: null }),
+  k: fc.option(fc.integer({ min: 1, max: 100 }), { nil: null }),
   metric: fc.option(fc.constantFrom('cosine' as const, 'l2' as const), { nil: null }),
   includeSelf: fc.option(fc.boolean(), { nil: null }),
   image: fc.option(fc.stringMatching(/^[0-9a-f]{6,64}$/), { nil: null }),
@@ -45,15 +45,15 @@ describe('view URL', () => {
     const { state, ignored } = parseViewUrl('?k=0&metric=dot&self=yes&image=xyz&model=../etc&pack=ok-pack');
     expect(state).toEqual({ ...emptyViewUrl, pack: 'ok-pack' });
     expect(ignored).toEqual(['model=../etc', 'k=0', 'metric=dot', 'self=yes', 'image=xyz']);
-    expect(parseViewUrl('?k=51').ignored).toEqual(['k=51']);
-    expect(parseViewUrl('?self=1&k=50').state).toMatchObject({ includeSelf: true, k: 50 });
+    expect(parseViewUrl('?k=101').ignored).toEqual(['k=101']);
+    expect(parseViewUrl('?self=1&k=100').state).toMatchObject({ includeSelf: true, k: 100 });
   });
 
   it('never throws on any query string', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (search) => {
         const { state } = parseViewUrl(search);
-        if (state.k !== null) expect(state.k >= 1 && state.k <= 50).toBe(true);
+        if (state.k !== null) expect(state.k >= 1 && state.k <= 100).toBe(true);
         expect(() => formatViewUrl(search, state)).not.toThrow();
       }),
       { numRuns: 1000 },
