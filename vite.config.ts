@@ -1,6 +1,10 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { readFileSync } from 'node:fs';
 import { HUB_CONNECT_SOURCES } from './src/core/hub/hubHosts.ts';
+
+/** The app's version, written into every export (report.json, CSV headers) so a figure says what made it. */
+const APP_VERSION = (JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * Content-Security-Policy of the production build: scripts only from this origin (no inline
@@ -34,6 +38,7 @@ export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
   // Relative base: the production build runs from any folder (a lecture laptop, a file server).
   base: './',
+  define: { __APP_VERSION__: JSON.stringify(APP_VERSION) },
   worker: { format: 'es' },
   // Pre-bundle what the workers import, so the dev server does not reload the page when a worker
   // first asks for them; onnxruntime-web stays unbundled so its wasm asset URL resolves.

@@ -1,18 +1,34 @@
 import { useState } from 'react';
 import { postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
 import { useCollection, useModel, useUi } from '../store/hooks.ts';
-import { uiStore } from '../store/uiStore.ts';
+import { say, uiStore } from '../store/uiStore.ts';
 import type { PatchHit } from '../viz/heatmapPainter.ts';
 import { HeatmapCanvas } from './HeatmapCanvas.tsx';
 import { LossColorBar } from './LossColorBar.tsx';
-import { useHeatmapView } from './useHeatmapView.ts';
+import { useHeatmapView, type HeatmapView } from './useHeatmapView.ts';
+import { heatmapFigurePainter } from '../viz/figureExport.ts';
+import { safeFileName } from '../store/sessionExport.ts';
+import { downloadBytes } from './download.ts';
+import { errorText } from '../core/errors.ts';
 
 const VIEW = 336;
+
+async function saveHeatmap(view: HeatmapView, opacity: number, name: string): Promise<void> {
+  if (!view.losses || !view.grid) return;
+  try {
+    const paint = await heatmapFigurePainter(document, view.domain);
+    const png = await paint({ image: view.image, losses: view.losses, grid: view.grid, domain: view.domain, lut: view.lut, opacity });
+    downloadBytes(`heatmap_${safeFileName(name, new Set())}.png`, png, 'image/png');
+  } catch (error) {
+    say('error', 'The heatmap could not be saved as PNG. Try "Export session" instead.', { details: errorText(error) });
+  }
+}
 
 export function HeatmapPanel() {
   const view = useHeatmapView();
   const { reconstruction, row, losses, grid } = view;
   const manifest = useModel((s) => s.manifest);
+  const isBlockStore = useModel((s) => s.origin?.kind === 'block-store');
   const selectedId = useUi((s) => s.selectedId);
   const opacity = useUi((s) => s.overlayOpacity);
   const images = useCollection((s) => s.images);
@@ -30,7 +46,8 @@ export function HeatmapPanel() {
   const imageLoss = row >= 0 ? reconstruction.perImage[row] : undefined;
   const hoverValue = hover && losses ? losses[hover.index] : undefined;
   const hoverToken = hover && manifest && grid ? postTokenOfPatch(manifest.connector, grid, hover.index) : null;
-  const tokenNote = manifest?.connector.family === 'perceiver' ? ' · no single post token: every query attends to it' : hoverToken !== null ? ` · feeds post token ${hoverToken}` : '';
+  // A block store does not say which connector made it, so no patch is tied to a post token.
+  const tokenNote = isBlockStore ? '' : manifest?.connector.family === 'perceiver' ? ' · no single post token: every query attends to it' : hoverToken !== null ? ` · feeds post token ${hoverToken}` : '';
   return (
     <div className="panel heatmap-panel" data-testid="heatmap-panel">
       <div className="panel-head">
@@ -40,6 +57,11 @@ export function HeatmapPanel() {
           {imageLoss !== undefined && <> · image loss {imageLoss.toFixed(3)}</>}
           {selectedId && reconstruction.validationIds.has(selectedId) ? ' · held out' : ' · training image'}
         </span>
+        {losses && grid && (
+          <button type="button" className="small-button" data-testid="heatmap-png" title="Save this heatmap with its colour bar as PNG" onClick={() => void saveHeatmap(view, opacity, name)}>
+            PNG
+          </button>
+        )}
       </div>
       {row < 0 ? (
         <p className="hint">This image was not part of the last training run; retrain to include it.</p>

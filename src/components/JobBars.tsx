@@ -2,6 +2,8 @@ import { formatBytes } from '../core/formatBytes.ts';
 import { useAnalysis, useCollection, useHub, useModel } from '../store/hooks.ts';
 import type { HubDownload } from '../store/hubStore.ts';
 import { JobBar } from './JobBar.tsx';
+import { useStore } from 'zustand';
+import { exportStore } from '../store/sessionExport.ts';
 
 function HubDownloadBar({ download }: { download: HubDownload }) {
   const p = download.progress;
@@ -27,9 +29,10 @@ export function JobBars() {
   const intake = useCollection((s) => s.intake);
   const download = useHub((s) => s.download);
   const loading = useModel((s) => s.loading);
+  const exportJob = useStore(exportStore, (s) => s.job);
   // Training's bar sits in its own panel (TrainPanel), next to the button that started it: on a
   // narrow window the page has scrolled there, and a bar up here would be out of sight.
-  if (!embedJob && !intake && !download && !loading) return null;
+  if (!embedJob && !intake && !download && !loading && !exportJob) return null;
   return (
     <div className="job-bars">
       {intake && (
@@ -51,6 +54,7 @@ export function JobBars() {
         </div>
       )}
       {embedJob && <JobBar job={embedJob} testId="embed-job" />}
+      {exportJob && <JobBar job={exportJob} testId="export-job" />}
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { uiStore } from '../store/uiStore.ts';
 import { KnorHistogram } from './KnorHistogram.tsx';
 import { KnorMean } from './KnorMean.tsx';
+import { FigureExport } from './FigureExport.tsx';
 
 /** KNOR follows these by subscription (store/neighbours.ts). */
 function setKnorSettings(patch: Partial<{ k: number; metric: Metric; includeSelf: boolean }>): void {
@@ -39,6 +40,7 @@ export function KnorPanel() {
     <div className="panel knor-panel" data-testid="knor-panel">
       <div className="panel-head">
         <h2>Neighbour overlap (KNOR)</h2>
+        {knor && <FigureExport testId="knor-histogram" fileBase={`knor_histogram_k${knor.k}_${knor.metric}`} />}
       </div>
       <div className="controls">
         <label>

@@ -3,6 +3,7 @@ import { MIN_TRAIN_IMAGES, trainReconstructor } from '../store/training.ts';
 import { uiStore } from '../store/uiStore.ts';
 import { JobBar } from './JobBar.tsx';
 import { LossCurve } from './LossCurve.tsx';
+import { FigureExport } from './FigureExport.tsx';
 
 export function TrainPanel() {
   const training = useAnalysis((s) => s.training);
@@ -18,6 +19,7 @@ export function TrainPanel() {
     <div className="panel train-panel" data-testid="train-panel">
       <div className="panel-head">
         <h2>Reconstruction P → V</h2>
+        {training.trainLoss.length > 0 && <FigureExport testId="loss-curve" fileBase="loss_curve" />}
       </div>
       <p className="hint">
         A small network learns to map post-projection tokens back to pre-projection tokens; what it cannot recover is what the connector lost

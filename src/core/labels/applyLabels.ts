@@ -2,7 +2,9 @@
  * Match parsed labels to the collection's images by file name, and say how it went in one line.
  * Names are compared by base name in Unicode NFC (macOS hands out decomposed names, a CSV typed
  * by hand is composed); when that finds nothing, a case-insensitive match is used if it is unique
- * ("IMG_01.JPG" in the CSV, "img_01.jpg" on disk).
+ * ("IMG_01.JPG" in the CSV, "img_01.jpg" on disk). Last, a row that names a file without its
+ * extension matches the one image of that stem ("0" for "0.png": the paper's block stores name
+ * images by block id), again only when unique.
  */
 import { baseName } from './parseLabels.ts';
 
@@ -18,6 +20,8 @@ export interface LabelMatch {
 }
 
 const key = (name: string) => baseName(name).normalize('NFC');
+/** "photo.final.png" -> "photo.final"; a name without a dot is its own stem. */
+const stem = (name: string) => name.replace(/\.[^.]*$/, '');
 
 export function applyLabels(labels: ReadonlyMap<string, string>, imageNames: readonly string[]): LabelMatch {
   const exact = new Map<string, string>();
@@ -28,12 +32,16 @@ export function applyLabels(labels: ReadonlyMap<string, string>, imageNames: rea
     const f = k.toLowerCase();
     folded.set(f, [...(folded.get(f) ?? []), name]);
   }
+  // Stems of images, counted, so an extension-less row only matches an image it names alone.
+  const imagesPerStem = new Map<string, number>();
+  for (const image of imageNames) imagesPerStem.set(stem(key(image)), (imagesPerStem.get(stem(key(image))) ?? 0) + 1);
   const used = new Set<string>();
   const unlabelledImages: string[] = [];
   const byImage = imageNames.map((image) => {
     const k = key(image);
     const candidates = folded.get(k.toLowerCase());
-    const row = exact.get(k) ?? (candidates?.length === 1 ? candidates[0] : undefined);
+    const byStem = imagesPerStem.get(stem(k)) === 1 && !exact.has(k) ? exact.get(stem(k)) : undefined;
+    const row = exact.get(k) ?? (candidates?.length === 1 ? candidates[0] : undefined) ?? byStem;
     if (row === undefined) {
       unlabelledImages.push(image);
       return null;

@@ -55,3 +55,16 @@ describe('labelSummaryMessage', () => {
     expect(labelSummaryMessage(applyLabels(labels, ['a.jpg', 'b.jpg']))).toBe('Labelled 1 of 2 images; 1 row named a file not in the collection (gone.jpg).');
   });
 });
+
+describe('applyLabels: rows without extensions', () => {
+  it('match the one image of that stem (block stores name images by id), never two', () => {
+    const labels = new Map([
+      ['0', 'cat'],
+      ['7', 'dog'],
+      ['pair', 'x'],
+    ]);
+    const match = applyLabels(labels, ['0.png', '7', 'pair.png', 'pair.jpg', '12.png']);
+    expect(match.byImage).toEqual(['cat', 'dog', null, null, null]);
+    expect(match.unusedRows).toEqual(['pair']);
+  });
+});

@@ -1,0 +1,36 @@
+import { useStore } from 'zustand';
+import { useAnalysis, useModel } from '../store/hooks.ts';
+import { exportSession, exportStore } from '../store/sessionExport.ts';
+import { canWriteFolders, downloadBytes, writeToPickedFolder } from './download.ts';
+
+const deliver = {
+  zip: (name: string, bytes: Uint8Array) => downloadBytes(name, bytes, 'application/zip'),
+  folder: writeToPickedFolder,
+};
+
+/** "Export session": every table, array, figure and the trained reconstructor, as a zip or into a folder. */
+export function SessionExportButtons() {
+  const ready = useModel((s) => s.status === 'ready');
+  const hasKnor = useAnalysis((s) => s.knor !== null);
+  const running = useStore(exportStore, (s) => s.job !== null);
+  const disabled = !ready || !hasKnor || running;
+  return (
+    <span className="session-export">
+      <button
+        type="button"
+        className="header-button"
+        data-testid="export-session"
+        disabled={disabled}
+        title="Every number as files for a paper: images.csv, neighbours.csv, patch_loss.npy, Embedding Projector TSVs, report.json, the reconstructor (safetensors) and the figures"
+        onClick={() => void exportSession('zip', deliver)}
+      >
+        Export session
+      </button>
+      {canWriteFolders() && (
+        <button type="button" className="header-button" data-testid="export-session-folder" disabled={disabled} title="The same files, written into a folder you choose" onClick={() => void exportSession('folder', deliver)}>
+          to folder…
+        </button>
+      )}
+    </span>
+  );
+}
