@@ -5,11 +5,16 @@
  * - message: the inference worker crashed (the ?debug fault hook), its message with the runtime
  *   text under Details open;
  * - second-tab: a second tab of the same session, which reads and does not write;
- * - training: "Retrain reconstructor" running, its bar counting steps with the time left (then cancelled).
+ * - training: "Retrain reconstructor" running, its bar counting steps with the time left (then cancelled);
+ * - block-store: a block store of 24 blocks (written here with the app's own safetensors writer)
+ *   opened with no model, KNOR and neighbours on its vectors.
  * For people to look at; the browser tests (tests/e2e) assert the behaviour.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { writeSafetensors } from '../src/core/blockstore/safetensors.ts';
+import { seededRandom } from '../src/core/random.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview } from 'vite';
 
@@ -25,7 +30,24 @@ async function ready(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 180_000 });
 }
 
-async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]): Promise<void> {
+/** A small block store in the paper's layout: three clusters of 16-token blocks, labels by cluster. */
+function writeBlockStore(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'lens-shots-')), 'example-store');
+  mkdirSync(dir);
+  const random = seededRandom(5);
+  const labels = ['file,label'];
+  for (let i = 0; i < 24; i++) {
+    const cluster = i % 3;
+    const block = (tokens: number, dim: number, spread: number) => Float32Array.from({ length: tokens * dim }, (_, j) => ((j % dim) % 3 === cluster ? 1 : 0) + spread * (random() - 0.5));
+    writeFileSync(join(dir, `pre-block-${i}.safetensors`), writeSafetensors([{ name: 'block', dtype: 'F32', shape: [16, 24], data: block(16, 24, 1.5) }]));
+    writeFileSync(join(dir, `post-block-${i}.safetensors`), writeSafetensors([{ name: 'block', dtype: 'F32', shape: [16, 32], data: block(16, 32, 3) }]));
+    labels.push(`${i},cluster-${cluster}`);
+  }
+  writeFileSync(join(dir, 'labels.csv'), `${labels.join('\n')}\n`);
+  return dir;
+}
+
+async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number], store: string): Promise<void> {
   const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
   const page = await context.newPage();
   await page.goto(`${url}?debug`);
@@ -50,6 +72,12 @@ async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]
   await page.waitForSelector('[data-testid="message-details"]', { timeout: 60_000 });
   await page.locator('[data-testid="message-details"] summary').first().click();
   await page.screenshot({ path: resolve(OUT, `message-${size.name}.png`) });
+
+  await page.locator('[data-testid="messages"] button[aria-label="Dismiss"]').first().click();
+  await page.setInputFiles('[data-testid="block-store-input"]', store);
+  await page.waitForFunction(() => /Opened block store/.test(document.querySelector('[data-testid="messages"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 60_000 });
+  await page.screenshot({ path: resolve(OUT, `block-store-${size.name}.png`) });
   await context.close();
 }
 
@@ -58,12 +86,14 @@ async function main(): Promise<void> {
   const server = await preview({ preview: { port: 4174, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4174/';
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  const store = writeBlockStore();
   try {
     for (const size of SIZES) {
-      await shoot(browser, url, size);
+      await shoot(browser, url, size, store);
       console.log(`screenshots: ${size.name} written to ${OUT}`);
     }
   } finally {
+    rmSync(resolve(store, '..'), { recursive: true, force: true });
     await browser.close();
     await server.close();
   }

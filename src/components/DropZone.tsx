@@ -1,15 +1,18 @@
 import { useRef, useState } from 'react';
 import { addFiles, addSampleImages } from '../store/intake.ts';
 import { openModelFiles } from '../store/openModelFiles.ts';
-import { filesFromDrop } from './dropFiles.ts';
+import { filesFromDrop, MAX_DROPPED_FILES } from './dropFiles.ts';
+import { isBlockStoreDrop, openBlockStore } from '../store/blockStoreSession.ts';
 
 /**
- * A drop holding a model (an .onnx graph) is a model folder: its JSON files are configs, not
+ * A drop holding block files (pre-block-<id>.safetensors) is the paper's block store. A drop holding a model (an .onnx graph) is a model folder: its JSON files are configs, not
  * labels. A .csv or .tsv in it is not the model's: it is applied as labels after the model opens,
  * and the message says where it came from.
  */
 async function dropped(data: DataTransfer): Promise<void> {
-  const files = await filesFromDrop(data);
+  const { files, skipped } = await filesFromDrop(data);
+  if (isBlockStoreDrop(files)) return openBlockStore(files, { skippedFiles: skipped });
+  if (skipped > 0) say('warning', `The drop holds ${(files.length + skipped).toLocaleString('en')} files; only the first ${MAX_DROPPED_FILES.toLocaleString('en')} were read. Drop the rest in a second go.`);
   if (!files.some((f) => f.name.endsWith('.onnx'))) return addFiles(files);
   const images = files.filter((f) => /\.(png|jpe?g|gif|webp|bmp)$/i.test(f.name));
   const labelFiles = files.filter((f) => /\.(csv|tsv)$/i.test(f.name));

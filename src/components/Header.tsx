@@ -3,8 +3,10 @@ import { builtinPacks } from '../packs/builtinPacks.ts';
 import { useModel } from '../store/hooks.ts';
 import { openBuiltinPack } from '../store/modelSession.ts';
 import { openModelFiles } from '../store/openModelFiles.ts';
+import { openBlockStore } from '../store/blockStoreSession.ts';
 import { reopenUserModel } from '../store/userModel.ts';
 import { HubOpen } from './HubOpen.tsx';
+import { SessionExportButtons } from './SessionExportButtons.tsx';
 import { lecture } from '../store/lectureStore.ts';
 import { LECTURE_KEY } from '../core/lecture/navigation.ts';
 import { LECTURE_BUTTON_ID } from './lecture/LectureMode.tsx';
@@ -22,10 +24,12 @@ export function Header() {
   const manifest = useModel((s) => s.manifest);
   const userPack = useModel((s) => s.userPack);
   const loading = useModel((s) => s.loading);
+  const isBlockStore = useModel((s) => s.origin?.kind === 'block-store');
   // While a model opens the picker shows the choice being opened (the previous model stays usable until it has).
   const listed = (id: string) => id === userPack?.id || builtinPacks.some((p) => p.id === id);
   const shown = loading && listed(loading.packId) ? loading.packId : (packId ?? '');
   const packInput = useRef<HTMLInputElement>(null);
+  const storeInput = useRef<HTMLInputElement>(null);
   return (
     // data-open-pack: the model open now (the picker may already show one still opening).
     <header className="header" data-open-pack={packId ?? ''} data-loading={loading ? 'true' : 'false'}>
@@ -60,7 +64,23 @@ export function Header() {
           if (files.length > 0) void openModelFiles(files);
         }}
       />
+      <button type="button" className="open-pack" data-testid="open-block-store" title="A folder of pre-block-<id>.safetensors and post-block-<id>.safetensors files (the paper's block store, or this app's CLI output), with images and labels beside them if you have them" onClick={() => storeInput.current?.click()}>
+        Open block store…
+      </button>
+      <input
+        ref={storeInput}
+        type="file"
+        hidden
+        data-testid="block-store-input"
+        {...{ webkitdirectory: '' }}
+        onChange={(e) => {
+          const files = [...(e.target.files ?? [])];
+          e.target.value = '';
+          if (files.length > 0) void openBlockStore(files);
+        }}
+      />
       <HubOpen />
+      <SessionExportButtons />
       <button
         type="button"
         id={LECTURE_BUTTON_ID}
@@ -74,11 +94,11 @@ export function Header() {
         Lecture mode
       </button>
       <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={fallbackReason ?? undefined}>
-        {status === 'loading' && !ep ? 'opening…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
+        {isBlockStore ? 'embeddings from files' : status === 'loading' && !ep ? 'opening…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
       </span>
       {manifest && (
         <span className="pack-facts">
-          {manifest.connector.family} · T {manifest.tokens.pre} → T′ {manifest.tokens.post} · d {manifest.tokens.dPre} → {manifest.tokens.dPost}
+          {isBlockStore ? 'block store' : manifest.connector.family} · T {manifest.tokens.pre} → T′ {manifest.tokens.post} · d {manifest.tokens.dPre} → {manifest.tokens.dPost}
         </span>
       )}
       {manifest?.weights.synthetic && (

@@ -26,17 +26,26 @@ async function readAll(dir: FileSystemDirectoryEntry): Promise<FileSystemEntry[]
   }
 }
 
-async function walk(entry: FileSystemEntry, prefix: string, out: File[]): Promise<void> {
-  if (out.length >= MAX_FILES) return;
-  const path = `${prefix}${entry.name}`;
-  if (entry.isFile) out.push(withPath(await fileOf(entry as FileSystemFileEntry), path));
-  else if (entry.isDirectory) for (const child of await readAll(entry as FileSystemDirectoryEntry)) await walk(child, `${path}/`, out);
+/** Files read, and how many more the drop held past MAX_FILES (counted from their entries, never read). */
+export interface DroppedFiles {
+  readonly files: File[];
+  readonly skipped: number;
 }
 
-export async function filesFromDrop(data: DataTransfer): Promise<File[]> {
+async function walk(entry: FileSystemEntry, prefix: string, out: { files: File[]; skipped: number }): Promise<void> {
+  const path = `${prefix}${entry.name}`;
+  if (entry.isFile) {
+    if (out.files.length < MAX_FILES) out.files.push(withPath(await fileOf(entry as FileSystemFileEntry), path));
+    else out.skipped++;
+  } else if (entry.isDirectory) for (const child of await readAll(entry as FileSystemDirectoryEntry)) await walk(child, `${path}/`, out);
+}
+
+export async function filesFromDrop(data: DataTransfer): Promise<DroppedFiles> {
   const entries = Array.from(data.items, (item) => (item.kind === 'file' ? item.webkitGetAsEntry() : null));
-  if (!entries.some((e) => e?.isDirectory)) return Array.from(data.files);
-  const out: File[] = [];
+  if (!entries.some((e) => e?.isDirectory)) return { files: Array.from(data.files), skipped: 0 };
+  const out = { files: [] as File[], skipped: 0 };
   for (const entry of entries) if (entry) await walk(entry, '', out);
   return out;
 }
+
+export { MAX_FILES as MAX_DROPPED_FILES };

@@ -34,11 +34,18 @@ export function whenEmbeddingEnds(listener: () => Promise<void>): void {
 /** Embed every collection image the open model has not seen yet. */
 export function embedPending(): Promise<void> {
   if (embedding) return embedding.then(() => embedPending());
-  const { status, modelKey } = modelStore.getState();
+  const { status, modelKey, origin } = modelStore.getState();
   if (status !== 'ready' || !modelKey) return Promise.resolve();
   const { embeddings, failures } = analysisStore.getState();
   const todo = collectionStore.getState().images.filter((i) => !embeddings[i.id] && !failures[i.id]);
   if (todo.length === 0) return Promise.resolve();
+  // A block store's vectors come from its files: there is no model here to embed new images with.
+  if (origin?.kind === 'block-store') {
+    const why = 'A block store is open: its vectors come from its files, and no model is open to embed new images. Choose a model pack to embed them.';
+    analysisStore.setState((s) => ({ failures: { ...s.failures, ...Object.fromEntries(todo.map((i) => [i.id, why])) } }));
+    say('warning', why);
+    return Promise.resolve();
+  }
   const run = runEmbed(
     modelKey,
     todo.map((i) => ({ imageId: i.id, name: i.name, blob: i.blob })),

@@ -19,6 +19,7 @@ import { builtinPacks } from '../packs/builtinPacks.ts';
 import { inferenceClient } from '../workers/clients.ts';
 import type { LoadPackRequest, LoadPackResult, LoadStockRequest, LoadStockResult, ModelSource } from '../workers/protocol.ts';
 import { analysisStore, emptyAnalysis } from './analysisStore.ts';
+import { putBackSetAside } from './blockStoreSession.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore, type ModelOrigin, type ModelState } from './modelStore.ts';
 import { say, sayFailure } from './uiStore.ts';
@@ -183,6 +184,8 @@ export async function openModel<L extends ModelLoad>(packId: string, load: L, wh
   const manifest = load.type === 'load-pack' ? load.manifest : (loaded as LoadStockResult).manifest;
   opened = { packId, load, name };
   workerHolds = load;
+  // A block store was open in the model's place: the collection it set aside comes back first.
+  putBackSetAside();
   // Results first: nothing may show the previous model's numbers under the new model's name.
   analysisStore.setState(emptyAnalysis(loaded.modelKey));
   const origin: ModelOrigin = builtinPacks.some((p) => p.id === packId) ? { kind: 'builtin', id: packId } : { kind: 'files' };

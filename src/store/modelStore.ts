@@ -15,12 +15,14 @@ export interface ModelLoading {
 
 /**
  * Where the open model came from, so a link can reopen it: a built-in pack, a hub repo at a
- * revision, or the user's own files (which a link cannot carry).
+ * revision, the user's own files or a block store (which a link cannot carry).
  */
 export type ModelOrigin =
   | { readonly kind: 'builtin'; readonly id: string }
   | { readonly kind: 'hub'; readonly repo: string; readonly revision: string }
-  | { readonly kind: 'files' };
+  | { readonly kind: 'files' }
+  /** The paper's block store read from files (store/blockStoreSession.ts): embeddings without a model. */
+  | { readonly kind: 'block-store' };
 
 export interface ModelState {
   /** What the picker shows as chosen: a built-in pack's id, or the user model's. */

@@ -14,6 +14,7 @@ import type { Metric } from '../core/types.ts';
 import { analysisStore, type ImageEmbedding, type ReconstructionResult, type TrainingState } from './analysisStore.ts';
 import { collectionStore, type ImageEntry } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
+import { blockStoreIsOpen } from './blockStoreSession.ts';
 import { announce, isSessionWriter } from './sessionTabs.ts';
 import { say, uiStore } from './uiStore.ts';
 
@@ -112,6 +113,8 @@ export function startPersisting(): () => void {
   const stops: (() => void)[] = [];
   stops.push(collectionStore.subscribe((now, before) => {
     if (now.images === before.images) return;
+    // A block store's blocks are not the stored collection (that is set aside, and comes back).
+    if (blockStoreIsOpen()) return;
     const old = new Map(before.images.map((i) => [i.id, i]));
     const current = new Set(now.images.map((i) => i.id));
     const added = now.images.map((image, order) => ({ image, order })).filter(({ image }) => !old.has(image.id));
@@ -138,7 +141,7 @@ export function startPersisting(): () => void {
   }));
   stops.push(analysisStore.subscribe((now, before) => {
     const modelKey = now.modelKey;
-    if (!modelKey) return;
+    if (!modelKey || blockStoreIsOpen()) return;
     if (now.embeddings !== before.embeddings && now.modelKey === before.modelKey) {
       const fresh = Object.entries(now.embeddings).filter(([id, e]) => before.embeddings[id] !== e);
       if (fresh.length > 0) {

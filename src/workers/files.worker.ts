@@ -3,20 +3,22 @@
  * Files worker: reads and checks what a person drops, off the main thread, so a drop of
  * thousands of files or a label file of megabytes never freezes the page. Images are checked
  * (core/image/checkImageFile) and hashed (duplicates are found by content); label files are
- * parsed (core/labels). Thin: the rules are in core/. Every reply is {type, id, ...}.
+ * parsed (core/labels); the paper's block stores are read block by block (readBlockStore.ts). Thin: the rules are in core/. Every reply is {type, id, ...}.
  */
 import { describeFailure } from '../core/errors.ts';
 import { fileTooBigMessage, MAX_FILE_BYTES, checkImageFile } from '../core/image/checkImageFile.ts';
 import { hashBytes } from '../core/identity/contentHash.ts';
 import { parseLabels } from '../core/labels/parseLabels.ts';
-import type { CheckedFile, CheckImagesRequest, FilesReply, FilesRequest, ParseLabelsRequest } from './protocol.ts';
+import type { StoreBlock } from '../core/blockstore/blockStore.ts';
+import type { BlockStoreShape, CheckedFile, CheckImagesRequest, FilesReply, FilesRequest, ParseLabelsRequest, ReadBlockStoreRequest } from './protocol.ts';
+import { blockDisplay, readBlockPair, storeHasher } from './readBlockStore.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const cancelled = new Set<number>();
 
-function post(reply: FilesReply): void {
-  self.postMessage(reply);
+function post(reply: FilesReply, transfer: Transferable[] = []): void {
+  self.postMessage(reply, transfer);
 }
 
 async function checkOne(file: File): Promise<CheckedFile> {
@@ -45,6 +47,34 @@ async function parseLabelFile(req: ParseLabelsRequest): Promise<void> {
   post({ type: 'result', id: req.id, result: parsed });
 }
 
+/**
+ * The block store, block by block: a file that breaks the format or disagrees with the first
+ * block's shapes fails the whole job (a store with holes would skew every neighbour set), with a
+ * message naming the file; the main thread keeps what was open before.
+ */
+async function readBlockStore(req: ReadBlockStoreRequest): Promise<void> {
+  const hasher = await storeHasher();
+  let first: StoreBlock | null = null;
+  let shape: BlockStoreShape | null = null;
+  let done = 0;
+  for (const [index, b] of req.blocks.entries()) {
+    if (cancelled.has(req.id)) break;
+    const { block, preDigest, postDigest } = await readBlockPair(b.pre, b.post, first);
+    first ??= block;
+    shape ??= { tokensPre: block.tokensPre, dPre: block.dPre, tokensPost: block.tokensPost, dPost: block.dPost, rank: block.rank };
+    hasher.add(b.pre.name, preDigest);
+    hasher.add(b.post.name, postDigest);
+    const { display, imageHash } = await blockDisplay(b.image);
+    // The first block stays referenced for the shape check; later ones are handed over.
+    const item = { index, pre: block === first ? block.pre.slice() : block.pre, post: block === first ? block.post.slice() : block.post, pooledPre: block.pooledPre.slice(), pooledPost: block.pooledPost.slice(), display, imageHash };
+    post({ type: 'item', id: req.id, item }, [item.pre.buffer, item.post.buffer, item.pooledPre.buffer, item.pooledPost.buffer, item.display.buffer]);
+    done++;
+    post({ type: 'progress', id: req.id, progress: { done, total: req.blocks.length } });
+  }
+  const wasCancelled = cancelled.delete(req.id);
+  post({ type: 'result', id: req.id, result: { done, cancelled: wasCancelled, shape, digest: hasher.digest() } });
+}
+
 self.onmessage = async (event: MessageEvent<FilesRequest>) => {
   const req = event.data;
   try {
@@ -56,8 +86,10 @@ self.onmessage = async (event: MessageEvent<FilesRequest>) => {
         return await checkImages(req);
       case 'parse-labels':
         return await parseLabelFile(req);
+      case 'read-block-store':
+        return await readBlockStore(req);
     }
   } catch (error) {
-    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'parse-labels' ? `read ${req.file.name}` : 'check the files') });
+    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'parse-labels' ? `read ${req.file.name}` : req.type === 'read-block-store' ? 'read the block store' : 'check the files') });
   }
 };

@@ -242,11 +242,46 @@ export interface ParseLabelsRequest {
   readonly file: File;
 }
 
-export type FilesRequest = CheckImagesRequest | ParseLabelsRequest | CancelRequest;
+/** The paper's block store: one pre and one post safetensors file per image, and the image itself when the folder has it. */
+export interface ReadBlockStoreRequest {
+  readonly type: 'read-block-store';
+  readonly id: JobId;
+  readonly blocks: readonly { readonly id: string; readonly pre: File; readonly post: File; readonly image: File | null }[];
+}
+/** One block read: tokens (rank-1 blocks are one token), pooled vectors, and the picture to draw heatmaps over. */
+export interface BlockStoreItem {
+  readonly index: number;
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly pooledPre: Float32Array;
+  readonly pooledPost: Float32Array;
+  /** DISPLAY_SIZE x DISPLAY_SIZE RGBA: the block's image centre-cropped, or grey without one. */
+  readonly display: Uint8ClampedArray;
+  /** BLAKE3 of the image file, when there is one (how the app knows an image). */
+  readonly imageHash: string | null;
+}
+export interface BlockStoreShape {
+  readonly tokensPre: number;
+  readonly dPre: number;
+  readonly tokensPost: number;
+  readonly dPost: number;
+  /** Rank of the stored blocks: 2 for tokens, 1 for pooled vectors only (no reconstruction). */
+  readonly rank: 1 | 2;
+}
+export interface ReadBlockStoreResult {
+  readonly done: number;
+  readonly cancelled: boolean;
+  readonly shape: BlockStoreShape | null;
+  /** BLAKE3 over every block file's name and bytes: the store's content key. */
+  readonly digest: string;
+}
+
+export type FilesRequest = CheckImagesRequest | ParseLabelsRequest | ReadBlockStoreRequest | CancelRequest;
 
 export interface FilesCalls {
   readonly 'check-images': Call<CheckImagesRequest, { readonly done: number }, EmbedProgress, CheckedItem>;
   readonly 'parse-labels': Call<ParseLabelsRequest, ParsedLabels>;
+  readonly 'read-block-store': Call<ReadBlockStoreRequest, ReadBlockStoreResult, EmbedProgress, BlockStoreItem>;
 }
 
 // ---------- replies ----------
@@ -261,4 +296,4 @@ export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResul
 export type AnalysisReply = Reply<KnnResult>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
 export type TapReply = Reply<InspectModelResult>;
-export type FilesReply = Reply<{ readonly done: number } | ParsedLabels, EmbedProgress, CheckedItem>;
+export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult, EmbedProgress, CheckedItem | BlockStoreItem>;

@@ -80,3 +80,12 @@ export function stockModelKey(input: {
     preprocessorConfig: input.preprocessorConfig,
   });
 }
+
+/**
+ * A block store opened as the "model": its vectors are the results, so its key is the content of
+ * every block file (BLAKE3 over names and digests, computed as the files are read).
+ */
+export function blockStoreModelKey(storeDigest: string): Promise<ModelKey> {
+  if (!isContentHash(storeDigest)) throw new RangeError('blockStoreModelKey: the store digest is not a content hash');
+  return keyOf({ kind: 'block-store', digest: storeDigest });
+}

@@ -1,0 +1,67 @@
+/**
+ * Reading the paper's block store in the files worker, one block at a time from the user's files:
+ * each safetensors file's header first (File.slice: a header that lies about the file is refused
+ * before its data is read), then only the `block` tensor's bytes. Every file is hashed as it is
+ * read, so the store gets a content key. The format rules are in core/blockstore/.
+ */
+import { readStoreBlock, type StoreBlock } from '../core/blockstore/blockStore.ts';
+import { headerByteLength, parseSafetensorsHeader, type SafetensorsHeader } from '../core/blockstore/safetensors.ts';
+import { contentHasher, hashBytes } from '../core/identity/contentHash.ts';
+import { preprocess } from '../core/image/preprocess.ts';
+import type { PreprocessSpec } from '../core/types.ts';
+import { decodeImage } from './decodeImage.ts';
+
+/** Side of the picture heatmaps of a block store are drawn over. */
+export const DISPLAY_SIZE = 224;
+const GREY = 200;
+
+/** How a block's image is shown: its centre square, as most encoders crop (the store does not say how it was fed). */
+const DISPLAY_SPEC: PreprocessSpec = { resize: 'shortest-edge', crop: 'center', resample: 'bilinear', rescale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] };
+
+async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Array> {
+  return new Uint8Array(await file.slice(start, end).arrayBuffer());
+}
+
+export interface ReadFile {
+  readonly header: SafetensorsHeader;
+  /** The file's bytes after the 8-byte length and the header: tensor offsets count from here. */
+  readonly data: Uint8Array;
+  readonly digest: string;
+}
+
+/** One safetensors file, header checked before the rest is read. */
+export async function readSafetensorsFile(file: File): Promise<ReadFile> {
+  const length = headerByteLength(await bytesOf(file, 0, 8), file.size, file.name);
+  const prefix = await bytesOf(file, 0, 8 + length);
+  const header = parseSafetensorsHeader(prefix, file.size, file.name);
+  const rest = await bytesOf(file, 8 + length, file.size);
+  const hasher = await contentHasher();
+  hasher.update(prefix);
+  hasher.update(rest);
+  return { header, data: rest, digest: hasher.digest() };
+}
+
+/** The block's picture: its image centre-cropped to DISPLAY_SIZE, or flat grey. */
+export async function blockDisplay(image: File | null): Promise<{ display: Uint8ClampedArray; imageHash: string | null }> {
+  if (!image) return { display: new Uint8ClampedArray(DISPLAY_SIZE * DISPLAY_SIZE * 4).fill(GREY), imageHash: null };
+  const bytes = new Uint8Array(await image.arrayBuffer());
+  const decoded = await decodeImage(new Blob([bytes]), image.name);
+  const { display } = preprocess(decoded.rgba, decoded.width, decoded.height, DISPLAY_SPEC, DISPLAY_SIZE);
+  return { display, imageHash: await hashBytes(bytes) };
+}
+
+/** Hashes the store as a whole: every block file's name and digest, in block order. */
+export async function storeHasher(): Promise<{ add(name: string, digest: string): void; digest(): string }> {
+  const hasher = await contentHasher();
+  const encoder = new TextEncoder();
+  return {
+    add: (name, digest) => hasher.update(encoder.encode(`${name}\u0000${digest}\u0000`)),
+    digest: () => hasher.digest(),
+  };
+}
+
+export async function readBlockPair(pre: File, post: File, first: StoreBlock | null): Promise<{ block: StoreBlock; preDigest: string; postDigest: string }> {
+  const [preFile, postFile] = [await readSafetensorsFile(pre), await readSafetensorsFile(post)];
+  const block = readStoreBlock({ name: pre.name, header: preFile.header, data: preFile.data }, { name: post.name, header: postFile.header, data: postFile.data }, first);
+  return { block, preDigest: preFile.digest, postDigest: postFile.digest };
+}
