@@ -13,6 +13,7 @@
  */
 import { planBlockStore } from '../core/blockstore/blockStore.ts';
 import { describeFailure, isFailure } from '../core/errors.ts';
+import { formatBytes } from '../core/formatBytes.ts';
 import { blockStoreModelKey } from '../core/identity/modelIdentity.ts';
 import type { PackManifest } from '../core/types.ts';
 import { filesClient } from '../workers/clients.ts';
@@ -25,6 +26,9 @@ import { modelStore, type ModelState } from './modelStore.ts';
 import { computeKnor } from './neighbours.ts';
 import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
+
+/** Block files' bytes a store may have: held as float32 (up to twice a float16 file), this is what a tab can take. */
+export const MAX_STORE_FILE_BYTES = 2 * 1024 ** 3;
 
 /** Store ids in the picker start with this. */
 export const BLOCK_STORE_ID_PREFIX = 'blocks:';
@@ -41,6 +45,8 @@ const pathOf = (f: File) => f.webkitRelativePath || f.name;
 /** What the model's place held before the store opened: it comes back when a model is chosen. */
 interface SetAside {
   readonly images: readonly ImageEntry[];
+  /** The store's own entries, so images added while it was open come back too (and get embedded). */
+  storeIds: ReadonlySet<string>;
   readonly model: ModelState;
   readonly analysis: AnalysisState;
 }
@@ -58,10 +64,12 @@ export function blockStoreIsOpen(): boolean {
 export function putBackSetAside(): void {
   const back = setAside;
   if (!back) return;
-  const storeImages = collectionStore.getState().images;
+  const current = collectionStore.getState().images;
+  const storeImages = current.filter((i) => back.storeIds.has(i.id));
+  const addedMeanwhile = current.filter((i) => !back.storeIds.has(i.id));
   setAside = null;
-  collectionStore.setState({ images: back.images });
-  for (const image of storeImages) URL.revokeObjectURL(image.url);
+  collectionStore.setState({ images: [...back.images, ...addedMeanwhile] });
+  for (const image of storeImages) if (image.url.startsWith('blob:')) URL.revokeObjectURL(image.url);
 }
 
 /** Grey tile with the block's id, for blocks stored without their image. */
@@ -106,12 +114,19 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     return;
   }
   const name = folderName(files);
+  const byPathSize = new Map(files.map((f) => [pathOf(f), f.size]));
   const plan = planBlockStore(
     files.map((f) => ({ name: pathOf(f), size: f.size })),
     { extraFiles: options.skippedFiles ?? 0 },
   );
   if (!plan.ok) {
     say('error', `${plan.message} Nothing was replaced.`);
+    return;
+  }
+  // Every block is held in memory as float32 (twice a float16 file's size): past this the tab would run out before the end.
+  const blockBytes = plan.blocks.reduce((sum, b) => sum + (byPathSize.get(b.pre) ?? 0) + (byPathSize.get(b.post) ?? 0), 0);
+  if (blockBytes > MAX_STORE_FILE_BYTES) {
+    say('error', `Block store "${name}" holds ${formatBytes(blockBytes)} of blocks; a browser tab can hold about ${formatBytes(MAX_STORE_FILE_BYTES)} of them as numbers. Open pooled blocks ([dim] each) instead, or a part of the store in a folder of its own. Nothing was replaced.`);
     return;
   }
   for (const warning of plan.warnings) say('info', warning);
@@ -165,7 +180,7 @@ async function install(name: string, blocks: readonly { id: string; image: File 
   const { embedJob, trainJob } = analysisStore.getState();
   embedJob?.cancel();
   trainJob?.cancel();
-  if (!setAside) setAside = { images: collectionStore.getState().images, model: modelStore.getState(), analysis: analysisStore.getState() };
+  setAside ??= { images: collectionStore.getState().images, storeIds: new Set(), model: modelStore.getState(), analysis: analysisStore.getState() };
   const entries: ImageEntry[] = blocks.map((b, i) => ({
     id: nextImageId(),
     name: b.image ? b.image.name : b.id,
@@ -178,6 +193,7 @@ async function install(name: string, blocks: readonly { id: string; image: File 
     labelSource: null,
     contentHash: items[i]!.imageHash,
   }));
+  setAside.storeIds = new Set(entries.map((e) => e.id));
   const embeddings: Record<string, ImageEmbedding> = {};
   entries.forEach((e, i) => {
     const { pre, post, pooledPre, pooledPost, display } = items[i]!;

@@ -7,8 +7,9 @@
  * (badInputs.ts), lecture mode from a sub-folder (lecture.ts) and a first visit with no switches
  * (defaultExperience.ts), the connector tap under WebGPU on every fixture VLM graph (tap.ts), and
  * stock exports opened from their files with the tap picker (stock.ts), and reliability
- * (reliability.ts: results keyed by content, two tabs, stoppable jobs). Screenshots go to
- * test-artifacts/.
+ * (reliability.ts: results keyed by content, two tabs, stoppable jobs), and what goes out and
+ * comes in (exports.ts: the session export read back, the view in the URL, the paper's block
+ * store, the CLI's numbers equal the app's). Screenshots go to test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -23,6 +24,7 @@ import { defaultExperienceScenario } from './defaultExperience.ts';
 import { tapScenario } from './tap.ts';
 import { stockScenario } from './stock.ts';
 import { reliabilityScenario } from './reliability.ts';
+import { exportsScenario } from './exports.ts';
 import { canvasStats, check, checks, longTasksSince, messagesText } from './harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,7 +34,7 @@ const GENERATED = 14;
 /** The generated PNGs plus one EXIF-rotated JPEG. */
 const IMAGES = GENERATED + 1;
 /** E2E_ONLY=lecture (or a comma-separated list of these) runs only those scenarios. */
-const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'tap', 'stock', 'reliability'] as const;
+const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'tap', 'stock', 'reliability', 'exports'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selectedScenarios(only: string | undefined): ReadonlySet<Scenario> {
@@ -296,6 +298,7 @@ async function main(): Promise<void> {
     await scenario('tap', () => tapScenario(browser, pageUrl, (other) => watch(other, origin)));
     await scenario('stock', () => stockScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
     await scenario('reliability', () => reliabilityScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
+    await scenario('exports', () => exportsScenario(browser, pageUrl, ARTIFACTS, (other) => watch(other, origin)));
 
     const violations = await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
     check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));

@@ -1,0 +1,346 @@
+/**
+ * What goes out and what comes in, in the browser (production build, WASM):
+ * 1. "Export session" on a labelled collection with a trained reconstructor: the zip is read back
+ *    by independent readers (an RFC 4180 parser, the .npy header and values, PNG decoding, the
+ *    safetensors header) and its KNOR, neighbours and patch losses equal what the page shows and
+ *    holds; a label that starts like a formula comes back escaped.
+ * 2. The view in the URL: a link with pack, k, metric, self mode and an image (by content) opens
+ *    on exactly that view.
+ * 3. The paper's block store, written by PyTorch with the `safetensors` package: opened from its
+ *    folder, KNOR and every neighbour list equal numpy's on the same vectors; bad stores (a
+ *    truncated file, a missing partner, shapes that disagree) are refused with a message naming
+ *    the file and nothing replaced; choosing a pack again brings the collection back.
+ * 4. The CLI on the same images and pack gives the app's KNOR and neighbour lists.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { unzipSync } from 'fflate';
+import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { parseSafetensorsHeader } from '../../src/core/blockstore/safetensors.ts';
+import { sampleImage } from '../../src/core/image/sampleImages.ts';
+import { parseRfc4180, splitComments } from '../core/export/rfc4180.ts';
+import { TOOLS_PYTHON, whyNoToolsPython } from '../support/toolsPython.ts';
+import { check, dismissMessages, messagesText, waitForMessage } from './harness.ts';
+import { encodePng } from './png.ts';
+
+type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
+
+const IMAGE_COUNT = 12;
+const REPO = resolve(import.meta.dirname, '../..');
+
+/** Twelve labelled PNGs (four classes); one label starts like a spreadsheet formula. */
+function labelledImages(): { files: { name: string; mimeType: string; buffer: Buffer }[]; labels: Map<string, string> } {
+  const labels = new Map<string, string>();
+  const files = Array.from({ length: IMAGE_COUNT }, (_, i) => {
+    const s = sampleImage(i, 96, 77);
+    const name = `exp-${String(i).padStart(2, '0')}.png`;
+    labels.set(name, i % 4 === 3 ? '=HYPERLINK("x")' : s.label);
+    return { name, mimeType: 'image/png', buffer: encodePng(s.rgba, s.width, s.height) };
+  });
+  const csv = ['file,label', ...[...labels].map(([name, label]) => `${name},"${label.replace(/"/g, '""')}"`)].join('\n');
+  files.push({ name: 'labels.csv', mimeType: 'text/csv', buffer: Buffer.from(`${csv}\n`) });
+  return { files, labels };
+}
+
+/** What the page holds: KNOR in row order with names, and the reconstruction by name. */
+const pageState = (page: Page) =>
+  page.evaluate(() => {
+    const { model, analysis, collection } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+    const a = analysis.getState();
+    const images = collection.getState().images;
+    const nameOf = new Map(images.map((i) => [i.id, i.name]));
+    const knor = a.knor;
+    const r = a.reconstruction;
+    return {
+      modelKey: model.getState().modelKey,
+      packId: model.getState().packId,
+      names: knor ? knor.ids.map((id) => nameOf.get(id) ?? id) : [],
+      k: knor?.k ?? 0,
+      mean: knor?.mean ?? Number.NaN,
+      perImage: knor ? Array.from(knor.perImage) : [],
+      nnPre: knor ? Array.from(knor.nnPre) : [],
+      nnPost: knor ? Array.from(knor.nnPost) : [],
+      tokens: r?.tokens ?? 0,
+      lossByName: r ? Object.fromEntries(r.ids.map((id, i) => [nameOf.get(id) ?? id, Array.from(r.perPatch.subarray(i * r.tokens, (i + 1) * r.tokens))])) : {},
+      hashes: Object.fromEntries(images.map((i) => [i.name, i.contentHash])),
+      count: images.length,
+    };
+  });
+
+function readNpy(bytes: Uint8Array): { shape: number[]; data: Float32Array } {
+  const magic = String.fromCharCode(...bytes.subarray(0, 6));
+  if (magic !== '\x93NUMPY') throw new Error('not an .npy file');
+  const headerLength = bytes[8]! | (bytes[9]! << 8);
+  const header = new TextDecoder().decode(bytes.subarray(10, 10 + headerLength));
+  if (!/'descr': '<f4'/.test(header) || !/'fortran_order': False/.test(header)) throw new Error(`unexpected npy header ${header}`);
+  const shape = /'shape': \(([^)]*)\)/.exec(header)![1]!.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const start = 10 + headerLength;
+  return { shape, data: new Float32Array(bytes.slice(start).buffer) };
+}
+
+/** The PNG's size, decoded by pngjs (not by the browser that wrote it). */
+function pngSize(bytes: Uint8Array): { width: number; height: number; distinct: number } {
+  const png = PNG.sync.read(Buffer.from(bytes));
+  const colours = new Set<number>();
+  for (let i = 0; i < png.data.length; i += 4 * 7) colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+  return { width: png.width, height: png.height, distinct: colours.size };
+}
+
+async function exportAndRead(page: Page): Promise<Record<string, Uint8Array>> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click('[data-testid="export-session"]')]);
+  const path = await download.path();
+  const zipped = unzipSync(new Uint8Array(readFileSync(path)));
+  // One top folder named after the pack and the time; the files below it.
+  const out: Record<string, Uint8Array> = {};
+  for (const [path, bytes] of Object.entries(zipped)) if (!path.endsWith('/')) out[path.slice(path.indexOf('/') + 1)] = bytes;
+  return out;
+}
+
+const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes ?? new Uint8Array());
+const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+async function sessionExportChecks(page: Page, pageUrl: string, artifacts: string): Promise<{ names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }> {
+  await page.goto(`${pageUrl}?empty&pack=vit-mlp&ep=wasm&debug`);
+  await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
+  const { files, labels } = labelledImages();
+  await page.setInputFiles('[data-testid="file-input"]', files);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGE_COUNT, { timeout: 180_000 });
+  await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 60_000 });
+  await page.fill('[data-testid="epochs-input"]', '4');
+  await page.click('[data-testid="train-button"]');
+  await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
+  await page.click('[data-testid="thumb"] img[alt="exp-05.png"]');
+  await dismissMessages(page);
+
+  const state = await pageState(page);
+  const shownMean = (await page.textContent('[data-testid="knor-mean"]'))?.trim() ?? '';
+  const exported = await exportAndRead(page);
+  const expected = ['images.csv', 'neighbours.csv', 'patch_loss.npy', 'patch_loss.json', 'vectors_pre.tsv', 'vectors_post.tsv', 'metadata.tsv', 'report.json', 'reconstructor.safetensors', 'reconstructor.json', 'figures/knor_histogram.svg', 'figures/knor_histogram.png', 'figures/loss_curve.svg', 'figures/loss_curve.png'];
+  check('export: every file is in the zip', expected.every((f) => exported[f]), `missing: ${expected.filter((f) => !exported[f]).join(', ') || 'none'}`);
+
+  // images.csv, by an RFC 4180 parser: KNOR per image equals the page's; the mean rounds to what is shown.
+  const { comments, records } = splitComments(text(exported['images.csv']));
+  const [header, ...rows] = records;
+  const col = (name: string) => header!.indexOf(name);
+  const csvKnor = new Map(rows.map((r) => [r[col('name')]!, Number(r[col('knor')])]));
+  const knorEqual = state.names.every((name, i) => Math.abs(csvKnor.get(name)! - state.perImage[i]!) < 1e-6);
+  const csvMean = [...csvKnor.values()].reduce((a, b) => a + b, 0) / csvKnor.size;
+  check('export: images.csv KNOR equals the page, image for image, and its mean is the one shown', rows.length === IMAGE_COUNT && knorEqual && csvMean.toFixed(3) === shownMean, `${rows.length} rows, mean ${csvMean.toFixed(4)} vs shown ${shownMean}`);
+  check('export: images.csv says how it was measured', comments.some((c) => /k\W+10/.test(c)) && comments.some((c) => /cosine/i.test(c)) && comments.some((c) => c.includes(state.modelKey ?? '?')), comments.join(' | ').slice(0, 200));
+  const formulaRows = rows.filter((r) => labels.get(r[col('name')]!)?.startsWith('='));
+  check('export: a label that starts like a formula is escaped', formulaRows.length === 3 && formulaRows.every((r) => r[col('label')] === `'=HYPERLINK("x")`), formulaRows.map((r) => r[col('label')]).join(' '));
+
+  // neighbours.csv: the page's lists, by name, rank by rank.
+  const nb = splitComments(text(exported['neighbours.csv'])).records;
+  const nbHeader = nb[0]!;
+  const byImage = new Map<string, string[][]>();
+  for (const r of nb.slice(1)) byImage.set(r[nbHeader.indexOf('image')]!, [...(byImage.get(r[nbHeader.indexOf('image')]!) ?? []), r]);
+  const listsEqual = state.names.every((name, i) => {
+    const listed = byImage.get(name) ?? [];
+    const pre = listed.map((r) => r[nbHeader.indexOf('neighbour_before')]);
+    const post = listed.map((r) => r[nbHeader.indexOf('neighbour_after')]);
+    return sameList(pre, state.nnPre.slice(i * state.k, (i + 1) * state.k).map((j) => state.names[j])) && sameList(post, state.nnPost.slice(i * state.k, (i + 1) * state.k).map((j) => state.names[j]));
+  });
+  check('export: neighbours.csv lists the page neighbours in order', nb.length - 1 === IMAGE_COUNT * state.k && listsEqual, `${nb.length - 1} rows`);
+
+  // patch_loss.npy: [images, T] float32 equal to the page's reconstruction, row by name.
+  const npy = readNpy(exported['patch_loss.npy']!);
+  const npyRows = (JSON.parse(text(exported['patch_loss.json'])) as { rows: { name: string }[] }).rows.map((r) => r.name);
+  let worst = 0;
+  npyRows.forEach((name, i) => {
+    const want = state.lossByName[name] ?? [];
+    want.forEach((v, t) => (worst = Math.max(worst, Math.abs(v - npy.data[i * state.tokens + t]!))));
+  });
+  check('export: patch_loss.npy equals the page losses', sameList(npy.shape, [IMAGE_COUNT, state.tokens]) && worst === 0, `shape [${npy.shape}], largest difference ${worst}`);
+
+  const heatmaps = Object.keys(exported).filter((f) => f.startsWith('heatmaps/') && f.endsWith('.png'));
+  const firstHeatmap = heatmaps[0] ? pngSize(exported[heatmaps[0]]!) : null;
+  check('export: a heatmap PNG per image, with its colour bar, decodes', heatmaps.length === IMAGE_COUNT && firstHeatmap !== null && firstHeatmap.height > firstHeatmap.width && firstHeatmap.distinct > 20, `${heatmaps.length} PNGs, first ${firstHeatmap?.width} x ${firstHeatmap?.height}, ${firstHeatmap?.distinct} colours`);
+  const histogramSvg = text(exported['figures/knor_histogram.svg']);
+  const histogramPng = pngSize(exported['figures/knor_histogram.png']!);
+  check('export: the histogram as standalone SVG (styles inline) and as PNG', /<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/.test(histogramSvg) && /<rect[^>]+style="[^"]*fill:/.test(histogramSvg) && !/class=/.test(histogramSvg) && histogramPng.width >= 700, `PNG ${histogramPng.width} x ${histogramPng.height}`);
+
+  const vectors = text(exported['vectors_pre.tsv']).trimEnd().split('\n');
+  const metadata = text(exported['metadata.tsv']).trimEnd().split('\n');
+  check('export: Embedding Projector files line up (vectors, metadata with a header)', vectors.length === IMAGE_COUNT && metadata.length === IMAGE_COUNT + 1 && metadata[0] === 'name\tlabel\tknor', `${vectors.length} vectors, ${metadata.length} metadata lines`);
+  const report = JSON.parse(text(exported['report.json'])) as { summary?: { meanKnor?: number }; pack?: { key?: string } };
+  check('export: report.json carries the mean and the pack key', Math.abs((report.summary?.meanKnor ?? -1) - state.mean) < 1e-9 && report.pack?.key === state.modelKey, JSON.stringify(report.summary ?? {}).slice(0, 160));
+  const safetensors = exported['reconstructor.safetensors']!;
+  const weights = parseSafetensorsHeader(safetensors, safetensors.length, 'reconstructor.safetensors');
+  check('export: reconstructor.safetensors parses and holds the layers', ['fc1.weight', 'fc3.bias'].every((n) => weights.tensors.some((t) => t.name === n)), weights.tensors.map((t) => t.name).join(', '));
+
+  // The view in the URL: what is on screen, and a link that reopens it.
+  const search = await page.evaluate(() => location.search);
+  const prefix = state.hashes['exp-05.png']!.slice(0, 12);
+  check('URL: carries the pack, k, metric, self mode and the selected image', /pack=vit-mlp/.test(search) && /k=10/.test(search) && /metric=cosine/.test(search) && /self=0/.test(search) && search.includes(`image=${prefix}`), search);
+  await page.goto(`${pageUrl}?pack=vit-mlp&ep=wasm&debug&k=7&metric=l2&self=1&image=${state.hashes['exp-09.png']!.slice(0, 12)}`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="knor-mean"]') !== null && (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.k === 7, null, { timeout: 120_000 });
+  const linked = await page.evaluate(() => ({
+    k: (document.querySelector('[data-testid="k-input"]') as HTMLInputElement).value,
+    metric: (document.querySelector('.knor-panel select') as HTMLSelectElement).value,
+    self: (document.querySelector('.knor-panel input[type="checkbox"]') as HTMLInputElement).checked,
+    selected: document.querySelector('[data-testid="thumb"].selected img')?.getAttribute('alt') ?? null,
+  }));
+  check('URL: a link opens its view (k 7, squared L2, self counted, the image it names)', linked.k === '7' && linked.metric === 'l2' && linked.self && linked.selected === 'exp-09.png', JSON.stringify(linked));
+  await page.screenshot({ path: join(artifacts, 'e2e-exports-linked.png'), fullPage: true });
+  // Back to the settings the CLI comparison uses.
+  await page.goto(`${pageUrl}?pack=vit-mlp&ep=wasm&debug&k=10&metric=cosine&self=0`);
+  await page.waitForFunction(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.k === 10, null, { timeout: 120_000 });
+
+  const pngDir = mkdtempSync(join(tmpdir(), 'lens-cli-images-'));
+  for (const f of files) if (f.name.endsWith('.png')) writeFileSync(join(pngDir, f.name), f.buffer);
+  const s = await pageState(page);
+  return { names: s.names, nnPre: s.nnPre, nnPost: s.nnPost, k: s.k, pngDir };
+}
+
+/** Writes a block store as the paper's code does, and numpy's KNOR on it. */
+const WRITE_STORE = String.raw`
+import json, sys, os
+import numpy as np, torch
+from safetensors.torch import save_file
+from PIL import Image
+out, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+os.makedirs(out, exist_ok=True)
+g = torch.Generator().manual_seed(11)
+T, dv, dl = 16, 24, 40
+pooled_pre, pooled_post = [], []
+labels = []
+for i in range(n):
+    centre = torch.randn(1, dv, generator=g) * 2.0 + (i % 3)
+    pre = (centre + torch.randn(T, dv, generator=g)).to(torch.float16)
+    post = (torch.tanh(pre.float() @ torch.randn(dv, dl, generator=g) * 0.3) + 0.1 * torch.randn(T, dl, generator=g)).to(torch.bfloat16)
+    save_file({'block': pre}, os.path.join(out, f'pre-block-{i}.safetensors'))
+    save_file({'block': post}, os.path.join(out, f'post-block-{i}.safetensors'))
+    # The app reads the stored dtype and pools in float64, rounding the mean to float32.
+    pooled_pre.append(pre.float().numpy().astype(np.float64).mean(0).astype(np.float32))
+    pooled_post.append(post.float().numpy().astype(np.float64).mean(0).astype(np.float32))
+    if i < 4:
+        Image.fromarray(np.full((32, 48, 3), 40 * i + 30, dtype=np.uint8)).save(os.path.join(out, f'{i}.png'))
+    labels.append(f'{i},class{i % 3}')
+with open(os.path.join(out, 'labels.csv'), 'w') as f:
+    f.write('file,label\n' + '\n'.join(labels) + '\n')
+def knn(x):
+    x = np.asarray(x, dtype=np.float64)
+    norms = np.sqrt((x * x).sum(1))
+    d = 1 - (x @ x.T) / np.outer(norms, norms)
+    np.fill_diagonal(d, np.inf)
+    return [list(np.lexsort((np.arange(len(x)), row))[:k]) for row in d]
+a, b = knn(pooled_pre), knn(pooled_post)
+per = [len(set(p) & set(q)) / k for p, q in zip(a, b)]
+print(json.dumps({'nnPre': [[int(j) for j in r] for r in a], 'nnPost': [[int(j) for j in r] for r in b], 'perImage': per, 'mean': float(np.mean(per))}))
+`;
+
+async function blockStoreChecks(page: Page): Promise<void> {
+  const why = whyNoToolsPython('torch', 'safetensors', 'numpy', 'PIL');
+  if (why) {
+    check('block store: written by PyTorch + safetensors (skipped)', false, why);
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'lens-store-'));
+  try {
+    const store = join(root, 'paper-store');
+    const n = 20;
+    const k = 5;
+    const numpy = JSON.parse(execFileSync(TOOLS_PYTHON, ['-c', WRITE_STORE, store, String(n), String(k)], { encoding: 'utf8' })) as { nnPre: number[][]; nnPost: number[][]; perImage: number[]; mean: number };
+    const before = await pageState(page);
+    await page.fill('[data-testid="k-input"]', String(k));
+    await dismissMessages(page);
+    await page.setInputFiles('[data-testid="block-store-input"]', store);
+    await waitForMessage(page, /Opened block store "paper-store": 20 images/);
+    await page.waitForFunction((count) => {
+      const a = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState();
+      return a.knor?.ids.length === count && a.knor.k === 5;
+    }, n, { timeout: 120_000 });
+    const s = await pageState(page);
+    // Rows are the store's blocks in id order: block i is row i.
+    const order = s.names.map((name) => Number(name.replace(/\.png$/, '')));
+    const rowsInOrder = sameList(order, Array.from({ length: n }, (_, i) => i));
+    const listsEqual = numpy.nnPre.every((r, i) => sameList(r, s.nnPre.slice(i * k, (i + 1) * k))) && numpy.nnPost.every((r, i) => sameList(r, s.nnPost.slice(i * k, (i + 1) * k)));
+    check('block store: KNOR and every neighbour list equal numpy on the same vectors', rowsInOrder && listsEqual && Math.abs(s.mean - numpy.mean) < 1e-6, `app ${s.mean.toFixed(4)}, numpy ${numpy.mean.toFixed(4)}`);
+    const thumbs = await page.locator('[data-testid="thumb"]').count();
+    const labelled = await page.locator('[data-testid="thumb-label"]').count();
+    const badge = (await page.textContent('[data-testid="ep-badge"]')) ?? '';
+    check('block store: blocks shown with their images or a placeholder, labelled from labels.csv, no model', thumbs === n && labelled === n && /embeddings from files/.test(badge), `${thumbs} thumbs, ${labelled} labels, badge "${badge}"`);
+    await page.screenshot({ path: join(REPO, 'test-artifacts', 'e2e-block-store.png'), fullPage: true });
+    // Images dropped while a store is open have no model to embed them: said, and the store stays whole.
+    await dismissMessages(page);
+    await page.setInputFiles('[data-testid="file-input"]', [{ name: 'late.png', mimeType: 'image/png', buffer: encodePng(sampleImage(99, 64, 3).rgba, 64, 64) }]);
+    const lateSaid = await waitForMessage(page, /A block store is open/);
+    const withLate = await pageState(page);
+    check('block store: an image added meanwhile is not embedded, and says why', /Choose a model pack to embed them/.test(lateSaid) && withLate.names.length === n && withLate.mean === s.mean, lateSaid.slice(0, 160));
+
+    // Bad stores: each refused with a message naming the file; what is open stays.
+    const bad = (name: string, change: (dir: string) => void) => {
+      const dir = join(root, name);
+      cpSync(store, dir, { recursive: true });
+      change(dir);
+      return dir;
+    };
+    const cases: [string, string, RegExp][] = [
+      ['truncated', bad('truncated', (d) => truncateSync(join(d, 'post-block-7.safetensors'), 200)), /post-block-7\.safetensors/],
+      ['missing partner', bad('orphan', (d) => rmSync(join(d, 'post-block-3.safetensors'))), /pre-block-3\.safetensors/],
+      ['shapes disagree', bad('mixed', (d) => execFileSync(TOOLS_PYTHON, ['-c', "import sys, torch; from safetensors.torch import save_file; save_file({'block': torch.zeros(9, 24)}, sys.argv[1])", join(d, 'pre-block-12.safetensors')])), /pre-block-12\.safetensors/],
+    ];
+    for (const [what, dir, names] of cases) {
+      await dismissMessages(page);
+      await page.setInputFiles('[data-testid="block-store-input"]', dir);
+      const said = await waitForMessage(page, /Nothing was replaced/);
+      const after = await pageState(page);
+      check(`block store refused (${what}): the file is named, nothing replaced`, names.test(said) && after.count === withLate.count && after.mean === s.mean, said.slice(0, 220));
+    }
+
+    // A model chosen again: the collection set aside comes back, with its results.
+    await dismissMessages(page);
+    await page.selectOption('[data-testid="pack-picker"]', 'vit-mlp');
+    // ... with the image added while the store was open, now embedded by the model.
+    await page.waitForFunction((count) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === count, before.count + 1, { timeout: 120_000 });
+    const back = await pageState(page);
+    check('block store closed: the collection that was set aside comes back, with the image added meanwhile', back.count === before.count + 1 && back.modelKey === before.modelKey, `${back.count} images`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function cliChecks(app: { names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }): void {
+  const out = mkdtempSync(join(tmpdir(), 'lens-cli-out-'));
+  try {
+    execFileSync(process.execPath, [join(REPO, 'bin/connector-lens.mjs'), 'analyze', app.pngDir, '--pack', 'vit-mlp', '--out', out, '--k', String(app.k), '--metric', 'cosine'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    const { records } = splitComments(readFileSync(join(out, 'neighbours.csv'), 'utf8'));
+    const header = records[0]!;
+    const byImage = new Map<string, { pre: string[]; post: string[] }>();
+    for (const r of records.slice(1)) {
+      const name = r[header.indexOf('image')]!.replace(/^.*\//, '');
+      const entry = byImage.get(name) ?? { pre: [], post: [] };
+      entry.pre.push(r[header.indexOf('neighbour_before')]!.replace(/^.*\//, ''));
+      entry.post.push(r[header.indexOf('neighbour_after')]!.replace(/^.*\//, ''));
+      byImage.set(name, entry);
+    }
+    const equal = app.names.every((name, i) => {
+      const cli = byImage.get(name);
+      const want = (lists: number[]) => lists.slice(i * app.k, (i + 1) * app.k).map((j) => app.names[j]!);
+      return cli !== undefined && sameList(cli.pre, want(app.nnPre)) && sameList(cli.post, want(app.nnPost));
+    });
+    check('CLI: the same images and pack give the app neighbour lists, image for image', equal && byImage.size === app.names.length, `${byImage.size} images from the CLI`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+    rmSync(app.pngDir, { recursive: true, force: true });
+  }
+}
+
+export async function exportsScenario(browser: Browser, pageUrl: string, artifacts: string, watch: (page: Page) => void): Promise<void> {
+  mkdirSync(artifacts, { recursive: true });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  try {
+    const page = await context.newPage();
+    watch(page);
+    const app = await sessionExportChecks(page, pageUrl, artifacts);
+    await blockStoreChecks(page);
+    cliChecks(app);
+    check('exports: no error left unexplained', !/undefined|NaN/.test(await messagesText(page)));
+  } finally {
+    await context.close();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Opening a block store (store/blockStoreSession.ts): the refusals that come before any file is
+ * read leave every store as it was; a drop is recognised as a store by its block files.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { analysisStore } from '../../src/store/analysisStore.ts';
+import { isBlockStoreDrop, MAX_STORE_FILE_BYTES, openBlockStore } from '../../src/store/blockStoreSession.ts';
+import { collectionStore } from '../../src/store/collectionStore.ts';
+import { modelStore } from '../../src/store/modelStore.ts';
+import { uiStore } from '../../src/store/uiStore.ts';
+
+/** A file whose size is what a real store's would be (the bytes are never read before the checks). */
+function sized(path: string, size: number): File {
+  const file = new File([new Uint8Array(8)], path.slice(path.lastIndexOf('/') + 1));
+  Object.defineProperty(file, 'size', { value: size });
+  Object.defineProperty(file, 'webkitRelativePath', { value: path });
+  return file;
+}
+
+const lastMessage = () => uiStore.getState().messages.at(-1)?.text ?? '';
+const snapshot = () => ({ model: modelStore.getState(), analysis: analysisStore.getState(), images: collectionStore.getState().images });
+
+afterEach(() => uiStore.setState({ messages: [] }));
+
+describe('openBlockStore refusals before reading', () => {
+  it('refuses a store larger than a tab holds, naming its size, and replaces nothing', async () => {
+    const before = snapshot();
+    const blocks = 4;
+    const each = Math.ceil(MAX_STORE_FILE_BYTES / (2 * blocks)) + 1;
+    const files = Array.from({ length: blocks }, (_, i) => [sized(`big/pre-block-${i}.safetensors`, each), sized(`big/post-block-${i}.safetensors`, each)]).flat();
+    await openBlockStore(files);
+    expect(lastMessage()).toMatch(/^Block store "big" holds 2\.1 GB of blocks; a browser tab can hold about 2\.1 GB of them as numbers\. .* Nothing was replaced\.$/);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('refuses a partner missing, or a drop that listed only part of its files, with the planner message', async () => {
+    const before = snapshot();
+    await openBlockStore([sized('s/pre-block-1.safetensors', 100), sized('s/post-block-1.safetensors', 100), sized('s/pre-block-2.safetensors', 100)]);
+    expect(lastMessage()).toBe('pre-block-2.safetensors has no partner: post-block-2.safetensors is missing. Every block needs both files; add it, or remove pre-block-2.safetensors. Nothing was replaced.');
+    await openBlockStore([sized('s/pre-block-1.safetensors', 100), sized('s/post-block-1.safetensors', 100)], { skippedFiles: 80_000 });
+    expect(lastMessage()).toMatch(/only the first 2 were listed, so blocks among the other 80,000 would be missing/);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('tells a block store drop from images and models', () => {
+    expect(isBlockStoreDrop([sized('x/pre-block-7.safetensors', 10), sized('x/7.png', 10)])).toBe(true);
+    expect(isBlockStoreDrop([sized('x/model.safetensors', 10), sized('x/a.png', 10)])).toBe(false);
+    expect(isBlockStoreDrop([sized('Pre-block-1.safetensors', 10)])).toBe(false);
+  });
+});
