@@ -10,7 +10,8 @@
  *    folder, KNOR and every neighbour list equal numpy's on the same vectors; bad stores (a
  *    truncated file, a missing partner, shapes that disagree) are refused with a message naming
  *    the file and nothing replaced; choosing a pack again brings the collection back.
- * 4. The CLI on the same images and pack gives the app's KNOR and neighbour lists.
+ * 4. The CLI on the same images and pack gives the app's KNOR and neighbour lists, and the app
+ *    opens the CLI's output folder as a block store with the same lists.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -172,6 +173,24 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
   const weights = parseSafetensorsHeader(safetensors, safetensors.length, 'reconstructor.safetensors');
   check('export: reconstructor.safetensors parses and holds the layers', ['fc1.weight', 'fc3.bias'].every((n) => weights.tensors.some((t) => t.name === n)), weights.tensors.map((t) => t.name).join(', '));
 
+  // "to folder…": the same files written through the File System Access API (the picker answered
+  // with a folder of the origin's private file system, which the test can read back).
+  await page.evaluate(() => {
+    (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });
+  });
+  await dismissMessages(page);
+  await page.click('[data-testid="export-session-folder"]');
+  await waitForMessage(page, /into the folder you chose/);
+  // No helper functions inside evaluate: tsx would wrap them in a __name() the page lacks.
+  const written = await page.evaluate(async () => {
+    const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked');
+    const csv = await (await root.getFileHandle('images.csv')).getFile();
+    const png = await (await (await root.getDirectoryHandle('heatmaps')).getFileHandle('exp-05.png')).getFile();
+    return { images: Array.from(new Uint8Array(await csv.arrayBuffer())), heatmap: png.size };
+  });
+  const folderCsv = splitComments(new TextDecoder().decode(new Uint8Array(written.images))).records;
+  check('export to a folder: the same tables and figures, in sub-folders', folderCsv.length === IMAGE_COUNT + 1 && sameList(folderCsv.map((r) => r[0]), records.map((r) => r[0])) && written.heatmap > 1000, `${folderCsv.length - 1} rows, heatmap ${written.heatmap} bytes`);
+
   // The view in the URL: what is on screen, and a link that reopens it.
   const search = await page.evaluate(() => location.search);
   const prefix = state.hashes['exp-05.png']!.slice(0, 12);
@@ -304,8 +323,8 @@ async function blockStoreChecks(page: Page): Promise<void> {
   }
 }
 
-function cliChecks(app: { names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }): void {
-  const out = mkdtempSync(join(tmpdir(), 'lens-cli-out-'));
+async function cliChecks(page: Page, app: { names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }): Promise<void> {
+  const out = join(mkdtempSync(join(tmpdir(), 'lens-cli-out-')), 'cli-store');
   try {
     execFileSync(process.execPath, [join(REPO, 'bin/connector-lens.mjs'), 'analyze', app.pngDir, '--pack', 'vit-mlp', '--out', out, '--k', String(app.k), '--metric', 'cosine'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
     const { records } = splitComments(readFileSync(join(out, 'neighbours.csv'), 'utf8'));
@@ -324,8 +343,19 @@ function cliChecks(app: { names: string[]; nnPre: number[]; nnPost: number[]; k:
       return cli !== undefined && sameList(cli.pre, want(app.nnPre)) && sameList(cli.post, want(app.nnPost));
     });
     check('CLI: the same images and pack give the app neighbour lists, image for image', equal && byImage.size === app.names.length, `${byImage.size} images from the CLI`);
+
+    // The CLI's output folder is a block store the app opens: the same lists again, now from files.
+    const cliKnor = JSON.parse(readFileSync(join(out, 'knor.json'), 'utf8')) as { mean: number; nnPre: number[][]; nnPost: number[][] };
+    await dismissMessages(page);
+    await page.fill('[data-testid="k-input"]', String(app.k));
+    await page.setInputFiles('[data-testid="block-store-input"]', out);
+    await waitForMessage(page, /Opened block store "cli-store": 12 images/);
+    await page.waitForFunction((count) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === count, app.names.length, { timeout: 120_000 });
+    const opened = await pageState(page);
+    const sameAsCli = cliKnor.nnPre.every((r, i) => sameList(r, opened.nnPre.slice(i * app.k, (i + 1) * app.k))) && cliKnor.nnPost.every((r, i) => sameList(r, opened.nnPost.slice(i * app.k, (i + 1) * app.k)));
+    check('CLI: the app opens its output folder as a block store, with the same neighbour lists', sameAsCli && opened.k === app.k && Math.abs(opened.mean - cliKnor.mean) < 1e-12, `KNOR ${opened.mean.toFixed(4)} in the app, ${cliKnor.mean.toFixed(4)} from the CLI`);
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    rmSync(resolve(out, '..'), { recursive: true, force: true });
     rmSync(app.pngDir, { recursive: true, force: true });
   }
 }
@@ -338,7 +368,7 @@ export async function exportsScenario(browser: Browser, pageUrl: string, artifac
     watch(page);
     const app = await sessionExportChecks(page, pageUrl, artifacts);
     await blockStoreChecks(page);
-    cliChecks(app);
+    await cliChecks(page, app);
     check('exports: no error left unexplained', !/undefined|NaN/.test(await messagesText(page)));
   } finally {
     await context.close();
