@@ -73,7 +73,8 @@ async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]
   await page.locator('[data-testid="message-details"] summary').first().click();
   await page.screenshot({ path: resolve(OUT, `message-${size.name}.png`) });
 
-  await page.locator('[data-testid="messages"] button[aria-label="Dismiss"]').first().click();
+  const dismiss = page.locator('[data-testid="messages"] button[aria-label="Dismiss"]');
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
   await page.setInputFiles('[data-testid="block-store-input"]', store);
   await page.waitForFunction(() => /Opened block store/.test(document.querySelector('[data-testid="messages"]')?.textContent ?? ''), null, { timeout: 60_000 });
   await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 60_000 });

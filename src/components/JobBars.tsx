@@ -4,6 +4,7 @@ import type { HubDownload } from '../store/hubStore.ts';
 import { JobBar } from './JobBar.tsx';
 import { useStore } from 'zustand';
 import { exportStore } from '../store/sessionExport.ts';
+import { blockStoreJobs } from '../store/blockStoreSession.ts';
 
 function HubDownloadBar({ download }: { download: HubDownload }) {
   const p = download.progress;
@@ -30,9 +31,10 @@ export function JobBars() {
   const download = useHub((s) => s.download);
   const loading = useModel((s) => s.loading);
   const exportJob = useStore(exportStore, (s) => s.job);
+  const storeJob = useStore(blockStoreJobs, (s) => s.reading);
   // Training's bar sits in its own panel (TrainPanel), next to the button that started it: on a
   // narrow window the page has scrolled there, and a bar up here would be out of sight.
-  if (!embedJob && !intake && !download && !loading && !exportJob) return null;
+  if (!embedJob && !intake && !download && !loading && !exportJob && !storeJob) return null;
   return (
     <div className="job-bars">
       {intake && (
@@ -55,6 +57,7 @@ export function JobBars() {
       )}
       {embedJob && <JobBar job={embedJob} testId="embed-job" />}
       {exportJob && <JobBar job={exportJob} testId="export-job" />}
+      {storeJob && <JobBar job={storeJob} testId="block-store-job" />}
     </div>
   );
 }

@@ -1,11 +1,12 @@
 import { useStore } from 'zustand';
 import { useAnalysis, useModel } from '../store/hooks.ts';
-import { exportSession, exportStore } from '../store/sessionExport.ts';
-import { canWriteFolders, downloadBytes, writeToPickedFolder } from './download.ts';
+import { exportSession, exportStore, type ExportDelivery } from '../store/sessionExport.ts';
+import { canWriteFolders, downloadBytes, pickFolder, writeFolder, type DirectoryHandle } from './download.ts';
 
-const deliver = {
-  zip: (name: string, bytes: Uint8Array) => downloadBytes(name, bytes, 'application/zip'),
-  folder: writeToPickedFolder,
+const deliver: ExportDelivery<DirectoryHandle> = {
+  zip: (name, bytes) => downloadBytes(name, bytes, 'application/zip'),
+  pickFolder,
+  writeFolder,
 };
 
 /** "Export session": every table, array, figure and the trained reconstructor, as a zip or into a folder. */

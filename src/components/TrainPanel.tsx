@@ -15,6 +15,8 @@ export function TrainPanel() {
   const epochs = useUi((s) => s.epochs);
 
   const tokenMixing = manifest ? manifest.tokens.post !== manifest.tokens.pre : false;
+  // A block store of pooled vectors ([dim] per image) has one "token": nothing to map patch by patch.
+  const pooledOnly = useModel((s) => s.origin?.kind === 'block-store' && s.manifest?.tokens.pre === 1);
   return (
     <div className="panel train-panel" data-testid="train-panel">
       <div className="panel-head">
@@ -33,12 +35,13 @@ export function TrainPanel() {
             if (Number.isInteger(value) && value >= 1 && value <= 500) uiStore.setState({ epochs: value });
           }} />
         </label>
-        <button type="button" data-testid="train-button" disabled={running || !manifest || embeddedCount < MIN_TRAIN_IMAGES} onClick={() => void trainReconstructor()}>
+        <button type="button" data-testid="train-button" disabled={running || !manifest || pooledOnly || embeddedCount < MIN_TRAIN_IMAGES} onClick={() => void trainReconstructor()}>
           {running ? 'Training…' : reconstruction ? 'Retrain reconstructor' : 'Train reconstructor'}
         </button>
       </div>
       {trainJob && <JobBar job={trainJob} testId="train-job" />}
-      {embeddedCount < MIN_TRAIN_IMAGES && <p className="hint" data-testid="train-blocked">Needs at least {MIN_TRAIN_IMAGES} embedded images.</p>}
+      {pooledOnly && <p className="hint" data-testid="train-blocked">This block store holds pooled vectors ([dim] per image): there are no tokens to reconstruct. Open a store of token blocks ([tokens, dim]) for heatmaps.</p>}
+      {!pooledOnly && embeddedCount < MIN_TRAIN_IMAGES && <p className="hint" data-testid="train-blocked">Needs at least {MIN_TRAIN_IMAGES} embedded images.</p>}
       <LossCurve training={training} testId="loss-curve" />
       {training.status === 'error' && <p className="message message-error">{training.error}</p>}
       {reconstruction && (

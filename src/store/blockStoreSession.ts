@@ -19,16 +19,17 @@ import type { PackManifest } from '../core/types.ts';
 import { filesClient } from '../workers/clients.ts';
 import type { BlockStoreItem, BlockStoreShape } from '../workers/protocol.ts';
 import { DISPLAY_SIZE } from '../workers/readBlockStore.ts';
-import { analysisStore, emptyAnalysis, type AnalysisState, type ImageEmbedding } from './analysisStore.ts';
+import { createStore } from 'zustand/vanilla';
+import { analysisStore, emptyAnalysis, type AnalysisState, type ImageEmbedding, type Job } from './analysisStore.ts';
 import { collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
 import { applyLabelFile } from './labels.ts';
-import { modelStore, type ModelState } from './modelStore.ts';
+import { modelStore } from './modelStore.ts';
 import { computeKnor } from './neighbours.ts';
 import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
 
-/** Block files' bytes a store may have: held as float32 (up to twice a float16 file), this is what a tab can take. */
-export const MAX_STORE_FILE_BYTES = 2 * 1024 ** 3;
+/** What a store may take in memory (its blocks as float32, its pictures): about what one tab can hold. */
+export const MAX_STORE_MEMORY_BYTES = 4 * 1024 ** 3;
 
 /** Store ids in the picker start with this. */
 export const BLOCK_STORE_ID_PREFIX = 'blocks:';
@@ -42,35 +43,54 @@ export function isBlockStoreDrop(files: readonly File[]): boolean {
 
 const pathOf = (f: File) => f.webkitRelativePath || f.name;
 
-/** What the model's place held before the store opened: it comes back when a model is chosen. */
+/**
+ * What the model's place held before the store opened: the collection, and the model's results
+ * (which come back as they were when that model is chosen again, even where nothing is stored).
+ */
 interface SetAside {
   readonly images: readonly ImageEntry[];
-  /** The store's own entries, so images added while it was open come back too (and get embedded). */
-  storeIds: ReadonlySet<string>;
-  readonly model: ModelState;
+  readonly packId: string | null;
   readonly analysis: AnalysisState;
 }
 let setAside: SetAside | null = null;
+/** True while the set-aside collection is being put back: that change is not news to storage. */
+let puttingBack = false;
 
-/** While a store is open, persistence writes nothing: the stored session stays the collection that was set aside. */
+/**
+ * While a store is open (and while it hands the collection back), persistence stores no images
+ * or results: the stored session stays the collection that was set aside.
+ */
 export function blockStoreIsOpen(): boolean {
-  return setAside !== null;
+  return setAside !== null || puttingBack;
+}
+
+/** The pack to remember for the session: the set-aside one while a store is open (a store cannot be reopened after a reload). */
+export function sessionPackId(current: string | null): string | null {
+  return setAside ? setAside.packId : current;
 }
 
 /**
- * Before a model opens in the store's place: the set-aside collection comes back (its results
- * are restored by content key as the model opens). Called by modelSession.openModel.
+ * Before a model's results are shown in the store's place: the set-aside collection comes back.
+ * Returns the results that model had, when the model now opening is the one that was set aside
+ * (its content key says so), so they need not be embedded again. Called by modelSession.openModel.
  */
-export function putBackSetAside(): void {
+export function putBackSetAside(modelKey: string): AnalysisState | null {
   const back = setAside;
-  if (!back) return;
-  const current = collectionStore.getState().images;
-  const storeImages = current.filter((i) => back.storeIds.has(i.id));
-  const addedMeanwhile = current.filter((i) => !back.storeIds.has(i.id));
-  setAside = null;
-  collectionStore.setState({ images: [...back.images, ...addedMeanwhile] });
+  if (!back) return null;
+  const storeImages = collectionStore.getState().images;
+  puttingBack = true;
+  try {
+    setAside = null;
+    collectionStore.setState({ images: back.images });
+  } finally {
+    puttingBack = false;
+  }
   for (const image of storeImages) if (image.url.startsWith('blob:')) URL.revokeObjectURL(image.url);
+  return back.analysis.modelKey === modelKey ? { ...back.analysis, embedJob: null, trainJob: null } : null;
 }
+
+/** The bar of a store being read (its own: a model's embedding may still be finishing). */
+export const blockStoreJobs = createStore<{ readonly reading: Job | null }>()(() => ({ reading: null }));
 
 /** Grey tile with the block's id, for blocks stored without their image. */
 function placeholderUrl(id: string): string {
@@ -105,12 +125,21 @@ function folderName(files: readonly File[]): string {
   return first ? first.slice(0, first.indexOf('/')) : 'block store';
 }
 
-let reading: { readonly cancel: () => void } | null = null;
+/** A block's picture, as the heatmap draws it: side DISPLAY_SIZE, RGBA. */
+const DISPLAY_BYTES = DISPLAY_SIZE * DISPLAY_SIZE * 4;
+/** One grey picture shared by every block without an image (20,000 copies would be 4 GB). */
+let sharedGrey: Uint8ClampedArray | null = null;
+const greyDisplay = () => (sharedGrey ??= new Uint8ClampedArray(DISPLAY_BYTES).fill(200));
 
 /** Open a block store from the files of a folder (drop or directory picker); `skippedFiles`: files the drop held past its cap. */
 export async function openBlockStore(files: readonly File[], options: { readonly skippedFiles?: number } = {}): Promise<void> {
-  if (reading) {
+  if (blockStoreJobs.getState().reading) {
     say('info', 'A block store is being read already; cancel it first to open another.');
+    return;
+  }
+  const loading = modelStore.getState().loading;
+  if (loading) {
+    say('info', `${loading.what} is still opening; wait for it or cancel it, then open the block store.`);
     return;
   }
   const name = folderName(files);
@@ -123,10 +152,12 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     say('error', `${plan.message} Nothing was replaced.`);
     return;
   }
-  // Every block is held in memory as float32 (twice a float16 file's size): past this the tab would run out before the end.
+  // Held in memory: every block as float32 (up to twice a float16 file), and a picture per image.
   const blockBytes = plan.blocks.reduce((sum, b) => sum + (byPathSize.get(b.pre) ?? 0) + (byPathSize.get(b.post) ?? 0), 0);
-  if (blockBytes > MAX_STORE_FILE_BYTES) {
-    say('error', `Block store "${name}" holds ${formatBytes(blockBytes)} of blocks; a browser tab can hold about ${formatBytes(MAX_STORE_FILE_BYTES)} of them as numbers. Open pooled blocks ([dim] each) instead, or a part of the store in a folder of its own. Nothing was replaced.`);
+  const pictureBytes = plan.blocks.filter((b) => b.image !== null).length * DISPLAY_BYTES;
+  if (2 * blockBytes + pictureBytes > MAX_STORE_MEMORY_BYTES) {
+    const pictures = pictureBytes > 0 ? ` and ${formatBytes(pictureBytes)} of pictures` : '';
+    say('error', `Block store "${name}" holds ${formatBytes(blockBytes)} of blocks${pictures}; held as numbers that needs more than the ${formatBytes(MAX_STORE_MEMORY_BYTES)} a browser tab can take. Open pooled blocks ([dim] each) instead, or a part of the store in a folder of its own. Nothing was replaced.`);
     return;
   }
   for (const warning of plan.warnings) say('info', warning);
@@ -135,20 +166,17 @@ export async function openBlockStore(files: readonly File[], options: { readonly
   const labelFile = plan.labels === null ? null : (byPath.get(plan.labels) ?? null);
 
   const items: (BlockStoreItem | undefined)[] = new Array(blocks.length);
-  const startedAt = Date.now();
   const { id, promise } = filesClient.request(
     { type: 'read-block-store', blocks },
     {
       onItem: (item) => {
         items[item.index] = item;
       },
-      onProgress: ({ done, total }) => analysisStore.setState((s) => (s.embedJob ? { embedJob: { ...s.embedJob, done, total } } : {})),
+      onProgress: ({ done, total }) => blockStoreJobs.setState((s) => (s.reading ? { reading: { ...s.reading, done, total } } : {})),
     },
   );
   const cancel = () => filesClient.cancel(id, 2000);
-  reading = { cancel };
-  // The bar sits where embedding's does: reading a store is this mode's embedding.
-  analysisStore.setState({ embedJob: { label: `Reading block store "${name}"`, done: 0, total: blocks.length, startedAt, cancel } });
+  blockStoreJobs.setState({ reading: { label: `Reading block store "${name}"`, done: 0, total: blocks.length, startedAt: Date.now(), cancel } });
   let result;
   try {
     result = await promise;
@@ -160,27 +188,40 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     }
     return;
   } finally {
-    reading = null;
-    analysisStore.setState((s) => (s.embedJob?.cancel === cancel ? { embedJob: null } : {}));
+    blockStoreJobs.setState({ reading: null });
   }
   if (result.cancelled || !result.shape) {
     say('info', `Stopped reading block store "${name}" after ${result.done} of ${blocks.length} blocks; nothing was replaced.`);
     return;
   }
-  await install(name, blocks, items as BlockStoreItem[], result.shape, await blockStoreModelKey(result.digest));
-  if (labelFile) await applyLabelFile(labelFile);
+  // A model chosen while the store was read wins: the store is not installed over it.
+  if (modelStore.getState().loading) {
+    say('info', `Block store "${name}" was read, but a model is opening now, so the store was not opened. Open it again when the model is ready.`);
+    return;
+  }
+  const modelKey = await blockStoreModelKey(result.digest);
+  install(name, blocks, items as BlockStoreItem[], result.shape, modelKey);
+  if (result.unreadableImages.length > 0) {
+    const [first, ...rest] = result.unreadableImages;
+    say('warning', `${first}${rest.length > 0 ? ` (and ${rest.length} more image${rest.length === 1 ? '' : 's'})` : ''} could not be read as a picture; those blocks are shown as grey tiles. Their vectors are used as they are.`);
+  }
+  // The labels belong to the store's blocks: skipped if something else took the model's place meanwhile.
+  if (labelFile && modelStore.getState().modelKey === modelKey) await applyLabelFile(labelFile);
   rememberUserModel(() => openBlockStore(files, options));
   const rankNote = result.shape.rank === 1 ? ' Its blocks are pooled vectors, so KNOR and neighbours are shown; reconstruction needs token blocks ([tokens, dim]).' : '';
   say('info', `Opened block store "${name}": ${blocks.length} images, ${result.shape.tokensPre} x ${result.shape.dPre} before and ${result.shape.tokensPost} x ${result.shape.dPost} after the connector. It is not stored: after a reload, open it again.${rankNote}`);
   await computeKnor();
 }
 
-async function install(name: string, blocks: readonly { id: string; image: File | null }[], items: readonly BlockStoreItem[], shape: BlockStoreShape, modelKey: string): Promise<void> {
+function install(name: string, blocks: readonly { id: string; image: File | null }[], items: readonly BlockStoreItem[], shape: BlockStoreShape, modelKey: string): void {
   // The model's jobs stop: their results would belong to the model, not to the store.
   const { embedJob, trainJob } = analysisStore.getState();
   embedJob?.cancel();
   trainJob?.cancel();
-  setAside ??= { images: collectionStore.getState().images, storeIds: new Set(), model: modelStore.getState(), analysis: analysisStore.getState() };
+  const outgoing = setAside ? collectionStore.getState().images : [];
+  setAside ??= { images: collectionStore.getState().images, packId: modelStore.getState().packId, analysis: analysisStore.getState() };
+  // A second store replaces the first: the first's pictures are let go, the set-aside collection stays.
+  for (const image of outgoing) if (image.url.startsWith('blob:')) URL.revokeObjectURL(image.url);
   const entries: ImageEntry[] = blocks.map((b, i) => ({
     id: nextImageId(),
     name: b.image ? b.image.name : b.id,
@@ -193,11 +234,10 @@ async function install(name: string, blocks: readonly { id: string; image: File 
     labelSource: null,
     contentHash: items[i]!.imageHash,
   }));
-  setAside.storeIds = new Set(entries.map((e) => e.id));
   const embeddings: Record<string, ImageEmbedding> = {};
   entries.forEach((e, i) => {
     const { pre, post, pooledPre, pooledPost, display } = items[i]!;
-    embeddings[e.id] = { pre, post, pooledPre, pooledPost, display };
+    embeddings[e.id] = { pre, post, pooledPre, pooledPost, display: display ?? greyDisplay() };
   });
   const manifest = storeManifest(name, blocks.length, shape);
   const packId = `${BLOCK_STORE_ID_PREFIX}${modelKey.slice(3, 15)}`;

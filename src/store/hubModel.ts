@@ -19,9 +19,9 @@ export async function openHubModel(model: HubModel): Promise<void> {
   const originBefore = modelStore.getState().origin;
   await openHubFiles(model);
   // Every successful open sets a fresh origin object: when it changed, this model opened, and a
-  // link to the view names the repo and the revision asked for.
+  // link to the view names the repo at the commit it resolved to (a branch moves; a commit does not).
   const after = modelStore.getState();
-  if (after.status === 'ready' && after.origin !== originBefore) modelStore.setState({ origin: { kind: 'hub', repo: model.repo, revision: model.revision } });
+  if (after.status === 'ready' && after.origin !== originBefore) modelStore.setState({ origin: { kind: 'hub', repo: model.repo, revision: model.sha } });
 }
 
 async function openHubFiles(model: HubModel): Promise<void> {

@@ -10,9 +10,19 @@ import { hashBytes } from '../core/identity/contentHash.ts';
 import { filesClient } from '../workers/clients.ts';
 import { describeFailure } from '../core/errors.ts';
 import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
+import { blockStoreIsOpen } from './blockStoreSession.ts';
 import { embedPending } from './embedding.ts';
 import { applyDroppedTextFile, applyLabelFile, isLabelFileName, isTextFileName } from './labels.ts';
 import { say, sayFailure } from './uiStore.ts';
+
+/**
+ * While a block store is open its blocks are the gallery and there is no model to embed images
+ * with: images are refused (not queued), so switching back to a model never has to sort them out.
+ */
+function storeOpenRefusal(first: string, count: number): string {
+  const what = count === 1 ? first : `${first} and ${count - 1} more`;
+  return `A block store is open: its vectors come from its files, and no model is open to embed new images, so ${what} ${count === 1 && !first.startsWith('The ') ? 'was' : 'were'} not added. Choose a model pack first, then add ${count === 1 ? 'it' : 'them'} again.`;
+}
 
 /** Every CHUNK files, admitted images join the gallery and progress moves: a drop of thousands shows both. */
 const CHUNK = 64;
@@ -35,7 +45,10 @@ export async function addFiles(dropped: readonly File[]): Promise<void> {
   const labelFiles = dropped.filter((f) => isLabelFileName(f.name));
   const texts = dropped.filter((f) => isTextFileName(f.name));
   const textLabels = texts.length <= MAX_TEXT_LABEL_FILES ? texts : [];
-  const files = dropped.filter((f) => !isLabelFileName(f.name) && !textLabels.includes(f));
+  const offered = dropped.filter((f) => !isLabelFileName(f.name) && !textLabels.includes(f));
+  const storeOpen = offered.length > 0 && blockStoreIsOpen();
+  if (storeOpen) say('warning', storeOpenRefusal(offered[0]!.name, offered.length));
+  const files = storeOpen ? [] : offered;
   const { admitted, refused } = files.length > 0 ? await admitImageFiles(files) : { admitted: 0, refused: [] };
   for (const file of labelFiles) await applyLabelFile(file);
   for (const file of textLabels) {
@@ -101,6 +114,10 @@ async function admitImageFiles(files: readonly File[]): Promise<{ admitted: numb
 
 /** Add `count` procedural labelled images (PNG-encoded off the main thread by the browser). */
 export async function addSampleImages(count: number, seed = Date.now() % 100000): Promise<void> {
+  if (blockStoreIsOpen()) {
+    say('warning', storeOpenRefusal('The sample images', count));
+    return;
+  }
   const entries: ImageEntry[] = [];
   for (let i = 0; i < count; i++) {
     const s = sampleImage(i, 160, seed);

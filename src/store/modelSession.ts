@@ -184,10 +184,11 @@ export async function openModel<L extends ModelLoad>(packId: string, load: L, wh
   const manifest = load.type === 'load-pack' ? load.manifest : (loaded as LoadStockResult).manifest;
   opened = { packId, load, name };
   workerHolds = load;
-  // A block store was open in the model's place: the collection it set aside comes back first.
-  putBackSetAside();
+  // A block store was open in the model's place: the collection it set aside comes back first,
+  // with this model's results when it is the model that was set aside.
+  const kept = putBackSetAside(loaded.modelKey);
   // Results first: nothing may show the previous model's numbers under the new model's name.
-  analysisStore.setState(emptyAnalysis(loaded.modelKey));
+  analysisStore.setState(kept ?? emptyAnalysis(loaded.modelKey));
   const origin: ModelOrigin = builtinPacks.some((p) => p.id === packId) ? { kind: 'builtin', id: packId } : { kind: 'files' };
   modelStore.setState({ packId, modelKey: loaded.modelKey, manifest, origin, status: 'ready', loading: null, ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
   await onOpened({ modelKey: loaded.modelKey });

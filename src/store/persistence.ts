@@ -14,7 +14,7 @@ import type { Metric } from '../core/types.ts';
 import { analysisStore, type ImageEmbedding, type ReconstructionResult, type TrainingState } from './analysisStore.ts';
 import { collectionStore, type ImageEntry } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
-import { blockStoreIsOpen } from './blockStoreSession.ts';
+import { blockStoreIsOpen, sessionPackId } from './blockStoreSession.ts';
 import { announce, isSessionWriter } from './sessionTabs.ts';
 import { say, uiStore } from './uiStore.ts';
 
@@ -104,7 +104,8 @@ const embeddingsOf = (imageId: string) => IDBKeyRange.bound(`${imageId}/`, `${im
 
 function sessionNow(trainingInFlight: boolean): StoredSession {
   const ui = uiStore.getState();
-  return { packId: modelStore.getState().packId, selectedId: ui.selectedId, k: ui.k, metric: ui.metric, includeSelf: ui.includeSelf, epochs: ui.epochs, overlayOpacity: ui.overlayOpacity, trainingInFlight };
+  // A block store cannot be reopened after a reload: the session remembers the model it set aside.
+  return { packId: sessionPackId(modelStore.getState().packId), selectedId: blockStoreIsOpen() ? null : ui.selectedId, k: ui.k, metric: ui.metric, includeSelf: ui.includeSelf, epochs: ui.epochs, overlayOpacity: ui.overlayOpacity, trainingInFlight };
 }
 
 /** Write changes as they happen. Call once, after restoring; returns a function that stops it. Only the writer tab writes. */
@@ -141,8 +142,9 @@ export function startPersisting(): () => void {
   }));
   stops.push(analysisStore.subscribe((now, before) => {
     const modelKey = now.modelKey;
-    if (!modelKey || blockStoreIsOpen()) return;
-    if (now.embeddings !== before.embeddings && now.modelKey === before.modelKey) {
+    if (!modelKey) return;
+    // A block store's vectors and reconstructions live in its files, not here.
+    if (now.embeddings !== before.embeddings && now.modelKey === before.modelKey && !blockStoreIsOpen()) {
       const fresh = Object.entries(now.embeddings).filter(([id, e]) => before.embeddings[id] !== e);
       if (fresh.length > 0) {
         void guarded(async (d) => {
@@ -152,7 +154,7 @@ export function startPersisting(): () => void {
         });
       }
     }
-    if (now.reconstruction !== before.reconstruction && now.reconstruction && now.training.status === 'done') {
+    if (now.reconstruction !== before.reconstruction && now.reconstruction && now.training.status === 'done' && !blockStoreIsOpen()) {
       const r = now.reconstruction;
       void guarded((d) => d.put('reconstructions', { ...r, validationIds: [...r.validationIds], training: now.training }, modelKey));
     }
@@ -221,10 +223,12 @@ export async function restoreAnalysis(modelKey: string): Promise<void> {
       if (e) embeddings[ids[i]!] = { pre: e.pre, post: e.post, pooledPre: e.pooledPre, pooledPost: e.pooledPost, display: e.display };
     });
     const r = await d.get('reconstructions', modelKey);
-    if (analysisStore.getState().modelKey !== modelKey) return;
+    const now = analysisStore.getState();
+    if (now.modelKey !== modelKey) return;
+    // What is in memory already (kept while a block store was open) is as good as what is stored.
     analysisStore.setState({
-      embeddings,
-      ...(r ? { reconstruction: { ...r, validationIds: new Set(r.validationIds) }, training: r.training } : {}),
+      embeddings: { ...embeddings, ...now.embeddings },
+      ...(r && !now.reconstruction ? { reconstruction: { ...r, validationIds: new Set(r.validationIds) }, training: r.training } : {}),
     });
   } catch {
     // Nothing restored: the images are embedded again, which is slower but loses nothing.

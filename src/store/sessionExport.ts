@@ -8,7 +8,6 @@
 import { APP_VERSION } from '../appVersion.ts';
 import { postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
 import type { ExportedReconstructor } from '../core/export/reconstructorExport.ts';
-import { sessionFiles, zipSession } from '../core/export/sessionBundle.ts';
 import type { ExportImage, ExportReconstruction, SessionExport } from '../core/export/sessionExport.ts';
 import { buildLut, lossColorScale, robustMax } from '../viz/colorScale.ts';
 import { heatmapFigurePainter, standaloneSvg, svgToPng } from '../viz/figureExport.ts';
@@ -17,7 +16,8 @@ import { errorText } from '../core/errors.ts';
 import { analysisStore, type Job } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
-import { say } from './uiStore.ts';
+import { filesClient } from '../workers/clients.ts';
+import { say, uiStore } from './uiStore.ts';
 
 export interface ExportState {
   readonly job: Job | null;
@@ -121,9 +121,35 @@ export function safeFileName(name: string, taken: Set<string>): string {
 
 class ExportCancelled extends Error {}
 
-/** Every file of the export: core/export's tables plus the figures drawn here. */
-async function allFiles(s: SessionExport, onFigure: (done: number, total: number) => void, isCancelled: () => boolean): Promise<Record<string, Uint8Array>> {
-  const files: Record<string, Uint8Array> = { ...sessionFiles(s) };
+/** Everything an export draws from, taken at once: later changes (an embedding that lands, another model) cannot mix in. */
+interface ExportSnapshot {
+  readonly session: SessionExport;
+  readonly modelKey: string;
+  /** Per row: the picture the heatmap is drawn over (null: none). */
+  readonly pictures: readonly (Uint8ClampedArray | null)[];
+  readonly pictureSize: number;
+  /** The colour domain the screen uses (over every row the reconstruction has). */
+  readonly domain: readonly [number, number];
+  readonly opacity: number;
+}
+
+function exportSnapshot(): ExportSnapshot {
+  const session = sessionExportFromStores();
+  const { knor, embeddings, reconstruction } = analysisStore.getState();
+  const { manifest, modelKey } = modelStore.getState();
+  return {
+    session,
+    modelKey: modelKey!,
+    pictures: (knor?.ids ?? []).map((id) => embeddings[id]?.display ?? null),
+    pictureSize: manifest!.image.size,
+    domain: [0, reconstruction ? robustMax(reconstruction.perPatch) : 1],
+    opacity: uiStore.getState().overlayOpacity,
+  };
+}
+
+/** The figures as drawn on screen, and a heatmap per image: drawing needs the page, so it happens here. */
+async function figureFiles(snap: ExportSnapshot, onFigure: (done: number, total: number) => void, isCancelled: () => boolean): Promise<Record<string, Uint8Array>> {
+  const files: Record<string, Uint8Array> = {};
   const text = (t: string) => new TextEncoder().encode(t);
   for (const [testId, base] of [
     ['knor-histogram', 'knor_histogram'],
@@ -135,64 +161,81 @@ async function allFiles(s: SessionExport, onFigure: (done: number, total: number
     files[`figures/${base}.svg`] = text(svgText);
     files[`figures/${base}.png`] = await svgToPng(document, svgText);
   }
-  const r = s.reconstruction;
-  const { embeddings } = analysisStore.getState();
-  const manifest = modelStore.getState().manifest;
-  const ids = analysisStore.getState().knor?.ids ?? [];
-  if (r && manifest) {
-    const T = r.grid[0] * r.grid[1];
-    const measured = r.perPatch.filter((v) => Number.isFinite(v));
-    const domain: [number, number] = [0, robustMax(measured)];
-    const lut = buildLut(lossColorScale(domain), 256);
-    const paint = await heatmapFigurePainter(document, domain);
-    const taken = new Set<string>();
-    const size = manifest.image.size;
-    for (let i = 0; i < s.images.length; i++) {
-      if (isCancelled()) throw new ExportCancelled();
-      onFigure(i, s.images.length);
-      const losses = r.perPatch.subarray(i * T, (i + 1) * T);
-      if (!Number.isFinite(losses[0])) continue;
-      const display = embeddings[ids[i]!]?.display;
-      const image = display ? new ImageData(new Uint8ClampedArray(display), size, size) : null;
-      files[`heatmaps/${safeFileName(s.images[i]!.name, taken)}.png`] = await paint({ image, losses, grid: r.grid, domain, lut, opacity: 0.6 });
-    }
+  const r = snap.session.reconstruction;
+  if (!r) return files;
+  const T = r.grid[0] * r.grid[1];
+  const lut = buildLut(lossColorScale(snap.domain), 256);
+  const paint = await heatmapFigurePainter(document, snap.domain);
+  const taken = new Set<string>();
+  const size = snap.pictureSize;
+  for (let i = 0; i < snap.session.images.length; i++) {
+    if (isCancelled()) throw new ExportCancelled();
+    if (modelStore.getState().modelKey !== snap.modelKey) throw new ExportCancelled('another model was opened during the export');
+    onFigure(i, snap.session.images.length);
+    const losses = r.perPatch.subarray(i * T, (i + 1) * T);
+    if (!Number.isFinite(losses[0])) continue;
+    const picture = snap.pictures[i];
+    const image = picture && picture.length === size * size * 4 ? new ImageData(new Uint8ClampedArray(picture), size, size) : null;
+    files[`heatmaps/${safeFileName(snap.session.images[i]!.name, taken)}.png`] = await paint({ image, losses, grid: r.grid, domain: snap.domain, lut, opacity: snap.opacity });
   }
   return files;
 }
 
-function exportName(s: SessionExport): string {
+export function exportName(s: SessionExport): string {
   const pack = s.pack.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'session';
   return `connector-lens-${pack}-${s.exportedAt.slice(0, 19).replace(/[:T]/g, '-')}`;
 }
 
+/** Where an export goes: a zip download, or a folder picked at the click. */
+export interface ExportDelivery<Folder> {
+  zip(name: string, bytes: Uint8Array): void;
+  /** Asked first, inside the click (browsers open pickers only right after a gesture); null: the user closed it. */
+  pickFolder(): Promise<Folder | null>;
+  writeFolder(folder: Folder, name: string, files: Readonly<Record<string, Uint8Array>>): Promise<void>;
+}
+
 /**
- * Export the session: as one zip (download), or into a folder the user picks. Shows a bar with
- * Cancel while the heatmaps are drawn.
+ * Export the session: as one zip (download), or into a folder the user picks (as a sub-folder
+ * named like the zip). The figures are drawn here, with a bar and Cancel; the tables, arrays and
+ * the zip are built in the files worker, so a large session never freezes the page.
  */
-export async function exportSession(to: 'zip' | 'folder', deliver: { zip(name: string, bytes: Uint8Array): void; folder(files: Record<string, Uint8Array>): Promise<boolean> }): Promise<void> {
+export async function exportSession<Folder>(to: 'zip' | 'folder', deliver: ExportDelivery<Folder>): Promise<void> {
   const why = nothingToExport();
   if (why) {
     say('warning', why);
     return;
   }
   if (exportStore.getState().job) return;
+  let folder: Folder | null = null;
   let cancelled = false;
-  const s = sessionExportFromStores();
-  exportStore.setState({ job: { label: 'Exporting session', done: 0, total: s.images.length, startedAt: Date.now(), cancel: () => (cancelled = true) } });
   try {
-    const files = await allFiles(
-      s,
+    if (to === 'folder') {
+      folder = await deliver.pickFolder();
+      if (folder === null) return;
+    }
+    const snap = exportSnapshot();
+    const s = snap.session;
+    exportStore.setState({ job: { label: 'Exporting session', done: 0, total: s.images.length, startedAt: Date.now(), cancel: () => (cancelled = true) } });
+    const figures = await figureFiles(
+      snap,
       (done, total) => exportStore.setState((st) => (st.job ? { job: { ...st.job, label: 'Exporting session: heatmaps', done, total } } : {})),
       () => cancelled,
     );
+    exportStore.setState((st) => (st.job ? { job: { ...st.job, label: 'Exporting session: tables and arrays' } } : {}));
     const name = exportName(s);
-    if (to === 'zip') {
-      deliver.zip(`${name}.zip`, zipSession(Object.fromEntries(Object.entries(files).map(([path, bytes]) => [`${name}/${path}`, bytes]))));
-      say('info', `Exported ${Object.keys(files).length} files as ${name}.zip.`);
-    } else if (await deliver.folder(files)) say('info', `Exported ${Object.keys(files).length} files into the folder you chose.`);
+    // The figures are handed over (not copied); the session's arrays are copied (the page keeps showing them).
+    const built = await filesClient.request({ type: 'build-export', session: s, extra: figures, zipFolder: to === 'zip' ? name : null }, { transfer: [...new Set(Object.values(figures).map((b) => b.buffer as ArrayBuffer))] }).promise;
+    if (cancelled) throw new ExportCancelled();
+    if (built.kind === 'zip') {
+      deliver.zip(`${name}.zip`, built.zip);
+      say('info', `Exported ${built.count} files as ${name}.zip.`);
+    } else if (folder !== null) {
+      await deliver.writeFolder(folder, name, built.files);
+      say('info', `Exported ${built.count} files into the folder you chose, as ${name}/.`);
+    }
   } catch (error) {
-    if (error instanceof ExportCancelled) say('info', 'Export cancelled; nothing was written.');
-    else say('error', 'The export could not be written. Try again, or export as a zip instead of into a folder.', { details: errorText(error) });
+    if (error instanceof ExportCancelled) say('info', `Export cancelled${error.message ? ` (${error.message})` : ''}; nothing was written.`);
+    else say('error', to === 'folder' ? 'The export could not be written into that folder. Try again, or export as a zip.' : 'The export could not be built. Try again; if it fails again, the details say why.', { details: errorText(error) });
   } finally {
     exportStore.setState({ job: null });
   }

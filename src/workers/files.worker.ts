@@ -10,7 +10,8 @@ import { fileTooBigMessage, MAX_FILE_BYTES, checkImageFile } from '../core/image
 import { hashBytes } from '../core/identity/contentHash.ts';
 import { parseLabels } from '../core/labels/parseLabels.ts';
 import type { StoreBlock } from '../core/blockstore/blockStore.ts';
-import type { BlockStoreShape, CheckedFile, CheckImagesRequest, FilesReply, FilesRequest, ParseLabelsRequest, ReadBlockStoreRequest } from './protocol.ts';
+import { sessionFiles, zipSession } from '../core/export/sessionBundle.ts';
+import type { BlockStoreShape, BuildExportRequest, CheckedFile, CheckImagesRequest, FilesReply, FilesRequest, ParseLabelsRequest, ReadBlockStoreRequest } from './protocol.ts';
 import { blockDisplay, readBlockPair, storeHasher } from './readBlockStore.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -57,6 +58,7 @@ async function readBlockStore(req: ReadBlockStoreRequest): Promise<void> {
   let first: StoreBlock | null = null;
   let shape: BlockStoreShape | null = null;
   let done = 0;
+  const unreadableImages: string[] = [];
   for (const [index, b] of req.blocks.entries()) {
     if (cancelled.has(req.id)) break;
     const { block, preDigest, postDigest } = await readBlockPair(b.pre, b.post, first);
@@ -64,15 +66,30 @@ async function readBlockStore(req: ReadBlockStoreRequest): Promise<void> {
     shape ??= { tokensPre: block.tokensPre, dPre: block.dPre, tokensPost: block.tokensPost, dPost: block.dPost, rank: block.rank };
     hasher.add(b.pre.name, preDigest);
     hasher.add(b.post.name, postDigest);
-    const { display, imageHash } = await blockDisplay(b.image);
-    // The first block stays referenced for the shape check; later ones are handed over.
-    const item = { index, pre: block === first ? block.pre.slice() : block.pre, post: block === first ? block.post.slice() : block.post, pooledPre: block.pooledPre.slice(), pooledPost: block.pooledPost.slice(), display, imageHash };
-    post({ type: 'item', id: req.id, item }, [item.pre.buffer, item.post.buffer, item.pooledPre.buffer, item.pooledPost.buffer, item.display.buffer]);
+    const { display, imageHash, problem } = await blockDisplay(b.image);
+    if (problem !== null) unreadableImages.push(problem);
+    // The first block is kept for the shape checks (its shapes only); every block's arrays are handed over.
+    const item = { index, pre: block.pre, post: block.post, pooledPre: block.pooledPre, pooledPost: block.pooledPost, display, imageHash };
+    const transfer: Transferable[] = [item.pre.buffer, item.post.buffer, item.pooledPre.buffer, item.pooledPost.buffer];
+    if (display) transfer.push(display.buffer);
+    post({ type: 'item', id: req.id, item }, transfer);
     done++;
     post({ type: 'progress', id: req.id, progress: { done, total: req.blocks.length } });
   }
   const wasCancelled = cancelled.delete(req.id);
-  post({ type: 'result', id: req.id, result: { done, cancelled: wasCancelled, shape, digest: hasher.digest() } });
+  post({ type: 'result', id: req.id, result: { done, cancelled: wasCancelled, shape, digest: hasher.digest(), unreadableImages } });
+}
+
+/** The export's tables and arrays, plus the page's figures; zipped when asked. Big buffers go back transferred. */
+function buildExport(req: BuildExportRequest): void {
+  const files = { ...sessionFiles(req.session), ...req.extra };
+  const count = Object.keys(files).length;
+  if (req.zipFolder === null) {
+    self.postMessage({ type: 'result', id: req.id, result: { kind: 'files', files, count } } satisfies FilesReply, [...new Set(Object.values(files).map((b) => b.buffer as ArrayBuffer))]);
+    return;
+  }
+  const zip = zipSession(Object.fromEntries(Object.entries(files).map(([path, bytes]) => [`${req.zipFolder}/${path}`, bytes])));
+  self.postMessage({ type: 'result', id: req.id, result: { kind: 'zip', zip, count } } satisfies FilesReply, [zip.buffer]);
 }
 
 self.onmessage = async (event: MessageEvent<FilesRequest>) => {
@@ -88,8 +105,10 @@ self.onmessage = async (event: MessageEvent<FilesRequest>) => {
         return await parseLabelFile(req);
       case 'read-block-store':
         return await readBlockStore(req);
+      case 'build-export':
+        return buildExport(req);
     }
   } catch (error) {
-    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'parse-labels' ? `read ${req.file.name}` : req.type === 'read-block-store' ? 'read the block store' : 'check the files') });
+    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'parse-labels' ? `read ${req.file.name}` : req.type === 'read-block-store' ? 'read the block store' : req.type === 'build-export' ? 'build the export' : 'check the files') });
   }
 };

@@ -12,6 +12,7 @@ import type { ParsedLabels } from '../core/labels/parseLabels.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 import type { NamedWeight, ReconstructionData } from '../ml/trainReconstructor.ts';
 import type { Standardizer } from '../core/stats/standardize.ts';
+import type { SessionExport } from '../core/export/sessionExport.ts';
 
 export type JobId = number;
 
@@ -255,8 +256,8 @@ export interface BlockStoreItem {
   readonly post: Float32Array;
   readonly pooledPre: Float32Array;
   readonly pooledPost: Float32Array;
-  /** DISPLAY_SIZE x DISPLAY_SIZE RGBA: the block's image centre-cropped, or grey without one. */
-  readonly display: Uint8ClampedArray;
+  /** DISPLAY_SIZE x DISPLAY_SIZE RGBA: the block's image centre-cropped; null without a readable image (the page shares one grey picture). */
+  readonly display: Uint8ClampedArray | null;
   /** BLAKE3 of the image file, when there is one (how the app knows an image). */
   readonly imageHash: string | null;
 }
@@ -274,14 +275,31 @@ export interface ReadBlockStoreResult {
   readonly shape: BlockStoreShape | null;
   /** BLAKE3 over every block file's name and bytes: the store's content key. */
   readonly digest: string;
+  /** Images beside blocks that could not be decoded (the blocks are kept, shown grey), each with why. */
+  readonly unreadableImages: readonly string[];
 }
 
-export type FilesRequest = CheckImagesRequest | ParseLabelsRequest | ReadBlockStoreRequest | CancelRequest;
+/** A session's export: the tables and arrays (core/export) built here, with the page's figures added, zipped or not. */
+export interface BuildExportRequest {
+  readonly type: 'build-export';
+  readonly id: JobId;
+  readonly session: SessionExport;
+  /** Files drawn on the page (heatmaps, figures), by path. */
+  readonly extra: Readonly<Record<string, Uint8Array>>;
+  /** Zip everything under this top folder; null: hand the files back loose (for a picked folder). */
+  readonly zipFolder: string | null;
+}
+export type BuiltExport =
+  | { readonly kind: 'zip'; readonly zip: Uint8Array; readonly count: number }
+  | { readonly kind: 'files'; readonly files: Readonly<Record<string, Uint8Array>>; readonly count: number };
+
+export type FilesRequest = CheckImagesRequest | ParseLabelsRequest | ReadBlockStoreRequest | BuildExportRequest | CancelRequest;
 
 export interface FilesCalls {
   readonly 'check-images': Call<CheckImagesRequest, { readonly done: number }, EmbedProgress, CheckedItem>;
   readonly 'parse-labels': Call<ParseLabelsRequest, ParsedLabels>;
   readonly 'read-block-store': Call<ReadBlockStoreRequest, ReadBlockStoreResult, EmbedProgress, BlockStoreItem>;
+  readonly 'build-export': Call<BuildExportRequest, BuiltExport>;
 }
 
 // ---------- replies ----------
@@ -296,4 +314,4 @@ export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResul
 export type AnalysisReply = Reply<KnnResult>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
 export type TapReply = Reply<InspectModelResult>;
-export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult, EmbedProgress, CheckedItem | BlockStoreItem>;
+export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

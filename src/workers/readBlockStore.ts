@@ -6,14 +6,15 @@
  */
 import { readStoreBlock, type StoreBlock } from '../core/blockstore/blockStore.ts';
 import { headerByteLength, parseSafetensorsHeader, type SafetensorsHeader } from '../core/blockstore/safetensors.ts';
+import { isUserFacing } from '../core/errors.ts';
 import { contentHasher, hashBytes } from '../core/identity/contentHash.ts';
+import { checkImageFile } from '../core/image/checkImageFile.ts';
 import { preprocess } from '../core/image/preprocess.ts';
 import type { PreprocessSpec } from '../core/types.ts';
 import { decodeImage } from './decodeImage.ts';
 
 /** Side of the picture heatmaps of a block store are drawn over. */
 export const DISPLAY_SIZE = 224;
-const GREY = 200;
 
 /** How a block's image is shown: its centre square, as most encoders crop (the store does not say how it was fed). */
 const DISPLAY_SPEC: PreprocessSpec = { resize: 'shortest-edge', crop: 'center', resample: 'bilinear', rescale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] };
@@ -41,13 +42,23 @@ export async function readSafetensorsFile(file: File): Promise<ReadFile> {
   return { header, data: rest, digest: hasher.digest() };
 }
 
-/** The block's picture: its image centre-cropped to DISPLAY_SIZE, or flat grey. */
-export async function blockDisplay(image: File | null): Promise<{ display: Uint8ClampedArray; imageHash: string | null }> {
-  if (!image) return { display: new Uint8ClampedArray(DISPLAY_SIZE * DISPLAY_SIZE * 4).fill(GREY), imageHash: null };
+/**
+ * The block's picture: its image centre-cropped to DISPLAY_SIZE, or null without an image or
+ * when the image cannot be decoded (pictures are optional: the vectors are the data). `problem`
+ * says why, for one warning about all such images.
+ */
+export async function blockDisplay(image: File | null): Promise<{ display: Uint8ClampedArray | null; imageHash: string | null; problem: string | null }> {
+  if (!image) return { display: null, imageHash: null, problem: null };
   const bytes = new Uint8Array(await image.arrayBuffer());
-  const decoded = await decodeImage(new Blob([bytes]), image.name);
-  const { display } = preprocess(decoded.rgba, decoded.width, decoded.height, DISPLAY_SPEC, DISPLAY_SIZE);
-  return { display, imageHash: await hashBytes(bytes) };
+  const imageHash = await hashBytes(bytes);
+  const checked = checkImageFile(bytes, image.name);
+  if (!checked.ok) return { display: null, imageHash, problem: checked.message };
+  try {
+    const decoded = await decodeImage(new Blob([bytes]), image.name);
+    return { display: preprocess(decoded.rgba, decoded.width, decoded.height, DISPLAY_SPEC, DISPLAY_SIZE).display, imageHash, problem: null };
+  } catch (error) {
+    return { display: null, imageHash, problem: isUserFacing(error) ? error.message : `${image.name} could not be decoded` };
+  }
 }
 
 /** Hashes the store as a whole: every block file's name and digest, in block order. */

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { analysisStore } from '../../src/store/analysisStore.ts';
-import { isBlockStoreDrop, MAX_STORE_FILE_BYTES, openBlockStore } from '../../src/store/blockStoreSession.ts';
+import { isBlockStoreDrop, MAX_STORE_MEMORY_BYTES, openBlockStore } from '../../src/store/blockStoreSession.ts';
 import { collectionStore } from '../../src/store/collectionStore.ts';
 import { modelStore } from '../../src/store/modelStore.ts';
 import { uiStore } from '../../src/store/uiStore.ts';
@@ -26,11 +26,22 @@ describe('openBlockStore refusals before reading', () => {
   it('refuses a store larger than a tab holds, naming its size, and replaces nothing', async () => {
     const before = snapshot();
     const blocks = 4;
-    const each = Math.ceil(MAX_STORE_FILE_BYTES / (2 * blocks)) + 1;
+    // Float16 files: twice their size as float32 in memory.
+    const each = Math.ceil(MAX_STORE_MEMORY_BYTES / (4 * blocks)) + 1;
     const files = Array.from({ length: blocks }, (_, i) => [sized(`big/pre-block-${i}.safetensors`, each), sized(`big/post-block-${i}.safetensors`, each)]).flat();
     await openBlockStore(files);
-    expect(lastMessage()).toMatch(/^Block store "big" holds 2\.1 GB of blocks; a browser tab can hold about 2\.1 GB of them as numbers\. .* Nothing was replaced\.$/);
+    expect(lastMessage()).toMatch(/^Block store "big" holds 2\.1 GB of blocks; held as numbers that needs more than the 4\.3 GB a browser tab can take\. .* Nothing was replaced\.$/);
     expect(snapshot()).toEqual(before);
+  });
+
+  it('does not read a store while a model is opening', async () => {
+    modelStore.setState({ loading: { packId: 'vit-mlp', what: 'pack "Tiny"', cancel: () => undefined } });
+    try {
+      await openBlockStore([sized('s/pre-block-1.safetensors', 100), sized('s/post-block-1.safetensors', 100)]);
+      expect(lastMessage()).toBe('pack "Tiny" is still opening; wait for it or cancel it, then open the block store.');
+    } finally {
+      modelStore.setState({ loading: null });
+    }
   });
 
   it('refuses a partner missing, or a drop that listed only part of its files, with the planner message', async () => {

@@ -4,7 +4,8 @@
  * by hand is composed); when that finds nothing, a case-insensitive match is used if it is unique
  * ("IMG_01.JPG" in the CSV, "img_01.jpg" on disk). Last, a row that names a file without its
  * extension matches the one image of that stem ("0" for "0.png": the paper's block stores name
- * images by block id), again only when unique.
+ * images by block id), and a row "7.png" matches an image named "7" (a block without its
+ * picture), again only when unique.
  */
 import { baseName } from './parseLabels.ts';
 
@@ -32,16 +33,21 @@ export function applyLabels(labels: ReadonlyMap<string, string>, imageNames: rea
     const f = k.toLowerCase();
     folded.set(f, [...(folded.get(f) ?? []), name]);
   }
-  // Stems of images, counted, so an extension-less row only matches an image it names alone.
+  // Stems of images, counted, so an extension-less row only matches an image it names alone; and
+  // rows by stem, so a row "7.png" finds an image stored without its file ("7", a block's id).
   const imagesPerStem = new Map<string, number>();
   for (const image of imageNames) imagesPerStem.set(stem(key(image)), (imagesPerStem.get(stem(key(image))) ?? 0) + 1);
+  const rowsByStem = new Map<string, string[]>();
+  for (const name of labels.keys()) rowsByStem.set(stem(key(name)), [...(rowsByStem.get(stem(key(name))) ?? []), name]);
   const used = new Set<string>();
   const unlabelledImages: string[] = [];
   const byImage = imageNames.map((image) => {
     const k = key(image);
     const candidates = folded.get(k.toLowerCase());
     const byStem = imagesPerStem.get(stem(k)) === 1 && !exact.has(k) ? exact.get(stem(k)) : undefined;
-    const row = exact.get(k) ?? (candidates?.length === 1 ? candidates[0] : undefined) ?? byStem;
+    const stemRows = stem(k) === k ? rowsByStem.get(k) : undefined;
+    const byRowStem = stemRows?.length === 1 && imagesPerStem.get(k) === 1 ? stemRows[0] : undefined;
+    const row = exact.get(k) ?? (candidates?.length === 1 ? candidates[0] : undefined) ?? byStem ?? byRowStem;
     if (row === undefined) {
       unlabelledImages.push(image);
       return null;

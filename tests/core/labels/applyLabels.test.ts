@@ -67,4 +67,13 @@ describe('applyLabels: rows without extensions', () => {
     expect(match.byImage).toEqual(['cat', 'dog', null, null, null]);
     expect(match.unusedRows).toEqual(['pair']);
   });
+
+  it('a row with an extension matches an image named by the stem alone (a block without its picture), only when unique', () => {
+    const labels = new Map([
+      ['7.png', 'dog'],
+      ['8.png', 'a'],
+      ['8.jpg', 'b'],
+    ]);
+    expect(applyLabels(labels, ['7', '8', '9']).byImage).toEqual(['dog', null, null]);
+  });
 });
