@@ -198,7 +198,10 @@ export async function openModel<L extends ModelLoad>(packId: string, load: L, wh
 class SupersededError extends Error {}
 
 function reportFailedOpen(what: string, failure: Failure): void {
-  const stays = opened ? ` ${opened.name} stays open.` : '';
+  // While a block store is in the model's place, it is what stays (the worker's model is set aside).
+  const current = modelStore.getState();
+  const staying = current.origin?.kind === 'block-store' ? (current.userPack?.name ?? null) : (opened?.name ?? null);
+  const stays = staying ? ` ${staying} stays open.` : '';
   if (failure.code === 'cancelled') say('info', `Stopped opening ${what}.${stays}`);
   else sayFailure('error', `Could not open ${what}: ${failure.message}${stays}`, failure);
 }

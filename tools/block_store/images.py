@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 from PIL import Image, ImageOps
 
-from pack_export.manifest import Preprocess
+from pack_export.manifest import Preprocess, preprocess_fields
 
 from .store import PATH_SEPARATOR, block_id_of
 
@@ -119,12 +119,7 @@ def preprocess_dict(preprocess: Preprocess, size: int) -> dict[str, object]:
     """The preprocessing as the pack manifest writes it, for the store's records."""
     return {
         "size": size,
-        "resize": preprocess.resize,
-        "crop": preprocess.crop,
-        "resample": preprocess.resample,
-        "rescale": preprocess.rescale,
-        "mean": list(preprocess.mean),
-        "std": list(preprocess.std),
+        **preprocess_fields(preprocess),
         "exifOrientation": True,
         "alpha": "dropped (PIL convert('RGB'))",
     }

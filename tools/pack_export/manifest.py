@@ -86,6 +86,18 @@ def geometry_errors(g: Geometry) -> list[str]:
     return errors
 
 
+def preprocess_fields(preprocess: Preprocess) -> dict[str, Any]:
+    """The manifest's `preprocess` object (docs/model-pack.md); block stores record the same fields."""
+    return {
+        "resize": preprocess.resize,
+        "crop": preprocess.crop,
+        "resample": preprocess.resample,
+        "rescale": preprocess.rescale,
+        "mean": list(preprocess.mean),
+        "std": list(preprocess.std),
+    }
+
+
 def build_manifest(pack_id: str, name: str, description: str, geometry: Geometry, preprocess: Preprocess, provenance: Provenance) -> dict[str, Any]:
     errors = geometry_errors(geometry)
     if errors:
@@ -106,14 +118,7 @@ def build_manifest(pack_id: str, name: str, description: str, geometry: Geometry
         "image": {"size": geometry.size, "patchSize": geometry.patch_size, "grid": list(geometry.grid)},
         "tokens": {"pre": geometry.pre, "post": geometry.post, "dPre": geometry.d_pre, "dPost": geometry.d_post},
         "connector": geometry.connector(),
-        "preprocess": {
-            "resize": preprocess.resize,
-            "crop": preprocess.crop,
-            "resample": preprocess.resample,
-            "rescale": preprocess.rescale,
-            "mean": list(preprocess.mean),
-            "std": list(preprocess.std),
-        },
+        "preprocess": preprocess_fields(preprocess),
         "files": dict(FILES),
         "io": dict(IO_NAMES),
         "weights": weights,

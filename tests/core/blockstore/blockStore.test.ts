@@ -5,7 +5,7 @@
  * message is asserted: docs/bad-inputs.md quotes them.
  */
 import { describe, expect, it } from 'vitest';
-import { UserFacingError } from '../../../src/core/errors.ts';
+import { refusal } from '../../support/outsideData.ts';
 import { baseName, MAX_BLOCKS, naturalCompare, planBlockStore, readStoreBlock, type BlockFile, type BlockStoreFile, type StoreBlock } from '../../../src/core/blockstore/blockStore.ts';
 import { parseSafetensorsHeader, writeSafetensors, type TensorToWrite } from '../../../src/core/blockstore/safetensors.ts';
 
@@ -153,16 +153,6 @@ function handMade(name: string, header: string, data: number[]): BlockFile {
   bytes.set(json, 8);
   bytes.set(data, 8 + json.length);
   return fromBytes(name, bytes);
-}
-
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserFacingError);
-    return (error as UserFacingError).message;
-  }
-  throw new Error('expected a UserFacingError, but nothing was thrown');
 }
 
 describe('readStoreBlock', () => {

@@ -5,7 +5,7 @@
  * Agreement with the Python package itself is in pythonBlockStore.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { UserFacingError } from '../../../src/core/errors.ts';
+import { refusal } from '../../support/outsideData.ts';
 import {
   firstDuplicateKey,
   headerByteLength,
@@ -31,17 +31,6 @@ function fileOf(header: string, data: Uint8Array | number = 0, declared?: bigint
 }
 
 const parse = (bytes: Uint8Array, name = 'pre-block-3.safetensors') => parseSafetensorsHeader(bytes, bytes.length, name);
-
-/** The message of the UserFacingError `run` throws (fails the test on anything else). */
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserFacingError);
-    return (error as UserFacingError).message;
-  }
-  throw new Error('expected a UserFacingError, but nothing was thrown');
-}
 
 const entry = (dtype: string, shape: string, offsets: string) => `{"dtype":${dtype},"shape":${shape},"data_offsets":${offsets}}`;
 const F32x2 = entry('"F32"', '[2]', '[0,8]');
