@@ -23,7 +23,7 @@
  *   images.csv, neighbours.csv, vectors_pre.tsv, vectors_post.tsv, metadata.tsv, report.json
  *                                 the app's session export (core/export/sessionBundle.ts)
  */
-import { describeFailure } from '../src/core/errors.ts';
+import { describeFailure, errorText } from '../src/core/errors.ts';
 import type { RunControl } from './analyze.ts';
 import { appVersion } from './appVersion.ts';
 import { parseArgs, type Command } from './args.ts';
@@ -58,7 +58,7 @@ async function run(argv: readonly string[]): Promise<ExitCode> {
   try {
     command = parseArgs(argv);
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${errorText(error)}\n`);
     return EXIT.usage;
   }
   if (command.kind === 'help') {

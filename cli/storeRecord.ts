@@ -7,6 +7,7 @@
  *   the run finished;
  * - images.json: block id -> the image's relative path, content hash, label and shard.
  */
+import { errorText } from '../src/core/errors.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metric } from '../src/core/types.ts';
@@ -111,7 +112,7 @@ function readJson(dir: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new StoreReadError(`${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new StoreReadError(`${path} is not valid JSON (${errorText(error)})`);
   }
 }
 

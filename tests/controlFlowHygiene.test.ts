@@ -56,3 +56,20 @@ describe('control flow', () => {
     for (const path of Object.keys(BOUNDARY)) expect(messageTests(readFileSync(join(SRC, path), 'utf8')).length, path).toBeGreaterThan(0);
   });
 });
+
+/** `x instanceof Error ? x.message : String(x)`: the raw text of a thrown value, written out again instead of errorText(). */
+const RAW_TEXT_COPY = /(\w+) instanceof Error \? \1\.message : String\(\1\)/;
+
+describe('one definition of raw error text', () => {
+  it('src/ and cli/ take it from errorText (core/errors.ts), never a copy of its expression', () => {
+    for (const root of [SRC, resolve(import.meta.dirname, '../cli')]) {
+      const copies = flaggedLines(root, sourceFiles(root, true), (source) => source.split('\n').filter((line) => RAW_TEXT_COPY.test(line)));
+      expect(copies).toEqual([]);
+    }
+  });
+
+  it('would catch a copy', () => {
+    expect(RAW_TEXT_COPY.test('`${error instanceof Error ? error.message : String(error)}`')).toBe(true);
+    expect(RAW_TEXT_COPY.test('`${errorText(error)}`')).toBe(false);
+  });
+});

@@ -3,7 +3,7 @@
  * WASM fallback), session creation and serialised runs: ORT sessions must not run concurrently.
  */
 import * as ort from 'onnxruntime-web';
-import { CodedError } from '../core/errors.ts';
+import { CodedError, errorText } from '../core/errors.ts';
 import { floatDataToFloat32 } from '../core/onnx/float16.ts';
 import type { FeedTensor } from '../core/stock/feeds.ts';
 
@@ -191,7 +191,7 @@ export async function createSession(model: Uint8Array, preferred: readonly Execu
       if (ep === 'webgpu') await watchWebGpuDevice();
       return wrap(session, ep, reasons.length > 0 ? reasons.join('; ') : null);
     } catch (error) {
-      reasons.push(`${ep}: ${error instanceof Error ? error.message : String(error)}`);
+      reasons.push(`${ep}: ${errorText(error)}`);
     }
   }
   throw new CodedError(

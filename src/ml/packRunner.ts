@@ -3,7 +3,7 @@
  * the manifest (names and shapes) by a warm-up run, so a pack whose ONNX contradicts its manifest
  * is refused at load with a message naming the tensor and both shapes.
  */
-import { isUserFacing, UserFacingError } from '../core/errors.ts';
+import { errorText, isUserFacing, UserFacingError } from '../core/errors.ts';
 import type { PackManifest } from '../core/types.ts';
 import { createSession, type ExecutionProvider, type ExternalDataFile, type Session } from './ort.ts';
 
@@ -91,7 +91,7 @@ async function openFirstWorking(manifest: PackManifest, encoderBytes: Uint8Array
     } catch (error) {
       // Shape/name mismatches are the pack's fault, not the provider's: do not retry.
       if (isPackFault(error) || i === preferred.length - 1) throw error;
-      failures.push(`${preferred[i]} failed: ${error instanceof Error ? error.message : String(error)}`);
+      failures.push(`${preferred[i]} failed: ${errorText(error)}`);
     }
   }
   throw new Error('no execution provider given');

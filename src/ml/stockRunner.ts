@@ -4,7 +4,7 @@
  * pixel mask, a patch grid), and described as a pack by one probe run on a grey image, so its
  * token counts, widths, patch grid and connector geometry come from the model itself.
  */
-import { isUserFacing, UserFacingError } from '../core/errors.ts';
+import { errorText, isUserFacing, UserFacingError } from '../core/errors.ts';
 import { encoderInputs, type RgbaImage } from '../core/image/processors/encoderInputs.ts';
 import { tensorInfo, type GraphSummary } from '../core/onnx/graphSummary.ts';
 import { bindFeeds } from '../core/stock/feeds.ts';
@@ -81,7 +81,7 @@ export async function openStock(
       opened = await openProbed(buffer, length, summary, tap, description, preferred.slice(i), externalData);
     } catch (error) {
       if (isUserFacing(error) || i === preferred.length - 1) throw error;
-      failures.push(`${preferred[i]} failed: ${error instanceof Error ? error.message : String(error)}`);
+      failures.push(`${preferred[i]} failed: ${errorText(error)}`);
     }
   }
   if (!opened) throw new Error('no execution provider given');

@@ -6,7 +6,7 @@
  * at the file it stopped in; the revision's listing is cached last, once the set is whole.
  */
 import { parseManifest } from '../pack/packFiles.ts';
-import { isUserFacing } from '../errors.ts';
+import { errorText, isUserFacing } from '../errors.ts';
 import type { PackManifest } from '../types.ts';
 import { formatBytes } from '../formatBytes.ts';
 import { cancelledError, downloadFile } from './download.ts';
@@ -80,7 +80,7 @@ function parseJsonObject(text: string, path: string, repo: RepoId): JsonObject {
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new HubError('unusable', `${path} of ${repo} is not valid JSON (${error instanceof Error ? error.message : String(error)}). The repo is broken at this revision; try another revision.`);
+    throw new HubError('unusable', `${path} of ${repo} is not valid JSON (${errorText(error)}). The repo is broken at this revision; try another revision.`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new HubError('unusable', `${path} of ${repo} is not a JSON object. The repo is broken at this revision; try another revision.`);
   return json as JsonObject;
@@ -142,7 +142,7 @@ export async function loadHubModel(req: HubRequest, o: HubLoadOptions): Promise<
     sizes.set(path, blob.size);
     files.set(path, blob);
     await o.cache.putFile(key, blob).catch((error: unknown) => {
-      cacheWarning ??= `The model could not be stored in this browser (${error instanceof Error ? error.message : String(error)}); it opens now but will download again next time. Free space under "Stored in this browser".`;
+      cacheWarning ??= `The model could not be stored in this browser (${errorText(error)}); it opens now but will download again next time. Free space under "Stored in this browser".`;
     });
     return blob;
   };

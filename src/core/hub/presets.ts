@@ -8,6 +8,7 @@
  * estimates from the encoder's parameter count (from the model cards) and the variant's bytes per
  * weight, and are shown as estimates; the download itself reports the real sizes.
  */
+import { errorText } from '../errors.ts';
 import { postTokenCount } from '../geometry/connectorGeometry.ts';
 import { QWEN2VL_ANALYSIS_SIZE } from '../image/processors/encoderInputs.ts';
 import { PROCESSOR_NAMES, type ProcessorName } from '../image/processors/processorConfig.ts';
@@ -138,7 +139,7 @@ export function presetProblems(p: HubPreset): string[] {
     // The hub accepts bare names too; a preset always names its owner.
     if (parseRepoId(p.repo) !== p.repo || !p.repo.includes('/')) problems.push(`repo ${p.repo} is not in owner/name form`);
   } catch (error) {
-    problems.push(`repo ${p.repo}: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(`repo ${p.repo}: ${errorText(error)}`);
   }
   if (!PROCESSOR_NAMES.includes(p.processor)) problems.push(`processor ${p.processor} is not one of ${PROCESSOR_NAMES.join(', ')}`);
   // The patch embedding is a convolution with stride = kernel and no padding: it drops a remainder
@@ -150,7 +151,7 @@ export function presetProblems(p: HubPreset): string[] {
     const post = postTokenCount(p.connector, grid);
     if (post !== tokens.post) problems.push(`${p.connector.family} on grid [${grid}] gives ${post} post tokens, not ${tokens.post}`);
   } catch (error) {
-    problems.push(`${p.connector.family} on grid [${grid}]: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(`${p.connector.family} on grid [${grid}]: ${errorText(error)}`);
   }
   if (p.output.dims.at(-1) !== tokens.dPost) problems.push(`output width ${String(p.output.dims.at(-1))} is not dPost ${tokens.dPost}`);
   const names = [p.pixelValues.name, ...p.extraInputs.map((i) => i.name)];

@@ -2,6 +2,7 @@
  * Read an ONNX model's structure and weights: initializers as typed arrays, nodes, graph inputs
  * and outputs. Used by tests (reference forward passes) and for graph inspection.
  */
+import { errorText } from '../errors.ts';
 import { onnx, type IAttributeProto, type ITensorProto, type IValueInfoProto } from './proto.ts';
 
 export interface Initializer {
@@ -102,7 +103,7 @@ export function readModel(bytes: Uint8Array): ModelInfo {
     return readModelUnchecked(bytes);
   } catch (error) {
     if (error instanceof OnnxReadError) throw error;
-    throw new OnnxReadError(`not a readable ONNX model: ${error instanceof Error ? error.message : String(error)}`);
+    throw new OnnxReadError(`not a readable ONNX model: ${errorText(error)}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * validates, and whether the model files it names were chosen with it. Every refusal is a
  * UserFacingError that says what to choose instead; nothing here touches the open pack.
  */
-import { UserFacingError } from '../errors.ts';
+import { errorText, UserFacingError } from '../errors.ts';
 import type { PackManifest } from '../types.ts';
 import { validateManifest } from './validateManifest.ts';
 
@@ -36,7 +36,7 @@ export function parseManifest(text: string): PackManifest {
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new UserFacingError(`manifest.json is not valid JSON (${error instanceof Error ? error.message : String(error)}). Fix it or export the pack again.`);
+    throw new UserFacingError(`manifest.json is not valid JSON (${errorText(error)}). Fix it or export the pack again.`);
   }
   const checked = validateManifest(json);
   if (!checked.ok) {

@@ -3,7 +3,7 @@
  * config files, which are weight side files. Files come by their base names (a browser's file
  * picker gives no folders). Every refusal is a UserFacingError saying what to choose instead.
  */
-import { UserFacingError } from '../errors.ts';
+import { errorText, UserFacingError } from '../errors.ts';
 import { encoderPath, type DtypeVariant } from '../hub/variants.ts';
 import type { ChosenFile } from '../pack/packFiles.ts';
 
@@ -72,7 +72,7 @@ export function parseConfigJson(text: string, name: string): unknown {
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new UserFacingError(`${name} is not valid JSON (${error instanceof Error ? error.message : String(error)}). Take it from the model's repo again.`);
+    throw new UserFacingError(`${name} is not valid JSON (${errorText(error)}). Take it from the model's repo again.`);
   }
 }
 
