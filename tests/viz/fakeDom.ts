@@ -112,6 +112,16 @@ export class FakeElement {
   classes(): string[] {
     return (this.getAttribute('class') ?? '').split(/\s+/).filter(Boolean);
   }
+
+  /** Markup of this element, one element per line, attributes in the order set: a stable text to snapshot. */
+  serialize(indent = ''): string {
+    const escape = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    const attrs = [...this.attrs].map(([k, v]) => ` ${k}="${escape(v)}"`).join('');
+    const open = `${indent}<${this.localName}${attrs}`;
+    if (this.children.length === 0) return this.text === '' ? `${open}/>` : `${open}>${escape(this.text)}</${this.localName}>`;
+    const inner = this.children.map((c) => c.serialize(`${indent}  `)).join('\n');
+    return `${open}>${this.text === '' ? '' : escape(this.text)}\n${inner}\n${indent}</${this.localName}>`;
+  }
 }
 
 interface Compound {
