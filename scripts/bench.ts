@@ -8,19 +8,22 @@
  * Sections:
  * - identity: what a model's content key adds to reading its file (scripts/bench/identity.ts);
  * - knn: kNN + KNOR at N = 10,000, d = 1024 and 4096, against FAISS (scripts/bench/knn.ts);
- * - training: reconstructor tokens/s, tfjs WASM against PyTorch CPU (scripts/bench/training.ts).
+ * - training: reconstructor tokens/s, tfjs WASM against PyTorch CPU (scripts/bench/training.ts);
+ * - inference: encoder + connector, ORT-web WASM against native ONNX Runtime (scripts/bench/inference.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { identityBench } from './bench/identity.ts';
 import { knnBench } from './bench/knn.ts';
 import { trainingBench } from './bench/training.ts';
+import { inferenceBench } from './bench/inference.ts';
 import { markdown, type BenchRow } from './bench/report.ts';
 
 const SECTIONS: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
   identity: () => identityBench(),
   knn: () => knnBench(),
   training: () => trainingBench(),
+  inference: () => inferenceBench(),
 };
 
 async function main(): Promise<void> {
