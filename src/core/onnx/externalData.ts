@@ -4,9 +4,14 @@
  * "location" (a file next to the model), "offset" and "length" (bytes). List the files a model
  * needs and check them before ONNX Runtime opens it, so the user is told which file is missing or
  * cut short instead of getting ORT's numeric failure code.
+ *
+ * The model is walked on the protobuf wire (wire.ts), never decoded whole: only the few fields
+ * that lead to tensors are followed, weights stay where they are in the file's bytes (a full
+ * decode would copy every inline weight), and the page's inference worker carries no protobuf
+ * library.
  */
 import { UserFacingError } from '../errors.ts';
-import { onnx, type IGraphProto, type IModelProto, type INodeProto, type ITensorProto } from './proto.ts';
+import { fields, LEN, text, varints, VARINT, type WireField } from './wire.ts';
 
 export interface ExternalDataRef {
   /** The file name next to the model, as ONNX Runtime looks it up (a leading "./" dropped). */
@@ -17,7 +22,8 @@ export interface ExternalDataRef {
   readonly tensors: readonly string[];
 }
 
-const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
+/** TensorProto.DataLocation.EXTERNAL. */
+const EXTERNAL = 1;
 const AGAIN = 'Re-export the model and open the pack again.';
 
 /** Bits per element by TensorProto.DataType (STRING and unknown types have no fixed size). */
@@ -25,8 +31,6 @@ const ELEMENT_BITS: Readonly<Record<number, number>> = {
   1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64, 14: 64, 15: 128, 16: 16,
   17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4, 23: 4,
 };
-
-const num = (v: number | { toNumber(): number } | null | undefined): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
 
 /** A name for a message: JSON-quoted (control characters escaped) and kept short. */
 const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
@@ -44,13 +48,50 @@ function formatBytes(n: number): string {
 }
 const exactBytes = (n: number) => `${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bytes`;
 
+/** What this module reads of a TensorProto (onnx.proto field numbers in the comments). */
+interface TensorFields {
+  /** 8: name */
+  readonly name: string;
+  /** 1: dims (int64, packed or not) */
+  readonly dims: readonly number[];
+  /** 2: data_type */
+  readonly dataType: number;
+  /** 14: data_location (the last one written wins, as in protobuf) */
+  readonly dataLocation: number;
+  /** 13: external_data, StringStringEntryProto {1: key, 2: value}; a repeated key keeps its last value (as ONNX's own readers do) */
+  readonly externalData: ReadonlyMap<string, string>;
+}
+
+function tensorFields(bytes: Uint8Array, f: WireField): TensorFields {
+  let name = '';
+  const dims: number[] = [];
+  let dataType = 0;
+  let dataLocation = 0;
+  const externalData = new Map<string, string>();
+  for (const g of fields(bytes, f.start, f.end)) {
+    if (g.field === 8 && g.wire === LEN) name = text(bytes, g);
+    else if (g.field === 1) dims.push(...varints(bytes, g));
+    else if (g.field === 2 && g.wire === VARINT) dataType = g.value;
+    else if (g.field === 14 && g.wire === VARINT) dataLocation = g.value;
+    else if (g.field === 13 && g.wire === LEN) {
+      let key = '';
+      let value = '';
+      for (const e of fields(bytes, g.start, g.end)) {
+        if (e.field === 1 && e.wire === LEN) key = text(bytes, e);
+        else if (e.field === 2 && e.wire === LEN) value = text(bytes, e);
+      }
+      externalData.set(key, value);
+    }
+  }
+  return { name, dims, dataType, dataLocation, externalData };
+}
+
 /** Bytes of a tensor's values from its shape and type, or null when they have no fixed size. */
-function tensorBytes(t: ITensorProto): number | null {
-  const bits = ELEMENT_BITS[t.dataType ?? 0];
+function tensorBytes(t: TensorFields): number | null {
+  const bits = ELEMENT_BITS[t.dataType];
   if (bits === undefined) return null;
   let count = 1;
-  for (const d of t.dims ?? []) {
-    const n = num(d);
+  for (const n of t.dims) {
     if (!Number.isSafeInteger(n) || n < 0) return null;
     count *= n;
   }
@@ -58,26 +99,33 @@ function tensorBytes(t: ITensorProto): number | null {
   return Number.isSafeInteger(bytes) ? bytes : null;
 }
 
+/** Where tensors sit in the ONNX messages: message kind -> field number -> what that field holds. */
+type Kind = 'model' | 'graph' | 'function' | 'node' | 'attribute' | 'sparse' | 'tensor';
+const LEADS: Readonly<Record<Exclude<Kind, 'tensor'>, Readonly<Record<number, Kind>>>> = {
+  // ModelProto: 7 graph, 25 functions
+  model: { 7: 'graph', 25: 'function' },
+  // GraphProto: 1 node, 5 initializer, 15 sparse_initializer
+  graph: { 1: 'node', 5: 'tensor', 15: 'sparse' },
+  // FunctionProto: 7 node
+  function: { 7: 'node' },
+  // NodeProto: 5 attribute
+  node: { 5: 'attribute' },
+  // AttributeProto: 5 t, 6 g, 10 tensors, 11 graphs, 22 sparse_tensor, 23 sparse_tensors
+  attribute: { 5: 'tensor', 6: 'graph', 10: 'tensor', 11: 'graph', 22: 'sparse', 23: 'sparse' },
+  // SparseTensorProto: 1 values, 2 indices
+  sparse: { 1: 'tensor', 2: 'tensor' },
+};
+
 /** Every tensor in the model: initializers, Constant-style attributes, and subgraphs (If/Loop bodies), without recursion. */
-function* allTensors(model: IModelProto): Generator<ITensorProto> {
-  const graphs: IGraphProto[] = model.graph ? [model.graph] : [];
-  const nodeLists: INodeProto[][] = (model.functions ?? []).map((f) => f.node ?? []);
-  while (graphs.length > 0 || nodeLists.length > 0) {
-    const g = graphs.pop();
-    if (g) {
-      yield* g.initializer ?? [];
-      for (const s of g.sparseInitializer ?? []) for (const t of [s.values, s.indices]) if (t) yield t;
-      nodeLists.push(g.node ?? []);
-      continue;
-    }
-    for (const node of nodeLists.pop() ?? []) {
-      for (const a of node.attribute ?? []) {
-        if (a.t) yield a.t;
-        yield* a.tensors ?? [];
-        for (const s of [...(a.sparseTensor ? [a.sparseTensor] : []), ...(a.sparseTensors ?? [])]) for (const t of [s.values, s.indices]) if (t) yield t;
-        if (a.g) graphs.push(a.g);
-        graphs.push(...(a.graphs ?? []));
-      }
+function* allTensors(bytes: Uint8Array): Generator<TensorFields> {
+  const stack: { kind: Exclude<Kind, 'tensor'>; start: number; end: number }[] = [{ kind: 'model', start: 0, end: bytes.length }];
+  while (stack.length > 0) {
+    const { kind, start, end } = stack.pop()!;
+    for (const f of fields(bytes, start, end)) {
+      const lead = f.wire === LEN ? LEADS[kind][f.field] : undefined;
+      if (lead === undefined) continue;
+      if (lead === 'tensor') yield tensorFields(bytes, f);
+      else stack.push({ kind: lead, start: f.start, end: f.end });
     }
   }
 }
@@ -90,10 +138,10 @@ function safeLocation(location: string): string | null {
   return name;
 }
 
-function readCount(t: ITensorProto, key: string, value: string | undefined, modelName: string): number | undefined {
+function readCount(t: TensorFields, key: string, value: string | undefined, modelName: string): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw new UserFacingError(`${modelName} gives tensor ${quote(t.name ?? '')} an invalid external data ${key} (${quote(value)}). ${AGAIN}`);
+  if (!Number.isSafeInteger(n)) throw new UserFacingError(`${modelName} gives tensor ${quote(t.name)} an invalid external data ${key} (${quote(value)}). ${AGAIN}`);
   return n;
 }
 
@@ -103,17 +151,16 @@ function readCount(t: ITensorProto, key: string, value: string | undefined, mode
  * be satisfied: a location outside the model's folder, or an offset/length that is not a count.
  */
 export function externalDataRefs(modelBytes: Uint8Array, modelName = 'The model'): ExternalDataRef[] {
-  let model: IModelProto;
+  const tensors: TensorFields[] = [];
   try {
-    model = onnx.ModelProto.decode(modelBytes);
+    for (const t of allTensors(modelBytes)) if (t.dataLocation === EXTERNAL) tensors.push(t);
   } catch (error) {
     throw new UserFacingError(`${modelName} is not a readable ONNX model (the file is damaged or is not ONNX). Re-export it and open the pack again.`, { cause: error });
   }
   const files = new Map<string, { bytesNeeded: number; tensors: string[] }>();
-  for (const t of allTensors(model)) {
-    if (t.dataLocation !== EXTERNAL) continue;
-    const name = t.name ?? '';
-    const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  for (const t of tensors) {
+    const name = t.name;
+    const entries = t.externalData;
     const raw = entries.get('location');
     if (raw === undefined || raw === '') throw new UserFacingError(`${modelName} stores tensor ${quote(name)} in an external file but does not name the file. ${AGAIN}`);
     const location = safeLocation(raw);
