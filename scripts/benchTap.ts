@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findConnectorBoundary } from '../src/core/onnx/boundary.ts';
 import { readGraphSummary } from '../src/core/onnx/graphSummary.ts';
-import { onnx } from '../src/core/onnx/proto.ts';
+import { onnx } from './onnx/proto.ts';
 import { readWithRoom } from '../src/core/onnx/readWithRoom.ts';
 import { tapInPlace, tapOutputs } from '../src/core/onnx/tap.ts';
 import { fields, lengthPrefix, WireWriter } from '../src/core/onnx/wire.ts';

@@ -14,7 +14,7 @@
  * rerun on the same Node version gives the same bytes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readModel } from '../../src/core/onnx/readModel.ts';
+import { readModel } from '../onnx/readModel.ts';
 import { seededRandom, shuffledIndices } from '../../src/core/random.ts';
 import type { ConnectorFamily } from '../../src/core/types.ts';
 import { buildConnector, type ConnectorShape } from '../packs/architectures.ts';

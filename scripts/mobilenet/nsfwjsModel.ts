@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { TfjsLayersModelJson } from '../../src/core/onnx/tfjsLayersToOnnx.ts';
+import type { TfjsLayersModelJson } from '../onnx/tfjsLayersToOnnx.ts';
 
 export const NSFWJS_VERSION = '4.4.0';
 export const NSFWJS_DIR = resolve(import.meta.dirname, '../../node_modules/nsfwjs');

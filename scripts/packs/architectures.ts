@@ -2,7 +2,7 @@
  * The built-in packs' architectures: one small ViT encoder and one connector of each family in
  * docs/method.md. Sizes are small enough to ship (a few MB) and to run in a browser on WASM.
  */
-import { GraphBuilder } from '../../src/core/onnx/graphBuilder.ts';
+import { GraphBuilder } from '../onnx/graphBuilder.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import type { ConnectorFamily } from '../../src/core/types.ts';
 import { Layers } from './layers.ts';

@@ -7,7 +7,7 @@
  * With `given` weights (name -> values, e.g. trained ones), every parameter is taken from there
  * instead and the generator is not consulted: the same graph, other numbers.
  */
-import { GraphBuilder } from '../../src/core/onnx/graphBuilder.ts';
+import { GraphBuilder } from '../onnx/graphBuilder.ts';
 import type { Random } from '../../src/core/random.ts';
 
 export class Layers {

@@ -5,8 +5,8 @@
  * ways users' packs break: wrong manifest types, contradicting shapes, corrupt or missing ONNX,
  * weights in an external-data file.
  */
-import { GraphBuilder } from '../../src/core/onnx/graphBuilder.ts';
-import { onnx } from '../../src/core/onnx/proto.ts';
+import { GraphBuilder } from '../../scripts/onnx/graphBuilder.ts';
+import { onnx } from '../../scripts/onnx/proto.ts';
 import type { PackManifest } from '../../src/core/types.ts';
 
 const SIZE = 32;

@@ -1,6 +1,6 @@
 /**
  * models/mobilenet-v2-imagenet/encoder.onnx is nsfwjs's MobileNetV2 cut at block_10_project_BN,
- * converted by src/core/onnx/tfjsLayersToOnnx.ts: it regenerates byte for byte, and in
+ * converted by scripts/onnx/tfjsLayersToOnnx.ts: it regenerates byte for byte, and in
  * onnxruntime-web (WASM) it computes what TensorFlow.js computes with the same model.json and
  * weights (a sub-model up to the same layer, CPU backend).
  */
@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readModel } from '../../src/core/onnx/readModel.ts';
+import { readModel } from '../../scripts/onnx/readModel.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import { convertMobilenet, MOBILENET_PACK_DIR } from '../../scripts/mobilenet/convert.ts';
 import { FROZEN_CUT_LAYER, loadNsfwjsMobilenet } from '../../scripts/mobilenet/nsfwjsModel.ts';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readModel } from '../../src/core/onnx/readModel.ts';
+import { readModel } from '../../scripts/onnx/readModel.ts';
 import { validateManifest } from '../../src/core/pack/validateManifest.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import type { PackManifest } from '../../src/core/types.ts';

@@ -3,7 +3,7 @@
  * weights from the ONNX initializers by name. It shares no code with the graph builder: if the
  * ONNX wiring (reshapes, transposes, attention heads, GELU) were wrong, the two would disagree.
  */
-import type { ModelInfo } from '../../src/core/onnx/readModel.ts';
+import type { ModelInfo } from '../../scripts/onnx/readModel.ts';
 
 type Mat = { rows: number; cols: number; data: Float64Array<ArrayBuffer> };
 

@@ -23,7 +23,7 @@ import { knorFromEmbeddings } from '../../src/core/knn/knor.ts';
 import { kNearest } from '../../src/core/knn/nearest.ts';
 import { meanPool } from '../../src/core/knn/pool.ts';
 import { precisionAtK } from '../../src/core/knn/precision.ts';
-import { readModel } from '../../src/core/onnx/readModel.ts';
+import { readModel } from '../../scripts/onnx/readModel.ts';
 import { validateManifest } from '../../src/core/pack/validateManifest.ts';
 import type { ConnectorFamily, PackManifest } from '../../src/core/types.ts';
 import { ENCODER_FILE, FAMILIES, MNV2, MNV2_PREPROCESS, MNV2_SHAPE, MODELS_DIR, packId } from '../../scripts/connectors/config.ts';

@@ -20,8 +20,8 @@
  * connector, whose output it stays): the interface of a transformers.js fp16 export.
  */
 import { encoderPath } from '../../src/core/hub/variants.ts';
-import type { Dim } from '../../src/core/onnx/graphBuilder.ts';
-import { onnx } from '../../src/core/onnx/proto.ts';
+import type { Dim } from '../../scripts/onnx/graphBuilder.ts';
+import { onnx } from '../../scripts/onnx/proto.ts';
 import type { ExportStyle } from '../../src/core/onnx/scope.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import type { ConnectorSpec } from '../../src/core/types.ts';

@@ -6,7 +6,7 @@
  * SigLIP tower), with their sizes as parameters.
  */
 import { Layers } from '../../scripts/packs/layers.ts';
-import { GraphBuilder, type NodeNaming } from '../../src/core/onnx/graphBuilder.ts';
+import { GraphBuilder, type NodeNaming } from '../../scripts/onnx/graphBuilder.ts';
 import type { ExportStyle } from '../../src/core/onnx/scope.ts';
 import { seededRandom, type Random } from '../../src/core/random.ts';
 

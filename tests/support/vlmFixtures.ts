@@ -16,7 +16,7 @@
  * metadata_props pkg.torch.onnx.name_scopes). The same seeds give the same weights in every
  * style and in the split parts (encoder alone, connector alone), which serve as the reference.
  */
-import type { Dim } from '../../src/core/onnx/graphBuilder.ts';
+import type { Dim } from '../../scripts/onnx/graphBuilder.ts';
 import type { ExportStyle } from '../../src/core/onnx/scope.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import { atModel, batchOf, context, embeddings, encoderLayer, pixelShuffle, plain, reshapeBatch, scopeName, siglipTower, top, type Ctx, type VisionSize } from './vlmBlocks.ts';

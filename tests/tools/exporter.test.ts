@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkExternalData, externalDataRefs } from '../../src/core/onnx/externalData.ts';
-import { onnx, type IValueInfoProto } from '../../src/core/onnx/proto.ts';
+import { onnx, type IValueInfoProto } from '../../scripts/onnx/proto.ts';
 import { findManifest, modelFiles, parseManifest } from '../../src/core/pack/packFiles.ts';
 import type { PackManifest } from '../../src/core/types.ts';
 import type { ExternalDataFile } from '../../src/ml/ort.ts';

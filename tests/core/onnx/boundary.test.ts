@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { findConnectorBoundary } from '../../../src/core/onnx/boundary.ts';
 import { formatDims, listCandidates, searchCandidates } from '../../../src/core/onnx/candidates.ts';
 import { connectorScopes } from '../../../src/core/onnx/connectorScope.ts';
-import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
+import { GraphBuilder } from '../../../scripts/onnx/graphBuilder.ts';
 import { readGraphSummary } from '../../../src/core/onnx/graphSummary.ts';
-import { onnx } from '../../../src/core/onnx/proto.ts';
+import { onnx } from '../../../scripts/onnx/proto.ts';
 import { naming, PRESETS, STYLES, vlmFixture } from '../../support/vlmFixtures.ts';
 
 describe('findConnectorBoundary', () => {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { damagedCopies } from '../../support/outsideData.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { checkExternalData, externalDataRefs, type ExternalDataRef } from '../../../src/core/onnx/externalData.ts';
-import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
-import { onnx, type ITensorProto } from '../../../src/core/onnx/proto.ts';
+import { GraphBuilder } from '../../../scripts/onnx/graphBuilder.ts';
+import { onnx, type ITensorProto } from '../../../scripts/onnx/proto.ts';
 
 const RUNS = 1000;
 const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;

@@ -7,8 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { refusal } from '../../support/outsideData.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { checkExternalData, externalDataRefs, type ExternalDataRef } from '../../../src/core/onnx/externalData.ts';
-import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
-import { onnx, type IGraphProto, type ITensorProto } from '../../../src/core/onnx/proto.ts';
+import { GraphBuilder } from '../../../scripts/onnx/graphBuilder.ts';
+import { onnx, type IGraphProto, type ITensorProto } from '../../../scripts/onnx/proto.ts';
 
 const FLOAT = 1;
 const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;

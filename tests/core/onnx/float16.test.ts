@@ -2,7 +2,7 @@
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { float32ToHalfBits, floatDataToFloat32, halfBitsToFloat32 } from '../../../src/core/onnx/float16.ts';
-import { onnx } from '../../../src/core/onnx/proto.ts';
+import { onnx } from '../../../scripts/onnx/proto.ts';
 
 beforeAll(() => {
   ort.env.wasm.numThreads = 1;

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
+import { GraphBuilder } from '../../../scripts/onnx/graphBuilder.ts';
 import { OnnxGraphError, readGraphSummary, tensorInfo } from '../../../src/core/onnx/graphSummary.ts';
-import { onnx, type IValueInfoProto } from '../../../src/core/onnx/proto.ts';
+import { onnx, type IValueInfoProto } from '../../../scripts/onnx/proto.ts';
 import { PRESETS, STYLES, vlmFixture } from '../../support/vlmFixtures.ts';
 
 const num = (v: number | { toNumber(): number } | null | undefined) => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { findConnectorBoundary } from '../../../src/core/onnx/boundary.ts';
 import { OnnxGraphError, readGraphSummary } from '../../../src/core/onnx/graphSummary.ts';
 import { TapError, tapOutputs } from '../../../src/core/onnx/tap.ts';
-import { onnx } from '../../../src/core/onnx/proto.ts';
+import { onnx } from '../../../scripts/onnx/proto.ts';
 import { concatBytes, fields, lengthPrefix } from '../../../src/core/onnx/wire.ts';
 import { damagedCopies } from '../../support/outsideData.ts';
 import { vlmFixture } from '../../support/vlmFixtures.ts';

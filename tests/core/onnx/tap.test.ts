@@ -6,9 +6,9 @@
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findConnectorBoundary } from '../../../src/core/onnx/boundary.ts';
-import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
+import { GraphBuilder } from '../../../scripts/onnx/graphBuilder.ts';
 import { readGraphSummary } from '../../../src/core/onnx/graphSummary.ts';
-import { onnx } from '../../../src/core/onnx/proto.ts';
+import { onnx } from '../../../scripts/onnx/proto.ts';
 import { readWithRoom } from '../../../src/core/onnx/readWithRoom.ts';
 import { planTap, TapError, tapInPlace, tapOutputs, tapSuffix } from '../../../src/core/onnx/tap.ts';
 import { seededRandom } from '../../../src/core/random.ts';

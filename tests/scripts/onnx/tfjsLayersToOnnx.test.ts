@@ -7,10 +7,10 @@
  */
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { onnx } from '../../../src/core/onnx/proto.ts';
-import { readModel } from '../../../src/core/onnx/readModel.ts';
-import { tfjsLayersToOnnx, TfjsConversionError, UnsupportedLayerError, type ConvertOptions, type TfjsLayersModelJson } from '../../../src/core/onnx/tfjsLayersToOnnx.ts';
-import { decodeTfjsWeights, type TfjsWeightSpec } from '../../../src/core/onnx/tfjsWeights.ts';
+import { onnx } from '../../../scripts/onnx/proto.ts';
+import { readModel } from '../../../scripts/onnx/readModel.ts';
+import { tfjsLayersToOnnx, TfjsConversionError, UnsupportedLayerError, type ConvertOptions, type TfjsLayersModelJson } from '../../../scripts/onnx/tfjsLayersToOnnx.ts';
+import { decodeTfjsWeights, type TfjsWeightSpec } from '../../../scripts/onnx/tfjsWeights.ts';
 import { seededRandom } from '../../../src/core/random.ts';
 
 // ---------------------------------------------------------------- the tiny model

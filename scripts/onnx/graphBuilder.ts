@@ -4,7 +4,7 @@
  * compared byte for byte. Weights go into raw_data as little-endian float32.
  */
 import { onnx, type IAttributeProto, type INodeProto, type ITensorProto, type IValueInfoProto } from './proto.ts';
-import { concatBytes, lengthPrefix, WireWriter } from './wire.ts';
+import { concatBytes, lengthPrefix, WireWriter } from '../../src/core/onnx/wire.ts';
 
 /** A tensor dimension: a number, or a name for a symbolic one ("batch"). */
 export type Dim = number | string;

@@ -2,7 +2,7 @@
  * Read an ONNX model's structure and weights: initializers as typed arrays, nodes, graph inputs
  * and outputs. Used by tests (reference forward passes) and for graph inspection.
  */
-import { errorText } from '../errors.ts';
+import { errorText } from '../../src/core/errors.ts';
 import { onnx, type IAttributeProto, type ITensorProto, type IValueInfoProto } from './proto.ts';
 
 export interface Initializer {

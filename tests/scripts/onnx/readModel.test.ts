@@ -1,8 +1,8 @@
 /** The ONNX reader round-trips the builder's graphs and turns any damaged bytes into OnnxReadError. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
-import { OnnxReadError, readModel } from '../../../src/core/onnx/readModel.ts';
+import { GraphBuilder } from '../../../scripts/onnx/graphBuilder.ts';
+import { OnnxReadError, readModel } from '../../../scripts/onnx/readModel.ts';
 
 function smallModel(): Uint8Array {
   const g = new GraphBuilder('tiny');

@@ -6,9 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { damagedCopies } from '../../support/outsideData.ts';
-import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
-import { onnx } from '../../../src/core/onnx/proto.ts';
-import { OnnxReadError, readModel } from '../../../src/core/onnx/readModel.ts';
+import { GraphBuilder } from '../../../scripts/onnx/graphBuilder.ts';
+import { onnx } from '../../../scripts/onnx/proto.ts';
+import { OnnxReadError, readModel } from '../../../scripts/onnx/readModel.ts';
 
 function richModel(): Uint8Array {
   const g = new GraphBuilder('rich');

@@ -1,8 +1,8 @@
 /** The graph builder writes deterministic, well-formed ONNX that a real runtime executes as meant. */
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../../src/core/onnx/graphBuilder.ts';
-import { readModel } from '../../../src/core/onnx/readModel.ts';
+import { GraphBuilder } from '../../../scripts/onnx/graphBuilder.ts';
+import { readModel } from '../../../scripts/onnx/readModel.ts';
 import { readGraphSummary, tensorInfo } from '../../../src/core/onnx/graphSummary.ts';
 
 /** x [batch, 2, 3] -> Softmax(Transpose(x) * w, axis) -> reshape [batch, 6]; w carries an odd float32. */
