@@ -173,6 +173,21 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
   const weights = parseSafetensorsHeader(safetensors, safetensors.length, 'reconstructor.safetensors');
   check('export: reconstructor.safetensors parses and holds the layers', ['fc1.weight', 'fc3.bias'].every((n) => weights.tensors.some((t) => t.name === n)), weights.tensors.map((t) => t.name).join(', '));
 
+  // Each figure's own buttons: the histogram as SVG, the loss curve as PNG, the selected heatmap as PNG.
+  const saved = async (testId: string) => {
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(`[data-testid="${testId}"]`)]);
+    return { name: download.suggestedFilename(), bytes: new Uint8Array(readFileSync(await download.path())) };
+  };
+  const histogramFile = await saved('knor-histogram-svg');
+  const curveFile = await saved('loss-curve-png');
+  const heatmapFile = await saved('heatmap-png');
+  const heatmapPng = pngSize(heatmapFile.bytes);
+  check(
+    "export: each figure's own SVG/PNG buttons save it",
+    /^knor_histogram_k10_cosine\.svg$/.test(histogramFile.name) && text(histogramFile.bytes).includes('<svg') && pngSize(curveFile.bytes).width > 0 && heatmapFile.name === 'heatmap_exp-05.png' && heatmapPng.width === 448 && heatmapPng.height > 448,
+    `${histogramFile.name}, ${curveFile.name}, ${heatmapFile.name} ${heatmapPng.width} x ${heatmapPng.height}`,
+  );
+
   // "to folder…": the same files written through the File System Access API (the picker answered
   // with a folder of the origin's private file system, which the test can read back).
   await page.evaluate(() => {
