@@ -46,7 +46,7 @@ export function TrainPanel() {
       {training.status === 'error' && <p className="message message-error">{training.error}</p>}
       {reconstruction && (
         <p className="facts" data-testid="train-facts">
-          {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation epoch {training.bestEpoch ?? '–'}
+          {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation epoch {reconstruction.run.bestEpoch ?? '–'}
           {reconstruction.stoppedEarly ? ' (stopped early)' : ''}; {reconstruction.validationIds.size} of {reconstruction.ids.length} images held out.
           {reconstruction.constantDims > 0 ? ` ${reconstruction.constantDims} constant dimensions were left unscaled.` : ''}
         </p>

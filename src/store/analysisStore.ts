@@ -46,6 +46,8 @@ export interface ReconstructionResult {
   readonly architecture: string;
   readonly stoppedEarly: boolean;
   readonly constantDims: number;
+  /** The run that made these losses: its best validation epoch (1-based) and that epoch's loss. The training state may describe a later run (cancelled, failed). */
+  readonly run: { readonly bestEpoch: number | null; readonly bestValLoss: number | null };
   /** The trained reconstructor (best-epoch weights and the standardisers it expects). */
   readonly model: Pick<TrainResult, 'weights' | 'standardizers'>;
 }

@@ -31,7 +31,14 @@ interface StoredImage {
   readonly labelSource?: string | null;
   readonly contentHash?: string | null;
 }
-type StoredReconstruction = Omit<ReconstructionResult, 'validationIds'> & { readonly validationIds: string[]; readonly training: TrainingState };
+/** `run` is absent in records written before it was kept: the run is then the stored training's. */
+type StoredReconstruction = Omit<ReconstructionResult, 'validationIds' | 'run'> & { readonly validationIds: string[]; readonly training: TrainingState; readonly run?: ReconstructionResult['run'] };
+
+function reconstructionRun(r: StoredReconstruction): ReconstructionResult['run'] {
+  if (r.run) return r.run;
+  const best = r.training.bestEpoch;
+  return { bestEpoch: best, bestValLoss: best === null ? null : (r.training.valLoss[best - 1] ?? null) };
+}
 export interface StoredSession {
   readonly packId: string | null;
   readonly selectedId: string | null;
@@ -228,7 +235,7 @@ export async function restoreAnalysis(modelKey: string): Promise<void> {
     // What is in memory already (kept while a block store was open) is as good as what is stored.
     analysisStore.setState({
       embeddings: { ...embeddings, ...now.embeddings },
-      ...(r && !now.reconstruction ? { reconstruction: { ...r, validationIds: new Set(r.validationIds) }, training: r.training } : {}),
+      ...(r && !now.reconstruction ? { reconstruction: { ...r, validationIds: new Set(r.validationIds), run: reconstructionRun(r) }, training: r.training } : {}),
     });
   } catch {
     // Nothing restored: the images are embedded again, which is slower but loses nothing.

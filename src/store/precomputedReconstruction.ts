@@ -47,6 +47,7 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
         architecture: reconstructorLabel(record.architecture),
         stoppedEarly: record.stoppedEarly,
         constantDims: record.constantDims,
+        run: { bestEpoch: record.bestEpoch, bestValLoss: record.bestEpoch === null ? null : (record.valLoss[record.bestEpoch - 1] ?? null) },
         model: { weights: record.weights, standardizers: record.standardizers },
       },
     });

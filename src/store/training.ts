@@ -66,6 +66,7 @@ export async function trainReconstructor(): Promise<void> {
         architecture: r.architecture,
         stoppedEarly: r.stoppedEarly,
         constantDims: r.constantDims,
+        run: { bestEpoch: r.bestEpoch, bestValLoss: r.valLoss[r.bestEpoch - 1] ?? null },
         model: { weights: r.weights, standardizers: r.standardizers },
       },
     }));

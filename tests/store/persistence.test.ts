@@ -60,6 +60,7 @@ describe('persistence', () => {
       architecture: 'token-wise-mlp',
       stoppedEarly: false,
       constantDims: 0,
+      run: { bestEpoch: 2, bestValLoss: 0.9 },
       model: { weights: [{ name: 'w1', shape: [2, 2], values: Float32Array.of(1, 2, 3, 4) }], standardizers: { pre: { dim: 1, mean: Float32Array.of(0), std: Float32Array.of(1), constantDims: 0 }, post: { dim: 1, mean: Float32Array.of(0), std: Float32Array.of(1), constantDims: 0 } } },
     };
     analysisStore.setState({ reconstruction, training: { ...idleTraining, status: 'done', trainLoss: [1, 0.5], valLoss: [1.2, 0.9], bestEpoch: 2 } });
@@ -76,6 +77,7 @@ describe('persistence', () => {
     const restored = analysisStore.getState();
     expect(Array.from(restored.embeddings.b!.pre)).toEqual(Array.from(embedding(2).pre));
     expect(restored.reconstruction?.validationIds.has('b')).toBe(true);
+    expect(restored.reconstruction?.run).toEqual({ bestEpoch: 2, bestValLoss: 0.9 });
     expect(Array.from(restored.reconstruction!.perPatch)).toEqual([0.1, 0.2, 0.3, 0.4].map(Math.fround));
     expect(Array.from(restored.reconstruction!.model.weights[0]!.values)).toEqual([1, 2, 3, 4]);
     expect(restored.training.bestEpoch).toBe(2);

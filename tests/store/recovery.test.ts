@@ -13,39 +13,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PackManifest } from '../../src/core/types.ts';
-
-type Message = { readonly type: string; readonly id: number; readonly [key: string]: unknown };
-type Script = (message: Message, worker: ScriptedWorker) => void;
-
-/** A Worker whose replies the test scripts: every posted request goes to the script of its worker's name. */
-class ScriptedWorker {
-  static scripts = new Map<string, Script>();
-  static spawned: ScriptedWorker[] = [];
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onerror: ((event: { message: string; preventDefault(): void }) => void) | null = null;
-  readonly received: Message[] = [];
-  terminated = false;
-  readonly name: string;
-  constructor(_url: unknown, options: { name?: string } = {}) {
-    this.name = options.name ?? 'unnamed';
-    ScriptedWorker.spawned.push(this);
-  }
-  postMessage(message: Message): void {
-    this.received.push(message);
-    const script = ScriptedWorker.scripts.get(this.name);
-    // Replies arrive later, as a real worker's would.
-    if (script) queueMicrotask(() => !this.terminated && script(message, this));
-  }
-  reply(data: unknown): void {
-    if (!this.terminated) this.onmessage?.({ data });
-  }
-  crash(message: string): void {
-    this.onerror?.({ message, preventDefault: () => undefined });
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-}
+import { ScriptedWorker, type Message } from '../support/scriptedWorker.ts';
 
 const MANIFEST = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../models/vit-mlp/manifest.json'), 'utf8')) as PackManifest;
 const KEY = `m1-${'ab'.repeat(32)}`;

@@ -11,7 +11,8 @@ export function ReconstructionStep() {
   const manifest = useModel((s) => s.manifest);
   const epochs = useUi((s) => s.epochs);
   const tokenMixing = manifest ? manifest.tokens.post !== manifest.tokens.pre : false;
-  const best = training.bestEpoch !== null ? training.valLoss[training.bestEpoch - 1] : undefined;
+  // The facts describe the reconstruction shown (its own run), not a later run that was cancelled.
+  const best = reconstruction?.run.bestValLoss ?? undefined;
   return (
     <div className="lecture-row">
       <div className="lecture-facts">
@@ -33,7 +34,7 @@ export function ReconstructionStep() {
         {training.status === 'error' && <p className="message-error">{training.error}</p>}
         {reconstruction && !trainJob && (
           <p data-testid="lecture-train-facts">
-            {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation loss {best !== undefined ? best.toFixed(3) : '–'} at epoch {training.bestEpoch ?? '–'};{' '}
+            {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation loss {best !== undefined ? best.toFixed(3) : '–'} at epoch {reconstruction.run.bestEpoch ?? '–'};{' '}
             {reconstruction.validationIds.size} of {reconstruction.ids.length} images held out.
           </p>
         )}

@@ -1,0 +1,93 @@
+/**
+ * The reconstruction panel describes the reconstruction it shows: after one run finished and a
+ * Retrain was cancelled, the facts (best epoch, its validation loss) are the finished run's, while
+ * the training state (and its loss curve) is the cancelled run's. Real stores and WorkerClient,
+ * scripted workers (tests/support/scriptedWorker.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PackManifest } from '../../src/core/types.ts';
+import { ScriptedWorker, type Message } from '../support/scriptedWorker.ts';
+
+const MANIFEST = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../models/vit-mlp/manifest.json'), 'utf8')) as PackManifest;
+const { pre: T, post: Tp, dPre, dPost } = MANIFEST.tokens;
+const KEY = `m1-${'cd'.repeat(32)}`;
+const IMAGES = 6;
+
+function inference(message: Message, worker: ScriptedWorker): void {
+  if (message.type === 'load-pack') worker.reply({ type: 'result', id: message.id, result: { modelKey: KEY, ep: 'wasm', fallbackReason: null, loadMs: 1 } });
+  if (message.type !== 'embed') return;
+  const images = message.images as { imageId: string }[];
+  for (const { imageId } of images) worker.reply({ type: 'item', id: message.id, item: { ok: true, imageId, pre: new Float32Array(T * dPre), post: new Float32Array(Tp * dPost), pooledPre: new Float32Array(dPre), pooledPost: new Float32Array(dPost), display: new Uint8ClampedArray(4), ms: 1 } });
+  worker.reply({ type: 'result', id: message.id, result: { done: images.length, failed: 0, cancelled: false, ep: 'wasm' } });
+}
+
+/** A finished run whose best epoch is 3 (validation loss 0.4). */
+function finishedRun(message: Message): unknown {
+  const n = message.images as number;
+  return {
+    perPatch: new Float32Array(n * T).fill(0.5),
+    perImage: new Float32Array(n).fill(0.5),
+    trainLoss: [1, 0.7, 0.5, 0.45],
+    valLoss: [1.1, 0.6, 0.4, 0.42],
+    bestEpoch: 3,
+    stoppedEarly: false,
+    backend: 'wasm',
+    architecture: 'token-wise-mlp (hidden 8, 100 parameters)',
+    validation: Int32Array.of(0),
+    constantDims: 0,
+    weights: [],
+    standardizers: { pre: { dim: dPre, mean: new Float32Array(dPre), std: new Float32Array(dPre).fill(1), constantDims: 0 }, post: { dim: dPost, mean: new Float32Array(dPost), std: new Float32Array(dPost).fill(1), constantDims: 0 } },
+  };
+}
+
+beforeEach(() => vi.stubGlobal('Worker', ScriptedWorker));
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+describe('training facts belong to the reconstruction shown', () => {
+  it('after Retrain then Cancel, the best epoch shown is the finished run\'s, not the cancelled one\'s', async () => {
+    vi.resetModules();
+    ScriptedWorker.scripts = new Map();
+    ScriptedWorker.spawned = [];
+    const session = await import('../../src/store/modelSession.ts');
+    const { embedPending } = await import('../../src/store/embedding.ts');
+    const { trainReconstructor } = await import('../../src/store/training.ts');
+    const { analysisStore } = await import('../../src/store/analysisStore.ts');
+    const { addImages, nextImageId } = await import('../../src/store/collectionStore.ts');
+    const { uiStore } = await import('../../src/store/uiStore.ts');
+    let runs = 0;
+    ScriptedWorker.scripts.set('inference', inference);
+    ScriptedWorker.scripts.set('training', (message, worker) => {
+      if (message.type !== 'train') return;
+      runs += 1;
+      if (runs === 1) {
+        worker.reply({ type: 'result', id: message.id, result: finishedRun(message) });
+        return;
+      }
+      // The second run gets one epoch in (best so far: epoch 1), then hangs and ignores Cancel.
+      worker.reply({ type: 'progress', id: message.id, progress: { kind: 'epoch', epoch: 1, epochs: 40, trainLoss: 0.9, valLoss: 0.95, bestEpoch: 1 } });
+    });
+    await session.openPack('vit-mlp', MANIFEST, { kind: 'url', url: 'e.onnx' }, { kind: 'url', url: 'c.onnx' });
+    addImages(Array.from({ length: IMAGES }, (_, i) => ({ id: nextImageId(), name: `${i}.png`, blob: new Blob([]), url: '', bytes: 0, width: 1, height: 1, label: null, labelSource: null, contentHash: null })));
+    await embedPending();
+
+    await trainReconstructor();
+    expect(analysisStore.getState().reconstruction?.run).toEqual({ bestEpoch: 3, bestValLoss: 0.4 });
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const retrain = trainReconstructor();
+    await vi.waitFor(() => expect(analysisStore.getState().training.bestEpoch).toBe(1));
+    analysisStore.getState().trainJob!.cancel();
+    await vi.advanceTimersByTimeAsync(session.CANCEL_GRACE_MS + 10);
+    await retrain;
+
+    const { training, reconstruction } = analysisStore.getState();
+    expect(training).toMatchObject({ status: 'cancelled', bestEpoch: 1 });
+    expect(reconstruction?.run).toEqual({ bestEpoch: 3, bestValLoss: 0.4 });
+    expect(uiStore.getState().messages.at(-1)?.text).toBe('Training cancelled; the previous heatmaps (if any) are kept.');
+  });
+});
