@@ -1,5 +1,5 @@
 import { useUi } from '../store/hooks.ts';
-import { dismissMessage } from '../store/uiStore.ts';
+import { dismissAllMessages, dismissMessage } from '../store/uiStore.ts';
 
 export function Messages() {
   const messages = useUi((s) => s.messages);
@@ -10,6 +10,12 @@ export function Messages() {
         <li key={m.id} className={`message message-${m.level}`} data-testid="message">
           <div className="message-body">
             <span className="message-text">{m.text}</span>
+            {m.count > 1 && (
+              <span className="message-count" data-testid="message-count" title={`Said ${m.count} times`}>
+                {' '}
+                ×{m.count}
+              </span>
+            )}
             {m.actions.length > 0 && (
               <span className="message-actions">
                 {m.actions.map((a) => (
@@ -40,6 +46,13 @@ export function Messages() {
           </button>
         </li>
       ))}
+      {messages.length > 1 && (
+        <li className="messages-all">
+          <button type="button" className="small-button" data-testid="dismiss-all" onClick={dismissAllMessages}>
+            Dismiss all {messages.length}
+          </button>
+        </li>
+      )}
     </ul>
   );
 }

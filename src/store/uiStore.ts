@@ -18,6 +18,8 @@ export interface Message {
   /** Raw runtime text behind it, shown under "Details"; null when there is none. */
   readonly details: string | null;
   readonly actions: readonly MessageAction[];
+  /** How many times it was said: the same words again raise this instead of adding a banner. */
+  readonly count: number;
 }
 
 export interface SayOptions {
@@ -51,10 +53,21 @@ export const uiStore = createStore<UiState>()(() => ({
 let messageId = 0;
 export function say(level: MessageLevel, text: string, options: SayOptions = {}): number {
   messageId += 1;
-  const message: Message = { id: messageId, level, text, details: options.details ?? null, actions: options.actions ?? [] };
-  // Keep the latest few; older ones scroll away rather than pile up.
-  uiStore.setState((s) => ({ messages: [...s.messages, message].slice(-6) }));
-  return message.id;
+  const details = options.details ?? null;
+  const actions = options.actions ?? [];
+  uiStore.setState((s) => {
+    // The same words said again (a retried job, a repeated refusal) count up on one banner, which
+    // moves to the end; messages with actions stay separate (each action belongs to its moment).
+    const same = actions.length === 0 ? s.messages.find((m) => m.level === level && m.text === text && m.details === details && m.actions.length === 0) : undefined;
+    const message: Message = { id: messageId, level, text, details, actions, count: (same?.count ?? 0) + 1 };
+    // Keep the latest few; older ones scroll away rather than pile up.
+    return { messages: [...s.messages.filter((m) => m !== same), message].slice(-6) };
+  });
+  return messageId;
+}
+
+export function dismissAllMessages(): void {
+  uiStore.setState({ messages: [] });
 }
 
 /** A failure (core/errors.ts Failure) as a message: its words, its raw text under "Details". */

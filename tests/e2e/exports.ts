@@ -303,6 +303,11 @@ async function blockStoreChecks(page: Page): Promise<void> {
     const badge = (await page.textContent('[data-testid="ep-badge"]')) ?? '';
     check('block store: blocks shown with their images or a placeholder, labelled from labels.csv, no model', thumbs === n && labelled === n && /embeddings from files/.test(badge), `${thumbs} thumbs, ${labelled} labels, badge "${badge}"`);
     await page.screenshot({ path: join(REPO, 'test-artifacts', 'e2e-block-store.png'), fullPage: true });
+    // Several messages: one click clears them all.
+    const before2 = await page.locator('[data-testid="message"]').count();
+    await page.click('[data-testid="dismiss-all"]');
+    await page.waitForSelector('[data-testid="messages"]', { state: 'detached', timeout: 10_000 });
+    check('messages: "Dismiss all" clears every message at once', before2 >= 2, `${before2} messages cleared`);
     // Images dropped while a store is open have no model to embed them: refused, said, the store stays whole.
     await dismissMessages(page);
     await page.setInputFiles('[data-testid="file-input"]', [{ name: 'late.png', mimeType: 'image/png', buffer: encodePng(sampleImage(99, 64, 3).rgba, 64, 64) }]);
