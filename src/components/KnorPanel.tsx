@@ -1,4 +1,5 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
+import { K_MAX, K_MIN, readK, trivialKWarning } from '../core/knn/kChoice.ts';
 import { labelIds, precisionAtK } from '../core/knn/precision.ts';
 import type { Metric } from '../core/types.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
@@ -33,6 +34,14 @@ export function KnorPanel() {
     return { pre: pre.mean, post: post.mean, labelled: pre.labelled, classes: classes.length };
   }, [knor, images]);
 
+  // What was typed, while it is not a k (the field explains instead of snapping back).
+  const [draft, setDraft] = useState<string | null>(null);
+  const kProblem = draft === null ? null : (() => {
+    const choice = readK(draft);
+    return choice.ok ? null : choice.why;
+  })();
+  const trivialK = knor ? trivialKWarning(k, knor.ids.length, includeSelf) : null;
+
   const selectedIndex = knor && selectedId ? knor.ids.indexOf(selectedId) : -1;
   const selectedValue = knor && selectedIndex >= 0 ? knor.perImage[selectedIndex] : undefined;
 
@@ -47,14 +56,18 @@ export function KnorPanel() {
           k
           <input
             type="number"
-            min={1}
-            max={100}
-            value={k}
+            min={K_MIN}
+            max={K_MAX}
+            value={draft ?? k}
             data-testid="k-input"
+            aria-invalid={kProblem !== null}
+            aria-describedby={kProblem ? 'k-problem' : undefined}
             onChange={(e) => {
-              const value = Number(e.target.value);
-              if (Number.isInteger(value) && value >= 1 && value <= 100) setKnorSettings({ k: value });
+              const choice = readK(e.target.value);
+              setDraft(choice.ok ? null : e.target.value);
+              if (choice.ok) setKnorSettings({ k: choice.k });
             }}
+            onBlur={() => setDraft(null)}
           />
         </label>
         <label>
@@ -69,6 +82,16 @@ export function KnorPanel() {
           paper-compatible (count self)
         </label>
       </div>
+      {kProblem && (
+        <p className="hint k-problem" id="k-problem" data-testid="k-problem" role="status">
+          {kProblem}
+        </p>
+      )}
+      {!kProblem && trivialK && (
+        <p className="hint k-problem" data-testid="k-trivial">
+          {trivialK}
+        </p>
+      )}
       {blocked && <p className="hint" data-testid="knor-blocked">{blocked}</p>}
       {knor && (
         <>

@@ -210,6 +210,14 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
   const folderCsv = splitComments(new TextDecoder().decode(new Uint8Array(written.images))).records;
   check('export to a folder: the same tables and figures, in one folder named like the zip', written.folders.length === 1 && /^connector-lens-/.test(written.folders[0]!) && folderCsv.length === IMAGE_COUNT + 1 && sameList(folderCsv.map((r) => r[0]), records.map((r) => r[0])) && written.heatmap > 1000, `${written.folders.join(', ')}: ${folderCsv.length - 1} rows, heatmap ${written.heatmap} bytes`);
 
+  // The k field explains a refusal instead of snapping back, and the KNOR shown stays.
+  await page.fill('[data-testid="k-input"]', '0');
+  const kSaid = await page.textContent('[data-testid="k-problem"]', { timeout: 10_000 });
+  const kState = await pageState(page);
+  check('k field: 0 is refused with a reason, KNOR stays at k = 10', kSaid === 'k is at least 1: each image needs one neighbour or more to compare.' && kState.k === 10, kSaid ?? 'no reason shown');
+  await page.fill('[data-testid="k-input"]', '10');
+  await page.waitForSelector('[data-testid="k-problem"]', { state: 'detached', timeout: 10_000 });
+
   // The view in the URL: what is on screen, and a link that reopens it.
   const search = await page.evaluate(() => location.search);
   const prefix = state.hashes['exp-05.png']!.slice(0, 12);

@@ -10,6 +10,7 @@
  * says so instead of guessing. Formatting keeps every other entry (`empty`, `ep`, `debug`, `hub`)
  * verbatim and in order.
  */
+import { K_MAX, K_MIN } from '../knn/kChoice.ts';
 import type { Metric } from '../types.ts';
 
 export interface ViewUrlState {
@@ -32,8 +33,8 @@ export interface ParsedViewUrl {
 /** The entries this module owns; everything else in the query is someone else's. */
 export const VIEW_PARAMS = ['pack', 'model', 'k', 'metric', 'self', 'image'] as const;
 
-/** As the k field allows. */
-export const K_RANGE = { min: 1, max: 100 } as const;
+/** As the k field allows (core/knn/kChoice.ts). */
+export const K_RANGE = { min: K_MIN, max: K_MAX } as const;
 /** 12 hex digits (48 bits) tell apart any collection that fits in a browser; shorter prefixes are accepted when pasted. */
 export const IMAGE_PREFIX_LENGTH = 12;
 const MIN_IMAGE_PREFIX = 6;
