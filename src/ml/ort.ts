@@ -4,6 +4,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import { CodedError, errorText } from '../core/errors.ts';
+import { webGpuKind } from './webGpuAdapter.ts';
 import { floatDataToFloat32 } from '../core/onnx/float16.ts';
 import type { FeedTensor } from '../core/stock/feeds.ts';
 
@@ -73,13 +74,7 @@ function configureOnce(): void {
 
 /** True when this context exposes a WebGPU adapter (checked, not assumed). */
 export async function webGpuAvailable(): Promise<boolean> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
-  if (!gpu) return false;
-  try {
-    return (await gpu.requestAdapter()) != null;
-  } catch {
-    return false;
-  }
+  return (await webGpuKind()) !== 'none';
 }
 
 // One chain for every create/run in this context: serialises WASM and WebGPU work.
@@ -175,9 +170,17 @@ export async function createSession(model: Uint8Array, preferred: readonly Execu
   configureOnce();
   const reasons: string[] = [];
   for (const ep of preferred) {
-    if (ep === 'webgpu' && !(await webGpuAvailable())) {
-      reasons.push('this browser exposes no WebGPU adapter');
-      continue;
+    if (ep === 'webgpu') {
+      const kind = await webGpuKind();
+      if (kind === 'none') {
+        reasons.push('this browser exposes no WebGPU adapter');
+        continue;
+      }
+      // A software adapter is only used when WebGPU is asked for by name (?ep=webgpu): with WASM to choose, WASM is faster.
+      if (kind === 'software' && preferred.length > 1) {
+        reasons.push('WebGPU here is a software adapter (SwiftShader or similar), which is slower than WASM; ?ep=webgpu in the address uses it anyway');
+        continue;
+      }
     }
     try {
       const session = await serialised(() =>

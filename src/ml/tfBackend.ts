@@ -6,6 +6,7 @@
  * too and about half WASM's speed. Each backend is tried for real (a tiny op must compute the
  * right value); the one active is returned. Works without a DOM: in a worker, and in Node.
  */
+import { webGpuKind } from './webGpuAdapter.ts';
 import * as tf from '@tensorflow/tfjs';
 
 export type TfBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -34,24 +35,8 @@ function hasWebGL2(): boolean {
   return false;
 }
 
-interface AdapterLike {
-  readonly isFallbackAdapter?: boolean;
-  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string };
-}
-
-/** True for an adapter that is software (SwiftShader or the browser's declared fallback): never worth training on. */
-export function isSoftwareAdapter(adapter: AdapterLike): boolean {
-  if (adapter.isFallbackAdapter) return true;
-  const info = adapter.info;
-  const text = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ');
-  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i.test(text);
-}
-
 async function hardwareWebGpu(): Promise<boolean> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } } | undefined)?.gpu;
-  if (!gpu) return false;
-  const adapter = await gpu.requestAdapter();
-  return adapter != null && !isSoftwareAdapter(adapter);
+  return (await webGpuKind()) === 'hardware';
 }
 
 async function registerWasm(): Promise<void> {

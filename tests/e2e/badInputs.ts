@@ -25,7 +25,8 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
   const page = await context.newPage();
   watch(page);
   try {
-    await page.goto(`${pageUrl}?debug&empty&pack=vit-mlp`);
+    // WebGPU pinned: the device-loss case below needs a device (SwiftShader here, skipped unless asked for).
+    await page.goto(`${pageUrl}?debug&empty&pack=vit-mlp&ep=webgpu`);
     await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
     const startedOn = (await page.textContent('[data-testid="ep-badge"]')) ?? '';
 

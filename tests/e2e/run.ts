@@ -125,6 +125,9 @@ async function main(): Promise<void> {
       await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
       const ep = await page.textContent('[data-testid="ep-badge"]');
       check('default pack opens', true, `${ep}`);
+      // This browser's WebGPU is SwiftShader: a software adapter, slower than WASM, so WASM runs and the badge says why.
+      const why = (await page.getAttribute('[data-testid="ep-badge"]', 'title')) ?? '';
+      check('a software WebGPU adapter is skipped for WASM, and the badge says why', ep === 'runs on WASM' && /software adapter/.test(why), `${ep}: ${why}`);
       check('synthetic weights are stated', await page.isVisible('[data-testid="synthetic-notice"]'));
 
       // A truncated JPEG made by the browser's own encoder, then cut in half.

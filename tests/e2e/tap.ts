@@ -59,8 +59,8 @@ export const PREPROCESSOR_CONFIG = JSON.stringify({
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
 
 /** The page with the debug stores and `images` added, once the built-in pack has embedded them (stock models open after it). */
-export async function openDebugPage(page: Page, pageUrl: string, images: readonly { readonly name: string; readonly buffer: Buffer }[]): Promise<void> {
-  await page.goto(`${pageUrl}?empty&debug`);
+export async function openDebugPage(page: Page, pageUrl: string, images: readonly { readonly name: string; readonly buffer: Buffer }[], search = ''): Promise<void> {
+  await page.goto(`${pageUrl}?empty&debug${search}`);
   await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
   await page.setInputFiles('[data-testid="file-input"]', images.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })));
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, images.length, { timeout: 120_000 });
@@ -161,7 +161,8 @@ export async function tapScenario(browser: Browser, pageUrl: string, watch: (pag
     const rgba = randomImage(31);
     const png = encodePng(rgba, SIZE, SIZE);
     const { pixels } = preprocess(rgba, SIZE, SIZE, SPEC, SIZE);
-    await openDebugPage(page, pageUrl, [{ name: 'random.png', buffer: png }]);
+    // WebGPU asked for by name: here it is SwiftShader, which the app skips for WASM unless pinned.
+    await openDebugPage(page, pageUrl, [{ name: 'random.png', buffer: png }], '&ep=webgpu');
     for (const preset of PRESETS) {
       const ref = await reference(preset, pixels);
       for (const style of STYLES) {

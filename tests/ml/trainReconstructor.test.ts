@@ -9,7 +9,8 @@ import { postTokenOfPatch } from '../../src/core/geometry/connectorGeometry.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import { warmupCosine } from '../../src/core/stats/lrSchedule.ts';
 import { createReconstructor, parameterCount, routingMatrix } from '../../src/ml/reconstructorModel.ts';
-import { isSoftwareAdapter, selectTfBackend } from '../../src/ml/tfBackend.ts';
+import { selectTfBackend } from '../../src/ml/tfBackend.ts';
+import { isSoftwareAdapter } from '../../src/ml/webGpuAdapter.ts';
 import { setLearningRate, splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
 
 beforeAll(async () => {
