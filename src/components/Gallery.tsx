@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { removeImage } from '../store/collectionStore.ts';
+import { removeWithUndo } from '../store/removal.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { embedPending } from '../store/embedding.ts';
 import { selectImage, uiStore } from '../store/uiStore.ts';
@@ -78,7 +78,7 @@ export function Gallery() {
                 type="button"
                 className="thumb-remove"
                 aria-label={`Remove ${image.name}`}
-                onClick={() => removeImage(image.id)}
+                onClick={() => removeWithUndo(image.id)}
               >
                 ×
               </button>

@@ -400,6 +400,17 @@ export async function exportsScenario(browser: Browser, pageUrl: string, artifac
     const app = await sessionExportChecks(page, pageUrl, artifacts);
     await blockStoreChecks(page);
     await cliChecks(page, app);
+
+    // Removing an image says so and offers Undo, which puts it back in its place with its results.
+    const whole = await pageState(page);
+    await dismissMessages(page);
+    await page.locator('.thumb-remove').nth(2).click();
+    await page.waitForFunction((n) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === n, whole.count - 1, { timeout: 60_000 });
+    const removedSaid = await waitForMessage(page, /Removed /);
+    await page.click('[data-testid="message-action"]:has-text("Undo")');
+    await page.waitForFunction((n) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === n, whole.count, { timeout: 60_000 });
+    const undone = await pageState(page);
+    check('remove, then Undo: the image is back in its place, KNOR as before', sameList(undone.names, whole.names) && undone.mean === whole.mean && /Removed \S+\./.test(removedSaid), `${removedSaid.slice(0, 60)}; ${undone.count} images, KNOR ${undone.mean}`);
     check('exports: no error left unexplained', !/undefined|NaN/.test(await messagesText(page)));
   } finally {
     await context.close();
