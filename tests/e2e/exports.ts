@@ -104,8 +104,12 @@ const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes ?
 const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 async function sessionExportChecks(page: Page, pageUrl: string, artifacts: string): Promise<{ names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }> {
-  await page.goto(`${pageUrl}?empty&pack=vit-mlp&ep=wasm&debug`);
+  await page.goto(`${pageUrl}?empty&pack=vit-mlp&debug`);
   await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
+  // This browser's WebGPU is SwiftShader: a software adapter, slower than WASM, so WASM runs and the badge says why.
+  const badge = (await page.textContent('[data-testid="ep-badge"]')) ?? '';
+  const why = (await page.getAttribute('[data-testid="ep-badge"]', 'title')) ?? '';
+  check('a software WebGPU adapter is skipped for WASM, and the badge says why', badge === 'runs on WASM' && /software adapter/.test(why), `${badge}: ${why}`);
   const { files, labels } = labelledImages();
   await page.setInputFiles('[data-testid="file-input"]', files);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGE_COUNT, { timeout: 180_000 });

@@ -118,16 +118,17 @@ async function main(): Promise<void> {
     const pageUrl = url.replace('localhost', '127.0.0.1');
     origin = new URL(pageUrl).origin;
     if (run.has('main')) {
-      // The synthetic packs on an empty collection: ?empty skips the bundled image set.
-      await page.goto(`${pageUrl}?empty&pack=vit-mlp`);
+      // The synthetic packs on an empty collection: ?empty skips the bundled image set. WebGPU is
+      // pinned, as this scenario's timings were set on it: on SwiftShader the app would otherwise
+      // pick WASM, whose worker then shares this 2-core machine's CPUs with the page (exports.ts
+      // checks that choice).
+      await page.goto(`${pageUrl}?empty&pack=vit-mlp&ep=webgpu`);
       const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
       check('production build carries a Content-Security-Policy', !!csp && /script-src 'self' 'wasm-unsafe-eval'/.test(csp) && !/unsafe-inline|'unsafe-eval'/.test(csp) && csp.split(';').map((d) => d.trim()).includes(`connect-src 'self' ${HUB_CONNECT_SOURCES.join(' ')}`), csp ?? 'none');
       await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
       const ep = await page.textContent('[data-testid="ep-badge"]');
       check('default pack opens', true, `${ep}`);
-      // This browser's WebGPU is SwiftShader: a software adapter, slower than WASM, so WASM runs and the badge says why.
-      const why = (await page.getAttribute('[data-testid="ep-badge"]', 'title')) ?? '';
-      check('a software WebGPU adapter is skipped for WASM, and the badge says why', ep === 'runs on WASM' && /software adapter/.test(why), `${ep}: ${why}`);
+
       check('synthetic weights are stated', await page.isVisible('[data-testid="synthetic-notice"]'));
 
       // A truncated JPEG made by the browser's own encoder, then cut in half.
