@@ -11,14 +11,14 @@
  * file, shapes that disagree, a missing partner) is refused whole, naming the file, and leaves
  * everything that was open as it was.
  */
-import { planBlockStore } from '../core/blockstore/blockStore.ts';
+import { isBlockFileName, planBlockStore } from '../core/blockstore/blockStore.ts';
 import { describeFailure, isFailure } from '../core/errors.ts';
 import { formatBytes } from '../core/formatBytes.ts';
 import { blockStoreModelKey } from '../core/identity/modelIdentity.ts';
 import type { PackManifest } from '../core/types.ts';
 import { filesClient } from '../workers/clients.ts';
 import type { BlockStoreItem, BlockStoreShape } from '../workers/protocol.ts';
-import { DISPLAY_SIZE } from '../workers/readBlockStore.ts';
+import { DISPLAY_SIZE, DISPLAY_SPEC } from '../workers/readBlockStore.ts';
 import { createStore } from 'zustand/vanilla';
 import { analysisStore, emptyAnalysis, type AnalysisState, type ImageEmbedding, type Job } from './analysisStore.ts';
 import { collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
@@ -34,11 +34,9 @@ export const MAX_STORE_MEMORY_BYTES = 4 * 1024 ** 3;
 /** Store ids in the picker start with this. */
 export const BLOCK_STORE_ID_PREFIX = 'blocks:';
 
-const BLOCK_FILE = /(^|\/)(pre|post)-block-[^/]+\.safetensors$/;
-
 /** Whether a drop is a block store (any block file in it), not images or a model. */
 export function isBlockStoreDrop(files: readonly File[]): boolean {
-  return files.some((f) => BLOCK_FILE.test(pathOf(f)));
+  return files.some((f) => isBlockFileName(pathOf(f)));
 }
 
 const pathOf = (f: File) => f.webkitRelativePath || f.name;
@@ -112,7 +110,8 @@ function storeManifest(name: string, blocks: number, shape: BlockStoreShape): Pa
     tokens: { pre: shape.tokensPre, post: shape.tokensPost, dPre: shape.dPre, dPost: shape.dPost },
     // The store does not say which connector made it: equal token counts read as token-wise, others as mixing every token.
     connector: shape.tokensPre === shape.tokensPost ? { family: 'mlp' } : { family: 'perceiver', queries: shape.tokensPost },
-    preprocess: { resize: 'shortest-edge', crop: 'center', resample: 'bilinear', rescale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
+    // How its pictures were cropped for display (the store does not say how the encoder was fed).
+    preprocess: DISPLAY_SPEC,
     files: { encoder: 'pre-block-*.safetensors', connector: 'post-block-*.safetensors' },
     io: { encoderInput: 'image', encoderOutput: 'pre', connectorInput: 'pre', connectorOutput: 'post' },
     weights: { source: 'pretrained', synthetic: false, license: 'as the embeddings’ source', origin: 'block store files' },
@@ -143,7 +142,7 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     return;
   }
   const name = folderName(files);
-  const byPathSize = new Map(files.map((f) => [pathOf(f), f.size]));
+  const byPath = new Map(files.map((f) => [pathOf(f), f]));
   const plan = planBlockStore(
     files.map((f) => ({ name: pathOf(f), size: f.size })),
     { extraFiles: options.skippedFiles ?? 0 },
@@ -153,7 +152,7 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     return;
   }
   // Held in memory: every block as float32 (up to twice a float16 file), and a picture per image.
-  const blockBytes = plan.blocks.reduce((sum, b) => sum + (byPathSize.get(b.pre) ?? 0) + (byPathSize.get(b.post) ?? 0), 0);
+  const blockBytes = plan.blocks.reduce((sum, b) => sum + (byPath.get(b.pre)?.size ?? 0) + (byPath.get(b.post)?.size ?? 0), 0);
   const pictureBytes = plan.blocks.filter((b) => b.image !== null).length * DISPLAY_BYTES;
   if (2 * blockBytes + pictureBytes > MAX_STORE_MEMORY_BYTES) {
     const pictures = pictureBytes > 0 ? ` and ${formatBytes(pictureBytes)} of pictures` : '';
@@ -161,7 +160,6 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     return;
   }
   for (const warning of plan.warnings) say('info', warning);
-  const byPath = new Map(files.map((f) => [pathOf(f), f]));
   const blocks = plan.blocks.map((b) => ({ id: b.id, pre: byPath.get(b.pre)!, post: byPath.get(b.post)!, image: b.image === null ? null : byPath.get(b.image)! }));
   const labelFile = plan.labels === null ? null : (byPath.get(plan.labels) ?? null);
 

@@ -6,7 +6,7 @@
  * can be cancelled between images.
  */
 import { APP_VERSION } from '../appVersion.ts';
-import { postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
+import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import type { ExportedReconstructor } from '../core/export/reconstructorExport.ts';
 import type { ExportImage, ExportReconstruction, SessionExport } from '../core/export/sessionExport.ts';
 import { buildLut, lossColorScale, robustMax } from '../viz/colorScale.ts';
@@ -94,8 +94,7 @@ function exportedReconstructor(model: Model, manifest: NonNullable<ReturnType<ty
   if (!w2 || model.weights.length === 0) return null;
   // As ml/reconstructorModel.ts decides (not imported: it would pull tfjs into the page).
   const kind = T === Tp ? 'token-wise-mlp' : 'token-mixing-mlp';
-  const grid = [manifest.image.grid[0], manifest.image.grid[1]] as const;
-  const tokenSource = kind === 'token-mixing-mlp' ? Int32Array.from({ length: T }, (_, p) => postTokenOfPatch(manifest.connector, grid, p) ?? -1) : null;
+  const tokenSource = kind === 'token-mixing-mlp' ? tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]) : null;
   return {
     kind,
     tokensPre: T,

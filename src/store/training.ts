@@ -4,7 +4,7 @@
  * grace period ends the worker. The result is kept only while the same model is open.
  */
 import { describeFailure } from '../core/errors.ts';
-import { postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
+import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import { trainingClient } from '../workers/clients.ts';
 import { analysisStore, idleTraining } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
@@ -30,8 +30,7 @@ export async function trainReconstructor(): Promise<void> {
   const { tokens } = manifest;
   // Which post token each patch went into (-1 for the perceiver): the token-mixing layer starts
   // from this routing instead of from noise, so a small collection can still train it.
-  const grid = [manifest.image.grid[0], manifest.image.grid[1]] as const;
-  const tokenSource = Int32Array.from({ length: tokens.pre }, (_, p) => postTokenOfPatch(manifest.connector, grid, p) ?? -1);
+  const tokenSource = tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]);
   analysisStore.setState({ training: { ...idleTraining, status: 'running', epochs } });
   const { id, promise } = trainingClient.request(
     { type: 'train', pre, post, images: ids.length, tokensPre: tokens.pre, tokensPost: tokens.post, dPre: tokens.dPre, dPost: tokens.dPost, tokenSource, epochs, seed: 7 },

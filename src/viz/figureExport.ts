@@ -47,23 +47,29 @@ export function standaloneSvg(svg: SVGSVGElement): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}\n`;
 }
 
-/** An SVG file rasterised at `scale` times its size (2: crisp in a paper), as PNG bytes. */
-export async function svgToPng(doc: Document, svgText: string, scale = 2): Promise<Uint8Array> {
+/** An SVG file decoded as an image, ready to draw on a canvas. */
+async function svgImage(svgText: string): Promise<HTMLImageElement> {
   const url = URL.createObjectURL(new Blob([svgText], { type: 'image/svg+xml' }));
   try {
     const image = new Image();
     image.src = url;
     await image.decode();
-    const canvas = doc.createElement('canvas');
-    canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
-    canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
-    const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('svgToPng: no 2D canvas context');
-    ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
-    return await canvasPng(canvas);
+    return image;
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+/** An SVG file rasterised at `scale` times its size (2: crisp in a paper), as PNG bytes. */
+export async function svgToPng(doc: Document, svgText: string, scale = 2): Promise<Uint8Array> {
+  const image = await svgImage(svgText);
+  const canvas = doc.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
+  canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('svgToPng: no 2D canvas context');
+  ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+  return canvasPng(canvas);
 }
 
 export async function canvasPng(canvas: HTMLCanvasElement): Promise<Uint8Array> {
@@ -101,14 +107,7 @@ export async function heatmapFigurePainter(doc: Document, domain: readonly [numb
   let bar: HTMLImageElement;
   try {
     renderColorBar(holder, { domain, label: BAR_LABEL, width: FIGURE_SIZE, height: BAR_HEIGHT, ticks: 5, clippedTop: true });
-    const url = URL.createObjectURL(new Blob([standaloneSvg(holder)], { type: 'image/svg+xml' }));
-    bar = new Image();
-    bar.src = url;
-    try {
-      await bar.decode();
-    } finally {
-      URL.revokeObjectURL(url);
-    }
+    bar = await svgImage(standaloneSvg(holder));
   } finally {
     holder.remove();
   }

@@ -56,14 +56,12 @@ async function parseLabelFile(req: ParseLabelsRequest): Promise<void> {
 async function readBlockStore(req: ReadBlockStoreRequest): Promise<void> {
   const hasher = await storeHasher();
   let first: StoreBlock | null = null;
-  let shape: BlockStoreShape | null = null;
   let done = 0;
   const unreadableImages: string[] = [];
   for (const [index, b] of req.blocks.entries()) {
     if (cancelled.has(req.id)) break;
     const { block, preDigest, postDigest } = await readBlockPair(b.pre, b.post, first);
     first ??= block;
-    shape ??= { tokensPre: block.tokensPre, dPre: block.dPre, tokensPost: block.tokensPost, dPost: block.dPost, rank: block.rank };
     hasher.add(b.pre.name, preDigest);
     hasher.add(b.post.name, postDigest);
     const { display, imageHash, problem } = await blockDisplay(b.image);
@@ -77,6 +75,8 @@ async function readBlockStore(req: ReadBlockStoreRequest): Promise<void> {
     post({ type: 'progress', id: req.id, progress: { done, total: req.blocks.length } });
   }
   const wasCancelled = cancelled.delete(req.id);
+  // Every block has the first one's shapes (readStoreBlock checked), so the store's shape is the first block's.
+  const shape: BlockStoreShape | null = first && { tokensPre: first.tokensPre, dPre: first.dPre, tokensPost: first.tokensPost, dPost: first.dPost, rank: first.rank };
   post({ type: 'result', id: req.id, result: { done, cancelled: wasCancelled, shape, digest: hasher.digest(), unreadableImages } });
 }
 

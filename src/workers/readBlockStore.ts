@@ -17,7 +17,7 @@ import { decodeImage } from './decodeImage.ts';
 export const DISPLAY_SIZE = 224;
 
 /** How a block's image is shown: its centre square, as most encoders crop (the store does not say how it was fed). */
-const DISPLAY_SPEC: PreprocessSpec = { resize: 'shortest-edge', crop: 'center', resample: 'bilinear', rescale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] };
+export const DISPLAY_SPEC: PreprocessSpec = { resize: 'shortest-edge', crop: 'center', resample: 'bilinear', rescale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] };
 
 async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Array> {
   return new Uint8Array(await file.slice(start, end).arrayBuffer());

@@ -70,6 +70,11 @@ export interface PlanOptions {
 }
 
 /** The part after the last "/" (or "\"). */
+/** Whether a file (name or path) is named as a block file, `pre-block-<id>.safetensors` or `post-block-<id>.safetensors`. */
+export function isBlockFileName(path: string): boolean {
+  return BLOCK_FILE.test(baseName(path));
+}
+
 export function baseName(path: string): string {
   return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }

@@ -58,6 +58,14 @@ export function patchesOfPostToken(spec: ConnectorSpec, grid: Grid, j: number): 
   return out;
 }
 
+/**
+ * For every patch, the post token it feeds (-1 where the connector has no fixed region, as the
+ * perceiver): the routing the reconstructor's token mixing starts from, and what its export records.
+ */
+export function tokenRouting(spec: ConnectorSpec, grid: Grid): Int32Array {
+  return Int32Array.from({ length: grid[0] * grid[1] }, (_, p) => postTokenOfPatch(spec, grid, p) ?? -1);
+}
+
 /** The post token a patch feeds, or null when the connector has no fixed region. */
 export function postTokenOfPatch(spec: ConnectorSpec, grid: Grid, patch: number): number | null {
   checkGrid(spec, grid);

@@ -4,7 +4,7 @@
  * tensor library below, with features that record where they came from).
  */
 import { describe, expect, it } from 'vitest';
-import { blockSize, patchesOfPostToken, postTokenCount, postTokenOfPatch, type Grid } from '../../../src/core/geometry/connectorGeometry.ts';
+import { blockSize, patchesOfPostToken, postTokenCount, postTokenOfPatch, tokenRouting, type Grid } from '../../../src/core/geometry/connectorGeometry.ts';
 import type { ConnectorSpec } from '../../../src/core/types.ts';
 
 /** A contiguous row-major tensor with torch's view/reshape and permute semantics. */
@@ -152,5 +152,13 @@ describe('validation', () => {
     expect(() => postTokenOfPatch({ family: 'mlp' }, [14, 14], -1)).toThrow('invalid patch: -1 (expected 0..195)');
     expect(() => postTokenCount({ family: 'mlp' }, [0, 3])).toThrow('invalid grid: [0, 3]');
     expect(() => postTokenCount({ family: 'merger', mergeSize: 0 }, [4, 4])).toThrow(/invalid merger block size: 0/);
+  });
+});
+
+describe('tokenRouting', () => {
+  it('is postTokenOfPatch for every patch, -1 where no post token is fixed', () => {
+    expect(Array.from(tokenRouting({ family: 'merger', mergeSize: 2 }, [4, 4]))).toEqual([0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3]);
+    expect(Array.from(tokenRouting({ family: 'mlp' }, [2, 3]))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(tokenRouting({ family: 'perceiver', queries: 4 }, [2, 2]))).toEqual([-1, -1, -1, -1]);
   });
 });
