@@ -249,7 +249,20 @@ async function stoppableJobs(browser: Browser, pageUrl: string, watch: (page: Pa
       undefined,
       { timeout: 180_000 },
     );
-    check('stoppable: choosing another pack while a load hangs opens that pack instead', (await page.locator('[data-testid="load-job"]').count()) === 0 && (await embeddedCount(page)) === 4);
+    // The stores settle before React paints: wait for the gallery to show every image settled.
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="load-job"]').length === 0 && document.querySelectorAll('[data-testid="thumb"]:not([data-state="pending"])').length === 4,
+      undefined,
+      { timeout: 30_000 },
+    );
+    const loadJobsLeft = await page.locator('[data-testid="load-job"]').count();
+    const embeddedAfterSwitch = await embeddedCount(page);
+    const switchFailures = await page.evaluate(() => Object.values((window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().failures));
+    check(
+      'stoppable: choosing another pack while a load hangs opens that pack instead',
+      loadJobsLeft === 0 && embeddedAfterSwitch === 4 && switchFailures.length === 0,
+      `${loadJobsLeft} load job(s) left, ${embeddedAfterSwitch} of 4 embedded, failures: ${JSON.stringify(switchFailures)}`,
+    );
 
     // A model that opens but never finishes an image: each image has a time budget (5 s here).
     await dismissMessages(page);
