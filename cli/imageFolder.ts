@@ -48,7 +48,7 @@ function walk(root: string, rel: string, out: string[]): void {
 }
 
 export function listImageFolder(root: string): ListedFile[] {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(root).isDirectory();
   } catch {

@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useRef } from 'react';
-import { createFrameScheduler } from '../viz/frameScheduler.ts';
+import { useEffect, useRef } from 'react';
+import { createFrameScheduler, type FrameScheduler } from '../viz/frameScheduler.ts';
 import { paintHeatmap, patchAt, type PatchHit } from '../viz/heatmapPainter.ts';
 import type { HeatmapView } from './useHeatmapView.ts';
 
@@ -17,17 +17,22 @@ interface Props {
 export function HeatmapCanvas({ view, size, opacity, highlight, testId, onHover }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const { losses, image, grid, domain, lut } = view;
-  const draw = useRef<() => void>(() => undefined);
-  draw.current = () => {
-    const ctx = canvas.current?.getContext('2d');
-    if (!ctx || !losses || !grid) return;
-    paintHeatmap(ctx, { image, losses, grid, domain, opacity, width: size, height: size, highlight, lut });
-  };
-  const scheduler = useMemo(() => createFrameScheduler(() => draw.current()), []);
+  // One frame scheduler per canvas; it paints whatever the latest render asked for.
+  const paint = useRef<() => void>(() => undefined);
+  const frames = useRef<FrameScheduler | null>(null);
   useEffect(() => {
-    scheduler.request();
-  }, [scheduler, losses, image, opacity, highlight, domain, size]);
-  useEffect(() => () => scheduler.cancel(), [scheduler]);
+    const scheduler = createFrameScheduler(() => paint.current());
+    frames.current = scheduler;
+    return () => scheduler.cancel();
+  }, []);
+  useEffect(() => {
+    paint.current = () => {
+      const ctx = canvas.current?.getContext('2d');
+      if (!ctx || !losses || !grid) return;
+      paintHeatmap(ctx, { image, losses, grid, domain, opacity, width: size, height: size, highlight, lut });
+    };
+    frames.current?.request();
+  }, [losses, image, grid, lut, opacity, highlight, domain, size]);
   return (
     <canvas
       ref={canvas}

@@ -40,7 +40,7 @@ function TapPanelView() {
   const [query, setQuery] = useState('');
   const [pending, setPending] = useState<{ pre: string | null; post: string | null }>({ pre: null, post: null });
   const { inspection, tap, input, status } = state;
-  const candidates = inspection?.candidates ?? [];
+  const candidates = useMemo(() => inspection?.candidates ?? [], [inspection]);
   const found = useMemo(() => searchCandidates(candidates, query), [candidates, query]);
   if (!inspection || !input) return null;
   // Shown while this stock model is the open one, or while one opens or waits for a pick; hidden under any other model.

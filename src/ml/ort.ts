@@ -57,7 +57,7 @@ let wasmBinaryUrl: string | null = null;
  * first session; Node (tests, bench, CLI) resolves it next to the package. Kept out of this
  * module so that plain Node can import it (a `?url` import is Vite's, not Node's).
  */
-export function useOrtWasmBinary(url: string): void {
+export function serveOrtWasmFrom(url: string): void {
   wasmBinaryUrl = url;
 }
 

@@ -21,7 +21,7 @@ export interface WasmBinaries {
 }
 let wasmBinaries: WasmBinaries | null = null;
 /** The browser build names its asset URLs here before the first selectTfBackend (Node finds the files itself). */
-export function useTfWasmBinaries(binaries: WasmBinaries): void {
+export function serveTfWasmFrom(binaries: WasmBinaries): void {
   wasmBinaries = binaries;
 }
 

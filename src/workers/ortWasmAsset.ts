@@ -3,6 +3,6 @@
  * offline. Imported first by every worker that opens an ONNX session.
  */
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
-import { useOrtWasmBinary } from '../ml/ort.ts';
+import { serveOrtWasmFrom } from '../ml/ort.ts';
 
-useOrtWasmBinary(jsepWasmUrl);
+serveOrtWasmFrom(jsepWasmUrl);

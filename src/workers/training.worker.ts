@@ -9,14 +9,14 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { describeFailure } from '../core/errors.ts';
 import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
-import { selectTfBackend, tfThreads, useTfWasmBinaries } from '../ml/tfBackend.ts';
+import { selectTfBackend, tfThreads, serveTfWasmFrom } from '../ml/tfBackend.ts';
 import { trainReconstructor } from '../ml/trainReconstructor.ts';
 import type { TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 // The binaries ship with the app (Vite assets): no CDN, works offline.
-useTfWasmBinaries({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+serveTfWasmFrom({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
 
 const controllers = new Map<number, AbortController>();
 

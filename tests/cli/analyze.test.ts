@@ -45,6 +45,8 @@ function args(out: string, extra: Partial<AnalyzeArgs> = {}): AnalyzeArgs {
   return { imagesDir: folder, pack: PACK, out, k: K, metric: 'cosine', includeSelf: false, labels: null, shard: null, ...extra };
 }
 
+// The CLI's JSON outputs, read loosely: each test checks the fields it names.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 const readJson = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
 
 /** The `block` tensor's raw little-endian bytes and its shape, read with the app's safetensors reader. */
@@ -182,7 +184,7 @@ describe('analyze (unsharded)', () => {
     expect(readFileSync(join(out, 'labels.csv'), 'utf8')).toBe(`file,label,path\n${images.map((i, n) => `${ids(10)[n]},${labels[n]},${i.relPath}`).join('\n')}\n`);
     const record = readJson(join(out, 'images.json'));
     expect(Object.keys(record)).toEqual(ids(10));
-    expect(Object.values(record).map((r: any) => [r.file, r.label, r.shard])).toEqual(images.map((i, n) => [i.relPath, labels[n], null]));
+    expect(Object.values(record as Record<string, { file: string; label: string | null; shard: number | null }>).map((r) => [r.file, r.label, r.shard])).toEqual(images.map((i, n) => [i.relPath, labels[n], null]));
     const knor = readJson(join(out, 'knor.json'));
     const expected = expectedKnor(out, ids(10), K, 'cosine', false);
     expect(knor.precision.before).toBeCloseTo(precision(expected.nnPre, labels, K), 12);
@@ -248,7 +250,7 @@ describe('analyze (unsharded)', () => {
     const labelled = join(root, 'out-labels');
     const reporter = recordingReporter();
     await analyze(args(labelled, { labels: labelFile }), reporter);
-    expect(Object.values(readJson(join(labelled, 'images.json'))).map((r: any) => r.label)).toEqual(images.map((_, n) => (n % 2 === 0 ? 'even' : 'odd')));
+    expect(Object.values(readJson(join(labelled, 'images.json')) as Record<string, { label: string | null }>).map((r) => r.label)).toEqual(images.map((_, n) => (n % 2 === 0 ? 'even' : 'odd')));
     expect(reporter.lines.map((l) => l.text)).toContain('Labelled 10 of 11 images; 1 row named a file not in the collection (not-here.png).');
     expect(readJson(join(labelled, 'store.json')).labels).toEqual({ kind: 'file', name: 'my-labels.csv', hash: await hashBytes(new Uint8Array(readFileSync(labelFile))) });
   }, TIMEOUT);

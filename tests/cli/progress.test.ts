@@ -25,6 +25,7 @@ describe('progress', () => {
     const bar = new ProgressBar({ write: (t) => void written.push(t), isTTY: true, columns: 100 }, 'images', 3);
     bar.update(3);
     bar.finish();
+    // eslint-disable-next-line no-control-regex -- the terminal's escape code is what is checked
     expect(written[0]).toMatch(/^\r\x1b\[2K\[#+\] 3\/3 images/);
     expect(written[written.length - 1]).toBe('\n');
   });

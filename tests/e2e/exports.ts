@@ -22,7 +22,7 @@ import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { parseSafetensorsHeader } from '../../src/core/blockstore/safetensors.ts';
 import { sampleImage } from '../../src/core/image/sampleImages.ts';
-import { parseRfc4180, splitComments } from '../core/export/rfc4180.ts';
+import { splitComments } from '../core/export/rfc4180.ts';
 import { TOOLS_PYTHON, whyNoToolsPython } from '../support/toolsPython.ts';
 import { check, dismissMessages, messagesText, waitForMessage } from './harness.ts';
 import { encodePng } from './png.ts';

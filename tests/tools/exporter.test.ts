@@ -40,7 +40,7 @@ async function exportPack(name: string, args: readonly string[]): Promise<string
     console.log(stdout.trim());
   } catch (error) {
     const e = error as { stderr?: string; message: string };
-    throw new Error(`${PYTHON} tools/export_pack.py ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`${PYTHON} tools/export_pack.py ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
   }
   return out;
 }

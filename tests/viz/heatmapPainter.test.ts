@@ -135,12 +135,11 @@ function fakeCanvasWorld() {
       },
     };
     getContext() {
-      const canvas = this;
       return {
         createImageData: (w: number, h: number) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }),
         putImageData: (d: { width: number; height: number; data: Uint8ClampedArray }) => {
-          expect([d.width, d.height]).toEqual([canvas.width, canvas.height]);
-          canvas.pixels = Uint8ClampedArray.from(d.data);
+          expect([d.width, d.height]).toEqual([this.width, this.height]);
+          this.pixels = Uint8ClampedArray.from(d.data);
         },
       };
     }

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { renderColorBar } from '../../src/viz/colorBar.ts';
 import { buildLut, lossColorScale } from '../../src/viz/colorScale.ts';
 import { heatmapRgba } from '../../src/viz/heatmapPainter.ts';

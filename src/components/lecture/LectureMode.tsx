@@ -110,6 +110,9 @@ export function LectureMode() {
   }, [open]);
 
   useEffect(() => {
+    // Set after the live region is on the page, not derived at render: screen readers announce a
+    // live region's change, not the text it mounts with (the lecture's first step would go unsaid).
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- see above
     if (!open) return setAnnouncement('');
     const s = LECTURE_STEPS[step]!;
     setAnnouncement(`Step ${step + 1} of ${LECTURE_STEP_COUNT}: ${s.title}. ${s.explanation}`);

@@ -24,6 +24,7 @@ export interface RepoListing {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function isSafeRepoPath(path: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   return path !== '' && path.length <= 1024 && !path.startsWith('/') && !path.includes('\\') && !/[\x00-\x1f\x7f]/.test(path) && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 }
 

@@ -240,7 +240,7 @@ describe('image header properties', () => {
     const edit = fc.tuple(fc.constantFrom('set', 'insert', 'delete'), fc.nat(), fc.integer({ min: 0, max: 255 }));
     fc.assert(
       fc.property(anyImage, fc.array(edit, { minLength: 1, maxLength: 6 }), fc.uint8Array({ maxLength: 16 }), (g, edits, tail) => {
-        let b = [...g.bytes];
+        const b = [...g.bytes];
         for (const [kind, at, value] of edits) {
           const i = at % (b.length + 1);
           if (kind === 'set' && i < b.length) b[i] = value;

@@ -1,7 +1,6 @@
 /** Label files as people write them, and the message each mistake gets. */
 import { describe, expect, it } from 'vitest';
 import { refusal as refuse } from '../../support/outsideData.ts';
-import { UserFacingError } from '../../../src/core/errors.ts';
 import { MAX_LABEL_FILE_BYTES, parseLabels } from '../../../src/core/labels/parseLabels.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

@@ -62,7 +62,10 @@ describe('readModel properties', () => {
         const list = model.graph!.initializer!;
         const t = list[pick % list.length]!;
         if (kind === 'no raw') t.rawData = new Uint8Array(0);
-        else if (kind === 'no typed') (t.floatData = []), (t.int64Data = []);
+        else if (kind === 'no typed') {
+          t.floatData = [];
+          t.int64Data = [];
+        }
         else if (kind === 'no dims') t.dims = [];
         else if (kind === 'more dims') t.dims = [...(t.dims ?? []), value];
         else if (kind === 'type') t.dataType = value;
