@@ -6,13 +6,17 @@
  * seconds in the URL). An image that overruns it, or a Cancel the worker does not answer within
  * the grace period, ends the worker; the image is marked failed with a message saying why, the
  * images after it stay waiting, and the model is opened again in a fresh worker.
+ *
+ * The job in flight is the session's (store/session.ts `embedding`), so a second request waits
+ * for it instead of embedding the same images twice; a job that recovers from a lost WebGPU device
+ * stays one job, so it never looks finished (no job, KNOR shown) while images still wait for it.
  */
 import { isFailure, type Failure } from '../core/errors.ts';
-import { inferenceClient } from '../workers/clients.ts';
 import { analysisStore } from './analysisStore.ts';
-import { collectionStore } from './collectionStore.ts';
+import { collectionStore, type ImageEntry } from './collectionStore.ts';
 import { CANCEL_GRACE_MS, ensureWorkerHolds, openModelName, recoverFromDeviceLoss } from './modelSession.ts';
 import { modelStore } from './modelStore.ts';
+import { appSession, type PipelineSession } from './session.ts';
 import { say, sayFailure } from './uiStore.ts';
 
 const DEFAULT_IMAGE_BUDGET_MS = 120_000;
@@ -23,64 +27,93 @@ export function imageBudgetMs(search = typeof location === 'undefined' ? '' : lo
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_IMAGE_BUDGET_MS;
 }
 
-let embedding: Promise<void> | null = null;
+type ImageToEmbed = { readonly imageId: string; readonly name: string; readonly blob: Blob };
 
-/** Listeners that want to know when an embedding job ended (KNOR refreshes from here). */
-let afterEmbedding: () => Promise<void> = async () => {};
-export function whenEmbeddingEnds(listener: () => Promise<void>): void {
-  afterEmbedding = listener;
-}
-
-/** Embed every collection image the open model has not seen yet. */
-export function embedPending(): Promise<void> {
-  if (embedding) return embedding.then(() => embedPending());
+/** What waits to be embedded: the ready model's key and the images it has neither embedded nor failed on; null while no model is ready. */
+function waitingWork(): { readonly modelKey: string; readonly blockStore: boolean; readonly todo: readonly ImageEntry[] } | null {
   const { status, modelKey, origin } = modelStore.getState();
-  if (status !== 'ready' || !modelKey) return Promise.resolve();
+  if (status !== 'ready' || !modelKey) return null;
   const { embeddings, failures } = analysisStore.getState();
   const todo = collectionStore.getState().images.filter((i) => !embeddings[i.id] && !failures[i.id]);
-  if (todo.length === 0) return Promise.resolve();
+  return { modelKey, blockStore: origin?.kind === 'block-store', todo };
+}
+
+const toEmbed = (images: readonly ImageEntry[]): ImageToEmbed[] => images.map((i) => ({ imageId: i.id, name: i.name, blob: i.blob }));
+
+/** Embed every collection image the open model has not seen yet. */
+export function embedPending(session: PipelineSession = appSession()): Promise<void> {
+  if (session.embedding) return session.embedding.then(() => embedPending(session));
+  const work = waitingWork();
+  if (!work || work.todo.length === 0) return Promise.resolve();
+  const { modelKey, todo } = work;
   // A block store's vectors come from its files: there is no model here to embed new images with.
-  if (origin?.kind === 'block-store') {
+  if (work.blockStore) {
     const why = 'A block store is open: its vectors come from its files, and no model is open to embed new images. Choose a model pack to embed them.';
     analysisStore.setState((s) => ({ failures: { ...s.failures, ...Object.fromEntries(todo.map((i) => [i.id, why])) } }));
     say('warning', why);
     return Promise.resolve();
   }
-  const run = runEmbed(
-    modelKey,
-    todo.map((i) => ({ imageId: i.id, name: i.name, blob: i.blob })),
-  ).finally(() => {
-    embedding = null;
+  const run = runEmbed(session, modelKey, toEmbed(todo)).finally(() => {
+    session.embedding = null;
   });
-  embedding = run.then(() => undefined);
-  // After a device loss the job ended early on purpose: the fresh worker takes the rest.
-  return run.then((again) => (again ? embedPending() : undefined));
+  session.embedding = run;
+  return run;
 }
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-/** Returns true when the job should run again (the worker was replaced after a device loss). */
-async function runEmbed(modelKey: string, images: readonly { imageId: string; name: string; blob: Blob }[]): Promise<boolean> {
-  const started = performance.now();
+/** One embedding job, shown as one bar from start to end; KNOR refreshes once, when it ends. */
+async function runEmbed(session: PipelineSession, modelKey: string, images: readonly ImageToEmbed[]): Promise<void> {
   const isCurrent = () => analysisStore.getState().modelKey === modelKey;
-  analysisStore.setState({ embedJob: { label: 'Embedding images', done: 0, total: images.length, startedAt: Date.now(), cancel: () => undefined } });
+  // Until the job is in the worker, Cancel is remembered here (a job may wait for the worker to
+  // open the model again; choosing another model cancels it there, and it must not go on after).
+  let cancelledBeforeWorker = false;
+  const showJob = (total: number) =>
+    analysisStore.setState({
+      embedJob: {
+        label: 'Embedding images',
+        done: 0,
+        total,
+        startedAt: Date.now(),
+        cancel: () => {
+          cancelledBeforeWorker = true;
+        },
+      },
+    });
+  let batch = images;
+  showJob(batch.length);
   try {
-    if (!(await ensureWorkerHolds())) return false;
-    if (!isCurrent()) return false;
-    return await embedInWorker(modelKey, images, started);
+    for (;;) {
+      const started = performance.now();
+      if (!(await ensureWorkerHolds(session))) return;
+      if (!isCurrent()) return;
+      if (cancelledBeforeWorker) {
+        say('info', `Embedding cancelled after 0 of ${batch.length} images; the rest stay queued.`);
+        return;
+      }
+      if (!(await embedInWorker(session, modelKey, batch, started))) return;
+      // After a device loss the pass ended early on purpose: the fresh worker takes the rest, in
+      // the same job (between two jobs the app would look finished with images still waiting).
+      const work = waitingWork();
+      if (!work || work.modelKey !== modelKey || work.blockStore || work.todo.length === 0 || !isCurrent()) return;
+      batch = toEmbed(work.todo);
+      showJob(batch.length);
+    }
   } finally {
     if (isCurrent()) analysisStore.setState({ embedJob: null });
-    await afterEmbedding();
+    await session.followers.embeddingEnded();
   }
 }
 
-async function embedInWorker(modelKey: string, images: readonly { imageId: string; name: string; blob: Blob }[], started: number): Promise<boolean> {
+/** One request to the worker; true when it ended early because the worker was replaced after a device loss (the rest should go to the fresh one). */
+async function embedInWorker(session: PipelineSession, modelKey: string, images: readonly ImageToEmbed[], started: number): Promise<boolean> {
   const isCurrent = () => analysisStore.getState().modelKey === modelKey;
   const budget = imageBudgetMs();
   let answered = 0;
   let overran: { readonly imageId: string; readonly name: string } | null = null;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
-  const { id, promise } = inferenceClient.request(
+  const inference = session.inference;
+  const { id, promise } = inference.request(
     { type: 'embed', images: images.map(({ imageId, blob }) => ({ imageId, blob })) },
     {
       onItem: (item) => {
@@ -102,13 +135,13 @@ async function embedInWorker(modelKey: string, images: readonly { imageId: strin
     clearTimeout(watchdog);
     watchdog = setTimeout(() => {
       const stuck = images[answered];
-      if (!stuck || !inferenceClient.isPending(id)) return;
+      if (!stuck || !inference.isPending(id)) return;
       overran = stuck;
-      inferenceClient.stop(`${stuck.name} took longer than ${Math.round(budget / 1000)} s`);
+      inference.stop(`${stuck.name} took longer than ${Math.round(budget / 1000)} s`);
     }, budget);
   }
   armWatchdog();
-  analysisStore.setState((s) => (s.embedJob ? { embedJob: { ...s.embedJob, cancel: () => inferenceClient.cancel(id, CANCEL_GRACE_MS) } } : {}));
+  analysisStore.setState((s) => (s.embedJob ? { embedJob: { ...s.embedJob, cancel: () => inference.cancel(id, CANCEL_GRACE_MS) } } : {}));
   try {
     const result = await promise;
     if (result.cancelled) say('info', `Embedding cancelled after ${result.done} of ${images.length} images; the rest stay queued.`);
@@ -121,14 +154,14 @@ async function embedInWorker(modelKey: string, images: readonly { imageId: strin
       const waiting = images.length - answered - 1;
       markFailed(imageId, name, {
         code: 'timeout',
-        message: `${name} took longer than ${Math.round(budget / 1000)} s in ${openModelName() ?? 'the model'}, so it was stopped and left out. The model may be too slow for this browser, or stuck on this image.${waiting > 0 ? ` The other ${plural(waiting, 'image')} wait: "Embed ${waiting} waiting" tries them.` : ''}`,
+        message: `${name} took longer than ${Math.round(budget / 1000)} s in ${openModelName(session) ?? 'the model'}, so it was stopped and left out. The model may be too slow for this browser, or stuck on this image.${waiting > 0 ? ` The other ${plural(waiting, 'image')} wait: "Embed ${waiting} waiting" tries them.` : ''}`,
         details: null,
       });
       return false;
     }
     switch (error.code) {
       case 'device-lost':
-        return recoverFromDeviceLoss(error.details ?? 'no reason given');
+        return recoverFromDeviceLoss(error.details ?? 'no reason given', session);
       case 'cancelled':
         say('info', `Embedding cancelled after ${answered} of ${images.length} images (the model did not stop by itself, so its worker was restarted); the rest stay queued.`);
         return false;

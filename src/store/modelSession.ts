@@ -10,19 +10,27 @@
  *
  * Opening a model never blocks the app: Cancel stops it (ending the worker if the runtime does
  * not answer within a grace period), and choosing another model while one opens replaces it.
+ *
+ * What this coordinates through (what is open, what the worker holds, the load generation, the
+ * load in flight, the load queue) lives in the session object (store/session.ts); every effect
+ * takes it, defaulting to the app's. The reset listener (afterInferenceReset) is registered by
+ * store/pipeline.ts when it wires a session, not here at import.
  */
 import { describeFailure, isFailure, type Failure } from '../core/errors.ts';
 import { validateManifest } from '../core/pack/validateManifest.ts';
 import type { PackManifest } from '../core/types.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 import { builtinPacks } from '../packs/builtinPacks.ts';
-import { inferenceClient } from '../workers/clients.ts';
-import type { LoadPackRequest, LoadPackResult, LoadStockRequest, LoadStockResult, ModelSource } from '../workers/protocol.ts';
+import type { WorkerReset } from '../workers/client.ts';
+import type { LoadPackResult, LoadStockResult, ModelSource } from '../workers/protocol.ts';
 import { analysisStore, emptyAnalysis } from './analysisStore.ts';
 import { putBackSetAside } from './blockStoreSession.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore, type ModelOrigin, type ModelState } from './modelStore.ts';
+import { appSession, queuedLoad, type ModelLoad, type PipelineSession } from './session.ts';
 import { say, sayFailure } from './uiStore.ts';
+
+export type { ModelLoad } from './session.ts';
 
 /** Ids of stock exports opened tapped start with this (store/stockModel.ts). */
 export const STOCK_ID_PREFIX = 'stock:';
@@ -30,71 +38,39 @@ export const STOCK_ID_PREFIX = 'stock:';
 /** How long a cancelled step may take to answer before its worker is ended (ORT runs cannot be interrupted). */
 export const CANCEL_GRACE_MS = 2000;
 
-/** What the inference worker is asked to open: a pack's two graphs, or a stock export tapped. */
-export type ModelLoad = Omit<LoadPackRequest, 'id' | 'preferred'> | Omit<LoadStockRequest, 'id' | 'preferred'>;
 /** What the worker answers a load with: a stock export's answer carries its probed manifest. */
 export type LoadResultOf<L extends ModelLoad> = L extends { type: 'load-stock' } ? LoadStockResult : LoadPackResult;
 
-interface OpenModel {
-  readonly packId: string;
-  readonly load: ModelLoad;
-  /** For messages: what people call it. */
-  readonly name: string;
-}
-
-/** What the app has open (the worker may have lost it; see ensureWorkerHolds). */
-let opened: OpenModel | null = null;
-/** The load the current worker holds; null after a reset until it is opened again. */
-let workerHolds: ModelLoad | null = null;
-/** Counts openModel calls: an older call that finds a newer one under way leaves the state to it. */
-let generation = 0;
-/** The load request now in the worker, if any (to stop it when another model is chosen). */
-let loadInFlight: number | null = null;
-
-let queue: Promise<unknown> = Promise.resolve();
-/** Loads one at a time: the worker must never open two models at once. */
-function queued<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task, task);
-  queue = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  return run;
-}
-
-/** Listeners told when a model's results are cleared for another (embedding, KNOR, training start from here). */
-type OpenedListener = (result: { readonly modelKey: string }) => Promise<void>;
-let onOpened: OpenedListener = async () => {};
-export function whenModelOpens(listener: OpenedListener): void {
-  onOpened = listener;
-}
-
 /** The name of the open model, for "… stays open". */
-export function openModelName(): string | null {
-  return opened?.name ?? null;
+export function openModelName(session: PipelineSession = appSession()): string | null {
+  return session.opened?.name ?? null;
 }
 
-function loadRequest(load: ModelLoad, preferred: readonly ExecutionProvider[]) {
-  return load.type === 'load-pack' ? inferenceClient.request({ ...load, preferred }) : inferenceClient.request({ ...load, preferred });
+function loadRequest(session: PipelineSession, load: ModelLoad, preferred: readonly ExecutionProvider[]) {
+  return load.type === 'load-pack' ? session.inference.request({ ...load, preferred }) : session.inference.request({ ...load, preferred });
 }
 
 /**
  * The worker holds the open model, opening it again after a reset. Resolves false when there is
- * nothing open or it could not be reopened (the caller says what that means for its job).
+ * nothing open, it could not be reopened, or another model was chosen meanwhile (the caller says
+ * what that means for its job).
  */
-export function ensureWorkerHolds(): Promise<boolean> {
-  if (!opened) return Promise.resolve(false);
-  if (workerHolds === opened.load) return Promise.resolve(true);
-  return queued(async () => {
-    const target = opened;
-    if (!target) return false;
-    if (workerHolds === target.load) return true;
-    const { id, promise } = loadRequest(target.load, modelStore.getState().preferred);
-    loadInFlight = id;
+export function ensureWorkerHolds(session: PipelineSession = appSession()): Promise<boolean> {
+  if (!session.opened) return Promise.resolve(false);
+  if (session.workerHolds === session.opened.load) return Promise.resolve(true);
+  const asked = session.generation;
+  return queuedLoad(session, async () => {
+    const target = session.opened;
+    // A model chosen since replaces this one (or, if it fails, holds this one again itself):
+    // opening the old one first would only delay it, and hand its worker to a job of the old one.
+    if (!target || session.generation !== asked) return false;
+    if (session.workerHolds === target.load) return true;
+    const { id, promise } = loadRequest(session, target.load, modelStore.getState().preferred);
+    session.loadInFlight = id;
     try {
       const loaded = await promise;
-      workerHolds = target.load;
-      if (opened === target) modelStore.setState({ ep: loaded.ep, fallbackReason: loaded.fallbackReason });
+      session.workerHolds = target.load;
+      if (session.opened === target) modelStore.setState({ ep: loaded.ep, fallbackReason: loaded.fallbackReason });
       return true;
     } catch (error) {
       if (!isFailure(error, 'stopped')) {
@@ -104,12 +80,12 @@ export function ensureWorkerHolds(): Promise<boolean> {
       }
       return false;
     } finally {
-      if (loadInFlight === id) loadInFlight = null;
+      if (session.loadInFlight === id) session.loadInFlight = null;
     }
   });
 }
 
-export async function openBuiltinPack(packId: string): Promise<void> {
+export async function openBuiltinPack(packId: string, session: PipelineSession = appSession()): Promise<void> {
   const pack = builtinPacks.find((p) => p.id === packId);
   if (!pack) {
     say('error', `There is no built-in pack "${packId}". Pick one from the list.`);
@@ -127,12 +103,19 @@ export async function openBuiltinPack(packId: string): Promise<void> {
     say('error', `Pack "${packId}" is missing ${!encoder ? manifest.files.encoder : manifest.files.connector}.`);
     return;
   }
-  await openPack(packId, manifest, encoder, connector, `pack "${manifest.name}"`);
+  await openPack(packId, manifest, encoder, connector, `pack "${manifest.name}"`, session);
 }
 
 /** Open a validated pack (see openModel); `what` names it in messages. */
-export async function openPack(packId: string, manifest: PackManifest, encoder: ModelSource, connector: ModelSource, what = `pack "${manifest.name}"`): Promise<boolean> {
-  return (await openModel(packId, { type: 'load-pack', manifest, encoder, connector }, what, manifest.name)) !== null;
+export async function openPack(
+  packId: string,
+  manifest: PackManifest,
+  encoder: ModelSource,
+  connector: ModelSource,
+  what = `pack "${manifest.name}"`,
+  session: PipelineSession = appSession(),
+): Promise<boolean> {
+  return (await openModel(packId, { type: 'load-pack', manifest, encoder, connector }, what, manifest.name, session)) !== null;
 }
 
 /**
@@ -143,47 +126,47 @@ export async function openPack(packId: string, manifest: PackManifest, encoder: 
  * that is cancelled or replaced does too. Resolves to the worker's answer, or null when the model
  * did not open.
  */
-export async function openModel<L extends ModelLoad>(packId: string, load: L, what: string, name: string): Promise<LoadResultOf<L> | null> {
-  const mine = ++generation;
+export async function openModel<L extends ModelLoad>(packId: string, load: L, what: string, name: string, session: PipelineSession = appSession()): Promise<LoadResultOf<L> | null> {
+  const mine = ++session.generation;
   // Another model is opening: this choice replaces it. Its worker may be stuck in the runtime, so it is ended.
-  if (loadInFlight !== null) {
-    workerHolds = null;
-    inferenceClient.terminate();
+  if (session.loadInFlight !== null) {
+    session.workerHolds = null;
+    session.inference.terminate();
   }
   cancelJobs();
   const before = modelStore.getState();
   const previous: ModelState = before.loading ? { ...before, status: before.manifest ? 'ready' : 'idle', loading: null } : before;
   let requestId: number | null = null;
   const cancel = () => {
-    if (requestId !== null && generation === mine) inferenceClient.cancel(requestId, CANCEL_GRACE_MS);
+    if (requestId !== null && session.generation === mine) session.inference.cancel(requestId, CANCEL_GRACE_MS);
   };
   modelStore.setState({ status: 'loading', error: null, loading: { packId, what, cancel } });
   let loaded: LoadResultOf<L>;
   try {
-    loaded = await queued(async () => {
-      if (generation !== mine) throw new SupersededError();
-      const { id, promise } = loadRequest(load, previous.preferred);
+    loaded = await queuedLoad(session, async () => {
+      if (session.generation !== mine) throw new SupersededError();
+      const { id, promise } = loadRequest(session, load, previous.preferred);
       requestId = id;
-      loadInFlight = id;
+      session.loadInFlight = id;
       try {
         return (await promise) as LoadResultOf<L>;
       } finally {
-        if (loadInFlight === id) loadInFlight = null;
+        if (session.loadInFlight === id) session.loadInFlight = null;
       }
     });
   } catch (error) {
     // A newer choice owns the state now.
-    if (generation !== mine || error instanceof SupersededError) return null;
+    if (session.generation !== mine || error instanceof SupersededError) return null;
     modelStore.setState({ ...previous, status: previous.manifest ? 'ready' : 'error', loading: null, error: previous.manifest ? null : describeFailure(error).message });
-    reportFailedOpen(what, describeFailure(error, `open ${what}`));
+    reportFailedOpen(session, what, describeFailure(error, `open ${what}`));
     // The worker was ended (cancel not answered, crash): the model that stays open must be held again.
-    void ensureWorkerHolds();
+    void ensureWorkerHolds(session);
     return null;
   }
-  if (generation !== mine) return null;
+  if (session.generation !== mine) return null;
   const manifest = load.type === 'load-pack' ? load.manifest : (loaded as LoadStockResult).manifest;
-  opened = { packId, load, name };
-  workerHolds = load;
+  session.opened = { packId, load, name };
+  session.workerHolds = load;
   // A block store was open in the model's place: the collection it set aside comes back first,
   // with this model's results when it is the model that was set aside.
   const kept = putBackSetAside(loaded.modelKey);
@@ -191,16 +174,16 @@ export async function openModel<L extends ModelLoad>(packId: string, load: L, wh
   analysisStore.setState(kept ?? emptyAnalysis(loaded.modelKey));
   const origin: ModelOrigin = builtinPacks.some((p) => p.id === packId) ? { kind: 'builtin', id: packId } : { kind: 'files' };
   modelStore.setState({ packId, modelKey: loaded.modelKey, manifest, origin, status: 'ready', loading: null, ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
-  await onOpened({ modelKey: loaded.modelKey });
+  await session.followers.modelOpened({ modelKey: loaded.modelKey });
   return loaded;
 }
 
 class SupersededError extends Error {}
 
-function reportFailedOpen(what: string, failure: Failure): void {
+function reportFailedOpen(session: PipelineSession, what: string, failure: Failure): void {
   // While a block store is in the model's place, it is what stays (the worker's model is set aside).
   const current = modelStore.getState();
-  const staying = current.origin?.kind === 'block-store' ? (current.userPack?.name ?? null) : (opened?.name ?? null);
+  const staying = current.origin?.kind === 'block-store' ? (current.userPack?.name ?? null) : (session.opened?.name ?? null);
   const stays = staying ? ` ${staying} stays open.` : '';
   if (failure.code === 'cancelled') say('info', `Stopped opening ${what}.${stays}`);
   else sayFailure('error', `Could not open ${what}: ${failure.message}${stays}`, failure);
@@ -222,41 +205,45 @@ function cancelJobs(): void {
  * After the WebGPU device was lost: a lost device leaves ORT's run hanging for good, so the old
  * worker is ended and the model opened again on WASM in a fresh one. Resolves true when it is.
  */
-export async function recoverFromDeviceLoss(why: string): Promise<boolean> {
-  inferenceClient.terminate();
-  workerHolds = null;
+export async function recoverFromDeviceLoss(why: string, session: PipelineSession = appSession()): Promise<boolean> {
+  session.inference.terminate();
+  session.workerHolds = null;
   modelStore.setState({ preferred: ['wasm'] });
-  const held = await ensureWorkerHolds();
+  const held = await ensureWorkerHolds(session);
   if (!held) return false;
   modelStore.setState({ fallbackReason: `WebGPU stopped working after the model opened (${why}); switched to WASM` });
   say('info', 'WebGPU stopped working (the graphics device was lost). The model was reopened on WASM and embedding carries on; nothing was lost.', { details: why });
   return true;
 }
 
-// A crashed or stopped worker holds nothing; a crash is reported here, a stop by whoever stopped it.
-inferenceClient.onReset((reset) => {
-  workerHolds = null;
+/**
+ * The inference worker was reset (store/pipeline.ts registers this on the session's client). A
+ * crashed or stopped worker holds nothing; a crash is reported here, a stop by whoever stopped it.
+ */
+export function afterInferenceReset(session: PipelineSession, reset: WorkerReset): void {
+  session.workerHolds = null;
+  const opened = session.opened;
   if (reset.code !== 'crashed' || !opened) {
     // Stopped because a cancel hung: keep the open model ready for the next job.
-    if (loadInFlight === null) void ensureWorkerHolds();
+    if (session.loadInFlight === null) void ensureWorkerHolds(session);
     return;
   }
   const name = opened.name;
-  void ensureWorkerHolds().then((held) => {
+  void ensureWorkerHolds(session).then((held) => {
     if (!held) return;
     const { embeddings, failures } = analysisStore.getState();
     const waiting = collectionStore.getState().images.filter((i) => !embeddings[i.id] && !failures[i.id]).length;
     const rest = waiting > 0 ? `; ${waiting} image${waiting === 1 ? '' : 's'} wait for "Embed ${waiting} waiting"` : '';
     say('error', `The inference worker crashed and was restarted with ${name} reopened. Everything embedded so far is kept${rest}.`, { details: reset.reason });
   });
-});
+}
 
 /** Browser-test hooks: destroy the inference worker's WebGPU device, as a driver reset would; crash the worker. */
 export const debugHooks = {
-  loseWebGpuDevice: (): Promise<boolean> => inferenceClient.request({ type: 'debug-lose-webgpu' }).promise,
+  loseWebGpuDevice: (): Promise<boolean> => appSession().inference.request({ type: 'debug-lose-webgpu' }).promise,
   crashInferenceWorker: (): void => {
     // The request never answers: the crash fails it, and the reset listener reports the crash.
-    inferenceClient.request({ type: 'debug-crash' }).promise.then(
+    appSession().inference.request({ type: 'debug-crash' }).promise.then(
       () => undefined,
       () => undefined,
     );

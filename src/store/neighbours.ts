@@ -2,14 +2,18 @@
  * Neighbour sets and KNOR for the embedded images of the open model. Derived, not requested:
  * they are recomputed when k, the metric or the self mode change (a subscription, so no view has
  * to remember to ask) and when an embedding job ends.
+ *
+ * What the analysis worker holds, and which request is the newest, live in the session
+ * (store/session.ts): the worker answers out of order when two requests overlap (it builds tables
+ * asynchronously), so only the newest request's answer is shown.
  */
 import { describeFailure, isFailure } from '../core/errors.ts';
 import { knorBlockedReason } from '../core/knn/nearest.ts';
-import { analysisClient } from '../workers/clients.ts';
 import type { PooledVectors } from '../workers/protocol.ts';
 import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
+import { appSession, type PipelineSession } from './session.ts';
 import { sayFailure, uiStore } from './uiStore.ts';
 
 /** Collection images embedded by the open model, in collection order. */
@@ -25,25 +29,28 @@ export function stack(ids: readonly string[], pick: (id: string) => Float32Array
   return out;
 }
 
-/**
- * What the analysis worker holds: the vectors of these ids under this model, by key. Only when
- * they change are they sent again; k, the metric and the self mode travel alone.
- */
-let sent: { readonly key: string; readonly modelKey: string; readonly ids: readonly string[] } | null = null;
-let version = 0;
-analysisClient.onReset(() => {
-  sent = null;
-});
-
-function dataKeyFor(modelKey: string, ids: readonly string[]): { key: string; fresh: boolean } {
-  if (sent && sent.modelKey === modelKey && sent.ids.length === ids.length && sent.ids.every((id, i) => id === ids[i])) return { key: sent.key, fresh: false };
-  version += 1;
-  return { key: `${modelKey}#${version}`, fresh: true };
+/** The analysis worker was reset (store/pipeline.ts registers this): it holds no vectors now. */
+export function afterAnalysisReset(session: PipelineSession): void {
+  session.knorSent = null;
 }
 
-export async function computeKnor(): Promise<void> {
+/**
+ * The key of these vectors in the analysis worker, and whether they must be sent (fresh): only
+ * when they change are they sent again; k, the metric and the self mode travel alone.
+ */
+function dataKeyFor(session: PipelineSession, modelKey: string, ids: readonly string[]): { key: string; fresh: boolean } {
+  const sent = session.knorSent;
+  if (sent && sent.modelKey === modelKey && sent.ids.length === ids.length && sent.ids.every((id, i) => id === ids[i])) return { key: sent.key, fresh: false };
+  session.knorVersion += 1;
+  return { key: `${modelKey}#${session.knorVersion}`, fresh: true };
+}
+
+export async function computeKnor(session: PipelineSession = appSession()): Promise<void> {
   const { manifest, modelKey } = modelStore.getState();
   if (!manifest || !modelKey || analysisStore.getState().modelKey !== modelKey) return;
+  // A request issued after this one (new settings, new images, one removed) decides what is shown.
+  const request = ++session.knorRequests;
+  const isNewest = () => session.knorRequests === request;
   const ids = embeddedIds();
   const { k, metric, includeSelf } = uiStore.getState();
   const blocked = knorBlockedReason(ids.length, k, includeSelf);
@@ -51,27 +58,28 @@ export async function computeKnor(): Promise<void> {
     analysisStore.setState({ knor: null, knorBlocked: blocked });
     return;
   }
-  const { key, fresh } = dataKeyFor(modelKey, ids);
+  const { key, fresh } = dataKeyFor(session, modelKey, ids);
   const vectors = (): PooledVectors => {
     const { embeddings } = analysisStore.getState();
     return { pre: stack(ids, (id) => embeddings[id]!.pooledPre), post: stack(ids, (id) => embeddings[id]!.pooledPost), n: ids.length, dPre: manifest.tokens.dPre, dPost: manifest.tokens.dPost };
   };
   const ask = (data: PooledVectors | null) =>
-    analysisClient.request({ type: 'knn', dataKey: key, data, k, metric, includeSelf }, { transfer: data ? [data.pre.buffer, data.post.buffer] : [] }).promise;
+    session.analysis.request({ type: 'knn', dataKey: key, data, k, metric, includeSelf }, { transfer: data ? [data.pre.buffer, data.post.buffer] : [] }).promise;
   try {
     let result = await ask(fresh ? vectors() : null);
-    sent = { key, modelKey, ids };
+    session.knorSent = { key, modelKey, ids };
     // The worker restarted, or another key replaced this one there: send the vectors again.
     if (result.status === 'need-data') result = await ask(vectors());
     if (result.status !== 'ok') return;
-    // Results of a model that was replaced meanwhile are not this model's.
-    if (analysisStore.getState().modelKey !== modelKey) return;
+    // Results of a model that was replaced meanwhile are not this model's; those of a request
+    // overtaken by a newer one are not what the settings and the collection are now.
+    if (analysisStore.getState().modelKey !== modelKey || !isNewest()) return;
     const { nnPre, nnPost, perImage, mean } = result;
     analysisStore.setState({ knor: { ids, k, metric, includeSelf, nnPre, nnPost, perImage, mean }, knorBlocked: null });
     const selected = uiStore.getState().selectedId;
     if (!selected || !ids.includes(selected)) uiStore.setState({ selectedId: ids[0] ?? null });
   } catch (error) {
-    sent = null;
+    session.knorSent = null;
     // A worker stopped or restarted under it: the next job recomputes.
     if (isFailure(error, 'stopped') || isFailure(error, 'crashed')) return;
     const failure = describeFailure(error, 'compute KNOR');
@@ -80,12 +88,12 @@ export async function computeKnor(): Promise<void> {
 }
 
 /** Recompute when k, the metric or the self mode change, or an image leaves the collection. Returns the unsubscribe. */
-export function recomputeKnorOnChanges(): () => void {
+export function recomputeKnorOnChanges(session: PipelineSession = appSession()): () => void {
   const settings = uiStore.subscribe((now, before) => {
-    if (now.k !== before.k || now.metric !== before.metric || now.includeSelf !== before.includeSelf) void computeKnor();
+    if (now.k !== before.k || now.metric !== before.metric || now.includeSelf !== before.includeSelf) void computeKnor(session);
   });
   const removals = collectionStore.subscribe((now, before) => {
-    if (now.images.length < before.images.length) void computeKnor();
+    if (now.images.length < before.images.length) void computeKnor(session);
   });
   return () => {
     settings();

@@ -1,20 +1,21 @@
 /**
  * Training the reconstructor P -> V on the embedded images of the open model, in the training
  * worker. Cancel asks the worker to stop between batches; a batch that does not end within the
- * grace period ends the worker. The result is kept only while the same model is open.
+ * grace period ends the worker. The result is kept only while the same model is open. It runs in
+ * the session's training worker (store/session.ts), so a test gives it a scripted one.
  */
 import { describeFailure } from '../core/errors.ts';
 import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
-import { trainingClient } from '../workers/clients.ts';
 import { analysisStore, idleTraining } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
 import { modelStore } from './modelStore.ts';
 import { embeddedIds, stack } from './neighbours.ts';
+import { appSession, type PipelineSession } from './session.ts';
 import { say, sayFailure, uiStore } from './uiStore.ts';
 
 export const MIN_TRAIN_IMAGES = 4;
 
-export async function trainReconstructor(): Promise<void> {
+export async function trainReconstructor(session: PipelineSession = appSession()): Promise<void> {
   const { manifest, modelKey } = modelStore.getState();
   if (!manifest || !modelKey || analysisStore.getState().trainJob) return;
   const ids = embeddedIds();
@@ -32,6 +33,7 @@ export async function trainReconstructor(): Promise<void> {
   // from this routing instead of from noise, so a small collection can still train it.
   const tokenSource = tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]);
   analysisStore.setState({ training: { ...idleTraining, status: 'running', epochs } });
+  const trainingClient = session.training;
   const { id, promise } = trainingClient.request(
     { type: 'train', pre, post, images: ids.length, tokensPre: tokens.pre, tokensPost: tokens.post, dPre: tokens.dPre, dPost: tokens.dPost, tokenSource, epochs, seed: 7 },
     {
@@ -82,9 +84,9 @@ export async function trainReconstructor(): Promise<void> {
 }
 
 /** First visit: the heatmaps appear without a click once the bundled set is embedded. */
-export async function trainIfNoReconstruction(): Promise<void> {
+export async function trainIfNoReconstruction(session: PipelineSession = appSession()): Promise<void> {
   const { reconstruction, trainJob } = analysisStore.getState();
   if (reconstruction || trainJob || embeddedIds().length < MIN_TRAIN_IMAGES) return;
   say('info', 'Training the reconstructor on these images so the heatmaps can show where the connector loses information (Cancel stops it; Train runs it again).');
-  await trainReconstructor();
+  await trainReconstructor(session);
 }

@@ -64,9 +64,16 @@ export class WorkerClient<M extends CallMap<M>> {
     return { id, promise };
   }
 
-  /** Heard after a crash or a stop, once the pending jobs have failed: the place to restore the worker's state. */
-  onReset(listener: (reset: WorkerReset) => void): void {
+  /**
+   * Heard after a crash or a stop, once the pending jobs have failed: the place to restore the
+   * worker's state. One listener: a new one replaces the last. Returns a function that removes
+   * this one (if it is still the one heard).
+   */
+  onReset(listener: (reset: WorkerReset) => void): () => void {
     this.resetListener = listener;
+    return () => {
+      if (this.resetListener === listener) this.resetListener = null;
+    };
   }
 
   /** True while the job has not answered. */

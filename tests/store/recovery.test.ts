@@ -42,6 +42,9 @@ async function freshApp() {
   ScriptedWorker.spawned = [];
   const session = await import('../../src/store/modelSession.ts');
   const embedding = await import('../../src/store/embedding.ts');
+  // The reset listeners are registered by wiring (store/pipeline.ts), not at import.
+  const { wirePipeline } = await import('../../src/store/pipeline.ts');
+  wirePipeline();
   const { modelStore } = await import('../../src/store/modelStore.ts');
   const { analysisStore } = await import('../../src/store/analysisStore.ts');
   const { collectionStore, addImages, nextImageId } = await import('../../src/store/collectionStore.ts');
