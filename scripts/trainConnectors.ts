@@ -8,17 +8,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ConnectorFamily } from '../src/core/types.ts';
 import { ENCODER_FILE, FAMILIES, MODELS_DIR, MNV2_SHAPE } from './connectors/config.ts';
 import { connect, session } from './connectors/embed.ts';
 import { embedImageSet, splitOf } from './connectors/imageSetTokens.ts';
 import { connectorForward } from './connectors/tfConnector.ts';
 import { ENCODER_LICENSE_FILE, trainedPackFiles, trainFamily } from './connectors/trainedPack.ts';
 import { initialWeights } from './connectors/train.ts';
+import type { PackFamily } from './packs/architectures.ts';
 
 const requested = process.argv.slice(2);
-for (const f of requested) if (!FAMILIES.includes(f as ConnectorFamily)) throw new Error(`unknown family ${f}: expected one of ${FAMILIES.join(', ')}`);
-const families = requested.length > 0 ? (requested as ConnectorFamily[]) : FAMILIES;
+for (const f of requested) if (!FAMILIES.includes(f as PackFamily)) throw new Error(`unknown family ${f}: expected one of ${FAMILIES.join(', ')}`);
+const families = requested.length > 0 ? (requested as PackFamily[]) : FAMILIES;
 
 await tf.setBackend('cpu');
 const seconds = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -29,7 +29,7 @@ const all = await embedImageSet(encoderBytes);
 console.log(`embedded ${all.n} images with the frozen encoder: ${seconds(start)}`);
 
 /** ORT must compute what tfjs trained: the largest |difference| on the heldout split's post tokens, relative to their largest |value|. */
-async function ortAgreement(family: ConnectorFamily, connectorBytes: Uint8Array, weights: ReadonlyMap<string, Float32Array>): Promise<number> {
+async function ortAgreement(family: PackFamily, connectorBytes: Uint8Array, weights: ReadonlyMap<string, Float32Array>): Promise<number> {
   const heldout = splitOf(all, 'heldout');
   const s = await session(connectorBytes);
   const ort = (await connect(s, heldout.pre, heldout.n)).data;

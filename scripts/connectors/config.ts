@@ -4,13 +4,14 @@
  * must agree on lives here.
  */
 import { resolve } from 'node:path';
-import type { ConnectorFamily, ConnectorSpec, PreprocessSpec } from '../../src/core/types.ts';
-import type { ConnectorShape } from '../packs/architectures.ts';
+import type { ConnectorSpec, PreprocessSpec } from '../../src/core/types.ts';
+import { PACK_FAMILIES, packConnector, type ConnectorShape, type PackFamily } from '../packs/architectures.ts';
 
 export const MODELS_DIR = resolve(import.meta.dirname, '../../models');
 export const ENCODER_FILE = resolve(MODELS_DIR, 'mobilenet-v2-imagenet/encoder.onnx');
-export const FAMILIES: readonly ConnectorFamily[] = ['mlp', 'merger', 'pixel-shuffle', 'perceiver'];
-export const packId = (family: ConnectorFamily) => `mnv2-${family}`;
+/** A trained pack for every family with a built-in graph (scripts/packs/architectures.ts). */
+export const FAMILIES: readonly PackFamily[] = PACK_FAMILIES;
+export const packId = (family: PackFamily) => `mnv2-${family}`;
 
 /** MobileNetV2's block_10_project_BN map: 14 x 14 x 96 (an effective "patch" of 224 / 14 = 16 px). */
 export const MNV2 = { image: 224, patch: 16, grid: 14, dim: 96 } as const;
@@ -30,7 +31,7 @@ export const CONNECTOR_IO = { input: 'pre_tokens', output: 'post_tokens' } as co
  * still trains in a few minutes on two shared CPU cores (tfjs's CPU backend, plain JavaScript).
  */
 export const TRAINING = {
-  connectorSeeds: { mlp: 5101, merger: 5202, 'pixel-shuffle': 5303, perceiver: 5404 } satisfies Record<ConnectorFamily, number>,
+  connectorSeeds: { mlp: 5101, merger: 5202, 'pixel-shuffle': 5303, perceiver: 5404 } satisfies Record<PackFamily, number>,
   headSeed: 5000,
   orderSeed: 5001,
   epochs: 3,
@@ -38,10 +39,5 @@ export const TRAINING = {
   optimizer: { name: 'adam', learningRate: 3e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
 } as const;
 
-/** How each trained pack is named: what its connector imitates. */
-export const TRAINED_PACKS: Record<ConnectorFamily, { readonly spec: ConnectorSpec; readonly title: string; readonly style: string }> = {
-  mlp: { spec: { family: 'mlp' }, title: 'MLP connector', style: 'LLaVA-style' },
-  merger: { spec: { family: 'merger', mergeSize: 2 }, title: '2x2 patch merger', style: 'Qwen2.5-VL-style' },
-  'pixel-shuffle': { spec: { family: 'pixel-shuffle', scale: 2 }, title: 'pixel shuffle r=2', style: 'Idefics3/SmolVLM-style' },
-  perceiver: { spec: { family: 'perceiver', queries: MNV2_SHAPE.perceiver.queries }, title: 'perceiver resampler', style: 'Idefics2-style' },
-};
+/** How a family's trained pack is named, what its connector imitates, and its spec on MNV2_SHAPE (the family's entry in architectures.ts). */
+export const trainedConnector = (family: PackFamily): { readonly spec: ConnectorSpec; readonly title: string; readonly style: string } => packConnector(family, MNV2_SHAPE);

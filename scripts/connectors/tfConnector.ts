@@ -2,11 +2,11 @@
  * The connectors of scripts/packs/architectures.ts as TensorFlow.js functions, so they can be
  * trained: the same operations in the same order, reading parameters by their ONNX initializer
  * names. Trained values go back into buildConnector unchanged, and ORT then computes what this
- * computes (the training script and tests/packs/trained.test.ts check that).
+ * computes (the training script and tests/packs/trained.test.ts check that). One entry per family
+ * in FORWARD, like CONNECTOR_GRAPHS there.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ConnectorFamily } from '../../src/core/types.ts';
-import type { ConnectorShape } from '../packs/architectures.ts';
+import type { ConnectorShape, PackFamily } from '../packs/architectures.ts';
 
 export type Params = ReadonlyMap<string, tf.Tensor>;
 
@@ -54,40 +54,47 @@ function attention(q: tf.Tensor, kv: tf.Tensor, dim: number, heads: number, p: P
   return linear(merged, p, `${name}.out`);
 }
 
+/**
+ * Each family's forward pass, one entry per family with a built-in graph (the keys of
+ * architectures.ts's CONNECTOR_GRAPHS): x [n, grid^2, dPre] -> [n, T', dPost].
+ */
+const FORWARD: Readonly<Record<PackFamily, (shape: ConnectorShape, p: Params, x: tf.Tensor3D) => tf.Tensor3D>> = {
+  mlp: (_shape, p, x) => mlp(x, p, 'mlp') as tf.Tensor3D,
+  merger(shape, p, x) {
+    const n = x.shape[0];
+    const d = shape.dPre;
+    const h = shape.grid / 2;
+    const normed = layerNorm(x, p, 'ln_q');
+    const blocks = tf.transpose(normed.reshape([n, h, 2, h, 2, d]), [0, 1, 3, 2, 4, 5]).reshape([n, h * h, 4 * d]);
+    return mlp(blocks, p, 'merger') as tf.Tensor3D;
+  },
+  'pixel-shuffle'(shape, p, x) {
+    const n = x.shape[0];
+    const d = shape.dPre;
+    const s = shape.grid;
+    let t = tf.transpose(x.reshape([n, s, s / 2, d * 2]), [0, 2, 1, 3]);
+    t = tf.transpose(t.reshape([n, s / 2, s / 2, d * 4]), [0, 2, 1, 3]);
+    return linear(t.reshape([n, (s * s) / 4, d * 4]), p, 'proj', false) as tf.Tensor3D;
+  },
+  perceiver(shape, p, x) {
+    const n = x.shape[0];
+    const dl = shape.dPost;
+    const { queries, layers, heads } = shape.perceiver;
+    const context = mlp(x, p, 'modality_projection');
+    let latents: tf.Tensor = tf.tile(param(p, 'latents'), [n, 1, 1]);
+    for (let i = 0; i < layers; i++) {
+      const prefix = `layers.${i}`;
+      const latNorm = layerNorm(latents, p, `${prefix}.norm_latents`);
+      const ctxNorm = layerNorm(context, p, `${prefix}.norm_context`);
+      const kv = tf.concat([ctxNorm, latNorm], 1);
+      latents = tf.add(latents, attention(latNorm, kv, dl, heads, p, `${prefix}.attn`));
+      latents = tf.add(latents, mlp(layerNorm(latents, p, `${prefix}.norm_mlp`), p, `${prefix}.mlp`));
+    }
+    return layerNorm(latents, p, 'norm').reshape([n, queries, dl]) as tf.Tensor3D;
+  },
+};
+
 /** Pre-projection tokens [n, grid^2, dPre] -> post-projection tokens [n, T', dPost]. */
-export function connectorForward(family: ConnectorFamily, shape: ConnectorShape, p: Params, x: tf.Tensor3D): tf.Tensor3D {
-  const d = shape.dPre;
-  const dl = shape.dPost;
-  const n = x.shape[0];
-  const tokens = shape.grid * shape.grid;
-  switch (family) {
-    case 'mlp':
-      return mlp(x, p, 'mlp') as tf.Tensor3D;
-    case 'merger': {
-      const h = shape.grid / 2;
-      const normed = layerNorm(x, p, 'ln_q');
-      const blocks = tf.transpose(normed.reshape([n, h, 2, h, 2, d]), [0, 1, 3, 2, 4, 5]).reshape([n, h * h, 4 * d]);
-      return mlp(blocks, p, 'merger') as tf.Tensor3D;
-    }
-    case 'pixel-shuffle': {
-      const s = shape.grid;
-      let t = tf.transpose(x.reshape([n, s, s / 2, d * 2]), [0, 2, 1, 3]);
-      t = tf.transpose(t.reshape([n, s / 2, s / 2, d * 4]), [0, 2, 1, 3]);
-      return linear(t.reshape([n, tokens / 4, d * 4]), p, 'proj', false) as tf.Tensor3D;
-    }
-    case 'perceiver': {
-      const { queries, layers, heads } = shape.perceiver;
-      const context = mlp(x, p, 'modality_projection');
-      let latents: tf.Tensor = tf.tile(param(p, 'latents'), [n, 1, 1]);
-      for (let i = 0; i < layers; i++) {
-        const prefix = `layers.${i}`;
-        const latNorm = layerNorm(latents, p, `${prefix}.norm_latents`);
-        const ctxNorm = layerNorm(context, p, `${prefix}.norm_context`);
-        const kv = tf.concat([ctxNorm, latNorm], 1);
-        latents = tf.add(latents, attention(latNorm, kv, dl, heads, p, `${prefix}.attn`));
-        latents = tf.add(latents, mlp(layerNorm(latents, p, `${prefix}.norm_mlp`), p, `${prefix}.mlp`));
-      }
-      return layerNorm(latents, p, 'norm').reshape([n, queries, dl]) as tf.Tensor3D;
-    }
-  }
+export function connectorForward(family: PackFamily, shape: ConnectorShape, p: Params, x: tf.Tensor3D): tf.Tensor3D {
+  return FORWARD[family](shape, p, x);
 }

@@ -16,8 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readModel } from '../onnx/readModel.ts';
 import { seededRandom, shuffledIndices } from '../../src/core/random.ts';
-import type { ConnectorFamily } from '../../src/core/types.ts';
-import { buildConnector, type ConnectorShape } from '../packs/architectures.ts';
+import { buildConnector, type ConnectorShape, type PackFamily } from '../packs/architectures.ts';
 import { connectorForward } from './tfConnector.ts';
 
 export interface TrainingSettings {
@@ -48,7 +47,7 @@ export interface TrainedConnector {
  * The connector's parameters before training, by initializer name: exactly the synthetic numbers
  * buildConnector writes for this seed (Layers.constant scalars and int64 shapes are not parameters).
  */
-export function initialWeights(family: ConnectorFamily, seed: number, shape: ConnectorShape): Map<string, { dims: number[]; data: Float32Array }> {
+export function initialWeights(family: PackFamily, seed: number, shape: ConnectorShape): Map<string, { dims: number[]; data: Float32Array }> {
   const out = new Map<string, { dims: number[]; data: Float32Array }>();
   for (const [name, init] of readModel(buildConnector(family, seed, shape)).initializers) {
     if (init.data instanceof Float32Array && !name.startsWith('const.')) out.set(name, { dims: [...init.dims], data: init.data });
@@ -86,7 +85,7 @@ function batchOf(data: LabelledTokens, order: Int32Array, start: number, size: n
 }
 
 export function trainConnector(
-  family: ConnectorFamily,
+  family: PackFamily,
   shape: ConnectorShape,
   classes: number,
   data: LabelledTokens,
@@ -131,7 +130,7 @@ export function trainConnector(
 }
 
 /** Head accuracy and mean cross-entropy of given weights on labelled tokens (tfjs forward). */
-export function evaluateConnector(family: ConnectorFamily, shape: ConnectorShape, classes: number, weights: ReadonlyMap<string, Float32Array>, data: LabelledTokens, headSeed: number): { accuracy: number; loss: number } {
+export function evaluateConnector(family: PackFamily, shape: ConnectorShape, classes: number, weights: ReadonlyMap<string, Float32Array>, data: LabelledTokens, headSeed: number): { accuracy: number; loss: number } {
   const init = initialWeights(family, 0, shape);
   return tf.tidy(() => {
     const params = new Map<string, tf.Tensor>();

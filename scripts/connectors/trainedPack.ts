@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ConnectorFamily, PackManifest } from '../../src/core/types.ts';
+import type { PackManifest } from '../../src/core/types.ts';
 import { IMAGESET_DIR } from '../imageset/imageset.ts';
-import { buildConnector, postTokens } from '../packs/architectures.ts';
-import { CONNECTOR_IO, ENCODER_FILE, ENCODER_IO, MNV2, MNV2_PREPROCESS, MNV2_SHAPE, packId, TRAINED_PACKS, TRAINING } from './config.ts';
+import { buildConnector, postTokens, type PackFamily } from '../packs/architectures.ts';
+import { CONNECTOR_IO, ENCODER_FILE, ENCODER_IO, MNV2, MNV2_PREPROCESS, MNV2_SHAPE, packId, trainedConnector, TRAINING } from './config.ts';
 import { splitOf, type ImageSetTokens } from './imageSetTokens.ts';
 import { evaluateConnector, trainConnector, type TrainingSettings } from './train.ts';
 
@@ -22,7 +22,7 @@ const INDEX_FILE = resolve(IMAGESET_DIR, 'index.json');
 export interface TrainingRecord {
   readonly script: string;
   readonly pack: string;
-  readonly family: ConnectorFamily;
+  readonly family: PackFamily;
   readonly encoder: { readonly file: string; readonly copyOf: string; readonly sha256: string; readonly frozen: true };
   readonly data: {
     readonly imageSet: string;
@@ -51,7 +51,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 /** Six significant digits: readable, and still the same on every rerun. */
 const round = (x: number) => Number(x.toPrecision(6));
 
-export function settingsOf(family: ConnectorFamily): TrainingSettings {
+export function settingsOf(family: PackFamily): TrainingSettings {
   const { connectorSeeds, headSeed, orderSeed, epochs, batchSize, optimizer } = TRAINING;
   return { connectorSeed: connectorSeeds[family], headSeed, orderSeed, epochs, batchSize, optimizer };
 }
@@ -61,7 +61,7 @@ export interface TrainedFamily {
   readonly record: TrainingRecord;
 }
 
-export function trainFamily(family: ConnectorFamily, all: ImageSetTokens, encoderBytes: Uint8Array, onEpoch?: (epoch: number, loss: number) => void): TrainedFamily {
+export function trainFamily(family: PackFamily, all: ImageSetTokens, encoderBytes: Uint8Array, onEpoch?: (epoch: number, loss: number) => void): TrainedFamily {
   const classes = all.index.labels.length;
   const train = splitOf(all, 'train');
   const heldout = splitOf(all, 'heldout');
@@ -97,8 +97,8 @@ export function trainFamily(family: ConnectorFamily, all: ImageSetTokens, encode
   return { weights, record };
 }
 
-export function trainedManifest(family: ConnectorFamily, record: TrainingRecord): PackManifest {
-  const { spec, title, style } = TRAINED_PACKS[family];
+export function trainedManifest(family: PackFamily, record: TrainingRecord): PackManifest {
+  const { spec, title, style } = trainedConnector(family);
   const { train, heldout } = record.results;
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   return {
@@ -122,8 +122,8 @@ export function trainedManifest(family: ConnectorFamily, record: TrainingRecord)
   };
 }
 
-function licenseMarkdown(family: ConnectorFamily, encoderLicense: string): string {
-  const { title, style } = TRAINED_PACKS[family];
+function licenseMarkdown(family: PackFamily, encoderLicense: string): string {
+  const { title, style } = trainedConnector(family);
   return `# ${packId(family)}: origin and licences
 
 \`connector.onnx\`, a ${title} (${style}), was trained by this project: \`npm run train:connectors\`
@@ -144,7 +144,7 @@ ${encoderLicense.trimEnd()}
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
 /** The pack's files by path under models/. */
-export function trainedPackFiles(family: ConnectorFamily, trained: TrainedFamily, encoderBytes: Uint8Array, encoderLicense: string): Map<string, Uint8Array> {
+export function trainedPackFiles(family: PackFamily, trained: TrainedFamily, encoderBytes: Uint8Array, encoderLicense: string): Map<string, Uint8Array> {
   const id = packId(family);
   return new Map([
     [`${id}/manifest.json`, json(trainedManifest(family, trained.record))],

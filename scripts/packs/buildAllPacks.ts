@@ -2,28 +2,24 @@
  * Every file of the built-in packs, in memory: relative path under models/ -> bytes.
  * scripts/buildPacks.ts writes them; a test regenerates them and compares byte for byte.
  */
-import type { ConnectorFamily, ConnectorSpec, PackManifest } from '../../src/core/types.ts';
-import { FAMILIES, packId, TRAINED_PACKS } from '../connectors/config.ts';
-import { buildConnector, buildVitEncoder, CONNECTOR_IO, D_LLM, ENCODER_IO, PERCEIVER, POST_TOKENS, TOKENS, VIT } from './architectures.ts';
+import type { ConnectorSpec, PackManifest } from '../../src/core/types.ts';
+import { FAMILIES, packId, trainedConnector } from '../connectors/config.ts';
+import { buildConnector, buildVitEncoder, CONNECTOR_IO, D_LLM, ENCODER_IO, PACK_FAMILIES, packConnector, postTokens, SYNTHETIC_SHAPE, TOKENS, VIT, type PackFamily } from './architectures.ts';
 
 export const ENCODER_SEED = 20251;
-export const CONNECTOR_SEEDS: Record<ConnectorFamily, number> = { mlp: 101, merger: 202, 'pixel-shuffle': 303, perceiver: 404 };
+export const CONNECTOR_SEEDS: Record<PackFamily, number> = { mlp: 101, merger: 202, 'pixel-shuffle': 303, perceiver: 404 };
 
-const PACKS: readonly { family: ConnectorFamily; spec: ConnectorSpec; title: string; style: string }[] = [
-  { family: 'mlp', spec: { family: 'mlp' }, title: 'MLP connector', style: 'LLaVA-style' },
-  { family: 'merger', spec: { family: 'merger', mergeSize: 2 }, title: '2x2 patch merger', style: 'Qwen2.5-VL-style' },
-  { family: 'pixel-shuffle', spec: { family: 'pixel-shuffle', scale: 2 }, title: 'pixel shuffle r=2', style: 'Idefics3/SmolVLM-style' },
-  { family: 'perceiver', spec: { family: 'perceiver', queries: PERCEIVER.queries }, title: 'perceiver resampler', style: 'Idefics2-style' },
-];
+/** One synthetic pack per family with a built-in graph (architectures.ts), in registry order. */
+const PACKS = PACK_FAMILIES.map((family) => ({ family, ...packConnector(family, SYNTHETIC_SHAPE) }));
 
-export function packManifest(family: ConnectorFamily, spec: ConnectorSpec, title: string, style: string): PackManifest {
+export function packManifest(family: PackFamily, spec: ConnectorSpec, title: string, style: string): PackManifest {
   return {
     formatVersion: 1,
     id: `vit-${family}`,
     name: `Synthetic ViT-Tiny/16 + ${title} (${style})`,
     description: `A 4-block ViT (224 px, 16 px patches, d_v ${VIT.dim}) and a ${title} to d_l ${D_LLM}, with seeded random weights: the structure of a ${style} connector, not its semantics.`,
     image: { size: VIT.image, patchSize: VIT.patch, grid: [VIT.grid, VIT.grid] },
-    tokens: { pre: TOKENS, post: POST_TOKENS[family], dPre: VIT.dim, dPost: D_LLM },
+    tokens: { pre: TOKENS, post: postTokens(family, SYNTHETIC_SHAPE), dPre: VIT.dim, dPost: D_LLM },
     connector: spec,
     // CLIP's processor: shortest edge bicubic, centre crop, CLIP mean/std.
     preprocess: { resize: 'shortest-edge', crop: 'center', resample: 'bicubic', rescale: 1 / 255, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] },
@@ -43,8 +39,11 @@ export function packManifest(family: ConnectorFamily, spec: ConnectorSpec, title
  * models/index.json: the trained packs first (written by scripts/trainConnectors.ts; the default
  * is the trained MLP, whose neighbours mean something), then the synthetic ones written here.
  */
-export function packIndex(): { default: string; packs: { id: string; family: ConnectorFamily; name: string }[] } {
-  const trained = FAMILIES.map((family) => ({ id: packId(family), family, name: `MobileNetV2 + ${TRAINED_PACKS[family].title}, trained (${TRAINED_PACKS[family].style})` }));
+export function packIndex(): { default: string; packs: { id: string; family: PackFamily; name: string }[] } {
+  const trained = FAMILIES.map((family) => {
+    const { title, style } = trainedConnector(family);
+    return { id: packId(family), family, name: `MobileNetV2 + ${title}, trained (${style})` };
+  });
   const synthetic = PACKS.map(({ family, title, style }) => ({ id: `vit-${family}`, family, name: `synthetic ViT + ${title} (${style})` }));
   return { default: packId('mlp'), packs: [...trained, ...synthetic] };
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
+import { hasPatchRegions, postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
 import { useCollection, useModel, useUi } from '../store/hooks.ts';
 import { say, uiStore } from '../store/uiStore.ts';
 import type { PatchHit } from '../viz/heatmapPainter.ts';
@@ -46,8 +46,9 @@ export function HeatmapPanel() {
   const imageLoss = row >= 0 ? reconstruction.perImage[row] : undefined;
   const hoverValue = hover && losses ? losses[hover.index] : undefined;
   const hoverToken = hover && manifest && grid ? postTokenOfPatch(manifest.connector, grid, hover.index) : null;
-  // A block store does not say which connector made it, so no patch is tied to a post token.
-  const tokenNote = isBlockStore ? '' : manifest?.connector.family === 'perceiver' ? ' · no single post token: every query attends to it' : hoverToken !== null ? ` · feeds post token ${hoverToken}` : '';
+  // A block store does not say which connector made it, so no patch is tied to a post token. A
+  // family without fixed regions (the perceiver) ties none either: every post token sees every patch.
+  const tokenNote = isBlockStore ? '' : manifest && !hasPatchRegions(manifest.connector) ? ' · no single post token: every query attends to it' : hoverToken !== null ? ` · feeds post token ${hoverToken}` : '';
   return (
     <div className="panel heatmap-panel" data-testid="heatmap-panel">
       <div className="panel-head">

@@ -3,6 +3,9 @@
  * a PatchIndex (encoder grid) is not a post-token index.
  */
 
+import type { AnyConnectorSpec } from './connectors/family.ts';
+import type { ConnectorSpec } from './connectors/registry.ts';
+
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
@@ -11,17 +14,13 @@ export type PatchIndex = Brand<number, 'PatchIndex'>;
 
 export const asPatchIndex = (i: number): PatchIndex => i as PatchIndex;
 
-export type ConnectorFamily = 'mlp' | 'merger' | 'pixel-shuffle' | 'perceiver';
-export const CONNECTOR_FAMILIES: readonly ConnectorFamily[] = ['mlp', 'merger', 'pixel-shuffle', 'perceiver'];
+/**
+ * Connector geometry as the manifest states it, and the family names: derived from the family
+ * modules in core/connectors (registry.ts lists them; CONNECTOR_FAMILIES is there too).
+ */
+export type { ConnectorFamily, ConnectorSpec } from './connectors/registry.ts';
 
 export type Metric = 'cosine' | 'l2';
-
-/** Connector geometry as the manifest states it. */
-export type ConnectorSpec =
-  | { readonly family: 'mlp' }
-  | { readonly family: 'merger'; readonly mergeSize: number }
-  | { readonly family: 'pixel-shuffle'; readonly scale: number }
-  | { readonly family: 'perceiver'; readonly queries: number };
 
 export interface PreprocessSpec {
   /** 'shortest-edge': scale so the short side equals image.size, then crop; 'stretch': resize to size x size. */
@@ -34,8 +33,11 @@ export interface PreprocessSpec {
   readonly std: readonly [number, number, number];
 }
 
-/** models/<id>/manifest.json, see docs/model-pack.md. */
-export interface PackManifest {
+/**
+ * models/<id>/manifest.json, see docs/model-pack.md. S is the app's ConnectorSpec; a registry with
+ * other families (core/connectors/registry.ts) validates manifests of its own specs.
+ */
+export interface PackManifest<S extends AnyConnectorSpec = ConnectorSpec> {
   readonly formatVersion: 1;
   readonly id: string;
   readonly name: string;
@@ -44,7 +46,7 @@ export interface PackManifest {
   readonly image: { readonly size: number; readonly patchSize: number; readonly grid: readonly [number, number] };
   /** T, T', d_v, d_l of docs/method.md. */
   readonly tokens: { readonly pre: number; readonly post: number; readonly dPre: number; readonly dPost: number };
-  readonly connector: ConnectorSpec;
+  readonly connector: S;
   readonly preprocess: PreprocessSpec;
   readonly files: { readonly encoder: string; readonly connector: string };
   /** Tensor names: encoder input (NCHW float32 pixels) -> encoder output [N,T,d_v] -> connector output [N,T',d_l]. */

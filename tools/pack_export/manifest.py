@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-Family = Literal["mlp", "merger", "pixel-shuffle", "perceiver"]
+from .connectors import CONNECTOR_FAMILIES
+
+# A connector family's id: a key of CONNECTOR_FAMILIES (one module per family in connectors/).
+Family = str
 Resample = Literal["bicubic", "bilinear", "nearest"]
 
 IO_NAMES = {"encoderInput": "pixel_values", "encoderOutput": "pre_tokens", "connectorInput": "pre_tokens", "connectorOutput": "post_tokens"}
@@ -37,7 +40,7 @@ class Geometry:
     d_pre: int
     d_post: int
     family: Family
-    # mergeSize (merger), scale (pixel-shuffle) or queries (perceiver); None for mlp.
+    # The family's size (its manifest field: mergeSize, scale, queries); None for mlp.
     parameter: Optional[int] = None
 
     @property
@@ -52,15 +55,10 @@ class Geometry:
 
     @property
     def post(self) -> int:
-        if self.family == "mlp":
-            return self.pre
-        assert self.parameter is not None
-        if self.family == "perceiver":
-            return self.parameter
-        return self.pre // self.parameter**2
+        return CONNECTOR_FAMILIES[self.family].post_tokens(self.pre, self.parameter)
 
     def connector(self) -> dict[str, Any]:
-        key = {"merger": "mergeSize", "pixel-shuffle": "scale", "perceiver": "queries"}.get(self.family)
+        key = CONNECTOR_FAMILIES[self.family].parameter
         return {"family": self.family} if key is None else {"family": self.family, key: self.parameter}
 
 
@@ -76,13 +74,14 @@ def geometry_errors(g: Geometry) -> list[str]:
     errors: list[str] = []
     if g.size % g.patch_size != 0:
         errors.append(f"image.size: expected a multiple of image.patchSize {g.patch_size}, got {g.size}")
-    if g.family != "mlp" and (g.parameter is None or g.parameter <= 0):
+    family = CONNECTOR_FAMILIES.get(g.family)
+    if family is None:
+        errors.append(f"connector: unknown family {g.family!r} (expected one of {', '.join(CONNECTOR_FAMILIES)})")
+    elif family.parameter is not None and (g.parameter is None or g.parameter <= 0):
         errors.append(f"connector: a {g.family} connector needs a positive size parameter, got {g.parameter}")
-    elif g.family in ("merger", "pixel-shuffle"):
+    elif family.parameter is not None:
         assert g.parameter is not None
-        side = g.grid[0]
-        if side % g.parameter != 0:
-            errors.append(f"connector: block side {g.parameter} must divide the grid side {side}")
+        errors.extend(family.size_errors(g.parameter, g.grid[0]))
     return errors
 
 

@@ -1,78 +1,64 @@
 /**
- * How post-projection tokens relate to the encoder's patch grid, per connector family
- * (docs/method.md's table): MLP 1:1, merger and pixel shuffle one token per r x r block, perceiver
- * no fixed region (its queries attend to every patch).
+ * How post-projection tokens relate to the encoder's patch grid (docs/method.md's table): MLP 1:1,
+ * merger and pixel shuffle one token per r x r block, perceiver no fixed region (its queries
+ * attend to every patch). Each family's rule lives in its module (core/connectors/); this file
+ * holds what every family shares: the grid check, the index ranges and the routing built from them.
  *
- * Patches and blocks are numbered row-major: patch = row * cols + col; block j sits at block row
- * floor(j / (cols / r)), block col j % (cols / r). For pixel shuffle this is exactly the order of
- * HF Idefics3's pixel_shuffle (tests/core/geometry checks it on the real reshape/permute sequence),
- * and within a block patches are listed in the order their features are concatenated.
- * The encoder's pre tokens are assumed to be in row-major grid order.
+ * Patches are numbered row-major: patch = row * cols + col (core/connectors/squareBlocks.ts numbers
+ * the blocks). The encoder's pre tokens are assumed to be in row-major grid order.
  */
-import { asPatchIndex, type ConnectorSpec, type PatchIndex } from '../types.ts';
+import type { AnyConnectorSpec, Grid } from '../connectors/family.ts';
+import { CONNECTORS, type ConnectorRegistry } from '../connectors/registry.ts';
+import type { PatchIndex } from '../types.ts';
 
-export type Grid = readonly [rows: number, cols: number];
+export type { Grid } from '../connectors/family.ts';
 
-/** Side of the square block one post token covers; null when there is no fixed region. */
-export function blockSize(spec: ConnectorSpec): number | null {
-  switch (spec.family) {
-    case 'mlp':
-      return 1;
-    case 'merger':
-      return spec.mergeSize;
-    case 'pixel-shuffle':
-      return spec.scale;
-    case 'perceiver':
-      return null;
-  }
+export interface ConnectorGeometry<S extends AnyConnectorSpec> {
+  /** Side of the square block one post token covers; null when there is no fixed square block. */
+  readonly blockSize: (spec: S) => number | null;
+  /** Whether each post token is made from a fixed set of patches (not so for the perceiver, whose every query attends to every patch). */
+  readonly hasPatchRegions: (spec: S) => boolean;
+  /** T' on this grid; throws a RangeError naming the problem when the spec cannot run on it. */
+  readonly postTokenCount: (spec: S, grid: Grid) => number;
+  /** Patches (row-major within the block) that post token j is made from; [] for the perceiver. */
+  readonly patchesOfPostToken: (spec: S, grid: Grid, j: number) => PatchIndex[];
+  /** The post token a patch feeds, or null when the connector has no fixed region. */
+  readonly postTokenOfPatch: (spec: S, grid: Grid, patch: number) => number | null;
+  /**
+   * For every patch, the post token it feeds (-1 where the connector has no fixed region, as the
+   * perceiver): the routing the reconstructor's token mixing starts from, and what its export records.
+   */
+  readonly tokenRouting: (spec: S, grid: Grid) => Int32Array;
 }
 
-function checkGrid(spec: ConnectorSpec, grid: Grid): void {
-  const r = blockSize(spec);
-  if (!(Number.isInteger(grid[0]) && Number.isInteger(grid[1]) && grid[0] > 0 && grid[1] > 0)) throw new RangeError(`invalid grid: [${grid.join(', ')}] (expected two positive integers)`);
-  if (r !== null && !(Number.isInteger(r) && r >= 1)) throw new RangeError(`invalid ${spec.family} block size: ${r} (expected a positive integer)`);
-  if (spec.family === 'perceiver' && !(Number.isInteger(spec.queries) && spec.queries >= 1)) throw new RangeError(`invalid perceiver queries: ${spec.queries} (expected a positive integer)`);
-  if (r !== null && (grid[0] % r !== 0 || grid[1] % r !== 0)) {
-    throw new RangeError(`invalid grid: [${grid.join(', ')}] is not divisible by the ${spec.family} block size ${r}`);
-  }
+/** The geometry of the families in `families`; the app's is exported below. */
+export function geometryFor<S extends AnyConnectorSpec>(families: ConnectorRegistry<S>): ConnectorGeometry<S> {
+  const checkGrid = (spec: S, grid: Grid): void => {
+    if (!(Number.isInteger(grid[0]) && Number.isInteger(grid[1]) && grid[0] > 0 && grid[1] > 0)) throw new RangeError(`invalid grid: [${grid.join(', ')}] (expected two positive integers)`);
+    const problem = families.family(spec.family).geometry.problem(spec, grid);
+    if (problem !== null) throw new RangeError(problem);
+  };
+  const postTokenCount = (spec: S, grid: Grid): number => {
+    checkGrid(spec, grid);
+    return families.family(spec.family).geometry.postTokenCount(spec, grid);
+  };
+  const postTokenOfPatch = (spec: S, grid: Grid, patch: number): number | null => {
+    checkGrid(spec, grid);
+    if (!Number.isInteger(patch) || patch < 0 || patch >= grid[0] * grid[1]) throw new RangeError(`invalid patch: ${patch} (expected 0..${grid[0] * grid[1] - 1})`);
+    return families.family(spec.family).geometry.postTokenOf(spec, grid, patch);
+  };
+  return {
+    blockSize: (spec) => families.family(spec.family).geometry.blockSide(spec),
+    hasPatchRegions: (spec) => families.family(spec.family).geometry.fixedRegions,
+    postTokenCount,
+    patchesOfPostToken(spec, grid, j) {
+      const count = postTokenCount(spec, grid);
+      if (!Number.isInteger(j) || j < 0 || j >= count) throw new RangeError(`invalid post token: ${j} (expected 0..${count - 1})`);
+      return families.family(spec.family).geometry.patchesOf(spec, grid, j);
+    },
+    postTokenOfPatch,
+    tokenRouting: (spec, grid) => Int32Array.from({ length: grid[0] * grid[1] }, (_, p) => postTokenOfPatch(spec, grid, p) ?? -1),
+  };
 }
 
-export function postTokenCount(spec: ConnectorSpec, grid: Grid): number {
-  checkGrid(spec, grid);
-  const r = blockSize(spec);
-  if (spec.family === 'perceiver') return spec.queries;
-  return (grid[0] / r!) * (grid[1] / r!);
-}
-
-/** Patches (row-major within the block) that post token j is made from; [] for the perceiver. */
-export function patchesOfPostToken(spec: ConnectorSpec, grid: Grid, j: number): PatchIndex[] {
-  const count = postTokenCount(spec, grid);
-  if (!Number.isInteger(j) || j < 0 || j >= count) throw new RangeError(`invalid post token: ${j} (expected 0..${count - 1})`);
-  const r = blockSize(spec);
-  if (r === null) return [];
-  const blocksPerRow = grid[1] / r;
-  const top = Math.floor(j / blocksPerRow) * r;
-  const left = (j % blocksPerRow) * r;
-  const out: PatchIndex[] = [];
-  for (let dy = 0; dy < r; dy++) for (let dx = 0; dx < r; dx++) out.push(asPatchIndex((top + dy) * grid[1] + left + dx));
-  return out;
-}
-
-/**
- * For every patch, the post token it feeds (-1 where the connector has no fixed region, as the
- * perceiver): the routing the reconstructor's token mixing starts from, and what its export records.
- */
-export function tokenRouting(spec: ConnectorSpec, grid: Grid): Int32Array {
-  return Int32Array.from({ length: grid[0] * grid[1] }, (_, p) => postTokenOfPatch(spec, grid, p) ?? -1);
-}
-
-/** The post token a patch feeds, or null when the connector has no fixed region. */
-export function postTokenOfPatch(spec: ConnectorSpec, grid: Grid, patch: number): number | null {
-  checkGrid(spec, grid);
-  if (!Number.isInteger(patch) || patch < 0 || patch >= grid[0] * grid[1]) throw new RangeError(`invalid patch: ${patch} (expected 0..${grid[0] * grid[1] - 1})`);
-  const r = blockSize(spec);
-  if (r === null) return null;
-  const row = Math.floor(patch / grid[1]);
-  const col = patch % grid[1];
-  return Math.floor(row / r) * (grid[1] / r) + Math.floor(col / r);
-}
+export const { blockSize, hasPatchRegions, postTokenCount, patchesOfPostToken, postTokenOfPatch, tokenRouting } = geometryFor(CONNECTORS);

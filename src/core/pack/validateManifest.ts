@@ -1,16 +1,19 @@
 /**
  * Validate a pack manifest read from outside (JSON of unknown shape). Every problem is reported,
  * each naming the field path and what was expected, e.g.
- * `manifest.tokens.pre: expected a positive integer, got "abc"`.
+ * `manifest.tokens.pre: expected a positive integer, got "abc"`. The connector's own rules (its
+ * size field, what divides the grid, T' from T) come from its family's module (core/connectors/).
  */
-import { CONNECTOR_FAMILIES, type ConnectorSpec, type PackManifest } from '../types.ts';
+import type { AnyConnectorSpec, ConnectorFamilyModule, Grid } from '../connectors/family.ts';
+import { CONNECTORS, type ConnectorRegistry, type ConnectorSpec } from '../connectors/registry.ts';
+import type { PackManifest } from '../types.ts';
 
 /** Pixels per side: the encoders studied here take 224 to 1024; 4096 leaves room and still fits a tab. */
 export const MAX_IMAGE_SIZE = 4096;
 /** Values in one image's token matrix (T x d): LLaVA-1.5's post tokens are 576 x 4096 = 2.4 M; 64 M is 256 MB of float32. */
 export const MAX_TOKEN_VALUES = 64 * 1024 * 1024;
 
-export type ManifestCheck = { readonly ok: true; readonly manifest: PackManifest } | { readonly ok: false; readonly errors: readonly string[] };
+export type ManifestCheck<S extends AnyConnectorSpec = ConnectorSpec> = { readonly ok: true; readonly manifest: PackManifest<S> } | { readonly ok: false; readonly errors: readonly string[] };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,35 +78,32 @@ class Checker {
   }
 }
 
-function connectorSpec(c: Checker, root: Obj): ConnectorSpec {
+interface ReadConnector<S extends AnyConnectorSpec> {
+  readonly spec: S;
+  readonly module: ConnectorFamilyModule<S>;
+  /** The family's size field as read; 0 when it has none or the field is not a positive integer (already reported). */
+  readonly size: number;
+}
+
+/** The connector object: its family from the registry, and that family's size field (a positive integer), if it has one. */
+function readConnector<S extends AnyConnectorSpec>(c: Checker, root: Obj, families: ConnectorRegistry<S>): ReadConnector<S> {
   const spec = c.obj(root, 'connector', 'connector');
-  const family = c.oneOf(spec, 'family', 'connector.family', CONNECTOR_FAMILIES);
-  switch (family) {
-    case 'mlp':
-      return { family };
-    case 'merger':
-      return { family, mergeSize: c.posInt(spec, 'mergeSize', 'connector.mergeSize') };
-    case 'pixel-shuffle':
-      return { family, scale: c.posInt(spec, 'scale', 'connector.scale') };
-    case 'perceiver':
-      return { family, queries: c.posInt(spec, 'queries', 'connector.queries') };
-  }
+  const module = families.family(c.oneOf(spec, 'family', 'connector.family', families.ids));
+  const size = module.parameter === null ? 0 : c.posInt(spec, module.parameter, `connector.${module.parameter}`);
+  return { spec: module.specOf(size), module, size };
 }
 
-function expectedPost(spec: ConnectorSpec, pre: number): number {
-  switch (spec.family) {
-    case 'mlp':
-      return pre;
-    case 'merger':
-      return pre / spec.mergeSize ** 2;
-    case 'pixel-shuffle':
-      return pre / spec.scale ** 2;
-    case 'perceiver':
-      return spec.queries;
+/** The connector's own rules: its size fits the grid, and tokens.post is what it makes of tokens.pre. */
+function checkConnector<S extends AnyConnectorSpec>(c: Checker, { spec, module, size }: ReadConnector<S>, grid: Grid, tokens: { pre: number; post: number }): void {
+  if (module.parameter !== null && size && grid[0]) {
+    const misfit = module.manifest.parameterMisfit(spec, grid);
+    if (misfit !== null) c.expect(`connector.${module.parameter}`, misfit, size);
   }
+  const post = module.manifest.postTokensFrom(spec, tokens.pre);
+  if (tokens.pre && tokens.post && Number.isInteger(post) && tokens.post !== post) c.expect('tokens.post', `${post} for a ${spec.family} connector on ${tokens.pre} tokens`, tokens.post);
 }
 
-export function validateManifest(json: unknown): ManifestCheck {
+function validate<S extends AnyConnectorSpec>(json: unknown, families: ConnectorRegistry<S>): ManifestCheck<S> {
   const c = new Checker();
   if (!isObj(json)) return { ok: false, errors: [`manifest: expected a JSON object, got ${show(json)}`] };
   if (json.formatVersion !== 1) c.expect('formatVersion', '1', json.formatVersion);
@@ -133,13 +133,9 @@ export function validateManifest(json: unknown): ManifestCheck {
   if (tokens.pre && tokens.dPre && tokens.pre * tokens.dPre > MAX_TOKEN_VALUES) c.expect('tokens.dPre', `at most ${Math.floor(MAX_TOKEN_VALUES / tokens.pre)} with ${tokens.pre} tokens (${MAX_TOKEN_VALUES} values per image)`, tokens.dPre);
   if (tokens.post && tokens.dPost && tokens.post * tokens.dPost > MAX_TOKEN_VALUES) c.expect('tokens.dPost', `at most ${Math.floor(MAX_TOKEN_VALUES / tokens.post)} with ${tokens.post} tokens (${MAX_TOKEN_VALUES} values per image)`, tokens.dPost);
 
-  const connector = connectorSpec(c, json);
-  if (connector.family === 'merger' || connector.family === 'pixel-shuffle') {
-    const r = connector.family === 'merger' ? connector.mergeSize : connector.scale;
-    if (r && grid[0] && (grid[0] % r !== 0 || grid[1] % r !== 0)) c.expect(`connector.${connector.family === 'merger' ? 'mergeSize' : 'scale'}`, `a divisor of the grid [${grid.join(', ')}]`, r);
-  }
-  const post = expectedPost(connector, tokens.pre);
-  if (tokens.pre && tokens.post && Number.isInteger(post) && tokens.post !== post) c.expect('tokens.post', `${post} for a ${connector.family} connector on ${tokens.pre} tokens`, tokens.post);
+  const read = readConnector(c, json, families);
+  checkConnector(c, read, grid, tokens);
+  const connector = read.spec;
 
   const pre = c.obj(json, 'preprocess', 'preprocess');
   const rescale = pre.rescale;
@@ -179,3 +175,10 @@ export function validateManifest(json: unknown): ManifestCheck {
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   return { ok: true, manifest: { formatVersion: 1, id, name, description, image: { size, patchSize, grid }, tokens, connector, preprocess, files, io, weights } };
 }
+
+/** A validator for manifests whose connectors are the families in `families`; the app's is validateManifest. */
+export function manifestValidator<S extends AnyConnectorSpec>(families: ConnectorRegistry<S>): (json: unknown) => ManifestCheck<S> {
+  return (json) => validate(json, families);
+}
+
+export const validateManifest: (json: unknown) => ManifestCheck = manifestValidator(CONNECTORS);

@@ -11,7 +11,8 @@ import { formatShape } from '../onnx/candidates.ts';
 import { modelTypeOf } from './stockFiles.ts';
 import { QWEN2VL_ANALYSIS_SIZE, withFixedSize } from '../image/processors/encoderInputs.ts';
 import { parseProcessorConfig, processorFromType, type ProcessorConfig, type ProcessorName } from '../image/processors/processorConfig.ts';
-import type { ConnectorFamily, ConnectorSpec, PackManifest, PreprocessSpec } from '../types.ts';
+import { CONNECTORS, type ConnectorFamily } from '../connectors/registry.ts';
+import type { ConnectorSpec, PackManifest, PreprocessSpec } from '../types.ts';
 
 type Json = { readonly [key: string]: unknown };
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,7 +24,7 @@ export interface StockDescription {
   readonly processorLabel: string;
   /** config.json's model_type, e.g. "idefics3"; null when there is no config.json. */
   readonly modelType: string | null;
-  /** The connector family the model type implies; null when the model type is not one we know. */
+  /** The connector family the model type implies (its module's stock.modelTypes); null when the model type is not one we know. */
   readonly familyHint: ConnectorFamily | null;
 }
 
@@ -32,18 +33,6 @@ const PROCESSOR_LABELS: Readonly<Record<ProcessorName, string>> = {
   siglip: 'the SigLIP processor',
   idefics3: 'the Idefics3 (SmolVLM) processor',
   'qwen2-vl': 'the Qwen2-VL processor',
-};
-
-/** Model types by the connector they have (docs/method.md's families). */
-const FAMILIES: Readonly<Record<string, ConnectorFamily>> = {
-  llava: 'mlp',
-  llava_next: 'mlp',
-  llava_onevision: 'mlp',
-  qwen2_vl: 'merger',
-  qwen2_5_vl: 'merger',
-  idefics3: 'pixel-shuffle',
-  smolvlm: 'pixel-shuffle',
-  idefics2: 'perceiver',
 };
 
 /** The processor a model type uses when preprocessor_config.json does not name its own. */
@@ -69,7 +58,7 @@ export function describeStock(config: unknown, preprocessor: unknown): StockDesc
   if (!parsed.ok) throw new UserFacingError(`The model's preprocessor_config.json cannot be used: ${parsed.errors.join('; ')}.`);
   const processor = parsed.config.processor === 'qwen2-vl' ? withFixedSize(parsed.config, QWEN2VL_ANALYSIS_SIZE, QWEN2VL_ANALYSIS_SIZE) : parsed.config;
   const modelType = modelTypeOf(config);
-  return { processor, processorLabel: PROCESSOR_LABELS[processor.processor], modelType, familyHint: modelType === null ? null : FAMILIES[modelType] ?? null };
+  return { processor, processorLabel: PROCESSOR_LABELS[processor.processor], modelType, familyHint: modelType === null ? null : CONNECTORS.familyOfModelType(modelType) };
 }
 
 // ---------- tokens, grid and connector from one run ----------
@@ -102,17 +91,6 @@ const isqrt = (n: number) => {
   return r * r === n ? r : null;
 };
 
-/** The connector geometry T pre tokens on `grid` and T' post tokens admit, preferring the model type's family. */
-function connectorFor(hint: ConnectorFamily | null, grid: Grid, pre: number, post: number): ConnectorSpec {
-  const r = pre % post === 0 ? isqrt(pre / post) : null;
-  const blocks = r !== null && grid[0] % r === 0 && grid[1] % r === 0 ? r : null;
-  if (hint === 'perceiver') return { family: 'perceiver', queries: post };
-  if (blocks === 1) return { family: 'mlp' };
-  if (blocks !== null) return hint === 'merger' ? { family: 'merger', mergeSize: blocks } : { family: 'pixel-shuffle', scale: blocks };
-  // No block structure: each post token may draw on any patch, as a perceiver's queries do.
-  return { family: 'perceiver', queries: post };
-}
-
 export interface TappedDims {
   readonly pre: { readonly name: string; readonly dims: readonly number[] };
   readonly post: { readonly name: string; readonly dims: readonly number[] };
@@ -134,7 +112,8 @@ export function tokenLayout(run: TappedDims, description: StockDescription): Tok
   const grid: Grid = [side, side];
   const processor = description.processor;
   const mergeWindows = processor.processor === 'qwen2-vl' ? processor.mergeSize : null;
-  const connector = connectorFor(description.familyHint, grid, pre.tokens, post.tokens);
+  // The model type's family when its geometry fits the counts, else the families' own readings (core/connectors).
+  const connector = CONNECTORS.specFromTokens(description.familyHint, grid, pre.tokens, post.tokens);
   // Sanity: the geometry must give back the post token count it was made from.
   if (postTokenCount(connector, grid) !== post.tokens) throw new Error(`connector geometry ${connector.family} on [${grid.join(', ')}] does not give ${post.tokens} tokens`);
   return { tokens: { pre: pre.tokens, dPre: pre.width, post: post.tokens, dPost: post.width }, grid, imageSize: width, patchSize: Math.floor(width / side), connector, mergeWindows };

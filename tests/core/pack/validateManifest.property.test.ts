@@ -8,6 +8,7 @@ import { validateManifest } from '../../../src/core/pack/validateManifest.ts';
 import type { PackManifest } from '../../../src/core/types.ts';
 
 const RUNS = 1000;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are edited into any shape on purpose
 type Json = Record<string, any>;
 
 const nonEmpty = fc.string({ minLength: 1, maxLength: 20 });
@@ -71,6 +72,7 @@ function pathsOf(v: unknown, prefix: (string | number)[] = []): (string | number
 }
 
 function setAt(m: Json, path: readonly (string | number)[], value: unknown, remove = false): void {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are edited into any shape on purpose
   let o: any = m;
   for (const k of path.slice(0, -1)) o = o[k];
   const last = path[path.length - 1]!;

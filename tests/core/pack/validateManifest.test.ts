@@ -62,6 +62,7 @@ describe('validateManifest', () => {
     expect(errorsOf(m).some((e) => e.startsWith('manifest.files.connector: expected a file name in the pack folder ending in .onnx'))).toBe(true);
   });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are edited into any shape on purpose
   it.each<[string, (m: Record<string, any>) => void, RegExp]>([
     ['a string token count', (m) => (m.tokens.pre = 'abc'), /^manifest\.tokens\.pre: expected a positive integer, got "abc"$/],
     ['a post count that contradicts the connector', (m) => (m.tokens.post = 196), /^manifest\.tokens\.post: expected 49 for a merger connector on 196 tokens, got 196$/],
