@@ -26,7 +26,18 @@ import { checkOutputFolder, createOutputFolder } from './outputFolder.ts';
 import { openPackAt, resolvePack, type OpenedPack } from './packLoader.ts';
 import type { Reporter } from './reporter.ts';
 import type { AnalysedImage } from './sessionOutput.ts';
-import { IMAGES_FILE, LABELS_FILE, shardText, STORE_FILE, STORE_FORMAT, STORE_FORMAT_VERSION, writeJson, type FailedImage, type ImageRecord, type StoreRecord } from './storeRecord.ts';
+import {
+  IMAGES_FILE,
+  LABELS_FILE,
+  shardText,
+  STORE_FILE,
+  STORE_FORMAT,
+  STORE_FORMAT_VERSION,
+  writeJson,
+  type FailedImage,
+  type ImageRecord,
+  type StoreRecord,
+} from './storeRecord.ts';
 
 export interface RunControl {
   /** True once the user asked to stop (Ctrl-C): the loop ends after the current image. */
@@ -47,7 +58,10 @@ function readImage(file: ListedFile): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file.absPath));
   } catch (error) {
-    throw new UserFacingError(`${file.relPath} could not be read (${(error as NodeJS.ErrnoException).code ?? 'read error'}). Check its permissions and run again.`, { cause: error });
+    throw new UserFacingError(
+      `${file.relPath} could not be read (${(error as NodeJS.ErrnoException).code ?? 'read error'}). Check its permissions and run again.`,
+      { cause: error },
+    );
   }
 }
 
@@ -79,7 +93,8 @@ export function reportFailures(failed: readonly FailedImage[], tried: number, re
   if (failed.length === 0) return;
   reporter.say('error', `${failed.length} of ${tried} images failed and are left out:`);
   for (const f of failed.slice(0, SHOWN_FAILURES)) reporter.say('error', `  ${f.message}`);
-  if (failed.length > SHOWN_FAILURES) reporter.say('error', `  ... and ${failed.length - SHOWN_FAILURES} more (every one is listed under "failed" in ${STORE_FILE}).`);
+  if (failed.length > SHOWN_FAILURES)
+    reporter.say('error', `  ... and ${failed.length - SHOWN_FAILURES} more (every one is listed under "failed" in ${STORE_FILE}).`);
 }
 
 /** Same bytes twice: the app admits them with a warning, so does this. */
@@ -94,26 +109,44 @@ function warnDuplicates(images: readonly AnalysedImage[], reporter: Reporter): v
   if (pairs.length === 0) return;
   const [a, b] = pairs[0]!;
   const which = pairs.length === 1 ? `${a} has the same bytes as ${b}` : `${pairs.length} images have the same bytes as another (e.g. ${a} and ${b})`;
-  reporter.say('warning', `${which}. Copies are each other's nearest neighbours at distance 0, which raises KNOR; remove them from the folder if that is not what you want.`);
+  reporter.say(
+    'warning',
+    `${which}. Copies are each other's nearest neighbours at distance 0, which raises KNOR; remove them from the folder if that is not what you want.`,
+  );
 }
 
 export async function analyze(args: AnalyzeArgs, reporter: Reporter, control: RunControl = NEVER_STOP): Promise<ExitCode> {
   // 1. Everything checked before anything is written.
   const files = listImageFolder(args.imagesDir);
-  if (files.length === 0) throw new UsageError(`${args.imagesDir} holds no image files (hidden files and .csv/.tsv/.json/.txt/.md files are not counted). Give the folder that holds the PNG and JPEG images.`);
+  if (files.length === 0)
+    throw new UsageError(
+      `${args.imagesDir} holds no image files (hidden files and .csv/.tsv/.json/.txt/.md files are not counted). Give the folder that holds the PNG and JPEG images.`,
+    );
   if (neighboursBlocked(files.length, args)) {
     const needed = args.includeSelf ? args.k : args.k + 1;
-    throw new UsageError(`KNOR with k = ${args.k} needs at least ${needed} images; ${args.imagesDir} holds ${files.length} ${files.length === 1 ? 'file' : 'files'}. Lower --k or add images.`);
+    throw new UsageError(
+      `KNOR with k = ${args.k} needs at least ${needed} images; ${args.imagesDir} holds ${files.length} ${files.length === 1 ? 'file' : 'files'}. Lower --k or add images.`,
+    );
   }
   checkOutputFolder(args.out, [args.imagesDir]);
   const mine = shardFiles(files, args.shard);
-  const labeller = args.labels === null ? folderLabeller : await fileLabeller(args.labels, mine.map((f) => f.relPath), reporter);
+  const labeller =
+    args.labels === null
+      ? folderLabeller
+      : await fileLabeller(
+          args.labels,
+          mine.map((f) => f.relPath),
+          reporter,
+        );
   const pack = await openPackAt(resolvePack(args.pack));
   try {
     const digits = idDigits(files.length);
     const listing = await listingHash(files);
     const shardNote = args.shard ? ` (shard ${shardText(args.shard)}: ${mine.length} of ${files.length})` : '';
-    reporter.say('info', `Embedding ${mine.length} images${shardNote} with ${pack.manifest.id} (${pack.runner.ep}, model key ${pack.modelKey.slice(0, 15)}...).`);
+    reporter.say(
+      'info',
+      `Embedding ${mine.length} images${shardNote} with ${pack.manifest.id} (${pack.runner.ep}, model key ${pack.modelKey.slice(0, 15)}...).`,
+    );
 
     // 2. The images.
     createOutputFolder(args.out);
@@ -167,12 +200,17 @@ export async function analyze(args: AnalyzeArgs, reporter: Reporter, control: Ru
 
     const written = `${embedded.length} pre and ${embedded.length} post blocks, ${LABELS_FILE}, ${IMAGES_FILE} and ${STORE_FILE}`;
     if (stopped) {
-      reporter.say('warning', `Stopped after ${tried} of ${mine.length} images (Ctrl-C): wrote ${written} (marked incomplete) to ${args.out}. KNOR was not computed. Run again into a new --out folder to analyse every image.`);
+      reporter.say(
+        'warning',
+        `Stopped after ${tried} of ${mine.length} images (Ctrl-C): wrote ${written} (marked incomplete) to ${args.out}. KNOR was not computed. Run again into a new --out folder to analyse every image.`,
+      );
       return EXIT.interrupted;
     }
     reporter.out(`Embedded ${embedded.length} of ${mine.length} images${shardNote} with ${pack.manifest.id}: wrote ${written} to ${args.out}.`);
     if (args.shard) {
-      reporter.out(`This is shard ${shardText(args.shard)}: KNOR needs every shard. When all ${args.shard.count} have run, join their folders with connector-lens merge <folders...> --out <dir>.`);
+      reporter.out(
+        `This is shard ${shardText(args.shard)}: KNOR needs every shard. When all ${args.shard.count} have run, join their folders with connector-lens merge <folders...> --out <dir>.`,
+      );
       return failed.length > 0 ? EXIT.someFailed : EXIT.ok;
     }
 

@@ -168,7 +168,10 @@ export function parseArgs(argv: readonly string[]): Command {
   if (command === 'analyze') {
     only(raw, 'analyze', ['pack', 'out', 'k', 'metric', 'labels', 'shard', 'include-self', 'verbose']);
     if (rest.length === 0) throw usage('analyze needs the folder of images, e.g. connector-lens analyze photos/ --pack mnv2-mlp --out results/.');
-    if (rest.length > 1) throw usage(`analyze takes one folder of images; got ${rest.length} (${rest.join(', ')}). Put the images under one folder, or run analyze once per folder.`);
+    if (rest.length > 1)
+      throw usage(
+        `analyze takes one folder of images; got ${rest.length} (${rest.join(', ')}). Put the images under one folder, or run analyze once per folder.`,
+      );
     const shard = raw.values.get('shard');
     const labels = raw.values.get('labels');
     return {

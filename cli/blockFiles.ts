@@ -23,7 +23,13 @@ export interface BlockMeta {
 
 export function encodeBlock(side: Side, tokens: Float32Array, rows: number, dim: number, meta: BlockMeta): Uint8Array {
   if (tokens.length !== rows * dim) throw new RangeError(`invalid ${side} tokens: expected ${rows} x ${dim} = ${rows * dim} values, got ${tokens.length}`);
-  return writeSafetensors([{ name: 'block', dtype: 'F32', shape: [rows, dim], data: tokens }], { side, id: meta.id, file: meta.file, image_hash: meta.imageHash, model_key: meta.modelKey });
+  return writeSafetensors([{ name: 'block', dtype: 'F32', shape: [rows, dim], data: tokens }], {
+    side,
+    id: meta.id,
+    file: meta.file,
+    image_hash: meta.imageHash,
+    model_key: meta.modelKey,
+  });
 }
 
 /**

@@ -49,7 +49,8 @@ function ctrlC(say: (text: string) => void): RunControl & { dispose(): void } {
 function unexpectedMessage(error: unknown, doing: string, verbose: boolean): string {
   const failure = describeFailure(error, doing);
   const details = verbose ? '' : ' Run again with --verbose for the details.';
-  if (failure.code === 'out-of-memory') return `Node ran out of memory while trying to ${doing}. Split the folder with --shard, or give Node more memory (NODE_OPTIONS=--max-old-space-size=8192).${details}`;
+  if (failure.code === 'out-of-memory')
+    return `Node ran out of memory while trying to ${doing}. Split the folder with --shard, or give Node more memory (NODE_OPTIONS=--max-old-space-size=8192).${details}`;
   return `Could not ${doing}: an unexpected error (a bug, or a failure of ONNX Runtime).${details} The details help a bug report.`;
 }
 

@@ -34,7 +34,10 @@ export interface DecodedFile {
 const FORMAT_NAME = { gif: 'GIF', webp: 'WebP', bmp: 'BMP' } as const;
 
 function undecodable(name: string, format: string, cause: unknown): UserFacingError {
-  return new UserFacingError(`${name} could not be decoded as ${format}: the file is damaged or uses a variant this tool does not read. Re-export it as PNG and run again.`, { cause });
+  return new UserFacingError(
+    `${name} could not be decoded as ${format}: the file is damaged or uses a variant this tool does not read. Re-export it as PNG and run again.`,
+    { cause },
+  );
 }
 
 const u32 = (b: Uint8Array, o: number) => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
@@ -147,6 +150,8 @@ export function decodeImageFile(bytes: Uint8Array, name: string): DecodedFile {
     case 'jpeg':
       return { image: decodeJpeg(bytes, name), format: 'jpeg', notices };
     default:
-      throw new UserFacingError(`${name} is a ${FORMAT_NAME[check.format]} image; the command-line tool reads PNG and JPEG only (the app reads it). Convert it to PNG and run again.`);
+      throw new UserFacingError(
+        `${name} is a ${FORMAT_NAME[check.format]} image; the command-line tool reads PNG and JPEG only (the app reads it). Convert it to PNG and run again.`,
+      );
   }
 }

@@ -8,7 +8,8 @@
 export type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 const u16 = (b: Uint8Array, o: number, le: boolean) => (le ? b[o]! | (b[o + 1]! << 8) : (b[o]! << 8) | b[o + 1]!);
-const u32 = (b: Uint8Array, o: number, le: boolean) => (le ? (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0 : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0);
+const u32 = (b: Uint8Array, o: number, le: boolean) =>
+  le ? (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0 : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 
 /** The orientation tag of a TIFF structure (an Exif payload after "Exif\0\0"), or 1. */
 function tiffOrientation(t: Uint8Array): Orientation {
@@ -59,7 +60,12 @@ export function jpegOrientation(b: Uint8Array): Orientation {
 }
 
 /** RGBA pixels turned upright: orientations 5 to 8 swap width and height. */
-export function applyOrientation(rgba: Uint8Array, width: number, height: number, orientation: Orientation): { rgba: Uint8Array; width: number; height: number } {
+export function applyOrientation(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  orientation: Orientation,
+): { rgba: Uint8Array; width: number; height: number } {
   if (orientation === 1) return { rgba, width, height };
   const swap = orientation >= 5;
   const ow = swap ? height : width;

@@ -22,7 +22,13 @@ export function settingsText(s: KnorSettings): string {
 /** Returns false when KNOR could not be computed (too few images for k; the message says so). */
 export async function finishAnalysis(
   out: string,
-  input: { readonly appVersion: string; readonly pack: { readonly name: string; readonly modelKey: string }; readonly settings: KnorSettings; readonly images: readonly AnalysedImage[]; readonly pooled: PooledSet },
+  input: {
+    readonly appVersion: string;
+    readonly pack: { readonly name: string; readonly modelKey: string };
+    readonly settings: KnorSettings;
+    readonly images: readonly AnalysedImage[];
+    readonly pooled: PooledSet;
+  },
   reporter: Reporter,
 ): Promise<boolean> {
   const blocked = neighboursBlocked(input.images.length, input.settings);
@@ -39,7 +45,9 @@ export async function finishAnalysis(
   reporter.out(`KNOR: ${result.mean.toFixed(3)} mean over ${input.images.length} images (${settingsText(input.settings)}).`);
   if (result.precision) {
     const p = result.precision;
-    reporter.out(`precision@${input.settings.k} by label: ${p.pre.toFixed(3)} before -> ${p.post.toFixed(3)} after the connector (${p.labelled} labelled images, ${p.classes} classes).`);
+    reporter.out(
+      `precision@${input.settings.k} by label: ${p.pre.toFixed(3)} before -> ${p.post.toFixed(3)} after the connector (${p.labelled} labelled images, ${p.classes} classes).`,
+    );
   }
   reporter.out(`Wrote ${files.join(', ')} to ${out}.`);
   return true;

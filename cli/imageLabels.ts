@@ -48,7 +48,10 @@ export async function fileLabeller(path: string, relPaths: readonly string[], re
     throw error;
   }
   for (const w of parsed.warnings) reporter.say('warning', w);
-  const match = applyLabels(parsed.labels, relPaths.map((p) => basename(p)));
+  const match = applyLabels(
+    parsed.labels,
+    relPaths.map((p) => basename(p)),
+  );
   const byPath = new Map(relPaths.map((p, i) => [p, match.byImage[i] ?? null]));
   reporter.say(match.labelled === 0 ? 'warning' : 'info', labelSummaryMessage(match));
   return { source: { kind: 'file', name, hash: await hashBytes(bytes) }, labelOf: (relPath) => byPath.get(relPath) ?? null };

@@ -57,7 +57,8 @@ function readShard(dir: string): ShardInput {
     throw error;
   }
   if (store.shard === null) throw new UsageError(`${dir} is an unsharded run (analyze without --shard); it is complete as it is and needs no merge. ${HINT}`);
-  if (!store.complete) throw new UsageError(`${dir} is shard ${shardText(store.shard)} stopped before it finished (Ctrl-C). Run that shard again into a new folder, then merge.`);
+  if (!store.complete)
+    throw new UsageError(`${dir} is shard ${shardText(store.shard)} stopped before it finished (Ctrl-C). Run that shard again into a new folder, then merge.`);
   return { dir, store: store as ShardInput['store'], images };
 }
 
@@ -69,7 +70,11 @@ function sameAcrossShards(shards: readonly ShardInput[]): void {
     ['token shapes', (s) => JSON.stringify(s.shapes), 'Every shard must run the same pack.'],
     ['KNOR settings', (s) => JSON.stringify(s.settings), 'Run every shard with the same --k, --metric and --include-self.'],
     ['labels', (s) => JSON.stringify(s.labels), 'Run every shard with the same --labels file (or none).'],
-    ['image listing', (s) => `${s.listed}:${s.listingHash}`, 'Every shard must list the same folder with the same files; run the shards again on one copy of it.'],
+    [
+      'image listing',
+      (s) => `${s.listed}:${s.listingHash}`,
+      'Every shard must list the same folder with the same files; run the shards again on one copy of it.',
+    ],
     ['shard count', (s) => s.shard?.count, 'Every shard must split the folder the same way (the same n in --shard i/n).'],
   ];
   for (const [what, key, fix] of checks) {
@@ -88,7 +93,9 @@ function checkShardSet(shards: readonly ShardInput[]): void {
   }
   const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length > 0) {
-    throw new UsageError(`The merge needs all ${n} shards; ${missing.map((i) => `${i}/${n}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Add ${missing.length === 1 ? 'its folder' : 'their folders'} (or run ${missing.length === 1 ? 'it' : 'them'} first).`);
+    throw new UsageError(
+      `The merge needs all ${n} shards; ${missing.map((i) => `${i}/${n}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Add ${missing.length === 1 ? 'its folder' : 'their folders'} (or run ${missing.length === 1 ? 'it' : 'them'} first).`,
+    );
   }
 }
 
@@ -99,16 +106,26 @@ function coverage(shards: readonly ShardInput[]): { images: Map<number, { id: st
   const failed: FailedImage[] = [];
   const claimedBy = new Map<number, string>();
   const claim = (index: number, s: ShardInput, what: string) => {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= listed) throw new UsageError(`${join(s.dir, what)} names image ${index}, outside the folder's ${listed} files; the folder is damaged. Run that shard again.`);
-    if (!ownsIndex(s.store.shard, index)) throw new UsageError(`${join(s.dir, what)} holds image ${index}, which belongs to shard ${index % s.store.shard.count}/${s.store.shard.count}, not ${shardText(s.store.shard)}; the folder is damaged. Run that shard again.`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= listed)
+      throw new UsageError(`${join(s.dir, what)} names image ${index}, outside the folder's ${listed} files; the folder is damaged. Run that shard again.`);
+    if (!ownsIndex(s.store.shard, index))
+      throw new UsageError(
+        `${join(s.dir, what)} holds image ${index}, which belongs to shard ${index % s.store.shard.count}/${s.store.shard.count}, not ${shardText(s.store.shard)}; the folder is damaged. Run that shard again.`,
+      );
     const before = claimedBy.get(index);
-    if (before !== undefined) throw new UsageError(`Image ${index} appears twice (${before} and ${s.dir}); each image must come from one shard. Run that shard again into a new folder.`);
+    if (before !== undefined)
+      throw new UsageError(
+        `Image ${index} appears twice (${before} and ${s.dir}); each image must come from one shard. Run that shard again into a new folder.`,
+      );
     claimedBy.set(index, s.dir);
   };
   for (const s of shards) {
     for (const [id, record] of Object.entries(s.images)) {
       const index = Number(id);
-      if (id !== imageId(index, digits)) throw new UsageError(`${join(s.dir, IMAGES_FILE)} has block id "${id}"; ids of this store have ${digits} digits. The folder is damaged; run that shard again.`);
+      if (id !== imageId(index, digits))
+        throw new UsageError(
+          `${join(s.dir, IMAGES_FILE)} has block id "${id}"; ids of this store have ${digits} digits. The folder is damaged; run that shard again.`,
+        );
       claim(index, s, IMAGES_FILE);
       images.set(index, { id, record, dir: s.dir });
     }
@@ -120,7 +137,9 @@ function coverage(shards: readonly ShardInput[]): { images: Map<number, { id: st
   for (let index = 0; index < listed; index++) {
     if (!claimedBy.has(index)) {
       const owner = shards.find((s) => ownsIndex(s.store.shard, index))!;
-      throw new UsageError(`Image ${index} of the folder is in no shard: ${owner.dir} (shard ${shardText(owner.store.shard)}) neither embedded it nor lists it as failed. Run that shard again into a new folder.`);
+      throw new UsageError(
+        `Image ${index} of the folder is in no shard: ${owner.dir} (shard ${shardText(owner.store.shard)}) neither embedded it nor lists it as failed. Run that shard again into a new folder.`,
+      );
     }
   }
   failed.sort((a, b) => a.index - b.index);
@@ -134,13 +153,15 @@ export async function merge(args: MergeArgs, reporter: Reporter): Promise<ExitCo
   checkShardSet(shards);
   const { images, failed } = coverage(shards);
   const first = shards[0]!.store;
-  if (first.appVersion !== appVersion()) reporter.say('warning', `The shards were written by version ${first.appVersion}, this is ${appVersion()}; the blocks are merged as they are.`);
+  if (first.appVersion !== appVersion())
+    reporter.say('warning', `The shards were written by version ${first.appVersion}, this is ${appVersion()}; the blocks are merged as they are.`);
 
   // Every block file is there before the output folder is made.
   for (const { id, dir } of images.values()) {
     for (const side of ['pre', 'post'] as const) {
       const path = join(dir, blockFileName(side, id));
-      if (!existsSync(path)) throw new UsageError(`${path} is missing, though ${join(dir, IMAGES_FILE)} lists block ${id}. Run that shard again into a new folder.`);
+      if (!existsSync(path))
+        throw new UsageError(`${path} is missing, though ${join(dir, IMAGES_FILE)} lists block ${id}. Run that shard again into a new folder.`);
     }
   }
   createOutputFolder(args.out);
@@ -157,7 +178,8 @@ export async function merge(args: MergeArgs, reporter: Reporter): Promise<ExitCo
     try {
       read = readBlockPair(dir, id, firstBlock);
     } catch (error) {
-      if (error instanceof UserFacingError) throw new UsageError(`Block ${id} of ${dir} cannot be merged: ${error.message} Run that shard again into a new folder.`, { cause: error });
+      if (error instanceof UserFacingError)
+        throw new UsageError(`Block ${id} of ${dir} cannot be merged: ${error.message} Run that shard again into a new folder.`, { cause: error });
       throw error;
     }
     const { block } = read;
@@ -166,7 +188,9 @@ export async function merge(args: MergeArgs, reporter: Reporter): Promise<ExitCo
       ['post', block.postShape, first.shapes.post],
     ] as const) {
       if (shape.length !== 2 || shape[0] !== expected[0] || shape[1] !== expected[1]) {
-        throw new UsageError(`${join(dir, blockFileName(side, id))} holds [${shape.join(', ')}], but ${STORE_FILE} says the ${side} blocks are [${expected.join(', ')}]. Run that shard again into a new folder.`);
+        throw new UsageError(
+          `${join(dir, blockFileName(side, id))} holds [${shape.join(', ')}], but ${STORE_FILE} says the ${side} blocks are [${expected.join(', ')}]. Run that shard again into a new folder.`,
+        );
       }
     }
     firstBlock ??= block;
@@ -190,7 +214,9 @@ export async function merge(args: MergeArgs, reporter: Reporter): Promise<ExitCo
   const record: StoreRecord = { ...first, appVersion: appVersion(), count: analysed.length, shard: null, failed, complete: true };
   writeJson(args.out, STORE_FILE, record);
   reportFailures(failed, first.listed, reporter);
-  reporter.out(`Merged ${shards.length} shards: ${analysed.length} of ${first.listed} images, ${analysed.length} pre and ${analysed.length} post blocks, ${LABELS_FILE}, ${IMAGES_FILE} and ${STORE_FILE} in ${args.out}.`);
+  reporter.out(
+    `Merged ${shards.length} shards: ${analysed.length} of ${first.listed} images, ${analysed.length} pre and ${analysed.length} post blocks, ${LABELS_FILE}, ${IMAGES_FILE} and ${STORE_FILE} in ${args.out}.`,
+  );
   const finished = await finishAnalysis(
     args.out,
     {

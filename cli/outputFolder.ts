@@ -13,7 +13,10 @@ export function checkOutputFolder(out: string, inputs: readonly string[] = []): 
   for (const input of inputs) {
     const folder = resolve(input);
     if (folder === target) throw new UsageError(`--out ${out} is also an input folder; write the results to a new folder.`);
-    if (target.startsWith(`${folder}${sep}`)) throw new UsageError(`--out ${out} is inside the input folder ${input}, where the next run would list its files as images; write the results outside it.`);
+    if (target.startsWith(`${folder}${sep}`))
+      throw new UsageError(
+        `--out ${out} is inside the input folder ${input}, where the next run would list its files as images; write the results outside it.`,
+      );
   }
   let stat;
   try {
@@ -23,7 +26,10 @@ export function checkOutputFolder(out: string, inputs: readonly string[] = []): 
   }
   if (!stat.isDirectory()) throw new UsageError(`--out ${out} is a file; give a new or empty folder for the results.`);
   const entries = readdirSync(out);
-  if (entries.length > 0) throw new UsageError(`--out ${out} already holds ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}; give a new or empty folder, so results of two runs never mix.`);
+  if (entries.length > 0)
+    throw new UsageError(
+      `--out ${out} already holds ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}; give a new or empty folder, so results of two runs never mix.`,
+    );
 }
 
 export function createOutputFolder(out: string): void {

@@ -62,7 +62,9 @@ export function resolvePack(arg: string): PackLocation {
     // neither an id nor a folder: said below
   }
   if (!isDir) {
-    throw new UsageError(`--pack ${arg} is neither a built-in pack (${ids.join(', ')}) nor a folder. Give one of those ids, or the folder that holds manifest.json and its .onnx files.`);
+    throw new UsageError(
+      `--pack ${arg} is neither a built-in pack (${ids.join(', ')}) nor a folder. Give one of those ids, or the folder that holds manifest.json and its .onnx files.`,
+    );
   }
   return { kind: 'folder', dir: resolve(arg) };
 }
@@ -81,7 +83,11 @@ async function digestOf(name: string, bytes: Uint8Array): Promise<FileDigest> {
 }
 
 /** A graph's side files of weights, checked and hashed (none for most packs). */
-async function sideFiles(modelName: string, model: Uint8Array, files: readonly { name: string; size: number; path: string }[]): Promise<{ files: ExternalDataFile[]; digests: FileDigest[] }> {
+async function sideFiles(
+  modelName: string,
+  model: Uint8Array,
+  files: readonly { name: string; size: number; path: string }[],
+): Promise<{ files: ExternalDataFile[]; digests: FileDigest[] }> {
   const refs = externalDataRefs(model, modelName);
   checkExternalData(modelName, refs, new Map(files.map((f) => [f.name, f.size])));
   const read = refs.map((ref) => ({ path: ref.location, data: new Uint8Array(readFileSync(files.find((f) => f.name === ref.location)!.path)) }));
@@ -97,14 +103,19 @@ export async function openPackAt(location: PackLocation): Promise<OpenedPack> {
     const chosen = modelFiles(manifest, files);
     const encoderBytes = new Uint8Array(readFileSync(chosen.encoder.path));
     const connectorBytes = new Uint8Array(readFileSync(chosen.connector.path));
-    const [encoderWeights, connectorWeights] = [await sideFiles(manifest.files.encoder, encoderBytes, files), await sideFiles(manifest.files.connector, connectorBytes, files)];
+    const [encoderWeights, connectorWeights] = [
+      await sideFiles(manifest.files.encoder, encoderBytes, files),
+      await sideFiles(manifest.files.connector, connectorBytes, files),
+    ];
     const modelKey = await packModelKey(manifest, {
       encoder: await digestOf(manifest.files.encoder, encoderBytes),
       connector: await digestOf(manifest.files.connector, connectorBytes),
       encoderWeights: encoderWeights.digests,
       connectorWeights: connectorWeights.digests,
     });
-    const runner = packAnalysisRunner(await openPack(manifest, encoderBytes, connectorBytes, ['wasm'], { encoder: encoderWeights.files, connector: connectorWeights.files }));
+    const runner = packAnalysisRunner(
+      await openPack(manifest, encoderBytes, connectorBytes, ['wasm'], { encoder: encoderWeights.files, connector: connectorWeights.files }),
+    );
     return { location, manifest, modelKey, runner };
   } catch (error) {
     // The pack's own fault (a manifest, a missing or contradicting file): the caller's input.

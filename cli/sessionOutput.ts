@@ -58,7 +58,14 @@ export function sessionExportOf(o: AnalysisOutput, exportedAt: Date): SessionExp
     exportedAt: exportedAt.toISOString(),
     pack: { name: o.pack.name, key: o.pack.modelKey },
     images: o.images.map((image) => ({ name: image.file, label: image.label, contentHash: image.contentHash, split: null })),
-    knor: { k: o.settings.k, metric: o.settings.metric, includeSelf: o.settings.includeSelf, nnPre: o.result.nnPre, nnPost: o.result.nnPost, perImage: o.result.perImage },
+    knor: {
+      k: o.settings.k,
+      metric: o.settings.metric,
+      includeSelf: o.settings.includeSelf,
+      nnPre: o.result.nnPre,
+      nnPost: o.result.nnPost,
+      perImage: o.result.perImage,
+    },
     pooled: { pre: o.pooled.pre, dPre: o.pooled.dPre, post: o.pooled.post, dPost: o.pooled.dPost },
     reconstruction: null,
   };

@@ -129,7 +129,11 @@ export function readStoreRecord(dir: string): StoreRecord {
   if (metric !== 'cosine' && metric !== 'l2') f.fail('settings.metric', '"cosine" or "l2"', metric);
   const labels = f.obj(json, 'labels');
   const labelSource: LabelSource =
-    labels.kind === 'folders' ? { kind: 'folders' } : labels.kind === 'file' ? { kind: 'file', name: f.str(labels, 'name', 'labels.name'), hash: f.str(labels, 'hash', 'labels.hash') } : f.fail('labels.kind', '"folders" or "file"', labels.kind);
+    labels.kind === 'folders'
+      ? { kind: 'folders' }
+      : labels.kind === 'file'
+        ? { kind: 'file', name: f.str(labels, 'name', 'labels.name'), hash: f.str(labels, 'hash', 'labels.hash') }
+        : f.fail('labels.kind', '"folders" or "file"', labels.kind);
   let shard: Shard | null = null;
   if (json.shard !== null) {
     const s = f.obj(json, 'shard');
@@ -140,7 +144,11 @@ export function readStoreRecord(dir: string): StoreRecord {
   if (!Array.isArray(failedRaw)) f.fail('failed', 'a list', failedRaw);
   const failed = (failedRaw as unknown[]).map((item, i): FailedImage => {
     if (!isObj(item)) return f.fail(`failed[${i}]`, 'an object', item);
-    return { index: f.int(item, 'index', `failed[${i}].index`), file: f.str(item, 'file', `failed[${i}].file`), message: f.str(item, 'message', `failed[${i}].message`) };
+    return {
+      index: f.int(item, 'index', `failed[${i}].index`),
+      file: f.str(item, 'file', `failed[${i}].file`),
+      message: f.str(item, 'message', `failed[${i}].message`),
+    };
   });
   return {
     format: STORE_FORMAT,
@@ -172,7 +180,12 @@ export function readImagesRecord(dir: string): ImagesRecord {
     if (label !== null && typeof label !== 'string') f.fail(`${id}.label`, 'text or null', label);
     const shard = value.shard;
     if (shard !== null && typeof shard !== 'string') f.fail(`${id}.shard`, 'text or null', shard);
-    out[id] = { file: f.str(value, 'file', `${id}.file`), contentHash: f.str(value, 'contentHash', `${id}.contentHash`), label: label as string | null, shard: shard as string | null };
+    out[id] = {
+      file: f.str(value, 'file', `${id}.file`),
+      contentHash: f.str(value, 'contentHash', `${id}.contentHash`),
+      label: label as string | null,
+      shard: shard as string | null,
+    };
   }
   return out;
 }

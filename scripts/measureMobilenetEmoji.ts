@@ -107,7 +107,9 @@ for (const [label, model, input] of [
 }
 
 const chance = (perClass - 1) / (n - 1);
-console.log(`${n} emoji, ${CLASSES.length} subcategories x ${perClass} (${CLASSES.join(', ')}); leave-one-out 1-NN accuracy, chance ${(100 * chance).toFixed(1)}%`);
+console.log(
+  `${n} emoji, ${CLASSES.length} subcategories x ${perClass} (${CLASSES.join(', ')}); leave-one-out 1-NN accuracy, chance ${(100 * chance).toFixed(1)}%`,
+);
 console.log(`${'embedding'.padEnd(64)} ${'cosine'.padStart(7)} ${'L2'.padStart(7)}`);
 for (const [label, embeddings, dim] of rows) {
   const pct = (m: Metric) => `${(100 * oneNnAccuracy(embeddings, dim, m)).toFixed(1)}%`.padStart(7);

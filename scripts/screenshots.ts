@@ -38,7 +38,8 @@ function writeBlockStore(): string {
   const labels = ['file,label'];
   for (let i = 0; i < 24; i++) {
     const cluster = i % 3;
-    const block = (tokens: number, dim: number, spread: number) => Float32Array.from({ length: tokens * dim }, (_, j) => ((j % dim) % 3 === cluster ? 1 : 0) + spread * (random() - 0.5));
+    const block = (tokens: number, dim: number, spread: number) =>
+      Float32Array.from({ length: tokens * dim }, (_, j) => ((j % dim) % 3 === cluster ? 1 : 0) + spread * (random() - 0.5));
     writeFileSync(join(dir, `pre-block-${i}.safetensors`), writeSafetensors([{ name: 'block', dtype: 'F32', shape: [16, 24], data: block(16, 24, 1.5) }]));
     writeFileSync(join(dir, `post-block-${i}.safetensors`), writeSafetensors([{ name: 'block', dtype: 'F32', shape: [16, 32], data: block(16, 32, 3) }]));
     labels.push(`${i},cluster-${cluster}`);

@@ -50,7 +50,9 @@ async function ortAgreement(family: PackFamily, connectorBytes: Uint8Array, weig
 
 for (const family of families) {
   const t0 = performance.now();
-  const trained = trainFamily(family, all, encoderBytes, (epoch, loss) => console.log(`  ${family} epoch ${epoch + 1}: loss ${loss.toFixed(4)} (${seconds(t0)})`));
+  const trained = trainFamily(family, all, encoderBytes, (epoch, loss) =>
+    console.log(`  ${family} epoch ${epoch + 1}: loss ${loss.toFixed(4)} (${seconds(t0)})`),
+  );
   const files = trainedPackFiles(family, trained, encoderBytes, encoderLicense);
   const { train, heldout } = trained.record.results;
   const connector = [...files].find(([path]) => path.endsWith('/connector.onnx'))![1];
@@ -61,6 +63,8 @@ for (const family of families) {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, bytes);
   }
-  console.log(`${family}: train loss ${train.loss} acc ${train.accuracy}, heldout loss ${heldout.loss} acc ${heldout.accuracy}; ORT vs tfjs max |diff| ${diff.toExponential(1)} (relative); ${seconds(t0)}`);
+  console.log(
+    `${family}: train loss ${train.loss} acc ${train.accuracy}, heldout loss ${heldout.loss} acc ${heldout.accuracy}; ORT vs tfjs max |diff| ${diff.toExponential(1)} (relative); ${seconds(t0)}`,
+  );
 }
 console.log(`done in ${seconds(start)}`);

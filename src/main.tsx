@@ -42,7 +42,8 @@ async function start(): Promise<void> {
   // A shared link's model and settings win over the stored session's.
   const requested = applyViewUrl(window);
   const isBuiltin = (id: string | null | undefined): id is string => !!id && builtinPacks.some((p) => p.id === id);
-  if (requested?.kind === 'pack' && !isBuiltin(requested.id)) say('warning', `This link asks for a pack "${requested.id}" that this version does not have; the default pack opens instead. Pick one from the list.`);
+  if (requested?.kind === 'pack' && !isBuiltin(requested.id))
+    say('warning', `This link asks for a pack "${requested.id}" that this version does not have; the default pack opens instead. Pick one from the list.`);
   const packId = requested?.kind === 'pack' && isBuiltin(requested.id) ? requested.id : isBuiltin(session?.packId) ? session.packId : defaultPackId;
   // A first visit (nothing stored) gets the bundled set, analysed without any action.
   const firstVisit = collectionStore.getState().images.length === 0 && !session && !params.has('empty');

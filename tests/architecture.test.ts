@@ -24,7 +24,9 @@ function target(file: string, spec: string): string {
 
 function importsOf(folder: string): { file: string; target: string; asset: boolean }[] {
   // `?url` imports name a file for the bundler (a WASM binary), they run no code.
-  return sourceFiles(resolve(ROOT, folder), true).flatMap((file) => specifiers(readFileSync(file, 'utf8')).map((spec) => ({ file: relative(ROOT, file), target: target(file, spec), asset: spec.endsWith('?url') })));
+  return sourceFiles(resolve(ROOT, folder), true).flatMap((file) =>
+    specifiers(readFileSync(file, 'utf8')).map((spec) => ({ file: relative(ROOT, file), target: target(file, spec), asset: spec.endsWith('?url') })),
+  );
 }
 
 const RUNTIMES = ['onnxruntime-web', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-core'];
@@ -46,7 +48,9 @@ describe('docs/architecture.md', () => {
   });
 
   it('only src/ml runs ONNX Runtime and TensorFlow.js (workers only name their WASM files)', () => {
-    const outside = ['src/core', 'src/store', 'src/components', 'src/viz', 'src/workers', 'cli'].flatMap(importsOf).filter((i) => RUNTIMES.includes(i.target) && !i.asset && i.file !== 'src/workers/ortWasmAsset.ts');
+    const outside = ['src/core', 'src/store', 'src/components', 'src/viz', 'src/workers', 'cli']
+      .flatMap(importsOf)
+      .filter((i) => RUNTIMES.includes(i.target) && !i.asset && i.file !== 'src/workers/ortWasmAsset.ts');
     expect(outside).toEqual([]);
   });
 
@@ -59,6 +63,10 @@ describe('docs/architecture.md', () => {
     expect(target(resolve(ROOT, 'src/core/knn/knor.ts'), '../../store/uiStore.ts')).toBe('store');
     expect(target(resolve(ROOT, 'cli/analyze.ts'), '../src/ml/ort.ts')).toBe('ml');
     expect(target(resolve(ROOT, 'src/ml/ort.ts'), 'onnxruntime-web')).toBe('onnxruntime-web');
-    expect(specifiers("import type { A } from './a.ts';\nexport { b } from '../b.ts';\nconst c = await import('./c.ts');")).toEqual(['./a.ts', '../b.ts', './c.ts']);
+    expect(specifiers("import type { A } from './a.ts';\nexport { b } from '../b.ts';\nconst c = await import('./c.ts');")).toEqual([
+      './a.ts',
+      '../b.ts',
+      './c.ts',
+    ]);
   });
 });

@@ -42,13 +42,13 @@ describe('control flow', () => {
   });
 
   it('would catch each way of deciding on message text', () => {
-    expect(messageTests("if (/WebGPU/.test(e.message)) reopen();")).toHaveLength(1);
-    expect(messageTests("const lost = /device was lost/i.test(reason);")).toHaveLength(1);
+    expect(messageTests('if (/WebGPU/.test(e.message)) reopen();')).toHaveLength(1);
+    expect(messageTests('const lost = /device was lost/i.test(reason);')).toHaveLength(1);
     expect(messageTests("if (error.message.includes('crashed')) restart();")).toHaveLength(1);
     expect(messageTests("if (message.startsWith('The inference worker')) restart();")).toHaveLength(1);
     expect(messageTests("switch (failure.code) { case 'device-lost': reopen(); }")).toEqual([]);
-    expect(messageTests("if (/\\.onnx$/i.test(file.name)) models.push(file);")).toEqual([]);
-    expect(messageTests("say(m.startsWith(name) ? m : name); // wording only: no name twice")).toEqual([]);
+    expect(messageTests('if (/\\.onnx$/i.test(file.name)) models.push(file);')).toEqual([]);
+    expect(messageTests('say(m.startsWith(name) ? m : name); // wording only: no name twice')).toEqual([]);
     expect(messageTests("if (error.message.includes('lost')) reopen(); // wording only:")).toHaveLength(1);
   });
 

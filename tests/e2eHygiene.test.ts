@@ -11,7 +11,13 @@ import { flaggedLines, sourceFiles } from './support/sourceLines.ts';
 const DIR = resolve(import.meta.dirname, 'e2e');
 
 /** Handlers that drop the error: no parameter, an optional catch binding, or an empty block. */
-const SWALLOWS = [/\.catch\(\s*\(\s*\)\s*=>/, /\.catch\(\s*(?:noop|\(\)\s*\{\s*\})\s*\)/, /\bcatch\s*\{/, /\bcatch\s*\([^)]*\)\s*\{\s*\}/, /\.then\([^,]+,\s*\(\s*\)\s*=>/];
+const SWALLOWS = [
+  /\.catch\(\s*\(\s*\)\s*=>/,
+  /\.catch\(\s*(?:noop|\(\)\s*\{\s*\})\s*\)/,
+  /\bcatch\s*\{/,
+  /\bcatch\s*\([^)]*\)\s*\{\s*\}/,
+  /\.then\([^,]+,\s*\(\s*\)\s*=>/,
+];
 
 export function swallowingLines(source: string): string[] {
   return source.split('\n').filter((line) => SWALLOWS.some((re) => re.test(line)));

@@ -68,7 +68,22 @@ export async function inferenceBench(): Promise<BenchRow[]> {
     const pixelsPath = join(dir, 'pixels.f32');
     writeFileSync(pixelsPath, pixels);
     const { io } = manifest;
-    const out = JSON.parse(runPython(python.python, ['-c', REFERENCE_SCRIPT, encoderPath, connectorPath, pixelsPath, String(size), io.encoderInput, io.encoderOutput, io.connectorInput, io.connectorOutput, String(WARM_UP), String(RUNS)])) as { ms: number; version: string };
+    const out = JSON.parse(
+      runPython(python.python, [
+        '-c',
+        REFERENCE_SCRIPT,
+        encoderPath,
+        connectorPath,
+        pixelsPath,
+        String(size),
+        io.encoderInput,
+        io.encoderOutput,
+        io.connectorInput,
+        io.connectorOutput,
+        String(WARM_UP),
+        String(RUNS),
+      ]),
+    ) as { ms: number; version: string };
     const bytes = readFileSync(`${pixelsPath}.post`);
     const reference = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     let maxDiff = 0;

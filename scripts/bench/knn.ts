@@ -70,7 +70,18 @@ export async function knnBench(n = 10_000, dPre = 1024, dPost = 4096): Promise<B
   const python = await benchPython();
   const what = `kNN + KNOR, N = ${n}, pre d = ${dPre}, post d = ${dPost}, k = ${K}, cosine, one thread`;
   if (!python.ok) {
-    return [{ what, app: `${appSeconds.toFixed(1)} s`, reference: 'FAISS IndexFlatIP: not run', ratio: null, better: 'lower', target: '<= 3', met: null, note: `${python.why}; ${exactRows}` }];
+    return [
+      {
+        what,
+        app: `${appSeconds.toFixed(1)} s`,
+        reference: 'FAISS IndexFlatIP: not run',
+        ratio: null,
+        better: 'lower',
+        target: '<= 3',
+        met: null,
+        note: `${python.why}; ${exactRows}`,
+      },
+    ];
   }
   const dir = mkdtempSync(join(tmpdir(), 'lens-knn-'));
   try {
@@ -78,7 +89,10 @@ export async function knnBench(n = 10_000, dPre = 1024, dPost = 4096): Promise<B
     writeFileSync(join(dir, 'post.f32'), new Uint8Array(post.buffer));
     const script = join(dir, 'faiss_knn.py');
     writeFileSync(script, FAISS_SCRIPT);
-    const out = JSON.parse(runPython(python.python, [script, dir, String(n), String(K), String(dPre), String(dPost)])) as Record<'pre' | 'post', { seconds: number }>;
+    const out = JSON.parse(runPython(python.python, [script, dir, String(n), String(K), String(dPre), String(dPost)])) as Record<
+      'pre' | 'post',
+      { seconds: number }
+    >;
     const faissSeconds = out.pre.seconds + out.post.seconds;
     const read = (name: string) => new Int32Array(new Uint8Array(readFileSync(join(dir, `${name}.faiss.i32`))).buffer);
     const fPre = read('pre');

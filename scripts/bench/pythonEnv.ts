@@ -31,5 +31,9 @@ export async function benchPython(modules: readonly string[] = ['numpy', 'faiss'
 }
 
 export function runPython(python: string, args: readonly string[]): string {
-  return execFileSync(python, [...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+  return execFileSync(python, [...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
 }

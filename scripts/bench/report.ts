@@ -37,7 +37,10 @@ export function markdown(rows: readonly BenchRow[], when: Date): string {
     '',
     '| measurement | app | reference | ratio | target | met | note |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.what} | ${r.app} | ${r.reference} | ${r.ratio === null ? 'not measured' : `${r.ratio.toFixed(2)} (${r.better} is better)`} | ${r.target || '—'} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} | ${r.note} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.what} | ${r.app} | ${r.reference} | ${r.ratio === null ? 'not measured' : `${r.ratio.toFixed(2)} (${r.better} is better)`} | ${r.target || '—'} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} | ${r.note} |`,
+    ),
     '',
   ];
   return lines.join('\n');

@@ -42,7 +42,15 @@ const VALIDATION_FRACTION = 0.2;
 function data(size: Size, seed: number): ReconstructionData {
   const random = seededRandom(seed);
   const values = (n: number) => Float32Array.from({ length: n }, () => random() * 2 - 1);
-  return { pre: values(size.images * size.tokens * size.dPre), post: values(size.images * size.tokens * size.dPost), images: size.images, tokensPre: size.tokens, tokensPost: size.tokens, dPre: size.dPre, dPost: size.dPost };
+  return {
+    pre: values(size.images * size.tokens * size.dPre),
+    post: values(size.images * size.tokens * size.dPost),
+    images: size.images,
+    tokensPre: size.tokens,
+    tokensPost: size.tokens,
+    dPre: size.dPre,
+    dPost: size.dPost,
+  };
 }
 
 const TORCH_SCRIPT = `
@@ -121,7 +129,16 @@ export async function trainingBench(): Promise<BenchRow[]> {
         const out = JSON.parse(runPython(python.python, [script, ...args])) as { seconds: number[]; torch: string };
         const reference = throughput(size, trainImages, out.seconds);
         const ratio = app / reference;
-        rows.push({ what, app: appText, reference: `${reference.toFixed(0)} tokens/s (PyTorch ${out.torch} CPU)`, ratio, better: 'higher', target: '>= 0.5', met: ratio >= 0.5, note: `${trainImages} training and ${size.images - trainImages} validation images an epoch; epochs after the first` });
+        rows.push({
+          what,
+          app: appText,
+          reference: `${reference.toFixed(0)} tokens/s (PyTorch ${out.torch} CPU)`,
+          ratio,
+          better: 'higher',
+          target: '>= 0.5',
+          met: ratio >= 0.5,
+          note: `${trainImages} training and ${size.images - trainImages} validation images an epoch; epochs after the first`,
+        });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

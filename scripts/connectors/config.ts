@@ -18,7 +18,14 @@ export const MNV2 = { image: 224, patch: 16, grid: 14, dim: 96 } as const;
 export const MNV2_SHAPE: ConnectorShape = { grid: MNV2.grid, dPre: MNV2.dim, dPost: 128, perceiver: { queries: 16, layers: 2, heads: 4, mlp: 256 } };
 
 /** What the encoder expects: [0, 1] RGB (nsfwjs's convention), no normalisation; HF-style shortest edge + centre crop. */
-export const MNV2_PREPROCESS: PreprocessSpec = { resize: 'shortest-edge', crop: 'center', resample: 'bicubic', rescale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] };
+export const MNV2_PREPROCESS: PreprocessSpec = {
+  resize: 'shortest-edge',
+  crop: 'center',
+  resample: 'bicubic',
+  rescale: 1 / 255,
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+};
 
 export const ENCODER_IO = { input: 'pixel_values', output: 'pre_tokens' } as const;
 export const CONNECTOR_IO = { input: 'pre_tokens', output: 'post_tokens' } as const;
@@ -40,4 +47,5 @@ export const TRAINING = {
 } as const;
 
 /** How a family's trained pack is named, what its connector imitates, and its spec on MNV2_SHAPE (the family's entry in architectures.ts). */
-export const trainedConnector = (family: PackFamily): { readonly spec: ConnectorSpec; readonly title: string; readonly style: string } => packConnector(family, MNV2_SHAPE);
+export const trainedConnector = (family: PackFamily): { readonly spec: ConnectorSpec; readonly title: string; readonly style: string } =>
+  packConnector(family, MNV2_SHAPE);

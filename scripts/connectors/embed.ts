@@ -24,7 +24,15 @@ export function pixelsOf(images: readonly LoadedImage[], spec: PreprocessSpec = 
 }
 
 /** Runs `model` on [n, ...item] float32 in batches; returns the concatenated output and its per-item dims. */
-async function runBatched(s: ort.InferenceSession, input: string, output: string, data: Float32Array, n: number, item: readonly number[], batch: number): Promise<{ data: Float32Array; dims: number[] }> {
+async function runBatched(
+  s: ort.InferenceSession,
+  input: string,
+  output: string,
+  data: Float32Array,
+  n: number,
+  item: readonly number[],
+  batch: number,
+): Promise<{ data: Float32Array; dims: number[] }> {
   const itemSize = item.reduce((a, b) => a * b, 1);
   let out: Float32Array | null = null;
   let dims: number[] = [];

@@ -93,7 +93,8 @@ export function trainConnector(
   onEpoch?: (epoch: number, loss: number) => void,
 ): TrainedConnector {
   const tokens = shape.grid * shape.grid;
-  if (data.pre.length !== data.n * tokens * shape.dPre) throw new RangeError(`pre tokens: expected ${data.n} x ${tokens} x ${shape.dPre} values, got ${data.pre.length}`);
+  if (data.pre.length !== data.n * tokens * shape.dPre)
+    throw new RangeError(`pre tokens: expected ${data.n} x ${tokens} x ${shape.dPre} values, got ${data.pre.length}`);
   const variables = new Map<string, tf.Variable>();
   for (const [name, { dims, data: values }] of initialWeights(family, settings.connectorSeed, shape)) {
     variables.set(name, tf.variable(tf.tensor(values, dims), true, `${family}/${name}`));
@@ -130,7 +131,14 @@ export function trainConnector(
 }
 
 /** Head accuracy and mean cross-entropy of given weights on labelled tokens (tfjs forward). */
-export function evaluateConnector(family: PackFamily, shape: ConnectorShape, classes: number, weights: ReadonlyMap<string, Float32Array>, data: LabelledTokens, headSeed: number): { accuracy: number; loss: number } {
+export function evaluateConnector(
+  family: PackFamily,
+  shape: ConnectorShape,
+  classes: number,
+  weights: ReadonlyMap<string, Float32Array>,
+  data: LabelledTokens,
+  headSeed: number,
+): { accuracy: number; loss: number } {
   const init = initialWeights(family, 0, shape);
   return tf.tidy(() => {
     const params = new Map<string, tf.Tensor>();

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, resolve } from 'node:path';
 import { APACHE_TEXT, buildImageSet, IMAGESET_DIR } from './imageset.ts';
 
-if (!existsSync(APACHE_TEXT)) throw new Error(`${APACHE_TEXT} is missing: it is Debian's copy of the Apache License 2.0 text (package base-files), quoted in LICENSES.md`);
+if (!existsSync(APACHE_TEXT))
+  throw new Error(`${APACHE_TEXT} is missing: it is Debian's copy of the Apache License 2.0 text (package base-files), quoted in LICENSES.md`);
 const files = buildImageSet(readFileSync(APACHE_TEXT, 'utf8'));
 rmSync(IMAGESET_DIR, { recursive: true, force: true });
 let total = 0;

@@ -218,7 +218,15 @@ export function buildImageSet(apacheText?: string): Map<string, Uint8Array> {
   const pixels = imageSetPixels(chosen);
   const files = new Map<string, Uint8Array>();
   for (const { entry } of chosen) files.set(entry.file, encodePngRgb(pixels.get(entry.id)!, CANVAS, CANVAS));
-  files.set('index.json', json(imageSetIndex(labels, chosen.map((c) => c.entry))));
+  files.set(
+    'index.json',
+    json(
+      imageSetIndex(
+        labels,
+        chosen.map((c) => c.entry),
+      ),
+    ),
+  );
   if (apacheText !== undefined) files.set('LICENSES.md', new TextEncoder().encode(licensesMarkdown(apacheText)));
   return files;
 }

@@ -31,7 +31,7 @@ export function decodePng(bytes: Uint8Array, name = 'image'): Rgba {
   let palette: Uint8Array = new Uint8Array(0);
   let transparency: Uint8Array = new Uint8Array(0);
   const idat: Uint8Array[] = [];
-  for (let at = 8; at < bytes.length; ) {
+  for (let at = 8; at < bytes.length;) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
     const data = bytes.subarray(at + 8, at + 8 + length);
@@ -40,7 +40,8 @@ export function decodePng(bytes: Uint8Array, name = 'image'): Rgba {
       height = view.getUint32(at + 12);
       const depth = data[8]!;
       colour = data[9]!;
-      if (depth !== 8 || data[12] !== 0 || CHANNELS[colour] === undefined) throw new Error(`${name}: only 8-bit non-interlaced PNGs are read here (depth ${depth}, colour ${colour}, interlace ${data[12]})`);
+      if (depth !== 8 || data[12] !== 0 || CHANNELS[colour] === undefined)
+        throw new Error(`${name}: only 8-bit non-interlaced PNGs are read here (depth ${depth}, colour ${colour}, interlace ${data[12]})`);
     } else if (type === 'PLTE') palette = data;
     else if (type === 'tRNS') transparency = data;
     else if (type === 'IDAT') idat.push(data);

@@ -47,7 +47,11 @@ function valueInfo(name: string, dims: readonly Dim[], elemType: number = FLOAT)
 
 /** How a node is named, as an exporter would: its name, its outputs' names, its metadata_props. */
 export interface NodeNaming {
-  name(op: string, scope: readonly string[], outputCount: number): { readonly node: string; readonly outputs: readonly string[]; readonly metadata?: Readonly<Record<string, string>> };
+  name(
+    op: string,
+    scope: readonly string[],
+    outputCount: number,
+  ): { readonly node: string; readonly outputs: readonly string[]; readonly metadata?: Readonly<Record<string, string>> };
 }
 
 export class GraphBuilder {
@@ -161,7 +165,8 @@ export class GraphBuilder {
   toBytes(opset = 17): Uint8Array {
     const header = { irVersion: 8, producerName: 'connector-lens', producerVersion: '1', opsetImport: [{ domain: '', version: opset }] };
     const graph = { name: this.graphName, initializer: this.initializers, input: this.inputs, output: this.outputs, valueInfo: this.valueInfos };
-    if (this.nodeMetadata.every((m) => m === undefined)) return onnx.ModelProto.encode(onnx.ModelProto.create({ ...header, graph: { ...graph, node: this.nodes } })).finish();
+    if (this.nodeMetadata.every((m) => m === undefined))
+      return onnx.ModelProto.encode(onnx.ModelProto.create({ ...header, graph: { ...graph, node: this.nodes } })).finish();
     // NodeProto.metadata_props (field 9) is appended to each encoded node: a message's fields may come in any order.
     const parts: Uint8Array[] = [];
     this.nodes.forEach((node, i) => {

@@ -117,7 +117,8 @@ function parseLayers(topology: unknown): { layers: Map<string, Layer>; order: st
   const layers = new Map<string, Layer>();
   const order: string[] = [];
   for (const raw of config.layers) {
-    if (!isObj(raw) || typeof raw.class_name !== 'string' || !isObj(raw.config)) throw new TfjsConversionError('modelTopology: a layer entry without class_name or config');
+    if (!isObj(raw) || typeof raw.class_name !== 'string' || !isObj(raw.config))
+      throw new TfjsConversionError('modelTopology: a layer entry without class_name or config');
     const name = typeof raw.name === 'string' ? raw.name : String(raw.config.name);
     const nodes = Array.isArray(raw.inbound_nodes) ? raw.inbound_nodes : [];
     if (nodes.length > 1) throw new UnsupportedLayerError(name, raw.class_name, `it is called ${nodes.length} times (shared layers are not supported)`);
@@ -125,8 +126,10 @@ function parseLayers(topology: unknown): { layers: Map<string, Layer>; order: st
     const node: unknown = nodes[0] ?? [];
     if (!Array.isArray(node)) throw new TfjsConversionError(`layer "${name}": inbound node in an unknown format (Keras 2 lists are expected)`);
     for (const entry of node) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string') throw new TfjsConversionError(`layer "${name}": inbound node in an unknown format (Keras 2 lists are expected)`);
-      if (entry[1] !== 0 || entry[2] !== 0) throw new UnsupportedLayerError(name, raw.class_name, `input ${JSON.stringify(entry.slice(0, 3))} is not the first output of a layer`);
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string')
+        throw new TfjsConversionError(`layer "${name}": inbound node in an unknown format (Keras 2 lists are expected)`);
+      if (entry[1] !== 0 || entry[2] !== 0)
+        throw new UnsupportedLayerError(name, raw.class_name, `input ${JSON.stringify(entry.slice(0, 3))} is not the first output of a layer`);
       inputs.push(entry[0]);
     }
     if (layers.has(name)) throw new TfjsConversionError(`modelTopology: two layers named "${name}"`);
@@ -167,7 +170,13 @@ const pair = (v: unknown, what: string, layer: Layer): [number, number] => {
 };
 
 /** TensorFlow's padding: "valid" or "same" (out = ceil(in / stride), the odd pixel after). */
-function windowPads(layer: Layer, size: readonly [number, number], kernel: readonly [number, number], strides: readonly [number, number], dilation: readonly [number, number]): { out: [number, number]; pads: Padding2D } {
+function windowPads(
+  layer: Layer,
+  size: readonly [number, number],
+  kernel: readonly [number, number],
+  strides: readonly [number, number],
+  dilation: readonly [number, number],
+): { out: [number, number]; pads: Padding2D } {
   const padding = layer.config.padding ?? 'valid';
   const axis = (i: 0 | 1): { out: number; before: number; after: number } => {
     const effective = (kernel[i] - 1) * dilation[i] + 1;
@@ -296,12 +305,17 @@ class Converter {
 
   private inputLayer(layer: Layer, inputName: string, inputSize: readonly [number, number] | undefined): Value {
     const shape = layer.config.batch_input_shape ?? layer.config.batch_shape;
-    if (!Array.isArray(shape) || shape.length !== 4) throw new UnsupportedLayerError(layer.name, layer.className, `input shape ${JSON.stringify(shape)} is not [batch, height, width, channels]`);
+    if (!Array.isArray(shape) || shape.length !== 4)
+      throw new UnsupportedLayerError(layer.name, layer.className, `input shape ${JSON.stringify(shape)} is not [batch, height, width, channels]`);
     const [, h0, w0, c] = shape as unknown[];
     const h = typeof h0 === 'number' ? h0 : inputSize?.[0];
     const w = typeof w0 === 'number' ? w0 : inputSize?.[1];
     if (typeof c !== 'number' || h === undefined || w === undefined) {
-      throw new UnsupportedLayerError(layer.name, layer.className, `input shape ${JSON.stringify(shape)}: channels must be fixed, and open height or width needs the inputSize option`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        layer.className,
+        `input shape ${JSON.stringify(shape)}: channels must be fixed, and open height or width needs the inputSize option`,
+      );
     }
     if (inputSize && (inputSize[0] !== h || inputSize[1] !== w)) {
       throw new TfjsConversionError(`inputSize [${inputSize.join(', ')}] contradicts the model's input shape ${JSON.stringify(shape)}`);
@@ -347,23 +361,28 @@ class Converter {
     const strides = pair(layer.config.strides ?? 1, 'strides', layer);
     const dilation = pair(layer.config.dilation_rate ?? 1, 'dilation_rate', layer);
     const activation = layer.config.activation ?? 'linear';
-    if (activation !== 'linear' && activation !== 'relu') throw new UnsupportedLayerError(layer.name, layer.className, `activation ${JSON.stringify(activation)} is not supported (linear or relu)`);
+    if (activation !== 'linear' && activation !== 'relu')
+      throw new UnsupportedLayerError(layer.name, layer.className, `activation ${JSON.stringify(activation)} is not supported (linear or relu)`);
     const [kh, kw] = kernel;
     let outC: number;
     let group: number;
     let w64: Float64Array;
     if (depthwise) {
       const m = layer.config.depth_multiplier ?? 1;
-      if (typeof m !== 'number' || !Number.isInteger(m) || m < 1) throw new UnsupportedLayerError(layer.name, layer.className, `depth_multiplier ${JSON.stringify(m)}`);
+      if (typeof m !== 'number' || !Number.isInteger(m) || m < 1)
+        throw new UnsupportedLayerError(layer.name, layer.className, `depth_multiplier ${JSON.stringify(m)}`);
       const k = this.weight(layer, 'depthwise_kernel', [kh, kw, x.c, m]);
       outC = x.c * m;
       group = x.c;
       // [kh, kw, C, M] -> [C*M, 1, kh, kw]; TF's output channel c*M + mm.
       w64 = new Float64Array(outC * kh * kw);
-      for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let c = 0; c < x.c; c++) for (let mm = 0; mm < m; mm++) w64[((c * m + mm) * kh + i) * kw + j] = k[((i * kw + j) * x.c + c) * m + mm]!;
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++)
+          for (let c = 0; c < x.c; c++) for (let mm = 0; mm < m; mm++) w64[((c * m + mm) * kh + i) * kw + j] = k[((i * kw + j) * x.c + c) * m + mm]!;
     } else {
       const groups = layer.config.groups ?? 1;
-      if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1 || x.c % groups !== 0) throw new UnsupportedLayerError(layer.name, layer.className, `groups ${JSON.stringify(groups)} for ${x.c} input channels`);
+      if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1 || x.c % groups !== 0)
+        throw new UnsupportedLayerError(layer.name, layer.className, `groups ${JSON.stringify(groups)} for ${x.c} input channels`);
       group = groups;
       const filters = layer.config.filters;
       if (typeof filters !== 'number') throw new UnsupportedLayerError(layer.name, layer.className, 'no filters');
@@ -372,7 +391,9 @@ class Converter {
       const k = this.weight(layer, 'kernel', [kh, kw, inC, outC]);
       // HWIO -> OIHW.
       w64 = new Float64Array(outC * inC * kh * kw);
-      for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let ci = 0; ci < inC; ci++) for (let o = 0; o < outC; o++) w64[((o * inC + ci) * kh + i) * kw + j] = k[((i * kw + j) * inC + ci) * outC + o]!;
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++)
+          for (let ci = 0; ci < inC; ci++) for (let o = 0; o < outC; o++) w64[((o * inC + ci) * kh + i) * kw + j] = k[((i * kw + j) * inC + ci) * outC + o]!;
     }
     const b64 = new Float64Array(outC);
     if (layer.config.use_bias !== false) {
@@ -422,7 +443,12 @@ class Converter {
     const maxValue = layer.config.max_value ?? null;
     const slope = layer.config.negative_slope ?? 0;
     const threshold = layer.config.threshold ?? 0;
-    if (slope !== 0 || threshold !== 0) throw new UnsupportedLayerError(layer.name, layer.className, `negative_slope ${JSON.stringify(slope)} / threshold ${JSON.stringify(threshold)}: only the plain (and capped) ReLU is supported`);
+    if (slope !== 0 || threshold !== 0)
+      throw new UnsupportedLayerError(
+        layer.name,
+        layer.className,
+        `negative_slope ${JSON.stringify(slope)} / threshold ${JSON.stringify(threshold)}: only the plain (and capped) ReLU is supported`,
+      );
     if (maxValue === null) return { ...x, name: this.op('Relu', [x.name], {}, layer.name) };
     if (typeof maxValue !== 'number' || !(maxValue > 0)) throw new UnsupportedLayerError(layer.name, layer.className, `max_value ${JSON.stringify(maxValue)}`);
     return { ...x, name: this.op('Clip', [x.name, this.constant(0), this.constant(maxValue)], {}, layer.name) };
@@ -441,7 +467,9 @@ class Converter {
     const first = xs[0]!;
     for (const x of xs) {
       if (x.c !== first.c || x.h !== first.h || x.w !== first.w) {
-        throw new TfjsConversionError(`layer "${layer.name}": inputs of shapes [${first.h}, ${first.w}, ${first.c}] and [${x.h}, ${x.w}, ${x.c}] (broadcasting is not supported)`);
+        throw new TfjsConversionError(
+          `layer "${layer.name}": inputs of shapes [${first.h}, ${first.w}, ${first.c}] and [${x.h}, ${x.w}, ${x.c}] (broadcasting is not supported)`,
+        );
       }
     }
     let sum = first.name;
@@ -461,9 +489,15 @@ class Converter {
       const [py, px] = pair(p, 'padding', layer);
       pads = { top: py, bottom: py, left: px, right: px };
     }
-    if ([pads.top, pads.bottom, pads.left, pads.right].some((v) => v < 0)) throw new UnsupportedLayerError(layer.name, layer.className, `negative padding ${JSON.stringify(p)}`);
+    if ([pads.top, pads.bottom, pads.left, pads.right].some((v) => v < 0))
+      throw new UnsupportedLayerError(layer.name, layer.className, `negative padding ${JSON.stringify(p)}`);
     const padsName = this.builder.int64Init(`${layer.name}/pads`, [0, 0, pads.top, pads.left, 0, 0, pads.bottom, pads.right]);
-    return { name: this.op('Pad', [x.name, padsName], { mode: 'constant' }, layer.name), c: x.c, h: x.h + pads.top + pads.bottom, w: x.w + pads.left + pads.right };
+    return {
+      name: this.op('Pad', [x.name, padsName], { mode: 'constant' }, layer.name),
+      c: x.c,
+      h: x.h + pads.top + pads.bottom,
+      w: x.w + pads.left + pads.right,
+    };
   }
 
   private pool(layer: Layer): Value {
@@ -499,7 +533,9 @@ export function tfjsLayersToOnnx(model: TfjsLayersModelJson, weightData: Uint8Ar
   const order = ancestors(layers, options.cutLayer);
   const sources = order.filter((name) => layers.get(name)!.inputs.length === 0);
   if (sources.length !== 1 || sources[0] !== input || layers.get(input)!.className !== 'InputLayer') {
-    throw new TfjsConversionError(`cut layer "${options.cutLayer}" must depend on the model input "${input}" alone (it depends on ${sources.map((n) => `"${n}"`).join(', ')})`);
+    throw new TfjsConversionError(
+      `cut layer "${options.cutLayer}" must depend on the model input "${input}" alone (it depends on ${sources.map((n) => `"${n}"`).join(', ')})`,
+    );
   }
   const weights = decodeTfjsWeights(model.weightsManifest, weightData);
   const inputName = options.inputName ?? 'pixel_values';

@@ -75,7 +75,8 @@ export function decodeTfjsWeights(manifest: readonly TfjsWeightsGroup[], data: U
         for (let i = 0; i < count; i++) values[i] = view.getFloat32(offset + 4 * i, true);
       } else if (q.dtype === 'uint8' || q.dtype === 'uint16') {
         const { min, scale } = q;
-        if (typeof min !== 'number' || typeof scale !== 'number') throw new TfjsConversionError(`weight ${spec.name}: ${q.dtype} quantisation without min and scale`);
+        if (typeof min !== 'number' || typeof scale !== 'number')
+          throw new TfjsConversionError(`weight ${spec.name}: ${q.dtype} quantisation without min and scale`);
         for (let i = 0; i < count; i++) {
           const v = q.dtype === 'uint8' ? data[offset + i]! : view.getUint16(offset + 2 * i, true);
           values[i] = v * scale + min;

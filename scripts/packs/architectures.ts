@@ -155,7 +155,12 @@ export function postTokens(family: PackFamily, shape: ConnectorShape): number {
  * seeded Glorot-uniform, or `weights` (by initializer name) when given: trained numbers in the
  * same graph.
  */
-export function buildConnector(family: PackFamily, seed: number, shape: ConnectorShape = SYNTHETIC_SHAPE, weights?: ReadonlyMap<string, Float32Array>): Uint8Array {
+export function buildConnector(
+  family: PackFamily,
+  seed: number,
+  shape: ConnectorShape = SYNTHETIC_SHAPE,
+  weights?: ReadonlyMap<string, Float32Array>,
+): Uint8Array {
   const g = new GraphBuilder(`${family}_connector`);
   const L = new Layers(g, seededRandom(seed), weights);
   const x = g.input(CONNECTOR_IO.input, ['batch', shape.grid * shape.grid, shape.dPre]);

@@ -4,7 +4,20 @@
  */
 import type { ConnectorSpec, PackManifest } from '../../src/core/types.ts';
 import { FAMILIES, packId, trainedConnector } from '../connectors/config.ts';
-import { buildConnector, buildVitEncoder, CONNECTOR_IO, D_LLM, ENCODER_IO, PACK_FAMILIES, packConnector, postTokens, SYNTHETIC_SHAPE, TOKENS, VIT, type PackFamily } from './architectures.ts';
+import {
+  buildConnector,
+  buildVitEncoder,
+  CONNECTOR_IO,
+  D_LLM,
+  ENCODER_IO,
+  PACK_FAMILIES,
+  packConnector,
+  postTokens,
+  SYNTHETIC_SHAPE,
+  TOKENS,
+  VIT,
+  type PackFamily,
+} from './architectures.ts';
 
 export const ENCODER_SEED = 20251;
 export const CONNECTOR_SEEDS: Record<PackFamily, number> = { mlp: 101, merger: 202, 'pixel-shuffle': 303, perceiver: 404 };
@@ -22,7 +35,14 @@ export function packManifest(family: PackFamily, spec: ConnectorSpec, title: str
     tokens: { pre: TOKENS, post: postTokens(family, SYNTHETIC_SHAPE), dPre: VIT.dim, dPost: D_LLM },
     connector: spec,
     // CLIP's processor: shortest edge bicubic, centre crop, CLIP mean/std.
-    preprocess: { resize: 'shortest-edge', crop: 'center', resample: 'bicubic', rescale: 1 / 255, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] },
+    preprocess: {
+      resize: 'shortest-edge',
+      crop: 'center',
+      resample: 'bicubic',
+      rescale: 1 / 255,
+      mean: [0.48145466, 0.4578275, 0.40821073],
+      std: [0.26862954, 0.26130258, 0.27577711],
+    },
     files: { encoder: 'encoder.onnx', connector: 'connector.onnx' },
     io: { encoderInput: ENCODER_IO.input, encoderOutput: ENCODER_IO.output, connectorInput: CONNECTOR_IO.input, connectorOutput: CONNECTOR_IO.output },
     weights: {

@@ -17,7 +17,10 @@ export function CachedModels() {
       ) : (
         <ul>
           {cached.map((m) => (
-            <li key={`${m.host} ${m.repo} ${m.sha}`} title={`${m.host}/${m.repo} at ${m.sha}\n${m.files.map((f) => `${f.path} (${formatBytes(f.size)})`).join('\n')}`}>
+            <li
+              key={`${m.host} ${m.repo} ${m.sha}`}
+              title={`${m.host}/${m.repo} at ${m.sha}\n${m.files.map((f) => `${f.path} (${formatBytes(f.size)})`).join('\n')}`}
+            >
               <span className="cached-name">
                 {m.repo}
                 {m.revisions.length > 0 ? ` @ ${m.revisions.join(', ')}` : ''} · {m.sha.slice(0, 7)}

@@ -12,7 +12,11 @@ import { isBlockStoreDrop, openBlockStore } from '../store/blockStoreSession.ts'
 async function dropped(data: DataTransfer): Promise<void> {
   const { files, skipped } = await filesFromDrop(data);
   if (isBlockStoreDrop(files)) return openBlockStore(files, { skippedFiles: skipped });
-  if (skipped > 0) say('warning', `The drop holds ${(files.length + skipped).toLocaleString('en')} files; only the first ${MAX_DROPPED_FILES.toLocaleString('en')} were read. Drop the rest in a second go.`);
+  if (skipped > 0)
+    say(
+      'warning',
+      `The drop holds ${(files.length + skipped).toLocaleString('en')} files; only the first ${MAX_DROPPED_FILES.toLocaleString('en')} were read. Drop the rest in a second go.`,
+    );
   if (!files.some((f) => f.name.endsWith('.onnx'))) return addFiles(files);
   const images = files.filter((f) => /\.(png|jpe?g|gif|webp|bmp)$/i.test(f.name));
   const labelFiles = files.filter((f) => /\.(csv|tsv)$/i.test(f.name));
@@ -50,7 +54,12 @@ export function DropZone() {
         <button type="button" onClick={() => input.current?.click()}>
           Add images…
         </button>
-        <button type="button" data-testid="add-labels" title="A CSV, TSV or JSON file naming each image's class, e.g. cat1.jpg,cat" onClick={() => labelInput.current?.click()}>
+        <button
+          type="button"
+          data-testid="add-labels"
+          title="A CSV, TSV or JSON file naming each image's class, e.g. cat1.jpg,cat"
+          onClick={() => labelInput.current?.click()}
+        >
           Add labels…
         </button>
         <button type="button" data-testid="add-samples" onClick={() => void addSampleImages(18)}>

@@ -19,10 +19,22 @@ export function FigureExport({ testId, fileBase }: { testId: string; fileBase: s
   };
   return (
     <span className="figure-export">
-      <button type="button" className="small-button" data-testid={`${testId}-svg`} title="Save this figure as SVG (vector, for papers)" onClick={() => void save('svg')}>
+      <button
+        type="button"
+        className="small-button"
+        data-testid={`${testId}-svg`}
+        title="Save this figure as SVG (vector, for papers)"
+        onClick={() => void save('svg')}
+      >
         SVG
       </button>
-      <button type="button" className="small-button" data-testid={`${testId}-png`} title="Save this figure as PNG (twice its size on screen)" onClick={() => void save('png')}>
+      <button
+        type="button"
+        className="small-button"
+        data-testid={`${testId}-png`}
+        title="Save this figure as PNG (twice its size on screen)"
+        onClick={() => void save('png')}
+      >
         PNG
       </button>
     </span>

@@ -74,12 +74,7 @@ export function Gallery() {
                 )}
                 {failure && <span className="thumb-error">failed</span>}
               </button>
-              <button
-                type="button"
-                className="thumb-remove"
-                aria-label={`Remove ${image.name}`}
-                onClick={() => removeWithUndo(image.id)}
-              >
+              <button type="button" className="thumb-remove" aria-label={`Remove ${image.name}`} onClick={() => removeWithUndo(image.id)}>
                 ×
               </button>
             </li>

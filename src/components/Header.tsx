@@ -49,7 +49,13 @@ export function Header() {
           ))}
         </select>
       </label>
-      <button type="button" className="open-pack" data-testid="open-pack" title="A pack: manifest.json and the .onnx files it names. A stock export: vision_encoder*.onnx with config.json and preprocessor_config.json. Plus any .onnx_data files." onClick={() => packInput.current?.click()}>
+      <button
+        type="button"
+        className="open-pack"
+        data-testid="open-pack"
+        title="A pack: manifest.json and the .onnx files it names. A stock export: vision_encoder*.onnx with config.json and preprocessor_config.json. Plus any .onnx_data files."
+        onClick={() => packInput.current?.click()}
+      >
         Open model files…
       </button>
       <input
@@ -64,7 +70,13 @@ export function Header() {
           if (files.length > 0) void openModelFiles(files);
         }}
       />
-      <button type="button" className="open-pack" data-testid="open-block-store" title="A folder of pre-block-<id>.safetensors and post-block-<id>.safetensors files (the paper's block store, or this app's CLI output), with images and labels beside them if you have them" onClick={() => storeInput.current?.click()}>
+      <button
+        type="button"
+        className="open-pack"
+        data-testid="open-block-store"
+        title="A folder of pre-block-<id>.safetensors and post-block-<id>.safetensors files (the paper's block store, or this app's CLI output), with images and labels beside them if you have them"
+        onClick={() => storeInput.current?.click()}
+      >
         Open block store…
       </button>
       <input
@@ -94,17 +106,26 @@ export function Header() {
         Lecture mode
       </button>
       <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={fallbackReason ?? undefined}>
-        {isBlockStore ? 'embeddings from files' : status === 'loading' && !ep ? 'opening…' : ep ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}` : status === 'error' ? 'no pack' : '…'}
+        {isBlockStore
+          ? 'embeddings from files'
+          : status === 'loading' && !ep
+            ? 'opening…'
+            : ep
+              ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}`
+              : status === 'error'
+                ? 'no pack'
+                : '…'}
       </span>
       {manifest && (
         <span className="pack-facts">
-          {isBlockStore ? 'block store' : manifest.connector.family} · T {manifest.tokens.pre} → T′ {manifest.tokens.post} · d {manifest.tokens.dPre} → {manifest.tokens.dPost}
+          {isBlockStore ? 'block store' : manifest.connector.family} · T {manifest.tokens.pre} → T′ {manifest.tokens.post} · d {manifest.tokens.dPre} →{' '}
+          {manifest.tokens.dPost}
         </span>
       )}
       {manifest?.weights.synthetic && (
         <p className="synthetic-notice" data-testid="synthetic-notice">
-          Synthetic weights: this pack's encoder and connector are seeded random networks. The pipeline and the metrics are real;
-          what the neighbours mean is not. Real weights come with real packs.
+          Synthetic weights: this pack's encoder and connector are seeded random networks. The pipeline and the metrics are real; what the neighbours mean is
+          not. Real weights come with real packs.
         </p>
       )}
     </header>

@@ -48,7 +48,13 @@ export function HeatmapPanel() {
   const hoverToken = hover && manifest && grid ? postTokenOfPatch(manifest.connector, grid, hover.index) : null;
   // A block store does not say which connector made it, so no patch is tied to a post token. A
   // family without fixed regions (the perceiver) ties none either: every post token sees every patch.
-  const tokenNote = isBlockStore ? '' : manifest && !hasPatchRegions(manifest.connector) ? ' · no single post token: every query attends to it' : hoverToken !== null ? ` · feeds post token ${hoverToken}` : '';
+  const tokenNote = isBlockStore
+    ? ''
+    : manifest && !hasPatchRegions(manifest.connector)
+      ? ' · no single post token: every query attends to it'
+      : hoverToken !== null
+        ? ` · feeds post token ${hoverToken}`
+        : '';
   return (
     <div className="panel heatmap-panel" data-testid="heatmap-panel">
       <div className="panel-head">
@@ -59,7 +65,13 @@ export function HeatmapPanel() {
           {selectedId && reconstruction.validationIds.has(selectedId) ? ' · held out' : ' · training image'}
         </span>
         {losses && grid && (
-          <button type="button" className="small-button" data-testid="heatmap-png" title="Save this heatmap with its colour bar as PNG" onClick={() => void saveHeatmap(view, opacity, name)}>
+          <button
+            type="button"
+            className="small-button"
+            data-testid="heatmap-png"
+            title="Save this heatmap with its colour bar as PNG"
+            onClick={() => void saveHeatmap(view, opacity, name)}
+          >
             PNG
           </button>
         )}
@@ -70,12 +82,22 @@ export function HeatmapPanel() {
         <HeatmapCanvas view={view} size={VIEW} opacity={opacity} highlight={hover?.index ?? null} testId="heatmap-canvas" onHover={setHover} />
       )}
       <p className="readout" data-testid="heatmap-readout">
-        {hover && hoverValue !== undefined ? `patch (${hover.row}, ${hover.col}) #${hover.index}: ${hoverValue.toFixed(4)}${tokenNote}` : 'hover a patch to read its loss'}
+        {hover && hoverValue !== undefined
+          ? `patch (${hover.row}, ${hover.col}) #${hover.index}: ${hoverValue.toFixed(4)}${tokenNote}`
+          : 'hover a patch to read its loss'}
       </p>
       <LossColorBar domain={view.domain} width={VIEW} />
       <label className="opacity">
         overlay opacity
-        <input type="range" min={0} max={1} step={0.05} value={opacity} data-testid="opacity-slider" onChange={(e) => uiStore.setState({ overlayOpacity: Number(e.target.value) })} />
+        <input
+          type="range"
+          min={0}
+          max={1}
+          step={0.05}
+          value={opacity}
+          data-testid="opacity-slider"
+          onChange={(e) => uiStore.setState({ overlayOpacity: Number(e.target.value) })}
+        />
       </label>
     </div>
   );

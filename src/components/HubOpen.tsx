@@ -58,7 +58,15 @@ export function HubOpen() {
         </label>
         <label>
           Repo
-          <input data-testid="hub-repo" required placeholder="owner/name or model page URL" value={repo} onChange={(e) => setRepo(e.target.value)} spellCheck={false} autoComplete="off" />
+          <input
+            data-testid="hub-repo"
+            required
+            placeholder="owner/name or model page URL"
+            value={repo}
+            onChange={(e) => setRepo(e.target.value)}
+            spellCheck={false}
+            autoComplete="off"
+          />
         </label>
         <label>
           Revision
@@ -76,7 +84,15 @@ export function HubOpen() {
         </label>
         <label title="Only for gated or private repos. Sent to huggingface.co with this download (to no other server), never stored.">
           Access token
-          <input data-testid="hub-token" type="password" placeholder="optional, hf_…" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" size={12} />
+          <input
+            data-testid="hub-token"
+            type="password"
+            placeholder="optional, hf_…"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            autoComplete="off"
+            size={12}
+          />
         </label>
         <button type="submit" data-testid="hub-submit" disabled={downloading || packLoading}>
           Download and open
@@ -84,12 +100,14 @@ export function HubOpen() {
       </form>
       {preset && (
         <p className="hint" data-testid="hub-preset-note">
-          {preset.repo}: {preset.connector.family}, {preset.geometry.tokens.pre} patches to {preset.geometry.tokens.post} tokens per {preset.geometry.imageSize} x {preset.geometry.imageSize} image; download about {size === null ? '(pick a variant)' : formatBytes(size)} (estimated from the parameter count; the download shows the real size). {preset.memoryWarning}
+          {preset.repo}: {preset.connector.family}, {preset.geometry.tokens.pre} patches to {preset.geometry.tokens.post} tokens per {preset.geometry.imageSize}{' '}
+          x {preset.geometry.imageSize} image; download about {size === null ? '(pick a variant)' : formatBytes(size)} (estimated from the parameter count; the
+          download shows the real size). {preset.memoryWarning}
         </p>
       )}
       <p className="hint">
-        Connector Lens packs and transformers.js-style ONNX exports (onnx/vision_encoder*.onnx with config.json). Files are kept in this browser; "Stored in this browser" lists
-        and removes them.
+        Connector Lens packs and transformers.js-style ONNX exports (onnx/vision_encoder*.onnx with config.json). Files are kept in this browser; "Stored in
+        this browser" lists and removes them.
       </p>
     </details>
   );

@@ -19,7 +19,12 @@ export function JobBar({ job, testId }: { job: Job; testId: string }) {
     <div className="job-bar" data-testid={testId}>
       <span className="job-label">
         {job.label}: {job.done} / {job.total}
-        {left !== null && <span className="job-eta" data-testid="job-eta"> · {formatRemaining(left)}</span>}
+        {left !== null && (
+          <span className="job-eta" data-testid="job-eta">
+            {' '}
+            · {formatRemaining(left)}
+          </span>
+        )}
       </span>
       <progress max={1} value={share} aria-label={job.label} />
       <button type="button" onClick={job.cancel}>

@@ -13,7 +13,25 @@ export function KnorHistogram({ knor, highlight, testId }: { knor: KnorResult; h
   const svg = useRef<SVGSVGElement>(null);
   useEffect(() => {
     if (!svg.current) return;
-    renderKnorHistogram(svg.current, { values: knor.perImage, k: knor.k, mean: knor.mean, width: WIDTH, height: HEIGHT, ...(highlight !== undefined ? { highlight } : {}) });
+    renderKnorHistogram(svg.current, {
+      values: knor.perImage,
+      k: knor.k,
+      mean: knor.mean,
+      width: WIDTH,
+      height: HEIGHT,
+      ...(highlight !== undefined ? { highlight } : {}),
+    });
   }, [knor, highlight]);
-  return <svg ref={svg} className="histogram" data-testid={testId} width={WIDTH} height={HEIGHT} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label="Histogram of per-image KNOR" />;
+  return (
+    <svg
+      ref={svg}
+      className="histogram"
+      data-testid={testId}
+      width={WIDTH}
+      height={HEIGHT}
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      role="img"
+      aria-label="Histogram of per-image KNOR"
+    />
+  );
 }

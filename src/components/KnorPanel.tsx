@@ -36,10 +36,13 @@ export function KnorPanel() {
 
   // What was typed, while it is not a k (the field explains instead of snapping back).
   const [draft, setDraft] = useState<string | null>(null);
-  const kProblem = draft === null ? null : (() => {
-    const choice = readK(draft);
-    return choice.ok ? null : choice.why;
-  })();
+  const kProblem =
+    draft === null
+      ? null
+      : (() => {
+          const choice = readK(draft);
+          return choice.ok ? null : choice.why;
+        })();
   const trivialK = knor ? trivialKWarning(k, knor.ids.length, includeSelf) : null;
 
   const selectedIndex = knor && selectedId ? knor.ids.indexOf(selectedId) : -1;
@@ -92,14 +95,18 @@ export function KnorPanel() {
           {trivialK}
         </p>
       )}
-      {blocked && <p className="hint" data-testid="knor-blocked">{blocked}</p>}
+      {blocked && (
+        <p className="hint" data-testid="knor-blocked">
+          {blocked}
+        </p>
+      )}
       {knor && (
         <>
           <KnorMean knor={knor} testId="knor-mean" />
           {precision && (
             <p className="precision" data-testid="precision">
-              precision@{knor.k} by label: <strong>{precision.pre.toFixed(3)}</strong> before → <strong>{precision.post.toFixed(3)}</strong> after the
-              connector ({precision.labelled} labelled images, {precision.classes} classes)
+              precision@{knor.k} by label: <strong>{precision.pre.toFixed(3)}</strong> before → <strong>{precision.post.toFixed(3)}</strong> after the connector
+              ({precision.labelled} labelled images, {precision.classes} classes)
             </p>
           )}
           <KnorHistogram knor={knor} highlight={selectedValue} testId="knor-histogram" />

@@ -10,8 +10,26 @@ export function LossCurve({ training, testId }: { training: TrainingState; testI
   const svg = useRef<SVGSVGElement>(null);
   useEffect(() => {
     if (!svg.current || training.trainLoss.length === 0) return;
-    renderLossCurve(svg.current, { train: training.trainLoss, validation: training.valLoss, bestEpoch: training.bestEpoch, width: WIDTH, height: HEIGHT, yLabel: 'MSE (standardised)' });
+    renderLossCurve(svg.current, {
+      train: training.trainLoss,
+      validation: training.valLoss,
+      bestEpoch: training.bestEpoch,
+      width: WIDTH,
+      height: HEIGHT,
+      yLabel: 'MSE (standardised)',
+    });
   }, [training]);
   if (training.trainLoss.length === 0) return null;
-  return <svg ref={svg} className="loss-curve" data-testid={testId} width={WIDTH} height={HEIGHT} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label="Training and validation loss per epoch" />;
+  return (
+    <svg
+      ref={svg}
+      className="loss-curve"
+      data-testid={testId}
+      width={WIDTH}
+      height={HEIGHT}
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      role="img"
+      aria-label="Training and validation loss per epoch"
+    />
+  );
 }

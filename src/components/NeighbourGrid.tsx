@@ -2,7 +2,19 @@ import { useCollection, useAnalysis, useUi } from '../store/hooks.ts';
 import { selectImage } from '../store/uiStore.ts';
 import type { ImageEntry } from '../store/collectionStore.ts';
 
-function NeighbourRow({ title, neighbours, other, byId, testId }: { title: string; neighbours: readonly string[]; other: ReadonlySet<string>; byId: Map<string, ImageEntry>; testId: string }) {
+function NeighbourRow({
+  title,
+  neighbours,
+  other,
+  byId,
+  testId,
+}: {
+  title: string;
+  neighbours: readonly string[];
+  other: ReadonlySet<string>;
+  byId: Map<string, ImageEntry>;
+  testId: string;
+}) {
   return (
     <div className="neighbour-row" data-testid={testId}>
       <h3>{title}</h3>
@@ -15,7 +27,11 @@ function NeighbourRow({ title, neighbours, other, byId, testId }: { title: strin
               <button type="button" onClick={() => selectImage(id)} title={`${rank + 1}. ${image?.name ?? id}${shared ? ' (kept after projection)' : ''}`}>
                 {image && <img src={image.url} alt={image.name} />}
                 <span className="rank">{rank + 1}</span>
-                {shared && <span className="shared-mark" aria-label="in both">●</span>}
+                {shared && (
+                  <span className="shared-mark" aria-label="in both">
+                    ●
+                  </span>
+                )}
               </button>
             </li>
           );

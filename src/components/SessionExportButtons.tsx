@@ -28,7 +28,14 @@ export function SessionExportButtons() {
         Export session
       </button>
       {canWriteFolders() && (
-        <button type="button" className="header-button" data-testid="export-session-folder" disabled={disabled} title="The same files, written into a folder you choose" onClick={() => void exportSession('folder', deliver)}>
+        <button
+          type="button"
+          className="header-button"
+          data-testid="export-session-folder"
+          disabled={disabled}
+          title="The same files, written into a folder you choose"
+          onClick={() => void exportSession('folder', deliver)}
+        >
           to folder…
         </button>
       )}

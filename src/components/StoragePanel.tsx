@@ -48,7 +48,8 @@ export function StoragePanel() {
               say('info', 'Stored sessions cleared. The images on this page stay until you reload.');
               refresh();
             },
-            (e: unknown) => say('error', 'Could not clear the stored sessions. Try again, or clear the site\'s data in the browser\'s settings.', { details: errorText(e) }),
+            (e: unknown) =>
+              say('error', "Could not clear the stored sessions. Try again, or clear the site's data in the browser's settings.", { details: errorText(e) }),
           )
         }
       >

@@ -65,12 +65,16 @@ function TapPanelView() {
           <TensorLine role="post" name={tap.post} info={infoOf(tap.post)} testId="tap-post" />
           <p className="hint" data-testid="tap-source">
             Tap {SOURCE_TEXT[tap.source]}.{' '}
-            {boundary.found ? `Automatic boundary: the tensor entering "${boundary.scope}" (${boundary.style} export, ${boundary.confidence} confidence). ${boundary.why}` : `No automatic boundary: ${boundary.why}`}
+            {boundary.found
+              ? `Automatic boundary: the tensor entering "${boundary.scope}" (${boundary.style} export, ${boundary.confidence} confidence). ${boundary.why}`
+              : `No automatic boundary: ${boundary.why}`}
           </p>
         </>
       ) : (
         <p className="hint" data-testid="tap-source">
-          {status === 'inspecting' ? 'Reading the graph…' : `Pick the pre-projection tensor (what the connector takes) and the post-projection tensor (what it gives). ${boundary.found ? '' : boundary.why}`}
+          {status === 'inspecting'
+            ? 'Reading the graph…'
+            : `Pick the pre-projection tensor (what the connector takes) and the post-projection tensor (what it gives). ${boundary.found ? '' : boundary.why}`}
         </p>
       )}
       {state.notes.length > 0 && <p className="hint">{state.notes.join(' ')}</p>}

@@ -24,24 +24,46 @@ export function TrainPanel() {
         {training.trainLoss.length > 0 && <FigureExport testId="loss-curve" fileBase="loss_curve" />}
       </div>
       <p className="hint">
-        A small network learns to map post-projection tokens back to pre-projection tokens; what it cannot recover is what the connector lost
-        (an upper bound: a weak reconstructor shows loss too). {tokenMixing ? 'T′ ≠ T here, so a token-mixing layer first maps T′ tokens to T.' : 'Token-wise MLP, as in the paper for LLaVA.'}
+        A small network learns to map post-projection tokens back to pre-projection tokens; what it cannot recover is what the connector lost (an upper bound: a
+        weak reconstructor shows loss too).{' '}
+        {tokenMixing ? 'T′ ≠ T here, so a token-mixing layer first maps T′ tokens to T.' : 'Token-wise MLP, as in the paper for LLaVA.'}
       </p>
       <div className="controls">
         <label>
           max epochs
-          <input type="number" min={1} max={500} value={epochs} data-testid="epochs-input" onChange={(e) => {
-            const value = Number(e.target.value);
-            if (Number.isInteger(value) && value >= 1 && value <= 500) uiStore.setState({ epochs: value });
-          }} />
+          <input
+            type="number"
+            min={1}
+            max={500}
+            value={epochs}
+            data-testid="epochs-input"
+            onChange={(e) => {
+              const value = Number(e.target.value);
+              if (Number.isInteger(value) && value >= 1 && value <= 500) uiStore.setState({ epochs: value });
+            }}
+          />
         </label>
-        <button type="button" data-testid="train-button" disabled={running || !manifest || pooledOnly || embeddedCount < MIN_TRAIN_IMAGES} onClick={() => void trainReconstructor()}>
+        <button
+          type="button"
+          data-testid="train-button"
+          disabled={running || !manifest || pooledOnly || embeddedCount < MIN_TRAIN_IMAGES}
+          onClick={() => void trainReconstructor()}
+        >
           {running ? 'Training…' : reconstruction ? 'Retrain reconstructor' : 'Train reconstructor'}
         </button>
       </div>
       {trainJob && <JobBar job={trainJob} testId="train-job" />}
-      {pooledOnly && <p className="hint" data-testid="train-blocked">This block store holds pooled vectors ([dim] per image): there are no tokens to reconstruct. Open a store of token blocks ([tokens, dim]) for heatmaps.</p>}
-      {!pooledOnly && embeddedCount < MIN_TRAIN_IMAGES && <p className="hint" data-testid="train-blocked">Needs at least {MIN_TRAIN_IMAGES} embedded images.</p>}
+      {pooledOnly && (
+        <p className="hint" data-testid="train-blocked">
+          This block store holds pooled vectors ([dim] per image): there are no tokens to reconstruct. Open a store of token blocks ([tokens, dim]) for
+          heatmaps.
+        </p>
+      )}
+      {!pooledOnly && embeddedCount < MIN_TRAIN_IMAGES && (
+        <p className="hint" data-testid="train-blocked">
+          Needs at least {MIN_TRAIN_IMAGES} embedded images.
+        </p>
+      )}
       <LossCurve training={training} testId="loss-curve" />
       {training.status === 'error' && <p className="message message-error">{training.error}</p>}
       {reconstruction && (

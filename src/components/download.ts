@@ -22,7 +22,10 @@ export function downloadBytes(name: string, bytes: Uint8Array | string, type: st
 
 export interface DirectoryHandle {
   getDirectoryHandle(name: string, options: { create: boolean }): Promise<DirectoryHandle>;
-  getFileHandle(name: string, options: { create: boolean }): Promise<{ createWritable(): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void> }> }>;
+  getFileHandle(
+    name: string,
+    options: { create: boolean },
+  ): Promise<{ createWritable(): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void> }> }>;
 }
 type DirectoryPicker = (options?: { mode?: 'readwrite'; id?: string }) => Promise<DirectoryHandle>;
 

@@ -36,7 +36,16 @@ export function errorText(e: unknown): string {
  */
 export type FailureCode = 'cancelled' | 'stopped' | 'crashed' | 'device-lost' | 'timeout' | 'invalid-input' | 'out-of-memory' | 'internal';
 
-export const FAILURE_CODES: readonly FailureCode[] = ['cancelled', 'stopped', 'crashed', 'device-lost', 'timeout', 'invalid-input', 'out-of-memory', 'internal'];
+export const FAILURE_CODES: readonly FailureCode[] = [
+  'cancelled',
+  'stopped',
+  'crashed',
+  'device-lost',
+  'timeout',
+  'invalid-input',
+  'out-of-memory',
+  'internal',
+];
 
 /** Plain data, safe to post between threads. */
 export interface Failure {
@@ -81,7 +90,8 @@ export const OUT_OF_MEMORY_MESSAGE =
   'This browser tab ran out of memory. Close other tabs, analyse fewer or smaller images, or use a smaller model (an fp16 or q4 variant), then try again.';
 
 // Display only: these decide which sentence people read, never what the app does next.
-const OUT_OF_MEMORY = /allocation failed|out of memory|bad_alloc|Invalid typed array length|Array buffer allocation|Cannot allocate|memory access out of bounds|OOM/i;
+const OUT_OF_MEMORY =
+  /allocation failed|out of memory|bad_alloc|Invalid typed array length|Array buffer allocation|Cannot allocate|memory access out of bounds|OOM/i;
 const RUNTIME = /onnxruntime|OrtRun|ERROR_CODE|ERROR_MESSAGE|\bORT\b|session|kernel|WebGPU|wasm/i;
 
 /**
@@ -96,9 +106,17 @@ export function describeFailure(e: unknown, doing = 'finish this step'): Failure
   if (e instanceof Error && e.name === 'AbortError') return { code: 'cancelled', message: 'Cancelled.', details: null };
   if (OUT_OF_MEMORY.test(raw)) return { code: 'out-of-memory', message: OUT_OF_MEMORY_MESSAGE, details: raw };
   if (RUNTIME.test(raw)) {
-    return { code: 'internal', message: `The model runtime could not ${doing}. The model may use an operation or a data type this browser's runtime lacks, or the file may be damaged; see details.`, details: raw };
+    return {
+      code: 'internal',
+      message: `The model runtime could not ${doing}. The model may use an operation or a data type this browser's runtime lacks, or the file may be damaged; see details.`,
+      details: raw,
+    };
   }
-  return { code: 'internal', message: `Something went wrong while trying to ${doing}. Reload the page and try again; if it happens again, the details help a bug report.`, details: raw };
+  return {
+    code: 'internal',
+    message: `Something went wrong while trying to ${doing}. Reload the page and try again; if it happens again, the details help a bug report.`,
+    details: raw,
+  };
 }
 
 /** The message to show: a user-facing error's (or failure's) own words, else `fallback`. */

@@ -124,7 +124,8 @@ function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReas
   const runWith = <T>(feeds: Record<string, Float32Tensor | FeedTensor>, convert: (name: string, t: ort.Tensor) => T): Promise<Record<string, T>> =>
     serialised(async () => {
       const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = 'type' in t ? new ort.Tensor(t.type, t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
+      for (const [name, t] of Object.entries(feeds))
+        ortFeeds[name] = 'type' in t ? new ort.Tensor(t.type, t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
       const pending = session.run(ortFeeds);
       // A lost device never settles ORT's run: race it, so the caller can fall back.
       const lost = ep === 'webgpu' ? deviceLost : null;
@@ -166,7 +167,11 @@ function wrap(session: ort.InferenceSession, ep: ExecutionProvider, fallbackReas
  * (no adapter, unsupported op, device lost at start) falls through to the next, and the reason
  * is kept so the UI can say why it ran on WASM.
  */
-export async function createSession(model: Uint8Array, preferred: readonly ExecutionProvider[], externalData: readonly ExternalDataFile[] = []): Promise<Session> {
+export async function createSession(
+  model: Uint8Array,
+  preferred: readonly ExecutionProvider[],
+  externalData: readonly ExternalDataFile[] = [],
+): Promise<Session> {
   configureOnce();
   const reasons: string[] = [];
   for (const ep of preferred) {
@@ -199,7 +204,7 @@ export async function createSession(model: Uint8Array, preferred: readonly Execu
   }
   throw new CodedError(
     'internal',
-    'ONNX Runtime could not open this model: it may use an operation or a data type this browser\'s runtime lacks, or the file is damaged. Details say what the runtime reported.',
+    "ONNX Runtime could not open this model: it may use an operation or a data type this browser's runtime lacks, or the file is damaged. Details say what the runtime reported.",
     reasons.join('; '),
   );
 }

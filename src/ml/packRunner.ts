@@ -35,7 +35,13 @@ export interface PackExternalData {
   readonly connector?: readonly ExternalDataFile[];
 }
 
-async function openOn(manifest: PackManifest, encoderBytes: Uint8Array, connectorBytes: Uint8Array, preferred: readonly ExecutionProvider[], external: PackExternalData): Promise<PackRunner> {
+async function openOn(
+  manifest: PackManifest,
+  encoderBytes: Uint8Array,
+  connectorBytes: Uint8Array,
+  preferred: readonly ExecutionProvider[],
+  external: PackExternalData,
+): Promise<PackRunner> {
   const { io, image, tokens, files } = manifest;
   const encoder = await createSession(encoderBytes, preferred, external.encoder);
   let connector: Session | null = null;
@@ -80,7 +86,13 @@ const isPackFault = isUserFacing;
  * Open a pack on the first provider that both creates and runs it: WebGPU can accept a session
  * and still fail its first run (unsupported kernel, lost device), so the warm-up decides.
  */
-async function openFirstWorking(manifest: PackManifest, encoderBytes: Uint8Array, connectorBytes: Uint8Array, preferred: readonly ExecutionProvider[], external: PackExternalData): Promise<PackRunner> {
+async function openFirstWorking(
+  manifest: PackManifest,
+  encoderBytes: Uint8Array,
+  connectorBytes: Uint8Array,
+  preferred: readonly ExecutionProvider[],
+  external: PackExternalData,
+): Promise<PackRunner> {
   const failures: string[] = [];
   for (let i = 0; i < preferred.length; i++) {
     try {

@@ -98,7 +98,8 @@ export function routingMatrix(tokenSource: ArrayLike<number>, tokensPost: number
 export function createReconstructor(shape: ReconstructorShape, seed: number, options: ReconstructorOptions = {}): ReconstructorModel {
   const { dropout = DROPOUT, tokenSource } = options;
   if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`invalid dropout: ${dropout}`);
-  if (tokenSource && tokenSource.length !== shape.tokensPre) throw new RangeError(`invalid tokenSource: ${tokenSource.length} entries for ${shape.tokensPre} pre tokens`);
+  if (tokenSource && tokenSource.length !== shape.tokensPre)
+    throw new RangeError(`invalid tokenSource: ${tokenSource.length} entries for ${shape.tokensPre} pre tokens`);
   const random = seededRandom(seed);
   const { tokensPre: T, tokensPost: Tp, dPre, dPost, hidden } = shape;
   const kind = reconstructorKind(shape);
@@ -118,11 +119,7 @@ export function createReconstructor(shape: ReconstructorShape, seed: number, opt
   const w3 = glorot(random, hidden, dPre, named('w3'));
   const b3 = filled(dPre, 0, named('b3'));
   const mix =
-    kind !== 'token-mixing-mlp'
-      ? null
-      : routing
-        ? variableFrom(tf.tensor2d(routing, [Tp, T]), named('token_mix'))
-        : glorot(random, Tp, T, named('token_mix'));
+    kind !== 'token-mixing-mlp' ? null : routing ? variableFrom(tf.tensor2d(routing, [Tp, T]), named('token_mix')) : glorot(random, Tp, T, named('token_mix'));
   const position = kind === 'token-mixing-mlp' ? variableFrom(tf.zeros([T, dPost]), named('token_position')) : null;
   const variables = [w1, b1, g1, c1, w2, b2, g2, c2, w3, b3, ...(mix && position ? [mix, position] : [])];
   const drop = (x: tf.Tensor2D, training: boolean, seed: number) => (training && dropout > 0 ? (tf.dropout(x, dropout, undefined, seed) as tf.Tensor2D) : x);

@@ -36,22 +36,40 @@ function rgbToRgba(rgb: Uint8Array): Uint8ClampedArray {
 
 async function runImage(tapped: TappedRunner, summary: GraphSummary, description: StockDescription, image: RgbaImage) {
   const made = encoderInputs(description.processor, image);
-  const feeds = bindFeeds(summary.inputs.map((n) => tensorInfo(summary, n)), made.tensors, description.processorLabel);
+  const feeds = bindFeeds(
+    summary.inputs.map((n) => tensorInfo(summary, n)),
+    made.tensors,
+    description.processorLabel,
+  );
   return { ...(await tapped.run(feeds)), seen: made.seen, notes: made.notes };
 }
 
 function checkCount(t: Float32Tensor, tokens: number, width: number, role: string, name: string): void {
   if (t.data.length !== tokens * width) {
-    throw new UserFacingError(`The ${role} tensor "${name}" gave shape [${t.dims.join(', ')}] for this image instead of ${tokens} tokens of ${width}; the model's token count changed with the image.`);
+    throw new UserFacingError(
+      `The ${role} tensor "${name}" gave shape [${t.dims.join(', ')}] for this image instead of ${tokens} tokens of ${width}; the model's token count changed with the image.`,
+    );
   }
 }
 
 /** Open tapped on the first provider in `preferred` and probe; the session is released if the probe fails. */
-async function openProbed(buffer: Uint8Array, length: number, summary: GraphSummary, tap: TapChoice, description: StockDescription, preferred: readonly ExecutionProvider[], externalData: readonly ExternalDataFile[]) {
+async function openProbed(
+  buffer: Uint8Array,
+  length: number,
+  summary: GraphSummary,
+  tap: TapChoice,
+  description: StockDescription,
+  preferred: readonly ExecutionProvider[],
+  externalData: readonly ExternalDataFile[],
+) {
   const tapped = await openTapped(buffer, length, summary, tap, preferred, externalData);
   try {
     const probe = await runImage(tapped, summary, description, PROBE);
-    return { tapped, notes: probe.notes, layout: tokenLayout({ pre: { name: tap.pre, dims: probe.pre.dims }, post: { name: tap.post, dims: probe.post.dims }, seen: probe.seen }, description) };
+    return {
+      tapped,
+      notes: probe.notes,
+      layout: tokenLayout({ pre: { name: tap.pre, dims: probe.pre.dims }, post: { name: tap.post, dims: probe.post.dims }, seen: probe.seen }, description),
+    };
   } catch (error) {
     await tapped.dispose().catch(() => undefined);
     throw error;

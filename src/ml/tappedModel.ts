@@ -30,7 +30,14 @@ export interface TappedRunner {
  * without copying the model; ONNX Runtime then copies the bytes into its own memory once.
  * `summary` must be readGraphSummary of those bytes.
  */
-export async function openTapped(buffer: Uint8Array, length: number, summary: GraphSummary, choice: TapChoice, preferred: readonly ExecutionProvider[], externalData: readonly ExternalDataFile[] = []): Promise<TappedRunner> {
+export async function openTapped(
+  buffer: Uint8Array,
+  length: number,
+  summary: GraphSummary,
+  choice: TapChoice,
+  preferred: readonly ExecutionProvider[],
+  externalData: readonly ExternalDataFile[] = [],
+): Promise<TappedRunner> {
   const tapped = tapInPlace(buffer, length, [choice.pre, choice.post], summary);
   const session = await createSession(tapped.bytes, preferred, externalData);
   return {

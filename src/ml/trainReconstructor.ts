@@ -206,7 +206,11 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
           const i = tf.tensor1d(idx, 'int32');
           const p = tf.gather(post, i) as tf.Tensor3D;
           const v = tf.gather(pre, i);
-          const loss = optimizer.minimize(() => tf.losses.meanSquaredError(v, model.forward(p, true, dropoutSeed)) as tf.Scalar, true, model.variables as tf.Variable[]);
+          const loss = optimizer.minimize(
+            () => tf.losses.meanSquaredError(v, model.forward(p, true, dropoutSeed)) as tf.Scalar,
+            true,
+            model.variables as tf.Variable[],
+          );
           if (!loss) throw new Error('the optimiser returned no loss');
           return loss;
         });

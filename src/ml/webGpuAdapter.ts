@@ -7,7 +7,13 @@
 
 export interface AdapterLike {
   readonly isFallbackAdapter?: boolean;
-  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string; readonly isFallbackAdapter?: boolean };
+  readonly info?: {
+    readonly vendor?: string;
+    readonly architecture?: string;
+    readonly device?: string;
+    readonly description?: string;
+    readonly isFallbackAdapter?: boolean;
+  };
 }
 
 /** True for an adapter that is software (SwiftShader or the browser's declared fallback). */

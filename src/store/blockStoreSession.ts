@@ -156,11 +156,19 @@ export async function openBlockStore(files: readonly File[], options: { readonly
   const pictureBytes = plan.blocks.filter((b) => b.image !== null).length * DISPLAY_BYTES;
   if (2 * blockBytes + pictureBytes > MAX_STORE_MEMORY_BYTES) {
     const pictures = pictureBytes > 0 ? ` and ${formatBytes(pictureBytes)} of pictures` : '';
-    say('error', `Block store "${name}" holds ${formatBytes(blockBytes)} of blocks${pictures}; held as numbers that needs more than the ${formatBytes(MAX_STORE_MEMORY_BYTES)} a browser tab can take. Open pooled blocks ([dim] each) instead, or a part of the store in a folder of its own. Nothing was replaced.`);
+    say(
+      'error',
+      `Block store "${name}" holds ${formatBytes(blockBytes)} of blocks${pictures}; held as numbers that needs more than the ${formatBytes(MAX_STORE_MEMORY_BYTES)} a browser tab can take. Open pooled blocks ([dim] each) instead, or a part of the store in a folder of its own. Nothing was replaced.`,
+    );
     return;
   }
   for (const warning of plan.warnings) say('info', warning);
-  const blocks = plan.blocks.map((b) => ({ id: b.id, pre: byPath.get(b.pre)!, post: byPath.get(b.post)!, image: b.image === null ? null : byPath.get(b.image)! }));
+  const blocks = plan.blocks.map((b) => ({
+    id: b.id,
+    pre: byPath.get(b.pre)!,
+    post: byPath.get(b.post)!,
+    image: b.image === null ? null : byPath.get(b.image)!,
+  }));
   const labelFile = plan.labels === null ? null : (byPath.get(plan.labels) ?? null);
 
   const items: (BlockStoreItem | undefined)[] = new Array(blocks.length);
@@ -201,17 +209,30 @@ export async function openBlockStore(files: readonly File[], options: { readonly
   install(name, blocks, items as BlockStoreItem[], result.shape, modelKey);
   if (result.unreadableImages.length > 0) {
     const [first, ...rest] = result.unreadableImages;
-    say('warning', `${first}${rest.length > 0 ? ` (and ${rest.length} more image${rest.length === 1 ? '' : 's'})` : ''} could not be read as a picture; those blocks are shown as grey tiles. Their vectors are used as they are.`);
+    say(
+      'warning',
+      `${first}${rest.length > 0 ? ` (and ${rest.length} more image${rest.length === 1 ? '' : 's'})` : ''} could not be read as a picture; those blocks are shown as grey tiles. Their vectors are used as they are.`,
+    );
   }
   // The labels belong to the store's blocks: skipped if something else took the model's place meanwhile.
   if (labelFile && modelStore.getState().modelKey === modelKey) await applyLabelFile(labelFile);
   rememberUserModel(() => openBlockStore(files, options));
-  const rankNote = result.shape.rank === 1 ? ' Its blocks are pooled vectors, so KNOR and neighbours are shown; reconstruction needs token blocks ([tokens, dim]).' : '';
-  say('info', `Opened block store "${name}": ${blocks.length} images, ${result.shape.tokensPre} x ${result.shape.dPre} before and ${result.shape.tokensPost} x ${result.shape.dPost} after the connector. It is not stored: after a reload, open it again.${rankNote}`);
+  const rankNote =
+    result.shape.rank === 1 ? ' Its blocks are pooled vectors, so KNOR and neighbours are shown; reconstruction needs token blocks ([tokens, dim]).' : '';
+  say(
+    'info',
+    `Opened block store "${name}": ${blocks.length} images, ${result.shape.tokensPre} x ${result.shape.dPre} before and ${result.shape.tokensPost} x ${result.shape.dPost} after the connector. It is not stored: after a reload, open it again.${rankNote}`,
+  );
   await computeKnor();
 }
 
-function install(name: string, blocks: readonly { id: string; image: File | null }[], items: readonly BlockStoreItem[], shape: BlockStoreShape, modelKey: string): void {
+function install(
+  name: string,
+  blocks: readonly { id: string; image: File | null }[],
+  items: readonly BlockStoreItem[],
+  shape: BlockStoreShape,
+  modelKey: string,
+): void {
   // The model's jobs stop: their results would belong to the model, not to the store.
   const { embedJob, trainJob } = analysisStore.getState();
   embedJob?.cancel();

@@ -23,7 +23,18 @@ async function toEntry(item: ImageSetEntry): Promise<ImageEntry> {
   const blob = await (await fetchOk(`${BASE}${item.file}`)).blob();
   const file = new File([blob], item.file, { type: blob.type || 'image/png' });
   const contentHash = await hashBytes(new Uint8Array(await file.arrayBuffer()));
-  return { id: nextImageId(), name: item.file, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: null, height: null, label: item.label, labelSource: 'the bundled set', contentHash };
+  return {
+    id: nextImageId(),
+    name: item.file,
+    blob: file,
+    url: URL.createObjectURL(file),
+    bytes: file.size,
+    width: null,
+    height: null,
+    label: item.label,
+    labelSource: 'the bundled set',
+    contentHash,
+  };
 }
 
 /** Add the bundled set to the collection; returns how many images it added (0 if it is absent or broken). */
@@ -49,11 +60,16 @@ export async function loadBundledSet(): Promise<number> {
       collectionStore.setState({ intake: { done: added, total: items.length } });
     }
   } catch (error) {
-    say('warning', `The bundled image set stopped loading after ${added} of ${items.length} images. Reload the page to try again, or add your own images.`, { details: errorText(error) });
+    say('warning', `The bundled image set stopped loading after ${added} of ${items.length} images. Reload the page to try again, or add your own images.`, {
+      details: errorText(error),
+    });
   } finally {
     collectionStore.setState({ intake: null });
   }
   const labels = new Set(items.map((i) => i.label)).size;
-  say('info', `Loaded the bundled image set: ${added} labelled images in ${labels} classes (sources and licences in imageset/LICENSES.md). Remove them or add your own at any time.`);
+  say(
+    'info',
+    `Loaded the bundled image set: ${added} labelled images in ${labels} classes (sources and licences in imageset/LICENSES.md). Remove them or add your own at any time.`,
+  );
   return added;
 }

@@ -163,7 +163,10 @@ async function embedInWorker(session: PipelineSession, modelKey: string, images:
       case 'device-lost':
         return recoverFromDeviceLoss(error.details ?? 'no reason given', session);
       case 'cancelled':
-        say('info', `Embedding cancelled after ${answered} of ${images.length} images (the model did not stop by itself, so its worker was restarted); the rest stay queued.`);
+        say(
+          'info',
+          `Embedding cancelled after ${answered} of ${images.length} images (the model did not stop by itself, so its worker was restarted); the rest stay queued.`,
+        );
         return false;
       case 'crashed':
       case 'stopped':

@@ -8,9 +8,9 @@ import type { LectureState } from '../core/lecture/navigation.ts';
 import { modelStore, type ModelState } from './modelStore.ts';
 import { uiStore, type UiState } from './uiStore.ts';
 
-export const useCollection = <T,>(selector: (s: CollectionState) => T): T => useStore(collectionStore, selector);
-export const useModel = <T,>(selector: (s: ModelState) => T): T => useStore(modelStore, selector);
-export const useAnalysis = <T,>(selector: (s: AnalysisState) => T): T => useStore(analysisStore, selector);
-export const useUi = <T,>(selector: (s: UiState) => T): T => useStore(uiStore, selector);
-export const useHub = <T,>(selector: (s: HubState) => T): T => useStore(hubStore, selector);
-export const useLecture = <T,>(selector: (s: LectureState) => T): T => useStore(lectureStore, selector);
+export const useCollection = <T>(selector: (s: CollectionState) => T): T => useStore(collectionStore, selector);
+export const useModel = <T>(selector: (s: ModelState) => T): T => useStore(modelStore, selector);
+export const useAnalysis = <T>(selector: (s: AnalysisState) => T): T => useStore(analysisStore, selector);
+export const useUi = <T>(selector: (s: UiState) => T): T => useStore(uiStore, selector);
+export const useHub = <T>(selector: (s: HubState) => T): T => useStore(hubStore, selector);
+export const useLecture = <T>(selector: (s: LectureState) => T): T => useStore(lectureStore, selector);

@@ -33,7 +33,9 @@ async function openHubFiles(model: HubModel): Promise<void> {
     return;
   }
   // Side files are named relative to the graph's folder, as its external-data entries name them.
-  const siblings = [...model.files].filter(([path]) => path !== model.encoder && !path.endsWith('.json')).map(([path, blob]) => new File([blob], baseName(path)));
+  const siblings = [...model.files]
+    .filter(([path]) => path !== model.encoder && !path.endsWith('.json'))
+    .map(([path, blob]) => new File([blob], baseName(path)));
   await openStockModel({
     encoder: new File([model.files.get(model.encoder)!], baseName(model.encoder)),
     siblings,

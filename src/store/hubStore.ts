@@ -97,7 +97,9 @@ export async function evictCachedModel(model: CachedModel): Promise<void> {
     await modelCache().evict(model);
     say('info', `Removed ${model.repo} (${model.sha.slice(0, 7)}) from this browser; opening it again downloads it again.`);
   } catch (error) {
-    say('error', `Could not remove ${model.repo} from this browser's storage. Try again, or clear the site's data in the browser's settings.`, { details: errorText(error) });
+    say('error', `Could not remove ${model.repo} from this browser's storage. Try again, or clear the site's data in the browser's settings.`, {
+      details: errorText(error),
+    });
   }
   await refreshCachedModels();
 }

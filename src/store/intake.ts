@@ -68,7 +68,12 @@ async function admitImageFiles(files: readonly File[]): Promise<{ admitted: numb
   const refused: string[] = [];
   const notices: string[] = [];
   const duplicates: { name: string; of: string }[] = [];
-  const byHash = new Map(collectionStore.getState().images.filter((i) => i.contentHash !== null).map((i) => [i.contentHash!, i.name]));
+  const byHash = new Map(
+    collectionStore
+      .getState()
+      .images.filter((i) => i.contentHash !== null)
+      .map((i) => [i.contentHash!, i.name]),
+  );
   collectionStore.setState({ intake: { done: 0, total: files.length } });
   try {
     for (let start = 0; start < files.length; start += CHUNK) {
@@ -88,7 +93,18 @@ async function admitImageFiles(files: readonly File[]): Promise<{ admitted: numb
             if (same !== undefined) duplicates.push({ name: file.name, of: same });
             else byHash.set(result.contentHash, file.name);
             const label = labelFromPath(file);
-            accepted.push({ id: nextImageId(), name: file.name, blob: file, url: URL.createObjectURL(file), bytes: file.size, width: result.width, height: result.height, label, labelSource: label === null ? null : 'folder names', contentHash: result.contentHash });
+            accepted.push({
+              id: nextImageId(),
+              name: file.name,
+              blob: file,
+              url: URL.createObjectURL(file),
+              bytes: file.size,
+              width: result.width,
+              height: result.height,
+              label,
+              labelSource: label === null ? null : 'folder names',
+              contentHash: result.contentHash,
+            });
           },
         },
       ).promise;
@@ -106,8 +122,14 @@ async function admitImageFiles(files: readonly File[]): Promise<{ admitted: numb
   if (notices.length > 5) say('info', `${notices.length - 5} more files came with notices like these.`);
   if (duplicates.length > 0) {
     const first = duplicates[0]!;
-    const which = duplicates.length === 1 ? `${first.name} has the same bytes as ${first.of}` : `${duplicates.length} files have the same bytes as images already here (e.g. ${first.name} and ${first.of})`;
-    say('warning', `${which}. ${duplicates.length === 1 ? 'It was' : 'They were'} added anyway: copies are each other's nearest neighbours at distance 0, which raises KNOR. Remove ${duplicates.length === 1 ? 'it' : 'them'} if that is not what you want.`);
+    const which =
+      duplicates.length === 1
+        ? `${first.name} has the same bytes as ${first.of}`
+        : `${duplicates.length} files have the same bytes as images already here (e.g. ${first.name} and ${first.of})`;
+    say(
+      'warning',
+      `${which}. ${duplicates.length === 1 ? 'It was' : 'They were'} added anyway: copies are each other's nearest neighbours at distance 0, which raises KNOR. Remove ${duplicates.length === 1 ? 'it' : 'them'} if that is not what you want.`,
+    );
   }
   return { admitted, refused };
 }
@@ -126,7 +148,18 @@ export async function addSampleImages(count: number, seed = Date.now() % 100000)
     const blob = await canvas.convertToBlob({ type: 'image/png' });
     const name = `sample-${String(i + 1).padStart(2, '0')}-${s.label}.png`;
     const contentHash = await hashBytes(new Uint8Array(await blob.arrayBuffer()));
-    entries.push({ id: nextImageId(), name, blob, url: URL.createObjectURL(blob), bytes: blob.size, width: s.width, height: s.height, label: s.label, labelSource: 'the sample generator', contentHash });
+    entries.push({
+      id: nextImageId(),
+      name,
+      blob,
+      url: URL.createObjectURL(blob),
+      bytes: blob.size,
+      width: s.width,
+      height: s.height,
+      label: s.label,
+      labelSource: 'the sample generator',
+      contentHash,
+    });
   }
   addImages(entries);
   await embedPending();

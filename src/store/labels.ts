@@ -25,7 +25,11 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 /** Parse in the files worker; a Failure (with its user message) when the file is not a label file. */
 async function parse(file: File): Promise<ParsedLabels | Failure> {
   if (file.size > MAX_LABEL_FILE_BYTES) {
-    return { code: 'invalid-input', message: `${file.name} is ${(file.size / 1e6).toFixed(0)} MB; a label file over ${MAX_LABEL_FILE_BYTES / 1024 / 1024} MB is not read. Keep one line per image: file name, label.`, details: null };
+    return {
+      code: 'invalid-input',
+      message: `${file.name} is ${(file.size / 1e6).toFixed(0)} MB; a label file over ${MAX_LABEL_FILE_BYTES / 1024 / 1024} MB is not read. Keep one line per image: file name, label.`,
+      details: null,
+    };
   }
   try {
     return await filesClient.request({ type: 'parse-labels', file }).promise;
@@ -63,7 +67,10 @@ export async function applyDroppedTextFile(file: File): Promise<string | null> {
 
 function applyParsed(fileName: string, parsed: ParsedLabels): void {
   const images = collectionStore.getState().images;
-  const match = applyLabels(parsed.labels, images.map((i) => i.name));
+  const match = applyLabels(
+    parsed.labels,
+    images.map((i) => i.name),
+  );
   if (match.labelled === 0) {
     say('warning', `${fileName}: ${labelSummaryMessage(match)} No label was changed.`);
     return;
@@ -71,24 +78,33 @@ function applyParsed(fileName: string, parsed: ParsedLabels): void {
   // Images that carry a label from elsewhere and that this file does not name: replacing clears them.
   const losing = images.filter((image, i) => match.byImage[i] === null && image.label !== null && image.labelSource !== fileName);
   const kept = new Map<string, LabelChange>(losing.map((image) => [image.id, { label: image.label!, source: image.labelSource ?? 'an earlier label file' }]));
-  const replaced = new Map<string, LabelChange>(images.map((image, i) => [image.id, match.byImage[i] === null ? null : { label: match.byImage[i]!, source: fileName }]));
+  const replaced = new Map<string, LabelChange>(
+    images.map((image, i) => [image.id, match.byImage[i] === null ? null : { label: match.byImage[i]!, source: fileName }]),
+  );
   setLabels(replaced);
   const sources = [...new Set([...kept.values()].map((c) => c!.source))];
   const from = sources.length === 1 ? sources[0]! : `${sources.slice(0, -1).join(', ')} and ${sources.at(-1)!}`;
   if (losing.length === 0) {
     say('info', `${fileName}: ${labelSummaryMessage(match)}`);
   } else {
-    say('info', `${fileName}: ${labelSummaryMessage(match)} It replaced the labels from ${from}: ${plural(losing.length, 'image')} that ${fileName} does not name now ${losing.length === 1 ? 'has' : 'have'} no label.`, {
-      actions: [
-        {
-          label: `Keep the labels from ${from} for ${losing.length === 1 ? 'that image' : `those ${losing.length}`}`,
-          run: () => {
-            setLabels(kept);
-            say('info', `Kept the labels from ${from} for ${plural(losing.length, 'image')} that ${fileName} does not name; labels now come from ${fileName} and ${from}.`);
+    say(
+      'info',
+      `${fileName}: ${labelSummaryMessage(match)} It replaced the labels from ${from}: ${plural(losing.length, 'image')} that ${fileName} does not name now ${losing.length === 1 ? 'has' : 'have'} no label.`,
+      {
+        actions: [
+          {
+            label: `Keep the labels from ${from} for ${losing.length === 1 ? 'that image' : `those ${losing.length}`}`,
+            run: () => {
+              setLabels(kept);
+              say(
+                'info',
+                `Kept the labels from ${from} for ${plural(losing.length, 'image')} that ${fileName} does not name; labels now come from ${fileName} and ${from}.`,
+              );
+            },
           },
-        },
-      ],
-    });
+        ],
+      },
+    );
   }
   for (const warning of parsed.warnings.slice(0, 3)) say('warning', warning);
 }

@@ -76,7 +76,11 @@ export function ensureWorkerHolds(session: PipelineSession = appSession()): Prom
       if (!isFailure(error, 'stopped')) {
         const failure = describeFailure(error, 'open the model again');
         modelStore.setState({ status: 'error', error: failure.message });
-        sayFailure('error', `${target.name} could not be opened again after the inference worker restarted: ${failure.message} Reload the page; your images and results are stored.`, failure);
+        sayFailure(
+          'error',
+          `${target.name} could not be opened again after the inference worker restarted: ${failure.message} Reload the page; your images and results are stored.`,
+          failure,
+        );
       }
       return false;
     } finally {
@@ -126,7 +130,13 @@ export async function openPack(
  * that is cancelled or replaced does too. Resolves to the worker's answer, or null when the model
  * did not open.
  */
-export async function openModel<L extends ModelLoad>(packId: string, load: L, what: string, name: string, session: PipelineSession = appSession()): Promise<LoadResultOf<L> | null> {
+export async function openModel<L extends ModelLoad>(
+  packId: string,
+  load: L,
+  what: string,
+  name: string,
+  session: PipelineSession = appSession(),
+): Promise<LoadResultOf<L> | null> {
   const mine = ++session.generation;
   // Another model is opening: this choice replaces it. Its worker may be stuck in the runtime, so it is ended.
   if (session.loadInFlight !== null) {
@@ -157,7 +167,12 @@ export async function openModel<L extends ModelLoad>(packId: string, load: L, wh
   } catch (error) {
     // A newer choice owns the state now.
     if (session.generation !== mine || error instanceof SupersededError) return null;
-    modelStore.setState({ ...previous, status: previous.manifest ? 'ready' : 'error', loading: null, error: previous.manifest ? null : describeFailure(error).message });
+    modelStore.setState({
+      ...previous,
+      status: previous.manifest ? 'ready' : 'error',
+      loading: null,
+      error: previous.manifest ? null : describeFailure(error).message,
+    });
     reportFailedOpen(session, what, describeFailure(error, `open ${what}`));
     // The worker was ended (cancel not answered, crash): the model that stays open must be held again.
     void ensureWorkerHolds(session);
@@ -173,7 +188,17 @@ export async function openModel<L extends ModelLoad>(packId: string, load: L, wh
   // Results first: nothing may show the previous model's numbers under the new model's name.
   analysisStore.setState(kept ?? emptyAnalysis(loaded.modelKey));
   const origin: ModelOrigin = builtinPacks.some((p) => p.id === packId) ? { kind: 'builtin', id: packId } : { kind: 'files' };
-  modelStore.setState({ packId, modelKey: loaded.modelKey, manifest, origin, status: 'ready', loading: null, ep: loaded.ep, fallbackReason: loaded.fallbackReason, error: null });
+  modelStore.setState({
+    packId,
+    modelKey: loaded.modelKey,
+    manifest,
+    origin,
+    status: 'ready',
+    loading: null,
+    ep: loaded.ep,
+    fallbackReason: loaded.fallbackReason,
+    error: null,
+  });
   await session.followers.modelOpened({ modelKey: loaded.modelKey });
   return loaded;
 }
@@ -212,7 +237,9 @@ export async function recoverFromDeviceLoss(why: string, session: PipelineSessio
   const held = await ensureWorkerHolds(session);
   if (!held) return false;
   modelStore.setState({ fallbackReason: `WebGPU stopped working after the model opened (${why}); switched to WASM` });
-  say('info', 'WebGPU stopped working (the graphics device was lost). The model was reopened on WASM and embedding carries on; nothing was lost.', { details: why });
+  say('info', 'WebGPU stopped working (the graphics device was lost). The model was reopened on WASM and embedding carries on; nothing was lost.', {
+    details: why,
+  });
   return true;
 }
 
@@ -243,9 +270,11 @@ export const debugHooks = {
   loseWebGpuDevice: (): Promise<boolean> => appSession().inference.request({ type: 'debug-lose-webgpu' }).promise,
   crashInferenceWorker: (): void => {
     // The request never answers: the crash fails it, and the reset listener reports the crash.
-    appSession().inference.request({ type: 'debug-crash' }).promise.then(
-      () => undefined,
-      () => undefined,
-    );
+    appSession()
+      .inference.request({ type: 'debug-crash' })
+      .promise.then(
+        () => undefined,
+        () => undefined,
+      );
   },
 };

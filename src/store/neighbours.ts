@@ -19,7 +19,10 @@ import { sayFailure, uiStore } from './uiStore.ts';
 /** Collection images embedded by the open model, in collection order. */
 export function embeddedIds(): string[] {
   const { embeddings } = analysisStore.getState();
-  return collectionStore.getState().images.filter((i) => embeddings[i.id]).map((i) => i.id);
+  return collectionStore
+    .getState()
+    .images.filter((i) => embeddings[i.id])
+    .map((i) => i.id);
 }
 
 export function stack(ids: readonly string[], pick: (id: string) => Float32Array): Float32Array {
@@ -61,10 +64,17 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
   const { key, fresh } = dataKeyFor(session, modelKey, ids);
   const vectors = (): PooledVectors => {
     const { embeddings } = analysisStore.getState();
-    return { pre: stack(ids, (id) => embeddings[id]!.pooledPre), post: stack(ids, (id) => embeddings[id]!.pooledPost), n: ids.length, dPre: manifest.tokens.dPre, dPost: manifest.tokens.dPost };
+    return {
+      pre: stack(ids, (id) => embeddings[id]!.pooledPre),
+      post: stack(ids, (id) => embeddings[id]!.pooledPost),
+      n: ids.length,
+      dPre: manifest.tokens.dPre,
+      dPost: manifest.tokens.dPost,
+    };
   };
   const ask = (data: PooledVectors | null) =>
-    session.analysis.request({ type: 'knn', dataKey: key, data, k, metric, includeSelf }, { transfer: data ? [data.pre.buffer, data.post.buffer] : [] }).promise;
+    session.analysis.request({ type: 'knn', dataKey: key, data, k, metric, includeSelf }, { transfer: data ? [data.pre.buffer, data.post.buffer] : [] })
+      .promise;
   try {
     let result = await ask(fresh ? vectors() : null);
     session.knorSent = { key, modelKey, ids };

@@ -32,7 +32,11 @@ interface StoredImage {
   readonly contentHash?: string | null;
 }
 /** `run` is absent in records written before it was kept: the run is then the stored training's. */
-type StoredReconstruction = Omit<ReconstructionResult, 'validationIds' | 'run'> & { readonly validationIds: string[]; readonly training: TrainingState; readonly run?: ReconstructionResult['run'] };
+type StoredReconstruction = Omit<ReconstructionResult, 'validationIds' | 'run'> & {
+  readonly validationIds: string[];
+  readonly training: TrainingState;
+  readonly run?: ReconstructionResult['run'];
+};
 
 function reconstructionRun(r: StoredReconstruction): ReconstructionResult['run'] {
   if (r.run) return r.run;
@@ -99,7 +103,9 @@ async function guarded(task: (d: IDBPDatabase<LensDb>) => Promise<unknown>): Pro
     const quota = error instanceof DOMException && error.name === 'QuotaExceededError';
     say(
       'warning',
-      quota ? 'Browser storage is full: this session keeps working, but what came after this point will not survive a reload. Clear stored sessions to make room.' : 'Could not save the session for reloads (the browser refused its storage); everything still works until you reload.',
+      quota
+        ? 'Browser storage is full: this session keeps working, but what came after this point will not survive a reload. Clear stored sessions to make room.'
+        : 'Could not save the session for reloads (the browser refused its storage); everything still works until you reload.',
       { details: quota ? null : errorText(error) },
     );
   }
@@ -112,68 +118,89 @@ const embeddingsOf = (imageId: string) => IDBKeyRange.bound(`${imageId}/`, `${im
 function sessionNow(trainingInFlight: boolean): StoredSession {
   const ui = uiStore.getState();
   // A block store cannot be reopened after a reload: the session remembers the model it set aside.
-  return { packId: sessionPackId(modelStore.getState().packId), selectedId: blockStoreIsOpen() ? null : ui.selectedId, k: ui.k, metric: ui.metric, includeSelf: ui.includeSelf, epochs: ui.epochs, overlayOpacity: ui.overlayOpacity, trainingInFlight };
+  return {
+    packId: sessionPackId(modelStore.getState().packId),
+    selectedId: blockStoreIsOpen() ? null : ui.selectedId,
+    k: ui.k,
+    metric: ui.metric,
+    includeSelf: ui.includeSelf,
+    epochs: ui.epochs,
+    overlayOpacity: ui.overlayOpacity,
+    trainingInFlight,
+  };
 }
 
 /** Write changes as they happen. Call once, after restoring; returns a function that stops it. Only the writer tab writes. */
 export function startPersisting(): () => void {
   if (!isSessionWriter()) return () => {};
   const stops: (() => void)[] = [];
-  stops.push(collectionStore.subscribe((now, before) => {
-    if (now.images === before.images) return;
-    // A block store's blocks are not the stored collection (that is set aside, and comes back).
-    if (blockStoreIsOpen()) return;
-    const old = new Map(before.images.map((i) => [i.id, i]));
-    const current = new Set(now.images.map((i) => i.id));
-    const added = now.images.map((image, order) => ({ image, order })).filter(({ image }) => !old.has(image.id));
-    const removed = before.images.filter((i) => !current.has(i.id)).map((i) => i.id);
-    // Same image, new object: only its label can change (a label file was applied).
-    const relabelled = now.images.filter((i) => old.has(i.id) && old.get(i.id) !== i);
-    void guarded(async (d) => {
-      const tx = d.transaction(['images', 'embeddings'], 'readwrite');
-      for (const { image, order } of added) {
-        const { id, name, blob, bytes, width, height, label, labelSource, contentHash } = image;
-        void tx.objectStore('images').put({ id, order: Date.now() * 1000 + order, name, blob, bytes, width, height, label, labelSource, contentHash });
+  stops.push(
+    collectionStore.subscribe((now, before) => {
+      if (now.images === before.images) return;
+      // A block store's blocks are not the stored collection (that is set aside, and comes back).
+      if (blockStoreIsOpen()) return;
+      const old = new Map(before.images.map((i) => [i.id, i]));
+      const current = new Set(now.images.map((i) => i.id));
+      const added = now.images.map((image, order) => ({ image, order })).filter(({ image }) => !old.has(image.id));
+      const removed = before.images.filter((i) => !current.has(i.id)).map((i) => i.id);
+      // Same image, new object: only its label can change (a label file was applied).
+      const relabelled = now.images.filter((i) => old.has(i.id) && old.get(i.id) !== i);
+      void guarded(async (d) => {
+        const tx = d.transaction(['images', 'embeddings'], 'readwrite');
+        for (const { image, order } of added) {
+          const { id, name, blob, bytes, width, height, label, labelSource, contentHash } = image;
+          void tx.objectStore('images').put({ id, order: Date.now() * 1000 + order, name, blob, bytes, width, height, label, labelSource, contentHash });
+        }
+        for (const image of relabelled) {
+          const stored = await tx.objectStore('images').get(image.id);
+          if (stored) void tx.objectStore('images').put({ ...stored, label: image.label, labelSource: image.labelSource });
+        }
+        for (const id of removed) {
+          void tx.objectStore('images').delete(id);
+          void tx.objectStore('embeddings').delete(embeddingsOf(id));
+        }
+        await tx.done;
+        announce(added.length > 0 || removed.length > 0 ? 'images' : 'labels');
+      });
+    }),
+  );
+  stops.push(
+    analysisStore.subscribe((now, before) => {
+      const modelKey = now.modelKey;
+      if (!modelKey) return;
+      // A block store's vectors and reconstructions live in its files, not here.
+      if (now.embeddings !== before.embeddings && now.modelKey === before.modelKey && !blockStoreIsOpen()) {
+        const fresh = Object.entries(now.embeddings).filter(([id, e]) => before.embeddings[id] !== e);
+        if (fresh.length > 0) {
+          void guarded(async (d) => {
+            const tx = d.transaction('embeddings', 'readwrite');
+            for (const [imageId, e] of fresh) void tx.store.put({ ...e, modelKey, imageId }, embeddingKey(modelKey, imageId));
+            await tx.done;
+          });
+        }
       }
-      for (const image of relabelled) {
-        const stored = await tx.objectStore('images').get(image.id);
-        if (stored) void tx.objectStore('images').put({ ...stored, label: image.label, labelSource: image.labelSource });
+      if (now.reconstruction !== before.reconstruction && now.reconstruction && now.training.status === 'done' && !blockStoreIsOpen()) {
+        const r = now.reconstruction;
+        void guarded((d) => d.put('reconstructions', { ...r, validationIds: [...r.validationIds], training: now.training }, modelKey));
       }
-      for (const id of removed) {
-        void tx.objectStore('images').delete(id);
-        void tx.objectStore('embeddings').delete(embeddingsOf(id));
+      if ((now.trainJob === null) !== (before.trainJob === null)) {
+        void guarded((d) => d.put('session', sessionNow(now.trainJob !== null), 'session'));
+        announce(now.trainJob === null ? 'training-ended' : 'training-started');
       }
-      await tx.done;
-      announce(added.length > 0 || removed.length > 0 ? 'images' : 'labels');
-    });
-  }));
-  stops.push(analysisStore.subscribe((now, before) => {
-    const modelKey = now.modelKey;
-    if (!modelKey) return;
-    // A block store's vectors and reconstructions live in its files, not here.
-    if (now.embeddings !== before.embeddings && now.modelKey === before.modelKey && !blockStoreIsOpen()) {
-      const fresh = Object.entries(now.embeddings).filter(([id, e]) => before.embeddings[id] !== e);
-      if (fresh.length > 0) {
-        void guarded(async (d) => {
-          const tx = d.transaction('embeddings', 'readwrite');
-          for (const [imageId, e] of fresh) void tx.store.put({ ...e, modelKey, imageId }, embeddingKey(modelKey, imageId));
-          await tx.done;
-        });
-      }
-    }
-    if (now.reconstruction !== before.reconstruction && now.reconstruction && now.training.status === 'done' && !blockStoreIsOpen()) {
-      const r = now.reconstruction;
-      void guarded((d) => d.put('reconstructions', { ...r, validationIds: [...r.validationIds], training: now.training }, modelKey));
-    }
-    if ((now.trainJob === null) !== (before.trainJob === null)) {
-      void guarded((d) => d.put('session', sessionNow(now.trainJob !== null), 'session'));
-      announce(now.trainJob === null ? 'training-ended' : 'training-started');
-    }
-  }));
+    }),
+  );
   const saveSession = () => void guarded((d) => d.put('session', sessionNow(analysisStore.getState().trainJob !== null), 'session'));
   stops.push(
     uiStore.subscribe((now, before) => {
-      if (now.selectedId !== before.selectedId || now.k !== before.k || now.metric !== before.metric || now.includeSelf !== before.includeSelf || now.epochs !== before.epochs || now.overlayOpacity !== before.overlayOpacity) saveSession();
+      if (
+        now.selectedId !== before.selectedId ||
+        now.k !== before.k ||
+        now.metric !== before.metric ||
+        now.includeSelf !== before.includeSelf ||
+        now.epochs !== before.epochs ||
+        now.overlayOpacity !== before.overlayOpacity
+      )
+        saveSession();
     }),
   );
   stops.push(
@@ -208,13 +235,18 @@ export async function restoreSession(): Promise<StoredSession | null> {
       uiStore.setState({ selectedId, k, metric, includeSelf, epochs, overlayOpacity });
       // Only the writer can know the run was lost: in a reader, the run may be going on in the writer's tab.
       if (session.trainingInFlight && isSessionWriter()) {
-        say('warning', 'The page was reloaded while the reconstructor was training: that run was lost. Its previous results (if any) are back; train again to continue.');
+        say(
+          'warning',
+          'The page was reloaded while the reconstructor was training: that run was lost. Its previous results (if any) are back; train again to continue.',
+        );
         await d.put('session', { ...session, trainingInFlight: false }, 'session');
       }
     }
     return session ?? null;
   } catch (error) {
-    say('warning', 'The stored session could not be read (the browser refused its storage); starting fresh. Nothing stored was deleted.', { details: errorText(error) });
+    say('warning', 'The stored session could not be read (the browser refused its storage); starting fresh. Nothing stored was deleted.', {
+      details: errorText(error),
+    });
     return null;
   }
 }
@@ -235,7 +267,9 @@ export async function restoreAnalysis(modelKey: string): Promise<void> {
     // What is in memory already (kept while a block store was open) is as good as what is stored.
     analysisStore.setState({
       embeddings: { ...embeddings, ...now.embeddings },
-      ...(r && !now.reconstruction ? { reconstruction: { ...r, validationIds: new Set(r.validationIds), run: reconstructionRun(r) }, training: r.training } : {}),
+      ...(r && !now.reconstruction
+        ? { reconstruction: { ...r, validationIds: new Set(r.validationIds), run: reconstructionRun(r) }, training: r.training }
+        : {}),
     });
   } catch {
     // Nothing restored: the images are embedded again, which is slower but loses nothing.
@@ -256,6 +290,12 @@ export async function clearStoredSessions(): Promise<void> {
   if (!isSessionWriter()) throw new Error('clearStoredSessions: this tab does not hold the session');
   const d = await database();
   const tx = d.transaction(['images', 'embeddings', 'reconstructions', 'session'], 'readwrite');
-  await Promise.all([tx.objectStore('images').clear(), tx.objectStore('embeddings').clear(), tx.objectStore('reconstructions').clear(), tx.objectStore('session').clear(), tx.done]);
+  await Promise.all([
+    tx.objectStore('images').clear(),
+    tx.objectStore('embeddings').clear(),
+    tx.objectStore('reconstructions').clear(),
+    tx.objectStore('session').clear(),
+    tx.done,
+  ]);
   announce('cleared');
 }

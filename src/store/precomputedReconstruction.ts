@@ -28,7 +28,11 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
     const { modelKey } = modelStore.getState();
     if (modelStore.getState().packId !== packId || analysisStore.getState().modelKey !== modelKey || reconstruction || trainJob) return false;
     if (record.packId !== packId) throw new Error(`it was made for pack ${record.packId}`);
-    const images = collectionStore.getState().images.map((i) => ({ id: i.id, name: i.name, pooled: embeddings[i.id] ? { pre: embeddings[i.id]!.pooledPre, post: embeddings[i.id]!.pooledPost } : null }));
+    const images = collectionStore.getState().images.map((i) => ({
+      id: i.id,
+      name: i.name,
+      pooled: embeddings[i.id] ? { pre: embeddings[i.id]!.pooledPre, post: embeddings[i.id]!.pooledPost } : null,
+    }));
     const match = matchPrecomputed(record, images);
     if ('mismatch' in match) {
       say('info', `The reconstruction shipped with the image set does not fit this collection (${match.mismatch}); training one instead.`);
@@ -51,7 +55,10 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
         model: { weights: record.weights, standardizers: record.standardizers },
       },
     });
-    say('info', `Heatmaps come from a reconstructor trained on this image set when the app was built (${record.epochs} epochs; this browser's encoder and connector reproduced its inputs). Train to retrain it here.`);
+    say(
+      'info',
+      `Heatmaps come from a reconstructor trained on this image set when the app was built (${record.epochs} epochs; this browser's encoder and connector reproduced its inputs). Train to retrain it here.`,
+    );
     return true;
   } catch (error) {
     say('warning', userMessage(error, 'The reconstruction shipped with the image set could not be used; training one instead.'), { details: errorText(error) });

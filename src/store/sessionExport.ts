@@ -103,7 +103,10 @@ function exportedReconstructor(model: Model, manifest: NonNullable<ReturnType<ty
     dPost,
     hidden: w2.shape[1]!,
     weights: model.weights.map((w) => ({ name: w.name, shape: w.shape, values: w.values })),
-    standardizers: { pre: { mean: model.standardizers.pre.mean, std: model.standardizers.pre.std }, post: { mean: model.standardizers.post.mean, std: model.standardizers.post.std } },
+    standardizers: {
+      pre: { mean: model.standardizers.pre.mean, std: model.standardizers.pre.std },
+      post: { mean: model.standardizers.post.mean, std: model.standardizers.post.std },
+    },
     tokenSource,
   };
 }
@@ -111,7 +114,11 @@ function exportedReconstructor(model: Model, manifest: NonNullable<ReturnType<ty
 /** A file name from an image name: its base name, no folders, nothing a file system refuses. */
 export function safeFileName(name: string, taken: Set<string>): string {
   const base = name.slice(name.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
-  const clean = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 80) || 'image';
+  const clean =
+    base
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+/, '')
+      .slice(0, 80) || 'image';
   let candidate = clean;
   for (let i = 2; taken.has(candidate); i++) candidate = `${clean}-${i}`;
   taken.add(candidate);
@@ -147,7 +154,11 @@ function exportSnapshot(): ExportSnapshot {
 }
 
 /** The figures as drawn on screen, and a heatmap per image: drawing needs the page, so it happens here. */
-async function figureFiles(snap: ExportSnapshot, onFigure: (done: number, total: number) => void, isCancelled: () => boolean): Promise<Record<string, Uint8Array>> {
+async function figureFiles(
+  snap: ExportSnapshot,
+  onFigure: (done: number, total: number) => void,
+  isCancelled: () => boolean,
+): Promise<Record<string, Uint8Array>> {
   const files: Record<string, Uint8Array> = {};
   const text = (t: string) => new TextEncoder().encode(t);
   for (const [testId, base] of [
@@ -175,7 +186,14 @@ async function figureFiles(snap: ExportSnapshot, onFigure: (done: number, total:
     if (!Number.isFinite(losses[0])) continue;
     const picture = snap.pictures[i];
     const image = picture && picture.length === size * size * 4 ? new ImageData(new Uint8ClampedArray(picture), size, size) : null;
-    files[`heatmaps/${safeFileName(snap.session.images[i]!.name, taken)}.png`] = await paint({ image, losses, grid: r.grid, domain: snap.domain, lut, opacity: snap.opacity });
+    files[`heatmaps/${safeFileName(snap.session.images[i]!.name, taken)}.png`] = await paint({
+      image,
+      losses,
+      grid: r.grid,
+      domain: snap.domain,
+      lut,
+      opacity: snap.opacity,
+    });
   }
   return files;
 }
@@ -223,7 +241,10 @@ export async function exportSession<Folder>(to: 'zip' | 'folder', deliver: Expor
     exportStore.setState((st) => (st.job ? { job: { ...st.job, label: 'Exporting session: tables and arrays' } } : {}));
     const name = exportName(s);
     // The figures are handed over (not copied); the session's arrays are copied (the page keeps showing them).
-    const built = await filesClient.request({ type: 'build-export', session: s, extra: figures, zipFolder: to === 'zip' ? name : null }, { transfer: [...new Set(Object.values(figures).map((b) => b.buffer as ArrayBuffer))] }).promise;
+    const built = await filesClient.request(
+      { type: 'build-export', session: s, extra: figures, zipFolder: to === 'zip' ? name : null },
+      { transfer: [...new Set(Object.values(figures).map((b) => b.buffer as ArrayBuffer))] },
+    ).promise;
     if (cancelled) throw new ExportCancelled();
     if (built.kind === 'zip') {
       deliver.zip(`${name}.zip`, built.zip);
@@ -234,7 +255,14 @@ export async function exportSession<Folder>(to: 'zip' | 'folder', deliver: Expor
     }
   } catch (error) {
     if (error instanceof ExportCancelled) say('info', `Export cancelled${error.message ? ` (${error.message})` : ''}; nothing was written.`);
-    else say('error', to === 'folder' ? 'The export could not be written into that folder. Try again, or export as a zip.' : 'The export could not be built. Try again; if it fails again, the details say why.', { details: errorText(error) });
+    else
+      say(
+        'error',
+        to === 'folder'
+          ? 'The export could not be written into that folder. Try again, or export as a zip.'
+          : 'The export could not be built. Try again; if it fails again, the details say why.',
+        { details: errorText(error) },
+      );
   } finally {
     exportStore.setState({ job: null });
   }

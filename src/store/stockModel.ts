@@ -64,7 +64,8 @@ export async function openStockModel(input: StockModelInput): Promise<void> {
   stockStore.setState({ status: 'inspecting' });
   let inspected: InspectModelResult;
   try {
-    inspected = await tapClient.request({ type: 'inspect-model', source: { kind: 'file', name: input.encoder.name, file: input.encoder, siblings: [] } }).promise;
+    inspected = await tapClient.request({ type: 'inspect-model', source: { kind: 'file', name: input.encoder.name, file: input.encoder, siblings: [] } })
+      .promise;
   } catch (error) {
     settle(before);
     const failure = describeFailure(error, `read ${input.encoder.name}`);
@@ -81,7 +82,10 @@ export async function openStockModel(input: StockModelInput): Promise<void> {
     // Nothing opens yet: the model and whatever was open before stay as they are until a pick.
     settle({ input, key: inspected.key, inspection: inspected.inspection, tap: null, status: 'needs-pick', notes: [] });
     const why = inspected.inspection.boundary.found ? 'nothing leaves the connector' : inspected.inspection.boundary.why;
-    say('warning', `${input.label}: no connector boundary was found automatically (${why}). Pick the pre- and post-projection tensors in the connector tap panel.`);
+    say(
+      'warning',
+      `${input.label}: no connector boundary was found automatically (${why}). Pick the pre- and post-projection tensors in the connector tap panel.`,
+    );
     return;
   }
   await openTapped(input, inspected.key, inspected.inspection, { pre: choice.pre, post: choice.post, source: choice.source }, before);
@@ -98,7 +102,13 @@ export async function retapStockModel(pre: string, post: string): Promise<void> 
 }
 
 /** Open tapped; on a refusal the panel goes back to `restore`, what it showed before the attempt began. */
-async function openTapped(input: StockModelInput, key: string, inspection: ModelInspection, tap: NonNullable<StockState['tap']>, restore: StockState): Promise<void> {
+async function openTapped(
+  input: StockModelInput,
+  key: string,
+  inspection: ModelInspection,
+  tap: NonNullable<StockState['tap']>,
+  restore: StockState,
+): Promise<void> {
   // Another model's tap must not be shown against this model's graph while it opens.
   stockStore.setState({ input, key, inspection, tap: restore.key === key ? restore.tap : null, status: 'opening' });
   const packId = stockPackId(key, tap.pre, tap.post);
@@ -132,7 +142,11 @@ async function openTapped(input: StockModelInput, key: string, inspection: Model
   modelStore.setState({ userPack: { id: packId, name: input.label } });
   rememberUserModel(() => openTapped(input, key, inspection, tap, stockStore.getState()));
   const how = tap.source === 'stored' ? 'your stored tap' : tap.source === 'automatic' ? 'the automatic connector boundary' : 'the tensors you picked';
-  const cached = input.kept ? ' It is cached in this browser: opening it again needs no download.' : input.origin === YOUR_FILES ? ' It is not stored: after a reload, open it again.' : '';
+  const cached = input.kept
+    ? ' It is cached in this browser: opening it again needs no download.'
+    : input.origin === YOUR_FILES
+      ? ' It is not stored: after a reload, open it again.'
+      : '';
   say('info', `Opened ${input.label} tapped at ${how}: "${tap.pre}" → "${tap.post}".${notes.length ? ` ${notes.join(' ')}` : ''}${cached}`);
   settle({});
 }
@@ -149,13 +163,19 @@ export async function openStockFiles(files: readonly File[]): Promise<void> {
   let input: StockModelInput;
   try {
     const picked = pickStockFiles(files);
-    const [config, preprocessorConfig] = await Promise.all([picked.config ? picked.config.text().then((t) => parseConfigJson(t, 'config.json')) : null, picked.preprocessor.text().then((t) => parseConfigJson(t, 'preprocessor_config.json'))]);
+    const [config, preprocessorConfig] = await Promise.all([
+      picked.config ? picked.config.text().then((t) => parseConfigJson(t, 'config.json')) : null,
+      picked.preprocessor.text().then((t) => parseConfigJson(t, 'preprocessor_config.json')),
+    ]);
     // "vision_encoder.onnx (idefics3)": the file name alone says little once several are opened.
     const modelType = modelTypeOf(config);
     const label = modelType ? `${picked.encoder.name} (${modelType})` : picked.encoder.name;
     input = { encoder: picked.encoder, siblings: picked.siblings, config, preprocessorConfig, label, origin: YOUR_FILES, kept: false };
     if (picked.otherEncoders.length > 0) {
-      say('info', `The files hold ${picked.otherEncoders.length + 1} vision encoders (one per weight type); opening ${picked.encoder.name}. For another (${picked.otherEncoders.join(', ')}), choose that file with config.json and preprocessor_config.json in "Open model files…".`);
+      say(
+        'info',
+        `The files hold ${picked.otherEncoders.length + 1} vision encoders (one per weight type); opening ${picked.encoder.name}. For another (${picked.otherEncoders.join(', ')}), choose that file with config.json and preprocessor_config.json in "Open model files…".`,
+      );
     }
   } catch (error) {
     const failure = describeFailure(error, 'read the model files');

@@ -35,14 +35,28 @@ export async function trainReconstructor(session: PipelineSession = appSession()
   analysisStore.setState({ training: { ...idleTraining, status: 'running', epochs } });
   const trainingClient = session.training;
   const { id, promise } = trainingClient.request(
-    { type: 'train', pre, post, images: ids.length, tokensPre: tokens.pre, tokensPost: tokens.post, dPre: tokens.dPre, dPost: tokens.dPost, tokenSource, epochs, seed: 7 },
+    {
+      type: 'train',
+      pre,
+      post,
+      images: ids.length,
+      tokensPre: tokens.pre,
+      tokensPost: tokens.post,
+      dPre: tokens.dPre,
+      dPost: tokens.dPost,
+      tokenSource,
+      epochs,
+      seed: 7,
+    },
     {
       transfer: [pre.buffer, post.buffer],
       onProgress: (p) => {
         if (!isCurrent()) return;
         if (p.kind === 'step') {
           // The bar counts optimiser steps, so it moves (and the estimate holds) within an epoch.
-          analysisStore.setState((s) => ({ trainJob: s.trainJob ? { ...s.trainJob, label: `Training reconstructor, epoch ${p.epoch} of ${epochs}, step`, done: p.step, total: p.steps } : null }));
+          analysisStore.setState((s) => ({
+            trainJob: s.trainJob ? { ...s.trainJob, label: `Training reconstructor, epoch ${p.epoch} of ${epochs}, step`, done: p.step, total: p.steps } : null,
+          }));
           return;
         }
         analysisStore.setState((s) => ({
@@ -51,7 +65,9 @@ export async function trainReconstructor(session: PipelineSession = appSession()
       },
     },
   );
-  analysisStore.setState({ trainJob: { label: 'Training reconstructor', done: 0, total: epochs, startedAt: Date.now(), cancel: () => trainingClient.cancel(id, CANCEL_GRACE_MS) } });
+  analysisStore.setState({
+    trainJob: { label: 'Training reconstructor', done: 0, total: epochs, startedAt: Date.now(), cancel: () => trainingClient.cancel(id, CANCEL_GRACE_MS) },
+  });
   try {
     const r = await promise;
     if (!isCurrent()) return;
@@ -87,6 +103,9 @@ export async function trainReconstructor(session: PipelineSession = appSession()
 export async function trainIfNoReconstruction(session: PipelineSession = appSession()): Promise<void> {
   const { reconstruction, trainJob } = analysisStore.getState();
   if (reconstruction || trainJob || embeddedIds().length < MIN_TRAIN_IMAGES) return;
-  say('info', 'Training the reconstructor on these images so the heatmaps can show where the connector loses information (Cancel stops it; Train runs it again).');
+  say(
+    'info',
+    'Training the reconstructor on these images so the heatmaps can show where the connector loses information (Cancel stops it; Train runs it again).',
+  );
   await trainReconstructor(session);
 }

@@ -58,7 +58,8 @@ export function say(level: MessageLevel, text: string, options: SayOptions = {})
   uiStore.setState((s) => {
     // The same words said again (a retried job, a repeated refusal) count up on one banner, which
     // moves to the end; messages with actions stay separate (each action belongs to its moment).
-    const same = actions.length === 0 ? s.messages.find((m) => m.level === level && m.text === text && m.details === details && m.actions.length === 0) : undefined;
+    const same =
+      actions.length === 0 ? s.messages.find((m) => m.level === level && m.text === text && m.details === details && m.actions.length === 0) : undefined;
     const message: Message = { id: messageId, level, text, details, actions, count: (same?.count ?? 0) + 1 };
     // Keep the latest few; older ones scroll away rather than pile up.
     return { messages: [...s.messages.filter((m) => m !== same), message].slice(-6) };

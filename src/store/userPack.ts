@@ -12,7 +12,6 @@ import { openPack } from './modelSession.ts';
 import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
 
-
 /** Where the files came from, when not the user's own disk: a hub repo, and whether it is cached. */
 export interface PackOrigin {
   readonly label: string;
@@ -25,7 +24,11 @@ export async function openPackFromFiles(files: readonly File[], origin: PackOrig
     const manifest = parseManifest(await findManifest(files).text());
     const { encoder, connector } = modelFiles(manifest, files);
     const siblings = files.filter((f) => f !== encoder && f !== connector && f.name !== 'manifest.json').map((f) => ({ name: f.name, file: f }));
-    chosen = { manifest, encoder: { kind: 'file', name: encoder.name, file: encoder, siblings }, connector: { kind: 'file', name: connector.name, file: connector, siblings } };
+    chosen = {
+      manifest,
+      encoder: { kind: 'file', name: encoder.name, file: encoder, siblings },
+      connector: { kind: 'file', name: connector.name, file: connector, siblings },
+    };
   } catch (error) {
     const failure = describeFailure(error, 'read the pack files');
     sayFailure('error', failure.message, failure);

@@ -12,7 +12,8 @@ import { say, uiStore } from './uiStore.ts';
 type UrlWindow = Pick<Window, 'location' | 'history'>;
 
 /** The model a link asks for: a built-in pack, a hub repo, or none. */
-export type RequestedModel = { readonly kind: 'pack'; readonly id: string } | { readonly kind: 'hub'; readonly repo: string; readonly revision: string | null } | null;
+export type RequestedModel =
+  { readonly kind: 'pack'; readonly id: string } | { readonly kind: 'hub'; readonly repo: string; readonly revision: string | null } | null;
 
 /**
  * Apply the URL's settings (call after the stored session is restored, so the link wins) and say
@@ -20,7 +21,11 @@ export type RequestedModel = { readonly kind: 'pack'; readonly id: string } | { 
  */
 export function applyViewUrl(win: UrlWindow): RequestedModel {
   const { state, ignored } = parseViewUrl(win.location.search);
-  if (ignored.length > 0) say('warning', `This link's ${ignored.map((e) => `"${e}"`).join(', ')} could not be used and ${ignored.length === 1 ? 'was' : 'were'} left out. Check the link; k is 1 to 100, metric is cosine or l2, self is 0 or 1.`);
+  if (ignored.length > 0)
+    say(
+      'warning',
+      `This link's ${ignored.map((e) => `"${e}"`).join(', ')} could not be used and ${ignored.length === 1 ? 'was' : 'were'} left out. Check the link; k is 1 to 100, metric is cosine or l2, self is 0 or 1.`,
+    );
   uiStore.setState((s) => ({ k: state.k ?? s.k, metric: state.metric ?? s.metric, includeSelf: state.includeSelf ?? s.includeSelf }));
   if (state.image !== null) selectWhenPresent(state.image);
   if (state.model) return { kind: 'hub', ...state.model };
@@ -45,7 +50,10 @@ function selectWhenPresent(prefix: string): void {
     stopWaiting();
     if (trySelect()) return;
     stop();
-    say('info', `The link selects an image (content ${prefix.slice(0, IMAGE_PREFIX_LENGTH)}…) that is not in this collection. Add that image to see it selected.`);
+    say(
+      'info',
+      `The link selects an image (content ${prefix.slice(0, IMAGE_PREFIX_LENGTH)}…) that is not in this collection. Add that image to see it selected.`,
+    );
   });
 }
 

@@ -9,7 +9,22 @@ import { paintHeatmap } from './heatmapPainter.ts';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** The presentation properties the app's stylesheet sets on chart elements. */
-const STYLE_PROPERTIES = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-opacity', 'opacity', 'font-family', 'font-size', 'font-weight', 'text-anchor', 'dominant-baseline', 'shape-rendering', 'visibility'] as const;
+const STYLE_PROPERTIES = [
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'stroke-opacity',
+  'opacity',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'text-anchor',
+  'dominant-baseline',
+  'shape-rendering',
+  'visibility',
+] as const;
 
 /**
  * The SVG as a standalone file: every element's computed presentation written inline (a file
@@ -119,7 +134,16 @@ export async function heatmapFigurePainter(doc: Document, domain: readonly [numb
   return async (o) => {
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    paintHeatmap(ctx, { image: o.image, losses: o.losses, grid: o.grid, domain: o.domain, opacity: o.opacity, width: FIGURE_SIZE, height: FIGURE_SIZE, lut: o.lut });
+    paintHeatmap(ctx, {
+      image: o.image,
+      losses: o.losses,
+      grid: o.grid,
+      domain: o.domain,
+      opacity: o.opacity,
+      width: FIGURE_SIZE,
+      height: FIGURE_SIZE,
+      lut: o.lut,
+    });
     ctx.drawImage(bar, 0, FIGURE_SIZE, FIGURE_SIZE, BAR_HEIGHT);
     return canvasPng(canvas);
   };

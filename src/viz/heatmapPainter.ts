@@ -65,7 +65,12 @@ export function patchAt(x: number, y: number, width: number, height: number, gri
 }
 
 /** Pixel rectangle of patch `index` on a `width` x `height` drawing, or null if out of range. */
-export function patchRect(index: number, width: number, height: number, grid: readonly [number, number]): { x: number; y: number; w: number; h: number } | null {
+export function patchRect(
+  index: number,
+  width: number,
+  height: number,
+  grid: readonly [number, number],
+): { x: number; y: number; w: number; h: number } | null {
   const [rows, cols] = grid;
   if (!Number.isInteger(index) || index < 0 || index >= rows * cols) return null;
   const w = width / cols;

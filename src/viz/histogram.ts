@@ -97,7 +97,11 @@ export function renderKnorHistogram(svgElement: SVGSVGElement, o: HistogramOptio
   }
   layer<SVGGElement>(svg, 'g', 'x-axis')
     .attr('transform', `translate(0,${bottom})`)
-    .call(axisBottom(x).tickValues(tickValues).tickFormat((j) => knorTickLabel(j, o.k)));
+    .call(
+      axisBottom(x)
+        .tickValues(tickValues)
+        .tickFormat((j) => knorTickLabel(j, o.k)),
+    );
   layer<SVGGElement>(svg, 'g', 'y-axis')
     .attr('transform', `translate(${left},0)`)
     .call(
@@ -105,7 +109,13 @@ export function renderKnorHistogram(svgElement: SVGSVGElement, o: HistogramOptio
         .tickValues(y.ticks(Math.min(4, maxCount)).filter(Number.isInteger))
         .tickFormat(format('d')),
     );
-  axisTitles(svg, { x: 'KNOR (share of k neighbours kept)', xCentre: (left + right) / 2, xBaseline: height - 4, y: 'images', yCentre: (bottom + margin.top) / 2 });
+  axisTitles(svg, {
+    x: 'KNOR (share of k neighbours kept)',
+    xCentre: (left + right) / 2,
+    xBaseline: height - 4,
+    y: 'images',
+    yCentre: (bottom + margin.top) / 2,
+  });
 
   // The mean is a continuous value: place it on the line through the bar centres (j -> centre of band j).
   const hasMean = Number.isFinite(o.mean);

@@ -57,7 +57,9 @@ export function renderLossCurve(svgElement: SVGSVGElement, o: LossCurveOptions):
   const left = margin.left;
   const right = Math.max(left + 1, width - margin.right);
   const bottom = Math.max(margin.top + 1, height - margin.bottom);
-  const x = scaleLinear().domain([1, Math.max(2, epochs)]).range([left, right]);
+  const x = scaleLinear()
+    .domain([1, Math.max(2, epochs)])
+    .range([left, right]);
   const [lo, hi] = lossExtent([o.train, o.validation], log);
   const y = (log ? scaleLog().domain([lo, hi]) : scaleLinear().domain([lo, hi])).nice().range([bottom, margin.top]);
   const usable = (v: number): boolean => Number.isFinite(v) && (!log || v > 0);

@@ -88,13 +88,19 @@ export function paintPatchGrid(ctx: CanvasRenderingContext2D, o: PatchGridOption
     }
     // Light lines over a dark halo read on both light and dark images.
     const px = Math.max(1, o.width / 400);
-    for (const [colour, width] of [['rgba(0, 0, 0, 0.45)', 2.5 * px], ['rgba(255, 255, 255, 0.8)', px]] as const) {
+    for (const [colour, width] of [
+      ['rgba(0, 0, 0, 0.45)', 2.5 * px],
+      ['rgba(255, 255, 255, 0.8)', px],
+    ] as const) {
       ctx.strokeStyle = colour;
       ctx.lineWidth = width;
       lines(ctx, gridLinePositions(cols, o.width), gridLinePositions(rows, o.height), o.width, o.height);
     }
     if (o.block !== null && o.block > 1) {
-      for (const [colour, width] of [['rgba(0, 0, 0, 0.6)', 6 * px], ['#ffd43b', 3 * px]] as const) {
+      for (const [colour, width] of [
+        ['rgba(0, 0, 0, 0.6)', 6 * px],
+        ['#ffd43b', 3 * px],
+      ] as const) {
         ctx.strokeStyle = colour;
         ctx.lineWidth = width;
         lines(ctx, gridLinePositions(cols, o.width, o.block), gridLinePositions(rows, o.height, o.block), o.width, o.height);
@@ -102,7 +108,10 @@ export function paintPatchGrid(ctx: CanvasRenderingContext2D, o: PatchGridOption
     }
     if (o.outline) {
       const r = o.outline;
-      for (const [colour, width] of [['rgba(0, 0, 0, 0.85)', 8 * px], ['#ff4d4f', 4 * px]] as const) {
+      for (const [colour, width] of [
+        ['rgba(0, 0, 0, 0.85)', 8 * px],
+        ['#ff4d4f', 4 * px],
+      ] as const) {
         ctx.strokeStyle = colour;
         ctx.lineWidth = width;
         ctx.strokeRect(r.x + 2 * px, r.y + 2 * px, Math.max(0, r.w - 4 * px), Math.max(0, r.h - 4 * px));

@@ -55,10 +55,18 @@ export class WorkerClient<M extends CallMap<M>> {
     private readonly label: string,
   ) {}
 
-  request<K extends keyof M & string>(message: RequestOf<M, K> & { readonly type: K }, handlers: RequestHandlers<M[K]['progress'], M[K]['item']> = {}): { id: JobId; promise: Promise<M[K]['result']> } {
+  request<K extends keyof M & string>(
+    message: RequestOf<M, K> & { readonly type: K },
+    handlers: RequestHandlers<M[K]['progress'], M[K]['item']> = {},
+  ): { id: JobId; promise: Promise<M[K]['result']> } {
     const id = this.nextId++;
     const promise = new Promise<M[K]['result']>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: handlers.onProgress as Pending['onProgress'], onItem: handlers.onItem as Pending['onItem'] });
+      this.pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        onProgress: handlers.onProgress as Pending['onProgress'],
+        onItem: handlers.onItem as Pending['onItem'],
+      });
     });
     this.ensureWorker().postMessage({ ...message, id }, handlers.transfer ?? []);
     return { id, promise };

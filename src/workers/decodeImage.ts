@@ -24,7 +24,8 @@ export async function decodeImage(blob: Blob, name: string): Promise<DecodedImag
     if (width * height > MAX_DECODE_PIXELS) throw new UserFacingError(tooLargeMessage(name, width, height));
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new UserFacingError('This browser offers no 2D canvas in workers, which decoding images needs. Use a current Chrome, Edge, Firefox or Safari.');
+    if (!ctx)
+      throw new UserFacingError('This browser offers no 2D canvas in workers, which decoding images needs. Use a current Chrome, Edge, Firefox or Safari.');
     ctx.drawImage(bitmap, 0, 0);
     return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
   } finally {

@@ -11,7 +11,16 @@ import { hashBytes } from '../core/identity/contentHash.ts';
 import { parseLabels } from '../core/labels/parseLabels.ts';
 import type { StoreBlock } from '../core/blockstore/blockStore.ts';
 import { sessionFiles, zipSession } from '../core/export/sessionBundle.ts';
-import type { BlockStoreShape, BuildExportRequest, CheckedFile, CheckImagesRequest, FilesReply, FilesRequest, ParseLabelsRequest, ReadBlockStoreRequest } from './protocol.ts';
+import type {
+  BlockStoreShape,
+  BuildExportRequest,
+  CheckedFile,
+  CheckImagesRequest,
+  FilesReply,
+  FilesRequest,
+  ParseLabelsRequest,
+  ReadBlockStoreRequest,
+} from './protocol.ts';
 import { blockDisplay, readBlockPair, storeHasher } from './readBlockStore.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -76,7 +85,13 @@ async function readBlockStore(req: ReadBlockStoreRequest): Promise<void> {
   }
   const wasCancelled = cancelled.delete(req.id);
   // Every block has the first one's shapes (readStoreBlock checked), so the store's shape is the first block's.
-  const shape: BlockStoreShape | null = first && { tokensPre: first.tokensPre, dPre: first.dPre, tokensPost: first.tokensPost, dPost: first.dPost, rank: first.rank };
+  const shape: BlockStoreShape | null = first && {
+    tokensPre: first.tokensPre,
+    dPre: first.dPre,
+    tokensPost: first.tokensPost,
+    dPost: first.dPost,
+    rank: first.rank,
+  };
   post({ type: 'result', id: req.id, result: { done, cancelled: wasCancelled, shape, digest: hasher.digest(), unreadableImages } });
 }
 
@@ -85,7 +100,9 @@ function buildExport(req: BuildExportRequest): void {
   const files = { ...sessionFiles(req.session), ...req.extra };
   const count = Object.keys(files).length;
   if (req.zipFolder === null) {
-    self.postMessage({ type: 'result', id: req.id, result: { kind: 'files', files, count } } satisfies FilesReply, [...new Set(Object.values(files).map((b) => b.buffer as ArrayBuffer))]);
+    self.postMessage({ type: 'result', id: req.id, result: { kind: 'files', files, count } } satisfies FilesReply, [
+      ...new Set(Object.values(files).map((b) => b.buffer as ArrayBuffer)),
+    ]);
     return;
   }
   const zip = zipSession(Object.fromEntries(Object.entries(files).map(([path, bytes]) => [`${req.zipFolder}/${path}`, bytes])));
@@ -109,6 +126,19 @@ self.onmessage = async (event: MessageEvent<FilesRequest>) => {
         return buildExport(req);
     }
   } catch (error) {
-    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'parse-labels' ? `read ${req.file.name}` : req.type === 'read-block-store' ? 'read the block store' : req.type === 'build-export' ? 'build the export' : 'check the files') });
+    post({
+      type: 'error',
+      id: req.id,
+      error: describeFailure(
+        error,
+        req.type === 'parse-labels'
+          ? `read ${req.file.name}`
+          : req.type === 'read-block-store'
+            ? 'read the block store'
+            : req.type === 'build-export'
+              ? 'build the export'
+              : 'check the files',
+      ),
+    });
   }
 };

@@ -37,9 +37,16 @@ async function loadPack(req: LoadPackRequest): Promise<void> {
   const encoderBytes = encoder.buffer.subarray(0, encoder.length);
   const connectorBytes = connector.buffer.subarray(0, connector.length);
   const [encoderWeights, connectorWeights] = await Promise.all([readExternalData(req.encoder, encoderBytes), readExternalData(req.connector, connectorBytes)]);
-  const modelKey = await packModelKey(req.manifest, { encoder: encoder.digest, connector: connector.digest, encoderWeights: encoderWeights.digests, connectorWeights: connectorWeights.digests });
+  const modelKey = await packModelKey(req.manifest, {
+    encoder: encoder.digest,
+    connector: connector.digest,
+    encoderWeights: encoderWeights.digests,
+    connectorWeights: connectorWeights.digests,
+  });
   // Open the new pack before closing the old one: a pack that fails to open loses nothing.
-  const next = packAnalysisRunner(await openPack(req.manifest, encoderBytes, connectorBytes, req.preferred, { encoder: encoderWeights.files, connector: connectorWeights.files }));
+  const next = packAnalysisRunner(
+    await openPack(req.manifest, encoderBytes, connectorBytes, req.preferred, { encoder: encoderWeights.files, connector: connectorWeights.files }),
+  );
   await replaceRunner(next);
   post({ type: 'result', id: req.id, result: { modelKey, ep: next.ep, fallbackReason: next.fallbackReason, loadMs: performance.now() - started } });
 }
@@ -59,10 +66,37 @@ async function loadStock(req: LoadStockRequest): Promise<void> {
   const model = read.buffer.subarray(0, read.length);
   const summary = readGraphSummary(model);
   const weights = await readExternalData(req.source, model);
-  const modelKey = await stockModelKey({ encoder: read.digest, weights: weights.digests, tap: req.tap, config: req.config, preprocessorConfig: req.preprocessorConfig });
-  const next = await openStock(read.buffer, read.length, summary, req.tap, description, { id: req.packId, name: req.name, encoderFile, origin: req.origin }, req.preferred, weights.files);
+  const modelKey = await stockModelKey({
+    encoder: read.digest,
+    weights: weights.digests,
+    tap: req.tap,
+    config: req.config,
+    preprocessorConfig: req.preprocessorConfig,
+  });
+  const next = await openStock(
+    read.buffer,
+    read.length,
+    summary,
+    req.tap,
+    description,
+    { id: req.packId, name: req.name, encoderFile, origin: req.origin },
+    req.preferred,
+    weights.files,
+  );
   await replaceRunner(next);
-  post({ type: 'result', id: req.id, result: { modelKey, ep: next.ep, fallbackReason: next.fallbackReason, loadMs: performance.now() - started, manifest: next.manifest, added: next.added, notes: next.notes } });
+  post({
+    type: 'result',
+    id: req.id,
+    result: {
+      modelKey,
+      ep: next.ep,
+      fallbackReason: next.fallbackReason,
+      loadMs: performance.now() - started,
+      manifest: next.manifest,
+      added: next.added,
+      notes: next.notes,
+    },
+  });
 }
 
 async function embedOne(r: AnalysisRunner, imageId: string, blob: Blob): Promise<EmbeddedImage> {
@@ -101,7 +135,10 @@ async function embed(req: EmbedRequest): Promise<void> {
       item = { ok: false, imageId, failure: describeFailure(error, `embed ${(blob as File).name ?? 'this image'}`) };
     }
     done++;
-    post({ type: 'item', id: req.id, item }, item.ok ? [item.pre.buffer, item.post.buffer, item.pooledPre.buffer, item.pooledPost.buffer, item.display.buffer] : []);
+    post(
+      { type: 'item', id: req.id, item },
+      item.ok ? [item.pre.buffer, item.post.buffer, item.pooledPre.buffer, item.pooledPost.buffer, item.display.buffer] : [],
+    );
     post({ type: 'progress', id: req.id, progress: { done, total: req.images.length } });
   }
   const wasCancelled = cancelled.delete(req.id);

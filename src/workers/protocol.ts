@@ -198,7 +198,14 @@ export interface TrainRequest extends ReconstructionData {
 }
 /** An epoch's losses (for the curve), or how many optimiser steps of all planned are done (for the bar and its estimate). */
 export type TrainProgress =
-  | { readonly kind: 'epoch'; readonly epoch: number; readonly epochs: number; readonly trainLoss: number; readonly valLoss: number; readonly bestEpoch: number }
+  | {
+      readonly kind: 'epoch';
+      readonly epoch: number;
+      readonly epochs: number;
+      readonly trainLoss: number;
+      readonly valLoss: number;
+      readonly bestEpoch: number;
+    }
   | { readonly kind: 'step'; readonly step: number; readonly steps: number; readonly epoch: number };
 export interface TrainResult {
   readonly perPatch: Float32Array;

@@ -17,7 +17,14 @@ import { decodeImage } from './decodeImage.ts';
 export const DISPLAY_SIZE = 224;
 
 /** How a block's image is shown: its centre square, as most encoders crop (the store does not say how it was fed). */
-export const DISPLAY_SPEC: PreprocessSpec = { resize: 'shortest-edge', crop: 'center', resample: 'bilinear', rescale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] };
+export const DISPLAY_SPEC: PreprocessSpec = {
+  resize: 'shortest-edge',
+  crop: 'center',
+  resample: 'bilinear',
+  rescale: 1 / 255,
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+};
 
 async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Array> {
   return new Uint8Array(await file.slice(start, end).arrayBuffer());
@@ -73,6 +80,10 @@ export async function storeHasher(): Promise<{ add(name: string, digest: string)
 
 export async function readBlockPair(pre: File, post: File, first: StoreBlock | null): Promise<{ block: StoreBlock; preDigest: string; postDigest: string }> {
   const [preFile, postFile] = [await readSafetensorsFile(pre), await readSafetensorsFile(post)];
-  const block = readStoreBlock({ name: pre.name, header: preFile.header, data: preFile.data }, { name: post.name, header: postFile.header, data: postFile.data }, first);
+  const block = readStoreBlock(
+    { name: pre.name, header: preFile.header, data: preFile.data },
+    { name: post.name, header: postFile.header, data: postFile.data },
+    first,
+  );
   return { block, preDigest: preFile.digest, postDigest: postFile.digest };
 }

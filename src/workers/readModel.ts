@@ -37,7 +37,10 @@ export async function readModelSource(source: ModelSource, name: string, room = 
 }
 
 /** The side files of weights a graph names (read from its untapped bytes), checked and hashed; only a user's files can have them. */
-export async function readExternalData(source: ModelSource, model: Uint8Array): Promise<{ readonly files: ExternalDataFile[]; readonly digests: FileDigest[] }> {
+export async function readExternalData(
+  source: ModelSource,
+  model: Uint8Array,
+): Promise<{ readonly files: ExternalDataFile[]; readonly digests: FileDigest[] }> {
   if (source.kind !== 'file') return { files: [], digests: [] };
   const refs = externalDataRefs(model, source.name);
   checkExternalData(source.name, refs, new Map(source.siblings.map((s) => [s.name, s.file.size])));

@@ -21,7 +21,12 @@ function post(reply: TapReply): void {
 async function inspect(req: InspectModelRequest): Promise<void> {
   // No content hash here: inspection reads the graph, and the tap record needs only modelKey's light key.
   const source = req.source;
-  const { buffer, length } = source.kind === 'file' ? await readWithRoom(source.file) : source.kind === 'bytes' ? { buffer: source.bytes, length: source.bytes.length } : await readWithRoom(await fetchBlob(source.url));
+  const { buffer, length } =
+    source.kind === 'file'
+      ? await readWithRoom(source.file)
+      : source.kind === 'bytes'
+        ? { buffer: source.bytes, length: source.bytes.length }
+        : await readWithRoom(await fetchBlob(source.url));
   const model = buffer.subarray(0, length);
   const key = await modelKey(source.kind === 'file' ? source.file : sliceableBytes(model));
   post({ type: 'result', id: req.id, result: { key, inspection: inspectModel(model) } });

@@ -38,7 +38,12 @@ async function train(req: TrainRequest): Promise<void> {
       { epochs: req.epochs, seed: req.seed },
       {
         signal: controller.signal,
-        onEpoch: (p) => post({ type: 'progress', id: req.id, progress: { kind: 'epoch', epoch: p.epoch, epochs: p.epochs, trainLoss: p.trainLoss, valLoss: p.valLoss, bestEpoch: p.bestEpoch } }),
+        onEpoch: (p) =>
+          post({
+            type: 'progress',
+            id: req.id,
+            progress: { kind: 'epoch', epoch: p.epoch, epochs: p.epochs, trainLoss: p.trainLoss, valLoss: p.valLoss, bestEpoch: p.bestEpoch },
+          }),
         // Steps are reported at most every 200 ms (and the last one always): enough for a live bar
         // and estimate on a slow LLaVA-size step, without a message per step on a fast small one.
         onStep: (p) => {

@@ -148,20 +148,24 @@ describe('analyze (unsharded)', () => {
     expect(existsSync(join(out, 'pre-block-000010.safetensors'))).toBe(false);
   });
 
-  it('writes blocks whose tokens are bit for bit the app runner\'s for the same pixels', async () => {
-    for (const [i, image] of images.entries()) {
-      // Decoded as a browser canvas gives it: colour of translucent pixels through premultiplied alpha (checked against Chromium in decodeImage.test.ts).
-      const pixels = canvasRoundTrip(Uint8Array.from(image.rgba));
-      const direct = await runner.embedImage({ width: image.width, height: image.height, rgba: pixels });
-      const id = ids(11)[i]!;
-      const pre = blockBytes(out, 'pre', id);
-      const post = blockBytes(out, 'post', id);
-      expect(pre.shape).toEqual([tokens.pre, tokens.dPre]);
-      expect(post.shape).toEqual([tokens.post, tokens.dPost]);
-      expect(Buffer.compare(pre.bytes, floatBytes(direct.pre)), `pre tokens of ${image.relPath}`).toBe(0);
-      expect(Buffer.compare(post.bytes, floatBytes(direct.post)), `post tokens of ${image.relPath}`).toBe(0);
-    }
-  }, TIMEOUT);
+  it(
+    "writes blocks whose tokens are bit for bit the app runner's for the same pixels",
+    async () => {
+      for (const [i, image] of images.entries()) {
+        // Decoded as a browser canvas gives it: colour of translucent pixels through premultiplied alpha (checked against Chromium in decodeImage.test.ts).
+        const pixels = canvasRoundTrip(Uint8Array.from(image.rgba));
+        const direct = await runner.embedImage({ width: image.width, height: image.height, rgba: pixels });
+        const id = ids(11)[i]!;
+        const pre = blockBytes(out, 'pre', id);
+        const post = blockBytes(out, 'post', id);
+        expect(pre.shape).toEqual([tokens.pre, tokens.dPre]);
+        expect(post.shape).toEqual([tokens.post, tokens.dPost]);
+        expect(Buffer.compare(pre.bytes, floatBytes(direct.pre)), `pre tokens of ${image.relPath}`).toBe(0);
+        expect(Buffer.compare(post.bytes, floatBytes(direct.post)), `post tokens of ${image.relPath}`).toBe(0);
+      }
+    },
+    TIMEOUT,
+  );
 
   it('KNOR and the neighbour lists equal a brute-force search over the pooled blocks', () => {
     const knor = readJson(join(out, 'knor.json'));
@@ -181,10 +185,14 @@ describe('analyze (unsharded)', () => {
 
   it('labels come from the first sub-folder, and precision@k is the brute-force one', () => {
     const labels = images.map((i) => i.relPath.split('/')[0]!);
-    expect(readFileSync(join(out, 'labels.csv'), 'utf8')).toBe(`file,label,path\n${images.map((i, n) => `${ids(10)[n]},${labels[n]},${i.relPath}`).join('\n')}\n`);
+    expect(readFileSync(join(out, 'labels.csv'), 'utf8')).toBe(
+      `file,label,path\n${images.map((i, n) => `${ids(10)[n]},${labels[n]},${i.relPath}`).join('\n')}\n`,
+    );
     const record = readJson(join(out, 'images.json'));
     expect(Object.keys(record)).toEqual(ids(10));
-    expect(Object.values(record as Record<string, { file: string; label: string | null; shard: number | null }>).map((r) => [r.file, r.label, r.shard])).toEqual(images.map((i, n) => [i.relPath, labels[n], null]));
+    expect(
+      Object.values(record as Record<string, { file: string; label: string | null; shard: number | null }>).map((r) => [r.file, r.label, r.shard]),
+    ).toEqual(images.map((i, n) => [i.relPath, labels[n], null]));
     const knor = readJson(join(out, 'knor.json'));
     const expected = expectedKnor(out, ids(10), K, 'cosine', false);
     expect(knor.precision.before).toBeCloseTo(precision(expected.nnPre, labels, K), 12);
@@ -197,7 +205,12 @@ describe('analyze (unsharded)', () => {
       const bytes = new Uint8Array(readFileSync(join(packDir, name)));
       return { name, bytes: bytes.length, hash: await hashBytes(bytes) };
     };
-    const key = await packModelKey(manifest, { encoder: await digest(manifest.files.encoder), connector: await digest(manifest.files.connector), encoderWeights: [], connectorWeights: [] });
+    const key = await packModelKey(manifest, {
+      encoder: await digest(manifest.files.encoder),
+      connector: await digest(manifest.files.connector),
+      encoderWeights: [],
+      connectorWeights: [],
+    });
     const store = readJson(join(out, 'store.json'));
     expect(store).toMatchObject({
       pack: { id: PACK, name: manifest.name, modelKey: key },
@@ -210,10 +223,17 @@ describe('analyze (unsharded)', () => {
       complete: true,
       appVersion: readJson(join(REPO, 'package.json')).version,
     });
-    for (const file of ['images.csv', 'neighbours.csv', 'vectors_pre.tsv', 'vectors_post.tsv', 'metadata.tsv', 'report.json']) expect(existsSync(join(out, file)), file).toBe(true);
+    for (const file of ['images.csv', 'neighbours.csv', 'vectors_pre.tsv', 'vectors_post.tsv', 'metadata.tsv', 'report.json'])
+      expect(existsSync(join(out, file)), file).toBe(true);
     // Each block says whose tokens it holds.
     const file = new Uint8Array(readFileSync(join(out, 'post-block-000003.safetensors')));
-    expect(parseSafetensorsHeader(file, file.length, 'post-block-000003').metadata).toEqual({ side: 'post', id: '000003', file: images[3]!.relPath, image_hash: await hashBytes(new Uint8Array(readFileSync(join(folder, images[3]!.relPath)))), model_key: key });
+    expect(parseSafetensorsHeader(file, file.length, 'post-block-000003').metadata).toEqual({
+      side: 'post',
+      id: '000003',
+      file: images[3]!.relPath,
+      image_hash: await hashBytes(new Uint8Array(readFileSync(join(folder, images[3]!.relPath)))),
+      model_key: key,
+    });
   });
 
   it('opens in the app as a block store, its labels matched to the blocks', () => {
@@ -227,57 +247,89 @@ describe('analyze (unsharded)', () => {
     expect(applyLabels(parsed.labels, ids(10)).byImage).toEqual(images.map((i) => i.relPath.split('/')[0]));
   });
 
-  it('a pack folder runs as the built-in pack of the same files; a broken manifest is refused with the app\'s words', async () => {
-    const copy = join(root, 'pack-copy');
-    cpSync(packDir, copy, { recursive: true });
-    const viaFolder = join(root, 'out-pack-folder');
-    await analyze(args(viaFolder, { pack: copy }), recordingReporter());
-    expect(readJson(join(viaFolder, 'store.json')).pack.modelKey).toBe(readJson(join(out, 'store.json')).pack.modelKey);
-    expect(Buffer.compare(readFileSync(join(viaFolder, 'post-block-000004.safetensors')), readFileSync(join(out, 'post-block-000004.safetensors')))).toBe(0);
+  it(
+    "a pack folder runs as the built-in pack of the same files; a broken manifest is refused with the app's words",
+    async () => {
+      const copy = join(root, 'pack-copy');
+      cpSync(packDir, copy, { recursive: true });
+      const viaFolder = join(root, 'out-pack-folder');
+      await analyze(args(viaFolder, { pack: copy }), recordingReporter());
+      expect(readJson(join(viaFolder, 'store.json')).pack.modelKey).toBe(readJson(join(out, 'store.json')).pack.modelKey);
+      expect(Buffer.compare(readFileSync(join(viaFolder, 'post-block-000004.safetensors')), readFileSync(join(out, 'post-block-000004.safetensors')))).toBe(0);
 
-    writeFileSync(join(copy, 'manifest.json'), JSON.stringify({ ...manifest, tokens: { ...tokens, pre: 'many' } }));
-    const refused = join(root, 'out-bad-pack');
-    await expect(analyze(args(refused, { pack: copy }), recordingReporter())).rejects.toThrow(
-      `The pack in ${copy} cannot be used: manifest.json is not a valid pack manifest: manifest.tokens.pre: expected a positive integer, got "many". See docs/model-pack.md.`,
-    );
-    expect(existsSync(refused)).toBe(false);
-  }, TIMEOUT);
+      writeFileSync(join(copy, 'manifest.json'), JSON.stringify({ ...manifest, tokens: { ...tokens, pre: 'many' } }));
+      const refused = join(root, 'out-bad-pack');
+      await expect(analyze(args(refused, { pack: copy }), recordingReporter())).rejects.toThrow(
+        `The pack in ${copy} cannot be used: manifest.json is not a valid pack manifest: manifest.tokens.pre: expected a positive integer, got "many". See docs/model-pack.md.`,
+      );
+      expect(existsSync(refused)).toBe(false);
+    },
+    TIMEOUT,
+  );
 
-  it('--labels reads a label file as the app does, matched by base name', async () => {
-    const labelFile = join(root, 'my-labels.csv');
-    const rows = images.map((i, n) => `${i.relPath.split('/')[1]},${n % 2 === 0 ? 'even' : 'odd'}`);
-    writeFileSync(labelFile, `image,class\n${rows.join('\n')}\nnot-here.png,x\n`);
-    const labelled = join(root, 'out-labels');
-    const reporter = recordingReporter();
-    await analyze(args(labelled, { labels: labelFile }), reporter);
-    expect(Object.values(readJson(join(labelled, 'images.json')) as Record<string, { label: string | null }>).map((r) => r.label)).toEqual(images.map((_, n) => (n % 2 === 0 ? 'even' : 'odd')));
-    expect(reporter.lines.map((l) => l.text)).toContain('Labelled 10 of 11 images; 1 row named a file not in the collection (not-here.png).');
-    expect(readJson(join(labelled, 'store.json')).labels).toEqual({ kind: 'file', name: 'my-labels.csv', hash: await hashBytes(new Uint8Array(readFileSync(labelFile))) });
-  }, TIMEOUT);
+  it(
+    '--labels reads a label file as the app does, matched by base name',
+    async () => {
+      const labelFile = join(root, 'my-labels.csv');
+      const rows = images.map((i, n) => `${i.relPath.split('/')[1]},${n % 2 === 0 ? 'even' : 'odd'}`);
+      writeFileSync(labelFile, `image,class\n${rows.join('\n')}\nnot-here.png,x\n`);
+      const labelled = join(root, 'out-labels');
+      const reporter = recordingReporter();
+      await analyze(args(labelled, { labels: labelFile }), reporter);
+      expect(Object.values(readJson(join(labelled, 'images.json')) as Record<string, { label: string | null }>).map((r) => r.label)).toEqual(
+        images.map((_, n) => (n % 2 === 0 ? 'even' : 'odd')),
+      );
+      expect(reporter.lines.map((l) => l.text)).toContain('Labelled 10 of 11 images; 1 row named a file not in the collection (not-here.png).');
+      expect(readJson(join(labelled, 'store.json')).labels).toEqual({
+        kind: 'file',
+        name: 'my-labels.csv',
+        hash: await hashBytes(new Uint8Array(readFileSync(labelFile))),
+      });
+    },
+    TIMEOUT,
+  );
 
-  it('squared L2 with self included (paper-compatible) also equals the brute force', async () => {
-    const l2 = join(root, 'out-l2');
-    expect(await analyze(args(l2, { k: 4, metric: 'l2', includeSelf: true }), recordingReporter())).toBe(EXIT.someFailed);
-    const knor = readJson(join(l2, 'knor.json'));
-    const expected = expectedKnor(l2, ids(10), 4, 'l2', true);
-    expect(knor.nnPre).toEqual(expected.nnPre);
-    expect(knor.nnPost).toEqual(expected.nnPost);
-    expect(knor.nnPre.every((row: number[], i: number) => row[0] === i)).toBe(true);
-    expect(knor.mean).toBeCloseTo(expected.mean, 12);
-  }, TIMEOUT);
+  it(
+    'squared L2 with self included (paper-compatible) also equals the brute force',
+    async () => {
+      const l2 = join(root, 'out-l2');
+      expect(await analyze(args(l2, { k: 4, metric: 'l2', includeSelf: true }), recordingReporter())).toBe(EXIT.someFailed);
+      const knor = readJson(join(l2, 'knor.json'));
+      const expected = expectedKnor(l2, ids(10), 4, 'l2', true);
+      expect(knor.nnPre).toEqual(expected.nnPre);
+      expect(knor.nnPost).toEqual(expected.nnPost);
+      expect(knor.nnPre.every((row: number[], i: number) => row[0] === i)).toBe(true);
+      expect(knor.mean).toBeCloseTo(expected.mean, 12);
+    },
+    TIMEOUT,
+  );
 
-  it('stops cleanly when asked (Ctrl-C): the images done so far, metadata marked incomplete, no KNOR', async () => {
-    const stopped = join(root, 'out-stopped');
-    let asked = 0;
-    const reporter = recordingReporter();
-    // Asked before each image: stop before the fourth.
-    const code = await analyze(args(stopped), reporter, { stopRequested: () => ++asked > 3 });
-    expect(code).toBe(EXIT.interrupted);
-    expect(readdirSync(stopped).filter((f) => f.endsWith('.safetensors')).sort()).toEqual(['post-block-000000', 'post-block-000001', 'post-block-000002', 'pre-block-000000', 'pre-block-000001', 'pre-block-000002'].map((f) => `${f}.safetensors`));
-    expect(readJson(join(stopped, 'store.json'))).toMatchObject({ complete: false, count: 3 });
-    expect(existsSync(join(stopped, 'knor.json'))).toBe(false);
-    expect(reporter.lines.find((l) => l.stream === 'warning')?.text).toMatch(/^Stopped after 3 of 11 images \(Ctrl-C\): wrote 3 pre and 3 post blocks, labels\.csv, images\.json and store\.json \(marked incomplete\) to .*\. KNOR was not computed\./);
-  }, TIMEOUT);
+  it(
+    'stops cleanly when asked (Ctrl-C): the images done so far, metadata marked incomplete, no KNOR',
+    async () => {
+      const stopped = join(root, 'out-stopped');
+      let asked = 0;
+      const reporter = recordingReporter();
+      // Asked before each image: stop before the fourth.
+      const code = await analyze(args(stopped), reporter, { stopRequested: () => ++asked > 3 });
+      expect(code).toBe(EXIT.interrupted);
+      expect(
+        readdirSync(stopped)
+          .filter((f) => f.endsWith('.safetensors'))
+          .sort(),
+      ).toEqual(
+        ['post-block-000000', 'post-block-000001', 'post-block-000002', 'pre-block-000000', 'pre-block-000001', 'pre-block-000002'].map(
+          (f) => `${f}.safetensors`,
+        ),
+      );
+      expect(readJson(join(stopped, 'store.json'))).toMatchObject({ complete: false, count: 3 });
+      expect(existsSync(join(stopped, 'knor.json'))).toBe(false);
+      expect(reporter.lines.find((l) => l.stream === 'warning')?.text).toMatch(
+        /^Stopped after 3 of 11 images \(Ctrl-C\): wrote 3 pre and 3 post blocks, labels\.csv, images\.json and store\.json \(marked incomplete\) to .*\. KNOR was not computed\./,
+      );
+    },
+    TIMEOUT,
+  );
 });
 
 describe('--shard i/n and merge', () => {
@@ -298,7 +350,10 @@ describe('--shard i/n and merge', () => {
   }, TIMEOUT);
 
   it('each shard embeds only the images j with j mod n = i, and writes no KNOR', () => {
-    const blocks = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('pre-block-')).sort();
+    const blocks = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.startsWith('pre-block-'))
+        .sort();
     expect(blocks(shard0)).toEqual(['000000', '000002', '000004', '000006', '000008'].map((id) => `pre-block-${id}.safetensors`));
     expect(blocks(shard1)).toEqual(['000001', '000003', '000005', '000007', '000009'].map((id) => `pre-block-${id}.safetensors`));
     expect(existsSync(join(shard0, 'knor.json'))).toBe(false);
@@ -307,7 +362,10 @@ describe('--shard i/n and merge', () => {
   });
 
   it('merge writes byte-identical block files', () => {
-    const blockFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+    const blockFiles = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.safetensors'))
+        .sort();
     expect(blockFiles(merged)).toEqual(blockFiles(unsharded()));
     expect(blockFiles(merged)).toHaveLength(20);
     for (const f of blockFiles(merged)) expect(Buffer.compare(readFileSync(join(merged, f)), readFileSync(join(unsharded(), f))), f).toBe(0);
@@ -318,7 +376,8 @@ describe('--shard i/n and merge', () => {
     const b = readJson(join(unsharded(), 'knor.json'));
     expect(a).toEqual(b);
     expect(readFileSync(join(merged, 'labels.csv'), 'utf8')).toBe(readFileSync(join(unsharded(), 'labels.csv'), 'utf8'));
-    const strip = (record: Record<string, { shard: string | null }>) => Object.fromEntries(Object.entries(record).map(([id, r]) => [id, { ...r, shard: null }]));
+    const strip = (record: Record<string, { shard: string | null }>) =>
+      Object.fromEntries(Object.entries(record).map(([id, r]) => [id, { ...r, shard: null }]));
     expect(strip(readJson(join(merged, 'images.json')))).toEqual(readJson(join(unsharded(), 'images.json')));
     expect(readJson(join(merged, 'images.json'))['000003'].shard).toBe('1/2');
     expect(readJson(join(merged, 'store.json'))).toEqual(readJson(join(unsharded(), 'store.json')));
@@ -327,25 +386,32 @@ describe('--shard i/n and merge', () => {
     expect(undated(merged)).toBe(undated(unsharded()));
   });
 
-  it('refuses folders that are not all the shards of one run, writing nothing', async () => {
-    const refused = async (dirs: string[], message: RegExp) => {
-      const out = join(root, `refused-${Math.random().toString(36).slice(2)}`);
-      await expect(merge({ shardDirs: dirs, out }, recordingReporter())).rejects.toThrow(message);
-      expect(existsSync(out)).toBe(false);
-    };
-    await refused([shard0], /The merge needs all 2 shards; 1\/2 is missing/);
-    await refused([shard0, shard1, shard0], /Shard 0\/2 is given twice/);
-    await refused([shard0, unsharded()], /is an unsharded run \(analyze without --shard\); it is complete as it is and needs no merge/);
-    await refused([shard0, folder], /has no store\.json: it is not an output folder of connector-lens analyze/);
+  it(
+    'refuses folders that are not all the shards of one run, writing nothing',
+    async () => {
+      const refused = async (dirs: string[], message: RegExp) => {
+        const out = join(root, `refused-${Math.random().toString(36).slice(2)}`);
+        await expect(merge({ shardDirs: dirs, out }, recordingReporter())).rejects.toThrow(message);
+        expect(existsSync(out)).toBe(false);
+      };
+      await refused([shard0], /The merge needs all 2 shards; 1\/2 is missing/);
+      await refused([shard0, shard1, shard0], /Shard 0\/2 is given twice/);
+      await refused([shard0, unsharded()], /is an unsharded run \(analyze without --shard\); it is complete as it is and needs no merge/);
+      await refused([shard0, folder], /has no store\.json: it is not an output folder of connector-lens analyze/);
 
-    const otherK = join(root, 'shard-1-k2');
-    await analyze(args(otherK, { k: 2, shard: { index: 1, count: 2 } }), recordingReporter());
-    await refused([shard0, otherK], /differ in their KNOR settings, so they are not shards of one run\. Run every shard with the same --k, --metric and --include-self\./);
+      const otherK = join(root, 'shard-1-k2');
+      await analyze(args(otherK, { k: 2, shard: { index: 1, count: 2 } }), recordingReporter());
+      await refused(
+        [shard0, otherK],
+        /differ in their KNOR settings, so they are not shards of one run\. Run every shard with the same --k, --metric and --include-self\./,
+      );
 
-    const stopped = join(root, 'shard-1-stopped');
-    await analyze(args(stopped, { shard: { index: 1, count: 2 } }), recordingReporter(), { stopRequested: () => true });
-    await refused([shard0, stopped], /is shard 1\/2 stopped before it finished \(Ctrl-C\)\. Run that shard again into a new folder, then merge\./);
-  }, TIMEOUT);
+      const stopped = join(root, 'shard-1-stopped');
+      await analyze(args(stopped, { shard: { index: 1, count: 2 } }), recordingReporter(), { stopRequested: () => true });
+      await refused([shard0, stopped], /is shard 1\/2 stopped before it finished \(Ctrl-C\)\. Run that shard again into a new folder, then merge\./);
+    },
+    TIMEOUT,
+  );
 });
 
 // The default control never stops.

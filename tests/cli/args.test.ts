@@ -7,8 +7,14 @@ const analyze = (...extra: string[]) => parseArgs(['analyze', 'imgs', '--pack', 
 
 describe('parseArgs', () => {
   it('reads analyze with its defaults, flags before or after the folder, as --flag v or --flag=v', () => {
-    expect(analyze()).toEqual({ kind: 'analyze', verbose: false, args: { imagesDir: 'imgs', pack: 'mnv2-mlp', out: 'res', k: DEFAULT_K, metric: 'cosine', includeSelf: false, labels: null, shard: null } });
-    expect(parseArgs(['--k=5', 'analyze', '--metric', 'l2', '--include-self', 'imgs', '--pack=p', '--out', 'o', '--labels', 'l.csv', '--shard', '2/3', '--verbose'])).toEqual({
+    expect(analyze()).toEqual({
+      kind: 'analyze',
+      verbose: false,
+      args: { imagesDir: 'imgs', pack: 'mnv2-mlp', out: 'res', k: DEFAULT_K, metric: 'cosine', includeSelf: false, labels: null, shard: null },
+    });
+    expect(
+      parseArgs(['--k=5', 'analyze', '--metric', 'l2', '--include-self', 'imgs', '--pack=p', '--out', 'o', '--labels', 'l.csv', '--shard', '2/3', '--verbose']),
+    ).toEqual({
       kind: 'analyze',
       verbose: true,
       args: { imagesDir: 'imgs', pack: 'p', out: 'o', k: 5, metric: 'l2', includeSelf: true, labels: 'l.csv', shard: { index: 2, count: 3 } },
@@ -33,7 +39,10 @@ describe('parseArgs', () => {
     [['analyze', 'imgs', '--pack', 'p', '--out', 'o', '--k', '0'], '--k takes a whole number of neighbours, 1 or more (got "0").'],
     [['analyze', 'imgs', '--pack', 'p', '--out', 'o', '--k', '2.5'], '--k takes a whole number'],
     [['analyze', 'imgs', '--pack', 'p', '--out', 'o', '--metric', 'euclid'], '--metric takes cosine or l2 (got "euclid").'],
-    [['analyze', 'imgs', '--pack', 'p', '--out', 'o', '--shard', '2/2'], '--shard takes i/n with 0 <= i < n, e.g. --shard 0/4 for the first of four machines (got "2/2").'],
+    [
+      ['analyze', 'imgs', '--pack', 'p', '--out', 'o', '--shard', '2/2'],
+      '--shard takes i/n with 0 <= i < n, e.g. --shard 0/4 for the first of four machines (got "2/2").',
+    ],
     [['analyze', 'imgs', '--pack', 'p', '--out', 'o', '--shard', '1'], '--shard takes i/n'],
     [['analyze', 'imgs', '--pack', 'p', '--out', 'o', '--kk', '3'], 'Unknown option --kk.'],
     [['analyze', 'imgs', '--pack', 'p', '--out', 'o', '-k', '3'], 'Unknown option -k.'],

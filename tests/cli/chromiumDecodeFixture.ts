@@ -45,7 +45,14 @@ function palettePng(width: number, height: number): Buffer {
   const stride = Math.ceil(width / 2);
   const raw = Buffer.alloc(height * (1 + stride));
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw[y * (1 + stride) + 1 + (x >> 1)]! |= indices[y * width + x]! << (x % 2 === 0 ? 4 : 0);
-  return Buffer.concat([SIGNATURE, pngChunk('IHDR', ihdr(width, height, 4, 3)), pngChunk('PLTE', plte), pngChunk('tRNS', trns), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    pngChunk('IHDR', ihdr(width, height, 4, 3)),
+    pngChunk('PLTE', plte),
+    pngChunk('tRNS', trns),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 /** 2-bit grey with a tRNS colour key (grey level 1 is transparent). */
@@ -54,7 +61,13 @@ function grey2Png(width: number, height: number): Buffer {
   const stride = Math.ceil(width / 4);
   const raw = Buffer.alloc(height * (1 + stride));
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw[y * (1 + stride) + 1 + (x >> 2)]! |= levels[y * width + x]! << (6 - 2 * (x % 4));
-  return Buffer.concat([SIGNATURE, pngChunk('IHDR', ihdr(width, height, 2, 0)), pngChunk('tRNS', Buffer.from([0, 1])), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    pngChunk('IHDR', ihdr(width, height, 2, 0)),
+    pngChunk('tRNS', Buffer.from([0, 1])),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 /** An APP1 Exif segment whose IFD0 holds only the orientation tag (big-endian TIFF). */
@@ -128,7 +141,8 @@ async function main(): Promise<void> {
   }
   const version = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   const fixture = {
-    about: 'Inputs and the RGBA bytes Chromium gives for them (createImageBitmap from-image, drawImage, getImageData). Written by tests/cli/chromiumDecodeFixture.ts.',
+    about:
+      'Inputs and the RGBA bytes Chromium gives for them (createImageBitmap from-image, drawImage, getImageData). Written by tests/cli/chromiumDecodeFixture.ts.',
     chromium: version,
     files: Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, { bytes: bytes.toString('base64'), chromium: decoded[name]! }])),
   };

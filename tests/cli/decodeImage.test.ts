@@ -65,9 +65,13 @@ describe('pixels', () => {
 describe('refusals', () => {
   const good = encodePngSamples(new Array(4 * 4 * 3).fill(100), 4, 4, 2, 8);
 
-  it('uses the app\'s message for a damaged file', () => {
-    expect(() => decodeImageFile(good.subarray(0, good.length - 10), 'a/cut.png')).toThrow('a/cut.png is a truncated PNG (the file ends before its last chunk). Re-export the image and add it again.');
-    expect(() => decodeImageFile(new TextEncoder().encode('hello, this is a note about the images\n'), 'note.dat')).toThrow('note.dat is not an image (it contains text).');
+  it("uses the app's message for a damaged file", () => {
+    expect(() => decodeImageFile(good.subarray(0, good.length - 10), 'a/cut.png')).toThrow(
+      'a/cut.png is a truncated PNG (the file ends before its last chunk). Re-export the image and add it again.',
+    );
+    expect(() => decodeImageFile(new TextEncoder().encode('hello, this is a note about the images\n'), 'note.dat')).toThrow(
+      'note.dat is not an image (it contains text).',
+    );
     expect(() => decodeImageFile(new Uint8Array(0), 'empty.png')).toThrow('empty.png is empty (0 bytes).');
   });
 
@@ -79,7 +83,12 @@ describe('refusals', () => {
     const raw = Buffer.alloc(8 * (1 + 8 * 3), 7);
     for (let y = 0; y < 8; y++) raw[y * 25] = 0;
     const ihdr = Buffer.from([0, 0, 0, 8, 0, 0, 0, 8, 8, 2, 0, 0, 0]);
-    const short = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(raw.subarray(0, 4 * 25))), pngChunk('IEND', new Uint8Array(0))]);
+    const short = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      pngChunk('IHDR', ihdr),
+      pngChunk('IDAT', deflateSync(raw.subarray(0, 4 * 25))),
+      pngChunk('IEND', new Uint8Array(0)),
+    ]);
     expect(() => decodeImageFile(short, 'bad.png')).toThrow(message);
     const whole = Buffer.concat([short.subarray(0, 33), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))]);
     expect(decodeImageFile(whole, 'good.png').image.rgba.slice(0, 4)).toEqual(Uint8Array.of(7, 7, 7, 255));
@@ -87,6 +96,8 @@ describe('refusals', () => {
 
   it('refuses formats the app reads but this tool does not, saying what to do', () => {
     const gif = Uint8Array.from([...Buffer.from('GIF89a'), 1, 0, 1, 0, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b]);
-    expect(() => decodeImageFile(gif, 'anim.gif')).toThrow('anim.gif is a GIF image; the command-line tool reads PNG and JPEG only (the app reads it). Convert it to PNG and run again.');
+    expect(() => decodeImageFile(gif, 'anim.gif')).toThrow(
+      'anim.gif is a GIF image; the command-line tool reads PNG and JPEG only (the app reads it). Convert it to PNG and run again.',
+    );
   });
 });

@@ -16,7 +16,8 @@ function touch(rel: string): void {
 }
 
 describe('listImageFolder', () => {
-  for (const rel of ['b.png', 'a/z.jpg', 'a/B.png', 'Z.png', 'é.png', 'e.png', '.hidden.png', '.git/x.png', 'labels.csv', 'notes/readme.md', 'a/deeper/c.png']) touch(rel);
+  for (const rel of ['b.png', 'a/z.jpg', 'a/B.png', 'Z.png', 'é.png', 'e.png', '.hidden.png', '.git/x.png', 'labels.csv', 'notes/readme.md', 'a/deeper/c.png'])
+    touch(rel);
 
   it('lists every file recursively in UTF-8 byte order, without hidden entries or text files', () => {
     const files = listImageFolder(root);

@@ -31,8 +31,14 @@ describe('checkOutputFolder', () => {
       return null;
     };
     expect(refusal(join(root, 'file'))).toBe(`--out ${join(root, 'file')} is a file; give a new or empty folder for the results.`);
-    expect(refusal(join(root, 'full'))).toBe(`--out ${join(root, 'full')} already holds 2 entries; give a new or empty folder, so results of two runs never mix.`);
-    expect(refusal(join(root, 'images'), [join(root, 'images')])).toBe(`--out ${join(root, 'images')} is also an input folder; write the results to a new folder.`);
-    expect(refusal(join(root, 'images', 'out'), [join(root, 'images')])).toBe(`--out ${join(root, 'images', 'out')} is inside the input folder ${join(root, 'images')}, where the next run would list its files as images; write the results outside it.`);
+    expect(refusal(join(root, 'full'))).toBe(
+      `--out ${join(root, 'full')} already holds 2 entries; give a new or empty folder, so results of two runs never mix.`,
+    );
+    expect(refusal(join(root, 'images'), [join(root, 'images')])).toBe(
+      `--out ${join(root, 'images')} is also an input folder; write the results to a new folder.`,
+    );
+    expect(refusal(join(root, 'images', 'out'), [join(root, 'images')])).toBe(
+      `--out ${join(root, 'images', 'out')} is inside the input folder ${join(root, 'images')}, where the next run would list its files as images; write the results outside it.`,
+    );
   });
 });

@@ -1,6 +1,15 @@
 /** User-facing errors are told apart from bugs and runtime failures, also across a worker boundary; raw text goes to details. */
 import { describe, expect, it } from 'vitest';
-import { CodedError, describeFailure, FailureError, isFailure, isUserFacing, OUT_OF_MEMORY_MESSAGE, UserFacingError, userMessage } from '../../src/core/errors.ts';
+import {
+  CodedError,
+  describeFailure,
+  FailureError,
+  isFailure,
+  isUserFacing,
+  OUT_OF_MEMORY_MESSAGE,
+  UserFacingError,
+  userMessage,
+} from '../../src/core/errors.ts';
 
 describe('UserFacingError', () => {
   it('carries its message, its name and an optional cause', () => {
@@ -36,7 +45,12 @@ describe('describeFailure', () => {
   });
 
   it('maps allocation failures to out-of-memory with what to do, the raw text in details', () => {
-    for (const raw of [new RangeError('Array buffer allocation failed'), new Error('std::bad_alloc'), new RangeError('Invalid typed array length: 4294967296'), new Error('Aborted(OOM)')]) {
+    for (const raw of [
+      new RangeError('Array buffer allocation failed'),
+      new Error('std::bad_alloc'),
+      new RangeError('Invalid typed array length: 4294967296'),
+      new Error('Aborted(OOM)'),
+    ]) {
       const f = describeFailure(raw, 'embed photo.jpg');
       expect(f.code).toBe('out-of-memory');
       expect(f.message).toBe(OUT_OF_MEMORY_MESSAGE);
@@ -57,7 +71,11 @@ describe('describeFailure', () => {
   });
 
   it('keeps the code of a coded error and reads an AbortError as cancelled', () => {
-    expect(describeFailure(new CodedError('device-lost', 'The WebGPU device was lost (destroyed).', 'destroyed'))).toEqual({ code: 'device-lost', message: 'The WebGPU device was lost (destroyed).', details: 'destroyed' });
+    expect(describeFailure(new CodedError('device-lost', 'The WebGPU device was lost (destroyed).', 'destroyed'))).toEqual({
+      code: 'device-lost',
+      message: 'The WebGPU device was lost (destroyed).',
+      details: 'destroyed',
+    });
     expect(describeFailure(Object.assign(new Error('training cancelled'), { name: 'AbortError' })).code).toBe('cancelled');
   });
 });

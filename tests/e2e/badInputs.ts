@@ -55,7 +55,8 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     const shownAfter = await page.locator('[data-testid="thumb-label"]').allTextContents();
     check(
       'conflicting label file refused with its line numbers; labels kept',
-      /conflict\.csv gives few-0\.png two labels: "cross" \(line 1\) and "disc" \(line 2\)\. Keep one and load the file again\./.test(conflictSaid) && shownAfter.join(',') === 'cross,disc',
+      /conflict\.csv gives few-0\.png two labels: "cross" \(line 1\) and "disc" \(line 2\)\. Keep one and load the file again\./.test(conflictSaid) &&
+        shownAfter.join(',') === 'cross,disc',
       conflictSaid.match(/conflict\.csv gives[^]*?again\./)?.[0] ?? conflictSaid.slice(0, 160),
     );
     await dismissMessages(page);
@@ -68,21 +69,35 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     await waitForEmbedded(page, 4);
     await page.waitForSelector('[data-testid="thumb"][data-state="failed"]', { timeout: 60_000 });
     const afterOdd = await waitForMessage(page, /broken-data\.png/);
-    check('CMYK JPEG admitted with a notice and embedded', /cmyk\.jpg is a CMYK JPEG/.test(afterOdd), afterOdd.match(/cmyk\.jpg[^.]*\./)?.[0] ?? afterOdd.slice(0, 120));
+    check(
+      'CMYK JPEG admitted with a notice and embedded',
+      /cmyk\.jpg is a CMYK JPEG/.test(afterOdd),
+      afterOdd.match(/cmyk\.jpg[^.]*\./)?.[0] ?? afterOdd.slice(0, 120),
+    );
     check(
       'PNG that fails at decode is marked failed with a message, the rest kept',
-      /broken-data\.png could not be decoded: the file is damaged or not an image format this browser reads\. Re-export it as PNG or JPEG\./.test(afterOdd) && (await embedded(page)) === 4 && (await thumbs(page)) === 5,
+      /broken-data\.png could not be decoded: the file is damaged or not an image format this browser reads\. Re-export it as PNG or JPEG\./.test(afterOdd) &&
+        (await embedded(page)) === 4 &&
+        (await thumbs(page)) === 5,
       afterOdd.match(/broken-data\.png could not[^.]*\./)?.[0] ?? afterOdd.slice(0, 160),
     );
     await dismissMessages(page);
 
     // A file name that is markup is shown as text, never parsed (React escapes; nothing uses innerHTML).
     const markupName = '<img src=x onerror=window.__injected=1>.png';
-    await page.setInputFiles('[data-testid="file-input"]', [{ name: markupName, mimeType: 'image/png', buffer: encodePng(sampleImage(9, 64, 5).rgba, 64, 64) }]);
+    await page.setInputFiles('[data-testid="file-input"]', [
+      { name: markupName, mimeType: 'image/png', buffer: encodePng(sampleImage(9, 64, 5).rgba, 64, 64) },
+    ]);
     await waitForEmbedded(page, 5);
     const names = await page.locator('.thumb-name').allTextContents();
-    const injected = await page.evaluate(() => (window as unknown as { __injected?: number }).__injected === 1 || document.querySelector('img[src="x"]') !== null);
-    check('a file name made of markup is shown as text, not run', names.includes(markupName) && !injected, names.find((n) => n.startsWith('<')) ?? 'name not shown');
+    const injected = await page.evaluate(
+      () => (window as unknown as { __injected?: number }).__injected === 1 || document.querySelector('img[src="x"]') !== null,
+    );
+    check(
+      'a file name made of markup is shown as text, not run',
+      names.includes(markupName) && !injected,
+      names.find((n) => n.startsWith('<')) ?? 'name not shown',
+    );
 
     // The WebGPU device is lost (destroyed, as a driver reset would): the next images still
     // embed, on WASM, and the app says what happened.
@@ -97,7 +112,9 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
       const said = await waitForMessage(page, /WebGPU stopped working/);
       check(
         'WebGPU device lost: the pack reopens on WASM and embedding carries on',
-        lost && /WASM/.test(badge) && /WebGPU stopped working \(the graphics device was lost\)\. The model was reopened on WASM and embedding carries on; nothing was lost\./.test(said),
+        lost &&
+          /WASM/.test(badge) &&
+          /WebGPU stopped working \(the graphics device was lost\)\. The model was reopened on WASM and embedding carries on; nothing was lost\./.test(said),
         `${badge}; ${said.match(/WebGPU stopped[^]*?lost\./)?.[0] ?? said.slice(0, 160)}`,
       );
     }
@@ -108,11 +125,15 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     await page.evaluate(() => (window as unknown as { __lensDebug: { crashInferenceWorker(): void } }).__lensDebug.crashInferenceWorker());
     const crashSaid = await waitForMessage(page, /The inference worker crashed/);
     const crashDetails = await textNow(page, '[data-testid="message-details"] pre');
-    await page.setInputFiles('[data-testid="file-input"]', [{ name: 'after-crash.png', mimeType: 'image/png', buffer: encodePng(sampleImage(6, 96, 5).rgba, 96, 96) }]);
+    await page.setInputFiles('[data-testid="file-input"]', [
+      { name: 'after-crash.png', mimeType: 'image/png', buffer: encodePng(sampleImage(6, 96, 5).rgba, 96, 96) },
+    ]);
     await waitForEmbedded(page, 8);
     check(
       'crashed inference worker: restarted with the pack, collection intact, next image embeds',
-      /The inference worker crashed and was restarted with .+ reopened\. Everything embedded so far is kept\./.test(crashSaid) && /crash requested by the browser test/.test(crashDetails) && (await thumbs(page)) === 9,
+      /The inference worker crashed and was restarted with .+ reopened\. Everything embedded so far is kept\./.test(crashSaid) &&
+        /crash requested by the browser test/.test(crashDetails) &&
+        (await thumbs(page)) === 9,
       `${crashSaid.match(/The inference worker crashed[^]*?kept\./)?.[0] ?? crashSaid.slice(0, 160)} (details: ${crashDetails.slice(0, 80)})`,
     );
     await dismissMessages(page);
@@ -124,8 +145,14 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     const refusals: [keyof typeof packs, RegExp][] = [
       ['noManifest', /No manifest\.json among the 2 files you chose \(2 \.onnx\)\./],
       ['wrongType', /manifest\.json is not a valid pack manifest: manifest\.tokens\.dPre: expected a positive integer, got "eight"/],
-      ['shapeMismatch', /Could not open pack "Tiny test pack \(Sqrt encoder\)": connector\.onnx output "post_tokens": the model produced shape \[1, 16, 16\], the manifest says \[1, 16, 17\]/],
-      ['corruptOnnx', /Could not open pack "Tiny test pack \(Sqrt encoder\)": (encoder\.onnx is not a readable ONNX model \(the file is damaged or is not ONNX\)|ONNX Runtime could not open this model: it may use an operation or a data type this browser's runtime lacks, or the file is damaged)/],
+      [
+        'shapeMismatch',
+        /Could not open pack "Tiny test pack \(Sqrt encoder\)": connector\.onnx output "post_tokens": the model produced shape \[1, 16, 16\], the manifest says \[1, 16, 17\]/,
+      ],
+      [
+        'corruptOnnx',
+        /Could not open pack "Tiny test pack \(Sqrt encoder\)": (encoder\.onnx is not a readable ONNX model \(the file is damaged or is not ONNX\)|ONNX Runtime could not open this model: it may use an operation or a data type this browser's runtime lacks, or the file is damaged)/,
+      ],
       ['externalMissing', /encoder\.onnx keeps its weights in "encoder\.onnx_data".*which is missing/],
     ];
     for (const [variant, pattern] of refusals) {
@@ -144,7 +171,11 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     // A valid pack whose weights sit in an external-data file opens from the user's files; its
     // Sqrt encoder yields NaN for a dark image, which is flagged and left out of KNOR.
     await page.setInputFiles('[data-testid="pack-input"]', packs.external);
-    await page.waitForFunction(() => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack')?.startsWith('user:tiny-sqrt') === true, undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack')?.startsWith('user:tiny-sqrt') === true,
+      undefined,
+      { timeout: 120_000 },
+    );
     const flat: [string, [number, number, number]][] = [
       ['light-a.png', [230, 200, 160]],
       ['light-b.png', [160, 220, 240]],
@@ -159,7 +190,12 @@ export async function badInputScenarios(browser: Browser, pageUrl: string, watch
     await page.fill('[data-testid="k-input"]', '3');
     await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 60_000 });
     const states = await page.evaluate(() =>
-      Object.fromEntries(Array.from(document.querySelectorAll('[data-testid="thumb"]')).map((t) => [t.querySelector('.thumb-name')?.textContent ?? '', t.getAttribute('data-state')])),
+      Object.fromEntries(
+        Array.from(document.querySelectorAll('[data-testid="thumb"]')).map((t) => [
+          t.querySelector('.thumb-name')?.textContent ?? '',
+          t.getAttribute('data-state'),
+        ]),
+      ),
     );
     const knorText = (await page.textContent('[data-testid="knor-panel"]')) ?? '';
     check(

@@ -14,7 +14,7 @@ const ARTIFACTS = resolve('test-artifacts');
 
 export async function defaultExperienceScenario(launch: () => Promise<Browser>, pageUrl: string, watch: (page: Page) => void): Promise<void> {
   const defaultPack = (JSON.parse(readFileSync(resolve('models/index.json'), 'utf8')) as { default: string }).default;
-  const bundled = (JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: unknown[]; labels: unknown[] });
+  const bundled = JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: unknown[]; labels: unknown[] };
   const images = bundled.images.length;
   const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -23,7 +23,9 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
   try {
     await page.goto(pageUrl);
     await page.waitForFunction(
-      ({ id, n }) => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === id && document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n,
+      ({ id, n }) =>
+        document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === id &&
+        document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n,
       { id: defaultPack, n: images },
       { timeout: 300_000 },
     );
@@ -37,7 +39,11 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
     const precisionText = await textNow(page, '[data-testid="precision"]');
     const [pre, post] = [...precisionText.matchAll(/(\d\.\d{3})/g)].map((m) => Number(m[1]));
     const chance = 1 / bundled.labels.length;
-    check('default: precision@k by label shown, pre-projection above chance', pre !== undefined && post !== undefined && pre > 2 * chance, `${precisionText.trim()} (chance ${chance.toFixed(3)})`);
+    check(
+      'default: precision@k by label shown, pre-projection above chance',
+      pre !== undefined && post !== undefined && pre > 2 * chance,
+      `${precisionText.trim()} (chance ${chance.toFixed(3)})`,
+    );
     const nPre = await page.locator('[data-testid="neighbours-pre"] li').count();
     const nPost = await page.locator('[data-testid="neighbours-post"] li').count();
     check('default: neighbour grids', nPre === 10 && nPost === 10, `${nPre} pre and ${nPost} post neighbours`);
@@ -45,7 +51,11 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
     await page.waitForSelector('[data-testid="train-facts"]', { timeout: 120_000 });
     const trainedHere = await page.locator('[data-testid="train-job"]').count();
     const said = await messagesText(page);
-    check('default: the heatmap comes from the build-time reconstruction, not a run here', trainedHere === 0 && /trained on this image set when the app was built/.test(said), said.match(/Heatmaps come from[^.]*\./)?.[0] ?? said.slice(0, 160));
+    check(
+      'default: the heatmap comes from the build-time reconstruction, not a run here',
+      trainedHere === 0 && /trained on this image set when the app was built/.test(said),
+      said.match(/Heatmaps come from[^.]*\./)?.[0] ?? said.slice(0, 160),
+    );
     await page.locator('[data-testid="opacity-slider"]').fill('1');
     await page.waitForTimeout(300);
     const stats = await canvasStats(page, '[data-testid="heatmap-canvas"]');

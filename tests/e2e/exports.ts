@@ -77,7 +77,12 @@ function readNpy(bytes: Uint8Array): { shape: number[]; data: Float32Array } {
   const headerLength = bytes[8]! | (bytes[9]! << 8);
   const header = new TextDecoder().decode(bytes.subarray(10, 10 + headerLength));
   if (!/'descr': '<f4'/.test(header) || !/'fortran_order': False/.test(header)) throw new Error(`unexpected npy header ${header}`);
-  const shape = /'shape': \(([^)]*)\)/.exec(header)![1]!.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(header)![1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const start = 10 + headerLength;
   return { shape, data: new Float32Array(bytes.slice(start).buffer) };
 }
@@ -103,7 +108,11 @@ async function exportAndRead(page: Page): Promise<Record<string, Uint8Array>> {
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes ?? new Uint8Array());
 const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-async function sessionExportChecks(page: Page, pageUrl: string, artifacts: string): Promise<{ names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }> {
+async function sessionExportChecks(
+  page: Page,
+  pageUrl: string,
+  artifacts: string,
+): Promise<{ names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }> {
   await page.goto(`${pageUrl}?empty&pack=vit-mlp&debug`);
   await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
   // This browser's WebGPU is SwiftShader: a software adapter, slower than WASM, so WASM runs and the badge says why.
@@ -123,8 +132,27 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
   const state = await pageState(page);
   const shownMean = (await page.textContent('[data-testid="knor-mean"]'))?.trim() ?? '';
   const exported = await exportAndRead(page);
-  const expected = ['images.csv', 'neighbours.csv', 'patch_loss.npy', 'patch_loss.json', 'vectors_pre.tsv', 'vectors_post.tsv', 'metadata.tsv', 'report.json', 'reconstructor.safetensors', 'reconstructor.json', 'figures/knor_histogram.svg', 'figures/knor_histogram.png', 'figures/loss_curve.svg', 'figures/loss_curve.png'];
-  check('export: every file is in the zip', expected.every((f) => exported[f]), `missing: ${expected.filter((f) => !exported[f]).join(', ') || 'none'}`);
+  const expected = [
+    'images.csv',
+    'neighbours.csv',
+    'patch_loss.npy',
+    'patch_loss.json',
+    'vectors_pre.tsv',
+    'vectors_post.tsv',
+    'metadata.tsv',
+    'report.json',
+    'reconstructor.safetensors',
+    'reconstructor.json',
+    'figures/knor_histogram.svg',
+    'figures/knor_histogram.png',
+    'figures/loss_curve.svg',
+    'figures/loss_curve.png',
+  ];
+  check(
+    'export: every file is in the zip',
+    expected.every((f) => exported[f]),
+    `missing: ${expected.filter((f) => !exported[f]).join(', ') || 'none'}`,
+  );
 
   // images.csv, by an RFC 4180 parser: KNOR per image equals the page's; the mean rounds to what is shown.
   const { comments, records } = splitComments(text(exported['images.csv']));
@@ -133,10 +161,22 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
   const csvKnor = new Map(rows.map((r) => [r[col('name')]!, Number(r[col('knor')])]));
   const knorEqual = state.names.every((name, i) => Math.abs(csvKnor.get(name)! - state.perImage[i]!) < 1e-6);
   const csvMean = [...csvKnor.values()].reduce((a, b) => a + b, 0) / csvKnor.size;
-  check('export: images.csv KNOR equals the page, image for image, and its mean is the one shown', rows.length === IMAGE_COUNT && knorEqual && csvMean.toFixed(3) === shownMean, `${rows.length} rows, mean ${csvMean.toFixed(4)} vs shown ${shownMean}`);
-  check('export: images.csv says how it was measured', comments.some((c) => /k\W+10/.test(c)) && comments.some((c) => /cosine/i.test(c)) && comments.some((c) => c.includes(state.modelKey ?? '?')), comments.join(' | ').slice(0, 200));
+  check(
+    'export: images.csv KNOR equals the page, image for image, and its mean is the one shown',
+    rows.length === IMAGE_COUNT && knorEqual && csvMean.toFixed(3) === shownMean,
+    `${rows.length} rows, mean ${csvMean.toFixed(4)} vs shown ${shownMean}`,
+  );
+  check(
+    'export: images.csv says how it was measured',
+    comments.some((c) => /k\W+10/.test(c)) && comments.some((c) => /cosine/i.test(c)) && comments.some((c) => c.includes(state.modelKey ?? '?')),
+    comments.join(' | ').slice(0, 200),
+  );
   const formulaRows = rows.filter((r) => labels.get(r[col('name')]!)?.startsWith('='));
-  check('export: a label that starts like a formula is escaped', formulaRows.length === 3 && formulaRows.every((r) => r[col('label')] === `'=HYPERLINK("x")`), formulaRows.map((r) => r[col('label')]).join(' '));
+  check(
+    'export: a label that starts like a formula is escaped',
+    formulaRows.length === 3 && formulaRows.every((r) => r[col('label')] === `'=HYPERLINK("x")`),
+    formulaRows.map((r) => r[col('label')]).join(' '),
+  );
 
   // neighbours.csv: the page's lists, by name, rank by rank.
   const nb = splitComments(text(exported['neighbours.csv'])).records;
@@ -147,7 +187,16 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
     const listed = byImage.get(name) ?? [];
     const pre = listed.map((r) => r[nbHeader.indexOf('neighbour_before')]);
     const post = listed.map((r) => r[nbHeader.indexOf('neighbour_after')]);
-    return sameList(pre, state.nnPre.slice(i * state.k, (i + 1) * state.k).map((j) => state.names[j])) && sameList(post, state.nnPost.slice(i * state.k, (i + 1) * state.k).map((j) => state.names[j]));
+    return (
+      sameList(
+        pre,
+        state.nnPre.slice(i * state.k, (i + 1) * state.k).map((j) => state.names[j]),
+      ) &&
+      sameList(
+        post,
+        state.nnPost.slice(i * state.k, (i + 1) * state.k).map((j) => state.names[j]),
+      )
+    );
   });
   check('export: neighbours.csv lists the page neighbours in order', nb.length - 1 === IMAGE_COUNT * state.k && listsEqual, `${nb.length - 1} rows`);
 
@@ -159,23 +208,50 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
     const want = state.lossByName[name] ?? [];
     want.forEach((v, t) => (worst = Math.max(worst, Math.abs(v - npy.data[i * state.tokens + t]!))));
   });
-  check('export: patch_loss.npy equals the page losses', sameList(npy.shape, [IMAGE_COUNT, state.tokens]) && worst === 0, `shape [${npy.shape}], largest difference ${worst}`);
+  check(
+    'export: patch_loss.npy equals the page losses',
+    sameList(npy.shape, [IMAGE_COUNT, state.tokens]) && worst === 0,
+    `shape [${npy.shape}], largest difference ${worst}`,
+  );
 
   const heatmaps = Object.keys(exported).filter((f) => f.startsWith('heatmaps/') && f.endsWith('.png'));
   const firstHeatmap = heatmaps[0] ? pngSize(exported[heatmaps[0]]!) : null;
-  check('export: a heatmap PNG per image, with its colour bar, decodes', heatmaps.length === IMAGE_COUNT && firstHeatmap !== null && firstHeatmap.height > firstHeatmap.width && firstHeatmap.distinct > 20, `${heatmaps.length} PNGs, first ${firstHeatmap?.width} x ${firstHeatmap?.height}, ${firstHeatmap?.distinct} colours`);
+  check(
+    'export: a heatmap PNG per image, with its colour bar, decodes',
+    heatmaps.length === IMAGE_COUNT && firstHeatmap !== null && firstHeatmap.height > firstHeatmap.width && firstHeatmap.distinct > 20,
+    `${heatmaps.length} PNGs, first ${firstHeatmap?.width} x ${firstHeatmap?.height}, ${firstHeatmap?.distinct} colours`,
+  );
   const histogramSvg = text(exported['figures/knor_histogram.svg']);
   const histogramPng = pngSize(exported['figures/knor_histogram.png']!);
-  check('export: the histogram as standalone SVG (styles inline) and as PNG', /<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/.test(histogramSvg) && /<rect[^>]+style="[^"]*fill:/.test(histogramSvg) && !/class=/.test(histogramSvg) && histogramPng.width >= 700, `PNG ${histogramPng.width} x ${histogramPng.height}`);
+  check(
+    'export: the histogram as standalone SVG (styles inline) and as PNG',
+    /<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/.test(histogramSvg) &&
+      /<rect[^>]+style="[^"]*fill:/.test(histogramSvg) &&
+      !/class=/.test(histogramSvg) &&
+      histogramPng.width >= 700,
+    `PNG ${histogramPng.width} x ${histogramPng.height}`,
+  );
 
   const vectors = text(exported['vectors_pre.tsv']).trimEnd().split('\n');
   const metadata = text(exported['metadata.tsv']).trimEnd().split('\n');
-  check('export: Embedding Projector files line up (vectors, metadata with a header)', vectors.length === IMAGE_COUNT && metadata.length === IMAGE_COUNT + 1 && metadata[0] === 'name\tlabel\tknor', `${vectors.length} vectors, ${metadata.length} metadata lines`);
+  check(
+    'export: Embedding Projector files line up (vectors, metadata with a header)',
+    vectors.length === IMAGE_COUNT && metadata.length === IMAGE_COUNT + 1 && metadata[0] === 'name\tlabel\tknor',
+    `${vectors.length} vectors, ${metadata.length} metadata lines`,
+  );
   const report = JSON.parse(text(exported['report.json'])) as { summary?: { meanKnor?: number }; pack?: { key?: string } };
-  check('export: report.json carries the mean and the pack key', Math.abs((report.summary?.meanKnor ?? -1) - state.mean) < 1e-9 && report.pack?.key === state.modelKey, JSON.stringify(report.summary ?? {}).slice(0, 160));
+  check(
+    'export: report.json carries the mean and the pack key',
+    Math.abs((report.summary?.meanKnor ?? -1) - state.mean) < 1e-9 && report.pack?.key === state.modelKey,
+    JSON.stringify(report.summary ?? {}).slice(0, 160),
+  );
   const safetensors = exported['reconstructor.safetensors']!;
   const weights = parseSafetensorsHeader(safetensors, safetensors.length, 'reconstructor.safetensors');
-  check('export: reconstructor.safetensors parses and holds the layers', ['fc1.weight', 'fc3.bias'].every((n) => weights.tensors.some((t) => t.name === n)), weights.tensors.map((t) => t.name).join(', '));
+  check(
+    'export: reconstructor.safetensors parses and holds the layers',
+    ['fc1.weight', 'fc3.bias'].every((n) => weights.tensors.some((t) => t.name === n)),
+    weights.tensors.map((t) => t.name).join(', '),
+  );
 
   // Each figure's own buttons: the histogram as SVG, the loss curve as PNG, the selected heatmap as PNG.
   const saved = async (testId: string) => {
@@ -188,14 +264,20 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
   const heatmapPng = pngSize(heatmapFile.bytes);
   check(
     "export: each figure's own SVG/PNG buttons save it",
-    /^knor_histogram_k10_cosine\.svg$/.test(histogramFile.name) && text(histogramFile.bytes).includes('<svg') && pngSize(curveFile.bytes).width > 0 && heatmapFile.name === 'heatmap_exp-05.png' && heatmapPng.width === 448 && heatmapPng.height > 448,
+    /^knor_histogram_k10_cosine\.svg$/.test(histogramFile.name) &&
+      text(histogramFile.bytes).includes('<svg') &&
+      pngSize(curveFile.bytes).width > 0 &&
+      heatmapFile.name === 'heatmap_exp-05.png' &&
+      heatmapPng.width === 448 &&
+      heatmapPng.height > 448,
     `${histogramFile.name}, ${curveFile.name}, ${heatmapFile.name} ${heatmapPng.width} x ${heatmapPng.height}`,
   );
 
   // "to folder…": the same files written through the File System Access API (the picker answered
   // with a folder of the origin's private file system, which the test can read back).
   await page.evaluate(() => {
-    (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });
+    (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = async () =>
+      (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });
   });
   await dismissMessages(page);
   await page.click('[data-testid="export-session-folder"]');
@@ -212,33 +294,64 @@ async function sessionExportChecks(page: Page, pageUrl: string, artifacts: strin
     return { folders, images: Array.from(new Uint8Array(await csv.arrayBuffer())), heatmap: png.size };
   });
   const folderCsv = splitComments(new TextDecoder().decode(new Uint8Array(written.images))).records;
-  check('export to a folder: the same tables and figures, in one folder named like the zip', written.folders.length === 1 && /^connector-lens-/.test(written.folders[0]!) && folderCsv.length === IMAGE_COUNT + 1 && sameList(folderCsv.map((r) => r[0]), records.map((r) => r[0])) && written.heatmap > 1000, `${written.folders.join(', ')}: ${folderCsv.length - 1} rows, heatmap ${written.heatmap} bytes`);
+  check(
+    'export to a folder: the same tables and figures, in one folder named like the zip',
+    written.folders.length === 1 &&
+      /^connector-lens-/.test(written.folders[0]!) &&
+      folderCsv.length === IMAGE_COUNT + 1 &&
+      sameList(
+        folderCsv.map((r) => r[0]),
+        records.map((r) => r[0]),
+      ) &&
+      written.heatmap > 1000,
+    `${written.folders.join(', ')}: ${folderCsv.length - 1} rows, heatmap ${written.heatmap} bytes`,
+  );
 
   // The k field explains a refusal instead of snapping back, and the KNOR shown stays.
   await page.fill('[data-testid="k-input"]', '0');
   const kSaid = await page.textContent('[data-testid="k-problem"]', { timeout: 10_000 });
   const kState = await pageState(page);
-  check('k field: 0 is refused with a reason, KNOR stays at k = 10', kSaid === 'k is at least 1: each image needs one neighbour or more to compare.' && kState.k === 10, kSaid ?? 'no reason shown');
+  check(
+    'k field: 0 is refused with a reason, KNOR stays at k = 10',
+    kSaid === 'k is at least 1: each image needs one neighbour or more to compare.' && kState.k === 10,
+    kSaid ?? 'no reason shown',
+  );
   await page.fill('[data-testid="k-input"]', '10');
   await page.waitForSelector('[data-testid="k-problem"]', { state: 'detached', timeout: 10_000 });
 
   // The view in the URL: what is on screen, and a link that reopens it.
   const search = await page.evaluate(() => location.search);
   const prefix = state.hashes['exp-05.png']!.slice(0, 12);
-  check('URL: carries the pack, k, metric, self mode and the selected image', /pack=vit-mlp/.test(search) && /k=10/.test(search) && /metric=cosine/.test(search) && /self=0/.test(search) && search.includes(`image=${prefix}`), search);
+  check(
+    'URL: carries the pack, k, metric, self mode and the selected image',
+    /pack=vit-mlp/.test(search) && /k=10/.test(search) && /metric=cosine/.test(search) && /self=0/.test(search) && search.includes(`image=${prefix}`),
+    search,
+  );
   await page.goto(`${pageUrl}?pack=vit-mlp&ep=wasm&debug&k=7&metric=l2&self=1&image=${state.hashes['exp-09.png']!.slice(0, 12)}`);
-  await page.waitForFunction(() => document.querySelector('[data-testid="knor-mean"]') !== null && (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.k === 7, null, { timeout: 120_000 });
+  await page.waitForFunction(
+    () =>
+      document.querySelector('[data-testid="knor-mean"]') !== null &&
+      (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.k === 7,
+    null,
+    { timeout: 120_000 },
+  );
   const linked = await page.evaluate(() => ({
     k: (document.querySelector('[data-testid="k-input"]') as HTMLInputElement).value,
     metric: (document.querySelector('.knor-panel select') as HTMLSelectElement).value,
     self: (document.querySelector('.knor-panel input[type="checkbox"]') as HTMLInputElement).checked,
     selected: document.querySelector('[data-testid="thumb"].selected img')?.getAttribute('alt') ?? null,
   }));
-  check('URL: a link opens its view (k 7, squared L2, self counted, the image it names)', linked.k === '7' && linked.metric === 'l2' && linked.self && linked.selected === 'exp-09.png', JSON.stringify(linked));
+  check(
+    'URL: a link opens its view (k 7, squared L2, self counted, the image it names)',
+    linked.k === '7' && linked.metric === 'l2' && linked.self && linked.selected === 'exp-09.png',
+    JSON.stringify(linked),
+  );
   await page.screenshot({ path: join(artifacts, 'e2e-exports-linked.png'), fullPage: true });
   // Back to the settings the CLI comparison uses.
   await page.goto(`${pageUrl}?pack=vit-mlp&ep=wasm&debug&k=10&metric=cosine&self=0`);
-  await page.waitForFunction(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.k === 10, null, { timeout: 120_000 });
+  await page.waitForFunction(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.k === 10, null, {
+    timeout: 120_000,
+  });
 
   const pngDir = mkdtempSync(join(tmpdir(), 'lens-cli-images-'));
   for (const f of files) if (f.name.endsWith('.png')) writeFileSync(join(pngDir, f.name), f.buffer);
@@ -294,26 +407,48 @@ async function blockStoreChecks(page: Page): Promise<void> {
     const store = join(root, 'paper-store');
     const n = 20;
     const k = 5;
-    const numpy = JSON.parse(execFileSync(TOOLS_PYTHON, ['-c', WRITE_STORE, store, String(n), String(k)], { encoding: 'utf8' })) as { nnPre: number[][]; nnPost: number[][]; perImage: number[]; mean: number };
+    const numpy = JSON.parse(execFileSync(TOOLS_PYTHON, ['-c', WRITE_STORE, store, String(n), String(k)], { encoding: 'utf8' })) as {
+      nnPre: number[][];
+      nnPost: number[][];
+      perImage: number[];
+      mean: number;
+    };
     const before = await pageState(page);
     await page.fill('[data-testid="k-input"]', String(k));
     await dismissMessages(page);
     await page.setInputFiles('[data-testid="block-store-input"]', store);
     await waitForMessage(page, /Opened block store "paper-store": 20 images/);
-    await page.waitForFunction((count) => {
-      const a = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState();
-      return a.knor?.ids.length === count && a.knor.k === 5;
-    }, n, { timeout: 120_000 });
+    await page.waitForFunction(
+      (count) => {
+        const a = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState();
+        return a.knor?.ids.length === count && a.knor.k === 5;
+      },
+      n,
+      { timeout: 120_000 },
+    );
     const s = await pageState(page);
     // Rows are the store's blocks in id order: block i is row i.
     const order = s.names.map((name) => Number(name.replace(/\.png$/, '')));
-    const rowsInOrder = sameList(order, Array.from({ length: n }, (_, i) => i));
-    const listsEqual = numpy.nnPre.every((r, i) => sameList(r, s.nnPre.slice(i * k, (i + 1) * k))) && numpy.nnPost.every((r, i) => sameList(r, s.nnPost.slice(i * k, (i + 1) * k)));
-    check('block store: KNOR and every neighbour list equal numpy on the same vectors', rowsInOrder && listsEqual && Math.abs(s.mean - numpy.mean) < 1e-6, `app ${s.mean.toFixed(4)}, numpy ${numpy.mean.toFixed(4)}`);
+    const rowsInOrder = sameList(
+      order,
+      Array.from({ length: n }, (_, i) => i),
+    );
+    const listsEqual =
+      numpy.nnPre.every((r, i) => sameList(r, s.nnPre.slice(i * k, (i + 1) * k))) &&
+      numpy.nnPost.every((r, i) => sameList(r, s.nnPost.slice(i * k, (i + 1) * k)));
+    check(
+      'block store: KNOR and every neighbour list equal numpy on the same vectors',
+      rowsInOrder && listsEqual && Math.abs(s.mean - numpy.mean) < 1e-6,
+      `app ${s.mean.toFixed(4)}, numpy ${numpy.mean.toFixed(4)}`,
+    );
     const thumbs = await page.locator('[data-testid="thumb"]').count();
     const labelled = await page.locator('[data-testid="thumb-label"]').count();
     const badge = (await page.textContent('[data-testid="ep-badge"]')) ?? '';
-    check('block store: blocks shown with their images or a placeholder, labelled from labels.csv, no model', thumbs === n && labelled === n && /embeddings from files/.test(badge), `${thumbs} thumbs, ${labelled} labels, badge "${badge}"`);
+    check(
+      'block store: blocks shown with their images or a placeholder, labelled from labels.csv, no model',
+      thumbs === n && labelled === n && /embeddings from files/.test(badge),
+      `${thumbs} thumbs, ${labelled} labels, badge "${badge}"`,
+    );
     await page.screenshot({ path: join(REPO, 'test-artifacts', 'e2e-block-store.png'), fullPage: true });
     // Several messages: one click clears them all.
     const before2 = await page.locator('[data-testid="message"]').count();
@@ -322,10 +457,16 @@ async function blockStoreChecks(page: Page): Promise<void> {
     check('messages: "Dismiss all" clears every message at once', before2 >= 2, `${before2} messages cleared`);
     // Images dropped while a store is open have no model to embed them: refused, said, the store stays whole.
     await dismissMessages(page);
-    await page.setInputFiles('[data-testid="file-input"]', [{ name: 'late.png', mimeType: 'image/png', buffer: encodePng(sampleImage(99, 64, 3).rgba, 64, 64) }]);
+    await page.setInputFiles('[data-testid="file-input"]', [
+      { name: 'late.png', mimeType: 'image/png', buffer: encodePng(sampleImage(99, 64, 3).rgba, 64, 64) },
+    ]);
     const lateSaid = await waitForMessage(page, /A block store is open/);
     const withLate = await pageState(page);
-    check('block store: an image added meanwhile is refused, saying why, and the store stays whole', /late\.png was not added\. Choose a model pack first/.test(lateSaid) && withLate.count === n && withLate.mean === s.mean, lateSaid.slice(0, 200));
+    check(
+      'block store: an image added meanwhile is refused, saying why, and the store stays whole',
+      /late\.png was not added\. Choose a model pack first/.test(lateSaid) && withLate.count === n && withLate.mean === s.mean,
+      lateSaid.slice(0, 200),
+    );
 
     // Bad stores: each refused with a message naming the file; what is open stays.
     const bad = (name: string, change: (dir: string) => void) => {
@@ -337,22 +478,42 @@ async function blockStoreChecks(page: Page): Promise<void> {
     const cases: [string, string, RegExp][] = [
       ['truncated', bad('truncated', (d) => truncateSync(join(d, 'post-block-7.safetensors'), 200)), /post-block-7\.safetensors/],
       ['missing partner', bad('orphan', (d) => rmSync(join(d, 'post-block-3.safetensors'))), /pre-block-3\.safetensors/],
-      ['shapes disagree', bad('mixed', (d) => execFileSync(TOOLS_PYTHON, ['-c', "import sys, torch; from safetensors.torch import save_file; save_file({'block': torch.zeros(9, 24)}, sys.argv[1])", join(d, 'pre-block-12.safetensors')])), /pre-block-12\.safetensors/],
+      [
+        'shapes disagree',
+        bad('mixed', (d) =>
+          execFileSync(TOOLS_PYTHON, [
+            '-c',
+            "import sys, torch; from safetensors.torch import save_file; save_file({'block': torch.zeros(9, 24)}, sys.argv[1])",
+            join(d, 'pre-block-12.safetensors'),
+          ]),
+        ),
+        /pre-block-12\.safetensors/,
+      ],
     ];
     for (const [what, dir, names] of cases) {
       await dismissMessages(page);
       await page.setInputFiles('[data-testid="block-store-input"]', dir);
       const said = await waitForMessage(page, /Nothing was replaced/);
       const after = await pageState(page);
-      check(`block store refused (${what}): the file is named, nothing replaced`, names.test(said) && after.count === withLate.count && after.mean === s.mean, said.slice(0, 220));
+      check(
+        `block store refused (${what}): the file is named, nothing replaced`,
+        names.test(said) && after.count === withLate.count && after.mean === s.mean,
+        said.slice(0, 220),
+      );
     }
 
     // A model chosen again: the collection set aside comes back, with its results.
     await dismissMessages(page);
     await page.selectOption('[data-testid="pack-picker"]', 'vit-mlp');
-    await page.waitForFunction((count) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === count, before.count, { timeout: 120_000 });
+    await page.waitForFunction((count) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === count, before.count, {
+      timeout: 120_000,
+    });
     const back = await pageState(page);
-    check('block store closed: the collection that was set aside comes back, with its results', back.count === before.count && back.modelKey === before.modelKey && Number.isFinite(back.mean), `${back.count} images, KNOR ${back.mean}`);
+    check(
+      'block store closed: the collection that was set aside comes back, with its results',
+      back.count === before.count && back.modelKey === before.modelKey && Number.isFinite(back.mean),
+      `${back.count} images, KNOR ${back.mean}`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -361,7 +522,11 @@ async function blockStoreChecks(page: Page): Promise<void> {
 async function cliChecks(page: Page, app: { names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }): Promise<void> {
   const out = join(mkdtempSync(join(tmpdir(), 'lens-cli-out-')), 'cli-store');
   try {
-    execFileSync(process.execPath, [join(REPO, 'bin/connector-lens.mjs'), 'analyze', app.pngDir, '--pack', 'vit-mlp', '--out', out, '--k', String(app.k), '--metric', 'cosine'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    execFileSync(
+      process.execPath,
+      [join(REPO, 'bin/connector-lens.mjs'), 'analyze', app.pngDir, '--pack', 'vit-mlp', '--out', out, '--k', String(app.k), '--metric', 'cosine'],
+      { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 },
+    );
     const { records } = splitComments(readFileSync(join(out, 'neighbours.csv'), 'utf8'));
     const header = records[0]!;
     const byImage = new Map<string, { pre: string[]; post: string[] }>();
@@ -377,7 +542,11 @@ async function cliChecks(page: Page, app: { names: string[]; nnPre: number[]; nn
       const want = (lists: number[]) => lists.slice(i * app.k, (i + 1) * app.k).map((j) => app.names[j]!);
       return cli !== undefined && sameList(cli.pre, want(app.nnPre)) && sameList(cli.post, want(app.nnPost));
     });
-    check('CLI: the same images and pack give the app neighbour lists, image for image', equal && byImage.size === app.names.length, `${byImage.size} images from the CLI`);
+    check(
+      'CLI: the same images and pack give the app neighbour lists, image for image',
+      equal && byImage.size === app.names.length,
+      `${byImage.size} images from the CLI`,
+    );
 
     // The CLI's output folder is a block store the app opens: the same lists again, now from files.
     const cliKnor = JSON.parse(readFileSync(join(out, 'knor.json'), 'utf8')) as { mean: number; nnPre: number[][]; nnPost: number[][] };
@@ -385,10 +554,20 @@ async function cliChecks(page: Page, app: { names: string[]; nnPre: number[]; nn
     await page.fill('[data-testid="k-input"]', String(app.k));
     await page.setInputFiles('[data-testid="block-store-input"]', out);
     await waitForMessage(page, /Opened block store "cli-store": 12 images/);
-    await page.waitForFunction((count) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === count, app.names.length, { timeout: 120_000 });
+    await page.waitForFunction(
+      (count) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === count,
+      app.names.length,
+      { timeout: 120_000 },
+    );
     const opened = await pageState(page);
-    const sameAsCli = cliKnor.nnPre.every((r, i) => sameList(r, opened.nnPre.slice(i * app.k, (i + 1) * app.k))) && cliKnor.nnPost.every((r, i) => sameList(r, opened.nnPost.slice(i * app.k, (i + 1) * app.k)));
-    check('CLI: the app opens its output folder as a block store, with the same neighbour lists', sameAsCli && opened.k === app.k && Math.abs(opened.mean - cliKnor.mean) < 1e-12, `KNOR ${opened.mean.toFixed(4)} in the app, ${cliKnor.mean.toFixed(4)} from the CLI`);
+    const sameAsCli =
+      cliKnor.nnPre.every((r, i) => sameList(r, opened.nnPre.slice(i * app.k, (i + 1) * app.k))) &&
+      cliKnor.nnPost.every((r, i) => sameList(r, opened.nnPost.slice(i * app.k, (i + 1) * app.k)));
+    check(
+      'CLI: the app opens its output folder as a block store, with the same neighbour lists',
+      sameAsCli && opened.k === app.k && Math.abs(opened.mean - cliKnor.mean) < 1e-12,
+      `KNOR ${opened.mean.toFixed(4)} in the app, ${cliKnor.mean.toFixed(4)} from the CLI`,
+    );
   } finally {
     rmSync(resolve(out, '..'), { recursive: true, force: true });
     rmSync(app.pngDir, { recursive: true, force: true });
@@ -409,12 +588,24 @@ export async function exportsScenario(browser: Browser, pageUrl: string, artifac
     const whole = await pageState(page);
     await dismissMessages(page);
     await page.locator('.thumb-remove').nth(2).click();
-    await page.waitForFunction((n) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === n, whole.count - 1, { timeout: 60_000 });
+    await page.waitForFunction(
+      (n) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === n,
+      whole.count - 1,
+      { timeout: 60_000 },
+    );
     const removedSaid = await waitForMessage(page, /Removed /);
     await page.click('[data-testid="message-action"]:has-text("Undo")');
-    await page.waitForFunction((n) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === n, whole.count, { timeout: 60_000 });
+    await page.waitForFunction(
+      (n) => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.ids.length === n,
+      whole.count,
+      { timeout: 60_000 },
+    );
     const undone = await pageState(page);
-    check('remove, then Undo: the image is back in its place, KNOR as before', sameList(undone.names, whole.names) && undone.mean === whole.mean && /Removed \S+\./.test(removedSaid), `${removedSaid.slice(0, 60)}; ${undone.count} images, KNOR ${undone.mean}`);
+    check(
+      'remove, then Undo: the image is back in its place, KNOR as before',
+      sameList(undone.names, whole.names) && undone.mean === whole.mean && /Removed \S+\./.test(removedSaid),
+      `${removedSaid.slice(0, 60)}; ${undone.count} images, KNOR ${undone.mean}`,
+    );
     check('exports: no error left unexplained', !/undefined|NaN/.test(await messagesText(page)));
   } finally {
     await context.close();

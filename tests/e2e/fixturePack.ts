@@ -53,7 +53,10 @@ function loopingEncoder(trip: 'always' | 'on-images'): Uint8Array {
   // The Loop's body (the builder writes no graph attributes): (iteration, condition, pixels) -> (condition, pixels * 1).
   const model = onnx.ModelProto.decode(g.toBytes());
   const loop = model.graph!.node!.find((n) => n.opType === 'Loop')!;
-  const info = (name: string, elemType: number, dims: (number | string)[]) => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
+  const info = (name: string, elemType: number, dims: (number | string)[]) => ({
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  });
   const T = onnx.TensorProto.DataType;
   const body = {
     name: 'loop_body',
@@ -78,7 +81,10 @@ function encoder(): Uint8Array {
   const pixels = g.input('pixel_values', ['batch', 3, SIZE, SIZE]);
   const w = new Float32Array(D_PRE * 3 * PATCH * PATCH).map((_, i) => (1 + ((i * 7) % 11)) / (3 * PATCH * PATCH * 6));
   const bias = g.floatInit('patch.bias', [D_PRE], new Float32Array(D_PRE).fill(0.9));
-  const conv = g.op('Conv', [pixels, g.floatInit('patch.weight', [D_PRE, 3, PATCH, PATCH], w), bias], { kernel_shape: [PATCH, PATCH], strides: [PATCH, PATCH] });
+  const conv = g.op('Conv', [pixels, g.floatInit('patch.weight', [D_PRE, 3, PATCH, PATCH], w), bias], {
+    kernel_shape: [PATCH, PATCH],
+    strides: [PATCH, PATCH],
+  });
   const root = g.op('Sqrt', [conv]);
   const flat = g.op('Reshape', [root, g.int64Init('shape', [0, D_PRE, GRID * GRID])]);
   g.op('Transpose', [flat], { perm: [0, 2, 1] }, 'pre_tokens');
@@ -132,7 +138,10 @@ export interface PackFile {
 const json = (name: string, value: unknown): PackFile => ({ name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(value, null, 2)) });
 const bin = (name: string, bytes: Uint8Array): PackFile => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
 
-export function tinyPackVariants(): Record<'valid' | 'external' | 'externalMissing' | 'noManifest' | 'wrongType' | 'shapeMismatch' | 'corruptOnnx', PackFile[]> {
+export function tinyPackVariants(): Record<
+  'valid' | 'external' | 'externalMissing' | 'noManifest' | 'wrongType' | 'shapeMismatch' | 'corruptOnnx',
+  PackFile[]
+> {
   const enc = encoder();
   const con = connector();
   const external = withExternalData(enc, 'encoder.onnx_data');
@@ -156,9 +165,17 @@ export function tinyPackVariants(): Record<'valid' | 'external' | 'externalMissi
  * up); 'other-preprocessing': the valid pack's bytes with another normalisation in its manifest;
  * 'hangs-on-load' and 'hangs-on-images': encoders with a Loop that never ends (loopingEncoder).
  */
-export function reliabilityPacks(): Record<'valid' | 'sameSize' | 'otherPreprocessing' | 'hangsOnLoad' | 'hangsOnImages', { files: PackFile[]; manifest: PackManifest; encoder: Uint8Array; connector: Uint8Array }> {
+export function reliabilityPacks(): Record<
+  'valid' | 'sameSize' | 'otherPreprocessing' | 'hangsOnLoad' | 'hangsOnImages',
+  { files: PackFile[]; manifest: PackManifest; encoder: Uint8Array; connector: Uint8Array }
+> {
   const enc = encoder();
-  const pack = (manifest: PackManifest, e: Uint8Array, c: Uint8Array) => ({ files: [json('manifest.json', manifest), bin('encoder.onnx', e), bin('connector.onnx', c)], manifest, encoder: e, connector: c });
+  const pack = (manifest: PackManifest, e: Uint8Array, c: Uint8Array) => ({
+    files: [json('manifest.json', manifest), bin('encoder.onnx', e), bin('connector.onnx', c)],
+    manifest,
+    encoder: e,
+    connector: c,
+  });
   const otherNorm: PackManifest = { ...tinyManifest, preprocess: { ...tinyManifest.preprocess, mean: [0.25, 0.25, 0.25], std: [0.75, 0.75, 0.75] } };
   const looping = (id: string, name: string): PackManifest => ({ ...tinyManifest, id, name });
   return {

@@ -14,7 +14,10 @@ export function check(name: string, ok: boolean, detail = ''): void {
 }
 
 export async function longTasksSince(page: Page, since: number): Promise<number[]> {
-  return page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((x) => x.start >= t).map((x) => x.duration), since);
+  return page.evaluate(
+    (t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((x) => x.start >= t).map((x) => x.duration),
+    since,
+  );
 }
 
 /** The text of the first element matching `selector` now, or '' when there is none: it reads, it never waits. */
@@ -38,7 +41,9 @@ export async function dismissMessages(page: Page): Promise<void> {
  * A timeout fails the run (it is not swallowed): the checks after it would read nothing useful.
  */
 export async function waitForMessage(page: Page, pattern: RegExp, timeout = 120_000): Promise<string> {
-  await page.waitForFunction((source) => new RegExp(source).test(document.querySelector('[data-testid="messages"]')?.textContent ?? ''), pattern.source, { timeout });
+  await page.waitForFunction((source) => new RegExp(source).test(document.querySelector('[data-testid="messages"]')?.textContent ?? ''), pattern.source, {
+    timeout,
+  });
   return messagesText(page);
 }
 

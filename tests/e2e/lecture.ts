@@ -42,7 +42,11 @@ async function pressTo(page: Page, key: string, n: number): Promise<void> {
   const expected = LECTURE_STEPS[n - 1]!.title;
   await page.waitForFunction((t) => document.querySelector('[data-testid="lecture-title"]')?.textContent === t, expected, { timeout: 10_000 });
   const at = await where(page);
-  check(`lecture: ${key} shows step ${n}, "${expected}"`, at.title === expected && at.counter === `${n} / ${LECTURE_STEPS.length}` && at.hash === `#lecture/${n}`, `${at.counter} "${at.title}" ${at.hash}`);
+  check(
+    `lecture: ${key} shows step ${n}, "${expected}"`,
+    at.title === expected && at.counter === `${n} / ${LECTURE_STEPS.length}` && at.hash === `#lecture/${n}`,
+    `${at.counter} "${at.title}" ${at.hash}`,
+  );
 }
 
 /** Tab through the lecture until `selector` has focus (keyboard only); false if it never does. */
@@ -73,7 +77,11 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.goto(`${server.url}?empty&pack=vit-mlp`);
     await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
     const served = await page.evaluate(() => ({ path: location.pathname, badge: document.querySelector('[data-testid="ep-badge"]')?.textContent ?? '' }));
-    check(`production build served from /${SUB_PATH}/ by a plain file server opens its pack`, served.path === `/${SUB_PATH}/` && /^runs on (WebGPU|WASM)$/.test(served.badge), `${server.url}: ${served.badge}`);
+    check(
+      `production build served from /${SUB_PATH}/ by a plain file server opens its pack`,
+      served.path === `/${SUB_PATH}/` && /^runs on (WebGPU|WASM)$/.test(served.badge),
+      `${server.url}: ${served.badge}`,
+    );
     check('lecture button has access key L', (await page.getAttribute('[data-testid="lecture-button"]', 'accesskey')) === 'l');
 
     // L opens the lecture with focus inside it; with no images every step says what to do.
@@ -85,13 +93,24 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
       appHidden: document.querySelector<HTMLElement>('.app')?.hidden === true,
     }));
     const region = await page.getByRole('region', { name: 'The image' }).count();
-    check('L opens the lecture: a dialog with focus inside, a region named by the step, the app behind hidden', opened.focusInside && opened.dialog && opened.appHidden && region === 1, JSON.stringify({ ...opened, region }));
+    check(
+      'L opens the lecture: a dialog with focus inside, a region named by the step, the app behind hidden',
+      opened.focusInside && opened.dialog && opened.appHidden && region === 1,
+      JSON.stringify({ ...opened, region }),
+    );
     const live = (await page.textContent('[data-testid="lecture-live"]')) ?? '';
-    check('the step is announced in a live region', /^Step 1 of 7: The image\. /.test(live) && (await page.getAttribute('[data-testid="lecture-live"]', 'aria-live')) === 'polite', live);
+    check(
+      'the step is announced in a live region',
+      /^Step 1 of 7: The image\. /.test(live) && (await page.getAttribute('[data-testid="lecture-live"]', 'aria-live')) === 'polite',
+      live,
+    );
     check('no images: the lecture says how to add them', /^No images yet\. Press Esc, then drop images/.test(await missingText(page)), await missingText(page));
     await page.keyboard.press('Escape');
     await page.waitForSelector(lectureSel, { state: 'detached', timeout: 10_000 });
-    const closed = await page.evaluate(() => ({ hash: location.hash, focus: document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName }));
+    const closed = await page.evaluate(() => ({
+      hash: location.hash,
+      focus: document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName,
+    }));
     check('Esc exits: hash cleared, focus back on the lecture button', closed.hash === '' && closed.focus === 'lecture-button', JSON.stringify(closed));
 
     // Four images: KNOR with k = 10 cannot run yet, and there is no reconstruction.
@@ -105,9 +124,17 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.waitForSelector(lectureSel, { timeout: 10_000 });
     await pressTo(page, '5', 5);
     const knorMissing = await missingText(page);
-    check('too few images: the KNOR step says how many more (k + 1)', /KNOR with k = 10 needs at least 11 images; 4 are embedded\. Add 7 more or lower k\./.test(knorMissing), knorMissing);
+    check(
+      'too few images: the KNOR step says how many more (k + 1)',
+      /KNOR with k = 10 needs at least 11 images; 4 are embedded\. Add 7 more or lower k\./.test(knorMissing),
+      knorMissing,
+    );
     await pressTo(page, '7', 7);
-    check('no reconstruction: the heatmap step says where to get one', /No reconstruction yet: go back to step 6/.test(await missingText(page)), await missingText(page));
+    check(
+      'no reconstruction: the heatmap step says where to get one',
+      /No reconstruction yet: go back to step 6/.test(await missingText(page)),
+      await missingText(page),
+    );
     await page.keyboard.press('Escape');
 
     // Twelve images; a long training budget first, so there is a run to cancel.
@@ -124,22 +151,36 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     const reopened = await where(page);
     check('L reopens the lecture on the step it was left on', reopened.counter === '7 / 7', reopened.counter);
     await pressTo(page, 'Home', 1);
-    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-testid="lecture-image"]')?.naturalWidth ?? 0) > 0, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-testid="lecture-image"]')?.naturalWidth ?? 0) > 0, undefined, {
+      timeout: 10_000,
+    });
     const picks = await page.locator(inLecture('.lecture-picks button')).count();
-    check('step 1 shows the selected image and offers the others', (await page.locator(inLecture('[data-testid="lecture-image"]')).count()) === 1 && picks === IMAGES, `${picks} images to pick from`);
+    check(
+      'step 1 shows the selected image and offers the others',
+      (await page.locator(inLecture('[data-testid="lecture-image"]')).count()) === 1 && picks === IMAGES,
+      `${picks} images to pick from`,
+    );
     await shot(1);
 
     await pressTo(page, 'ArrowRight', 2);
     const encoder = await canvasStats(page, inLecture('[data-testid="lecture-encoder-canvas"]'));
     const encoderShape = (await page.textContent(inLecture('[data-testid="lecture-encoder-shape"]'))) ?? '';
-    check('step 2: the patch grid over the image and the pre-token shape T × d_v', encoder.distinct >= 8 && encoder.std > 5 && /= 196 × 64$/.test(encoderShape), `${encoderShape}; canvas ${encoder.distinct} colours`);
+    check(
+      'step 2: the patch grid over the image and the pre-token shape T × d_v',
+      encoder.distinct >= 8 && encoder.std > 5 && /= 196 × 64$/.test(encoderShape),
+      `${encoderShape}; canvas ${encoder.distinct} colours`,
+    );
     await shot(2);
 
     await pressTo(page, 'ArrowRight', 3);
     const family = (await page.textContent(inLecture('[data-testid="lecture-connector-family"]'))) ?? '';
     const connectorShape = (await page.textContent(inLecture('[data-testid="lecture-connector-shape"]'))) ?? '';
     const postToken = await canvasStats(page, inLecture('[data-testid="lecture-post-token"]'));
-    check('step 3: the connector family, T -> T′ and d_l, one output token drawn', family === 'MLP projector' && /^196 × 64 → 196 × \d+$/.test(connectorShape) && postToken.distinct >= 8, `${family}: ${connectorShape}`);
+    check(
+      'step 3: the connector family, T -> T′ and d_l, one output token drawn',
+      family === 'MLP projector' && /^196 × 64 → 196 × \d+$/.test(connectorShape) && postToken.distinct >= 8,
+      `${family}: ${connectorShape}`,
+    );
     await shot(3);
 
     await pressTo(page, 'ArrowRight', 4);
@@ -150,8 +191,14 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
 
     await pressTo(page, 'PageDown', 5);
     const lectureKnor = (await page.textContent(inLecture('[data-testid="lecture-knor-mean"]'))) ?? '';
-    const counted = await page.locator(inLecture('[data-testid="lecture-knor-histogram"] .bar')).evaluateAll((els) => els.reduce((s, e) => s + Number(e.getAttribute('data-count') ?? 0), 0));
-    check('step 5: the KNOR shown equals the main panel’s, histogram over every image', lectureKnor === mainKnor && counted === IMAGES, `lecture ${lectureKnor}, panel ${mainKnor}; ${counted} images in the histogram`);
+    const counted = await page
+      .locator(inLecture('[data-testid="lecture-knor-histogram"] .bar'))
+      .evaluateAll((els) => els.reduce((s, e) => s + Number(e.getAttribute('data-count') ?? 0), 0));
+    check(
+      'step 5: the KNOR shown equals the main panel’s, histogram over every image',
+      lectureKnor === mainKnor && counted === IMAGES,
+      `lecture ${lectureKnor}, panel ${mainKnor}; ${counted} images in the histogram`,
+    );
     await shot(5);
 
     // Step 6 offers training; start it, cancel it, all by keyboard.
@@ -175,7 +222,11 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.keyboard.press('Enter');
     await page.waitForSelector(inLecture('[data-testid="lecture-train-cancelled"]'), { timeout: 120_000 });
     const cancelled = await page.locator(inLecture('[data-testid="lecture-train-cancelled"]')).count();
-    check('step 6: training starts and is cancelled from the lecture, with progress shown', trainFocused && cancelFocused && cancelled === 1, `Train focused ${trainFocused}, Cancel focused ${cancelFocused}`);
+    check(
+      'step 6: training starts and is cancelled from the lecture, with progress shown',
+      trainFocused && cancelFocused && cancelled === 1,
+      `Train focused ${trainFocused}, Cancel focused ${cancelFocused}`,
+    );
 
     // The smallest useful run: two epochs, set in the panel behind; L returns to step 6.
     await page.keyboard.press('Escape');
@@ -192,13 +243,21 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     check('step 6: a trained reconstruction with its loss curve', curve === 1, trainFacts);
     // No hardware GPU here (SwiftShader is skipped on purpose): training must run on tfjs's WASM
     // backend, its binaries served by the app itself, not fall through to WebGL or CPU.
-    check('step 6: trained on tfjs WASM with the bundled binaries', /tfjs\/wasm, \d+ threads?/.test(trainFacts), trainFacts.match(/tfjs\/[^;]*/)?.[0] ?? trainFacts);
+    check(
+      'step 6: trained on tfjs WASM with the bundled binaries',
+      /tfjs\/wasm, \d+ threads?/.test(trainFacts),
+      trainFacts.match(/tfjs\/[^;]*/)?.[0] ?? trainFacts,
+    );
     await shot(6);
 
     await pressTo(page, 'ArrowRight', 7);
     await page.waitForTimeout(300);
     const heat = await canvasStats(page, inLecture('[data-testid="lecture-heatmap-canvas"]'));
-    check('step 7: the loss heatmap over the image is drawn and not flat', heat.distinct >= 8 && heat.std > 5, `${heat.distinct} colours, std ${heat.std.toFixed(1)}`);
+    check(
+      'step 7: the loss heatmap over the image is drawn and not flat',
+      heat.distinct >= 8 && heat.std > 5,
+      `${heat.distinct} colours, std ${heat.std.toFixed(1)}`,
+    );
     await shot(7);
 
     // The ends do not wrap; back once; Home/End and digits jump.
@@ -211,18 +270,38 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.reload();
     await page.waitForSelector(inLecture('[data-testid="lecture-connector-canvas"]'), { timeout: 120_000 });
     const afterReload = await where(page);
-    check('reload stays on the lecture step', afterReload.counter === '3 / 7' && afterReload.title === LECTURE_STEPS[2]!.title, `${afterReload.counter} ${afterReload.hash}`);
+    check(
+      'reload stays on the lecture step',
+      afterReload.counter === '3 / 7' && afterReload.title === LECTURE_STEPS[2]!.title,
+      `${afterReload.counter} ${afterReload.hash}`,
+    );
 
     await page.keyboard.press('Escape');
     await page.waitForSelector(lectureSel, { state: 'detached', timeout: 10_000 });
-    const exited = await page.evaluate(() => ({ hash: location.hash, panel: !!document.querySelector('[data-testid="knor-panel"]')?.checkVisibility(), focus: document.activeElement?.getAttribute('data-testid') }));
-    check('Esc after a reload: app back, hash cleared, focus on the lecture button', exited.hash === '' && exited.panel && exited.focus === 'lecture-button', JSON.stringify(exited));
+    const exited = await page.evaluate(() => ({
+      hash: location.hash,
+      panel: !!document.querySelector('[data-testid="knor-panel"]')?.checkVisibility(),
+      focus: document.activeElement?.getAttribute('data-testid'),
+    }));
+    check(
+      'Esc after a reload: app back, hash cleared, focus on the lecture button',
+      exited.hash === '' && exited.panel && exited.focus === 'lecture-button',
+      JSON.stringify(exited),
+    );
 
     // ?lecture opens step 1 and hands over to the hash; editing the hash moves the lecture.
     await page.goto(`${server.url}?lecture&pack=vit-mlp`);
     await page.waitForSelector(lectureSel, { timeout: 30_000 });
-    const switched = await page.evaluate(() => ({ search: location.search, hash: location.hash, counter: document.querySelector('[data-testid="lecture-counter"]')?.textContent }));
-    check('?lecture opens step 1; the switch becomes the hash', switched.search === '?pack=vit-mlp' && switched.hash === '#lecture/1' && switched.counter === '1 / 7', JSON.stringify(switched));
+    const switched = await page.evaluate(() => ({
+      search: location.search,
+      hash: location.hash,
+      counter: document.querySelector('[data-testid="lecture-counter"]')?.textContent,
+    }));
+    check(
+      '?lecture opens step 1; the switch becomes the hash',
+      switched.search === '?pack=vit-mlp' && switched.hash === '#lecture/1' && switched.counter === '1 / 7',
+      JSON.stringify(switched),
+    );
     await page.evaluate(() => void (location.hash = '#lecture/5'));
     await page.waitForSelector(inLecture('[data-testid="lecture-knor-mean"]'), { timeout: 60_000 });
     const linked = await textNow(page, inLecture('[data-testid="lecture-knor-mean"]'));
@@ -231,7 +310,13 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     // Another connector family: the connector step follows the open pack (T′ = 49, 2 x 2 blocks).
     await page.keyboard.press('Escape');
     await page.selectOption('[data-testid="pack-picker"]', 'vit-merger');
-    await page.waitForFunction(() => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === 'vit-merger' && !!document.querySelector('[data-testid="knor-mean"]'), undefined, { timeout: 180_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === 'vit-merger' &&
+        !!document.querySelector('[data-testid="knor-mean"]'),
+      undefined,
+      { timeout: 180_000 },
+    );
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('l');
     await pressTo(page, '3', 3);

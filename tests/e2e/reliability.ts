@@ -96,7 +96,9 @@ async function openUserPack(page: Page, files: readonly PackFile[], name: string
   await dismissMessages(page);
   await page.setInputFiles('[data-testid="pack-input"]', [...files]);
   await waitForMessage(page, new RegExp(`Opened "${name.replace(/[()]/g, '\\$&')}" from your files`), 180_000);
-  await page.waitForFunction(() => !(window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().embedJob, undefined, { timeout: 180_000 });
+  await page.waitForFunction(() => !(window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().embedJob, undefined, {
+    timeout: 180_000,
+  });
 }
 
 async function staleResults(browser: Browser, pageUrl: string, watch: (page: Page) => void): Promise<void> {
@@ -118,7 +120,11 @@ async function staleResults(browser: Browser, pageUrl: string, watch: (page: Pag
 
     await openUserPack(page, packs.valid.files, name);
     const first = await expectPosts(packs.valid);
-    check('stale results: a user pack embeds its images (post tokens equal the pack in Node)', first.worst <= 1e-5 && first.s.packId === 'user:tiny-sqrt', `max abs diff ${first.worst.toExponential(1)}`);
+    check(
+      'stale results: a user pack embeds its images (post tokens equal the pack in Node)',
+      first.worst <= 1e-5 && first.s.packId === 'user:tiny-sqrt',
+      `max abs diff ${first.worst.toExponential(1)}`,
+    );
 
     const sameSizes = packs.sameSize.files.every((f, i) => f.buffer.length === packs.valid.files[i]!.buffer.length);
     await openUserPack(page, packs.sameSize.files, name);
@@ -132,7 +138,11 @@ async function staleResults(browser: Browser, pageUrl: string, watch: (page: Pag
 
     await openUserPack(page, packs.otherPreprocessing.files, name);
     const third = await expectPosts(packs.otherPreprocessing);
-    check('stale results: same bytes, other mean/std in the manifest: embedded again with the new preprocessing', third.worst <= 1e-5 && third.s.modelKey !== first.s.modelKey, `max abs diff to Node ${third.worst.toExponential(1)}`);
+    check(
+      'stale results: same bytes, other mean/std in the manifest: embedded again with the new preprocessing',
+      third.worst <= 1e-5 && third.s.modelKey !== first.s.modelKey,
+      `max abs diff to Node ${third.worst.toExponential(1)}`,
+    );
 
     await openUserPack(page, packs.valid.files, name);
     const back = await expectPosts(packs.valid);
@@ -164,8 +174,10 @@ async function twoTabs(browser: Browser, pageUrl: string, watch: (page: Page) =>
     const banner = await textNow(b, '[data-testid="session-banner"]');
     const bSaid = await messagesText(b);
     check(
-      'two tabs: the second tab says another tab saves the session, and does not call the first tab\'s training lost',
-      /open in another tab, which saves the session/.test(banner) && !/run was lost/.test(bSaid) && (await a.locator('[data-testid="train-job"]').count()) === 1,
+      "two tabs: the second tab says another tab saves the session, and does not call the first tab's training lost",
+      /open in another tab, which saves the session/.test(banner) &&
+        !/run was lost/.test(bSaid) &&
+        (await a.locator('[data-testid="train-job"]').count()) === 1,
       `banner "${banner.slice(0, 90)}"; first tab still training: ${(await a.locator('[data-testid="train-job"]').count()) === 1}`,
     );
     await b.click('[data-testid="storage-panel"] summary');
@@ -180,9 +192,15 @@ async function twoTabs(browser: Browser, pageUrl: string, watch: (page: Page) =>
     const fromA = lightPngs(1, 77, 'added-in-a');
     await a.setInputFiles('[data-testid="file-input"]', fromA);
     await waitForEmbedded(a, 7);
-    await b.waitForFunction(() => /added or removed images/.test(document.querySelector('[data-testid="session-changes"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await b.waitForFunction(() => /added or removed images/.test(document.querySelector('[data-testid="session-changes"]')?.textContent ?? ''), undefined, {
+      timeout: 30_000,
+    });
     const changes = await textNow(b, '[data-testid="session-changes"]');
-    check('two tabs: the second tab hears what the first changes (training stopped, images added)', /finished or stopped training/.test(changes) && /added or removed images/.test(changes), changes);
+    check(
+      'two tabs: the second tab hears what the first changes (training stopped, images added)',
+      /finished or stopped training/.test(changes) && /added or removed images/.test(changes),
+      changes,
+    );
 
     await a.reload();
     await waitForEmbedded(a, 7);
@@ -196,14 +214,21 @@ async function twoTabs(browser: Browser, pageUrl: string, watch: (page: Page) =>
 
     await a.click('[data-testid="storage-panel"] summary');
     await a.click('[data-testid="clear-sessions"]');
-    await b.waitForFunction(() => /cleared the stored session/.test(document.querySelector('[data-testid="session-changes"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await b.waitForFunction(() => /cleared the stored session/.test(document.querySelector('[data-testid="session-changes"]')?.textContent ?? ''), undefined, {
+      timeout: 30_000,
+    });
     check('two tabs: clearing in the first tab is announced in the second', true);
 
     await a.close();
-    await b.waitForFunction(() => /was closed/.test(document.querySelector('[data-testid="session-banner"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await b.waitForFunction(() => /was closed/.test(document.querySelector('[data-testid="session-banner"]')?.textContent ?? ''), undefined, {
+      timeout: 30_000,
+    });
     await b.click('[data-testid="session-reload"]');
     await b.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
-    check('two tabs: once the first tab is closed, a reload makes the second the one that saves', (await b.locator('[data-testid="session-banner"]').count()) === 0);
+    check(
+      'two tabs: once the first tab is closed, a reload makes the second the one that saves',
+      (await b.locator('[data-testid="session-banner"]').count()) === 0,
+    );
   } finally {
     await context.close();
   }
@@ -225,8 +250,16 @@ async function stoppableJobs(browser: Browser, pageUrl: string, watch: (page: Pa
     await page.waitForTimeout(1500);
     const usable = !(await page.isDisabled('[data-testid="pack-picker"]')) && !(await page.isDisabled('[data-testid="open-pack"]'));
     await page.fill('[data-testid="k-input"]', '1');
-    await page.waitForFunction(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.k === 1, undefined, { timeout: 30_000 });
-    check('stoppable: while a model hangs in its first run, the picker and "Open model files…" stay usable and KNOR follows k', usable, `picker and open enabled: ${usable}; KNOR recomputed for k = 1`);
+    await page.waitForFunction(
+      () => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().knor?.k === 1,
+      undefined,
+      { timeout: 30_000 },
+    );
+    check(
+      'stoppable: while a model hangs in its first run, the picker and "Open model files…" stay usable and KNOR follows k',
+      usable,
+      `picker and open enabled: ${usable}; KNOR recomputed for k = 1`,
+    );
     const cancelledAt = Date.now();
     await page.click('[data-testid="load-cancel"]');
     const said = await waitForMessage(page, /Stopped opening pack "Looping pack \(never opens\)"\. .+ stays open\./, 30_000);
@@ -235,7 +268,11 @@ async function stoppableJobs(browser: Browser, pageUrl: string, watch: (page: Pa
     await page.setInputFiles('[data-testid="file-input"]', lightPngs(1, 41, 'after-cancel'));
     await waitForEmbedded(page, 4);
     const after = await state(page);
-    check('stoppable: Cancel ends a load stuck in the runtime; the open pack stays and embeds the next image', after.packId === 'vit-mlp' && after.status === 'ready', `${said.match(/Stopped opening[^]*?stays open\./)?.[0]}; stopped ${(stopMs / 1000).toFixed(1)} s after Cancel`);
+    check(
+      'stoppable: Cancel ends a load stuck in the runtime; the open pack stays and embeds the next image',
+      after.packId === 'vit-mlp' && after.status === 'ready',
+      `${said.match(/Stopped opening[^]*?stays open\./)?.[0]}; stopped ${(stopMs / 1000).toFixed(1)} s after Cancel`,
+    );
 
     // Choosing another pack while a load hangs replaces it.
     await page.setInputFiles('[data-testid="pack-input"]', packs.hangsOnLoad.files);
@@ -244,20 +281,26 @@ async function stoppableJobs(browser: Browser, pageUrl: string, watch: (page: Pa
     await page.waitForFunction(
       () => {
         const { model, analysis } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
-        return model.getState().packId === 'vit-merger' && model.getState().status === 'ready' && !analysis.getState().embedJob && analysis.getState().knor !== null;
+        return (
+          model.getState().packId === 'vit-merger' && model.getState().status === 'ready' && !analysis.getState().embedJob && analysis.getState().knor !== null
+        );
       },
       undefined,
       { timeout: 180_000 },
     );
     // The stores settle before React paints: wait for the gallery to show every image settled.
     await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid="load-job"]').length === 0 && document.querySelectorAll('[data-testid="thumb"]:not([data-state="pending"])').length === 4,
+      () =>
+        document.querySelectorAll('[data-testid="load-job"]').length === 0 &&
+        document.querySelectorAll('[data-testid="thumb"]:not([data-state="pending"])').length === 4,
       undefined,
       { timeout: 30_000 },
     );
     const loadJobsLeft = await page.locator('[data-testid="load-job"]').count();
     const embeddedAfterSwitch = await embeddedCount(page);
-    const switchFailures = await page.evaluate(() => Object.values((window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().failures));
+    const switchFailures = await page.evaluate(() =>
+      Object.values((window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().failures),
+    );
     check(
       'stoppable: choosing another pack while a load hangs opens that pack instead',
       loadJobsLeft === 0 && embeddedAfterSwitch === 4 && switchFailures.length === 0,
@@ -268,7 +311,9 @@ async function stoppableJobs(browser: Browser, pageUrl: string, watch: (page: Pa
     await dismissMessages(page);
     await page.setInputFiles('[data-testid="pack-input"]', packs.hangsOnImages.files);
     const overran = await waitForMessage(page, /took longer than 5 s in Looping pack \(hangs on images\), so it was stopped and left out/, 120_000);
-    await page.waitForFunction(() => !(window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().embedJob, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !(window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().embedJob, undefined, {
+      timeout: 30_000,
+    });
     const failed = await page.locator('[data-testid="thumb"][data-state="failed"]').count();
     const waiting = await page.locator('[data-testid="thumb"][data-state="pending"]').count();
     const offer = await textNow(page, '[data-testid="embed-pending"]');
@@ -278,7 +323,13 @@ async function stoppableJobs(browser: Browser, pageUrl: string, watch: (page: Pa
       `${overran.match(/\S+ took longer[^]*?left out\./)?.[0]}; ${failed} failed, ${waiting} waiting, button "${offer}"`,
     );
     await page.selectOption('[data-testid="pack-picker"]', 'vit-mlp');
-    await page.waitForFunction(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId === 'vit-mlp' && document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === 4, undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId === 'vit-mlp' &&
+        document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === 4,
+      undefined,
+      { timeout: 120_000 },
+    );
     check('stoppable: after a stopped image another pack opens with its stored results', true);
   } finally {
     await context.close();
@@ -303,7 +354,11 @@ async function stockRefusalUnderBuiltin(browser: Browser, pageUrl: string, watch
     await page.setInputFiles('[data-testid="pack-input"]', filesWith(text('preprocessor_config.json')));
     await waitForStockModel(page, attempts);
     await page.selectOption('[data-testid="pack-picker"]', 'vit-mlp');
-    await page.waitForFunction(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId === 'vit-mlp', undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId === 'vit-mlp',
+      undefined,
+      { timeout: 120_000 },
+    );
     const wrong = JSON.stringify({ ...JSON.parse(text('preprocessor_config.json')), size: { longest_edge: 128 }, max_image_size: { longest_edge: 128 } });
     attempts = await stockAttempts(page);
     await dismissMessages(page);
@@ -315,7 +370,11 @@ async function stockRefusalUnderBuiltin(browser: Browser, pageUrl: string, watch
     const said = await messagesText(page);
     check(
       'stock refusal under a built-in pack: no stuck status, no stale tap panel, the built-in pack stays',
-      /Could not open "vision_encoder\.onnx \(idefics3\)"/.test(said) && s.stock !== 'inspecting' && s.stock !== 'opening' && panel === 0 && s.packId === 'vit-mlp',
+      /Could not open "vision_encoder\.onnx \(idefics3\)"/.test(said) &&
+        s.stock !== 'inspecting' &&
+        s.stock !== 'opening' &&
+        panel === 0 &&
+        s.packId === 'vit-mlp',
       `stock status ${s.stock}, ${panel} tap panel(s), open ${s.packId}`,
     );
   } finally {
@@ -338,7 +397,10 @@ async function smallerFixes(browser: Browser, pageUrl: string, watch: (page: Pag
       g.fillRect(12, 12, 24, 24);
       const jpeg = Array.from(new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer()));
       const video = [0, 0, 0, 24, ...Array.from(new TextEncoder().encode('ftypmp42')), ...Array.from({ length: 5000 }, (_, i) => (i * 37) & 255)];
-      return [[...jpeg, ...video], [...jpeg, ...Array.from(new TextEncoder().encode('vendor trailer'))]];
+      return [
+        [...jpeg, ...video],
+        [...jpeg, ...Array.from(new TextEncoder().encode('vendor trailer'))],
+      ];
     });
     const files = [
       { name: 'PXL_motion.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(motion!) },
@@ -348,34 +410,55 @@ async function smallerFixes(browser: Browser, pageUrl: string, watch: (page: Pag
     await page.setInputFiles('[data-testid="file-input"]', files);
     await waitForEmbedded(page, 6);
     const notices = await messagesText(page);
-    check('JPEGs with bytes after their end marker (a motion photo, a trailer) are admitted, said and embedded', /PXL_motion\.jpg carries 5\.0 kB after its image data/.test(notices) && /trailer\.jpg carries 14 bytes after its image data/.test(notices), notices.match(/PXL_motion[^.]*\./)?.[0] ?? notices.slice(0, 120));
+    check(
+      'JPEGs with bytes after their end marker (a motion photo, a trailer) are admitted, said and embedded',
+      /PXL_motion\.jpg carries 5\.0 kB after its image data/.test(notices) && /trailer\.jpg carries 14 bytes after its image data/.test(notices),
+      notices.match(/PXL_motion[^.]*\./)?.[0] ?? notices.slice(0, 120),
+    );
 
     // A labels .txt dropped with nothing else is read as labels (as "Add labels…" takes it).
     await dismissMessages(page);
-    await page.setInputFiles('[data-testid="file-input"]', [{ name: 'labels.txt', mimeType: 'text/plain', buffer: Buffer.from('lab-0.png,warm\nlab-1.png,warm\nlab-2.png,cool\nlab-3.png,cool\n') }]);
+    await page.setInputFiles('[data-testid="file-input"]', [
+      { name: 'labels.txt', mimeType: 'text/plain', buffer: Buffer.from('lab-0.png,warm\nlab-1.png,warm\nlab-2.png,cool\nlab-3.png,cool\n') },
+    ]);
     const txt = await waitForMessage(page, /labels\.txt: Labelled 4 of 6 images/);
-    check('a dropped labels .txt is applied as labels, not refused as "not an image"', !/not an image/.test(txt), txt.match(/labels\.txt: [^.]*\./)?.[0] ?? txt.slice(0, 100));
+    check(
+      'a dropped labels .txt is applied as labels, not refused as "not an image"',
+      !/not an image/.test(txt),
+      txt.match(/labels\.txt: [^.]*\./)?.[0] ?? txt.slice(0, 100),
+    );
 
     // A second label file replaces the first; keeping the first's labels is an explicit choice.
     await dismissMessages(page);
-    await page.setInputFiles('[data-testid="label-input"]', [{ name: 'second.csv', mimeType: 'text/csv', buffer: Buffer.from('lab-0.png,red\nlab-1.png,blue\n') }]);
+    await page.setInputFiles('[data-testid="label-input"]', [
+      { name: 'second.csv', mimeType: 'text/csv', buffer: Buffer.from('lab-0.png,red\nlab-1.png,blue\n') },
+    ]);
     const replaced = await waitForMessage(page, /second\.csv: Labelled 2 of 6 images/);
     const labelsAfterReplace = await page.locator('[data-testid="thumb-label"]').allTextContents();
     check(
       'a second label file replaces the first and says so, offering to keep the rest',
-      /It replaced the labels from labels\.txt: 2 images that second\.csv does not name now have no label\./.test(replaced) && labelsAfterReplace.sort().join(',') === 'blue,red',
+      /It replaced the labels from labels\.txt: 2 images that second\.csv does not name now have no label\./.test(replaced) &&
+        labelsAfterReplace.sort().join(',') === 'blue,red',
       `${replaced.match(/second\.csv: [^]*?no label\./)?.[0]}; labels shown: ${labelsAfterReplace.join(', ')}`,
     );
     await page.click('[data-testid="message-action"]');
     const merged = await waitForMessage(page, /Kept the labels from labels\.txt for 2 images/);
     const labelsAfterMerge = await page.locator('[data-testid="thumb-label"]').allTextContents();
-    check('"Keep the labels" merges by choice: the images second.csv does not name keep their first labels', labelsAfterMerge.sort().join(',') === 'blue,cool,cool,red', `${merged.match(/Kept[^.]*\./)?.[0]}; labels ${labelsAfterMerge.join(', ')}`);
+    check(
+      '"Keep the labels" merges by choice: the images second.csv does not name keep their first labels',
+      labelsAfterMerge.sort().join(',') === 'blue,cool,cool,red',
+      `${merged.match(/Kept[^.]*\./)?.[0]}; labels ${labelsAfterMerge.join(', ')}`,
+    );
 
     // The same bytes twice: admitted, and said.
     await dismissMessages(page);
     await page.setInputFiles('[data-testid="file-input"]', [{ ...lightPngs(1, 61, 'lab')[0]!, name: 'copy-of-lab-0.png' }]);
     const dup = await waitForMessage(page, /copy-of-lab-0\.png has the same bytes as lab-0\.png/);
-    check('a file with the same bytes as an image already here is added with a warning', /raises KNOR/.test(dup), dup.match(/copy-of[^]*?want\./)?.[0] ?? dup.slice(0, 100));
+    check(
+      'a file with the same bytes as an image already here is added with a warning',
+      /raises KNOR/.test(dup),
+      dup.match(/copy-of[^]*?want\./)?.[0] ?? dup.slice(0, 100),
+    );
   } finally {
     await context.close();
   }

@@ -52,7 +52,9 @@ async function analysePack(page: Page, packLabel: string, epochs: number): Promi
   const mean = Number(await page.textContent('[data-testid="knor-mean"]'));
   check(`${packLabel}: KNOR computed`, mean >= 0 && mean <= 1, `mean KNOR ${mean.toFixed(3)}`);
   const bars = await page.locator('[data-testid="knor-histogram"] .bar').count();
-  const counted = await page.locator('[data-testid="knor-histogram"] .bar').evaluateAll((els) => els.reduce((s, e) => s + Number(e.getAttribute('data-count') ?? 0), 0));
+  const counted = await page
+    .locator('[data-testid="knor-histogram"] .bar')
+    .evaluateAll((els) => els.reduce((s, e) => s + Number(e.getAttribute('data-count') ?? 0), 0));
   check(`${packLabel}: histogram drawn`, bars > 0 && counted === IMAGES, `${bars} bars holding ${counted} images`);
   const pre = await page.locator('[data-testid="neighbours-pre"] li').count();
   const post = await page.locator('[data-testid="neighbours-post"] li').count();
@@ -63,7 +65,11 @@ async function analysePack(page: Page, packLabel: string, epochs: number): Promi
   await page.click('[data-testid="train-button"]');
   await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
   const trainLong = await longTasksSince(page, trainStart);
-  check(`${packLabel}: no long task over ${LONG_TASK_LIMIT_MS} ms while training`, trainLong.every((d) => d <= LONG_TASK_LIMIT_MS), `longest ${Math.max(0, ...trainLong).toFixed(0)} ms over ${trainLong.length} long tasks`);
+  check(
+    `${packLabel}: no long task over ${LONG_TASK_LIMIT_MS} ms while training`,
+    trainLong.every((d) => d <= LONG_TASK_LIMIT_MS),
+    `longest ${Math.max(0, ...trainLong).toFixed(0)} ms over ${trainLong.length} long tasks`,
+  );
   const curve = await page.locator('[data-testid="loss-curve"] .train-line').count();
   check(`${packLabel}: loss curve drawn`, curve === 1);
   await page.locator('[data-testid="opacity-slider"]').fill('1');
@@ -124,7 +130,17 @@ async function main(): Promise<void> {
       // checks that choice).
       await page.goto(`${pageUrl}?empty&pack=vit-mlp&ep=webgpu`);
       const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
-      check('production build carries a Content-Security-Policy', !!csp && /script-src 'self' 'wasm-unsafe-eval'/.test(csp) && !/unsafe-inline|'unsafe-eval'/.test(csp) && csp.split(';').map((d) => d.trim()).includes(`connect-src 'self' ${HUB_CONNECT_SOURCES.join(' ')}`), csp ?? 'none');
+      check(
+        'production build carries a Content-Security-Policy',
+        !!csp &&
+          /script-src 'self' 'wasm-unsafe-eval'/.test(csp) &&
+          !/unsafe-inline|'unsafe-eval'/.test(csp) &&
+          csp
+            .split(';')
+            .map((d) => d.trim())
+            .includes(`connect-src 'self' ${HUB_CONNECT_SOURCES.join(' ')}`),
+        csp ?? 'none',
+      );
       await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
       const ep = await page.textContent('[data-testid="ep-badge"]');
       check('default pack opens', true, `${ep}`);
@@ -150,7 +166,9 @@ async function main(): Promise<void> {
         g.fillStyle = '#0000ff';
         g.fillRect(32, 0, 32, 32);
         const jpeg = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.95 })).arrayBuffer());
-        const exif = [0xff, 0xe1, 0, 34, 0x45, 0x78, 0x69, 0x66, 0, 0, 0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+        const exif = [
+          0xff, 0xe1, 0, 34, 0x45, 0x78, 0x69, 0x66, 0, 0, 0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0,
+        ];
         return [...jpeg.subarray(0, 2), ...exif, ...jpeg.subarray(2)];
       });
       const files = Array.from({ length: GENERATED }, (_, i) => {
@@ -170,7 +188,11 @@ async function main(): Promise<void> {
       check('rest of the collection kept', (await page.locator('[data-testid="thumb"]').count()) === IMAGES, `${IMAGES} images in the gallery`);
       await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 60_000 });
       const embedLong = await longTasksSince(page, embedStart);
-      check(`no long task over ${LONG_TASK_LIMIT_MS} ms while embedding`, embedLong.every((d) => d <= LONG_TASK_LIMIT_MS), `longest ${Math.max(0, ...embedLong).toFixed(0)} ms over ${embedLong.length} long tasks`);
+      check(
+        `no long task over ${LONG_TASK_LIMIT_MS} ms while embedding`,
+        embedLong.every((d) => d <= LONG_TASK_LIMIT_MS),
+        `longest ${Math.max(0, ...embedLong).toFixed(0)} ms over ${embedLong.length} long tasks`,
+      );
 
       await analysePack(page, 'mlp', 12);
       await page.screenshot({ path: resolve(ARTIFACTS, 'e2e-mlp.png'), fullPage: true });
@@ -185,7 +207,11 @@ async function main(): Promise<void> {
         const ctx = document.querySelector<HTMLCanvasElement>('[data-testid="heatmap-canvas"]')!.getContext('2d')!;
         return [Array.from(ctx.getImageData(250, 40, 1, 1).data.subarray(0, 3)), Array.from(ctx.getImageData(80, 290, 1, 1).data.subarray(0, 3))];
       });
-      check('EXIF orientation is applied before the encoder sees the image', topRight![0]! > 180 && topRight![2]! < 80 && bottomLeft![2]! > 180 && bottomLeft![0]! < 80, `top-right rgb(${topRight}), bottom-left rgb(${bottomLeft})`);
+      check(
+        'EXIF orientation is applied before the encoder sees the image',
+        topRight![0]! > 180 && topRight![2]! < 80 && bottomLeft![2]! > 180 && bottomLeft![0]! < 80,
+        `top-right rgb(${topRight}), bottom-left rgb(${bottomLeft})`,
+      );
       await page.locator('[data-testid="opacity-slider"]').fill('0.6');
 
       // Clicking a neighbour navigates to it.
@@ -201,7 +227,11 @@ async function main(): Promise<void> {
       await page.waitForSelector('[data-testid="heatmap-canvas"]', { timeout: 60_000 });
       const restoredThumbs = await page.locator('[data-testid="thumb"][data-state="embedded"]').count();
       const knorAfter = await page.textContent('[data-testid="knor-mean"]');
-      check('reload restores collection, KNOR and reconstruction', restoredThumbs === IMAGES && knorAfter === knorBefore, `${restoredThumbs} images, KNOR ${knorBefore} -> ${knorAfter}`);
+      check(
+        'reload restores collection, KNOR and reconstruction',
+        restoredThumbs === IMAGES && knorAfter === knorBefore,
+        `${restoredThumbs} images, KNOR ${knorBefore} -> ${knorAfter}`,
+      );
       // Reload during training: the run is lost and the app says so; the previous heatmap stays.
       await page.fill('[data-testid="epochs-input"]', '400');
       await page.click('[data-testid="train-button"]');
@@ -210,7 +240,11 @@ async function main(): Promise<void> {
       await page.reload();
       await page.waitForSelector('[data-testid="heatmap-canvas"]', { timeout: 120_000 });
       const afterTrainingReload = await messagesText(page);
-      check('reload during training says the run was lost and keeps the previous results', /reloaded while the reconstructor was training/.test(afterTrainingReload), afterTrainingReload.slice(0, 120));
+      check(
+        'reload during training says the run was lost and keeps the previous results',
+        /reloaded while the reconstructor was training/.test(afterTrainingReload),
+        afterTrainingReload.slice(0, 120),
+      );
       await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
 
       for (const family of ['merger', 'pixel-shuffle', 'perceiver']) {
@@ -220,7 +254,14 @@ async function main(): Promise<void> {
           continue;
         }
         await page.selectOption('[data-testid="pack-picker"]', `vit-${family}`);
-        await page.waitForFunction((id) => document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === id && !!document.querySelector('[data-testid="knor-mean"]') && document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length > 0, `vit-${family}`, { timeout: 180_000 });
+        await page.waitForFunction(
+          (id) =>
+            document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === id &&
+            !!document.querySelector('[data-testid="knor-mean"]') &&
+            document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length > 0,
+          `vit-${family}`,
+          { timeout: 180_000 },
+        );
         await analysePack(page, family, 6);
         await page.screenshot({ path: resolve(ARTIFACTS, `e2e-${family}.png`), fullPage: true });
       }
@@ -233,7 +274,9 @@ async function main(): Promise<void> {
       const cancelMessage = (await page.textContent('[data-testid="messages"]')) ?? '';
       check('cancel stops embedding and says so', waiting > 0 && /Embedding cancelled/.test(cancelMessage), `${waiting} images left waiting`);
       await page.click('[data-testid="embed-pending"]');
-      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGES + 18, { timeout: 180_000 });
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGES + 18, {
+        timeout: 180_000,
+      });
       check('waiting images embed on request', true, `${IMAGES + 18} embedded`);
 
       // Odd but valid images are admitted and embedded: 1x1, grey, grey + alpha at 16 bits,
@@ -244,12 +287,18 @@ async function main(): Promise<void> {
         { name: 'grey.png', mimeType: 'image/png', buffer: encodePngSamples(ramp(40 * 30, 255), 40, 30, 0, 8) },
         { name: 'grey-alpha-16.png', mimeType: 'image/png', buffer: encodePngSamples(ramp(30 * 30 * 2, 65535), 30, 30, 4, 16) },
         { name: 'rgb-16.png', mimeType: 'image/png', buffer: encodePngSamples(ramp(32 * 24 * 3, 65535), 32, 24, 2, 16) },
-        { name: 'transparent.png', mimeType: 'image/png', buffer: encodePngSamples(Array.from({ length: 20 * 20 }, (_, i) => [0, 90, 200, i % 2 ? 0 : 255]).flat(), 20, 20, 6, 8) },
+        {
+          name: 'transparent.png',
+          mimeType: 'image/png',
+          buffer: encodePngSamples(Array.from({ length: 20 * 20 }, (_, i) => [0, 90, 200, i % 2 ? 0 : 255]).flat(), 20, 20, 6, 8),
+        },
         { name: 'duplicate.png', mimeType: 'image/png', buffer: files[0]!.buffer },
       ];
       const embeddedBefore = IMAGES + 18;
       await page.setInputFiles('[data-testid="file-input"]', odd);
-      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, embeddedBefore + odd.length, { timeout: 180_000 });
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, embeddedBefore + odd.length, {
+        timeout: 180_000,
+      });
       const failedOdd = await page.locator('[data-testid="thumb"][data-state="failed"]').count();
       check('odd valid images (1x1, grey, 16-bit, alpha, duplicate) are embedded', failedOdd === 0, `${odd.length} added, ${failedOdd} failed`);
 
@@ -265,16 +314,25 @@ async function main(): Promise<void> {
       const dropStart = await page.evaluate(() => performance.now());
       const thumbsBefore = await page.locator('[data-testid="thumb"]').count();
       await page.setInputFiles('[data-testid="file-input"]', drop);
-      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, thumbsBefore + DROP_IMAGES, { timeout: 300_000 });
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, thumbsBefore + DROP_IMAGES, {
+        timeout: 300_000,
+      });
       // Handing thousands of files to an <input> costs the browser one long task of its own (building the
       // FileList; measured ~330 ms, ending as the change event fires). What is ours starts after it.
       const changeAt = await page.evaluate(() => (window as unknown as { __changes: number[] }).__changes.at(-1) ?? 0);
       const dropLong = await longTasksSince(page, changeAt);
       const browserOwn = (await longTasksSince(page, dropStart)).length - dropLong.length;
       const summary = (await page.textContent('[data-testid="messages"]')) ?? '';
-      check(`a drop of ${DROP} files is queued and summarised`, new RegExp(`${DROP - DROP_IMAGES} of ${DROP} files were refused`).test(summary), summary.match(/\d+ of \d+ files were refused/)?.[0] ?? summary.slice(0, 100));
-      check(`no long task over ${LONG_TASK_LIMIT_MS} ms while checking ${DROP} files`, dropLong.every((d) => d <= LONG_TASK_LIMIT_MS), `longest ${Math.max(0, ...dropLong).toFixed(0)} ms after the change event (${browserOwn} browser task(s) before it, while it built the file list)`);
-
+      check(
+        `a drop of ${DROP} files is queued and summarised`,
+        new RegExp(`${DROP - DROP_IMAGES} of ${DROP} files were refused`).test(summary),
+        summary.match(/\d+ of \d+ files were refused/)?.[0] ?? summary.slice(0, 100),
+      );
+      check(
+        `no long task over ${LONG_TASK_LIMIT_MS} ms while checking ${DROP} files`,
+        dropLong.every((d) => d <= LONG_TASK_LIMIT_MS),
+        `longest ${Math.max(0, ...dropLong).toFixed(0)} ms after the change event (${browserOwn} browser task(s) before it, while it built the file list)`,
+      );
     }
 
     // Other scenarios on fresh pages of their own; their requests are watched too (against their
@@ -306,7 +364,11 @@ async function main(): Promise<void> {
 
     const violations = await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
     check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));
-    check('no request left the page origin (images stay local)', foreignRequests.length === 0, foreignRequests.length ? foreignRequests.slice(0, 3).join(' ') : `all requests to ${origin}`);
+    check(
+      'no request left the page origin (images stay local)',
+      foreignRequests.length === 0,
+      foreignRequests.length ? foreignRequests.slice(0, 3).join(' ') : `all requests to ${origin}`,
+    );
     check('no uncaught page errors', consoleErrors.length === 0, consoleErrors.slice(0, 3).join(' | '));
   } finally {
     await browser.close();
@@ -315,7 +377,7 @@ async function main(): Promise<void> {
 }
 
 main()
-  .catch((error: unknown) => check('e2e run completed', false, error instanceof Error ? error.stack ?? error.message : String(error)))
+  .catch((error: unknown) => check('e2e run completed', false, error instanceof Error ? (error.stack ?? error.message) : String(error)))
   .finally(() => {
     const failed = checks.filter((c) => !c.ok).length;
     console.log(`\ne2e: ${checks.length - failed} passed, ${failed} failed`);

@@ -63,13 +63,23 @@ const stockState = (page: Page) =>
   page.evaluate(() => {
     const { stock, model, analysis } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
     const s = stock.getState();
-    return { tap: s.tap, status: s.status, settled: s.settled, packId: model.getState().packId, embedded: Object.keys(analysis.getState().embeddings).length, knor: analysis.getState().knor?.mean ?? null };
+    return {
+      tap: s.tap,
+      status: s.status,
+      settled: s.settled,
+      packId: model.getState().packId,
+      embedded: Object.keys(analysis.getState().embeddings).length,
+      knor: analysis.getState().knor?.mean ?? null,
+    };
   });
 
 export async function stockScenario(launch: () => Promise<Browser>, pageUrl: string, watch: (page: Page) => void): Promise<void> {
   const index = JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: { file: string }[] };
   // Every 18th bundled image: all twelve labels, a few twice.
-  const pngs = index.images.filter((_, i) => i % 18 === 0).slice(0, IMAGES).map((im) => ({ name: im.file.replace(/\//g, '_'), buffer: readFileSync(resolve('public/imageset', im.file)) }));
+  const pngs = index.images
+    .filter((_, i) => i % 18 === 0)
+    .slice(0, IMAGES)
+    .map((im) => ({ name: im.file.replace(/\//g, '_'), buffer: readFileSync(resolve('public/imageset', im.file)) }));
   const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
@@ -82,11 +92,19 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
       const label = `stock: ${kind}`;
       const got = await openModelInApp(page, filesOf(f));
       const state = await stockState(page);
-      check(`${label}: opens from its files at the automatic boundary`, got.tap?.pre === f.pre && got.tap.source === 'automatic' && state.embedded === pngs.length, `tap ${JSON.stringify(got.tap)}, ${state.embedded} embedded; ${got.messages.slice(-200)}`);
+      check(
+        `${label}: opens from its files at the automatic boundary`,
+        got.tap?.pre === f.pre && got.tap.source === 'automatic' && state.embedded === pngs.length,
+        `tap ${JSON.stringify(got.tap)}, ${state.embedded} embedded; ${got.messages.slice(-200)}`,
+      );
       const panel = await textNow(page, '[data-testid="tap-pre"]');
       const facts = await textNow(page, '.pack-facts');
       const expectFacts = `${f.connector.family} · T ${f.tokens.pre} → T′ ${f.tokens.post} · d ${f.tokens.dPre} → ${f.tokens.dPost}`;
-      check(`${label}: the tap panel shows the boundary with its shape; the header the probed geometry`, panel.includes(f.pre) && /\[.*16\]/.test(panel) && facts.includes(expectFacts), `panel "${panel}"; header "${facts}" (expected "${expectFacts}")`);
+      check(
+        `${label}: the tap panel shows the boundary with its shape; the header the probed geometry`,
+        panel.includes(f.pre) && /\[.*16\]/.test(panel) && facts.includes(expectFacts),
+        `panel "${panel}"; header "${facts}" (expected "${expectFacts}")`,
+      );
       check(`${label}: KNOR computed over the collection`, state.knor !== null && state.knor >= 0 && state.knor <= 1, `mean KNOR ${state.knor}`);
       const posts = await postByName(page);
       let worst = 0;
@@ -110,17 +128,29 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     await page.click('[data-testid="tap-open"]');
     await waitForStockModel(page, beforeRetap);
     let state = await stockState(page);
-    check('stock: a tensor picked from the searchable list reopens the model tapped there', picked !== llava.pre && /post_layernorm/.test(picked) && state.tap?.source === 'picked' && state.embedded === pngs.length, `picked ${picked}; ${JSON.stringify(state)}`);
+    check(
+      'stock: a tensor picked from the searchable list reopens the model tapped there',
+      picked !== llava.pre && /post_layernorm/.test(picked) && state.tap?.source === 'picked' && state.embedded === pngs.length,
+      `picked ${picked}; ${JSON.stringify(state)}`,
+    );
     const reopened = await openModelInApp(page, filesOf(llava));
     const sourceText = (await page.textContent('[data-testid="tap-source"]')) ?? '';
-    check('stock: opening the same files again uses the stored pick', reopened.tap?.pre === picked && reopened.tap.source === 'stored' && /your stored choice/.test(sourceText), `${JSON.stringify(reopened.tap)}; "${sourceText.slice(0, 80)}"`);
+    check(
+      'stock: opening the same files again uses the stored pick',
+      reopened.tap?.pre === picked && reopened.tap.source === 'stored' && /your stored choice/.test(sourceText),
+      `${JSON.stringify(reopened.tap)}; "${sourceText.slice(0, 80)}"`,
+    );
     await page.click('[data-testid="tap-change"]');
     await page.click('[data-testid="tap-automatic"]');
     const beforeBack = await stockAttempts(page);
     await page.click('[data-testid="tap-open"]');
     await waitForStockModel(page, beforeBack);
     state = await stockState(page);
-    check('stock: "Back to automatic" reopens at the connector boundary', state.tap?.source === 'automatic' && state.tap.pre === llava.pre, JSON.stringify(state.tap));
+    check(
+      'stock: "Back to automatic" reopens at the connector boundary',
+      state.tap?.source === 'automatic' && state.tap.pre === llava.pre,
+      JSON.stringify(state.tap),
+    );
 
     // A reconstructor on the Qwen2-VL stand-in (merger: pre tokens back in grid order) and its heatmap.
     const qwen = stockFixture('qwen2vl');
@@ -131,7 +161,11 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     await page.locator('[data-testid="opacity-slider"]').fill('1');
     await page.waitForTimeout(200);
     const stats = await canvasStats(page, '[data-testid="heatmap-canvas"]');
-    check('stock: a reconstructor trains on a stock export and its heatmap draws over the 24 x 24 grid', stats.distinct >= 8 && stats.std > 5, `${stats.distinct} colours, std ${stats.std.toFixed(1)}`);
+    check(
+      'stock: a reconstructor trains on a stock export and its heatmap draws over the 24 x 24 grid',
+      stats.distinct >= 8 && stats.std > 5,
+      `${stats.distinct} colours, std ${stats.std.toFixed(1)}`,
+    );
     await page.locator('[data-testid="opacity-slider"]').fill('0.6');
     await page.screenshot({ path: resolve(ARTIFACTS, 'stock-export.png'), fullPage: true });
 
@@ -144,7 +178,9 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     const said = await messagesText(page);
     check(
       'stock: a preprocessor_config.json from another model is refused, naming the input and both shapes; the open model stays',
-      /input "pixel_values" has shape \[1, num_images, 3, 64, 64\], but the Idefics3 \(SmolVLM\) processor makes \[1, 1, 3, 128, 128\]/.test(said) && after.packId === before.packId && after.embedded === before.embedded,
+      /input "pixel_values" has shape \[1, num_images, 3, 64, 64\], but the Idefics3 \(SmolVLM\) processor makes \[1, 1, 3, 128, 128\]/.test(said) &&
+        after.packId === before.packId &&
+        after.embedded === before.embedded,
       said.match(/Could not open[^]*?stays open\./)?.[0] ?? said.slice(-200),
     );
 
@@ -156,8 +192,14 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
       { name: 'preprocessor_config.json', buffer: Buffer.from(PREPROCESSOR_CONFIG) },
     ]);
     const waiting = await stockState(page);
-    const askedToPick = /no connector boundary was found automatically .*Pick the pre- and post-projection tensors in the connector tap panel/.test(await messagesText(page));
-    check('stock: with no boundary found the tap panel asks for a pick and the open model stays', waiting.status === 'needs-pick' && askedToPick && waiting.packId === beforePick.packId, `${waiting.status}, ${waiting.packId === beforePick.packId ? 'same model open' : 'model changed'}`);
+    const askedToPick = /no connector boundary was found automatically .*Pick the pre- and post-projection tensors in the connector tap panel/.test(
+      await messagesText(page),
+    );
+    check(
+      'stock: with no boundary found the tap panel asks for a pick and the open model stays',
+      waiting.status === 'needs-pick' && askedToPick && waiting.packId === beforePick.packId,
+      `${waiting.status}, ${waiting.packId === beforePick.packId ? 'same model open' : 'model changed'}`,
+    );
     await page.fill('[data-testid="tap-search"]', 'layers.1 Add_1');
     await page.locator('[data-testid="tap-candidates"] li').first().locator('[data-testid="tap-as-pre"]').click();
     await page.fill('[data-testid="tap-search"]', bare.output);
@@ -166,23 +208,37 @@ export async function stockScenario(launch: () => Promise<Browser>, pageUrl: str
     await page.click('[data-testid="tap-open"]');
     await waitForStockModel(page, beforeOpen);
     const pickedBoth = await stockState(page);
-    check('stock: both tensors picked from the list open the model', pickedBoth.tap?.source === 'picked' && pickedBoth.tap.post === bare.output && /layers\.1\/Add_1/.test(pickedBoth.tap.pre) && pickedBoth.packId !== beforePick.packId && pickedBoth.embedded === pngs.length, JSON.stringify(pickedBoth.tap));
+    check(
+      'stock: both tensors picked from the list open the model',
+      pickedBoth.tap?.source === 'picked' &&
+        pickedBoth.tap.post === bare.output &&
+        /layers\.1\/Add_1/.test(pickedBoth.tap.pre) &&
+        pickedBoth.packId !== beforePick.packId &&
+        pickedBoth.embedded === pngs.length,
+      JSON.stringify(pickedBoth.tap),
+    );
 
     // A repo folder dropped on the drop zone: several weight types, other JSON files; fp16 is taken.
     const half = stockFixture('smolvlm', { fp16: true });
     const folder = [...filesOf(smol), ...filesOf(half).slice(0, 1), { name: 'tokenizer.json', buffer: Buffer.from('{"version":"1.0"}') }];
     const beforeDrop = await stockState(page);
-    await page.evaluate(async (files) => {
-      const dt = new DataTransfer();
-      for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name));
-      document.querySelector('[data-testid="drop-zone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    }, folder.map((x) => ({ name: x.name, data: x.buffer.toString('base64') })));
+    await page.evaluate(
+      async (files) => {
+        const dt = new DataTransfer();
+        for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name));
+        document.querySelector('[data-testid="drop-zone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      folder.map((x) => ({ name: x.name, data: x.buffer.toString('base64') })),
+    );
     await waitForStockModel(page, beforeDrop.settled);
     const dropState = await stockState(page);
     const dropSaid = await messagesText(page);
     check(
       'stock: a dropped repo folder opens as a model (fp16 of two weight types; its JSON files are not taken as labels), images untouched',
-      dropState.packId !== beforeDrop.packId && dropState.embedded === pngs.length && /The files hold 2 vision encoders \(one per weight type\); opening vision_encoder_fp16\.onnx/.test(dropSaid) && !/tokenizer\.json/.test(dropSaid),
+      dropState.packId !== beforeDrop.packId &&
+        dropState.embedded === pngs.length &&
+        /The files hold 2 vision encoders \(one per weight type\); opening vision_encoder_fp16\.onnx/.test(dropSaid) &&
+        !/tokenizer\.json/.test(dropSaid),
       `${JSON.stringify(dropState.tap)}, ${dropState.embedded} embedded; ${dropSaid.slice(-240)}`,
     );
   } finally {
@@ -214,12 +270,20 @@ async function hubCheck(browser: Browser, pageUrl: string, pngs: readonly { name
     const cors = { 'access-control-allow-origin': '*' };
     if (url.pathname === `/api/models/${repo}/revision/main`) {
       const siblings = [...f.files].map(([rfilename, b]) => ({ rfilename, size: b.length }));
-      return route.fulfill({ status: 200, headers: { ...cors, 'content-type': 'application/json' }, body: JSON.stringify({ id: repo, sha, gated: false, siblings }) });
+      return route.fulfill({
+        status: 200,
+        headers: { ...cors, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: repo, sha, gated: false, siblings }),
+      });
     }
     const prefix = `/${repo}/resolve/${sha}/`;
     const body = url.pathname.startsWith(prefix) ? f.files.get(decodeURIComponent(url.pathname.slice(prefix.length))) : undefined;
     if (!body) return route.fulfill({ status: 404, headers: { ...cors, 'x-error-code': 'EntryNotFound' }, body: '{}' });
-    return route.fulfill({ status: 200, headers: { ...cors, 'content-type': 'application/octet-stream', 'content-length': String(body.length) }, body: Buffer.from(body) });
+    return route.fulfill({
+      status: 200,
+      headers: { ...cors, 'content-type': 'application/octet-stream', 'content-length': String(body.length) },
+      body: Buffer.from(body),
+    });
   });
   const page = await context.newPage();
   try {
@@ -244,9 +308,17 @@ async function hubCheck(browser: Browser, pageUrl: string, pngs: readonly { name
     );
     // Open something else in between, so the second open really opens again.
     await page.selectOption('[data-testid="pack-picker"]', { index: 1 });
-    await page.waitForFunction(() => !(window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId?.startsWith('stock:'), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => !(window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId?.startsWith('stock:'),
+      undefined,
+      { timeout: 60_000 },
+    );
     const second = await openFromHub();
-    check('stock: opening it again takes it from this browser’s cache, without a request', second.tap?.pre === f.pre && second.embedded === pngs.length && hubRequests.length === fetched, `${hubRequests.length - fetched} more hub requests: ${hubRequests.slice(fetched).join(', ')}`);
+    check(
+      'stock: opening it again takes it from this browser’s cache, without a request',
+      second.tap?.pre === f.pre && second.embedded === pngs.length && hubRequests.length === fetched,
+      `${hubRequests.length - fetched} more hub requests: ${hubRequests.slice(fetched).join(', ')}`,
+    );
   } finally {
     await context.close();
   }

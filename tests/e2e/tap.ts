@@ -59,18 +59,30 @@ export const PREPROCESSOR_CONFIG = JSON.stringify({
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
 
 /** The page with the debug stores and `images` added, once the built-in pack has embedded them (stock models open after it). */
-export async function openDebugPage(page: Page, pageUrl: string, images: readonly { readonly name: string; readonly buffer: Buffer }[], search = ''): Promise<void> {
+export async function openDebugPage(
+  page: Page,
+  pageUrl: string,
+  images: readonly { readonly name: string; readonly buffer: Buffer }[],
+  search = '',
+): Promise<void> {
   await page.goto(`${pageUrl}?empty&debug${search}`);
   await page.waitForFunction(() => !!(window as unknown as { __lensDebug?: { stores?: unknown } }).__lensDebug?.stores, undefined, { timeout: 60_000 });
-  await page.setInputFiles('[data-testid="file-input"]', images.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })));
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, images.length, { timeout: 120_000 });
+  await page.setInputFiles(
+    '[data-testid="file-input"]',
+    images.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: p.buffer })),
+  );
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, images.length, {
+    timeout: 120_000,
+  });
 }
 
 /** The open model's id. */
-export const openPackId = (page: Page): Promise<string | null> => page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId);
+export const openPackId = (page: Page): Promise<string | null> =>
+  page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState().packId);
 
 /** How many stock-model attempts have ended (store/stockModel.ts `settled`): read before starting one, to wait for it. */
-export const stockAttempts = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.stock.getState().settled);
+export const stockAttempts = (page: Page): Promise<number> =>
+  page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.stock.getState().settled);
 
 /**
  * Wait until the stock-model attempt started after `attempts` ended (opened and embedded the
@@ -172,17 +184,29 @@ export async function tapScenario(browser: Browser, pageUrl: string, watch: (pag
           { name: 'vision_encoder.onnx', buffer: Buffer.from(f.bytes) },
           { name: 'preprocessor_config.json', buffer: Buffer.from(PREPROCESSOR_CONFIG) },
         ]);
-        check(`${label}: automatic boundary is the connector's input`, got.boundary === f.pre && got.boundaryPost === f.post && got.tap?.pre === f.pre && got.tap.source !== 'picked', `found ${got.boundary} -> ${got.boundaryPost}, tap ${JSON.stringify(got.tap)}, expected ${f.pre} -> ${f.post}`);
+        check(
+          `${label}: automatic boundary is the connector's input`,
+          got.boundary === f.pre && got.boundaryPost === f.post && got.tap?.pre === f.pre && got.tap.source !== 'picked',
+          `found ${got.boundary} -> ${got.boundaryPost}, tap ${JSON.stringify(got.tap)}, expected ${f.pre} -> ${f.post}`,
+        );
         if (!got.pre || !got.post) {
           check(`${label}: opened from "Open model files…" and the image embedded`, false, got.messages.slice(-300));
           continue;
         }
         check(`${label}: runs on WebGPU`, got.ep === 'webgpu', got.ep === 'webgpu' ? 'webgpu' : `ran on ${got.ep}: ${got.fallbackReason ?? 'no reason given'}`);
         const sizesOk = got.pre.length === ref.pre.data.length && got.post.length === ref.post.data.length;
-        check(`${label}: pre and post have the reference's sizes`, sizesOk, `pre ${got.pre.length} post ${got.post.length} values (reference [${ref.pre.dims}] and [${ref.post.dims}]); manifest ${JSON.stringify(got.tokens)}`);
+        check(
+          `${label}: pre and post have the reference's sizes`,
+          sizesOk,
+          `pre ${got.pre.length} post ${got.post.length} values (reference [${ref.pre.dims}] and [${ref.post.dims}]); manifest ${JSON.stringify(got.tokens)}`,
+        );
         const dPre = relativeDiff(got.pre, ref.pre.data);
         const dPost = relativeDiff(got.post, ref.post.data);
-        check(`${label}: pre and post equal the Node WASM reference`, dPre <= TOLERANCE && dPost <= TOLERANCE, `relative max diff pre ${dPre.toExponential(1)}, post ${dPost.toExponential(1)} (tolerance ${TOLERANCE})`);
+        check(
+          `${label}: pre and post equal the Node WASM reference`,
+          dPre <= TOLERANCE && dPost <= TOLERANCE,
+          `relative max diff pre ${dPre.toExponential(1)}, post ${dPost.toExponential(1)} (tolerance ${TOLERANCE})`,
+        );
       }
     }
 
@@ -193,7 +217,11 @@ export async function tapScenario(browser: Browser, pageUrl: string, watch: (pag
       const repo = await page.inputValue('[data-testid="hub-repo"]');
       const variant = await page.inputValue('[data-testid="hub-variant"]');
       const note = (await page.textContent('[data-testid="hub-preset-note"]')) ?? '';
-      check(`tap: preset ${preset.id} fills repo and variant and warns about memory`, repo === preset.repo && variant === preset.defaultVariant && note.includes(preset.memoryWarning), `${repo} ${variant}; ${note.slice(0, 90)}`);
+      check(
+        `tap: preset ${preset.id} fills repo and variant and warns about memory`,
+        repo === preset.repo && variant === preset.defaultVariant && note.includes(preset.memoryWarning),
+        `${repo} ${variant}; ${note.slice(0, 90)}`,
+      );
     }
   } finally {
     await context.close();

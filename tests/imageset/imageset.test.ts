@@ -8,7 +8,15 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePng } from '../../scripts/mobilenet/decodePng.ts';
-import { APACHE_TEXT, buildImageSet, HELDOUT_FRACTION, IMAGESET_DIR, licensesMarkdown, PER_LABEL, type ImageSetIndex } from '../../scripts/imageset/imageset.ts';
+import {
+  APACHE_TEXT,
+  buildImageSet,
+  HELDOUT_FRACTION,
+  IMAGESET_DIR,
+  licensesMarkdown,
+  PER_LABEL,
+  type ImageSetIndex,
+} from '../../scripts/imageset/imageset.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const committed = (path: string) => new Uint8Array(readFileSync(resolve(IMAGESET_DIR, path)));
@@ -69,7 +77,11 @@ describe('bundled image set', () => {
     const heldout = Math.round(PER_LABEL * HELDOUT_FRACTION);
     for (const l of index.labels) {
       const mine = index.images.filter((e) => e.label === l.label);
-      expect([mine.length, mine.filter((e) => e.split === 'train').length, mine.filter((e) => e.split === 'heldout').length], l.label).toEqual([PER_LABEL, PER_LABEL - heldout, heldout]);
+      expect([mine.length, mine.filter((e) => e.split === 'train').length, mine.filter((e) => e.split === 'heldout').length], l.label).toEqual([
+        PER_LABEL,
+        PER_LABEL - heldout,
+        heldout,
+      ]);
       expect([l.count, l.train, l.heldout]).toEqual([24, 17, 7]);
     }
   });

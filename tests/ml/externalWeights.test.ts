@@ -29,6 +29,8 @@ describe('external weights', () => {
   });
 
   it('are required: without the side file the pack does not open', async () => {
-    await expect(openPack(tinyManifest, bytes('external', 'encoder.onnx'), bytes('external', 'connector.onnx'), ['wasm'])).rejects.toThrow(/^ONNX Runtime could not open this model/);
+    await expect(openPack(tinyManifest, bytes('external', 'encoder.onnx'), bytes('external', 'connector.onnx'), ['wasm'])).rejects.toThrow(
+      /^ONNX Runtime could not open this model/,
+    );
   });
 });

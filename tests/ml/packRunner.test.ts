@@ -26,16 +26,22 @@ describe('openPack', () => {
 
   it('refuses a manifest whose post-token count contradicts the connector graph', async () => {
     const wrong = { ...manifest, tokens: { ...manifest.tokens, post: 50 } };
-    await expect(openPack(wrong, encoder, connector, ['wasm'])).rejects.toThrow('connector.onnx output "post_tokens": the model produced shape [1, 49, 128], the manifest says [1, 50, 128]');
+    await expect(openPack(wrong, encoder, connector, ['wasm'])).rejects.toThrow(
+      'connector.onnx output "post_tokens": the model produced shape [1, 49, 128], the manifest says [1, 50, 128]',
+    );
   });
 
   it('refuses a manifest naming a tensor the graph does not have', async () => {
     const wrong = { ...manifest, io: { ...manifest.io, encoderOutput: 'hidden_states' } };
-    await expect(openPack(wrong, encoder, connector, ['wasm'])).rejects.toThrow(`encoder.onnx: the manifest names output "hidden_states", but the model's outputs are "pre_tokens"`);
+    await expect(openPack(wrong, encoder, connector, ['wasm'])).rejects.toThrow(
+      `encoder.onnx: the manifest names output "hidden_states", but the model's outputs are "pre_tokens"`,
+    );
   });
 
   it('refuses a swapped pair (encoder where the connector belongs)', async () => {
-    await expect(openPack(manifest, encoder, encoder, ['wasm'])).rejects.toThrow(/connector\.onnx: the manifest names input "pre_tokens", but the model's inputs are "pixel_values"/);
+    await expect(openPack(manifest, encoder, encoder, ['wasm'])).rejects.toThrow(
+      /connector\.onnx: the manifest names input "pre_tokens", but the model's inputs are "pixel_values"/,
+    );
   });
 
   it('refuses a corrupt ONNX file with a reason', async () => {
@@ -45,7 +51,11 @@ describe('openPack', () => {
       (e: unknown) => e,
     );
     // Written for people; what the runtime said goes to details.
-    expect(describeFailure(error)).toMatchObject({ code: 'internal', message: expect.stringMatching(/^ONNX Runtime could not open this model/), details: expect.stringMatching(/^wasm: .+/) });
+    expect(describeFailure(error)).toMatchObject({
+      code: 'internal',
+      message: expect.stringMatching(/^ONNX Runtime could not open this model/),
+      details: expect.stringMatching(/^wasm: .+/),
+    });
   });
 
   it('falls back to WASM, with the reason, when WebGPU is not available', async () => {

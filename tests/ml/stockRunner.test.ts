@@ -36,7 +36,15 @@ async function open(f: StockFixture, preprocessor: unknown = json(f, 'preprocess
   const { buffer, length } = await readWithRoom(new Blob([model]));
   const summary = readGraphSummary(buffer.subarray(0, length));
   const description = describeStock(json(f, 'config.json'), preprocessor);
-  return openStock(buffer, length, summary, { pre: f.pre, post: 'image_features' }, description, { id: `stock:${f.kind}`, name: f.kind, encoderFile: 'vision_encoder.onnx', origin: 'test' }, ['wasm']);
+  return openStock(
+    buffer,
+    length,
+    summary,
+    { pre: f.pre, post: 'image_features' },
+    description,
+    { id: `stock:${f.kind}`, name: f.kind, encoderFile: 'vision_encoder.onnx', origin: 'test' },
+    ['wasm'],
+  );
 }
 
 /** The model's own outputs for hand-named feeds (transformers.js's names), optionally with extra outputs tapped by core/onnx/tap.ts. */
@@ -117,6 +125,8 @@ describe('openStock', () => {
   it('refuses a preprocessor config that does not belong to the model, naming the input and both shapes', async () => {
     const f = stockFixture('smolvlm');
     const wrong = { ...(json(f, 'preprocessor_config.json') as object), size: { longest_edge: 128 }, max_image_size: { longest_edge: 128 } };
-    await expect(open(f, wrong)).rejects.toThrow(/input "pixel_values" has shape \[1, num_images, 3, 64, 64\], but the Idefics3 \(SmolVLM\) processor makes \[1, 1, 3, 128, 128\]/);
+    await expect(open(f, wrong)).rejects.toThrow(
+      /input "pixel_values" has shape \[1, num_images, 3, 64, 64\], but the Idefics3 \(SmolVLM\) processor makes \[1, 1, 3, 128, 128\]/,
+    );
   });
 });

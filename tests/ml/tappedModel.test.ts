@@ -30,7 +30,9 @@ describe('openTapped', () => {
     expect(structuredClone(info)).toEqual(info);
 
     const { buffer, length } = await readWithRoom(new Blob([f.bytes]));
-    const runner = await openTapped(buffer, length, readGraphSummary(buffer.subarray(0, length)), { pre: info.boundary.tensor, post: info.boundary.post }, ['wasm']);
+    const runner = await openTapped(buffer, length, readGraphSummary(buffer.subarray(0, length)), { pre: info.boundary.tensor, post: info.boundary.post }, [
+      'wasm',
+    ]);
     expect([runner.inputs, runner.added, runner.ep]).toEqual([[PIXELS.name], [f.pre], 'wasm']);
     const random = seededRandom(3);
     const pixels = Float32Array.from({ length: 3 * 32 * 32 }, () => 2 * random() - 1);
@@ -47,5 +49,4 @@ describe('openTapped', () => {
     expect(diff(pre.data, refPre.data as Float32Array)).toBeLessThanOrEqual(1e-5);
     expect(diff(post.data, refPost.data as Float32Array)).toBeLessThanOrEqual(1e-5);
   });
-
 });

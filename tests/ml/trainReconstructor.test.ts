@@ -147,7 +147,7 @@ describe('trainReconstructor', () => {
     expect(lost).toBeGreaterThan(3 * kept);
   });
 
-  it('maps T\' tokens to T with the token-mixing variant and still learns', async () => {
+  it("maps T' tokens to T with the token-mixing variant and still learns", async () => {
     // A 4 x 4 patch grid (T = 16); P token j = mean of the V tokens of 2 x 2 block j, times a
     // matrix (T' = 4), like a pixel-shuffle / merger connector. Only the block means survive.
     const images = 16;
@@ -171,7 +171,9 @@ describe('trainReconstructor', () => {
     const tokenSource = Int32Array.from({ length: 16 }, (_, t) => postTokenOfPatch({ family: 'merger', mergeSize: 2 }, [4, 4], t)!);
     const routed = await trainReconstructor({ ...data, tokenSource }, config);
     const [bestVal, bestRouted] = [Math.min(...r.history.valLoss), Math.min(...routed.history.valLoss)];
-    console.log(`token-mixing train loss: epoch 1 ${r.history.trainLoss[0]!.toFixed(3)}, last ${r.history.trainLoss.at(-1)!.toFixed(3)}; best val ${bestVal.toFixed(3)}, with geometry routing ${bestRouted.toFixed(3)} (floor 0.75: only block means survive)`);
+    console.log(
+      `token-mixing train loss: epoch 1 ${r.history.trainLoss[0]!.toFixed(3)}, last ${r.history.trainLoss.at(-1)!.toFixed(3)}; best val ${bestVal.toFixed(3)}, with geometry routing ${bestRouted.toFixed(3)} (floor 0.75: only block means survive)`,
+    );
     expect(bestRouted).toBeLessThan(0.97);
     expect(bestRouted).toBeLessThan(bestVal - 0.05);
     expect(r.architecture.kind).toBe('token-mixing-mlp');
@@ -200,7 +202,11 @@ describe('trainReconstructor', () => {
     const data = linearData(6, 4, 3, 5, 9);
     const before = tf.memory().numTensors;
     const perEpoch: number[] = [];
-    const a = await trainReconstructor(data, { epochs: 5, hidden: 8, batchSize: 2, seed: 5, patience: 5 }, { onEpoch: () => perEpoch.push(tf.memory().numTensors) });
+    const a = await trainReconstructor(
+      data,
+      { epochs: 5, hidden: 8, batchSize: 2, seed: 5, patience: 5 },
+      { onEpoch: () => perEpoch.push(tf.memory().numTensors) },
+    );
     const after = tf.memory().numTensors;
     expect(perEpoch.length).toBe(5);
     expect(new Set(perEpoch).size).toBe(1); // constant across epochs
@@ -219,7 +225,11 @@ describe('trainReconstructor', () => {
     const data = linearData(10, 4, 3, 5, 11);
     const steps: { step: number; steps: number; epoch: number }[] = [];
     const epochEnds: number[] = [];
-    const r = await trainReconstructor(data, { epochs: 4, hidden: 8, batchSize: 3, patience: 4, seed: 3, validationFraction: 0.2 }, { onStep: ({ step, steps: total, epoch }) => steps.push({ step, steps: total, epoch }), onEpoch: () => epochEnds.push(steps.length) });
+    const r = await trainReconstructor(
+      data,
+      { epochs: 4, hidden: 8, batchSize: 3, patience: 4, seed: 3, validationFraction: 0.2 },
+      { onStep: ({ step, steps: total, epoch }) => steps.push({ step, steps: total, epoch }), onEpoch: () => epochEnds.push(steps.length) },
+    );
     const perEpoch = Math.ceil(r.split.train.length / 3);
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 4 * perEpoch }, (_, i) => i + 1));
     expect(new Set(steps.map((s) => s.steps))).toEqual(new Set([4 * perEpoch]));
@@ -232,7 +242,17 @@ describe('trainReconstructor', () => {
     const controller = new AbortController();
     const data = linearData(8, 4, 3, 5, 10);
     let epochs = 0;
-    const run = trainReconstructor(data, { epochs: 50, hidden: 8, batchSize: 2, patience: 50, seed: 6 }, { signal: controller.signal, onEpoch: () => { epochs++; if (epochs === 2) controller.abort(); } });
+    const run = trainReconstructor(
+      data,
+      { epochs: 50, hidden: 8, batchSize: 2, patience: 50, seed: 6 },
+      {
+        signal: controller.signal,
+        onEpoch: () => {
+          epochs++;
+          if (epochs === 2) controller.abort();
+        },
+      },
+    );
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(epochs).toBe(2);
   });

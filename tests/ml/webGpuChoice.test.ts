@@ -40,7 +40,9 @@ describe('the WebGPU adapter decides the provider', () => {
     const session = await createSession(MODEL, ['webgpu', 'wasm']);
     try {
       expect(session.ep).toBe('wasm');
-      expect(session.fallbackReason).toBe('WebGPU here is a software adapter (SwiftShader or similar), which is slower than WASM; ?ep=webgpu in the address uses it anyway');
+      expect(session.fallbackReason).toBe(
+        'WebGPU here is a software adapter (SwiftShader or similar), which is slower than WASM; ?ep=webgpu in the address uses it anyway',
+      );
       expect(Array.from((await session.run({ x: { data: Float32Array.of(1, 2), dims: [2] } })).y!.data)).toEqual([2, 3]);
     } finally {
       await session.dispose();

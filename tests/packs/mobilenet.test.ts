@@ -114,7 +114,9 @@ describe('mobilenet-v2-imagenet encoder (converted from nsfwjs)', () => {
       diff = Math.max(diff, d);
       perImage.push(d.toExponential(1));
     }
-    console.log(`mobilenet-v2-imagenet vs tfjs: max |ORT - tfjs| ${diff.toExponential(2)} (per image ${perImage.join(', ')}), feature scale max |tfjs| ${scale.toFixed(3)}, ratio ${(diff / scale).toExponential(2)}`);
+    console.log(
+      `mobilenet-v2-imagenet vs tfjs: max |ORT - tfjs| ${diff.toExponential(2)} (per image ${perImage.join(', ')}), feature scale max |tfjs| ${scale.toFixed(3)}, ratio ${(diff / scale).toExponential(2)}`,
+    );
     // The features must carry signal, or the comparison proves nothing.
     expect(scale).toBeGreaterThan(1);
     expect(diff).toBeLessThanOrEqual(1e-4 * scale);

@@ -105,7 +105,9 @@ describe.each(FAMILIES)('built-in pack vit-%s', (family) => {
     }
     const preScale = maxAbs(preData);
     const postScale = maxAbs(postData);
-    console.log(`${id}: max |ORT - reference| pre ${preDiff.toExponential(2)} (scale ${preScale.toFixed(2)}), post ${postDiff.toExponential(2)} (scale ${postScale.toFixed(2)})`);
+    console.log(
+      `${id}: max |ORT - reference| pre ${preDiff.toExponential(2)} (scale ${preScale.toFixed(2)}), post ${postDiff.toExponential(2)} (scale ${postScale.toFixed(2)})`,
+    );
     expect(preDiff).toBeLessThan(RELATIVE_TOLERANCE * Math.max(1, preScale));
     expect(postDiff).toBeLessThan(RELATIVE_TOLERANCE * Math.max(1, postScale));
     // The outputs must carry signal, or the comparison proves nothing.
@@ -132,13 +134,21 @@ describe.each(FAMILIES)('built-in pack vit-%s', (family) => {
 describe('post-token geometry of the reference', () => {
   it("Idefics3's pixel_shuffle puts each 2x2 block's patches row-major along channels", () => {
     // 4x4 grid, one channel holding the patch index: token 0 is block (0,0) = patches 0, 1, 4, 5.
-    const x = mat(16, 1, Float64Array.from({ length: 16 }, (_, i) => i));
+    const x = mat(
+      16,
+      1,
+      Float64Array.from({ length: 16 }, (_, i) => i),
+    );
     expect(Array.from(pixelShuffleHF(x, 2).data)).toEqual([0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15]);
   });
 
   it('pixel shuffle r=2 and the 2x2 merger gather the same patches in the same order (14x14 grid)', () => {
     const r = seededRandom(3);
-    const x = mat(196, 8, Float64Array.from({ length: 196 * 8 }, () => r()));
+    const x = mat(
+      196,
+      8,
+      Float64Array.from({ length: 196 * 8 }, () => r()),
+    );
     expect(pixelShuffleHF(x, 2).data).toEqual(gatherBlocks(x, 14, 2).data);
   });
 });

@@ -87,7 +87,10 @@ describe('the precomputed reconstruction of the default pack', () => {
       const e = await embedPngFile(pack, resolve(ROOT, 'public/imageset', file));
       images.push({ id: `row-${row}`, name: file, row, preData: e.pre, postData: e.post, pooled: { pre: e.pooledPre, post: e.pooledPost } });
     }
-    const sub = { files: rows.map((r) => record.files[r]!), fingerprints: Float32Array.from(rows.flatMap((r) => [...record.fingerprints.subarray(r * FINGERPRINT_DIMS, (r + 1) * FINGERPRINT_DIMS)])) };
+    const sub = {
+      files: rows.map((r) => record.files[r]!),
+      fingerprints: Float32Array.from(rows.flatMap((r) => [...record.fingerprints.subarray(r * FINGERPRINT_DIMS, (r + 1) * FINGERPRINT_DIMS)])),
+    };
     expect(matchPrecomputed(sub, images)).toEqual({ ids: images.map((i) => i.id) });
     for (const i of images) {
       const loss = imageLoss(record, manifest, i.preData, i.postData);

@@ -23,7 +23,12 @@ function erf(x: number): number {
   const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
   return s * y;
 }
-const gelu = (m: Mat): Mat => mat(m.rows, m.cols, m.data.map((x) => 0.5 * x * (1 + erf(x / Math.SQRT2))));
+const gelu = (m: Mat): Mat =>
+  mat(
+    m.rows,
+    m.cols,
+    m.data.map((x) => 0.5 * x * (1 + erf(x / Math.SQRT2))),
+  );
 
 function linear(model: ModelInfo, x: Mat, name: string, bias = true): Mat {
   const w = weight(model, `${name}.weight`);
@@ -55,7 +60,12 @@ function layerNorm(model: ModelInfo, x: Mat, name: string): Mat {
   return y;
 }
 
-const add = (a: Mat, b: Mat): Mat => mat(a.rows, a.cols, a.data.map((v, i) => v + b.data[i]!));
+const add = (a: Mat, b: Mat): Mat =>
+  mat(
+    a.rows,
+    a.cols,
+    a.data.map((v, i) => v + b.data[i]!),
+  );
 const mlp = (model: ModelInfo, x: Mat, name: string): Mat => linear(model, gelu(linear(model, x, `${name}.fc1`)), `${name}.fc2`);
 
 function attention(model: ModelInfo, q: Mat, kv: Mat, heads: number, name: string): Mat {
@@ -101,7 +111,8 @@ export function referenceEncoder(model: ModelInfo, pixels: Float32Array): Mat {
         let s = b[o]!;
         for (let c = 0; c < 3; c++)
           for (let ky = 0; ky < patch; ky++)
-            for (let kx = 0; kx < patch; kx++) s += w[((o * 3 + c) * patch + ky) * patch + kx]! * pixels[(c * image + gy * patch + ky) * image + gx * patch + kx]!;
+            for (let kx = 0; kx < patch; kx++)
+              s += w[((o * 3 + c) * patch + ky) * patch + kx]! * pixels[(c * image + gy * patch + ky) * image + gx * patch + kx]!;
         x.data[(gy * grid + gx) * dim + o] = s;
       }
   x = add(x, mat(grid * grid, dim, weight(model, 'pos_embed')));

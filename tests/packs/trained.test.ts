@@ -114,7 +114,8 @@ function chance(labels: Int32Array): number {
   return labels.reduce((s, l) => s + (counts.get(l)! - 1) / (labels.length - 1), 0) / labels.length;
 }
 
-const precision = (e: Embeddings, rows: readonly number[], labels: Int32Array) => precisionAtK(kNearest(pick(e.data, e.dim, rows), rows.length, e.dim, K, 'cosine'), rows.length, K, labels);
+const precision = (e: Embeddings, rows: readonly number[], labels: Int32Array) =>
+  precisionAtK(kNearest(pick(e.data, e.dim, rows), rows.length, e.dim, K, 'cosine'), rows.length, K, labels);
 
 /** Mean of a - b over queries (b a number: a constant) and the standard error of that mean. */
 function gain(a: Float32Array, b: Float32Array | number): { mean: number; se: number } {
@@ -142,7 +143,13 @@ describe('trained packs on the bundled image set', () => {
       const s: ort.InferenceSession = await session(read(`${packId(family)}/connector.onnx`));
       const out = await connect(s, all.pre, all.n);
       await s.release();
-      post.set(family, { name: `post ${packId(family)}`, dim: out.dim, data: meanPool(out.data, all.n, out.tokens, out.dim), tokens: out.data, count: out.tokens });
+      post.set(family, {
+        name: `post ${packId(family)}`,
+        dim: out.dim,
+        data: meanPool(out.data, all.n, out.tokens, out.dim),
+        tokens: out.data,
+        count: out.tokens,
+      });
     }
   }, 240_000);
 
@@ -221,7 +228,12 @@ describe('trained packs on the bundled image set', () => {
     const sample = rows.heldout.slice(0, 8);
     const reference = tf.tidy(() => {
       const params = new Map([...dims].map(([name, { dims: d }]) => [name, tf.tensor(graph.initializers.get(name)!.data as Float32Array, d)] as const));
-      return connectorForward(family, MNV2_SHAPE, params, tf.tensor3d(pick(all.pre, PRE_TOKEN_SIZE, sample), [sample.length, MNV2.grid * MNV2.grid, MNV2.dim])).dataSync();
+      return connectorForward(
+        family,
+        MNV2_SHAPE,
+        params,
+        tf.tensor3d(pick(all.pre, PRE_TOKEN_SIZE, sample), [sample.length, MNV2.grid * MNV2.grid, MNV2.dim]),
+      ).dataSync();
     });
     const fromOrt = pick(tokens, count * MNV2_SHAPE.dPost, sample);
     let worst = 0;

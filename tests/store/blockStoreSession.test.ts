@@ -28,9 +28,14 @@ describe('openBlockStore refusals before reading', () => {
     const blocks = 4;
     // Float16 files: twice their size as float32 in memory.
     const each = Math.ceil(MAX_STORE_MEMORY_BYTES / (4 * blocks)) + 1;
-    const files = Array.from({ length: blocks }, (_, i) => [sized(`big/pre-block-${i}.safetensors`, each), sized(`big/post-block-${i}.safetensors`, each)]).flat();
+    const files = Array.from({ length: blocks }, (_, i) => [
+      sized(`big/pre-block-${i}.safetensors`, each),
+      sized(`big/post-block-${i}.safetensors`, each),
+    ]).flat();
     await openBlockStore(files);
-    expect(lastMessage()).toMatch(/^Block store "big" holds 2\.1 GB of blocks; held as numbers that needs more than the 4\.3 GB a browser tab can take\. .* Nothing was replaced\.$/);
+    expect(lastMessage()).toMatch(
+      /^Block store "big" holds 2\.1 GB of blocks; held as numbers that needs more than the 4\.3 GB a browser tab can take\. .* Nothing was replaced\.$/,
+    );
     expect(snapshot()).toEqual(before);
   });
 
@@ -47,7 +52,9 @@ describe('openBlockStore refusals before reading', () => {
   it('refuses a partner missing, or a drop that listed only part of its files, with the planner message', async () => {
     const before = snapshot();
     await openBlockStore([sized('s/pre-block-1.safetensors', 100), sized('s/post-block-1.safetensors', 100), sized('s/pre-block-2.safetensors', 100)]);
-    expect(lastMessage()).toBe('pre-block-2.safetensors has no partner: post-block-2.safetensors is missing. Every block needs both files; add it, or remove pre-block-2.safetensors. Nothing was replaced.');
+    expect(lastMessage()).toBe(
+      'pre-block-2.safetensors has no partner: post-block-2.safetensors is missing. Every block needs both files; add it, or remove pre-block-2.safetensors. Nothing was replaced.',
+    );
     await openBlockStore([sized('s/pre-block-1.safetensors', 100), sized('s/post-block-1.safetensors', 100)], { skippedFiles: 80_000 });
     expect(lastMessage()).toMatch(/only the first 2 were listed, so blocks among the other 80,000 would be missing/);
     expect(snapshot()).toEqual(before);

@@ -20,7 +20,18 @@ const KEY_B = `m1-${'b'.repeat(64)}`;
 
 function image(id: string, text: string) {
   const blob = new Blob([text], { type: 'image/png' });
-  return { id, name: `${id}.png`, blob, url: `blob:${id}`, bytes: blob.size, width: 2, height: 2, label: 'disc', labelSource: 'labels.csv', contentHash: `${id.charCodeAt(0).toString(16)}`.padStart(64, '0') };
+  return {
+    id,
+    name: `${id}.png`,
+    blob,
+    url: `blob:${id}`,
+    bytes: blob.size,
+    width: 2,
+    height: 2,
+    label: 'disc',
+    labelSource: 'labels.csv',
+    contentHash: `${id.charCodeAt(0).toString(16)}`.padStart(64, '0'),
+  };
 }
 
 function embedding(seed: number) {
@@ -61,7 +72,13 @@ describe('persistence', () => {
       stoppedEarly: false,
       constantDims: 0,
       run: { bestEpoch: 2, bestValLoss: 0.9 },
-      model: { weights: [{ name: 'w1', shape: [2, 2], values: Float32Array.of(1, 2, 3, 4) }], standardizers: { pre: { dim: 1, mean: Float32Array.of(0), std: Float32Array.of(1), constantDims: 0 }, post: { dim: 1, mean: Float32Array.of(0), std: Float32Array.of(1), constantDims: 0 } } },
+      model: {
+        weights: [{ name: 'w1', shape: [2, 2], values: Float32Array.of(1, 2, 3, 4) }],
+        standardizers: {
+          pre: { dim: 1, mean: Float32Array.of(0), std: Float32Array.of(1), constantDims: 0 },
+          post: { dim: 1, mean: Float32Array.of(0), std: Float32Array.of(1), constantDims: 0 },
+        },
+      },
     };
     analysisStore.setState({ reconstruction, training: { ...idleTraining, status: 'done', trainLoss: [1, 0.5], valLoss: [1.2, 0.9], bestEpoch: 2 } });
     await settle();
@@ -103,7 +120,12 @@ describe('persistence', () => {
     analysisStore.setState({ modelKey: KEY_A, trainJob: { label: 'Training', done: 1, total: 9, startedAt: 0, cancel: () => undefined } });
     await settle();
     await reload();
-    expect(uiStore.getState().messages.map((m) => m.text).join(' ')).toMatch(/reloaded while the reconstructor was training: that run was lost/);
+    expect(
+      uiStore
+        .getState()
+        .messages.map((m) => m.text)
+        .join(' '),
+    ).toMatch(/reloaded while the reconstructor was training: that run was lost/);
     await reload();
     expect(uiStore.getState().messages).toEqual([]);
   });
@@ -180,13 +202,23 @@ describe('persistence', () => {
       collectionStore.setState({ images: [], intake: null });
       uiStore.setState({ messages: [] });
       await restoreSession();
-      expect(uiStore.getState().messages.map((m) => m.text).join(' ')).not.toMatch(/that run was lost/);
+      expect(
+        uiStore
+          .getState()
+          .messages.map((m) => m.text)
+          .join(' '),
+      ).not.toMatch(/that run was lost/);
     } finally {
       tabStore.setState({ role: 'writer' });
     }
     // The writer, reloaded with no other tab alive, does call it lost.
     analysisStore.setState({ trainJob: null });
     await reload();
-    expect(uiStore.getState().messages.map((m) => m.text).join(' ')).toMatch(/that run was lost/);
+    expect(
+      uiStore
+        .getState()
+        .messages.map((m) => m.text)
+        .join(' '),
+    ).toMatch(/that run was lost/);
   });
 });

@@ -24,7 +24,9 @@ describe('stored sessions from version 1', () => {
     const { restoreSession, storageSummary } = await import('../../src/store/persistence.ts');
     const { collectionStore } = await import('../../src/store/collectionStore.ts');
     await restoreSession();
-    expect(collectionStore.getState().images.map((i) => [i.name, i.label, i.labelSource, i.contentHash])).toEqual([['a.png', 'cat', 'an earlier session', null]]);
+    expect(collectionStore.getState().images.map((i) => [i.name, i.label, i.labelSource, i.contentHash])).toEqual([
+      ['a.png', 'cat', 'an earlier session', null],
+    ]);
     const summary = await storageSummary();
     expect(summary).toMatchObject({ images: 1, embeddings: 0 });
   });

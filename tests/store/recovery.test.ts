@@ -27,7 +27,20 @@ function healthyInference(message: Message, worker: ScriptedWorker): void {
   } else if (message.type === 'embed') {
     const images = message.images as { imageId: string }[];
     for (const { imageId } of images) {
-      worker.reply({ type: 'item', id: message.id, item: { ok: true, imageId, pre: new Float32Array(T * dPre), post: new Float32Array(Tp * dPost), pooledPre: new Float32Array(dPre), pooledPost: new Float32Array(dPost), display: new Uint8ClampedArray(4), ms: 1 } });
+      worker.reply({
+        type: 'item',
+        id: message.id,
+        item: {
+          ok: true,
+          imageId,
+          pre: new Float32Array(T * dPre),
+          post: new Float32Array(Tp * dPost),
+          pooledPre: new Float32Array(dPre),
+          pooledPost: new Float32Array(dPost),
+          display: new Uint8ClampedArray(4),
+          ms: 1,
+        },
+      });
     }
     worker.reply({ type: 'result', id: message.id, result: { done: images.length, failed: 0, cancelled: false, ep: 'webgpu' } });
   }
@@ -49,13 +62,28 @@ async function freshApp() {
   const { analysisStore } = await import('../../src/store/analysisStore.ts');
   const { collectionStore, addImages, nextImageId } = await import('../../src/store/collectionStore.ts');
   const { uiStore } = await import('../../src/store/uiStore.ts');
-  const images = Array.from({ length: 3 }, (_, i) => ({ id: nextImageId(), name: `img-${i}.png`, blob: new Blob([]), url: '', bytes: 0, width: 1, height: 1, label: null, labelSource: null, contentHash: null }));
+  const images = Array.from({ length: 3 }, (_, i) => ({
+    id: nextImageId(),
+    name: `img-${i}.png`,
+    blob: new Blob([]),
+    url: '',
+    bytes: 0,
+    width: 1,
+    height: 1,
+    label: null,
+    labelSource: null,
+    contentHash: null,
+  }));
   const open = () => session.openPack('vit-mlp', MANIFEST, { kind: 'url', url: 'enc.onnx' }, { kind: 'url', url: 'con.onnx' });
   return { session, embedding, modelStore, analysisStore, collectionStore, uiStore, addImages: () => addImages(images), open };
 }
 
 const inferenceWorkers = () => ScriptedWorker.spawned.filter((w) => w.name === 'inference');
-const messages = (ui: { getState(): { messages: readonly { text: string }[] } }) => ui.getState().messages.map((m) => m.text).join('\n');
+const messages = (ui: { getState(): { messages: readonly { text: string }[] } }) =>
+  ui
+    .getState()
+    .messages.map((m) => m.text)
+    .join('\n');
 
 beforeEach(() => vi.stubGlobal('Worker', ScriptedWorker));
 afterEach(() => vi.unstubAllGlobals());
@@ -94,7 +122,20 @@ describe('recovery follows failure codes, whatever the words', () => {
         crashed = true;
         // One image made it before the crash.
         const first = (message.images as { imageId: string }[])[0]!;
-        worker.reply({ type: 'item', id: message.id, item: { ok: true, imageId: first.imageId, pre: new Float32Array(T * dPre), post: new Float32Array(Tp * dPost), pooledPre: new Float32Array(dPre), pooledPost: new Float32Array(dPost), display: new Uint8ClampedArray(4), ms: 1 } });
+        worker.reply({
+          type: 'item',
+          id: message.id,
+          item: {
+            ok: true,
+            imageId: first.imageId,
+            pre: new Float32Array(T * dPre),
+            post: new Float32Array(Tp * dPost),
+            pooledPre: new Float32Array(dPre),
+            pooledPost: new Float32Array(dPost),
+            display: new Uint8ClampedArray(4),
+            ms: 1,
+          },
+        });
         worker.crash(wording);
         return;
       }

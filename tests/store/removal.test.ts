@@ -5,7 +5,18 @@ import { collectionStore, type ImageEntry } from '../../src/store/collectionStor
 import { removeWithUndo } from '../../src/store/removal.ts';
 import { uiStore } from '../../src/store/uiStore.ts';
 
-const image = (id: string): ImageEntry => ({ id, name: `folder/${id}.png`, blob: new Blob([id]), url: `blob:${id}`, bytes: 1, width: 1, height: 1, label: null, labelSource: null, contentHash: null });
+const image = (id: string): ImageEntry => ({
+  id,
+  name: `folder/${id}.png`,
+  blob: new Blob([id]),
+  url: `blob:${id}`,
+  bytes: 1,
+  width: 1,
+  height: 1,
+  label: null,
+  labelSource: null,
+  contentHash: null,
+});
 
 afterEach(() => {
   collectionStore.setState({ images: [], intake: null });

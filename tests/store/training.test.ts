@@ -19,7 +19,21 @@ function inference(message: Message, worker: ScriptedWorker): void {
   if (message.type === 'load-pack') worker.reply({ type: 'result', id: message.id, result: { modelKey: KEY, ep: 'wasm', fallbackReason: null, loadMs: 1 } });
   if (message.type !== 'embed') return;
   const images = message.images as { imageId: string }[];
-  for (const { imageId } of images) worker.reply({ type: 'item', id: message.id, item: { ok: true, imageId, pre: new Float32Array(T * dPre), post: new Float32Array(Tp * dPost), pooledPre: new Float32Array(dPre), pooledPost: new Float32Array(dPost), display: new Uint8ClampedArray(4), ms: 1 } });
+  for (const { imageId } of images)
+    worker.reply({
+      type: 'item',
+      id: message.id,
+      item: {
+        ok: true,
+        imageId,
+        pre: new Float32Array(T * dPre),
+        post: new Float32Array(Tp * dPost),
+        pooledPre: new Float32Array(dPre),
+        pooledPost: new Float32Array(dPost),
+        display: new Uint8ClampedArray(4),
+        ms: 1,
+      },
+    });
   worker.reply({ type: 'result', id: message.id, result: { done: images.length, failed: 0, cancelled: false, ep: 'wasm' } });
 }
 
@@ -38,7 +52,10 @@ function finishedRun(message: Message): unknown {
     validation: Int32Array.of(0),
     constantDims: 0,
     weights: [],
-    standardizers: { pre: { dim: dPre, mean: new Float32Array(dPre), std: new Float32Array(dPre).fill(1), constantDims: 0 }, post: { dim: dPost, mean: new Float32Array(dPost), std: new Float32Array(dPost).fill(1), constantDims: 0 } },
+    standardizers: {
+      pre: { dim: dPre, mean: new Float32Array(dPre), std: new Float32Array(dPre).fill(1), constantDims: 0 },
+      post: { dim: dPost, mean: new Float32Array(dPost), std: new Float32Array(dPost).fill(1), constantDims: 0 },
+    },
   };
 }
 
@@ -49,7 +66,7 @@ afterEach(() => {
 });
 
 describe('training facts belong to the reconstruction shown', () => {
-  it('after Retrain then Cancel, the best epoch shown is the finished run\'s, not the cancelled one\'s', async () => {
+  it("after Retrain then Cancel, the best epoch shown is the finished run's, not the cancelled one's", async () => {
     vi.resetModules();
     ScriptedWorker.scripts = new Map();
     ScriptedWorker.spawned = [];
@@ -72,7 +89,20 @@ describe('training facts belong to the reconstruction shown', () => {
       worker.reply({ type: 'progress', id: message.id, progress: { kind: 'epoch', epoch: 1, epochs: 40, trainLoss: 0.9, valLoss: 0.95, bestEpoch: 1 } });
     });
     await session.openPack('vit-mlp', MANIFEST, { kind: 'url', url: 'e.onnx' }, { kind: 'url', url: 'c.onnx' });
-    addImages(Array.from({ length: IMAGES }, (_, i) => ({ id: nextImageId(), name: `${i}.png`, blob: new Blob([]), url: '', bytes: 0, width: 1, height: 1, label: null, labelSource: null, contentHash: null })));
+    addImages(
+      Array.from({ length: IMAGES }, (_, i) => ({
+        id: nextImageId(),
+        name: `${i}.png`,
+        blob: new Blob([]),
+        url: '',
+        bytes: 0,
+        width: 1,
+        height: 1,
+        label: null,
+        labelSource: null,
+        contentHash: null,
+      })),
+    );
     await embedPending();
 
     await trainReconstructor();

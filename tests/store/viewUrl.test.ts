@@ -11,7 +11,18 @@ function fakeWindow(href: string) {
   return { win: win as unknown as Parameters<typeof syncViewUrl>[0], url };
 }
 
-const image = (id: string, contentHash: string): ImageEntry => ({ id, name: `${id}.png`, blob: new Blob([]), url: '', bytes: 0, width: 1, height: 1, label: null, labelSource: null, contentHash });
+const image = (id: string, contentHash: string): ImageEntry => ({
+  id,
+  name: `${id}.png`,
+  blob: new Blob([]),
+  url: '',
+  bytes: 0,
+  width: 1,
+  height: 1,
+  label: null,
+  labelSource: null,
+  contentHash,
+});
 const HASH_A = 'a1'.repeat(32);
 const HASH_B = 'b2'.repeat(32);
 
@@ -36,7 +47,9 @@ describe('view URL sync', () => {
 
     const { win: bad } = fakeWindow('http://x/?k=0&metric=dot');
     applyViewUrl(bad);
-    expect(uiStore.getState().messages.at(-1)?.text).toBe('This link\'s "k=0", "metric=dot" could not be used and were left out. Check the link; k is 1 to 100, metric is cosine or l2, self is 0 or 1.');
+    expect(uiStore.getState().messages.at(-1)?.text).toBe(
+      'This link\'s "k=0", "metric=dot" could not be used and were left out. Check the link; k is 1 to 100, metric is cosine or l2, self is 0 or 1.',
+    );
     expect(uiStore.getState()).toMatchObject({ k: 7, metric: 'l2' });
   });
 
@@ -44,7 +57,9 @@ describe('view URL sync', () => {
     const { win } = fakeWindow(`http://x/?image=${'c3'.repeat(6)}`);
     applyViewUrl(win);
     modelStore.setState({ status: 'ready' });
-    expect(uiStore.getState().messages.at(-1)?.text).toBe('The link selects an image (content c3c3c3c3c3c3…) that is not in this collection. Add that image to see it selected.');
+    expect(uiStore.getState().messages.at(-1)?.text).toBe(
+      'The link selects an image (content c3c3c3c3c3c3…) that is not in this collection. Add that image to see it selected.',
+    );
   });
 
   it('writes the open model, the settings and the selection, keeping other entries', () => {

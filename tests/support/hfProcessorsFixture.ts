@@ -14,7 +14,9 @@ export interface TensorSummary {
   readonly normalised: { readonly dtype: string; readonly sum: number; readonly stride: number; readonly sample: string };
 }
 
-export type ImageSpec = ({ readonly photo: string } | { readonly synthetic: { readonly width: number; readonly height: number; readonly seed: number; readonly alpha: boolean } }) & { readonly rgbaCrc32?: number };
+export type ImageSpec = (
+  { readonly photo: string } | { readonly synthetic: { readonly width: number; readonly height: number; readonly seed: number; readonly alpha: boolean } }
+) & { readonly rgbaCrc32?: number };
 
 export interface ProcessorCase {
   readonly model: string;
@@ -77,4 +79,5 @@ export function imageFor(spec: ImageSpec): RgbaImage {
   return { width, height, rgba: syntheticRgba(width, height, seed, alpha) };
 }
 
-export const imageLabel = (spec: ImageSpec): string => ('photo' in spec ? `photo ${spec.photo}` : `${spec.synthetic.width}x${spec.synthetic.height}${spec.synthetic.alpha ? ' alpha' : ''}`);
+export const imageLabel = (spec: ImageSpec): string =>
+  'photo' in spec ? `photo ${spec.photo}` : `${spec.synthetic.width}x${spec.synthetic.height}${spec.synthetic.alpha ? ' alpha' : ''}`;

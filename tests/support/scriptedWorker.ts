@@ -36,4 +36,3 @@ export class ScriptedWorker {
     this.terminated = true;
   }
 }
-

@@ -70,7 +70,11 @@ const QWEN_ROW = 3 * QWEN.temporal * QWEN.patch * QWEN.patch;
 
 /** The language model's width: what image_features has per token. */
 const D_POST: Readonly<Record<StockKind, number>> = { smolvlm: 24, qwen2vl: 32, 'llava-interleave': 40 };
-const SEEDS: Readonly<Record<StockKind, readonly [encoder: number, connector: number]>> = { smolvlm: [7101, 7102], qwen2vl: [7201, 7202], 'llava-interleave': [7301, 7302] };
+const SEEDS: Readonly<Record<StockKind, readonly [encoder: number, connector: number]>> = {
+  smolvlm: [7101, 7102],
+  qwen2vl: [7201, 7202],
+  'llava-interleave': [7301, 7302],
+};
 
 /** 1/255 as transformers writes it into preprocessor configs. */
 const RESCALE = 0.00392156862745098;
@@ -180,7 +184,12 @@ const SPECS: Readonly<Record<StockKind, KindSpec>> = {
         const perImage = g.op('ReduceProd', [gridThw], { axes: [1], keepdims: 0 });
         const count = g.op('ReduceSum', [perImage], { keepdims: 1 });
         const rowsShape = g.op('Concat', [count, g.int64Init(g.fresh('row_length'), [-1])], { axis: 0 });
-        for (const [name, dims] of [[perImage, ['num_images']], [count, [1]], [rowsShape, [2]]] as const) g.valueInfo(name, dims, T.INT64);
+        for (const [name, dims] of [
+          [perImage, ['num_images']],
+          [count, [1]],
+          [rowsShape, [2]],
+        ] as const)
+          g.valueInfo(name, dims, T.INT64);
         const rows = g.op('Reshape', [pixels, rowsShape]);
         // Conv3d with stride = kernel on the processor's (channel, time, y, x) rows is this MatMul.
         let x = g.within('patch_embed', () => g.within('proj', () => L.linear(rows, QWEN_ROW, DIM, 'visual.patch_embed.proj', false)));
@@ -223,7 +232,14 @@ const SPECS: Readonly<Record<StockKind, KindSpec>> = {
     connector: { family: 'merger', mergeSize: QWEN.merge },
     config: (dPost) => ({
       model_type: 'qwen2_vl',
-      vision_config: { depth: QWEN.depth, embed_dim: DIM, hidden_size: dPost, patch_size: QWEN.patch, spatial_merge_size: QWEN.merge, temporal_patch_size: QWEN.temporal },
+      vision_config: {
+        depth: QWEN.depth,
+        embed_dim: DIM,
+        hidden_size: dPost,
+        patch_size: QWEN.patch,
+        spatial_merge_size: QWEN.merge,
+        temporal_patch_size: QWEN.temporal,
+      },
     }),
     preprocessor: {
       image_processor_type: 'Qwen2VLImageProcessor',
@@ -253,7 +269,11 @@ const SPECS: Readonly<Record<StockKind, KindSpec>> = {
       top(c, c.style === 'builder' ? 'multimodal_projector' : 'multi_modal_projector', () => {
         const h = g.within('linear_1', () => L.linear(pre, DIM, dPost, 'multi_modal_projector.linear_1'));
         const a = g.within('act', () => L.gelu(h));
-        return finish(c, io, g.within('linear_2', () => L.linear(a, dPost, dPost, 'multi_modal_projector.linear_2')));
+        return finish(
+          c,
+          io,
+          g.within('linear_2', () => L.linear(a, dPost, dPost, 'multi_modal_projector.linear_2')),
+        );
       });
       return pre;
     },

@@ -41,7 +41,10 @@ function dynamoNaming(): NodeNaming {
       return {
         node: `node_${op}_${n}`,
         outputs: Array.from({ length: count }, (_, j) => (count === 1 ? `val_${n}` : `val_${n}_${j}`)),
-        metadata: { 'pkg.torch.onnx.name_scopes': pythonRepr(['', ...cumulative, fx]), 'pkg.torch.onnx.class_hierarchy': pythonRepr(['Model', ...scope.map(() => 'Module'), `aten.${op.toLowerCase()}.default`]) },
+        metadata: {
+          'pkg.torch.onnx.name_scopes': pythonRepr(['', ...cumulative, fx]),
+          'pkg.torch.onnx.class_hierarchy': pythonRepr(['Model', ...scope.map(() => 'Module'), `aten.${op.toLowerCase()}.default`]),
+        },
       };
     },
   };
@@ -72,11 +75,13 @@ export function context(name: string, style: ExportStyle): Ctx {
 export const plain = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes);
 
 /** The model wrapper dynamo exports carry ("model."): a top-level module, inside it for dynamo. */
-export const top = (c: Ctx, module: string, build: () => string) => (c.style === 'dynamo' ? c.g.within('model', () => c.g.within(module, build)) : c.g.within(module, build));
+export const top = (c: Ctx, module: string, build: () => string) =>
+  c.style === 'dynamo' ? c.g.within('model', () => c.g.within(module, build)) : c.g.within(module, build);
 /** Ops of the model's own forward, outside any submodule ("model" for dynamo). */
 export const atModel = <T>(c: Ctx, build: () => T): T => (c.style === 'dynamo' ? c.g.within('model', build) : build());
 /** A module path as findConnectorBoundary reports it in each style. */
-export const scopeName = (style: ExportStyle, path: readonly string[]) => (style === 'dynamo' ? ['model', ...path].join('.') : style === 'builder' ? ['model', ...path].join('/') : path.join('/'));
+export const scopeName = (style: ExportStyle, path: readonly string[]) =>
+  style === 'dynamo' ? ['model', ...path].join('.') : style === 'builder' ? ['model', ...path].join('/') : path.join('/');
 
 // ---------- shape arithmetic ----------
 
@@ -127,7 +132,11 @@ export function embeddings(c: Ctx, pixels: string, cls: boolean, prefix: string,
   const { dim, patch } = size;
   const tokens = size.grid * size.grid;
   return g.within('embeddings', () => {
-    const kernel = g.floatInit(`${prefix}.patch_embedding.weight`, [dim, 3, patch, patch], L.uniform(dim * 3 * patch * patch, Math.sqrt(6 / (3 * patch * patch + dim))));
+    const kernel = g.floatInit(
+      `${prefix}.patch_embedding.weight`,
+      [dim, 3, patch, patch],
+      L.uniform(dim * 3 * patch * patch, Math.sqrt(6 / (3 * patch * patch + dim))),
+    );
     const conv = g.within('patch_embedding', () => g.op('Conv', [pixels, kernel], { kernel_shape: [patch, patch], strides: [patch, patch] }));
     let x = L.transpose(L.reshape(conv, [0, dim, tokens]), [0, 2, 1]);
     if (cls) {

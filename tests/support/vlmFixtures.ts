@@ -19,7 +19,21 @@
 import type { Dim } from '../../scripts/onnx/graphBuilder.ts';
 import type { ExportStyle } from '../../src/core/onnx/scope.ts';
 import { seededRandom } from '../../src/core/random.ts';
-import { atModel, batchOf, context, embeddings, encoderLayer, pixelShuffle, plain, reshapeBatch, scopeName, siglipTower, top, type Ctx, type VisionSize } from './vlmBlocks.ts';
+import {
+  atModel,
+  batchOf,
+  context,
+  embeddings,
+  encoderLayer,
+  pixelShuffle,
+  plain,
+  reshapeBatch,
+  scopeName,
+  siglipTower,
+  top,
+  type Ctx,
+  type VisionSize,
+} from './vlmBlocks.ts';
 
 export { naming, pythonRepr, STYLES } from './vlmBlocks.ts';
 
@@ -105,7 +119,13 @@ const SPECS: Readonly<Record<Preset, PresetSpec>> = {
         }),
       );
       // LlavaModel.get_image_features: hidden_states[-2][:, 1:] (vision_feature_select_strategy "default").
-      const slice = () => g.op('Slice', [penultimate, g.int64Init(g.fresh('starts'), [1]), g.int64Init(g.fresh('ends'), [Number.MAX_SAFE_INTEGER]), g.int64Init(g.fresh('axes'), [1])]);
+      const slice = () =>
+        g.op('Slice', [
+          penultimate,
+          g.int64Init(g.fresh('starts'), [1]),
+          g.int64Init(g.fresh('ends'), [Number.MAX_SAFE_INTEGER]),
+          g.int64Init(g.fresh('axes'), [1]),
+        ]);
       return atModel(c, slice);
     },
     connector(c, pre) {
@@ -127,7 +147,11 @@ const SPECS: Readonly<Record<Preset, PresetSpec>> = {
       const { g, L } = c;
       return top(c, 'visual', () => {
         let x = g.within('patch_embed', () => {
-          const kernel = g.floatInit('visual.patch_embed.proj.weight', [DIM, 3, PATCH, PATCH], L.uniform(DIM * 3 * PATCH * PATCH, Math.sqrt(6 / (3 * PATCH * PATCH + DIM))));
+          const kernel = g.floatInit(
+            'visual.patch_embed.proj.weight',
+            [DIM, 3, PATCH, PATCH],
+            L.uniform(DIM * 3 * PATCH * PATCH, Math.sqrt(6 / (3 * PATCH * PATCH + DIM))),
+          );
           const conv = g.within('proj', () => g.op('Conv', [pixels, kernel], { kernel_shape: [PATCH, PATCH], strides: [PATCH, PATCH] }));
           return L.transpose(L.reshape(conv, [0, DIM, TOKENS]), [0, 2, 1]);
         });

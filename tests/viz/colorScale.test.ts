@@ -108,17 +108,21 @@ describe('robustMax', () => {
   });
   it('lies between the quantile neighbours and never above the maximum', () => {
     fc.assert(
-      fc.property(fc.array(fc.float({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 300 }), fc.double({ min: 0, max: 1, noNaN: true }), (arr, q) => {
-        const v = Float32Array.from(arr);
-        const sorted = Array.from(v).sort((a, b) => a - b);
-        const r = robustMax(v, q);
-        const top = sorted[sorted.length - 1]!;
-        if (top <= 0) return r === 1;
-        const h = q * (sorted.length - 1);
-        const lo = sorted[Math.floor(h)]!;
-        const hi = sorted[Math.ceil(h)]!;
-        return r > 0 && r <= top && (r === top || (r >= lo && r <= hi));
-      }),
+      fc.property(
+        fc.array(fc.float({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (arr, q) => {
+          const v = Float32Array.from(arr);
+          const sorted = Array.from(v).sort((a, b) => a - b);
+          const r = robustMax(v, q);
+          const top = sorted[sorted.length - 1]!;
+          if (top <= 0) return r === 1;
+          const h = q * (sorted.length - 1);
+          const lo = sorted[Math.floor(h)]!;
+          const hi = sorted[Math.ceil(h)]!;
+          return r > 0 && r <= top && (r === top || (r >= lo && r <= hi));
+        },
+      ),
     );
   });
 });

@@ -66,7 +66,11 @@ describe('createFrameScheduler', () => {
   it('a cancel wins even when the frame source cannot cancel', () => {
     const callbacks: (() => void)[] = [];
     const draw = vi.fn();
-    const s = createFrameScheduler(draw, (cb) => callbacks.push(cb), () => undefined);
+    const s = createFrameScheduler(
+      draw,
+      (cb) => callbacks.push(cb),
+      () => undefined,
+    );
     s.request();
     s.cancel();
     callbacks.forEach((cb) => cb());

@@ -101,8 +101,14 @@ describe('patchAt', () => {
           const eps = 1e-9 * Math.max(w, h);
           return (
             hit.index === hit.row * cols + hit.col &&
-            hit.row >= 0 && hit.row < rows && hit.col >= 0 && hit.col < cols &&
-            x >= r.x - eps && x <= r.x + r.w + eps && y >= r.y - eps && y <= r.y + r.h + eps
+            hit.row >= 0 &&
+            hit.row < rows &&
+            hit.col >= 0 &&
+            hit.col < cols &&
+            x >= r.x - eps &&
+            x <= r.x + r.w + eps &&
+            y >= r.y - eps &&
+            y <= r.y + r.h + eps
           );
         },
       ),

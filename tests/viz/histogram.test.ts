@@ -50,7 +50,10 @@ describe('knorBins', () => {
       fc.property(
         fc.integer({ min: 1, max: 100 }).chain((k) => fc.tuple(fc.constant(k), fc.array(fc.integer({ min: 0, max: k }), { maxLength: 300 }))),
         ([k, overlaps]) => {
-          const bins = knorBins(Float32Array.from(overlaps, (j) => f32(j / k)), k);
+          const bins = knorBins(
+            Float32Array.from(overlaps, (j) => f32(j / k)),
+            k,
+          );
           const expected = new Int32Array(k + 1);
           for (const j of overlaps) expected[j]! += 1;
           return expected.every((c, j) => c === bins[j]);

@@ -6,8 +6,24 @@ const base: LossCurveOptions = { train: [], validation: [], bestEpoch: null, wid
 
 describe('lossExtent', () => {
   it('is [0, max] for linear, [min, max] of the positive values for log', () => {
-    expect(lossExtent([[3, 2, 1], [2.5, NaN]], false)).toEqual([0, 3]);
-    expect(lossExtent([[3, 0, 1], [-1, Infinity]], true)).toEqual([1, 3]);
+    expect(
+      lossExtent(
+        [
+          [3, 2, 1],
+          [2.5, NaN],
+        ],
+        false,
+      ),
+    ).toEqual([0, 3]);
+    expect(
+      lossExtent(
+        [
+          [3, 0, 1],
+          [-1, Infinity],
+        ],
+        true,
+      ),
+    ).toEqual([1, 3]);
     expect(lossExtent([[2]], true)).toEqual([1, 4]);
     expect(lossExtent([[], [NaN]], false)).toEqual([0, 1]);
     expect(lossExtent([[0]], false)).toEqual([0, 1]);

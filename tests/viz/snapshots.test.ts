@@ -79,11 +79,21 @@ describe('painter snapshots', () => {
   it('the loss curve: training and validation over 12 epochs, the best epoch marked', () => {
     const train = Array.from({ length: 12 }, (_, i) => 1.2 * Math.exp(-i / 3) + 0.2);
     const validation = Array.from({ length: 12 }, (_, i) => 1.0 * Math.exp(-i / 4) + 0.25 + (i > 8 ? 0.02 * (i - 8) : 0));
-    svgSnapshot('loss-curve', (svg) => renderLossCurve(svg, { train, validation, bestEpoch: 9, width: 336, height: 160, yLabel: 'MSE (standardised)' }), 336, 160);
+    svgSnapshot(
+      'loss-curve',
+      (svg) => renderLossCurve(svg, { train, validation, bestEpoch: 9, width: 336, height: 160, yLabel: 'MSE (standardised)' }),
+      336,
+      160,
+    );
   });
 
   it('the colour bar with a clipped top', () => {
-    svgSnapshot('color-bar', (svg) => renderColorBar(svg, { domain: [0, 1.5], label: 'patch MSE, standardised units', width: 336, height: 46, ticks: 5, clippedTop: true }), 336, 46);
+    svgSnapshot(
+      'color-bar',
+      (svg) => renderColorBar(svg, { domain: [0, 1.5], label: 'patch MSE, standardised units', width: 336, height: 46, ticks: 5, clippedTop: true }),
+      336,
+      46,
+    );
   });
 
   it('heatmap cells: a 14 x 14 grid of losses on the loss scale, one missing patch transparent', () => {

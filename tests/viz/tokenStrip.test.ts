@@ -27,7 +27,10 @@ describe('stripRgba', () => {
   });
 
   it('leaves the cells past d transparent and draws a non-finite value as zero', () => {
-    const out = stripRgba(Float32Array.from({ length: 65 }, (_, i) => (i === 3 ? NaN : i)), 64);
+    const out = stripRgba(
+      Float32Array.from({ length: 65 }, (_, i) => (i === 3 ? NaN : i)),
+      64,
+    );
     expect(out.length).toBe(2 * 64 * 4);
     expect(cell(out, 64)[3]).toBe(255);
     expect(cell(out, 65)).toEqual([0, 0, 0, 0]);

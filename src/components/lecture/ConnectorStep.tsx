@@ -12,7 +12,10 @@ export function ConnectorStep({ view }: { view: EncoderView }) {
   // The token the outlined patch feeds, and the block of patches it is made from; the perceiver
   // has no such block (every query sees every patch), so it shows its first query's token.
   const token = postTokenOfPatch(connector, grid, patch);
-  const outline = useMemo(() => (token === null ? null : patchesRect(patchesOfPostToken(connector, grid, token), LECTURE_CANVAS, LECTURE_CANVAS, grid)), [connector, grid, token]);
+  const outline = useMemo(
+    () => (token === null ? null : patchesRect(patchesOfPostToken(connector, grid, token), LECTURE_CANVAS, LECTURE_CANVAS, grid)),
+    [connector, grid, token],
+  );
   const shown = token ?? 0;
   const block = blockSize(connector);
   return (
@@ -33,7 +36,11 @@ export function ConnectorStep({ view }: { view: EncoderView }) {
         </p>
         <TokenStrip
           values={tokenAt(embedding.post, shown, tokens.dPost)}
-          label={token === null ? `Output token 1 of ${tokens.post}: ${tokens.dPost} numbers, drawn from the whole image` : `The token the outlined ${block !== null && block > 1 ? 'block' : 'patch'} becomes: ${tokens.dPost} numbers`}
+          label={
+            token === null
+              ? `Output token 1 of ${tokens.post}: ${tokens.dPost} numbers, drawn from the whole image`
+              : `The token the outlined ${block !== null && block > 1 ? 'block' : 'patch'} becomes: ${tokens.dPost} numbers`
+          }
           testId="lecture-post-token"
         />
       </div>

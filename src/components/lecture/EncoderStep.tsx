@@ -24,7 +24,11 @@ export function EncoderStep({ view }: { view: EncoderView }) {
           T × d<sub>v</sub> = {pre} × {dPre}
         </p>
         <p>one token per patch, {dPre} numbers each</p>
-        <TokenStrip values={tokenAt(embedding.pre, patch, dPre)} label={`The outlined patch (${row}, ${col}) as a token: ${dPre} numbers`} testId="lecture-pre-token" />
+        <TokenStrip
+          values={tokenAt(embedding.pre, patch, dPre)}
+          label={`The outlined patch (${row}, ${col}) as a token: ${dPre} numbers`}
+          testId="lecture-pre-token"
+        />
       </div>
     </div>
   );

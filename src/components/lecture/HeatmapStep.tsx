@@ -33,7 +33,11 @@ export function HeatmapStep({ view }: { view: HeatmapView }) {
             image loss {imageLoss.toFixed(3)}
           </p>
         )}
-        <p>{selectedId && reconstruction?.validationIds.has(selectedId) ? 'Held out: the reconstructor never saw this image.' : 'A training image: the reconstructor saw it.'}</p>
+        <p>
+          {selectedId && reconstruction?.validationIds.has(selectedId)
+            ? 'Held out: the reconstructor never saw this image.'
+            : 'A training image: the reconstructor saw it.'}
+        </p>
         {top !== null && losses && (
           <p>
             outlined: the worst patch, ({Math.floor(top / cols)}, {top % cols}), loss {losses[top]!.toFixed(3)}

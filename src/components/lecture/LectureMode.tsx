@@ -135,7 +135,10 @@ export function LectureMode() {
         <span className="lecture-brand">
           Connector Lens{manifest ? ` · ${manifest.name}` : ''}
           {manifest?.weights.synthetic && (
-            <span className="lecture-synthetic" title="This pack's encoder and connector are seeded random networks: the pipeline and the metrics are real, what the neighbours mean is not.">
+            <span
+              className="lecture-synthetic"
+              title="This pack's encoder and connector are seeded random networks: the pipeline and the metrics are real, what the neighbours mean is not."
+            >
               {' '}
               · synthetic weights
             </span>
@@ -174,13 +177,23 @@ export function LectureMode() {
         <ol>
           {LECTURE_STEPS.map((s, i) => (
             <li key={s.id}>
-              <button type="button" aria-current={i === step ? 'step' : undefined} aria-keyshortcuts={String(i + 1)} onClick={() => lecture({ type: 'goto', step: i })}>
+              <button
+                type="button"
+                aria-current={i === step ? 'step' : undefined}
+                aria-keyshortcuts={String(i + 1)}
+                onClick={() => lecture({ type: 'goto', step: i })}
+              >
                 {i + 1}. {s.short}
               </button>
             </li>
           ))}
         </ol>
-        <button type="button" disabled={step === LECTURE_STEP_COUNT - 1} aria-keyshortcuts="ArrowRight PageDown Space" onClick={() => lecture({ type: 'next' })}>
+        <button
+          type="button"
+          disabled={step === LECTURE_STEP_COUNT - 1}
+          aria-keyshortcuts="ArrowRight PageDown Space"
+          onClick={() => lecture({ type: 'next' })}
+        >
           Next →
         </button>
       </nav>

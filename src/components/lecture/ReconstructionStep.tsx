@@ -17,8 +17,10 @@ export function ReconstructionStep() {
     <div className="lecture-row">
       <div className="lecture-facts">
         <p>
-          {tokenMixing ? 'T′ ≠ T, so a token-mixing layer first maps the T′ tokens back to T, then an MLP per token.' : 'A token-wise MLP, as in the paper for LLaVA.'} Part of the images
-          are held out to check it.
+          {tokenMixing
+            ? 'T′ ≠ T, so a token-mixing layer first maps the T′ tokens back to T, then an MLP per token.'
+            : 'A token-wise MLP, as in the paper for LLaVA.'}{' '}
+          Part of the images are held out to check it.
         </p>
         {trainJob ? (
           <JobBar job={trainJob} testId="lecture-train-job" />
@@ -29,13 +31,17 @@ export function ReconstructionStep() {
             </button>
           </p>
         )}
-        {!reconstruction && !trainJob && training.status !== 'cancelled' && <p data-testid="lecture-no-reconstruction">No reconstruction yet: train one here; it takes a moment.</p>}
-        {training.status === 'cancelled' && !trainJob && <p data-testid="lecture-train-cancelled">Training was cancelled{reconstruction ? '; the previous reconstruction is kept' : ''}.</p>}
+        {!reconstruction && !trainJob && training.status !== 'cancelled' && (
+          <p data-testid="lecture-no-reconstruction">No reconstruction yet: train one here; it takes a moment.</p>
+        )}
+        {training.status === 'cancelled' && !trainJob && (
+          <p data-testid="lecture-train-cancelled">Training was cancelled{reconstruction ? '; the previous reconstruction is kept' : ''}.</p>
+        )}
         {training.status === 'error' && <p className="message-error">{training.error}</p>}
         {reconstruction && !trainJob && (
           <p data-testid="lecture-train-facts">
-            {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation loss {best !== undefined ? best.toFixed(3) : '–'} at epoch {reconstruction.run.bestEpoch ?? '–'};{' '}
-            {reconstruction.validationIds.size} of {reconstruction.ids.length} images held out.
+            {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation loss {best !== undefined ? best.toFixed(3) : '–'} at epoch{' '}
+            {reconstruction.run.bestEpoch ?? '–'}; {reconstruction.validationIds.size} of {reconstruction.ids.length} images held out.
           </p>
         )}
       </div>

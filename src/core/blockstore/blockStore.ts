@@ -13,7 +13,17 @@
  */
 import { UserFacingError } from '../errors.ts';
 import { firstNonFinite, meanPoolImage } from '../knn/pool.ts';
-import { FLOAT_DTYPES, isFloatDtype, readTensorAsFloat32, tensorBytesOf, tensorNamed, tooShortMessage, type FloatDtype, type SafetensorsHeader, type SafetensorsTensor } from './safetensors.ts';
+import {
+  FLOAT_DTYPES,
+  isFloatDtype,
+  readTensorAsFloat32,
+  tensorBytesOf,
+  tensorNamed,
+  tooShortMessage,
+  type FloatDtype,
+  type SafetensorsHeader,
+  type SafetensorsTensor,
+} from './safetensors.ts';
 
 /**
  * At most this many blocks: each is held in memory as tokens (20,000 blocks of 196 x 768 float32
@@ -176,7 +186,10 @@ export function planBlockStore(files: readonly BlockStoreFile[], options: PlanOp
   }
 
   if (pres.size === 0 && posts.size === 0) {
-    const others = otherSafetensors.length === 0 ? '' : ` It holds ${count(otherSafetensors.length)} other .safetensors file${otherSafetensors.length === 1 ? '' : 's'} (${otherSafetensors.slice(0, 2).join(', ')}${otherSafetensors.length > 2 ? ', ...' : ''}), not named as blocks.`;
+    const others =
+      otherSafetensors.length === 0
+        ? ''
+        : ` It holds ${count(otherSafetensors.length)} other .safetensors file${otherSafetensors.length === 1 ? '' : 's'} (${otherSafetensors.slice(0, 2).join(', ')}${otherSafetensors.length > 2 ? ', ...' : ''}), not named as blocks.`;
     const problem = `This folder holds no block files.${others} ${FOLDER_MUST_HOLD}`;
     return { ok: false, message: problem, problems: [problem] };
   }
@@ -190,18 +203,27 @@ export function planBlockStore(files: readonly BlockStoreFile[], options: PlanOp
   for (const id of ids) {
     const pre = pres.get(id) ?? [];
     const post = posts.get(id) ?? [];
-    for (const [side, found] of [['pre', pre], ['post', post]] as const) {
+    for (const [side, found] of [
+      ['pre', pre],
+      ['post', post],
+    ] as const) {
       if (found.length > 1) {
-        problems.push(`${side}-block-${id}.safetensors appears ${found.length} times (${found.map((f) => f.name).join(', ')}); a block store holds one file per block. Keep one of them.`);
+        problems.push(
+          `${side}-block-${id}.safetensors appears ${found.length} times (${found.map((f) => f.name).join(', ')}); a block store holds one file per block. Keep one of them.`,
+        );
       }
       for (const f of found) if (f.size < 8) problems.push(tooShortMessage(f.name, f.size));
     }
     if (pre.length === 0) {
-      problems.push(`post-block-${id}.safetensors has no partner: pre-block-${id}.safetensors is missing. Every block needs both files; add it, or remove post-block-${id}.safetensors.`);
+      problems.push(
+        `post-block-${id}.safetensors has no partner: pre-block-${id}.safetensors is missing. Every block needs both files; add it, or remove post-block-${id}.safetensors.`,
+      );
       continue;
     }
     if (post.length === 0) {
-      problems.push(`pre-block-${id}.safetensors has no partner: post-block-${id}.safetensors is missing. Every block needs both files; add it, or remove pre-block-${id}.safetensors.`);
+      problems.push(
+        `pre-block-${id}.safetensors has no partner: post-block-${id}.safetensors is missing. Every block needs both files; add it, or remove pre-block-${id}.safetensors.`,
+      );
       continue;
     }
     const pictures = [...(images.get(id) ?? [])].sort(naturalCompare);
@@ -212,7 +234,12 @@ export function planBlockStore(files: readonly BlockStoreFile[], options: PlanOp
 
   // Nearest the top of the folder first, then csv, tsv, json.
   const depth = (path: string) => path.split(/[/\\]/).length;
-  labelFiles.sort((a, b) => depth(a) - depth(b) || LABEL_FILE_NAMES.indexOf(baseName(a).toLowerCase()) - LABEL_FILE_NAMES.indexOf(baseName(b).toLowerCase()) || compareCodeUnits(a, b));
+  labelFiles.sort(
+    (a, b) =>
+      depth(a) - depth(b) ||
+      LABEL_FILE_NAMES.indexOf(baseName(a).toLowerCase()) - LABEL_FILE_NAMES.indexOf(baseName(b).toLowerCase()) ||
+      compareCodeUnits(a, b),
+  );
   const labels = labelFiles[0] ?? null;
   if (labelFiles.length > 1) warnings.push(`The folder has ${labelFiles.length} label files (${labelFiles.join(', ')}); ${labels} is used.`);
   return { ok: true, blocks, labels, warnings };
@@ -262,17 +289,24 @@ export function blockTensorOf(header: SafetensorsHeader, fileName: string = head
   const tensor = tensorNamed(header, BLOCK_TENSOR);
   if (tensor === undefined) {
     const names = header.tensors.map((t) => JSON.stringify(t.name));
-    const holds = names.length === 0 ? 'it holds no tensors' : `it holds ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${count(names.length - 5)} more` : ''}`;
-    throw new UserFacingError(`${fileName} has no tensor named "block"; ${holds}. A block store file holds one tensor named "block", as the paper's code saves it: safetensors.torch.save_file({'block': tensor}, path).`);
+    const holds =
+      names.length === 0 ? 'it holds no tensors' : `it holds ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${count(names.length - 5)} more` : ''}`;
+    throw new UserFacingError(
+      `${fileName} has no tensor named "block"; ${holds}. A block store file holds one tensor named "block", as the paper's code saves it: safetensors.torch.save_file({'block': tensor}, path).`,
+    );
   }
   const { dtype, shape } = tensor;
   if (!isFloatDtype(dtype)) {
-    throw new UserFacingError(`${fileName} stores its block as ${dtype}; Connector Lens reads blocks in ${FLOAT_DTYPES.slice(0, -1).join(', ')} or ${FLOAT_DTYPES[FLOAT_DTYPES.length - 1]}. Save the embeddings as floating point (tensor.float()).`);
+    throw new UserFacingError(
+      `${fileName} stores its block as ${dtype}; Connector Lens reads blocks in ${FLOAT_DTYPES.slice(0, -1).join(', ')} or ${FLOAT_DTYPES[FLOAT_DTYPES.length - 1]}. Save the embeddings as floating point (tensor.float()).`,
+    );
   }
   if (shape.length !== 1 && shape.length !== 2) {
     const dims = shape.length === 0 ? 'a single number' : `${shape.length} dimensions`;
     const batchHint = shape.length === 3 && shape[0] === 1 ? ' Its first dimension looks like a batch of one: save tensor[0].' : '';
-    throw new UserFacingError(`${fileName} holds a block of shape ${shapeText(shape)} (${dims}); a block is [tokens, dim], or a pooled vector [dim].${batchHint}`);
+    throw new UserFacingError(
+      `${fileName} holds a block of shape ${shapeText(shape)} (${dims}); a block is [tokens, dim], or a pooled vector [dim].${batchHint}`,
+    );
   }
   if (shape.includes(0)) {
     throw new UserFacingError(`${fileName} holds a block of shape ${shapeText(shape)}, which has no values. Export the block again.`);
@@ -287,8 +321,13 @@ function blockValues(file: BlockFile, tensor: SafetensorsTensor & { readonly dty
   if (bad >= 0) {
     const dim = tensor.shape[tensor.shape.length - 1]!;
     const where = tensor.shape.length === 2 ? `token ${Math.floor(bad / dim)}, value ${bad % dim}` : `value ${bad}`;
-    const overflow = tensor.dtype === 'F16' && !Number.isNaN(values[bad]!) ? ' float16 overflows past ±65,504: export the block in float32 or bfloat16.' : ' Remove this block, or export it again.';
-    throw new UserFacingError(`${file.name} holds ${values[bad]} at ${where}; a block with a value that is not a finite number cannot be compared with the others.${overflow}`);
+    const overflow =
+      tensor.dtype === 'F16' && !Number.isNaN(values[bad]!)
+        ? ' float16 overflows past ±65,504: export the block in float32 or bfloat16.'
+        : ' Remove this block, or export it again.';
+    throw new UserFacingError(
+      `${file.name} holds ${values[bad]} at ${where}; a block with a value that is not a finite number cannot be compared with the others.${overflow}`,
+    );
   }
   return values;
 }

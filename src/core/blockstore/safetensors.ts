@@ -119,7 +119,9 @@ export function headerByteLength(first8: Uint8Array, fileSize: number, fileName:
   }
   const length = Number(declared);
   if (8 + length > fileSize) {
-    throw new UserFacingError(`${fileName} declares a header of ${bytes(length)}, but the whole file is ${bytes(fileSize)}: it is truncated, or not a safetensors file. ${AGAIN}`);
+    throw new UserFacingError(
+      `${fileName} declares a header of ${bytes(length)}, but the whole file is ${bytes(fileSize)}: it is truncated, or not a safetensors file. ${AGAIN}`,
+    );
   }
   return length;
 }
@@ -131,7 +133,8 @@ export function headerByteLength(first8: Uint8Array, fileSize: number, fileName:
  */
 export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, fileName: string): SafetensorsHeader {
   const headerLength = headerByteLength(prefix.subarray(0, 8), fileSize, fileName);
-  if (prefix.length < 8 + headerLength) throw new RangeError(`invalid prefix: ${prefix.length} bytes of ${fileName} (expected its first ${8 + headerLength}: the length and the header)`);
+  if (prefix.length < 8 + headerLength)
+    throw new RangeError(`invalid prefix: ${prefix.length} bytes of ${fileName} (expected its first ${8 + headerLength}: the length and the header)`);
   const dataStart = 8 + headerLength;
   const dataLength = fileSize - dataStart;
   const root = parseJsonObject(prefix.subarray(8, dataStart), fileName);
@@ -209,11 +212,15 @@ function checkMetadata(entry: unknown, fileName: string): Readonly<Record<string
   // The reference reads `"__metadata__": null` as no metadata.
   if (entry === null) return null;
   if (typeof entry !== 'object' || Array.isArray(entry)) {
-    throw new UserFacingError(`In ${fileName}, "__metadata__" is ${jsonKind(entry)}; safetensors expects an object of text values ({"format": "pt"}). ${DAMAGED}`);
+    throw new UserFacingError(
+      `In ${fileName}, "__metadata__" is ${jsonKind(entry)}; safetensors expects an object of text values ({"format": "pt"}). ${DAMAGED}`,
+    );
   }
   for (const [key, value] of Object.entries(entry)) {
     if (typeof value !== 'string') {
-      throw new UserFacingError(`In ${fileName}, "__metadata__" gives ${JSON.stringify(key)} ${jsonKind(value)}; safetensors metadata holds only text values. ${DAMAGED}`);
+      throw new UserFacingError(
+        `In ${fileName}, "__metadata__" gives ${JSON.stringify(key)} ${jsonKind(value)}; safetensors metadata holds only text values. ${DAMAGED}`,
+      );
     }
   }
   // fromEntries defines own properties, so a key like "__proto__" stays a key.
@@ -300,9 +307,14 @@ function checkLayout(tensors: SafetensorsTensor[], dataStart: number, dataLength
       );
     }
     if (t.begin > previousEnd) {
-      const where = previous === null ? `before the first tensor (${JSON.stringify(t.name)})` : `between tensors ${JSON.stringify(previous.name)} and ${JSON.stringify(t.name)}`;
+      const where =
+        previous === null
+          ? `before the first tensor (${JSON.stringify(t.name)})`
+          : `between tensors ${JSON.stringify(previous.name)} and ${JSON.stringify(t.name)}`;
       const gap = t.begin - previousEnd;
-      throw new UserFacingError(`In ${fileName}, ${bytes(gap)} ${where} ${gap === 1 ? 'belongs' : 'belong'} to no tensor; safetensors refuses a file with such a gap. ${DAMAGED}`);
+      throw new UserFacingError(
+        `In ${fileName}, ${bytes(gap)} ${where} ${gap === 1 ? 'belongs' : 'belong'} to no tensor; safetensors refuses a file with such a gap. ${DAMAGED}`,
+      );
     }
     previous = t;
   }
@@ -324,7 +336,8 @@ export function readTensorAsFloat32(tensorBytes: Uint8Array, dtype: FloatDtype, 
   if (!isFloatDtype(dtype)) throw new RangeError(`invalid dtype: ${String(dtype)} (expected one of ${FLOAT_DTYPES.join(', ')})`);
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`invalid count: ${count} (expected a non-negative integer)`);
   const size = floatItemSize(dtype);
-  if (tensorBytes.length !== count * size) throw new RangeError(`invalid tensorBytes: ${tensorBytes.length} bytes for ${count} ${dtype} values (expected ${count * size})`);
+  if (tensorBytes.length !== count * size)
+    throw new RangeError(`invalid tensorBytes: ${tensorBytes.length} bytes for ${count} ${dtype} values (expected ${count * size})`);
   const view = new DataView(tensorBytes.buffer, tensorBytes.byteOffset, tensorBytes.byteLength);
   const out = new Float32Array(count);
   if (dtype === 'F32') {
@@ -345,7 +358,8 @@ export function readTensorAsFloat32(tensorBytes: Uint8Array, dtype: FloatDtype, 
 
 /** A tensor's bytes within the data section (bytes dataStart.. of the file), as a view. */
 export function tensorBytesOf(data: Uint8Array, tensor: SafetensorsTensor): Uint8Array {
-  if (data.length < tensor.end) throw new RangeError(`invalid data: ${data.length} bytes, but tensor ${JSON.stringify(tensor.name)} ends at ${tensor.end} (pass the whole data section)`);
+  if (data.length < tensor.end)
+    throw new RangeError(`invalid data: ${data.length} bytes, but tensor ${JSON.stringify(tensor.name)} ends at ${tensor.end} (pass the whole data section)`);
   return data.subarray(tensor.begin, tensor.end);
 }
 
@@ -381,13 +395,16 @@ export function writeSafetensors(tensors: readonly TensorToWrite[], metadata?: R
     names.add(t.name);
     if (t.dtype !== 'F32' && t.dtype !== 'F16') throw new RangeError(`invalid dtype of ${JSON.stringify(t.name)}: ${String(t.dtype)} (expected F32 or F16)`);
     for (const [axis, size] of t.shape.entries()) {
-      if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid shape[${axis}] of ${JSON.stringify(t.name)}: ${size} (expected a non-negative integer)`);
+      if (!Number.isSafeInteger(size) || size < 0)
+        throw new RangeError(`invalid shape[${axis}] of ${JSON.stringify(t.name)}: ${size} (expected a non-negative integer)`);
     }
     const elements = t.shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== elements) throw new RangeError(`invalid data of ${JSON.stringify(t.name)}: ${t.data.length} values for shape ${shapeText(t.shape)} (${elements})`);
+    if (t.data.length !== elements)
+      throw new RangeError(`invalid data of ${JSON.stringify(t.name)}: ${t.data.length} values for shape ${shapeText(t.shape)} (${elements})`);
   }
   if (metadata !== undefined) {
-    for (const [key, value] of Object.entries(metadata)) if (typeof value !== 'string') throw new RangeError(`invalid metadata ${JSON.stringify(key)}: ${typeof value} (expected a string)`);
+    for (const [key, value] of Object.entries(metadata))
+      if (typeof value !== 'string') throw new RangeError(`invalid metadata ${JSON.stringify(key)}: ${typeof value} (expected a string)`);
   }
 
   const rank = (dtype: 'F32' | 'F16') => KNOWN_DTYPES.indexOf(dtype);
@@ -397,7 +414,12 @@ export function writeSafetensors(tensors: readonly TensorToWrite[], metadata?: R
     .map(({ t }) => t);
 
   const entries: string[] = [];
-  if (metadata !== undefined) entries.push(`"__metadata__":{${Object.entries(metadata).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
+  if (metadata !== undefined)
+    entries.push(
+      `"__metadata__":{${Object.entries(metadata)
+        .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+        .join(',')}}`,
+    );
   let offset = 0;
   const placed = ordered.map((t) => {
     const begin = offset;

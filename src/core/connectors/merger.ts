@@ -16,7 +16,8 @@ export const merger: ConnectorFamilyModule<MergerSpec> = {
   parameter: 'mergeSize',
   specOf: (mergeSize) => ({ family: 'merger', mergeSize }),
   label: 'Patch merger',
-  story: ({ mergeSize }) => `LayerNorm, then each ${mergeSize} × ${mergeSize} block of patches concatenated and passed through an MLP: ${mergeSize ** 2} patches become one token (Qwen2.5-VL).`,
+  story: ({ mergeSize }) =>
+    `LayerNorm, then each ${mergeSize} × ${mergeSize} block of patches concatenated and passed through an MLP: ${mergeSize ** 2} patches become one token (Qwen2.5-VL).`,
   ...squareBlocks<MergerSpec>((spec) => spec.mergeSize),
   stock: {
     modelTypes: ['qwen2_vl', 'qwen2_5_vl'],

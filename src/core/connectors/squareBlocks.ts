@@ -12,7 +12,9 @@ import { asPatchIndex, type PatchIndex } from '../types.ts';
 import type { AnyConnectorSpec, FamilyGeometry, FamilyManifestRule, Grid } from './family.ts';
 
 /** Geometry and manifest rule of a family whose post token j is the j-th r x r block, r = sideOf(spec). */
-export function squareBlocks<S extends AnyConnectorSpec>(sideOf: (spec: S) => number): { readonly geometry: FamilyGeometry<S>; readonly manifest: FamilyManifestRule<S> } {
+export function squareBlocks<S extends AnyConnectorSpec>(
+  sideOf: (spec: S) => number,
+): { readonly geometry: FamilyGeometry<S>; readonly manifest: FamilyManifestRule<S> } {
   const divides = (r: number, grid: Grid) => grid[0] % r === 0 && grid[1] % r === 0;
   return {
     geometry: {

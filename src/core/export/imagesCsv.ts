@@ -31,6 +31,9 @@ export function imagesCsv(s: SessionExport): string {
     count(hits.after[i]!),
     loss ? float32Number(loss[i]!) : null,
   ]);
-  const comments = [...provenanceLines(provenanceOf(s)), `columns: precision_hits = how many of the k neighbours share the image's label (empty: unlabelled); image_loss = mean patch MSE in standardised units (empty: no reconstruction)`];
+  const comments = [
+    ...provenanceLines(provenanceOf(s)),
+    `columns: precision_hits = how many of the k neighbours share the image's label (empty: unlabelled); image_loss = mean patch MSE in standardised units (empty: no reconstruction)`,
+  ];
   return csvDocument(IMAGES_CSV_HEADER, rows, comments);
 }

@@ -36,7 +36,10 @@ export function vectorsTsv(vectors: Float32Array, n: number, dim: number): strin
 
 /** Metadata with a header row (the Projector needs one when there is more than one column), one line per point. */
 export function metadataTsv(header: readonly string[], rows: readonly (readonly TsvCell[])[]): string {
-  if (header.length < 2) throw new RangeError(`invalid header: ${header.length} column(s); a single-column Projector metadata file has no header row, so this writer takes two or more`);
+  if (header.length < 2)
+    throw new RangeError(
+      `invalid header: ${header.length} column(s); a single-column Projector metadata file has no header row, so this writer takes two or more`,
+    );
   const lines = [header.map(tsvText).join('\t')];
   for (const [i, row] of rows.entries()) {
     if (row.length !== header.length) throw new RangeError(`invalid metadata row ${i}: ${row.length} cells for ${header.length} columns`);

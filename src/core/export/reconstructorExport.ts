@@ -80,7 +80,8 @@ export function checkReconstructor(r: ExportedReconstructor): void {
     if (!Number.isInteger(r[key]) || r[key] < 1) throw new RangeError(`invalid reconstructor.${key}: ${r[key]} (expected a positive integer)`);
   }
   const expectedKind: ExportedReconstructorKind = r.tokensPre === r.tokensPost ? 'token-wise-mlp' : 'token-mixing-mlp';
-  if (r.kind !== expectedKind) throw new RangeError(`invalid reconstructor.kind: '${r.kind}' (expected '${expectedKind}' for ${r.tokensPost} -> ${r.tokensPre} tokens)`);
+  if (r.kind !== expectedKind)
+    throw new RangeError(`invalid reconstructor.kind: '${r.kind}' (expected '${expectedKind}' for ${r.tokensPost} -> ${r.tokensPre} tokens)`);
   const expected = parameters(r);
   const byName = new Map(r.weights.map((w) => [w.name, w]));
   if (byName.size !== r.weights.length) throw new RangeError('invalid reconstructor.weights: a name appears twice');
@@ -89,22 +90,30 @@ export function checkReconstructor(r: ExportedReconstructor): void {
     if (!w) throw new RangeError(`invalid reconstructor.weights: '${param.app}' is missing`);
     const count = param.shape.reduce((a, b) => a * b, 1);
     if (!sameShape(w.shape, param.shape) || w.values.length !== count) {
-      throw new RangeError(`invalid reconstructor.weights '${param.app}': shape [${w.shape.join(', ')}] with ${w.values.length} values (expected [${param.shape.join(', ')}])`);
+      throw new RangeError(
+        `invalid reconstructor.weights '${param.app}': shape [${w.shape.join(', ')}] with ${w.values.length} values (expected [${param.shape.join(', ')}])`,
+      );
     }
   }
   const unknown = r.weights.find((w) => !expected.some((param) => param.app === w.name));
   if (unknown) throw new RangeError(`invalid reconstructor.weights: '${unknown.name}' is not a ${r.kind} parameter`);
-  for (const [side, dim] of [['pre', r.dPre], ['post', r.dPost]] as const) {
+  for (const [side, dim] of [
+    ['pre', r.dPre],
+    ['post', r.dPost],
+  ] as const) {
     const s = r.standardizers[side];
-    if (s.mean.length !== dim || s.std.length !== dim) throw new RangeError(`invalid reconstructor.standardizers.${side}: ${s.mean.length} means and ${s.std.length} stds (expected ${dim} each)`);
+    if (s.mean.length !== dim || s.std.length !== dim)
+      throw new RangeError(`invalid reconstructor.standardizers.${side}: ${s.mean.length} means and ${s.std.length} stds (expected ${dim} each)`);
   }
   const source = r.tokenSource;
   if (source === null) return;
   if (r.kind !== 'token-mixing-mlp') throw new RangeError('invalid reconstructor.tokenSource: a token-wise MLP has no token routing (expected null)');
-  if (source.length !== r.tokensPre) throw new RangeError(`invalid reconstructor.tokenSource: ${source.length} entries (expected ${r.tokensPre}, one per pre token)`);
+  if (source.length !== r.tokensPre)
+    throw new RangeError(`invalid reconstructor.tokenSource: ${source.length} entries (expected ${r.tokensPre}, one per pre token)`);
   for (let t = 0; t < source.length; t++) {
     const j = source[t]!;
-    if (!(Number.isInteger(j) && j >= -1 && j < r.tokensPost)) throw new RangeError(`invalid reconstructor.tokenSource[${t}]: ${j} (expected -1 or 0..${r.tokensPost - 1})`);
+    if (!(Number.isInteger(j) && j >= -1 && j < r.tokensPost))
+      throw new RangeError(`invalid reconstructor.tokenSource[${t}]: ${j} (expected -1 or 0..${r.tokensPost - 1})`);
   }
 }
 
@@ -158,12 +167,19 @@ export function reconstructorConfig(r: ExportedReconstructor): Record<string, un
     geluApproximation: 'none',
     layerNormEps: LAYER_NORM_EPS,
     forward: [
-      ...(mixing ? ["x = einsum('bpd,pt->btd', post, token_mix) + token_position   # [B, tokensPost, dPost] -> [B, tokensPre, dPost]"] : ['x = post   # [B, tokens, dPost]']),
+      ...(mixing
+        ? ["x = einsum('bpd,pt->btd', post, token_mix) + token_position   # [B, tokensPost, dPost] -> [B, tokensPre, dPost]"]
+        : ['x = post   # [B, tokens, dPost]']),
       'x = gelu(ln1(fc1(x)))',
       'x = gelu(ln2(fc2(x)))',
       'pre_hat = fc3(x)   # [B, tokensPre, dPre], standardised units',
     ],
-    weights: { file: 'reconstructor.safetensors', dtype: 'F32', layout: 'PyTorch state_dict; nn.Linear weights are [out, in]', names: parameters(r).map((param) => param.torch) },
+    weights: {
+      file: 'reconstructor.safetensors',
+      dtype: 'F32',
+      layout: 'PyTorch state_dict; nn.Linear weights are [out, in]',
+      names: parameters(r).map((param) => param.torch),
+    },
     standardizers: {
       rule: '(x - mean) / std per dimension, fitted on the training images; std is 1 where a dimension was constant',
       pre: { mean: float32List(r.standardizers.pre.mean), std: float32List(r.standardizers.pre.std) },

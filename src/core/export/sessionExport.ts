@@ -88,7 +88,10 @@ export function checkSessionExport(s: SessionExport): void {
   checkNeighbourLists(nnPost, n, k, 'knor.nnPost');
   checkLength('knor.perImage', perImage.length, n, `[${n}]`);
   const { pre, dPre, post, dPost } = s.pooled;
-  for (const [name, d] of [['pooled.dPre', dPre], ['pooled.dPost', dPost]] as const) {
+  for (const [name, d] of [
+    ['pooled.dPre', dPre],
+    ['pooled.dPost', dPost],
+  ] as const) {
     if (!Number.isInteger(d) || d < 1) throw new RangeError(`invalid ${name}: ${d} (expected a positive integer)`);
   }
   checkLength('pooled.pre', pre.length, n * dPre, `[${n}, ${dPre}]`);
@@ -100,12 +103,14 @@ export function checkSessionExport(s: SessionExport): void {
     return;
   }
   const [rows, cols] = r.grid;
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) throw new RangeError(`invalid reconstruction.grid: [${rows}, ${cols}] (expected two positive integers)`);
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1)
+    throw new RangeError(`invalid reconstruction.grid: [${rows}, ${cols}] (expected two positive integers)`);
   const tokens = rows * cols;
   checkLength('reconstruction.perPatch', r.perPatch.length, n * tokens, `[${n}, ${tokens}] for a ${rows} x ${cols} grid`);
   checkLength('reconstruction.perImage', r.perImage.length, n, `[${n}]`);
   if (r.reconstructor) {
     checkReconstructor(r.reconstructor);
-    if (r.reconstructor.tokensPre !== tokens) throw new RangeError(`invalid reconstruction.reconstructor.tokensPre: ${r.reconstructor.tokensPre} (expected ${tokens}, the ${rows} x ${cols} grid)`);
+    if (r.reconstructor.tokensPre !== tokens)
+      throw new RangeError(`invalid reconstruction.reconstructor.tokensPre: ${r.reconstructor.tokensPre} (expected ${tokens}, the ${rows} x ${cols} grid)`);
   }
 }

@@ -35,7 +35,13 @@ export interface SessionReport {
   readonly exportedAt: string;
   /** The pack's name and content key (the key the app caches it under). */
   readonly pack: { readonly name: string; readonly key: string };
-  readonly settings: { readonly k: number; readonly metric: string; readonly metricDescription: string; readonly includeSelf: boolean; readonly selfMode: string };
+  readonly settings: {
+    readonly k: number;
+    readonly metric: string;
+    readonly metricDescription: string;
+    readonly includeSelf: boolean;
+    readonly selfMode: string;
+  };
   readonly summary: {
     readonly images: number;
     readonly labelled: number;
@@ -86,20 +92,18 @@ export function sessionReport(s: SessionExport): SessionReport {
   const distances = neighbourDistances(s);
   const r = s.reconstruction;
   const row = (values: ArrayLike<number>, i: number): number[] => Array.from({ length: k }, (_, a) => values[i * k + a]!);
-  const images = s.images.map(
-    (image, i): ReportImage => ({
-      index: i,
-      name: image.name,
-      contentHash: image.contentHash,
-      label: image.label,
-      split: image.split,
-      knor: float32Number(knor[i]!),
-      precisionHits: hits.before[i] === NO_HITS ? null : { before: hits.before[i]!, after: hits.after[i]! },
-      neighbours: { before: row(nnPre, i), after: row(nnPost, i) },
-      distances: { before: row(distances.before, i).map(finiteOrNull), after: row(distances.after, i).map(finiteOrNull) },
-      imageLoss: r ? finiteOrNull(float32Number(r.perImage[i]!)) : null,
-    }),
-  );
+  const images = s.images.map((image, i): ReportImage => ({
+    index: i,
+    name: image.name,
+    contentHash: image.contentHash,
+    label: image.label,
+    split: image.split,
+    knor: float32Number(knor[i]!),
+    precisionHits: hits.before[i] === NO_HITS ? null : { before: hits.before[i]!, after: hits.after[i]! },
+    neighbours: { before: row(nnPre, i), after: row(nnPost, i) },
+    distances: { before: row(distances.before, i).map(finiteOrNull), after: row(distances.after, i).map(finiteOrNull) },
+    imageLoss: r ? finiteOrNull(float32Number(r.perImage[i]!)) : null,
+  }));
   return {
     format: REPORT_FORMAT,
     formatVersion: 1,

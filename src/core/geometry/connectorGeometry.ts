@@ -34,7 +34,8 @@ export interface ConnectorGeometry<S extends AnyConnectorSpec> {
 /** The geometry of the families in `families`; the app's is exported below. */
 export function geometryFor<S extends AnyConnectorSpec>(families: ConnectorRegistry<S>): ConnectorGeometry<S> {
   const checkGrid = (spec: S, grid: Grid): void => {
-    if (!(Number.isInteger(grid[0]) && Number.isInteger(grid[1]) && grid[0] > 0 && grid[1] > 0)) throw new RangeError(`invalid grid: [${grid.join(', ')}] (expected two positive integers)`);
+    if (!(Number.isInteger(grid[0]) && Number.isInteger(grid[1]) && grid[0] > 0 && grid[1] > 0))
+      throw new RangeError(`invalid grid: [${grid.join(', ')}] (expected two positive integers)`);
     const problem = families.family(spec.family).geometry.problem(spec, grid);
     if (problem !== null) throw new RangeError(problem);
   };
@@ -44,7 +45,8 @@ export function geometryFor<S extends AnyConnectorSpec>(families: ConnectorRegis
   };
   const postTokenOfPatch = (spec: S, grid: Grid, patch: number): number | null => {
     checkGrid(spec, grid);
-    if (!Number.isInteger(patch) || patch < 0 || patch >= grid[0] * grid[1]) throw new RangeError(`invalid patch: ${patch} (expected 0..${grid[0] * grid[1] - 1})`);
+    if (!Number.isInteger(patch) || patch < 0 || patch >= grid[0] * grid[1])
+      throw new RangeError(`invalid patch: ${patch} (expected 0..${grid[0] * grid[1] - 1})`);
     return families.family(spec.family).geometry.postTokenOf(spec, grid, patch);
   };
   return {

@@ -42,7 +42,10 @@ export function cacheStorageStore(storage: CacheStorageLike, name: string = MODE
         if (!response) continue;
         const size = Number(response.headers.get(SIZE_HEADER));
         // An entry without the header was not written here; its body is read once to size it.
-        out.push({ url: request.url, size: Number.isSafeInteger(size) && size >= 0 && response.headers.has(SIZE_HEADER) ? size : (await response.blob()).size });
+        out.push({
+          url: request.url,
+          size: Number.isSafeInteger(size) && size >= 0 && response.headers.has(SIZE_HEADER) ? size : (await response.blob()).size,
+        });
       }
       return out;
     },

@@ -71,7 +71,11 @@ export async function downloadFile(url: string, o: DownloadOptions): Promise<Blo
   /** The error for a request that ended because we ended it; null when something else did. */
   const ended = (): HubError | null => {
     if (o.signal?.aborted) return cancelledError(o.label);
-    if (stalled) return new HubError('timeout', `${o.label}: no data arrived for ${(o.stallMs / 1000).toFixed(o.stallMs < 1000 ? 1 : 0)} s, so the download was stopped. Check your connection and open the model again.`);
+    if (stalled)
+      return new HubError(
+        'timeout',
+        `${o.label}: no data arrived for ${(o.stallMs / 1000).toFixed(o.stallMs < 1000 ? 1 : 0)} s, so the download was stopped. Check your connection and open the model again.`,
+      );
     return null;
   };
   try {
@@ -80,19 +84,30 @@ export async function downloadFile(url: string, o: DownloadOptions): Promise<Blo
     try {
       response = await o.fetch(url, { signal: controller.signal, headers: { ...o.headers }, cache: 'no-store', credentials: 'omit', redirect: 'follow' });
     } catch (error) {
-      throw ended() ?? new HubError('network', `Could not reach ${host} for ${o.label} (${reasonOf(error)}). Check that you are online; a proxy, an ad blocker or the page's security policy can also block it.`, { cause: error });
+      throw (
+        ended() ??
+        new HubError(
+          'network',
+          `Could not reach ${host} for ${o.label} (${reasonOf(error)}). Check that you are online; a proxy, an ad blocker or the page's security policy can also block it.`,
+          { cause: error },
+        )
+      );
     }
     // A redirect may lead anywhere; the rule for model URLs holds for where it ended.
     if (response.url) checkModelUrl(response.url);
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
-      const describe = o.describeHttpError ?? ((status: number) => new HubError('http', `${o.label}: the server answered HTTP ${status}. Try again later.`, { status }));
+      const describe =
+        o.describeHttpError ?? ((status: number) => new HubError('http', `${o.label}: the server answered HTTP ${status}. Try again later.`, { status }));
       throw describe(response.status, response.headers.get('x-error-code'));
     }
     const declared = declaredLength(response);
     if (o.maxBytes !== undefined && declared !== null && declared > o.maxBytes) {
       await response.body?.cancel().catch(() => undefined);
-      throw new HubError('unusable', `${o.label} is ${formatBytes(declared)}, far more than such a file holds (at most ${formatBytes(o.maxBytes)}). Check the hub address, or try again later.`);
+      throw new HubError(
+        'unusable',
+        `${o.label} is ${formatBytes(declared)}, far more than such a file holds (at most ${formatBytes(o.maxBytes)}). Check the hub address, or try again later.`,
+      );
     }
     const expected = o.expectedSize ?? null;
     const total = declared ?? expected;
@@ -121,14 +136,20 @@ export async function downloadFile(url: string, o: DownloadOptions): Promise<Blo
         o.onProgress?.({ done: received, total });
         if (o.maxBytes !== undefined && received > o.maxBytes) {
           await reader.cancel().catch(() => undefined);
-          throw new HubError('unusable', `${o.label} is over ${formatBytes(o.maxBytes)} (${formatBytes(received)} arrived before the download was stopped), far more than such a file holds. Check the hub address, or try again later.`);
+          throw new HubError(
+            'unusable',
+            `${o.label} is over ${formatBytes(o.maxBytes)} (${formatBytes(received)} arrived before the download was stopped), far more than such a file holds. Check the hub address, or try again later.`,
+          );
         }
       }
     }
     if (declared !== null && received < declared) throw cutShort(' before the body ended');
     if (expected !== null && received !== expected) {
       if (received < expected) throw cutShort(`; the hub lists ${formatBytes(expected)}`);
-      throw new HubError('unusable', `${o.label} is ${formatBytes(received)}, but the hub lists ${formatBytes(expected)}: the file changed or the server sent another one. Try again later.`);
+      throw new HubError(
+        'unusable',
+        `${o.label} is ${formatBytes(received)}, but the hub lists ${formatBytes(expected)}: the file changed or the server sent another one. Try again later.`,
+      );
     }
     // Cancelled after the last byte but before we returned: still a cancel, so nothing is cached.
     if (o.signal?.aborted) throw cancelledError(o.label);

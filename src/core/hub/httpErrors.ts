@@ -55,7 +55,11 @@ export function describeHttpError(c: HttpErrorContext, status: number, errorCode
     return new HubError('gated', `Access to ${subject} is refused (HTTP 403): ${gatedHelp}.`, { status });
   }
   if (status === 429) {
-    return new HubError('http', `The hub is limiting requests (HTTP 429) while fetching ${subject}. Wait a minute and try again; an access token raises the limit.`, { status });
+    return new HubError(
+      'http',
+      `The hub is limiting requests (HTTP 429) while fetching ${subject}. Wait a minute and try again; an access token raises the limit.`,
+      { status },
+    );
   }
   if (status >= 500) {
     return new HubError('http', `The hub failed to serve ${subject} (HTTP ${status}); it may be down or busy. Try again later.`, { status });

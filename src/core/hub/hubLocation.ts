@@ -48,7 +48,8 @@ export const isCommitSha = (s: string): boolean => COMMIT_SHA.test(s);
  */
 export function parseRevision(text: string): Revision {
   const rev = text.trim();
-  const bad = (why: string) => new HubError('invalid', `Revision ${quote(rev)}: ${why}. Expected a branch, tag or 40-character commit id, like "main" or "refs/pr/1".`);
+  const bad = (why: string) =>
+    new HubError('invalid', `Revision ${quote(rev)}: ${why}. Expected a branch, tag or 40-character commit id, like "main" or "refs/pr/1".`);
   if (rev === '') throw bad('empty');
   if (rev.length > 255) throw bad('longer than 255 characters');
   if (!/^[\x21-\x7e]+$/.test(rev)) throw bad('only printable ASCII without spaces is allowed');
@@ -71,10 +72,14 @@ export function checkModelUrl(url: string): URL {
   } catch {
     throw new HubError('invalid', `${quote(url)} is not a URL. Model URLs look like "https://huggingface.co/owner/name".`);
   }
-  if (parsed.username || parsed.password) throw new HubError('invalid', `${quote(parsed.host)}: model URLs may not carry a user name or password; use an access token instead.`);
+  if (parsed.username || parsed.password)
+    throw new HubError('invalid', `${quote(parsed.host)}: model URLs may not carry a user name or password; use an access token instead.`);
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && isLoopbackHostname(parsed.hostname)) return parsed;
-  throw new HubError('invalid', `${quote(`${parsed.protocol}//${parsed.host}`)}: models are fetched over https only (plain http only from this machine, for development). Use an https:// address.`);
+  throw new HubError(
+    'invalid',
+    `${quote(`${parsed.protocol}//${parsed.host}`)}: models are fetched over https only (plain http only from this machine, for development). Use an https:// address.`,
+  );
 }
 
 export function parseHubHost(text: string): HubHost {

@@ -35,7 +35,8 @@ export function parseHubRequest(input: HubRequestInput, rules: HubRequestRules =
   // A pasted ".../tree/v2" URL names its revision; a revision typed on its own wins over it.
   const revision = typed !== '' && !(typed === DEFAULT_REVISION && fromUrl) ? parseRevision(typed) : (fromUrl ?? DEFAULT_REVISION);
   const token = input.token?.trim() ?? '';
-  if (token !== '' && !/^[\x21-\x7e]{1,512}$/.test(token)) throw new HubError('invalid', 'Access token: expected one word of printable characters, like "hf_…". Copy it again from your Hugging Face settings.');
+  if (token !== '' && !/^[\x21-\x7e]{1,512}$/.test(token))
+    throw new HubError('invalid', 'Access token: expected one word of printable characters, like "hf_…". Copy it again from your Hugging Face settings.');
   const host = input.host === undefined || input.host.trim() === '' ? DEFAULT_HUB_HOST : parseHubHost(input.host);
   // A token is a password to the person's Hugging Face account: it never goes to another server,
   // whatever ?hub= says (the dev server has no security policy to stop it).

@@ -82,7 +82,8 @@ function parseJsonObject(text: string, path: string, repo: RepoId): JsonObject {
   } catch (error) {
     throw new HubError('unusable', `${path} of ${repo} is not valid JSON (${errorText(error)}). The repo is broken at this revision; try another revision.`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new HubError('unusable', `${path} of ${repo} is not a JSON object. The repo is broken at this revision; try another revision.`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new HubError('unusable', `${path} of ${repo} is not a JSON object. The repo is broken at this revision; try another revision.`);
   return json as JsonObject;
 }
 
@@ -99,8 +100,14 @@ export async function loadHubModel(req: HubRequest, o: HubLoadOptions): Promise<
   if (listing === null) {
     const label = `the file list of ${repo}`;
     const blob = await downloadFile(apiRevisionUrl(host, repo, revision), {
-      fetch: doFetch, label, stallMs, signal: o.signal, headers, maxBytes: MAX_LISTING_BYTES,
-      onProgress: (p) => o.onProgress?.({ path: 'file list', fileDone: p.done, fileTotal: p.total, done: p.done, total: p.total, fileIndex: 0, fileCount: 1, fromCache: false }),
+      fetch: doFetch,
+      label,
+      stallMs,
+      signal: o.signal,
+      headers,
+      maxBytes: MAX_LISTING_BYTES,
+      onProgress: (p) =>
+        o.onProgress?.({ path: 'file list', fileDone: p.done, fileTotal: p.total, done: p.done, total: p.total, fileIndex: 0, fileCount: 1, fromCache: false }),
       describeHttpError: (status, code) => describeHttpError(context(null, false), status, code),
     });
     listing = parseRepoListing(parseJsonObject(await blob.text(), 'The file list', repo), repo);
@@ -117,7 +124,16 @@ export async function loadHubModel(req: HubRequest, o: HubLoadOptions): Promise<
   const doneBytes = () => [...files.values()].reduce((s, b) => s + b.size, 0);
   const totalBytes = () => plan.reduce<number | null>((s, p) => (s === null ? null : sizes.get(p) == null ? null : s + sizes.get(p)!), 0);
   const report = (path: string, fileDone: number, fileTotal: number | null, fromCache: boolean) =>
-    o.onProgress?.({ path, fileDone, fileTotal, done: doneBytes() + (files.has(path) ? 0 : fileDone), total: totalBytes(), fileIndex: plan.indexOf(path), fileCount: plan.length, fromCache });
+    o.onProgress?.({
+      path,
+      fileDone,
+      fileTotal,
+      done: doneBytes() + (files.has(path) ? 0 : fileDone),
+      total: totalBytes(),
+      fileIndex: plan.indexOf(path),
+      fileCount: plan.length,
+      fromCache,
+    });
 
   const take = async (path: string): Promise<Blob> => {
     const key = { host, repo, sha, path };
@@ -132,7 +148,12 @@ export async function loadHubModel(req: HubRequest, o: HubLoadOptions): Promise<
       return cached;
     }
     const blob = await downloadFile(resolveUrl(host, repo, sha, path), {
-      fetch: doFetch, label: `${path} of ${repo}`, stallMs, signal: o.signal, headers, expectedSize: listed,
+      fetch: doFetch,
+      label: `${path} of ${repo}`,
+      stallMs,
+      signal: o.signal,
+      headers,
+      expectedSize: listed,
       onProgress: (p) => {
         if (p.total !== null) sizes.set(path, p.total);
         report(path, p.done, p.total, false);
@@ -148,7 +169,8 @@ export async function loadHubModel(req: HubRequest, o: HubLoadOptions): Promise<
   };
   const takeJson = async (path: string): Promise<JsonObject> => {
     const listed = sizes.get(path) ?? null;
-    if (listed !== null && listed > MAX_JSON_BYTES) throw new HubError('unusable', `${path} of ${repo} is ${formatBytes(listed)}; a config file is a few kilobytes. The repo is not a usable export.`);
+    if (listed !== null && listed > MAX_JSON_BYTES)
+      throw new HubError('unusable', `${path} of ${repo} is ${formatBytes(listed)}; a config file is a few kilobytes. The repo is not a usable export.`);
     return parseJsonObject(await (await take(path)).text(), path, repo);
   };
 
@@ -162,7 +184,10 @@ export async function loadHubModel(req: HubRequest, o: HubLoadOptions): Promise<
     const picked = pickVisionEncoder(paths, req.variant, repo);
     const missing = STOCK_JSON.filter((p) => !sizes.has(p));
     if (missing.length > 0) {
-      throw new HubError('unusable', `${repo} has no ${missing.join(' or ')} at its root; the app needs ${missing.length > 1 ? 'them' : 'it'} to know the model and to prepare images as it expects. Use an export that ships the config files (transformers.js-style, e.g. onnx-community/…).`);
+      throw new HubError(
+        'unusable',
+        `${repo} has no ${missing.join(' or ')} at its root; the app needs ${missing.length > 1 ? 'them' : 'it'} to know the model and to prepare images as it expects. Use an export that ships the config files (transformers.js-style, e.g. onnx-community/…).`,
+      );
     }
     encoder = picked.graph;
     // JSON first: a broken config is found before gigabytes of weights are fetched.
@@ -180,16 +205,38 @@ export async function loadHubModel(req: HubRequest, o: HubLoadOptions): Promise<
     }
     const graphs = [manifest.files.encoder, manifest.files.connector];
     const absent = graphs.filter((g) => !sizes.has(g));
-    if (absent.length > 0) throw new HubError('unusable', `${repo}'s manifest.json names ${absent.join(' and ')}, which the repo does not have at ${sha.slice(0, 7)}. The pack upload is incomplete; upload the files its manifest names.`);
+    if (absent.length > 0)
+      throw new HubError(
+        'unusable',
+        `${repo}'s manifest.json names ${absent.join(' and ')}, which the repo does not have at ${sha.slice(0, 7)}. The pack upload is incomplete; upload the files its manifest names.`,
+      );
     encoder = manifest.files.encoder;
     plan.push(...graphs.flatMap((g) => [g, ...externalDataShards(paths, g)]));
     for (const p of plan.slice(1)) await take(p);
   } else {
-    throw new HubError('unusable', `${repo} has neither onnx/vision_encoder*.onnx (a transformers.js-style ONNX export) nor a manifest.json (a Connector Lens pack). Look for an ONNX export of the model, e.g. under onnx-community/.`);
+    throw new HubError(
+      'unusable',
+      `${repo} has neither onnx/vision_encoder*.onnx (a transformers.js-style ONNX export) nor a manifest.json (a Connector Lens pack). Look for an ONNX export of the model, e.g. under onnx-community/.`,
+    );
   }
 
   if (o.signal?.aborted) throw cancelledError(repo);
   // The set is whole: from now on this revision opens without asking the hub.
   if (cacheWarning === null) await o.cache.putListing(host, repo, revision, listing).catch(() => undefined);
-  return { host, repo, revision, sha, kind, variant: kind === 'stock' ? req.variant : null, encoder, files, config, preprocessorConfig, manifest, bytes: doneBytes(), cachedFiles, cacheWarning };
+  return {
+    host,
+    repo,
+    revision,
+    sha,
+    kind,
+    variant: kind === 'stock' ? req.variant : null,
+    encoder,
+    files,
+    config,
+    preprocessorConfig,
+    manifest,
+    bytes: doneBytes(),
+    cachedFiles,
+    cacheWarning,
+  };
 }

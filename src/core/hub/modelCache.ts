@@ -46,7 +46,9 @@ const KEY_ORIGIN = 'https://models.connector-lens.invalid';
 const fileKey = (k: CachedFileKey) => `${KEY_ORIGIN}/file?${new URLSearchParams({ host: k.host, repo: k.repo, sha: k.sha, path: k.path })}`;
 const listingKey = (host: HubHost, repo: RepoId, revision: string) => `${KEY_ORIGIN}/listing?${new URLSearchParams({ host, repo, revision })}`;
 
-type ParsedKey = { readonly kind: 'file'; readonly key: CachedFileKey } | { readonly kind: 'listing'; readonly host: HubHost; readonly repo: RepoId; readonly revision: string };
+type ParsedKey =
+  | { readonly kind: 'file'; readonly key: CachedFileKey }
+  | { readonly kind: 'listing'; readonly host: HubHost; readonly repo: RepoId; readonly revision: string };
 
 function parseKey(url: string): ParsedKey | null {
   if (!url.startsWith(`${KEY_ORIGIN}/`)) return null;
@@ -90,7 +92,11 @@ export class ModelCache {
 
   putListing(host: HubHost, repo: RepoId, revision: string, listing: RepoListing): Promise<void> {
     // Stored in the hub's own shape, so reading it back goes through the same checks.
-    const json = { sha: listing.sha, gated: listing.gated, siblings: listing.files.map((f) => ({ rfilename: f.path, ...(f.size === null ? {} : { size: f.size }) })) };
+    const json = {
+      sha: listing.sha,
+      gated: listing.gated,
+      siblings: listing.files.map((f) => ({ rfilename: f.path, ...(f.size === null ? {} : { size: f.size }) })),
+    };
     return this.store.put(listingKey(host, repo, revision), new Blob([JSON.stringify(json)], { type: 'application/json' }));
   }
 
@@ -113,7 +119,13 @@ export class ModelCache {
       if (listing) model(l.host, l.repo, listing.sha).revisions.push(l.revision);
     }
     return [...models.values()]
-      .map((m) => ({ ...m, revisions: m.revisions.sort(), files: m.files.sort((a, b) => a.path.localeCompare(b.path)), bytes: m.files.reduce((s, f) => s + f.size, 0), complete: m.revisions.length > 0 }))
+      .map((m) => ({
+        ...m,
+        revisions: m.revisions.sort(),
+        files: m.files.sort((a, b) => a.path.localeCompare(b.path)),
+        bytes: m.files.reduce((s, f) => s + f.size, 0),
+        complete: m.revisions.length > 0,
+      }))
       .sort((a, b) => a.repo.localeCompare(b.repo) || a.sha.localeCompare(b.sha));
   }
 

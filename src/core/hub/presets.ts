@@ -89,7 +89,8 @@ export const HUB_PRESETS: readonly HubPreset[] = [
     processor: 'siglip',
     // SigLIP-SO400M (about 400M without its pooling head) and the two-layer projector.
     encoderParameters: 400e6 + 1152 * 1024 + 1024 * 1024,
-    memoryWarning: 'The SigLIP-SO400M encoder is about 400 million parameters: the fp32 file alone is over 1.5 GB in memory. Prefer fp16 or q4 unless the machine has memory to spare.',
+    memoryWarning:
+      'The SigLIP-SO400M encoder is about 400 million parameters: the fp32 file alone is over 1.5 GB in memory. Prefer fp16 or q4 unless the machine has memory to spare.',
   },
   {
     id: 'qwen2-vl-2b',
@@ -107,7 +108,8 @@ export const HUB_PRESETS: readonly HubPreset[] = [
     processor: 'qwen2-vl',
     // The Qwen2-VL vision tower with its merger (about 675M).
     encoderParameters: 675e6,
-    memoryWarning: 'The Qwen2-VL vision tower is about 675 million parameters: fp32 needs several GB of memory and keeps its weights in a side file. Start with fp16 or q4.',
+    memoryWarning:
+      'The Qwen2-VL vision tower is about 675 million parameters: fp32 needs several GB of memory and keeps its weights in a side file. Start with fp16 or q4.',
   },
 ];
 
@@ -159,12 +161,17 @@ export function presetProblems(p: HubPreset): string[] {
   // Each processor fixes how pixel_values is laid out; the entry's dims must say the same.
   const px = p.pixelValues.dims;
   if (p.processor === 'qwen2-vl') {
-    if (px.at(-1) !== 3 * QWEN_TEMPORAL_PATCH * patchSize * patchSize) problems.push(`pixel_values rows of ${String(px.at(-1))} are not 3 x ${QWEN_TEMPORAL_PATCH} x ${patchSize}^2`);
+    if (px.at(-1) !== 3 * QWEN_TEMPORAL_PATCH * patchSize * patchSize)
+      problems.push(`pixel_values rows of ${String(px.at(-1))} are not 3 x ${QWEN_TEMPORAL_PATCH} x ${patchSize}^2`);
     if (imageSize !== QWEN2VL_ANALYSIS_SIZE) problems.push(`Qwen2-VL is analysed at ${QWEN2VL_ANALYSIS_SIZE}, not ${imageSize}`);
-    if (!p.extraInputs.some((i) => (i.name === 'grid_thw' || i.name === 'image_grid_thw') && i.type === 'int64')) problems.push('Qwen2-VL needs grid_thw (int64; image_grid_thw in Qwen2.5-VL exports)');
-  } else if (px.at(-1) !== imageSize || px.at(-2) !== imageSize || px.at(-3) !== 3) problems.push(`pixel_values [${px.join(', ')}] does not end in 3, ${imageSize}, ${imageSize}`);
-  if (p.processor === 'idefics3' && !p.extraInputs.some((i) => i.name === 'pixel_attention_mask' && i.type === 'bool' && i.dims.at(-1) === imageSize)) problems.push('Idefics3 needs pixel_attention_mask (bool, per pixel)');
-  if (p.connector.family === 'mlp' && p.output.dims.at(-2) !== tokens.post) problems.push(`MLP output has ${String(p.output.dims.at(-2))} tokens, not ${tokens.post}`);
+    if (!p.extraInputs.some((i) => (i.name === 'grid_thw' || i.name === 'image_grid_thw') && i.type === 'int64'))
+      problems.push('Qwen2-VL needs grid_thw (int64; image_grid_thw in Qwen2.5-VL exports)');
+  } else if (px.at(-1) !== imageSize || px.at(-2) !== imageSize || px.at(-3) !== 3)
+    problems.push(`pixel_values [${px.join(', ')}] does not end in 3, ${imageSize}, ${imageSize}`);
+  if (p.processor === 'idefics3' && !p.extraInputs.some((i) => i.name === 'pixel_attention_mask' && i.type === 'bool' && i.dims.at(-1) === imageSize))
+    problems.push('Idefics3 needs pixel_attention_mask (bool, per pixel)');
+  if (p.connector.family === 'mlp' && p.output.dims.at(-2) !== tokens.post)
+    problems.push(`MLP output has ${String(p.output.dims.at(-2))} tokens, not ${tokens.post}`);
   if (p.memoryWarning.trim() === '') problems.push('no memory warning');
   if (!(p.encoderParameters > 0)) problems.push('no parameter count for the download estimate');
   return problems;

@@ -24,13 +24,23 @@ export interface RepoListing {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function isSafeRepoPath(path: string): boolean {
-  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-  return path !== '' && path.length <= 1024 && !path.startsWith('/') && !path.includes('\\') && !/[\x00-\x1f\x7f]/.test(path) && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  return (
+    path !== '' &&
+    path.length <= 1024 &&
+    !path.startsWith('/') &&
+    !path.includes('\\') &&
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+    !/[\x00-\x1f\x7f]/.test(path) &&
+    path.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
+  );
 }
 
 export function parseRepoListing(json: unknown, what: string): RepoListing {
   const bad = (field: string, expected: string, got: unknown) =>
-    new HubError('unusable', `The hub's file list for ${what} is not what a hub sends: ${field}: expected ${expected}, got ${JSON.stringify(got)?.slice(0, 60) ?? String(got)}. Check the hub address, or try again later.`);
+    new HubError(
+      'unusable',
+      `The hub's file list for ${what} is not what a hub sends: ${field}: expected ${expected}, got ${JSON.stringify(got)?.slice(0, 60) ?? String(got)}. Check the hub address, or try again later.`,
+    );
   if (!isRecord(json)) throw bad('the answer', 'a JSON object', json);
   const { sha, siblings, gated } = json;
   if (typeof sha !== 'string' || !isCommitSha(sha)) throw bad('sha', 'a 40-character hex commit id', sha);

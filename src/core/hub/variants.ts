@@ -70,7 +70,10 @@ export function pickVisionEncoder(paths: readonly string[], variant: DtypeVarian
   if (graph !== undefined) return { graph, shards: externalDataShards(paths, graph) };
   const others = availableVariants(paths);
   if (others.length === 0) {
-    throw new HubError('unusable', `${repoName} has no ${encoderPath('fp32')} (nor any other vision_encoder*.onnx): it is not a transformers.js-style ONNX export of a vision-language model. Look for an onnx-community/… version of it.`);
+    throw new HubError(
+      'unusable',
+      `${repoName} has no ${encoderPath('fp32')} (nor any other vision_encoder*.onnx): it is not a transformers.js-style ONNX export of a vision-language model. Look for an onnx-community/… version of it.`,
+    );
   }
   throw new HubError('unusable', `${repoName} has no ${encoderPath(variant)} (the ${variant} variant). It has ${others.join(', ')}: pick one of those.`);
 }

@@ -50,7 +50,12 @@ export function manifestResultFields(m: PackManifest): unknown {
 
 export function packModelKey(
   manifest: PackManifest,
-  files: { readonly encoder: FileDigest; readonly connector: FileDigest; readonly encoderWeights: readonly FileDigest[]; readonly connectorWeights: readonly FileDigest[] },
+  files: {
+    readonly encoder: FileDigest;
+    readonly connector: FileDigest;
+    readonly encoderWeights: readonly FileDigest[];
+    readonly connectorWeights: readonly FileDigest[];
+  },
 ): Promise<ModelKey> {
   // External files are keyed by the name the graph uses: moving bytes between two side files is another model.
   const weights = (list: readonly FileDigest[]) => list.map((f) => ({ location: f.name, ...fileContent(f) }));

@@ -43,7 +43,10 @@ export function checkImageFile(bytes: Uint8Array, name: string): ImageCheck {
   if (width !== undefined && height !== undefined && width * height > MAX_DECODE_PIXELS) return { ok: false, message: tooLargeMessage(name, width, height) };
   if (width === 0 || height === 0) return { ok: false, message: `${name} says it is ${width} x ${height} pixels: an empty image. Re-export it.` };
   if (width && height && Math.max(width / height, height / width) > MAX_ASPECT) {
-    return { ok: false, message: `${name} is ${width} x ${height} pixels, more than ${MAX_ASPECT}:1; resizing its short side to the encoder's input would make it enormous. Crop it and add it again.` };
+    return {
+      ok: false,
+      message: `${name} is ${width} x ${height} pixels, more than ${MAX_ASPECT}:1; resizing its short side to the encoder's input would make it enormous. Crop it and add it again.`,
+    };
   }
   const notices = [
     frames !== undefined && frames > 1 ? `${name} is animated (${frames} frames); only its first frame is analysed.` : null,

@@ -46,9 +46,11 @@ export function resizedSize(width: number, height: number, spec: PreprocessSpec,
 }
 
 export function preprocess(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, spec: PreprocessSpec, size: number): Preprocessed {
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) throw new RangeError(`invalid image size: ${width} x ${height} (expected positive integers)`);
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1))
+    throw new RangeError(`invalid image size: ${width} x ${height} (expected positive integers)`);
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`invalid size: ${size} (expected a positive integer)`);
-  if (rgba.length !== width * height * 4) throw new RangeError(`invalid image: expected ${width * height * 4} RGBA bytes for ${width} x ${height}, got ${rgba.length}`);
+  if (rgba.length !== width * height * 4)
+    throw new RangeError(`invalid image: expected ${width * height * 4} RGBA bytes for ${width} x ${height}, got ${rgba.length}`);
   const [rw, rh] = resizedSize(width, height, spec, size);
   // Centre crop to size x size (a no-op for 'stretch'); crop 'none' requires the resize to fit already.
   if (spec.crop === 'none' && (rw !== size || rh !== size)) throw new RangeError(`crop 'none' needs a square resize, got ${rw} x ${rh}`);

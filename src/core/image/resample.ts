@@ -254,7 +254,8 @@ const mulDiv255 = (a: number, b: number) => {
  * (255 * c) / alpha, and leaves colour as is where alpha is 0 or 255.
  */
 export function resizeRgba(src: Uint8Array | Uint8ClampedArray, width: number, height: number, outW: number, outH: number, resample: Resample): Uint8Array {
-  if (src.length !== width * height * 4) throw new RangeError(`invalid image: expected ${width * height * 4} RGBA bytes for ${width} x ${height}, got ${src.length}`);
+  if (src.length !== width * height * 4)
+    throw new RangeError(`invalid image: expected ${width * height * 4} RGBA bytes for ${width} x ${height}, got ${src.length}`);
   const bytes = src instanceof Uint8Array ? src : new Uint8Array(src.buffer, src.byteOffset, src.length);
   if (resample === 'nearest') return resizeImage(bytes, width, height, 4, outW, outH, resample);
   const pre = new Uint8Array(bytes.length);

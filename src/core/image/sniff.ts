@@ -48,7 +48,8 @@ function looksLikeText(b: Uint8Array): boolean {
 }
 
 function sniffPng(b: Uint8Array, name: string): SniffResult {
-  if (b.length < 33 || ascii(b, 12, 4) !== 'IHDR') return fail('truncated', `${name} is a damaged PNG (its header is incomplete). Re-export the image and add it again.`);
+  if (b.length < 33 || ascii(b, 12, 4) !== 'IHDR')
+    return fail('truncated', `${name} is a damaged PNG (its header is incomplete). Re-export the image and add it again.`);
   // Walk the chunks: every length must fit, critical chunks must pass their CRC, and the file
   // must end with IEND. (Ancillary chunks with a bad CRC are tolerated, as decoders do.)
   let o = 8;

@@ -135,7 +135,15 @@ export function parsePrecomputed(json: unknown): PrecomputedReconstruction {
   const weights = weightsJson.map((w: unknown, i) => {
     if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every(isCount)) throw bad(`weight ${i + 1} is malformed`);
     const shape = w.shape as number[];
-    return { name: w.name, shape, values: floats(w.values, `weights[${i}].values`, shape.reduce((a, b) => a * b, 1)) };
+    return {
+      name: w.name,
+      shape,
+      values: floats(
+        w.values,
+        `weights[${i}].values`,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+    };
   });
   const standardizer = (v: unknown, key: string): PrecomputedStandardizer => {
     if (!isObject(v)) throw bad(`"${key}" is missing`);
@@ -180,7 +188,11 @@ export function fingerprintOf(pooledPre: ArrayLike<number>, pooledPost: ArrayLik
  */
 export function matchPrecomputed(
   record: Pick<PrecomputedReconstruction, 'files' | 'fingerprints'>,
-  images: readonly { readonly id: string; readonly name: string; readonly pooled: { readonly pre: ArrayLike<number>; readonly post: ArrayLike<number> } | null }[],
+  images: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly pooled: { readonly pre: ArrayLike<number>; readonly post: ArrayLike<number> } | null;
+  }[],
 ): { readonly ids: string[] } | { readonly mismatch: string } {
   const byName = new Map(images.map((i) => [i.name, i] as const));
   const ids: string[] = [];
@@ -193,7 +205,8 @@ export function matchPrecomputed(
     for (let d = 0; d < FINGERPRINT_DIMS; d++) {
       const want = record.fingerprints[row * FINGERPRINT_DIMS + d]!;
       const got = print[d]!;
-      if (!(Math.abs(got - want) <= 1e-3 * (1 + Math.abs(want)))) return { mismatch: `${file}'s embedding differs from the one it was trained on (dimension ${d}: ${got} vs ${want})` };
+      if (!(Math.abs(got - want) <= 1e-3 * (1 + Math.abs(want))))
+        return { mismatch: `${file}'s embedding differs from the one it was trained on (dimension ${d}: ${got} vs ${want})` };
     }
     ids.push(image.id);
   }

@@ -4,8 +4,13 @@
  */
 
 function checkShape(tokens: Float32Array, images: number, tokenCount: number, dim: number): void {
-  for (const [name, v] of [['images', images], ['tokenCount', tokenCount], ['dim', dim]] as const) {
-    if (!Number.isInteger(v) || v < (name === 'images' ? 0 : 1)) throw new RangeError(`invalid ${name}: ${v} (expected a ${name === 'images' ? 'non-negative' : 'positive'} integer)`);
+  for (const [name, v] of [
+    ['images', images],
+    ['tokenCount', tokenCount],
+    ['dim', dim],
+  ] as const) {
+    if (!Number.isInteger(v) || v < (name === 'images' ? 0 : 1))
+      throw new RangeError(`invalid ${name}: ${v} (expected a ${name === 'images' ? 'non-negative' : 'positive'} integer)`);
   }
   if (tokens.length !== images * tokenCount * dim) {
     throw new RangeError(`invalid tokens: expected ${images * tokenCount * dim} values ([${images}, ${tokenCount}, ${dim}]), got ${tokens.length}`);

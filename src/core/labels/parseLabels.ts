@@ -37,7 +37,11 @@ const SPREADSHEETS = new Set(['xlsx', 'xls', 'xlsm', 'ods', 'numbers']);
 // Header cells, compared lower-cased without spaces, underscores or hyphens.
 const FILE_KEYS = new Set(['file', 'files', 'filename', 'fname', 'image', 'images', 'imagename', 'imagefile', 'img', 'path', 'filepath', 'imagepath']);
 const LABEL_KEYS = new Set(['label', 'labels', 'labelname', 'class', 'classname', 'category', 'categoryname', 'target', 'tag']);
-const headerKey = (s: string) => s.trim().toLowerCase().replace(/[\s_-]/g, '');
+const headerKey = (s: string) =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]/g, '');
 const looksLikeFileName = (s: string) => /\.[A-Za-z0-9]{2,5}$/.test(s.trim());
 
 const extensionOf = (fileName: string) => {
@@ -59,7 +63,8 @@ function placesOf(rows: readonly { line: number | null; where: string }[]): stri
   const allLines = rows.every((r) => r.line !== null);
   const parts = allLines ? shown.map((r) => String(r.line)) : shown.map((r) => r.where);
   const rest = rows.length - shown.length;
-  const list = rest > 0 ? `${parts.join(', ')} and ${rest} more` : parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : (parts[0] ?? '');
+  const list =
+    rest > 0 ? `${parts.join(', ')} and ${rest} more` : parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : (parts[0] ?? '');
   return allLines ? `${plural(rows.length, 'line')} ${list}` : list;
 }
 
@@ -105,7 +110,9 @@ function decode(bytes: Uint8Array, name: string, warnings: string[]): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    warnings.push(`${name} is not UTF-8, so it was read as Windows-1252 (Western European). If accented labels look wrong, save it as "CSV UTF-8" and load it again.`);
+    warnings.push(
+      `${name} is not UTF-8, so it was read as Windows-1252 (Western European). If accented labels look wrong, save it as "CSV UTF-8" and load it again.`,
+    );
     return new TextDecoder('windows-1252').decode(bytes);
   }
 }
@@ -124,7 +131,9 @@ export function parseLabels(content: Uint8Array | string, fileName: string): Par
   const name = fileName;
   const size = typeof content === 'string' ? (content.length > MAX_LABEL_FILE_BYTES ? content.length : sizeInUtf8(content)) : content.length;
   if (size > MAX_LABEL_FILE_BYTES) {
-    throw new UserFacingError(`${name} is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_LABEL_FILE_BYTES / 1024 / 1024} MB limit for a label file. Keep only the file name and label columns and load it again.`);
+    throw new UserFacingError(
+      `${name} is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_LABEL_FILE_BYTES / 1024 / 1024} MB limit for a label file. Keep only the file name and label columns and load it again.`,
+    );
   }
   const ext = extensionOf(name);
   if (SPREADSHEETS.has(ext)) throw new UserFacingError(`${name} is a spreadsheet workbook, which is not read here. Save it as CSV (UTF-8) and load that file.`);
@@ -158,7 +167,8 @@ function delimitedRows(text: string, name: string, delimiter: Delimiter, warning
   let last = records.length - 1;
   while (last >= 0 && records[last]!.blank) last--;
   const blanks = records.slice(0, last + 1).filter((r) => r.blank);
-  if (blanks.length > 0) warnings.push(`Skipped ${blanks.length} blank ${plural(blanks.length, 'line')} (${placesOf(blanks.map((r) => ({ line: r.line, where: '' })))}).`);
+  if (blanks.length > 0)
+    warnings.push(`Skipped ${blanks.length} blank ${plural(blanks.length, 'line')} (${placesOf(blanks.map((r) => ({ line: r.line, where: '' })))}).`);
   const data = records.slice(0, last + 1).filter((r) => !r.blank);
 
   let fileCol = 0;
@@ -191,7 +201,19 @@ function delimitedRows(text: string, name: string, delimiter: Delimiter, warning
 }
 
 const kindOf = (v: unknown) =>
-  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v === 'string' ? 'text' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'true/false' : typeof v;
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'a list'
+      : typeof v === 'object'
+        ? 'an object'
+        : typeof v === 'string'
+          ? 'text'
+          : typeof v === 'number'
+            ? 'a number'
+            : typeof v === 'boolean'
+              ? 'true/false'
+              : typeof v;
 
 /** V8 says "at position 13" or "(line 2 column 5)", Firefox "at line 2 column 5", or "end of input". */
 function jsonErrorLine(message: string, text: string): number | null {
@@ -216,7 +238,10 @@ function jsonRows(text: string, name: string): { rows: Row[]; header: boolean } 
     json = JSON.parse(text);
   } catch (e) {
     const line = jsonErrorLine(e instanceof Error ? e.message : '', text);
-    throw new UserFacingError(`${name} is not valid JSON${line === null ? '' : ` (the error is on line ${line})`}. Fix it, or save the labels as CSV with one "file name,label" line per image.`, { cause: e });
+    throw new UserFacingError(
+      `${name} is not valid JSON${line === null ? '' : ` (the error is on line ${line})`}. Fix it, or save the labels as CSV with one "file name,label" line per image.`,
+      { cause: e },
+    );
   }
   const shape = 'expected an object like {"cat1.jpg": "cat"} or a list like [{"file": "cat1.jpg", "label": "cat"}]';
   const rows: Row[] = [];
@@ -224,16 +249,22 @@ function jsonRows(text: string, name: string): { rows: Row[]; header: boolean } 
     json.forEach((item: unknown, i) => {
       const where = `item ${i + 1}`;
       if (Array.isArray(item)) {
-        if (item.length < 2 || typeof item[0] !== 'string') throw new UserFacingError(`${name} ${where} is not a ["file name", "label"] pair. Fix that item and load the file again.`);
+        if (item.length < 2 || typeof item[0] !== 'string')
+          throw new UserFacingError(`${name} ${where} is not a ["file name", "label"] pair. Fix that item and load the file again.`);
         rows.push({ name: item[0], label: labelValue(item[1], name, where), line: null, where });
         return;
       }
-      if (typeof item !== 'object' || item === null) throw new UserFacingError(`${name} ${where} is ${kindOf(item)}; ${shape}. Fix that item and load the file again.`);
+      if (typeof item !== 'object' || item === null)
+        throw new UserFacingError(`${name} ${where} is ${kindOf(item)}; ${shape}. Fix that item and load the file again.`);
       const entries = Object.entries(item);
       const file = entries.find(([k]) => FILE_KEYS.has(headerKey(k)));
       const label = entries.find(([k]) => LABEL_KEYS.has(headerKey(k)));
-      if (!file || typeof file[1] !== 'string') throw new UserFacingError(`${name} ${where} has no file name; expected a "file" (or "filename", "image", "path") key with text. Fix that item and load the file again.`);
-      if (!label) throw new UserFacingError(`${name} ${where} has no label; expected a "label" (or "class", "category") key. Fix that item and load the file again.`);
+      if (!file || typeof file[1] !== 'string')
+        throw new UserFacingError(
+          `${name} ${where} has no file name; expected a "file" (or "filename", "image", "path") key with text. Fix that item and load the file again.`,
+        );
+      if (!label)
+        throw new UserFacingError(`${name} ${where} has no label; expected a "label" (or "class", "category") key. Fix that item and load the file again.`);
       rows.push({ name: file[1], label: labelValue(label[1], name, where), line: null, where });
     });
     return { rows, header: false };
@@ -269,12 +300,15 @@ function collect({ rows, header }: { rows: Row[]; header: boolean }, name: strin
       continue;
     }
     if (seen.label !== row.label) {
-      throw new UserFacingError(`${name} gives ${file} two labels: "${seen.label}" (${seen.where}) and "${row.label}" (${row.where}). Keep one and load the file again.`);
+      throw new UserFacingError(
+        `${name} gives ${file} two labels: "${seen.label}" (${seen.where}) and "${row.label}" (${row.where}). Keep one and load the file again.`,
+      );
     }
     repeats.set(file, [...(repeats.get(file) ?? [seen]), row]);
   }
   if (noName.length > 0) warnings.push(`Skipped ${noName.length} ${plural(noName.length, 'row')} with no file name (${placesOf(noName)}).`);
-  if (noLabel.length > 0) warnings.push(`Skipped ${noLabel.length} ${plural(noLabel.length, 'row')} with an empty label (${placesOf(noLabel)}); those images stay unlabelled.`);
+  if (noLabel.length > 0)
+    warnings.push(`Skipped ${noLabel.length} ${plural(noLabel.length, 'row')} with an empty label (${placesOf(noLabel)}); those images stay unlabelled.`);
   if (repeats.size > 0) {
     const [file, at] = repeats.entries().next().value!;
     warnings.push(
@@ -286,7 +320,9 @@ function collect({ rows, header }: { rows: Row[]; header: boolean }, name: strin
   if (labels.size === 0) {
     const why = rows.length === 0 ? (header ? ' (only a header)' : '') : ' (every row lacks a file name or a label)';
     throw new UserFacingError(
-      format === 'json' ? `${name} has no labels${why}. List each image with its label, e.g. {"cat1.jpg": "cat"}.` : `${name} has no label rows${why}. ${EXAMPLE}`,
+      format === 'json'
+        ? `${name} has no labels${why}. List each image with its label, e.g. {"cat1.jpg": "cat"}.`
+        : `${name} has no label rows${why}. ${EXAMPLE}`,
     );
   }
   return labels;

@@ -38,10 +38,13 @@ export function missingFor(step: LectureStepId, f: LectureFacts): string | null 
     case 'knor':
       if (f.knorBlocked) return f.knorBlocked;
       if (!f.hasKnor) return 'Neighbours are still being computed; this step fills in by itself.';
-      if (step === 'neighbours' && !f.imageInKnor) return 'This image is not part of the neighbour search (it failed or is still being embedded). Pick another on step 1.';
+      if (step === 'neighbours' && !f.imageInKnor)
+        return 'This image is not part of the neighbour search (it failed or is still being embedded). Pick another on step 1.';
       return null;
     case 'reconstruction':
-      return f.embedded >= f.minTrainImages ? null : `Training needs at least ${f.minTrainImages} embedded images; ${f.embedded} ${f.embedded === 1 ? 'is' : 'are'}. ${ADD_IMAGES}`;
+      return f.embedded >= f.minTrainImages
+        ? null
+        : `Training needs at least ${f.minTrainImages} embedded images; ${f.embedded} ${f.embedded === 1 ? 'is' : 'are'}. ${ADD_IMAGES}`;
     case 'heatmap':
       if (!f.hasReconstruction) return 'No reconstruction yet: go back to step 6 and train one.';
       return f.imageInReconstruction ? null : 'This image was not part of the last training run: retrain on step 6 to include it.';

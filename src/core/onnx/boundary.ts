@@ -69,7 +69,13 @@ export function findConnectorBoundary(summary: GraphSummary): BoundaryResult {
   const post = connectorOutput(chosen, summary);
   const notes: string[] = [];
   if (chosen.entries.length > 1) notes.push(`${chosen.entries.length} activations enter it; the one its first node consumes was taken`);
-  if (scopes.length > 1) notes.push(`other connector-named modules: ${ranked.slice(1).map((s) => JSON.stringify(s.display)).join(', ')}`);
+  if (scopes.length > 1)
+    notes.push(
+      `other connector-named modules: ${ranked
+        .slice(1)
+        .map((s) => JSON.stringify(s.display))
+        .join(', ')}`,
+    );
   if (post === null) notes.push('nothing computed inside it is used afterwards');
   const why =
     `the first node of ${JSON.stringify(chosen.display)} that takes an activation from outside, ${describeNode(summary, entry.consumer)}, ` +

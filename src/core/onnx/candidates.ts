@@ -57,14 +57,23 @@ export function listCandidates(summary: GraphSummary, flow: Dataflow = dataflow(
   const out: (Candidate & { readonly at: number })[] = [];
   for (const name of flow.activations) {
     const from = flow.producer.get(name);
-    const scope = from === undefined ? null : scopes[from] ?? null;
+    const scope = from === undefined ? null : (scopes[from] ?? null);
     if (scope && (flow.consumers.get(name) ?? []).some((c) => topModule(scopes[c]?.atoms) !== topModule(scope.atoms))) tag(name, 'leaves a module');
     const info = tensorInfo(summary, name);
     const rank = info.dims?.length;
     const own = tags.get(name) ?? [];
     const score = own.reduce((s, t) => s + SCORES[t], 0) + (rank === 3 ? 100 : rank === 2 ? 50 : 0);
     const node = from === undefined ? null : summary.nodes[from]!;
-    out.push({ name, info, op: node?.op ?? null, producer: node?.name ?? null, scope: scope?.display ?? '', tags: own, score, at: from === undefined ? -1 : position.get(from) ?? -1 });
+    out.push({
+      name,
+      info,
+      op: node?.op ?? null,
+      producer: node?.name ?? null,
+      scope: scope?.display ?? '',
+      tags: own,
+      score,
+      at: from === undefined ? -1 : (position.get(from) ?? -1),
+    });
   }
   out.sort((a, b) => b.score - a.score || b.at - a.at);
   return out.map(({ at: _at, ...c }) => c);
@@ -83,7 +92,10 @@ export const formatDims = (info: TensorInfo): string => formatShape(info.dims);
  * producer, module path, shape or tags; ranking kept. An empty query keeps them all.
  */
 export function searchCandidates(candidates: readonly Candidate[], query: string): Candidate[] {
-  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   if (words.length === 0) return [...candidates];
   return candidates.filter((c) => {
     const haystack = [c.name, c.op ?? '', c.producer ?? '', c.scope, formatDims(c.info), ...c.tags].join('\n').toLowerCase();

@@ -8,8 +8,14 @@ import { nodeScope, type NodeScope } from './scope.ts';
 
 /** Module names connectors go by, across LLaVA, Qwen-VL, Idefics, SmolVLM, DeepSeek-VL, Phi and others. */
 export const CONNECTOR_SCOPES: readonly string[] = [
-  'multi_modal_projector', 'multimodal_projector', 'connector', 'modality_projection', 'merger',
-  'mm_projector', 'image_projection', 'aligner',
+  'multi_modal_projector',
+  'multimodal_projector',
+  'connector',
+  'modality_projection',
+  'merger',
+  'mm_projector',
+  'image_projection',
+  'aligner',
 ];
 
 /** A connector module found in the graph, with the activations crossing its border. */
@@ -78,7 +84,6 @@ export function connectorScopes(summary: GraphSummary, flow: Dataflow = dataflow
     return { key, display: g.display, source: g.source, nodes: g.nodes, entries, exits };
   });
 }
-
 
 /** Which exit is the connector's output: a graph output if one is, else the last produced. */
 export function connectorOutput(scope: ConnectorScope, summary: GraphSummary): string | null {

@@ -13,8 +13,25 @@ const FLOAT_TYPES: ReadonlySet<number> = new Set([1, 10, 11, 16, 17, 18, 19, 20]
  * than carry its values: an exporter's shape arithmetic, not a representation of the image.
  */
 const METADATA_OPS: ReadonlySet<string> = new Set([
-  'Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin', 'ConstantOfShape', 'Range', 'EyeLike',
-  'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Not', 'Xor', 'IsNaN', 'IsInf',
+  'Shape',
+  'Size',
+  'NonZero',
+  'ArgMax',
+  'ArgMin',
+  'ConstantOfShape',
+  'Range',
+  'EyeLike',
+  'Equal',
+  'Less',
+  'LessOrEqual',
+  'Greater',
+  'GreaterOrEqual',
+  'And',
+  'Or',
+  'Not',
+  'Xor',
+  'IsNaN',
+  'IsInf',
 ]);
 
 export interface Dataflow {

@@ -28,8 +28,28 @@ const AGAIN = 'Re-export the model and open the pack again.';
 
 /** Bits per element by TensorProto.DataType (STRING and unknown types have no fixed size). */
 const ELEMENT_BITS: Readonly<Record<number, number>> = {
-  1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64, 14: 64, 15: 128, 16: 16,
-  17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4, 23: 4,
+  1: 32,
+  2: 8,
+  3: 8,
+  4: 16,
+  5: 16,
+  6: 32,
+  7: 64,
+  9: 8,
+  10: 16,
+  11: 64,
+  12: 32,
+  13: 64,
+  14: 64,
+  15: 128,
+  16: 16,
+  17: 8,
+  18: 8,
+  19: 8,
+  20: 8,
+  21: 4,
+  22: 4,
+  23: 4,
 };
 
 /** A name for a message: JSON-quoted (control characters escaped) and kept short. */
@@ -142,7 +162,8 @@ function safeLocation(location: string): string | null {
 function readCount(t: TensorFields, key: string, value: string | undefined, modelName: string): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw new UserFacingError(`${modelName} gives tensor ${quote(t.name)} an invalid external data ${key} (${quote(value)}). ${AGAIN}`);
+  if (!Number.isSafeInteger(n))
+    throw new UserFacingError(`${modelName} gives tensor ${quote(t.name)} an invalid external data ${key} (${quote(value)}). ${AGAIN}`);
   return n;
 }
 
@@ -156,24 +177,31 @@ export function externalDataRefs(modelBytes: Uint8Array, modelName = 'The model'
   try {
     for (const t of allTensors(modelBytes)) if (t.dataLocation === EXTERNAL) tensors.push(t);
   } catch (error) {
-    throw new UserFacingError(`${modelName} is not a readable ONNX model (the file is damaged or is not ONNX). Re-export it and open the pack again.`, { cause: error });
+    throw new UserFacingError(`${modelName} is not a readable ONNX model (the file is damaged or is not ONNX). Re-export it and open the pack again.`, {
+      cause: error,
+    });
   }
   const files = new Map<string, { bytesNeeded: number; tensors: string[] }>();
   for (const t of tensors) {
     const name = t.name;
     const entries = t.externalData;
     const raw = entries.get('location');
-    if (raw === undefined || raw === '') throw new UserFacingError(`${modelName} stores tensor ${quote(name)} in an external file but does not name the file. ${AGAIN}`);
+    if (raw === undefined || raw === '')
+      throw new UserFacingError(`${modelName} stores tensor ${quote(name)} in an external file but does not name the file. ${AGAIN}`);
     const location = safeLocation(raw);
     if (location === null) {
-      throw new UserFacingError(`${modelName} points to ${quote(raw)} for the weights of tensor ${quote(name)}, outside its folder. A model may only use files next to it: save it with its external data in the same folder and open the pack again.`);
+      throw new UserFacingError(
+        `${modelName} points to ${quote(raw)} for the weights of tensor ${quote(name)}, outside its folder. A model may only use files next to it: save it with its external data in the same folder and open the pack again.`,
+      );
     }
     const offset = readCount(t, 'offset', entries.get('offset'), modelName) ?? 0;
     const declared = readCount(t, 'length', entries.get('length'), modelName);
     const size = tensorBytes(t);
     // ONNX Runtime refuses a length other than the tensor's size, in either direction.
     if (declared !== undefined && size !== null && declared !== size) {
-      throw new UserFacingError(`${modelName} gives tensor ${quote(name)} ${exactBytes(declared)} of external data, but its shape and type need ${exactBytes(size)}. ${AGAIN}`);
+      throw new UserFacingError(
+        `${modelName} gives tensor ${quote(name)} ${exactBytes(declared)} of external data, but its shape and type need ${exactBytes(size)}. ${AGAIN}`,
+      );
     }
     const length = declared ?? size;
     if (length === null) throw new UserFacingError(`${modelName} does not say how many bytes of external data tensor ${quote(name)} has. ${AGAIN}`);
@@ -195,16 +223,23 @@ export function checkExternalData(modelName: string, refs: readonly ExternalData
   const missing = refs.filter((r) => !available.has(r.location));
   if (missing.length === 1) {
     const r = missing[0]!;
-    throw new UserFacingError(`${modelName} keeps its weights in ${quote(r.location)} (needs ${formatBytes(r.bytesNeeded)}), which is missing. Put that file next to ${modelName} in the pack folder and open the pack again.`);
+    throw new UserFacingError(
+      `${modelName} keeps its weights in ${quote(r.location)} (needs ${formatBytes(r.bytesNeeded)}), which is missing. Put that file next to ${modelName} in the pack folder and open the pack again.`,
+    );
   }
   if (missing.length > 1) {
     const list = missing.map((r) => `${quote(r.location)} (needs ${formatBytes(r.bytesNeeded)})`).join(', ');
-    throw new UserFacingError(`${modelName} keeps its weights in ${missing.length} files that are missing: ${list}. Put them next to ${modelName} in the pack folder and open the pack again.`);
+    throw new UserFacingError(
+      `${modelName} keeps its weights in ${missing.length} files that are missing: ${list}. Put them next to ${modelName} in the pack folder and open the pack again.`,
+    );
   }
   for (const r of refs) {
     const have = available.get(r.location)!;
     if (have >= r.bytesNeeded) continue;
-    const [h, n] = formatBytes(have) === formatBytes(r.bytesNeeded) ? [exactBytes(have), exactBytes(r.bytesNeeded)] : [formatBytes(have), formatBytes(r.bytesNeeded)];
-    throw new UserFacingError(`${modelName} keeps its weights in ${quote(r.location)}, which is ${h} but needs ${n}: the file is truncated. Copy it again, put it next to ${modelName} in the pack folder and open the pack again.`);
+    const [h, n] =
+      formatBytes(have) === formatBytes(r.bytesNeeded) ? [exactBytes(have), exactBytes(r.bytesNeeded)] : [formatBytes(have), formatBytes(r.bytesNeeded)];
+    throw new UserFacingError(
+      `${modelName} keeps its weights in ${quote(r.location)}, which is ${h} but needs ${n}: the file is truncated. Copy it again, put it next to ${modelName} in the pack folder and open the pack again.`,
+    );
   }
 }

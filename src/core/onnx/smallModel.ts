@@ -91,7 +91,8 @@ export function writeSmallModel(g: SmallGraph): Uint8Array {
         for (const [name, value] of Object.entries(n.attributes ?? {})) {
           node.message(5, (a) => {
             a.string(1, name);
-            if (typeof value === 'number') a.varint(3, value).varint(20, 2); // INT
+            if (typeof value === 'number')
+              a.varint(3, value).varint(20, 2); // INT
             else {
               for (const v of value) a.varint(8, v);
               a.varint(20, 7); // INTS

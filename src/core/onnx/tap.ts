@@ -46,8 +46,10 @@ export function planTap(summary: GraphSummary, names: readonly string[]): TapPla
   const already: string[] = [];
   for (const name of new Set(names)) {
     if (outputs.has(name)) already.push(name);
-    else if (summary.initializers.has(name)) throw new TapError(`${quote(name)} is a weight of the model, not a value computed from the image. Choose an activation from the list.`);
-    else if (name === '' || (!produced.has(name) && !inputs.has(name))) throw new TapError(`The model has no tensor named ${quote(name)}. Choose one from the list.`);
+    else if (summary.initializers.has(name))
+      throw new TapError(`${quote(name)} is a weight of the model, not a value computed from the image. Choose an activation from the list.`);
+    else if (name === '' || (!produced.has(name) && !inputs.has(name)))
+      throw new TapError(`The model has no tensor named ${quote(name)}. Choose one from the list.`);
     else add.push(name);
   }
   return { add, already };
@@ -79,7 +81,8 @@ export function tapOutputs(modelBytes: Uint8Array, names: readonly string[], sum
  * return a view: no copy. Falls back to tapOutputs when the room is too small.
  */
 export function tapInPlace(buffer: Uint8Array, length: number, names: readonly string[], summary?: GraphSummary): TappedModel {
-  if (!Number.isSafeInteger(length) || length < 0 || length > buffer.length) throw new RangeError(`tapInPlace: length ${length} outside a buffer of ${buffer.length} bytes`);
+  if (!Number.isSafeInteger(length) || length < 0 || length > buffer.length)
+    throw new RangeError(`tapInPlace: length ${length} outside a buffer of ${buffer.length} bytes`);
   const model = buffer.subarray(0, length);
   const plan = planTap(summary ?? readGraphSummary(model), names);
   const suffix = tapSuffix(plan.add);

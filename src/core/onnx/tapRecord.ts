@@ -58,7 +58,12 @@ export function sliceableBytes(bytes: Uint8Array): Sliceable {
   };
 }
 
-export function makeTapRecord(key: string, fileName: string, choice: { readonly pre: string; readonly post: string; readonly automatic: boolean }, savedAt = Date.now()): TapRecord {
+export function makeTapRecord(
+  key: string,
+  fileName: string,
+  choice: { readonly pre: string; readonly post: string; readonly automatic: boolean },
+  savedAt = Date.now(),
+): TapRecord {
   return { version: 1, key, fileName, pre: choice.pre, post: choice.post, automatic: choice.automatic, savedAt };
 }
 
@@ -71,7 +76,8 @@ const KEY = /^\d{1,16}-[0-9a-f]{64}$/;
 export function parseTapRecord(value: unknown): TapRecord {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TapRecordError('tap record: expected an object');
   const r = value as Record<string, unknown>;
-  const fail = (field: string, expected: string) => new TapRecordError(`tap record.${field}: expected ${expected}, got ${JSON.stringify(r[field]) ?? 'nothing'}`);
+  const fail = (field: string, expected: string) =>
+    new TapRecordError(`tap record.${field}: expected ${expected}, got ${JSON.stringify(r[field]) ?? 'nothing'}`);
   if (r.version !== 1) throw fail('version', '1');
   if (typeof r.key !== 'string' || !KEY.test(r.key)) throw fail('key', 'a model key "<size>-<64 hex digits>"');
   if (typeof r.fileName !== 'string') throw fail('fileName', 'a string');

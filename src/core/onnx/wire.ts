@@ -67,7 +67,8 @@ export function* fields(bytes: Uint8Array, start = 0, end = bytes.length): Gener
       pos = v.next;
     } else if (wire === LEN) {
       const len = readVarint(bytes, pos, end);
-      if (len.value < 0 || len.value > end - len.next) throw new WireError(`the model file is cut short or damaged (a ${len.value}-byte field at byte ${len.next}, ${end - len.next} bytes left)`);
+      if (len.value < 0 || len.value > end - len.next)
+        throw new WireError(`the model file is cut short or damaged (a ${len.value}-byte field at byte ${len.next}, ${end - len.next} bytes left)`);
       yield { field, wire, value: 0, start: len.next, end: len.next + len.value, at };
       pos = len.next + len.value;
     } else if (wire === FIXED64 || wire === FIXED32) {
@@ -95,7 +96,7 @@ export function varints(bytes: Uint8Array, f: WireField): number[] {
   if (f.wire === VARINT) return [f.value];
   if (f.wire !== LEN) throw new WireError(`the model file is damaged (field ${f.field} should hold integers)`);
   const out: number[] = [];
-  for (let pos = f.start; pos < f.end; ) {
+  for (let pos = f.start; pos < f.end;) {
     const v = readVarint(bytes, pos, f.end);
     out.push(v.value);
     pos = v.next;

@@ -15,13 +15,16 @@ export interface ChosenFile {
 /** A manifest is a few kB; anything this big is not one. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
-const PACK_SHAPE = 'A model pack is manifest.json plus the two .onnx files it names (see docs/model-pack.md); choose them together. A stock export (vision_encoder*.onnx) needs its config.json and preprocessor_config.json chosen with it.';
+const PACK_SHAPE =
+  'A model pack is manifest.json plus the two .onnx files it names (see docs/model-pack.md); choose them together. A stock export (vision_encoder*.onnx) needs its config.json and preprocessor_config.json chosen with it.';
 
 export function findManifest<F extends ChosenFile>(files: readonly F[]): F {
   const manifests = files.filter((f) => f.name === 'manifest.json');
   if (manifests.length === 0) {
     const onnx = files.filter((f) => f.name.endsWith('.onnx')).length;
-    throw new UserFacingError(`No manifest.json among the ${files.length} file${files.length === 1 ? '' : 's'} you chose${onnx ? ` (${onnx} .onnx)` : ''}. ${PACK_SHAPE}`);
+    throw new UserFacingError(
+      `No manifest.json among the ${files.length} file${files.length === 1 ? '' : 's'} you chose${onnx ? ` (${onnx} .onnx)` : ''}. ${PACK_SHAPE}`,
+    );
   }
   if (manifests.length > 1) throw new UserFacingError(`${manifests.length} files named manifest.json were chosen; open one pack at a time.`);
   const manifest = manifests[0]!;
@@ -52,7 +55,8 @@ export function modelFiles<F extends ChosenFile>(manifest: PackManifest, files: 
   const pick = (role: 'encoder' | 'connector'): F => {
     const name = manifest.files[role];
     const file = files.find((f) => f.name === name);
-    if (!file) throw new UserFacingError(`The manifest names its ${role} "${name}", which is not among the files you chose. Choose it together with manifest.json.`);
+    if (!file)
+      throw new UserFacingError(`The manifest names its ${role} "${name}", which is not among the files you chose. Choose it together with manifest.json.`);
     if (file.size === 0) throw new UserFacingError(`${name} is empty (0 bytes). Export the pack again.`);
     return file;
   };

@@ -13,7 +13,8 @@ export const MAX_IMAGE_SIZE = 4096;
 /** Values in one image's token matrix (T x d): LLaVA-1.5's post tokens are 576 x 4096 = 2.4 M; 64 M is 256 MB of float32. */
 export const MAX_TOKEN_VALUES = 64 * 1024 * 1024;
 
-export type ManifestCheck<S extends AnyConnectorSpec = ConnectorSpec> = { readonly ok: true; readonly manifest: PackManifest<S> } | { readonly ok: false; readonly errors: readonly string[] };
+export type ManifestCheck<S extends AnyConnectorSpec = ConnectorSpec> =
+  { readonly ok: true; readonly manifest: PackManifest<S> } | { readonly ok: false; readonly errors: readonly string[] };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -94,13 +95,19 @@ function readConnector<S extends AnyConnectorSpec>(c: Checker, root: Obj, famili
 }
 
 /** The connector's own rules: its size fits the grid, and tokens.post is what it makes of tokens.pre. */
-function checkConnector<S extends AnyConnectorSpec>(c: Checker, { spec, module, size }: ReadConnector<S>, grid: Grid, tokens: { pre: number; post: number }): void {
+function checkConnector<S extends AnyConnectorSpec>(
+  c: Checker,
+  { spec, module, size }: ReadConnector<S>,
+  grid: Grid,
+  tokens: { pre: number; post: number },
+): void {
   if (module.parameter !== null && size && grid[0]) {
     const misfit = module.manifest.parameterMisfit(spec, grid);
     if (misfit !== null) c.expect(`connector.${module.parameter}`, misfit, size);
   }
   const post = module.manifest.postTokensFrom(spec, tokens.pre);
-  if (tokens.pre && tokens.post && Number.isInteger(post) && tokens.post !== post) c.expect('tokens.post', `${post} for a ${spec.family} connector on ${tokens.pre} tokens`, tokens.post);
+  if (tokens.pre && tokens.post && Number.isInteger(post) && tokens.post !== post)
+    c.expect('tokens.post', `${post} for a ${spec.family} connector on ${tokens.pre} tokens`, tokens.post);
 }
 
 function validate<S extends AnyConnectorSpec>(json: unknown, families: ConnectorRegistry<S>): ManifestCheck<S> {
@@ -116,7 +123,8 @@ function validate<S extends AnyConnectorSpec>(json: unknown, families: Connector
   const patchSize = c.posInt(image, 'patchSize', 'image.patchSize');
   const gridRaw = image.grid;
   let grid: [number, number] = [0, 0];
-  if (Array.isArray(gridRaw) && gridRaw.length === 2 && gridRaw.every((g) => Number.isSafeInteger(g) && (g as number) > 0)) grid = [gridRaw[0] as number, gridRaw[1] as number];
+  if (Array.isArray(gridRaw) && gridRaw.length === 2 && gridRaw.every((g) => Number.isSafeInteger(g) && (g as number) > 0))
+    grid = [gridRaw[0] as number, gridRaw[1] as number];
   else c.expect('image.grid', 'two positive integers [rows, cols]', gridRaw);
   if (size && patchSize && (size % patchSize !== 0 || grid[0] !== size / patchSize || grid[1] !== size / patchSize)) {
     c.expect('image.grid', `[${size / patchSize}, ${size / patchSize}] (image.size / image.patchSize)`, gridRaw);
@@ -130,8 +138,18 @@ function validate<S extends AnyConnectorSpec>(json: unknown, families: Connector
     dPost: c.posInt(tokensObj, 'dPost', 'tokens.dPost'),
   };
   if (tokens.pre && grid[0] && tokens.pre !== grid[0] * grid[1]) c.expect('tokens.pre', `${grid[0] * grid[1]} (grid rows x cols)`, tokens.pre);
-  if (tokens.pre && tokens.dPre && tokens.pre * tokens.dPre > MAX_TOKEN_VALUES) c.expect('tokens.dPre', `at most ${Math.floor(MAX_TOKEN_VALUES / tokens.pre)} with ${tokens.pre} tokens (${MAX_TOKEN_VALUES} values per image)`, tokens.dPre);
-  if (tokens.post && tokens.dPost && tokens.post * tokens.dPost > MAX_TOKEN_VALUES) c.expect('tokens.dPost', `at most ${Math.floor(MAX_TOKEN_VALUES / tokens.post)} with ${tokens.post} tokens (${MAX_TOKEN_VALUES} values per image)`, tokens.dPost);
+  if (tokens.pre && tokens.dPre && tokens.pre * tokens.dPre > MAX_TOKEN_VALUES)
+    c.expect(
+      'tokens.dPre',
+      `at most ${Math.floor(MAX_TOKEN_VALUES / tokens.pre)} with ${tokens.pre} tokens (${MAX_TOKEN_VALUES} values per image)`,
+      tokens.dPre,
+    );
+  if (tokens.post && tokens.dPost && tokens.post * tokens.dPost > MAX_TOKEN_VALUES)
+    c.expect(
+      'tokens.dPost',
+      `at most ${Math.floor(MAX_TOKEN_VALUES / tokens.post)} with ${tokens.post} tokens (${MAX_TOKEN_VALUES} values per image)`,
+      tokens.dPost,
+    );
 
   const read = readConnector(c, json, families);
   checkConnector(c, read, grid, tokens);
@@ -139,7 +157,8 @@ function validate<S extends AnyConnectorSpec>(json: unknown, families: Connector
 
   const pre = c.obj(json, 'preprocess', 'preprocess');
   const rescale = pre.rescale;
-  if (!(typeof rescale === 'number' && Number.isFinite(rescale) && rescale > 0)) c.expect('preprocess.rescale', 'a positive number (1/255 for CLIP-style processors)', rescale);
+  if (!(typeof rescale === 'number' && Number.isFinite(rescale) && rescale > 0))
+    c.expect('preprocess.rescale', 'a positive number (1/255 for CLIP-style processors)', rescale);
   const preprocess = {
     resize: c.oneOf(pre, 'resize', 'preprocess.resize', ['shortest-edge', 'stretch'] as const),
     crop: c.oneOf(pre, 'crop', 'preprocess.crop', ['center', 'none'] as const),
@@ -173,7 +192,10 @@ function validate<S extends AnyConnectorSpec>(json: unknown, families: Connector
   const weights = { source, synthetic: w.synthetic === true, license, origin, ...(typeof seed === 'number' ? { seed } : {}) };
 
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, manifest: { formatVersion: 1, id, name, description, image: { size, patchSize, grid }, tokens, connector, preprocess, files, io, weights } };
+  return {
+    ok: true,
+    manifest: { formatVersion: 1, id, name, description, image: { size, patchSize, grid }, tokens, connector, preprocess, files, io, weights },
+  };
 }
 
 /** A validator for manifests whose connectors are the families in `families`; the app's is validateManifest. */

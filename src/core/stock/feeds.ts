@@ -31,7 +31,9 @@ function namesFor(input: string): readonly string[] {
 function convert(t: EncoderTensor, to: FeedTensor['type'], input: string): FeedTensor {
   if (t.type === to) return t as FeedTensor;
   if (t.type === 'float32' && to === 'float16') return { type: 'float16', dims: t.dims, data: float32ToHalfBits(t.data) };
-  throw new UserFacingError(`The model's input "${input}" is ${to}, but the image processor makes ${t.type}. This export does not take images the way its processor prepares them; use another variant of the model.`);
+  throw new UserFacingError(
+    `The model's input "${input}" is ${to}, but the image processor makes ${t.type}. This export does not take images the way its processor prepares them; use another variant of the model.`,
+  );
 }
 
 /**
@@ -56,7 +58,10 @@ export function bindFeeds(inputs: readonly TensorInfo[], tensors: readonly Encod
       );
     }
     const type = input.elemType === null ? tensor.type : ELEM_TYPES[input.elemType];
-    if (!type) throw new UserFacingError(`The model's input "${input.name}" has ONNX type ${input.elemType}, which no image processor makes (float32, float16, bool or int64).`);
+    if (!type)
+      throw new UserFacingError(
+        `The model's input "${input.name}" has ONNX type ${input.elemType}, which no image processor makes (float32, float16, bool or int64).`,
+      );
     feeds[input.name] = convert(tensor, type, input.name);
   }
   return feeds;

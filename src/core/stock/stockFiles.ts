@@ -50,7 +50,9 @@ export function pickStockFiles<F extends ChosenFile>(files: readonly F[]): Stock
   if (graphs.length === 0) throw new UserFacingError(`None of the ${files.length} files you chose is an .onnx model. ${STOCK_SHAPE}`);
   const encoders = graphs.length === 1 ? graphs : graphs.filter((f) => f.name.startsWith('vision_encoder')).sort((a, b) => rank(a.name) - rank(b.name));
   if (encoders.length === 0) {
-    throw new UserFacingError(`None of the .onnx files you chose (${graphs.map((f) => f.name).join(', ')}) is a vision_encoder*.onnx: choose the vision encoder of one weight type (e.g. vision_encoder_fp16.onnx).`);
+    throw new UserFacingError(
+      `None of the .onnx files you chose (${graphs.map((f) => f.name).join(', ')}) is a vision_encoder*.onnx: choose the vision encoder of one weight type (e.g. vision_encoder_fp16.onnx).`,
+    );
   }
   const encoder = encoders[0]!;
   if (encoder.size === 0) throw new UserFacingError(`${encoder.name} is empty (0 bytes). Download it again.`);
@@ -58,13 +60,23 @@ export function pickStockFiles<F extends ChosenFile>(files: readonly F[]): Stock
     const found = files.filter((f) => f.name === name);
     if (found.length > 1) throw new UserFacingError(`${found.length} files named ${name} were chosen; open one model at a time.`);
     const file = found[0] ?? null;
-    if (file && file.size > MAX_CONFIG_BYTES) throw new UserFacingError(`${name} is ${(file.size / 1e6).toFixed(1)} MB; a config file is a few kilobytes. Choose the one from the model's repo root.`);
+    if (file && file.size > MAX_CONFIG_BYTES)
+      throw new UserFacingError(`${name} is ${(file.size / 1e6).toFixed(1)} MB; a config file is a few kilobytes. Choose the one from the model's repo root.`);
     return file;
   };
   const preprocessor = one(PREPROCESSOR_CONFIG);
-  if (!preprocessor) throw new UserFacingError(`No ${PREPROCESSOR_CONFIG} among the files you chose: it says how images are prepared for ${encoder.name}, so the model cannot be analysed without it. ${STOCK_SHAPE}`);
+  if (!preprocessor)
+    throw new UserFacingError(
+      `No ${PREPROCESSOR_CONFIG} among the files you chose: it says how images are prepared for ${encoder.name}, so the model cannot be analysed without it. ${STOCK_SHAPE}`,
+    );
   const config = one(MODEL_CONFIG);
-  return { encoder, siblings: files.filter((f) => f !== encoder && f !== preprocessor && f !== config), config, preprocessor, otherEncoders: encoders.slice(1).map((f) => f.name) };
+  return {
+    encoder,
+    siblings: files.filter((f) => f !== encoder && f !== preprocessor && f !== config),
+    config,
+    preprocessor,
+    otherEncoders: encoders.slice(1).map((f) => f.name),
+  };
 }
 
 /** A config file's text as JSON (outside data); `name` for the message. */

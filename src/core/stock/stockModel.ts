@@ -52,13 +52,21 @@ function processorForModel(config: Json | null): ProcessorName | undefined {
  */
 export function describeStock(config: unknown, preprocessor: unknown): StockDescription {
   if (config !== null && !isObj(config)) throw new UserFacingError('config.json is not a JSON object. Take it from the model’s repo again.');
-  if (!isObj(preprocessor)) throw new UserFacingError('preprocessor_config.json is missing or not a JSON object. Choose it with the model: it says how images are prepared for the encoder.');
+  if (!isObj(preprocessor))
+    throw new UserFacingError(
+      'preprocessor_config.json is missing or not a JSON object. Choose it with the model: it says how images are prepared for the encoder.',
+    );
   const named = processorFromType(preprocessor.image_processor_type);
   const parsed = parseProcessorConfig(preprocessor, named === null ? processorForModel(config) : undefined);
   if (!parsed.ok) throw new UserFacingError(`The model's preprocessor_config.json cannot be used: ${parsed.errors.join('; ')}.`);
   const processor = parsed.config.processor === 'qwen2-vl' ? withFixedSize(parsed.config, QWEN2VL_ANALYSIS_SIZE, QWEN2VL_ANALYSIS_SIZE) : parsed.config;
   const modelType = modelTypeOf(config);
-  return { processor, processorLabel: PROCESSOR_LABELS[processor.processor], modelType, familyHint: modelType === null ? null : CONNECTORS.familyOfModelType(modelType) };
+  return {
+    processor,
+    processorLabel: PROCESSOR_LABELS[processor.processor],
+    modelType,
+    familyHint: modelType === null ? null : CONNECTORS.familyOfModelType(modelType),
+  };
 }
 
 // ---------- tokens, grid and connector from one run ----------
@@ -80,7 +88,9 @@ export interface TokenLayout {
 /** Tokens and width of one image's tensor: the last axis is the width, the others multiply into tokens. */
 function tokensOf(dims: readonly number[], role: string, name: string): { readonly tokens: number; readonly width: number } {
   if (dims.length < 2 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new UserFacingError(`The ${role} tensor "${name}" has shape ${formatShape(dims)}; it needs tokens and a width ([tokens, width], with any leading axes of 1). Pick another tensor.`);
+    throw new UserFacingError(
+      `The ${role} tensor "${name}" has shape ${formatShape(dims)}; it needs tokens and a width ([tokens, width], with any leading axes of 1). Pick another tensor.`,
+    );
   }
   const width = dims.at(-1)!;
   return { tokens: dims.slice(0, -1).reduce((a, b) => a * b, 1), width };
@@ -103,11 +113,16 @@ export function tokenLayout(run: TappedDims, description: StockDescription): Tok
   const pre = tokensOf(run.pre.dims, 'pre-projection', run.pre.name);
   const post = tokensOf(run.post.dims, 'post-projection', run.post.name);
   const { width, height } = run.seen;
-  if (width !== height) throw new UserFacingError(`${description.processorLabel} made a ${width} x ${height} image; the analysis needs square images (one patch grid for all). Use a square size in preprocessor_config.json.`);
+  if (width !== height)
+    throw new UserFacingError(
+      `${description.processorLabel} made a ${width} x ${height} image; the analysis needs square images (one patch grid for all). Use a square size in preprocessor_config.json.`,
+    );
   const side = isqrt(pre.tokens);
   if (side === null) {
     const cls = isqrt(pre.tokens - 1) !== null ? ` (${pre.tokens - 1} patches and one more: probably a CLS token)` : '';
-    throw new UserFacingError(`The pre-projection tensor "${run.pre.name}" has ${pre.tokens} tokens, which is not a square grid of patches${cls}. Pick the tensor the connector takes, one token per patch.`);
+    throw new UserFacingError(
+      `The pre-projection tensor "${run.pre.name}" has ${pre.tokens} tokens, which is not a square grid of patches${cls}. Pick the tensor the connector takes, one token per patch.`,
+    );
   }
   const grid: Grid = [side, side];
   const processor = description.processor;
@@ -115,8 +130,16 @@ export function tokenLayout(run: TappedDims, description: StockDescription): Tok
   // The model type's family when its geometry fits the counts, else the families' own readings (core/connectors).
   const connector = CONNECTORS.specFromTokens(description.familyHint, grid, pre.tokens, post.tokens);
   // Sanity: the geometry must give back the post token count it was made from.
-  if (postTokenCount(connector, grid) !== post.tokens) throw new Error(`connector geometry ${connector.family} on [${grid.join(', ')}] does not give ${post.tokens} tokens`);
-  return { tokens: { pre: pre.tokens, dPre: pre.width, post: post.tokens, dPost: post.width }, grid, imageSize: width, patchSize: Math.floor(width / side), connector, mergeWindows };
+  if (postTokenCount(connector, grid) !== post.tokens)
+    throw new Error(`connector geometry ${connector.family} on [${grid.join(', ')}] does not give ${post.tokens} tokens`);
+  return {
+    tokens: { pre: pre.tokens, dPre: pre.width, post: post.tokens, dPost: post.width },
+    grid,
+    imageSize: width,
+    patchSize: Math.floor(width / side),
+    connector,
+    mergeWindows,
+  };
 }
 
 /**
@@ -167,7 +190,12 @@ export interface StockSource {
   readonly inputName: string;
 }
 
-export function stockManifest(layout: TokenLayout, description: StockDescription, source: StockSource, tap: { readonly pre: string; readonly post: string }): PackManifest {
+export function stockManifest(
+  layout: TokenLayout,
+  description: StockDescription,
+  source: StockSource,
+  tap: { readonly pre: string; readonly post: string },
+): PackManifest {
   return {
     formatVersion: 1,
     id: source.id,

@@ -6,7 +6,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../../support/outsideData.ts';
-import { baseName, MAX_BLOCKS, naturalCompare, planBlockStore, readStoreBlock, type BlockFile, type BlockStoreFile, type StoreBlock } from '../../../src/core/blockstore/blockStore.ts';
+import {
+  baseName,
+  MAX_BLOCKS,
+  naturalCompare,
+  planBlockStore,
+  readStoreBlock,
+  type BlockFile,
+  type BlockStoreFile,
+  type StoreBlock,
+} from '../../../src/core/blockstore/blockStore.ts';
 import { parseSafetensorsHeader, writeSafetensors, type TensorToWrite } from '../../../src/core/blockstore/safetensors.ts';
 
 const files = (...names: string[]): BlockStoreFile[] => names.map((name) => ({ name, size: 100 }));
@@ -20,7 +29,21 @@ function refused(plan: ReturnType<typeof planBlockStore>): string {
 describe('naturalCompare', () => {
   it('orders digit runs as numbers and the rest by code unit, totally', () => {
     const ids = ['img10', '10', 'img2', '2', '007', '7', 'b', 'a10b', 'a9c', '100000000000000000000001', '100000000000000000000000', 'A', ''];
-    expect([...ids].sort(naturalCompare)).toEqual(['', '2', '007', '7', '10', '100000000000000000000000', '100000000000000000000001', 'A', 'a9c', 'a10b', 'b', 'img2', 'img10']);
+    expect([...ids].sort(naturalCompare)).toEqual([
+      '',
+      '2',
+      '007',
+      '7',
+      '10',
+      '100000000000000000000000',
+      '100000000000000000000001',
+      'A',
+      'a9c',
+      'a10b',
+      'b',
+      'img2',
+      'img10',
+    ]);
     expect(naturalCompare('x', 'x')).toBe(0);
   });
 
@@ -33,7 +56,19 @@ describe('naturalCompare', () => {
 
 describe('planBlockStore', () => {
   it('pairs pre and post by id in natural order, with images and the labels file, keeping the names as given', () => {
-    const plan = planBlockStore(files(...pair('10'), ...pair('2'), ...pair('1', 'store/sub/'), 'store/images/2.PNG', 'store/1.jpeg', 'store/10.txt', 'store/labels.csv', 'store/notes.md', 'store/1.safetensors'));
+    const plan = planBlockStore(
+      files(
+        ...pair('10'),
+        ...pair('2'),
+        ...pair('1', 'store/sub/'),
+        'store/images/2.PNG',
+        'store/1.jpeg',
+        'store/10.txt',
+        'store/labels.csv',
+        'store/notes.md',
+        'store/1.safetensors',
+      ),
+    );
     expect(plan).toEqual({
       ok: true,
       blocks: [
@@ -48,7 +83,11 @@ describe('planBlockStore', () => {
 
   it('keeps ids that are not numbers, and ids with dashes and dots', () => {
     const plan = planBlockStore(files(...pair('coco-000123.jpg'), ...pair('cat_2'), ...pair('cat_10'), 'coco-000123.jpg.webp'));
-    expect(plan.ok && plan.blocks.map((b) => [b.id, b.image])).toEqual([['cat_2', null], ['cat_10', null], ['coco-000123.jpg', 'coco-000123.jpg.webp']]);
+    expect(plan.ok && plan.blocks.map((b) => [b.id, b.image])).toEqual([
+      ['cat_2', null],
+      ['cat_10', null],
+      ['coco-000123.jpg', 'coco-000123.jpg.webp'],
+    ]);
   });
 
   it('chooses where the folder is ambiguous, and says so', () => {
@@ -57,7 +96,10 @@ describe('planBlockStore', () => {
       ok: true,
       blocks: [{ id: '1', image: 'a/1.jpg' }],
       labels: 'labels.TSV',
-      warnings: ['Block 1 has 2 images (a/1.jpg, b/1.png); a/1.jpg is shown.', 'The folder has 3 label files (labels.TSV, labels.json, deep/er/labels.csv); labels.TSV is used.'],
+      warnings: [
+        'Block 1 has 2 images (a/1.jpg, b/1.png); a/1.jpg is shown.',
+        'The folder has 3 label files (labels.TSV, labels.json, deep/er/labels.csv); labels.TSV is used.',
+      ],
     });
   });
 
@@ -71,7 +113,16 @@ describe('planBlockStore', () => {
   });
 
   it('lists the first three problems of many and counts the rest', () => {
-    const plan = planBlockStore(files(...pair('1'), 'pre-block-5.safetensors', 'pre-block-3.safetensors', 'post-block-4.safetensors', 'pre-block-20.safetensors', 'pre-block-6.safetensors'));
+    const plan = planBlockStore(
+      files(
+        ...pair('1'),
+        'pre-block-5.safetensors',
+        'pre-block-3.safetensors',
+        'post-block-4.safetensors',
+        'pre-block-20.safetensors',
+        'pre-block-6.safetensors',
+      ),
+    );
     expect(plan.ok).toBe(false);
     if (plan.ok) return;
     expect(plan.problems).toHaveLength(5);
@@ -89,7 +140,14 @@ describe('planBlockStore', () => {
   });
 
   it('refuses a block file too short to be safetensors before reading anything', () => {
-    expect(refused(planBlockStore([{ name: 'pre-block-1.safetensors', size: 0 }, { name: 'post-block-1.safetensors', size: 100 }]))).toBe(
+    expect(
+      refused(
+        planBlockStore([
+          { name: 'pre-block-1.safetensors', size: 0 },
+          { name: 'post-block-1.safetensors', size: 100 },
+        ]),
+      ),
+    ).toBe(
       'pre-block-1.safetensors is 0 bytes, too short to be a safetensors file (one starts with an 8-byte header length). It is empty or was cut off. Copy or export the file again.',
     );
   });
@@ -158,7 +216,17 @@ function handMade(name: string, header: string, data: number[]): BlockFile {
 describe('readStoreBlock', () => {
   it('reads token blocks to float32 and mean-pools them (worked by hand)', () => {
     const got = readStoreBlock(pre('1', block([2, 3], [1, 2, 3, 5, 6, 10])), post('1', block([3, 2], [1, 0.5, -1, 0.25, 3, 1], 'F16')), null);
-    expect(got).toMatchObject({ preFile: 'pre-block-1.safetensors', postFile: 'post-block-1.safetensors', rank: 2, preShape: [2, 3], postShape: [3, 2], tokensPre: 2, dPre: 3, tokensPost: 3, dPost: 2 });
+    expect(got).toMatchObject({
+      preFile: 'pre-block-1.safetensors',
+      postFile: 'post-block-1.safetensors',
+      rank: 2,
+      preShape: [2, 3],
+      postShape: [3, 2],
+      tokensPre: 2,
+      dPre: 3,
+      tokensPost: 3,
+      dPost: 2,
+    });
     expect(Array.from(got.pre)).toEqual([1, 2, 3, 5, 6, 10]);
     expect(Array.from(got.post)).toEqual([1, 0.5, -1, 0.25, 3, 1]);
     expect(Array.from(got.pooledPre)).toEqual([3, 4, 6.5]);
@@ -170,7 +238,11 @@ describe('readStoreBlock', () => {
     const bf16 = handMade('pre-block-2.safetensors', '{"block":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}', [0xc0, 0x3f, 0x00, 0xc1]);
     const f64Bytes = new Uint8Array(8);
     new DataView(f64Bytes.buffer).setFloat64(0, 0.1, true);
-    const f64 = handMade('post-block-2.safetensors', '{"step":{"dtype":"I64","shape":[],"data_offsets":[8,16]},"block":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}', [...f64Bytes, 7, 0, 0, 0, 0, 0, 0, 0]);
+    const f64 = handMade(
+      'post-block-2.safetensors',
+      '{"step":{"dtype":"I64","shape":[],"data_offsets":[8,16]},"block":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}',
+      [...f64Bytes, 7, 0, 0, 0, 0, 0, 0, 0],
+    );
     const got = readStoreBlock(bf16, f64, null);
     expect(got).toMatchObject({ rank: 1, tokensPre: 1, dPre: 2, tokensPost: 1, dPost: 1 });
     expect(Array.from(got.pre)).toEqual([1.5, -8]);
@@ -179,7 +251,7 @@ describe('readStoreBlock', () => {
     expect(Array.from(got.pooledPost)).toEqual([Math.fround(0.1)]);
   });
 
-  it('accepts later blocks of the first block\'s shapes', () => {
+  it("accepts later blocks of the first block's shapes", () => {
     const first = readStoreBlock(pre('1', block([4, 3])), post('1', block([2, 5])), null);
     const second = readStoreBlock(pre('2', block([4, 3])), post('2', block([2, 5], undefined, 'F16')), first);
     expect(second.tokensPost).toBe(2);
@@ -189,7 +261,9 @@ describe('readStoreBlock', () => {
     expect(refusal(() => readStoreBlock(pre('3', { ...block([2]), name: 'embedding' }, { ...block([1]), name: 'x' }), post('3', block([2])), null))).toBe(
       'pre-block-3.safetensors has no tensor named "block"; it holds "embedding", "x". A block store file holds one tensor named "block", as the paper\'s code saves it: safetensors.torch.save_file({\'block\': tensor}, path).',
     );
-    expect(refusal(() => readStoreBlock(pre('3', block([2])), post('3'), null))).toMatch(/^post-block-3\.safetensors has no tensor named "block"; it holds no tensors\. /);
+    expect(refusal(() => readStoreBlock(pre('3', block([2])), post('3'), null))).toMatch(
+      /^post-block-3\.safetensors has no tensor named "block"; it holds no tensors\. /,
+    );
     const seven = Array.from({ length: 7 }, (_, i) => ({ ...block([1]), name: `t${i}` }));
     expect(refusal(() => readStoreBlock(pre('3', ...seven), post('3', block([2])), null))).toMatch(/it holds "t0", "t1", "t2", "t3", "t4" and 2 more\./);
   });
@@ -208,8 +282,12 @@ describe('readStoreBlock', () => {
     expect(refusal(() => readStoreBlock(pre('3', block([2])), post('3', block([])), null))).toBe(
       'post-block-3.safetensors holds a block of shape [] (a single number); a block is [tokens, dim], or a pooled vector [dim].',
     );
-    expect(refusal(() => readStoreBlock(pre('3', block([2, 2, 2, 2])), post('3', block([2])), null))).toMatch(/\(4 dimensions\); a block is \[tokens, dim\], or a pooled vector \[dim\]\.$/);
-    expect(refusal(() => readStoreBlock(pre('3', block([0, 768])), post('3', block([2])), null))).toBe('pre-block-3.safetensors holds a block of shape [0, 768], which has no values. Export the block again.');
+    expect(refusal(() => readStoreBlock(pre('3', block([2, 2, 2, 2])), post('3', block([2])), null))).toMatch(
+      /\(4 dimensions\); a block is \[tokens, dim\], or a pooled vector \[dim\]\.$/,
+    );
+    expect(refusal(() => readStoreBlock(pre('3', block([0, 768])), post('3', block([2])), null))).toBe(
+      'pre-block-3.safetensors holds a block of shape [0, 768], which has no values. Export the block again.',
+    );
   });
 
   it('refuses tokens on one side and a pooled vector on the other', () => {
@@ -218,15 +296,17 @@ describe('readStoreBlock', () => {
     );
   });
 
-  it('refuses a block whose shape differs from the first block\'s, naming both files and shapes', () => {
+  it("refuses a block whose shape differs from the first block's, naming both files and shapes", () => {
     const first: StoreBlock = readStoreBlock(pre('0', block([4, 3])), post('0', block([2, 5])), null);
     expect(refusal(() => readStoreBlock(pre('12', block([5, 3])), post('12', block([2, 5])), first))).toBe(
-      'pre-block-12.safetensors holds a block of shape [5, 3], but the first block\'s (pre-block-0.safetensors) is [4, 3]: every pre block of a store has the same shape (one encoder, one image size). Remove the odd block, or export the store again.',
+      "pre-block-12.safetensors holds a block of shape [5, 3], but the first block's (pre-block-0.safetensors) is [4, 3]: every pre block of a store has the same shape (one encoder, one image size). Remove the odd block, or export the store again.",
     );
     expect(refusal(() => readStoreBlock(pre('12', block([4, 3])), post('12', block([2, 6])), first))).toBe(
-      'post-block-12.safetensors holds a block of shape [2, 6], but the first block\'s (post-block-0.safetensors) is [2, 5]: every post block of a store has the same shape (one connector). Remove the odd block, or export the store again.',
+      "post-block-12.safetensors holds a block of shape [2, 6], but the first block's (post-block-0.safetensors) is [2, 5]: every post block of a store has the same shape (one connector). Remove the odd block, or export the store again.",
     );
-    expect(refusal(() => readStoreBlock(pre('12', block([12])), post('12', block([10])), first))).toMatch(/^pre-block-12\.safetensors holds a block of shape \[12\], but the first block's \(pre-block-0\.safetensors\) is \[4, 3\]/);
+    expect(refusal(() => readStoreBlock(pre('12', block([12])), post('12', block([10])), first))).toMatch(
+      /^pre-block-12\.safetensors holds a block of shape \[12\], but the first block's \(pre-block-0\.safetensors\) is \[4, 3\]/,
+    );
   });
 
   it('refuses a block holding NaN or an infinity, saying where, with a hint for float16 overflow', () => {

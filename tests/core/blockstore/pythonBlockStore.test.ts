@@ -85,7 +85,7 @@ function expectPooledClose(got: Float32Array, want: readonly number[], what: str
   });
 }
 
-describe.skipIf(skipReason !== null)('a block store written by the paper\'s code (Python safetensors + numpy)', () => {
+describe.skipIf(skipReason !== null)("a block store written by the paper's code (Python safetensors + numpy)", () => {
   let dir = '';
   let expected: Record<string, Expected> = {};
 
@@ -122,7 +122,16 @@ describe.skipIf(skipReason !== null)('a block store written by the paper\'s code
       });
 
       const n = blocks.length;
-      const result = knorFromEmbeddings(concat(blocks.map((b) => b.pooledPre)), concat(blocks.map((b) => b.pooledPost)), n, shapes.dPre, shapes.dPost, K, 'cosine', false);
+      const result = knorFromEmbeddings(
+        concat(blocks.map((b) => b.pooledPre)),
+        concat(blocks.map((b) => b.pooledPost)),
+        n,
+        shapes.dPre,
+        shapes.dPost,
+        K,
+        'cosine',
+        false,
+      );
       expect(rows(result.nnPre, K)).toEqual(want.nnPre);
       expect(rows(result.nnPost, K)).toEqual(want.nnPost);
       expect(Array.from(result.perImage)).toEqual(want.knor.map((v) => Math.fround(v)));
@@ -162,7 +171,10 @@ describe.skipIf(skipReason !== null)('writeSafetensors, read by the Python safet
       ],
     },
     'one-metadata.safetensors': { tensors: [{ name: 'block', dtype: 'F16', shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) }], metadata: { format: 'pt' } },
-    'metadata.safetensors': { tensors: [{ name: 'block', dtype: 'F32', shape: [3], data: Float32Array.of(1, 2, 3) }], metadata: { format: 'pt', producer: 'connector-lens', note: 'é "quoted"\n' } },
+    'metadata.safetensors': {
+      tensors: [{ name: 'block', dtype: 'F32', shape: [3], data: Float32Array.of(1, 2, 3) }],
+      metadata: { format: 'pt', producer: 'connector-lens', note: 'é "quoted"\n' },
+    },
   };
 
   beforeAll(() => {
@@ -192,7 +204,22 @@ describe.skipIf(skipReason !== null)('writeSafetensors, read by the Python safet
     // 65520 -> inf, 1e6 -> inf, 1e-40 -> 0, 3 * 2^-26 -> 2^-24 (nearest subnormal), 0.1 -> 0x2e66.
     const halfBits = read['plain.safetensors']!.tensors['half']!.bits;
     const asFloat = new Float32Array(new Uint32Array(halfBits).buffer);
-    expect(Array.from(asFloat)).toEqual([0, -0, 1.5, -2.25, 0, 65504, Infinity, Infinity, Infinity, -Infinity, Number.NaN, 2 ** -24, 2 ** -24, Math.fround(1 + 0x266 / 1024) / 16]);
+    expect(Array.from(asFloat)).toEqual([
+      0,
+      -0,
+      1.5,
+      -2.25,
+      0,
+      65504,
+      Infinity,
+      Infinity,
+      Infinity,
+      -Infinity,
+      Number.NaN,
+      2 ** -24,
+      2 ** -24,
+      Math.fround(1 + 0x266 / 1024) / 16,
+    ]);
   });
 
   it('is saved again by the package to the same bytes (names sorted as it sorts them, header padded as it pads)', () => {

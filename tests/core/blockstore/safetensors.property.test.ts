@@ -9,7 +9,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { float32ToHalfBits, halfBitsToFloat32 } from '../../../src/core/onnx/float16.ts';
-import { headerByteLength, isFloatDtype, parseSafetensorsHeader, readTensorAsFloat32, type SafetensorsHeader, type TensorToWrite, writeSafetensors } from '../../../src/core/blockstore/safetensors.ts';
+import {
+  headerByteLength,
+  isFloatDtype,
+  parseSafetensorsHeader,
+  readTensorAsFloat32,
+  type SafetensorsHeader,
+  type TensorToWrite,
+  writeSafetensors,
+} from '../../../src/core/blockstore/safetensors.ts';
 
 const RUNS = 1000;
 const FILE = 'post-block-0042.safetensors';
@@ -23,11 +31,15 @@ const tensor: fc.Arbitrary<TensorToWrite> = fc.tuple(name, fc.constantFrom('F32'
   return fc.array(fc.float(), { minLength: n, maxLength: n }).map((values) => ({ name: tensorName, dtype, shape: dims, data: Float32Array.from(values) }));
 });
 const tensors = fc.uniqueArray(tensor, { maxLength: 5, selector: (t) => t.name });
-const metadata = fc.option(fc.dictionary(fc.string({ unit: tricky, maxLength: 4 }), fc.string({ unit: 'grapheme', maxLength: 6 }), { maxKeys: 3 }), { nil: undefined });
+const metadata = fc.option(fc.dictionary(fc.string({ unit: tricky, maxLength: 4 }), fc.string({ unit: 'grapheme', maxLength: 6 }), { maxKeys: 3 }), {
+  nil: undefined,
+});
 
 /** Reference order: F32 before F16, then names by UTF-8 bytes (Buffer.compare, not this module's code). */
 function referenceOrder(list: readonly TensorToWrite[]): string[] {
-  return [...list].sort((a, b) => (a.dtype === b.dtype ? Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8')) : a.dtype === 'F32' ? -1 : 1)).map((t) => t.name);
+  return [...list]
+    .sort((a, b) => (a.dtype === b.dtype ? Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8')) : a.dtype === 'F32' ? -1 : 1))
+    .map((t) => t.name);
 }
 
 /** A plain check: the loops below run it hundreds of thousands of times, too often for expect(). */
@@ -42,9 +54,16 @@ function readAll(bytes: Uint8Array): SafetensorsHeader {
   check(header.dataStart + header.dataLength === bytes.length, 'the data section ends where the file does');
   let covered = 0;
   for (const t of header.tensors) {
-    check(t.begin === covered && t.begin <= t.end && t.end <= header.dataLength, `tensor ${JSON.stringify(t.name)} [${t.begin}, ${t.end}) follows the previous one inside the data`);
+    check(
+      t.begin === covered && t.begin <= t.end && t.end <= header.dataLength,
+      `tensor ${JSON.stringify(t.name)} [${t.begin}, ${t.end}) follows the previous one inside the data`,
+    );
     covered = t.end;
-    if (isFloatDtype(t.dtype)) check(readTensorAsFloat32(bytes.subarray(header.dataStart + t.begin, header.dataStart + t.end), t.dtype, t.count).length === t.count, 'every value is read');
+    if (isFloatDtype(t.dtype))
+      check(
+        readTensorAsFloat32(bytes.subarray(header.dataStart + t.begin, header.dataStart + t.end), t.dtype, t.count).length === t.count,
+        'every value is read',
+      );
   }
   check(covered === header.dataLength, 'the tensors cover the data');
   return header;
@@ -70,7 +89,9 @@ describe('safetensors round trip', () => {
         const header = readAll(file);
         expect(header.dataStart % 8).toBe(0);
         expect(header.metadata).toEqual(meta === undefined ? null : { ...meta });
-        expect(header.tensors.filter((t) => t.end > t.begin).map((t) => t.name)).toEqual(referenceOrder(list).filter((n) => list.find((t) => t.name === n)!.data.length > 0));
+        expect(header.tensors.filter((t) => t.end > t.begin).map((t) => t.name)).toEqual(
+          referenceOrder(list).filter((n) => list.find((t) => t.name === n)!.data.length > 0),
+        );
         for (const t of list) {
           const found = header.tensors.find((h) => h.name === t.name)!;
           expect(found.dtype).toBe(t.dtype);
@@ -86,7 +107,9 @@ describe('safetensors round trip', () => {
 });
 
 describe('damaged files', () => {
-  const small = fc.tuple(fc.uniqueArray(tensor, { minLength: 1, maxLength: 3, selector: (t) => t.name }), metadata).map(([list, meta]) => writeSafetensors(list, meta));
+  const small = fc
+    .tuple(fc.uniqueArray(tensor, { minLength: 1, maxLength: 3, selector: (t) => t.name }), metadata)
+    .map(([list, meta]) => writeSafetensors(list, meta));
 
   it('refuses every strict truncation of a valid file, naming the file', () => {
     fc.assert(

@@ -93,7 +93,11 @@ describe('parseSafetensorsHeader', () => {
     expect(parse(fileOf(' {"__metadata__":null}')).metadata).toBeNull();
     expect(parse(fileOf(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":[1]}}`, 8)).tensors[0]?.name).toBe('a');
     const zeros = parse(fileOf(`{"a":${entry('"F32"', '[0,5]', '[0,0]')},"b":${entry('"I64"', '[0]', '[0,0]')},"c":${entry('"U8"', '[1]', '[0,1]')}}`, 1));
-    expect(zeros.tensors.map((t) => [t.name, t.begin, t.end])).toEqual([['a', 0, 0], ['b', 0, 0], ['c', 0, 1]]);
+    expect(zeros.tensors.map((t) => [t.name, t.begin, t.end])).toEqual([
+      ['a', 0, 0],
+      ['b', 0, 0],
+      ['c', 0, 1],
+    ]);
     const bytes = fileOf(`{"a":${F32x2}}`, 8);
     // The whole file as the prefix: only the first 8 + N bytes are used.
     expect(parseSafetensorsHeader(bytes, bytes.length, 'a').tensors).toHaveLength(1);
@@ -108,34 +112,106 @@ describe('parseSafetensorsHeader', () => {
   });
 
   const cases: [string, Uint8Array, string][] = [
-    ['a header that is not UTF-8', fileOf('{"a":"\u00ff"}').map((b) => (b === 0xc3 ? 0xff : b)), 'The header of pre-block-3.safetensors is not UTF-8 text: it is not a safetensors file, or it is damaged. Copy or export the file again.'],
-    ['a header that is not JSON', fileOf('{"a":'), 'The header of pre-block-3.safetensors is not valid JSON: it is not a safetensors file, or it is damaged. Copy or export the file again.'],
-    ['a header with a byte-order mark', fileOf('\ufeff{}'), 'The header of pre-block-3.safetensors is not valid JSON: it is not a safetensors file, or it is damaged. Copy or export the file again.'],
-    ['a header padded with NULs', fileOf('{}\u0000\u0000'), 'The header of pre-block-3.safetensors is not valid JSON: it is not a safetensors file, or it is damaged. Copy or export the file again.'],
-    ['an empty header', fileOf(''), 'The header of pre-block-3.safetensors is not valid JSON: it is not a safetensors file, or it is damaged. Copy or export the file again.'],
-    ['a JSON list', fileOf('[]'), 'The header of pre-block-3.safetensors is JSON but not an object of tensors ({"name": {"dtype", "shape", "data_offsets"}}). It is damaged or was not written by safetensors; export it again.'],
-    ['a duplicate tensor name', fileOf(`{"block":${F32x2},"block":${F32x2}}`, 8), 'The header of pre-block-3.safetensors gives the name "block" twice, so which entry counts is a guess. It is damaged or was not written by safetensors; export it again.'],
-    ['a tensor entry that is not an object', fileOf('{"block":[1]}'), 'The header entry for tensor "block" in pre-block-3.safetensors is a list, not {"dtype", "shape", "data_offsets"}. It is damaged or was not written by safetensors; export it again.'],
+    [
+      'a header that is not UTF-8',
+      fileOf('{"a":"\u00ff"}').map((b) => (b === 0xc3 ? 0xff : b)),
+      'The header of pre-block-3.safetensors is not UTF-8 text: it is not a safetensors file, or it is damaged. Copy or export the file again.',
+    ],
+    [
+      'a header that is not JSON',
+      fileOf('{"a":'),
+      'The header of pre-block-3.safetensors is not valid JSON: it is not a safetensors file, or it is damaged. Copy or export the file again.',
+    ],
+    [
+      'a header with a byte-order mark',
+      fileOf('\ufeff{}'),
+      'The header of pre-block-3.safetensors is not valid JSON: it is not a safetensors file, or it is damaged. Copy or export the file again.',
+    ],
+    [
+      'a header padded with NULs',
+      fileOf('{}\u0000\u0000'),
+      'The header of pre-block-3.safetensors is not valid JSON: it is not a safetensors file, or it is damaged. Copy or export the file again.',
+    ],
+    [
+      'an empty header',
+      fileOf(''),
+      'The header of pre-block-3.safetensors is not valid JSON: it is not a safetensors file, or it is damaged. Copy or export the file again.',
+    ],
+    [
+      'a JSON list',
+      fileOf('[]'),
+      'The header of pre-block-3.safetensors is JSON but not an object of tensors ({"name": {"dtype", "shape", "data_offsets"}}). It is damaged or was not written by safetensors; export it again.',
+    ],
+    [
+      'a duplicate tensor name',
+      fileOf(`{"block":${F32x2},"block":${F32x2}}`, 8),
+      'The header of pre-block-3.safetensors gives the name "block" twice, so which entry counts is a guess. It is damaged or was not written by safetensors; export it again.',
+    ],
+    [
+      'a tensor entry that is not an object',
+      fileOf('{"block":[1]}'),
+      'The header entry for tensor "block" in pre-block-3.safetensors is a list, not {"dtype", "shape", "data_offsets"}. It is damaged or was not written by safetensors; export it again.',
+    ],
     [
       'an unknown dtype',
       fileOf(`{"block":${entry('"f32"', '[2]', '[0,8]')}}`, 8),
       'The tensor "block" in pre-block-3.safetensors has dtype "f32", which safetensors does not define (it defines BOOL, F4, F6_E2M3, F6_E3M2, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ, I16, U16, F16, BF16, I32, U32, F32, C64, F64, I64, U64). It is damaged or was not written by safetensors; export it again.',
     ],
-    ['no dtype', fileOf('{"block":{"shape":[2],"data_offsets":[0,8]}}', 8), 'The tensor "block" in pre-block-3.safetensors has no dtype (it defines BOOL, F4, F6_E2M3, F6_E3M2, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ, I16, U16, F16, BF16, I32, U32, F32, C64, F64, I64, U64). It is damaged or was not written by safetensors; export it again.'],
-    ['a dtype named like an Object method', fileOf(`{"block":${entry('"constructor"', '[2]', '[0,8]')}}`, 8), 'The tensor "block" in pre-block-3.safetensors has dtype "constructor", which safetensors does not define'],
-    ['a negative dimension', fileOf(`{"block":${entry('"F32"', '[-2]', '[0,8]')}}`, 8), 'The tensor "block" in pre-block-3.safetensors has shape [-2]; a shape is a list of whole numbers 0 or more, like [196, 768]. It is damaged or was not written by safetensors; export it again.'],
-    ['a fractional dimension', fileOf(`{"block":${entry('"F32"', '[1.5]', '[0,6]')}}`, 6), 'The tensor "block" in pre-block-3.safetensors has shape [1.5]; a shape is a list of whole numbers'],
-    ['a shape that is not a list', fileOf(`{"block":${entry('"F32"', '"2"', '[0,8]')}}`, 8), 'The tensor "block" in pre-block-3.safetensors has shape "2"; a shape is a list of whole numbers'],
-    ['no shape', fileOf('{"block":{"dtype":"F32","data_offsets":[0,8]}}', 8), 'The tensor "block" in pre-block-3.safetensors has no shape; a shape is a list of whole numbers'],
-    ['three offsets', fileOf(`{"block":${entry('"F32"', '[2]', '[0,8,8]')}}`, 8), 'The tensor "block" in pre-block-3.safetensors has data_offsets [0,8,8]; expected two whole numbers [begin, end] with begin <= end. It is damaged or was not written by safetensors; export it again.'],
-    ['begin after end', fileOf(`{"block":${entry('"F32"', '[0]', '[8,0]')}}`, 8), 'The tensor "block" in pre-block-3.safetensors has data_offsets [8,0]; expected two whole numbers [begin, end] with begin <= end.'],
-    ['no offsets', fileOf('{"block":{"dtype":"F32","shape":[2]}}', 8), 'The tensor "block" in pre-block-3.safetensors has no data_offsets; expected two whole numbers'],
+    [
+      'no dtype',
+      fileOf('{"block":{"shape":[2],"data_offsets":[0,8]}}', 8),
+      'The tensor "block" in pre-block-3.safetensors has no dtype (it defines BOOL, F4, F6_E2M3, F6_E3M2, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ, I16, U16, F16, BF16, I32, U32, F32, C64, F64, I64, U64). It is damaged or was not written by safetensors; export it again.',
+    ],
+    [
+      'a dtype named like an Object method',
+      fileOf(`{"block":${entry('"constructor"', '[2]', '[0,8]')}}`, 8),
+      'The tensor "block" in pre-block-3.safetensors has dtype "constructor", which safetensors does not define',
+    ],
+    [
+      'a negative dimension',
+      fileOf(`{"block":${entry('"F32"', '[-2]', '[0,8]')}}`, 8),
+      'The tensor "block" in pre-block-3.safetensors has shape [-2]; a shape is a list of whole numbers 0 or more, like [196, 768]. It is damaged or was not written by safetensors; export it again.',
+    ],
+    [
+      'a fractional dimension',
+      fileOf(`{"block":${entry('"F32"', '[1.5]', '[0,6]')}}`, 6),
+      'The tensor "block" in pre-block-3.safetensors has shape [1.5]; a shape is a list of whole numbers',
+    ],
+    [
+      'a shape that is not a list',
+      fileOf(`{"block":${entry('"F32"', '"2"', '[0,8]')}}`, 8),
+      'The tensor "block" in pre-block-3.safetensors has shape "2"; a shape is a list of whole numbers',
+    ],
+    [
+      'no shape',
+      fileOf('{"block":{"dtype":"F32","data_offsets":[0,8]}}', 8),
+      'The tensor "block" in pre-block-3.safetensors has no shape; a shape is a list of whole numbers',
+    ],
+    [
+      'three offsets',
+      fileOf(`{"block":${entry('"F32"', '[2]', '[0,8,8]')}}`, 8),
+      'The tensor "block" in pre-block-3.safetensors has data_offsets [0,8,8]; expected two whole numbers [begin, end] with begin <= end. It is damaged or was not written by safetensors; export it again.',
+    ],
+    [
+      'begin after end',
+      fileOf(`{"block":${entry('"F32"', '[0]', '[8,0]')}}`, 8),
+      'The tensor "block" in pre-block-3.safetensors has data_offsets [8,0]; expected two whole numbers [begin, end] with begin <= end.',
+    ],
+    [
+      'no offsets',
+      fileOf('{"block":{"dtype":"F32","shape":[2]}}', 8),
+      'The tensor "block" in pre-block-3.safetensors has no data_offsets; expected two whole numbers',
+    ],
     [
       'a byte length that disagrees with dtype x shape',
       fileOf(`{"block":${entry('"F16"', '[2,3]', '[0,24]')}}`, 24),
       'The tensor "block" in pre-block-3.safetensors is F16 [2, 3], which takes 12 bytes, but its data_offsets [0, 24] span 24 bytes. The header contradicts itself. It is damaged or was not written by safetensors; export it again.',
     ],
-    ['a shape too large for any file', fileOf(`{"block":${entry('"F32"', '[4294967296,4294967296]', '[0,8]')}}`, 8), 'The tensor "block" in pre-block-3.safetensors has shape [4294967296, 4294967296], more values than any file can hold. It is damaged or was not written by safetensors; export it again.'],
+    [
+      'a shape too large for any file',
+      fileOf(`{"block":${entry('"F32"', '[4294967296,4294967296]', '[0,8]')}}`, 8),
+      'The tensor "block" in pre-block-3.safetensors has shape [4294967296, 4294967296], more values than any file can hold. It is damaged or was not written by safetensors; export it again.',
+    ],
     [
       'a truncated file',
       fileOf(`{"block":${entry('"F32"', '[196,8]', '[0,6272]')}}`, 1000),
@@ -146,12 +222,36 @@ describe('parseSafetensorsHeader', () => {
       fileOf(`{"a":${entry('"F32"', '[2]', '[0,8]')},"b":${entry('"F32"', '[2]', '[4,12]')}}`, 12),
       'In pre-block-3.safetensors, tensors "a" (bytes 0-8 of the data) and "b" (bytes 4-12) overlap; safetensors stores each tensor in bytes of its own and refuses such a file. It is damaged or was not written by safetensors; export it again.',
     ],
-    ['a hole before the first tensor', fileOf(`{"a":${entry('"F32"', '[1]', '[4,8]')}}`, 8), 'In pre-block-3.safetensors, 4 bytes before the first tensor ("a") belong to no tensor; safetensors refuses a file with such a gap. It is damaged or was not written by safetensors; export it again.'],
-    ['a hole between tensors', fileOf(`{"a":${entry('"F32"', '[1]', '[0,4]')},"b":${entry('"F32"', '[1]', '[5,9]')}}`, 9), 'In pre-block-3.safetensors, 1 byte between tensors "a" and "b" belongs to no tensor; safetensors refuses a file with such a gap.'],
-    ['bytes after the last tensor', fileOf(`{"block":${F32x2}}`, 12), 'pre-block-3.safetensors has 4 bytes after its last tensor that belong to no tensor; safetensors refuses such a file. It may have been appended to or damaged; export it again.'],
-    ['bytes in a file with no tensors', fileOf('{}', 3), 'pre-block-3.safetensors has 3 bytes after its header (it holds no tensors) that belong to no tensor; safetensors refuses such a file.'],
-    ['metadata that is not an object', fileOf('{"__metadata__":"pt"}'), 'In pre-block-3.safetensors, "__metadata__" is text; safetensors expects an object of text values ({"format": "pt"}). It is damaged or was not written by safetensors; export it again.'],
-    ['metadata with a number', fileOf('{"__metadata__":{"format":"pt","epoch":3}}'), 'In pre-block-3.safetensors, "__metadata__" gives "epoch" the number 3; safetensors metadata holds only text values. It is damaged or was not written by safetensors; export it again.'],
+    [
+      'a hole before the first tensor',
+      fileOf(`{"a":${entry('"F32"', '[1]', '[4,8]')}}`, 8),
+      'In pre-block-3.safetensors, 4 bytes before the first tensor ("a") belong to no tensor; safetensors refuses a file with such a gap. It is damaged or was not written by safetensors; export it again.',
+    ],
+    [
+      'a hole between tensors',
+      fileOf(`{"a":${entry('"F32"', '[1]', '[0,4]')},"b":${entry('"F32"', '[1]', '[5,9]')}}`, 9),
+      'In pre-block-3.safetensors, 1 byte between tensors "a" and "b" belongs to no tensor; safetensors refuses a file with such a gap.',
+    ],
+    [
+      'bytes after the last tensor',
+      fileOf(`{"block":${F32x2}}`, 12),
+      'pre-block-3.safetensors has 4 bytes after its last tensor that belong to no tensor; safetensors refuses such a file. It may have been appended to or damaged; export it again.',
+    ],
+    [
+      'bytes in a file with no tensors',
+      fileOf('{}', 3),
+      'pre-block-3.safetensors has 3 bytes after its header (it holds no tensors) that belong to no tensor; safetensors refuses such a file.',
+    ],
+    [
+      'metadata that is not an object',
+      fileOf('{"__metadata__":"pt"}'),
+      'In pre-block-3.safetensors, "__metadata__" is text; safetensors expects an object of text values ({"format": "pt"}). It is damaged or was not written by safetensors; export it again.',
+    ],
+    [
+      'metadata with a number',
+      fileOf('{"__metadata__":{"format":"pt","epoch":3}}'),
+      'In pre-block-3.safetensors, "__metadata__" gives "epoch" the number 3; safetensors metadata holds only text values. It is damaged or was not written by safetensors; export it again.',
+    ],
   ];
   for (const [what, bytes, message] of cases) {
     it(`refuses ${what}, naming the file`, () => {
@@ -218,7 +318,14 @@ describe('readTensorAsFloat32', () => {
     const values = [0.1, -1 / 3, 1e300, 2 ** -160, 1 + 2 ** -24, 1 + 3 * 2 ** -24];
     const buffer = new Uint8Array(5 + 8 * values.length);
     values.forEach((v, i) => new DataView(buffer.buffer).setFloat64(5 + 8 * i, v, true));
-    expect(Array.from(readTensorAsFloat32(buffer.subarray(5), 'F64', values.length))).toEqual([Math.fround(0.1), Math.fround(-1 / 3), Infinity, 0, 1, 1 + 4 * 2 ** -24]);
+    expect(Array.from(readTensorAsFloat32(buffer.subarray(5), 'F64', values.length))).toEqual([
+      Math.fround(0.1),
+      Math.fround(-1 / 3),
+      Infinity,
+      0,
+      1,
+      1 + 4 * 2 ** -24,
+    ]);
   });
 
   it('returns a fresh array and checks its arguments', () => {
@@ -267,7 +374,9 @@ describe('writeSafetensors', () => {
     const json = '{"__metadata__":{"format":"pt","x\\"y":"a\\nb"},"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}';
     const padding = (8 - (json.length % 8)) % 8;
     expect(padding).toBeGreaterThan(0);
-    expect(text(writeSafetensors([{ name: 'w', dtype: 'F32', shape: [], data: Float32Array.of(0) }], { format: 'pt', 'x"y': 'a\nb' }))).toBe(`${json}${' '.repeat(padding)}\u0000\u0000\u0000\u0000`);
+    expect(text(writeSafetensors([{ name: 'w', dtype: 'F32', shape: [], data: Float32Array.of(0) }], { format: 'pt', 'x"y': 'a\nb' }))).toBe(
+      `${json}${' '.repeat(padding)}\u0000\u0000\u0000\u0000`,
+    );
     expect(parse(writeSafetensors([], {})).metadata).toEqual({});
   });
 

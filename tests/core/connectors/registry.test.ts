@@ -72,7 +72,8 @@ const avgPool: ConnectorFamilyModule<AvgPoolSpec> = {
   geometry: {
     fixedRegions: true,
     blockSide: ({ pool }) => pool,
-    problem: ({ pool }, [rows, cols]) => (Number.isInteger(pool) && pool >= 1 && rows % pool === 0 && cols % pool === 0 ? null : `invalid grid: avg-pool ${pool} does not tile [${rows}, ${cols}]`),
+    problem: ({ pool }, [rows, cols]) =>
+      Number.isInteger(pool) && pool >= 1 && rows % pool === 0 && cols % pool === 0 ? null : `invalid grid: avg-pool ${pool} does not tile [${rows}, ${cols}]`,
     postTokenCount: ({ pool }, [rows, cols]) => (rows / pool) * (cols / pool),
     patchesOf({ pool }, [, cols], j) {
       const perRow = cols / pool;
@@ -113,9 +114,13 @@ describe('a fifth family registered in a test', () => {
       return r.ok ? [] : r.errors;
     };
     expect(errorsOf(manifestWith({ family: 'avg-pool', pool: 4 }, 12))).toEqual(['manifest.connector.pool: expected a divisor of the grid [14, 14], got 4']);
-    expect(errorsOf(manifestWith({ family: 'avg-pool', pool: 7 }, 5))).toEqual(['manifest.tokens.post: expected 4 for a avg-pool connector on 196 tokens, got 5']);
+    expect(errorsOf(manifestWith({ family: 'avg-pool', pool: 7 }, 5))).toEqual([
+      'manifest.tokens.post: expected 4 for a avg-pool connector on 196 tokens, got 5',
+    ]);
     expect(errorsOf(manifestWith({ family: 'avg-pool' }, 49))).toEqual(['manifest.connector.pool: expected a positive integer, got nothing']);
-    expect(errorsOf(manifestWith({ family: 'qformer' }, 49))).toContain('manifest.connector.family: expected one of "mlp", "merger", "pixel-shuffle", "perceiver", "avg-pool", got "qformer"');
+    expect(errorsOf(manifestWith({ family: 'qformer' }, 49))).toContain(
+      'manifest.connector.family: expected one of "mlp", "merger", "pixel-shuffle", "perceiver", "avg-pool", got "qformer"',
+    );
   });
 
   it('has geometry through the shared entry points, equal to brute force', () => {
@@ -171,14 +176,33 @@ describe('connectorRegistry', () => {
   it('refuses a family twice, a model type claimed twice, and a module whose specs do not carry its size field', () => {
     expect(() => connectorRegistry<WithAvgPool>([...CONNECTORS.modules, avgPool, avgPool])).toThrow('connector family "avg-pool" is registered twice');
     const thief: ConnectorFamilyModule<AvgPoolSpec> = { ...avgPool, stock: { ...avgPool.stock, modelTypes: ['idefics2'] } };
-    expect(() => connectorRegistry<WithAvgPool>([...CONNECTORS.modules, thief])).toThrow('model type "idefics2" is claimed by the connector families "perceiver" and "avg-pool"');
+    expect(() => connectorRegistry<WithAvgPool>([...CONNECTORS.modules, thief])).toThrow(
+      'model type "idefics2" is claimed by the connector families "perceiver" and "avg-pool"',
+    );
     const misnamed: ConnectorFamilyModule<AvgPoolSpec> = { ...avgPool, parameter: 'size' };
-    expect(() => connectorRegistry<AvgPoolSpec>([misnamed])).toThrow('connector family "avg-pool": specOf gives the fields family, pool, not family, size (parameter size)');
+    expect(() => connectorRegistry<AvgPoolSpec>([misnamed])).toThrow(
+      'connector family "avg-pool": specOf gives the fields family, pool, not family, size (parameter size)',
+    );
   });
 
   it('names the model types of docs/method.md families', () => {
-    const named = Object.fromEntries(['llava', 'llava_next', 'llava_onevision', 'qwen2_vl', 'qwen2_5_vl', 'idefics3', 'smolvlm', 'idefics2', 'clip'].map((t) => [t, CONNECTORS.familyOfModelType(t)]));
-    expect(named).toEqual({ llava: 'mlp', llava_next: 'mlp', llava_onevision: 'mlp', qwen2_vl: 'merger', qwen2_5_vl: 'merger', idefics3: 'pixel-shuffle', smolvlm: 'pixel-shuffle', idefics2: 'perceiver', clip: null });
+    const named = Object.fromEntries(
+      ['llava', 'llava_next', 'llava_onevision', 'qwen2_vl', 'qwen2_5_vl', 'idefics3', 'smolvlm', 'idefics2', 'clip'].map((t) => [
+        t,
+        CONNECTORS.familyOfModelType(t),
+      ]),
+    );
+    expect(named).toEqual({
+      llava: 'mlp',
+      llava_next: 'mlp',
+      llava_onevision: 'mlp',
+      qwen2_vl: 'merger',
+      qwen2_5_vl: 'merger',
+      idefics3: 'pixel-shuffle',
+      smolvlm: 'pixel-shuffle',
+      idefics2: 'perceiver',
+      clip: null,
+    });
   });
 
   it('throws when no family fits the counts (a registry without a catch-all)', () => {
@@ -245,20 +269,29 @@ describe.each(SMALL_GRIDS)('the app families on a %i x %i grid', (rows, cols) =>
       // Without a model type square blocks read as pixel shuffle (a merger looks the same); a
       // perceiver whose count could come from blocks reads as blocks, else as a perceiver.
       const unnamed = CONNECTORS.specFromTokens(null, grid, pre, post);
-      const blocks = side ?? (pre % post === 0 && Number.isInteger(Math.sqrt(pre / post)) && rows % Math.sqrt(pre / post) === 0 && cols % Math.sqrt(pre / post) === 0 ? Math.sqrt(pre / post) : null);
-      expect(unnamed, JSON.stringify(spec)).toEqual(blocks === 1 ? { family: 'mlp' } : blocks !== null ? { family: 'pixel-shuffle', scale: blocks } : { family: 'perceiver', queries: post });
+      const blocks =
+        side ??
+        (pre % post === 0 && Number.isInteger(Math.sqrt(pre / post)) && rows % Math.sqrt(pre / post) === 0 && cols % Math.sqrt(pre / post) === 0
+          ? Math.sqrt(pre / post)
+          : null);
+      expect(unnamed, JSON.stringify(spec)).toEqual(
+        blocks === 1 ? { family: 'mlp' } : blocks !== null ? { family: 'pixel-shuffle', scale: blocks } : { family: 'perceiver', queries: post },
+      );
     }
   });
 });
 
 describe('every module', () => {
-  it.each(CONNECTORS.modules.map((m) => [m.id, m] as const))('%s: builds specs with its size under its manifest name, and has words for the lecture', (_, module) => {
-    const spec = module.specOf(2);
-    expect(spec.family).toBe(module.id);
-    expect(Object.keys(spec).sort()).toEqual(['family', ...(module.parameter === null ? [] : [module.parameter])].sort());
-    expect(module.label).not.toBe('');
-    expect(module.story(spec)).toMatch(/\.$/);
-  });
+  it.each(CONNECTORS.modules.map((m) => [m.id, m] as const))(
+    '%s: builds specs with its size under its manifest name, and has words for the lecture',
+    (_, module) => {
+      const spec = module.specOf(2);
+      expect(spec.family).toBe(module.id);
+      expect(Object.keys(spec).sort()).toEqual(['family', ...(module.parameter === null ? [] : [module.parameter])].sort());
+      expect(module.label).not.toBe('');
+      expect(module.story(spec)).toMatch(/\.$/);
+    },
+  );
 });
 
 // ---------- the doc ----------
@@ -282,7 +315,13 @@ describe('docs/adding-a-connector-family.md', () => {
   it('names files that exist, among them every place a family is listed', () => {
     const named = [...new Set([...DOC.matchAll(/`((?:src|scripts|tools|tests|docs)\/[\w./-]*)`/g)].map((m) => m[1]!))];
     expect(named.filter((p) => !existsSync(resolve(ROOT, p)))).toEqual([]);
-    for (const listing of ['src/core/connectors/registry.ts', 'scripts/packs/architectures.ts', 'scripts/connectors/tfConnector.ts', 'tools/pack_export/connectors/__init__.py', 'tests/core/connectors/registry.test.ts']) {
+    for (const listing of [
+      'src/core/connectors/registry.ts',
+      'scripts/packs/architectures.ts',
+      'scripts/connectors/tfConnector.ts',
+      'tools/pack_export/connectors/__init__.py',
+      'tests/core/connectors/registry.test.ts',
+    ]) {
       expect(named, listing).toContain(listing);
     }
   });

@@ -43,16 +43,22 @@ describe('csvField', () => {
 
   it('any text reads back exactly, less the guard apostrophe (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: fc.constantFrom('a', 'Z', ',', '"', '\n', '\r', '\t', '=', '-', '+', '@', ' ', "'", 'é', '😀') }), { minLength: 1, maxLength: 5 }), (cells) => {
-        const text = csvDocument(
-          cells.map((_, i) => `c${i}`),
-          [cells],
-        );
-        const [header, row, ...rest] = parseRfc4180(text);
-        expect(header).toEqual(cells.map((_, i) => `c${i}`));
-        expect(rest).toEqual([]);
-        expect(row).toEqual(cells.map(guardFormula));
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'Z', ',', '"', '\n', '\r', '\t', '=', '-', '+', '@', ' ', "'", 'é', '😀') }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        (cells) => {
+          const text = csvDocument(
+            cells.map((_, i) => `c${i}`),
+            [cells],
+          );
+          const [header, row, ...rest] = parseRfc4180(text);
+          expect(header).toEqual(cells.map((_, i) => `c${i}`));
+          expect(rest).toEqual([]);
+          expect(row).toEqual(cells.map(guardFormula));
+        },
+      ),
     );
   });
 });

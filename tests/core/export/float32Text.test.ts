@@ -22,7 +22,11 @@ describe('float32Text', () => {
       fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (x) => {
         const text = float32Text(x);
         expect(Math.fround(Number(text))).toBe(Math.fround(x) === 0 ? 0 : Math.fround(x));
-        const digits = text.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+|0+$/g, '').length;
+        const digits = text
+          .replace(/^-/, '')
+          .replace(/e.*$/, '')
+          .replace('.', '')
+          .replace(/^0+|0+$/g, '').length;
         if (digits > 1) expect(Math.fround(Number(Math.fround(x).toPrecision(digits - 1)))).not.toBe(Math.fround(x));
       }),
     );
@@ -33,7 +37,12 @@ describe('float32Text', () => {
     if (why) ctx.skip(why);
     const values = [0.1, 1 / 3, 1e-8, 123456.789, -7.25e-20, 16777217, 1.17549435e-38, 1e-45];
     const ours = values.map((v) => Number(float32Text(v)));
-    const numpy = JSON.parse(runPython(`import json, sys, numpy as np\nprint(json.dumps([float(repr(np.float32(v)).replace('np.float32(', '').rstrip(')')) for v in json.loads(sys.argv[1])]))`, [JSON.stringify(values)])) as number[];
+    const numpy = JSON.parse(
+      runPython(
+        `import json, sys, numpy as np\nprint(json.dumps([float(repr(np.float32(v)).replace('np.float32(', '').rstrip(')')) for v in json.loads(sys.argv[1])]))`,
+        [JSON.stringify(values)],
+      ),
+    ) as number[];
     expect(ours).toEqual(numpy);
   });
 });

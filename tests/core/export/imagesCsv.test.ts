@@ -20,7 +20,8 @@ describe('imagesCsv', () => {
     const s = sessionFixture({ metric: 'l2', includeSelf: true, k: 4 });
     const { comments, records } = splitComments(imagesCsv(s));
     const provenance = comments.join('\n');
-    for (const part of ['test pack, "v2"', s.pack.key, 'k: 4', 'squared L2', 'paper-compatible', '9.8.7-test', '2026-12-04T10:11:12.000Z']) expect(provenance).toContain(part);
+    for (const part of ['test pack, "v2"', s.pack.key, 'k: 4', 'squared L2', 'paper-compatible', '9.8.7-test', '2026-12-04T10:11:12.000Z'])
+      expect(provenance).toContain(part);
     expect(records[0]).toEqual([...IMAGES_CSV_HEADER]);
     expect(records).toHaveLength(1 + FIXTURE_IMAGES.length);
   });

@@ -36,7 +36,12 @@ describe('npyFloat32', () => {
     data[0] = -0;
     data[1] = Number.NaN;
     data[2] = -Infinity;
-    const read = JSON.parse(runPython(LOAD, [tempFile('a.npy', npyFloat32(data, [7, 13]))])) as { dtype: string; shape: number[]; fortran: boolean; bits: number[] };
+    const read = JSON.parse(runPython(LOAD, [tempFile('a.npy', npyFloat32(data, [7, 13]))])) as {
+      dtype: string;
+      shape: number[];
+      fortran: boolean;
+      bits: number[];
+    };
     expect(read.dtype).toBe('<f4');
     expect(read.shape).toEqual([7, 13]);
     expect(read.fortran).toBe(false);

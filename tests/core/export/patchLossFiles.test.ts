@@ -25,7 +25,12 @@ print(json.dumps({'dtype': a.dtype.str, 'shape': list(a.shape), 'bits': a.view(n
 
   it('patch_loss.json names each row, the grid and the units', () => {
     const s = sessionFixture();
-    const description = JSON.parse(patchLossJson(s.images, s.reconstruction!)) as { shape: number[]; grid: number[]; units: string; rows: { row: number; name: string; contentHash: string | null }[] };
+    const description = JSON.parse(patchLossJson(s.images, s.reconstruction!)) as {
+      shape: number[];
+      grid: number[];
+      units: string;
+      rows: { row: number; name: string; contentHash: string | null }[];
+    };
     expect(description.shape).toEqual([10, 6]);
     expect(description.grid).toEqual([2, 3]);
     expect(description.units).toBe(PATCH_LOSS_UNITS);

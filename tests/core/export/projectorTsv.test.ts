@@ -4,7 +4,11 @@ import { metadataTsv, tsvText, vectorsTsv } from '../../../src/core/export/proje
 import { seededRandom } from '../../../src/core/random.ts';
 import { INJECTION } from './sessionFixture.ts';
 
-const projectorLines = (text: string) => text.replace(/\n$/, '').split('\n').map((line) => line.split('\t'));
+const projectorLines = (text: string) =>
+  text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => line.split('\t'));
 
 describe('vectorsTsv', () => {
   it('reads back as the same float32 values, one line per vector, no header', () => {

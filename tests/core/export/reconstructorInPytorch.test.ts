@@ -76,13 +76,26 @@ describe('the reconstructor in PyTorch (tools/reconstructor_loss.py)', () => {
       writeFileSync(join(dir, 'reconstructor.json'), reconstructorJson(model));
       const image = 2;
       const block = (values: Float32Array, tokens: number, dim: number) =>
-        writeSafetensors([{ name: 'block', dtype: 'F32', shape: [tokens, dim], data: values.slice(image * tokens * dim, (image + 1) * tokens * dim) }], { format: 'pt' });
+        writeSafetensors([{ name: 'block', dtype: 'F32', shape: [tokens, dim], data: values.slice(image * tokens * dim, (image + 1) * tokens * dim) }], {
+          format: 'pt',
+        });
       writeFileSync(join(dir, 'pre-block-2.safetensors'), block(d.pre, d.tokensPre, d.dPre));
       writeFileSync(join(dir, 'post-block-2.safetensors'), block(d.post, d.tokensPost, d.dPost));
 
       const run = spawnSync(
         TOOLS_PYTHON,
-        [SCRIPT, '--weights', join(dir, 'reconstructor.safetensors'), '--config', join(dir, 'reconstructor.json'), '--pre', join(dir, 'pre-block-2.safetensors'), '--post', join(dir, 'post-block-2.safetensors'), '--json'],
+        [
+          SCRIPT,
+          '--weights',
+          join(dir, 'reconstructor.safetensors'),
+          '--config',
+          join(dir, 'reconstructor.json'),
+          '--pre',
+          join(dir, 'pre-block-2.safetensors'),
+          '--post',
+          join(dir, 'post-block-2.safetensors'),
+          '--json',
+        ],
         { encoding: 'utf8' },
       );
       expect(run.stderr).toBe('');
@@ -132,7 +145,21 @@ describe('the reconstructor in PyTorch (tools/reconstructor_loss.py)', () => {
     writeFileSync(join(dir, 'r.json'), reconstructorJson(model));
     writeFileSync(join(dir, 'pre.safetensors'), writeSafetensors([{ name: 'block', dtype: 'F32', shape: [2, 2], data: values(4) }]));
     writeFileSync(join(dir, 'post.safetensors'), writeSafetensors([{ name: 'block', dtype: 'F32', shape: [3, 2], data: values(6) }]));
-    const run = spawnSync(TOOLS_PYTHON, [SCRIPT, '--weights', join(dir, 'r.safetensors'), '--config', join(dir, 'r.json'), '--pre', join(dir, 'pre.safetensors'), '--post', join(dir, 'post.safetensors')], { encoding: 'utf8' });
+    const run = spawnSync(
+      TOOLS_PYTHON,
+      [
+        SCRIPT,
+        '--weights',
+        join(dir, 'r.safetensors'),
+        '--config',
+        join(dir, 'r.json'),
+        '--pre',
+        join(dir, 'pre.safetensors'),
+        '--post',
+        join(dir, 'post.safetensors'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--post: block is [3, 2], the reconstructor expects [2, 2]');
   });

@@ -9,7 +9,14 @@ import { whyNoToolsPython } from '../../support/toolsPython.ts';
 import { runPython, tempFile } from './python.ts';
 import { INJECTION, sessionFixture } from './sessionFixture.ts';
 
-const TABLES = [SESSION_FILES.images, SESSION_FILES.neighbours, SESSION_FILES.vectorsPre, SESSION_FILES.vectorsPost, SESSION_FILES.metadata, SESSION_FILES.report];
+const TABLES = [
+  SESSION_FILES.images,
+  SESSION_FILES.neighbours,
+  SESSION_FILES.vectorsPre,
+  SESSION_FILES.vectorsPost,
+  SESSION_FILES.metadata,
+  SESSION_FILES.report,
+];
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array<number>(200).fill(7)]);
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 
@@ -17,13 +24,22 @@ describe('sessionFiles', () => {
   it('writes the tables always, patch losses with a reconstruction, the reconstructor with its weights', () => {
     expect(Object.keys(sessionFiles(sessionFixture({ reconstruction: 'none' })))).toEqual(TABLES);
     expect(Object.keys(sessionFiles(sessionFixture({ reconstruction: 'losses' })))).toEqual([...TABLES, SESSION_FILES.patchLoss, SESSION_FILES.patchLossIndex]);
-    expect(Object.keys(sessionFiles(sessionFixture()))).toEqual([...TABLES, SESSION_FILES.patchLoss, SESSION_FILES.patchLossIndex, SESSION_FILES.reconstructor, SESSION_FILES.reconstructorConfig]);
+    expect(Object.keys(sessionFiles(sessionFixture()))).toEqual([
+      ...TABLES,
+      SESSION_FILES.patchLoss,
+      SESSION_FILES.patchLossIndex,
+      SESSION_FILES.reconstructor,
+      SESSION_FILES.reconstructorConfig,
+    ]);
   });
 
-  it('writes metadata.tsv with a name/label/knor header and one row per image, in the vectors files\' order', () => {
+  it("writes metadata.tsv with a name/label/knor header and one row per image, in the vectors files' order", () => {
     const s = sessionFixture();
     const files = sessionFiles(s);
-    const rows = text(files[SESSION_FILES.metadata]).replace(/\n$/, '').split('\n').map((line) => line.split('\t'));
+    const rows = text(files[SESSION_FILES.metadata])
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => line.split('\t'));
     expect(rows[0]).toEqual(['name', 'label', 'knor']);
     expect(rows).toHaveLength(1 + s.images.length);
     for (const row of rows) expect(row).toHaveLength(3);
@@ -31,7 +47,12 @@ describe('sessionFiles', () => {
     expect(rows.slice(1).map((row) => Math.fround(Number(row[2])))).toEqual(Array.from(s.knor.perImage));
     const vectors = text(files[SESSION_FILES.vectorsPost]).replace(/\n$/, '').split('\n');
     expect(vectors).toHaveLength(s.images.length);
-    expect(Float32Array.from(vectors.flatMap((line) => line.split('\t')), Number)).toEqual(s.pooled.post);
+    expect(
+      Float32Array.from(
+        vectors.flatMap((line) => line.split('\t')),
+        Number,
+      ),
+    ).toEqual(s.pooled.post);
   });
 
   it('refuses inputs whose shapes disagree, naming the field', () => {
@@ -42,7 +63,9 @@ describe('sessionFiles', () => {
     expect(() => sessionFiles({ ...s, pooled: { ...s.pooled, dPost: 5 } })).toThrow(/invalid pooled.post/);
     expect(() => sessionFiles({ ...s, reconstruction: { ...s.reconstruction!, grid: [3, 3] } })).toThrow(/invalid reconstruction.perPatch/);
     const noReconstruction = sessionFixture({ reconstruction: 'none' });
-    expect(() => sessionFiles({ ...noReconstruction, images: noReconstruction.images.map((image, i) => (i === 2 ? { ...image, split: 'train' as const } : image)) })).toThrow(/images\[2\].split: 'train' with no reconstruction/);
+    expect(() =>
+      sessionFiles({ ...noReconstruction, images: noReconstruction.images.map((image, i) => (i === 2 ? { ...image, split: 'train' as const } : image)) }),
+    ).toThrow(/images\[2\].split: 'train' with no reconstruction/);
   });
 });
 

@@ -25,7 +25,7 @@ export const FIXTURE_IMAGES: readonly Omit<ExportImage, 'split'>[] = [
   { name: '+plus.png', label: 'dog', contentHash: '1'.repeat(64) },
   { name: 'duplicate.png', label: '-1', contentHash: '2'.repeat(64) },
 ];
-export const SPLITS: readonly (ExportImage['split'])[] = ['train', 'train', 'train', 'train', 'train', 'train', 'validation', 'validation', null, 'train'];
+export const SPLITS: readonly ExportImage['split'][] = ['train', 'train', 'train', 'train', 'train', 'train', 'validation', 'validation', null, 'train'];
 /** The image the reconstruction did not cover (added after training). */
 export const NOT_MEASURED = 8;
 export const GRID: readonly [number, number] = [2, 3];
@@ -39,7 +39,14 @@ function randoms(count: number, random: () => number, scale = 1): Float32Array {
 export function randomReconstructor(seed: number): ExportedReconstructor {
   const r = seededRandom(seed);
   const { tokensPre: T, tokensPost: Tp, dPre, dPost, hidden: h } = SHAPE;
-  const w = (name: string, shape: readonly number[]) => ({ name, shape, values: randoms(shape.reduce((a, b) => a * b, 1), r) });
+  const w = (name: string, shape: readonly number[]) => ({
+    name,
+    shape,
+    values: randoms(
+      shape.reduce((a, b) => a * b, 1),
+      r,
+    ),
+  });
   return {
     kind: 'token-mixing-mlp',
     ...SHAPE,
@@ -57,7 +64,10 @@ export function randomReconstructor(seed: number): ExportedReconstructor {
       w('token_mix', [Tp, T]),
       w('token_position', [T, dPost]),
     ],
-    standardizers: { pre: { mean: randoms(dPre, r), std: Float32Array.from(randoms(dPre, r), (x) => 1 + Math.abs(x)) }, post: { mean: randoms(dPost, r), std: Float32Array.from(randoms(dPost, r), (x) => 1 + Math.abs(x)) } },
+    standardizers: {
+      pre: { mean: randoms(dPre, r), std: Float32Array.from(randoms(dPre, r), (x) => 1 + Math.abs(x)) },
+      post: { mean: randoms(dPost, r), std: Float32Array.from(randoms(dPost, r), (x) => 1 + Math.abs(x)) },
+    },
     tokenSource: Int32Array.from([0, 0, 1, 1, 2, -1]),
   };
 }
@@ -93,6 +103,14 @@ export function sessionFixture(options: FixtureOptions = {}): SessionExport {
     images: FIXTURE_IMAGES.map((image, i) => ({ ...image, split: withLosses ? SPLITS[i]! : null })),
     knor: { k, metric, includeSelf, nnPre: knor.nnPre, nnPost: knor.nnPost, perImage: knor.perImage },
     pooled: { pre, dPre, post, dPost },
-    reconstruction: withLosses ? { perPatch, perImage, grid: GRID, description: 'token-mixing-mlp (hidden 5, 200 parameters)', reconstructor: reconstruction === 'model' ? randomReconstructor(5) : null } : null,
+    reconstruction: withLosses
+      ? {
+          perPatch,
+          perImage,
+          grid: GRID,
+          description: 'token-mixing-mlp (hidden 5, 200 parameters)',
+          reconstructor: reconstruction === 'model' ? randomReconstructor(5) : null,
+        }
+      : null,
   };
 }

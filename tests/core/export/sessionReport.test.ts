@@ -66,7 +66,14 @@ describe('sessionReport', () => {
     const s = sessionFixture({ reconstruction: 'none' });
     const unlabelled = { ...s, images: s.images.map((image) => ({ ...image, label: null })) };
     const report = JSON.parse(sessionReportJson(unlabelled)) as SessionReport;
-    expect(report.summary).toMatchObject({ labelled: 0, precisionAtK: { before: null, after: null }, meanLoss: null, meanLossValidation: null, reconstructor: null, patchGrid: null });
+    expect(report.summary).toMatchObject({
+      labelled: 0,
+      precisionAtK: { before: null, after: null },
+      meanLoss: null,
+      meanLossValidation: null,
+      reconstructor: null,
+      patchGrid: null,
+    });
     for (const row of report.images) expect(row).toMatchObject({ precisionHits: null, imageLoss: null, split: null });
   });
 });

@@ -59,7 +59,10 @@ describe('pixel shuffle matches HF Idefics3 pixel_shuffle', () => {
   ])('side %i, scale %i, feature dim %i: token j is made of patchesOfPostToken(j), chunk by chunk', (side, r, d) => {
     const seq = side * side;
     // Feature c of patch p holds p * d + c, so every output value says which patch it came from.
-    const input = new Tensor([1, seq, d], Array.from({ length: seq * d }, (_, i) => i));
+    const input = new Tensor(
+      [1, seq, d],
+      Array.from({ length: seq * d }, (_, i) => i),
+    );
     const out = idefics3PixelShuffle(input, r);
     const spec: ConnectorSpec = { family: 'pixel-shuffle', scale: r };
     const grid: Grid = [side, side];
@@ -147,7 +150,9 @@ describe('perceiver geometry', () => {
 describe('validation', () => {
   it('names the problem', () => {
     expect(() => postTokenCount({ family: 'merger', mergeSize: 3 }, [14, 14])).toThrow('invalid grid: [14, 14] is not divisible by the merger block size 3');
-    expect(() => postTokenCount({ family: 'pixel-shuffle', scale: 4 }, [8, 6])).toThrow('invalid grid: [8, 6] is not divisible by the pixel-shuffle block size 4');
+    expect(() => postTokenCount({ family: 'pixel-shuffle', scale: 4 }, [8, 6])).toThrow(
+      'invalid grid: [8, 6] is not divisible by the pixel-shuffle block size 4',
+    );
     expect(() => patchesOfPostToken({ family: 'mlp' }, [14, 14], 196)).toThrow('invalid post token: 196 (expected 0..195)');
     expect(() => postTokenOfPatch({ family: 'mlp' }, [14, 14], -1)).toThrow('invalid patch: -1 (expected 0..195)');
     expect(() => postTokenCount({ family: 'mlp' }, [0, 3])).toThrow('invalid grid: [0, 3]');

@@ -61,7 +61,17 @@ export const bytesOf = (n: number, seed: number): Uint8Array => {
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
-const defaults = (): Switches => ({ status: new Map(), target: null, stallAt: null, cutAt: null, chunked: false, silent: false, chunkBytes: 64 * 1024, chunkDelayMs: 2, endlessListing: false });
+const defaults = (): Switches => ({
+  status: new Map(),
+  target: null,
+  stallAt: null,
+  cutAt: null,
+  chunked: false,
+  silent: false,
+  chunkBytes: 64 * 1024,
+  chunkDelayMs: 2,
+  endlessListing: false,
+});
 
 /** The most an endless listing sends before the fixture itself stops (the client should stop far sooner). */
 const ENDLESS_LIMIT = 64 * 1024 * 1024;
@@ -82,12 +92,17 @@ export async function startFixtureHub(repos: readonly FixtureRepo[]): Promise<Fi
     res.writeHead(status, { 'content-length': String(body.length), ...CORS, ...headers });
     res.end(body);
   };
-  const refuse = (res: ServerResponse, status: number, code: string) => send(res, status, json({ error: code }), { 'x-error-code': code, 'content-type': 'application/json' });
+  const refuse = (res: ServerResponse, status: number, code: string) =>
+    send(res, status, json({ error: code }), { 'x-error-code': code, 'content-type': 'application/json' });
 
   /** Streams `body` in timed chunks, obeying the byte switches when `path` is their target. */
   const stream = (res: ServerResponse, path: string, body: Uint8Array) => {
     const aimed = switches.target === null || switches.target === path;
-    res.writeHead(200, { 'content-type': 'application/octet-stream', ...CORS, ...(switches.chunked && aimed ? {} : { 'content-length': String(body.length) }) });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      ...CORS,
+      ...(switches.chunked && aimed ? {} : { 'content-length': String(body.length) }),
+    });
     let sent = 0;
     let closed = false;
     res.on('close', () => (closed = true));

@@ -27,7 +27,9 @@ export const tinyFiles = new Map<string, Uint8Array>([
 ]);
 
 const packDir = resolve(import.meta.dirname, '../../../models/vit-mlp');
-export const packFiles = new Map<string, Uint8Array>(['manifest.json', 'encoder.onnx', 'connector.onnx'].map((f) => [f, new Uint8Array(readFileSync(resolve(packDir, f)))]));
+export const packFiles = new Map<string, Uint8Array>(
+  ['manifest.json', 'encoder.onnx', 'connector.onnx'].map((f) => [f, new Uint8Array(readFileSync(resolve(packDir, f)))]),
+);
 
 const small = new Map([...tinyFiles].filter(([p]) => !p.startsWith('onnx/') || p === 'onnx/vision_encoder_q4f16.onnx'));
 
@@ -36,7 +38,18 @@ export const REPOS: readonly FixtureRepo[] = [
   { id: 'fixture-org/lens-pack', sha: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', files: packFiles },
   { id: 'fixture-org/gated-vlm', sha: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', files: small, gated: 'manual' },
   { id: 'fixture-org/private-vlm', sha: 'cccccccccccccccccccccccccccccccccccccccc', files: small, private: true },
-  { id: 'fixture-org/text-only', sha: 'dddddddddddddddddddddddddddddddddddddddd', files: new Map([['config.json', enc({ model_type: 'gpt2' })], ['onnx/model.onnx', bytesOf(1000, 8)]]) },
-  { id: 'fixture-org/no-preprocessor', sha: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', files: new Map([...small].filter(([p]) => p !== 'preprocessor_config.json')) },
+  {
+    id: 'fixture-org/text-only',
+    sha: 'dddddddddddddddddddddddddddddddddddddddd',
+    files: new Map([
+      ['config.json', enc({ model_type: 'gpt2' })],
+      ['onnx/model.onnx', bytesOf(1000, 8)],
+    ]),
+  },
+  {
+    id: 'fixture-org/no-preprocessor',
+    sha: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
+    files: new Map([...small].filter(([p]) => p !== 'preprocessor_config.json')),
+  },
   { id: 'fixture-org/unsized', sha: 'ffffffffffffffffffffffffffffffffffffffff', files: tinyFiles, unsized: true },
 ];

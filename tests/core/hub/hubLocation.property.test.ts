@@ -6,7 +6,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HubError } from '../../../src/core/hub/hubErrors.ts';
-import { apiRevisionUrl, checkModelUrl, DEFAULT_HUB_HOST, parseHubHost, parseRepoId, parseRepoInput, parseRevision, resolveUrl, type HubHost } from '../../../src/core/hub/hubLocation.ts';
+import {
+  apiRevisionUrl,
+  checkModelUrl,
+  DEFAULT_HUB_HOST,
+  parseHubHost,
+  parseRepoId,
+  parseRepoInput,
+  parseRevision,
+  resolveUrl,
+  type HubHost,
+} from '../../../src/core/hub/hubLocation.ts';
 
 const RUNS = 1000;
 
@@ -18,17 +28,53 @@ const repoPart = fc
   .tuple(wordChar, fc.string({ unit: innerChar, maxLength: 20 }), wordChar, fc.boolean())
   .map(([a, mid, z, single]) => (single ? a : a + mid + z))
   .filter((p) => !p.includes('--') && !p.includes('..') && !/[-.][-.]/.test(p));
-const repoId = fc.tuple(fc.option(repoPart, { nil: undefined }), repoPart).map(([owner, name]) => (owner ? `${owner}/${name}` : name)).filter((id) => !id.endsWith('.git'));
+const repoId = fc
+  .tuple(fc.option(repoPart, { nil: undefined }), repoPart)
+  .map(([owner, name]) => (owner ? `${owner}/${name}` : name))
+  .filter((id) => !id.endsWith('.git'));
 
 const refChar = fc.constantFrom(...'abcXYZ019_-+=,!$&\'()%;@#"<>{}|`'.split(''));
-const refPart = fc.tuple(refChar, fc.string({ unit: fc.oneof(refChar, fc.constant('.')), maxLength: 8 }), refChar).map(([a, m, z]) => a + m + z).filter((p) => !p.includes('..') && !p.endsWith('.lock') && !p.includes('@{'));
-const revision = fc.array(refPart, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('/')).filter((r) => r !== '@' && r.length <= 255);
+const refPart = fc
+  .tuple(refChar, fc.string({ unit: fc.oneof(refChar, fc.constant('.')), maxLength: 8 }), refChar)
+  .map(([a, m, z]) => a + m + z)
+  .filter((p) => !p.includes('..') && !p.endsWith('.lock') && !p.includes('@{'));
+const revision = fc
+  .array(refPart, { minLength: 1, maxLength: 4 })
+  .map((parts) => parts.join('/'))
+  .filter((r) => r !== '@' && r.length <= 255);
 
 const pathPart = fc.string({ unit: fc.constantFrom(...'abz09_-. %#?&=+@:é'.split('')), minLength: 1, maxLength: 10 }).filter((s) => s !== '.' && s !== '..');
 const repoPath = fc.array(pathPart, { minLength: 1, maxLength: 3 }).map((p) => p.join('/'));
 
 /** Strings that look like ids, URLs and paths, damaged: the parser's outside data. */
-const tricky = fc.constantFrom('/', '//', '..', '.', '-', '--', '%2F', '%2e%2e', '@', ':', '?', '#', ' ', '\t', '\n', '\\', 'https://', 'huggingface.co/', 'hf.co/', 'tree/', 'resolve/', 'blob/', 'é', '😀', '\u0000', '.git');
+const tricky = fc.constantFrom(
+  '/',
+  '//',
+  '..',
+  '.',
+  '-',
+  '--',
+  '%2F',
+  '%2e%2e',
+  '@',
+  ':',
+  '?',
+  '#',
+  ' ',
+  '\t',
+  '\n',
+  '\\',
+  'https://',
+  'huggingface.co/',
+  'hf.co/',
+  'tree/',
+  'resolve/',
+  'blob/',
+  'é',
+  '😀',
+  '\u0000',
+  '.git',
+);
 const messy = fc.string({ unit: fc.oneof(tricky, innerChar, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 40 });
 
 const STRICT_ID = /^([A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\/)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
@@ -75,14 +121,21 @@ describe('repo ids, revisions and the URLs built from them', () => {
 
   it('any string is a strict repo id or an "invalid" refusal', () => {
     fc.assert(
-      fc.property(fc.oneof(messy, fc.string(), repoId.map((id) => `https://huggingface.co/${id}`)), (text) => {
-        const ref = outcome(() => parseRepoInput(text));
-        if (ref === 'invalid') return;
-        expect(ref.repo).toMatch(STRICT_ID);
-        expect(ref.repo).not.toMatch(/--|\.\./);
-        for (const part of ref.repo.split('/')) expect(part.length).toBeLessThanOrEqual(96);
-        if (ref.revision !== null) expect(parseRevision(ref.revision)).toBe(ref.revision);
-      }),
+      fc.property(
+        fc.oneof(
+          messy,
+          fc.string(),
+          repoId.map((id) => `https://huggingface.co/${id}`),
+        ),
+        (text) => {
+          const ref = outcome(() => parseRepoInput(text));
+          if (ref === 'invalid') return;
+          expect(ref.repo).toMatch(STRICT_ID);
+          expect(ref.repo).not.toMatch(/--|\.\./);
+          for (const part of ref.repo.split('/')) expect(part.length).toBeLessThanOrEqual(96);
+          if (ref.revision !== null) expect(parseRevision(ref.revision)).toBe(ref.revision);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -104,7 +157,20 @@ describe('repo ids, revisions and the URLs built from them', () => {
 
   it('model URLs are https, or plain http on loopback only', () => {
     const hostname = fc.oneof(
-      fc.constantFrom('huggingface.co', 'cdn-lfs.hf.co', 'localhost', 'app.localhost', '127.0.0.1', '127.8.9.10', '[::1]', '10.0.0.1', '192.168.1.1', 'localhost.evil.com', '127.0.0.1.nip.io', 'example.com'),
+      fc.constantFrom(
+        'huggingface.co',
+        'cdn-lfs.hf.co',
+        'localhost',
+        'app.localhost',
+        '127.0.0.1',
+        '127.8.9.10',
+        '[::1]',
+        '10.0.0.1',
+        '192.168.1.1',
+        'localhost.evil.com',
+        '127.0.0.1.nip.io',
+        'example.com',
+      ),
       fc.domain(),
     );
     const scheme = fc.constantFrom('https', 'http', 'ftp', 'file', 'ws', 'HTTPS', 'Http');
@@ -124,9 +190,15 @@ describe('repo ids, revisions and the URLs built from them', () => {
 
 describe('examples', () => {
   it('reads the repo ids of the exports the app targets', () => {
-    for (const id of ['HuggingFaceTB/SmolVLM-256M-Instruct', 'llava-hf/llava-interleave-qwen-0.5b-hf', 'onnx-community/Qwen2-VL-2B-Instruct', 'gpt2']) expect(parseRepoId(id)).toBe(id);
-    expect(parseRepoInput('https://huggingface.co/onnx-community/Qwen2-VL-2B-Instruct/tree/refs%2Fpr%2F3')).toEqual({ repo: 'onnx-community/Qwen2-VL-2B-Instruct', revision: 'refs/pr/3' });
-    expect(resolveUrl(DEFAULT_HUB_HOST, parseRepoId('o/n'), parseRevision('refs/pr/3'), 'onnx/vision_encoder_q4.onnx')).toBe('https://huggingface.co/o/n/resolve/refs%2Fpr%2F3/onnx/vision_encoder_q4.onnx');
+    for (const id of ['HuggingFaceTB/SmolVLM-256M-Instruct', 'llava-hf/llava-interleave-qwen-0.5b-hf', 'onnx-community/Qwen2-VL-2B-Instruct', 'gpt2'])
+      expect(parseRepoId(id)).toBe(id);
+    expect(parseRepoInput('https://huggingface.co/onnx-community/Qwen2-VL-2B-Instruct/tree/refs%2Fpr%2F3')).toEqual({
+      repo: 'onnx-community/Qwen2-VL-2B-Instruct',
+      revision: 'refs/pr/3',
+    });
+    expect(resolveUrl(DEFAULT_HUB_HOST, parseRepoId('o/n'), parseRevision('refs/pr/3'), 'onnx/vision_encoder_q4.onnx')).toBe(
+      'https://huggingface.co/o/n/resolve/refs%2Fpr%2F3/onnx/vision_encoder_q4.onnx',
+    );
   });
 
   it('refuses with a message naming the field and the expected form', () => {
@@ -138,12 +210,22 @@ describe('examples', () => {
       }
       return 'accepted';
     };
-    expect(message(() => parseRepoId('owner/my model'))).toBe('Repo id "owner/my model": "my model" may hold only letters, digits, "-", "_" and "." (not at either end), 1 to 96 characters. Expected "owner/name" like "HuggingFaceTB/SmolVLM-256M-Instruct".');
+    expect(message(() => parseRepoId('owner/my model'))).toBe(
+      'Repo id "owner/my model": "my model" may hold only letters, digits, "-", "_" and "." (not at either end), 1 to 96 characters. Expected "owner/name" like "HuggingFaceTB/SmolVLM-256M-Instruct".',
+    );
     expect(message(() => parseRepoId('a/b/c'))).toMatch(/^Repo id "a\/b\/c": too many "\/"/);
     expect(message(() => parseRepoId('a--b/c'))).toMatch(/"--" and "\.\." are not allowed/);
-    expect(message(() => parseRevision('main branch'))).toBe('Revision "main branch": only printable ASCII without spaces is allowed. Expected a branch, tag or 40-character commit id, like "main" or "refs/pr/1".');
-    expect(message(() => parseRepoInput('https://github.com/o/n'))).toBe('"github.com" is not huggingface.co. Enter a repo id like "HuggingFaceTB/SmolVLM-256M-Instruct".');
-    expect(message(() => parseHubHost('https://huggingface.co/models'))).toBe('Hub address "https://huggingface.co/models": expected an origin only, like "https://huggingface.co" (no path, query or #).');
-    expect(message(() => checkModelUrl('https://user:pw@huggingface.co/x'))).toBe('"huggingface.co": model URLs may not carry a user name or password; use an access token instead.');
+    expect(message(() => parseRevision('main branch'))).toBe(
+      'Revision "main branch": only printable ASCII without spaces is allowed. Expected a branch, tag or 40-character commit id, like "main" or "refs/pr/1".',
+    );
+    expect(message(() => parseRepoInput('https://github.com/o/n'))).toBe(
+      '"github.com" is not huggingface.co. Enter a repo id like "HuggingFaceTB/SmolVLM-256M-Instruct".',
+    );
+    expect(message(() => parseHubHost('https://huggingface.co/models'))).toBe(
+      'Hub address "https://huggingface.co/models": expected an origin only, like "https://huggingface.co" (no path, query or #).',
+    );
+    expect(message(() => checkModelUrl('https://user:pw@huggingface.co/x'))).toBe(
+      '"huggingface.co": model URLs may not carry a user name or password; use an access token instead.',
+    );
   });
 });

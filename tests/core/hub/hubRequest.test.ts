@@ -6,7 +6,12 @@ import { refusal } from '../../support/outsideData.ts';
 describe('parseHubRequest', () => {
   it('fills the defaults: huggingface.co, main, fp32, no token', () => {
     expect(parseHubRequest({ repo: ' HuggingFaceTB/SmolVLM-256M-Instruct ' })).toEqual({
-      host: 'https://huggingface.co', repo: 'HuggingFaceTB/SmolVLM-256M-Instruct', revision: 'main', variant: 'fp32', token: null, refresh: false,
+      host: 'https://huggingface.co',
+      repo: 'HuggingFaceTB/SmolVLM-256M-Instruct',
+      revision: 'main',
+      variant: 'fp32',
+      token: null,
+      refresh: false,
     });
   });
 

@@ -25,7 +25,6 @@ beforeEach(() => {
 const open = (input: Omit<HubRequestInput, 'host'>, options: Partial<HubLoadOptions> = {}): Promise<HubModel> =>
   loadHubModel(parseHubRequest({ ...input, host: hub.origin }, { tokenHosts: [hub.origin] }), { cache, stallMs: 2000, ...options });
 
-
 /** Whether a blob holds exactly these bytes (vitest's deep equality is far too slow on megabytes). */
 const holds = async (b: Blob | undefined, expected: Uint8Array | undefined) => !!b && !!expected && Buffer.from(await b.arrayBuffer()).equals(expected);
 const host = () => hub.origin.replace('http://', '');
@@ -33,7 +32,17 @@ const host = () => hub.origin.replace('http://', '');
 describe('opening a transformers.js-style export', () => {
   it('takes the fp32 vision encoder and the config JSONs, following the redirect to the CDN', async () => {
     const model = await open({ repo: TINY });
-    expect(model).toMatchObject({ kind: 'stock', repo: TINY, revision: 'main', sha: TINY_SHA, variant: 'fp32', encoder: 'onnx/vision_encoder.onnx', manifest: null, cachedFiles: 0, cacheWarning: null });
+    expect(model).toMatchObject({
+      kind: 'stock',
+      repo: TINY,
+      revision: 'main',
+      sha: TINY_SHA,
+      variant: 'fp32',
+      encoder: 'onnx/vision_encoder.onnx',
+      manifest: null,
+      cachedFiles: 0,
+      cacheWarning: null,
+    });
     expect([...model.files.keys()]).toEqual(['config.json', 'preprocessor_config.json', 'onnx/vision_encoder.onnx']);
     expect(await holds(model.files.get('onnx/vision_encoder.onnx'), tinyFiles.get('onnx/vision_encoder.onnx'))).toBe(true);
     expect(model.config).toEqual(config);
@@ -51,8 +60,15 @@ describe('opening a transformers.js-style export', () => {
 
   it('takes the fp16 graph with both of its weight shards, in order', async () => {
     const model = await open({ repo: TINY, variant: 'fp16' });
-    expect([...model.files.keys()]).toEqual(['config.json', 'preprocessor_config.json', 'onnx/vision_encoder_fp16.onnx', 'onnx/vision_encoder_fp16.onnx_data', 'onnx/vision_encoder_fp16.onnx_data_1']);
-    for (const p of ['onnx/vision_encoder_fp16.onnx_data', 'onnx/vision_encoder_fp16.onnx_data_1']) expect(await holds(model.files.get(p), tinyFiles.get(p))).toBe(true);
+    expect([...model.files.keys()]).toEqual([
+      'config.json',
+      'preprocessor_config.json',
+      'onnx/vision_encoder_fp16.onnx',
+      'onnx/vision_encoder_fp16.onnx_data',
+      'onnx/vision_encoder_fp16.onnx_data_1',
+    ]);
+    for (const p of ['onnx/vision_encoder_fp16.onnx_data', 'onnx/vision_encoder_fp16.onnx_data_1'])
+      expect(await holds(model.files.get(p), tinyFiles.get(p))).toBe(true);
   });
 
   it('reports progress that only grows and ends at the total', async () => {
@@ -136,19 +152,25 @@ describe('refusals say what happened and what to do', () => {
   it('a repo that does not exist (404)', async () => {
     const e = await failure(open({ repo: 'fixture-org/nope' }));
     expect([e.kind, e.status]).toEqual(['not-found', 404]);
-    expect(e.message).toBe(`${host()} has no fixture-org/nope (HTTP 404). Check the repo id (owner/name, as on the model page); a private repo looks missing without an access token.`);
+    expect(e.message).toBe(
+      `${host()} has no fixture-org/nope (HTTP 404). Check the repo id (owner/name, as on the model page); a private repo looks missing without an access token.`,
+    );
   });
 
   it('a revision that does not exist', async () => {
     const e = await failure(open({ repo: TINY, revision: 'v9' }));
-    expect(e.message).toBe(`${host()} has no fixture-org/tiny-vlm at revision "v9" (HTTP 404). Check the revision (a branch, tag or commit id shown on the model page).`);
+    expect(e.message).toBe(
+      `${host()} has no fixture-org/tiny-vlm at revision "v9" (HTTP 404). Check the revision (a branch, tag or commit id shown on the model page).`,
+    );
   });
 
   it('a listed file the hub then does not serve (404)', async () => {
     hub.switches.status.set('preprocessor_config.json', 404);
     const e = await failure(open({ repo: TINY }));
     expect(e.kind).toBe('not-found');
-    expect(e.message).toBe(`${host()} has no preprocessor_config.json of fixture-org/tiny-vlm (HTTP 404). The repo may have changed while downloading; open it again.`);
+    expect(e.message).toBe(
+      `${host()} has no preprocessor_config.json of fixture-org/tiny-vlm (HTTP 404). The repo may have changed while downloading; open it again.`,
+    );
   });
 
   it('stops a file list that never ends at its byte cap, with the bytes on the progress bar', async () => {
@@ -156,7 +178,9 @@ describe('refusals say what happened and what to do', () => {
     const seen: HubProgress[] = [];
     const e = await failure(open({ repo: TINY }, { onProgress: (p) => seen.push(p) }));
     expect(e.kind).toBe('unusable');
-    expect(e.message).toMatch(/^the file list of fixture-org\/tiny-vlm is over 16\.8 MB \(1[67]\.\d MB arrived before the download was stopped\), far more than such a file holds\. Check the hub address, or try again later\.$/);
+    expect(e.message).toMatch(
+      /^the file list of fixture-org\/tiny-vlm is over 16\.8 MB \(1[67]\.\d MB arrived before the download was stopped\), far more than such a file holds\. Check the hub address, or try again later\.$/,
+    );
     const last = seen.at(-1)!;
     expect(last.path).toBe('file list');
     expect(last.done).toBeGreaterThan(MAX_LISTING_BYTES);
@@ -178,7 +202,9 @@ describe('refusals say what happened and what to do', () => {
       `fixture-org/gated-vlm is gated (HTTP 403): accept its licence on ${hub.origin}/fixture-org/gated-vlm while signed in, then enter an access token with read access (https://huggingface.co/settings/tokens).`,
     );
     const withToken = await failure(open({ repo: 'fixture-org/gated-vlm', variant: 'q4f16', token: 'hf_x' }));
-    expect(withToken.message).toMatch(/^fixture-org\/gated-vlm is gated and your access token does not open it \(HTTP 403\): accept the licence on .* with the token's account/);
+    expect(withToken.message).toMatch(
+      /^fixture-org\/gated-vlm is gated and your access token does not open it \(HTTP 403\): accept the licence on .* with the token's account/,
+    );
   });
 
   it('a server error (500)', async () => {
@@ -206,7 +232,9 @@ describe('refusals say what happened and what to do', () => {
     const e = await failure(open({ repo: TINY }, { stallMs: 300 }));
     expect(Date.now() - started).toBeLessThan(5000);
     expect(e.kind).toBe('timeout');
-    expect(e.message).toBe('onnx/vision_encoder.onnx of fixture-org/tiny-vlm: no data arrived for 0.3 s, so the download was stopped. Check your connection and open the model again.');
+    expect(e.message).toBe(
+      'onnx/vision_encoder.onnx of fixture-org/tiny-vlm: no data arrived for 0.3 s, so the download was stopped. Check your connection and open the model again.',
+    );
     const [cached] = await cache.list();
     expect(cached?.complete).toBe(false);
     expect(cached?.files.map((f) => f.path)).toEqual(['config.json', 'preprocessor_config.json']);
@@ -223,7 +251,9 @@ describe('refusals say what happened and what to do', () => {
     Object.assign(hub.switches, { target: 'onnx/vision_encoder.onnx', cutAt: 1024 * 1024 });
     const e = await failure(open({ repo: TINY }));
     expect(e.kind).toBe('truncated');
-    expect(e.message).toMatch(/^onnx\/vision_encoder\.onnx of fixture-org\/tiny-vlm was cut short: 1\.0 MB of 3\.1 MB arrived \(.+\)\. Nothing partial was kept; open the model again to retry\.$/);
+    expect(e.message).toMatch(
+      /^onnx\/vision_encoder\.onnx of fixture-org\/tiny-vlm was cut short: 1\.0 MB of 3\.1 MB arrived \(.+\)\. Nothing partial was kept; open the model again to retry\.$/,
+    );
     expect((await cache.list())[0]?.files.map((f) => f.path)).toEqual(['config.json', 'preprocessor_config.json']);
   });
 
@@ -239,7 +269,10 @@ describe('cancel', () => {
   it('stops mid-download with a cancel error; the file under way is not cached, finished ones are reused', async () => {
     const controller = new AbortController();
     const e = await failure(
-      open({ repo: TINY }, { signal: controller.signal, onProgress: (p) => p.path === 'onnx/vision_encoder.onnx' && p.fileDone >= 512 * 1024 && controller.abort() }),
+      open(
+        { repo: TINY },
+        { signal: controller.signal, onProgress: (p) => p.path === 'onnx/vision_encoder.onnx' && p.fileDone >= 512 * 1024 && controller.abort() },
+      ),
     );
     expect(e.kind).toBe('cancelled');
     expect(e.message).toBe('Download cancelled (at onnx/vision_encoder.onnx of fixture-org/tiny-vlm). Nothing partly downloaded was kept.');

@@ -43,7 +43,15 @@ const host = 'https://huggingface.co' as HubHost;
 const repo = 'o/n' as RepoId;
 const shaA = 'a'.repeat(40);
 const shaB = 'b'.repeat(40);
-const listing = (sha: string): RepoListing => ({ sha, gated: false, files: [{ path: 'config.json', size: 3 }, { path: 'onnx/v.onnx', size: 5 }, { path: 'README.md', size: null }] });
+const listing = (sha: string): RepoListing => ({
+  sha,
+  gated: false,
+  files: [
+    { path: 'config.json', size: 3 },
+    { path: 'onnx/v.onnx', size: 5 },
+    { path: 'README.md', size: null },
+  ],
+});
 const blob = (n: number) => new Blob([new Uint8Array(n).fill(7)]);
 
 describe.each<[string, () => BlobStore]>([
@@ -69,7 +77,18 @@ describe.each<[string, () => BlobStore]>([
     await cache.putListing(host, repo, shaA, listing(shaA));
     await cache.putFile({ host, repo, sha: shaB, path: 'config.json' }, blob(3));
     expect(await cache.list()).toEqual([
-      { host, repo, sha: shaA, revisions: [shaA, 'main'], files: [{ path: 'config.json', size: 3 }, { path: 'onnx/v.onnx', size: 5 }], bytes: 8, complete: true },
+      {
+        host,
+        repo,
+        sha: shaA,
+        revisions: [shaA, 'main'],
+        files: [
+          { path: 'config.json', size: 3 },
+          { path: 'onnx/v.onnx', size: 5 },
+        ],
+        bytes: 8,
+        complete: true,
+      },
       { host, repo, sha: shaB, revisions: [], files: [{ path: 'config.json', size: 3 }], bytes: 3, complete: false },
     ]);
   });

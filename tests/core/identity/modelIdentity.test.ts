@@ -17,7 +17,12 @@ const encoderBytes = new Uint8Array(readFileSync(resolve(import.meta.dirname, '.
 const digest = async (name: string, bytes: Uint8Array): Promise<FileDigest> => ({ name, bytes: bytes.length, hash: await hashBytes(bytes) });
 
 async function keyFor(m: PackManifest, encoder: Uint8Array, connector: Uint8Array): Promise<string> {
-  return packModelKey(m, { encoder: await digest(m.files.encoder, encoder), connector: await digest(m.files.connector, connector), encoderWeights: [], connectorWeights: [] });
+  return packModelKey(m, {
+    encoder: await digest(m.files.encoder, encoder),
+    connector: await digest(m.files.connector, connector),
+    encoderWeights: [],
+    connectorWeights: [],
+  });
 }
 
 describe('content hashes', () => {
@@ -81,8 +86,18 @@ describe('packModelKey', () => {
     const swapped = await keyFor(manifest, connector, encoderBytes);
     expect(swapped).not.toBe(a);
     const w = await digest('encoder.onnx_data', connector);
-    const withWeights = await packModelKey(manifest, { encoder: await digest('e', encoderBytes), connector: await digest('c', connector), encoderWeights: [w], connectorWeights: [] });
-    const renamedWeights = await packModelKey(manifest, { encoder: await digest('e', encoderBytes), connector: await digest('c', connector), encoderWeights: [{ ...w, name: 'other.onnx_data' }], connectorWeights: [] });
+    const withWeights = await packModelKey(manifest, {
+      encoder: await digest('e', encoderBytes),
+      connector: await digest('c', connector),
+      encoderWeights: [w],
+      connectorWeights: [],
+    });
+    const renamedWeights = await packModelKey(manifest, {
+      encoder: await digest('e', encoderBytes),
+      connector: await digest('c', connector),
+      encoderWeights: [{ ...w, name: 'other.onnx_data' }],
+      connectorWeights: [],
+    });
     expect(withWeights).not.toBe(a);
     expect(renamedWeights).not.toBe(withWeights);
   });
@@ -91,7 +106,13 @@ describe('packModelKey', () => {
 describe('stockModelKey', () => {
   it('changes with the tap, the processor config and the weights', async () => {
     const encoder = await digest('vision_encoder.onnx', encoderBytes);
-    const base = { encoder, weights: [], tap: { pre: 'a', post: 'b' }, config: { model_type: 'idefics3' }, preprocessorConfig: { size: { longest_edge: 512 } } };
+    const base = {
+      encoder,
+      weights: [],
+      tap: { pre: 'a', post: 'b' },
+      config: { model_type: 'idefics3' },
+      preprocessorConfig: { size: { longest_edge: 512 } },
+    };
     const key = await stockModelKey(base);
     expect(await stockModelKey({ ...base, preprocessorConfig: { size: { longest_edge: 512 } } })).toBe(key);
     expect(await stockModelKey({ ...base, tap: { pre: 'a', post: 'c' } })).not.toBe(key);

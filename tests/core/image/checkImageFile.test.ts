@@ -23,7 +23,13 @@ function pngClaiming(width: number, height: number): Uint8Array {
 
 describe('checkImageFile', () => {
   it('admits a normal PNG with its size', () => {
-    expect(checkImageFile(new Uint8Array(encodePng(new Uint8Array(3 * 2 * 4), 3, 2)), 'ok.png')).toEqual({ ok: true, format: 'png', width: 3, height: 2, notice: null });
+    expect(checkImageFile(new Uint8Array(encodePng(new Uint8Array(3 * 2 * 4), 3, 2)), 'ok.png')).toEqual({
+      ok: true,
+      format: 'png',
+      width: 3,
+      height: 2,
+      notice: null,
+    });
   });
 
   it('refuses a 20000 x 20000 image by its header, before decoding', () => {
@@ -38,7 +44,10 @@ describe('checkImageFile', () => {
 
   it('refuses zero-byte, text-named-jpg and oversized input with its message', () => {
     expect(checkImageFile(new Uint8Array(0), 'zero.png')).toMatchObject({ ok: false, message: expect.stringMatching(/^zero\.png is empty \(0 bytes\)/) });
-    expect(checkImageFile(new TextEncoder().encode('just words'), 'photo.jpg')).toMatchObject({ ok: false, message: expect.stringMatching(/^photo\.jpg is not an image \(it contains text\)/) });
+    expect(checkImageFile(new TextEncoder().encode('just words'), 'photo.jpg')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^photo\.jpg is not an image \(it contains text\)/),
+    });
     expect(checkImageFile(new Uint8Array(MAX_FILE_BYTES + 1), 'big.png')).toMatchObject({ ok: false, message: expect.stringMatching(/over the 100 MB limit/) });
   });
 

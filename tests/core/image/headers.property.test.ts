@@ -42,7 +42,20 @@ const png: fc.Arbitrary<Generated> = fc
   .record({ width: fc.integer({ min: 1, max: 2 ** 31 - 1 }), height: fc.integer({ min: 1, max: 2 ** 31 - 1 }), idat: bytes(40), text: fc.option(bytes(20)) })
   .map(({ width, height, idat, text }) => {
     const ihdr = [...u32be(width), ...u32be(height), 8, 6, 0, 0, 0];
-    const file = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...pngChunk('IHDR', ihdr), ...(text ? pngChunk('tEXt', text) : []), ...pngChunk('IDAT', idat), ...pngChunk('IEND', [])];
+    const file = [
+      0x89,
+      0x50,
+      0x4e,
+      0x47,
+      0x0d,
+      0x0a,
+      0x1a,
+      0x0a,
+      ...pngChunk('IHDR', ihdr),
+      ...(text ? pngChunk('tEXt', text) : []),
+      ...pngChunk('IDAT', idat),
+      ...pngChunk('IEND', []),
+    ];
     return { format: 'png', bytes: Uint8Array.from(file), width, height };
   });
 
@@ -55,7 +68,10 @@ const gif: fc.Arbitrary<Generated> = fc
     width: fc.integer({ min: 0, max: 65535 }),
     height: fc.integer({ min: 0, max: 65535 }),
     globalTable: fc.option(fc.integer({ min: 0, max: 7 })),
-    frames: fc.array(fc.record({ control: fc.boolean(), localTable: fc.option(fc.integer({ min: 0, max: 3 })), data: subBlocks }), { minLength: 1, maxLength: 4 }),
+    frames: fc.array(fc.record({ control: fc.boolean(), localTable: fc.option(fc.integer({ min: 0, max: 3 })), data: subBlocks }), {
+      minLength: 1,
+      maxLength: 4,
+    }),
     comment: fc.option(subBlocks),
   })
   .map(({ version, width, height, globalTable, frames, comment }) => {
@@ -90,11 +106,19 @@ const gif: fc.Arbitrary<Generated> = fc
 
 /** BITMAPINFOHEADER (40 bytes, signed width/height; negative height is top-down) or the OS/2 BITMAPCOREHEADER (12 bytes, unsigned 16-bit). */
 const bmp: fc.Arbitrary<Generated> = fc
-  .record({ core: fc.boolean(), width: fc.integer({ min: 1, max: 2 ** 31 - 1 }), height: fc.integer({ min: 1, max: 2 ** 31 - 1 }), topDown: fc.boolean(), pixels: bytes(48) })
+  .record({
+    core: fc.boolean(),
+    width: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    height: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    topDown: fc.boolean(),
+    pixels: bytes(48),
+  })
   .map(({ core, width, height, topDown, pixels }) => {
     const w = core ? width & 0xffff || 1 : width;
     const h = core ? height & 0xffff || 1 : height;
-    const info = core ? [...u32le(12), ...u16le(w), ...u16le(h), ...u16le(1), ...u16le(24)] : [...u32le(40), ...u32le(w), ...u32le(topDown ? -h : h), ...u16le(1), ...u16le(24), ...new Array<number>(24).fill(0)];
+    const info = core
+      ? [...u32le(12), ...u16le(w), ...u16le(h), ...u16le(1), ...u16le(24)]
+      : [...u32le(40), ...u32le(w), ...u32le(topDown ? -h : h), ...u16le(1), ...u16le(24), ...new Array<number>(24).fill(0)];
     const size = 14 + info.length + pixels.length;
     const file = [...ascii('BM'), ...u32le(size), 0, 0, 0, 0, ...u32le(14 + info.length), ...info, ...pixels];
     return { format: 'bmp', bytes: Uint8Array.from(file), width: w, height: h };
@@ -107,29 +131,44 @@ function riff(chunk: string, body: number[], tail: number[]): Uint8Array {
 }
 
 const webp: fc.Arbitrary<Generated> = fc.oneof(
-  fc.record({ width: fc.integer({ min: 1, max: 0x3fff }), height: fc.integer({ min: 1, max: 0x3fff }), scale: fc.integer({ min: 0, max: 3 }), data: bytes(20) }).map(({ width, height, scale, data }) => ({
-    format: 'webp' as const,
-    // VP8 key frame: 3-byte frame tag, start code 9d 01 2a, 14-bit width and height with a 2-bit scale on top.
-    bytes: riff('VP8 ', [0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, ...u16le(width | (scale << 14)), ...u16le(height | (scale << 14)), ...data], []),
-    width,
-    height,
-  })),
-  fc.record({ width: fc.integer({ min: 1, max: 0x4000 }), height: fc.integer({ min: 1, max: 0x4000 }), alpha: fc.boolean(), data: bytes(20) }).map(({ width, height, alpha, data }) => ({
-    format: 'webp' as const,
-    // VP8L: signature 0x2f, then width-1 and height-1 in 14 bits each, an alpha bit and a 3-bit version (0).
-    bytes: riff('VP8L', [0x2f, ...u32le((width - 1) | ((height - 1) << 14) | (alpha ? 1 << 28 : 0)), ...data], []),
-    width,
-    height,
-  })),
-  fc.record({ width: fc.integer({ min: 1, max: 2 ** 24 }), height: fc.integer({ min: 1, max: 2 ** 24 }), flags: fc.integer({ min: 0, max: 255 }), tail: bytes(16) }).map(({ width, height, flags, tail }) => ({
-    format: 'webp' as const,
-    // VP8X: 4 bytes of flags, then canvas width-1 and height-1 in 24 bits each; other chunks follow.
-    bytes: riff('VP8X', [flags, 0, 0, 0, ...u32le(width - 1).slice(0, 3), ...u32le(height - 1).slice(0, 3)], tail.length ? [...ascii('ALPH'), ...u32le(tail.length), ...tail, ...(tail.length % 2 ? [0] : [])] : []),
-    width,
-    height,
-    // Flag 0x02 says animated; with no ANMF chunk written, it counts as one frame.
-    ...(flags & 0x02 ? { frames: 1 } : {}),
-  })),
+  fc
+    .record({ width: fc.integer({ min: 1, max: 0x3fff }), height: fc.integer({ min: 1, max: 0x3fff }), scale: fc.integer({ min: 0, max: 3 }), data: bytes(20) })
+    .map(({ width, height, scale, data }) => ({
+      format: 'webp' as const,
+      // VP8 key frame: 3-byte frame tag, start code 9d 01 2a, 14-bit width and height with a 2-bit scale on top.
+      bytes: riff('VP8 ', [0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, ...u16le(width | (scale << 14)), ...u16le(height | (scale << 14)), ...data], []),
+      width,
+      height,
+    })),
+  fc
+    .record({ width: fc.integer({ min: 1, max: 0x4000 }), height: fc.integer({ min: 1, max: 0x4000 }), alpha: fc.boolean(), data: bytes(20) })
+    .map(({ width, height, alpha, data }) => ({
+      format: 'webp' as const,
+      // VP8L: signature 0x2f, then width-1 and height-1 in 14 bits each, an alpha bit and a 3-bit version (0).
+      bytes: riff('VP8L', [0x2f, ...u32le((width - 1) | ((height - 1) << 14) | (alpha ? 1 << 28 : 0)), ...data], []),
+      width,
+      height,
+    })),
+  fc
+    .record({
+      width: fc.integer({ min: 1, max: 2 ** 24 }),
+      height: fc.integer({ min: 1, max: 2 ** 24 }),
+      flags: fc.integer({ min: 0, max: 255 }),
+      tail: bytes(16),
+    })
+    .map(({ width, height, flags, tail }) => ({
+      format: 'webp' as const,
+      // VP8X: 4 bytes of flags, then canvas width-1 and height-1 in 24 bits each; other chunks follow.
+      bytes: riff(
+        'VP8X',
+        [flags, 0, 0, 0, ...u32le(width - 1).slice(0, 3), ...u32le(height - 1).slice(0, 3)],
+        tail.length ? [...ascii('ALPH'), ...u32le(tail.length), ...tail, ...(tail.length % 2 ? [0] : [])] : [],
+      ),
+      width,
+      height,
+      // Flag 0x02 says animated; with no ANMF chunk written, it counts as one frame.
+      ...(flags & 0x02 ? { frames: 1 } : {}),
+    })),
 );
 
 const SOF_MARKERS = [0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf];
@@ -156,14 +195,28 @@ const jpeg: fc.Arbitrary<Generated> = fc
       ...(app0 ? segment(0xe0, [...ascii('JFIF'), 0, 1, 2, 0, 0, 1, 0, 1, 0, 0]) : []),
       ...extra.flatMap(([m, body]) => segment(m, body)),
       // Frame header: precision, height, width, then (id, sampling, table) per colour component.
-      ...segment(sof, [8, ...u16be(height), ...u16be(width), components, ...Array.from({ length: components }, (_, i) => [i + 1, i === 0 ? 0x22 : 0x11, i === 0 ? 0 : 1]).flat()]),
+      ...segment(sof, [
+        8,
+        ...u16be(height),
+        ...u16be(width),
+        components,
+        ...Array.from({ length: components }, (_, i) => [i + 1, i === 0 ? 0x22 : 0x11, i === 0 ? 0 : 1]).flat(),
+      ]),
       ...segment(0xda, [3, 1, 0, 2, 0x11, 3, 0x11, 0, 63, 0]),
       ...entropy,
       0xff,
       0xd9,
       ...padding,
     ];
-    return { format: 'jpeg', bytes: Uint8Array.from(file), width, height, components, padding: padding.length, ...(padding.length > 0 ? { trailingBytes: padding.length } : {}) };
+    return {
+      format: 'jpeg',
+      bytes: Uint8Array.from(file),
+      width,
+      height,
+      components,
+      padding: padding.length,
+      ...(padding.length > 0 ? { trailingBytes: padding.length } : {}),
+    };
   });
 
 const anyImage = fc.oneof(png, gif, bmp, webp, jpeg);
@@ -173,7 +226,8 @@ function expectedCheck(g: Generated, name: string) {
   const { width: w, height: h } = g;
   if (w * h > MAX_DECODE_PIXELS) return { ok: false, message: tooLargeMessage(name, w, h) };
   if (w === 0 || h === 0) return { ok: false, message: `${name} says it is ${w} x ${h} pixels: an empty image. Re-export it.` };
-  if (Math.max(w / h, h / w) > MAX_ASPECT) return { ok: false, message: expect.stringMatching(new RegExp(`^${name} is ${w} x ${h} pixels, more than ${MAX_ASPECT}:1`)) };
+  if (Math.max(w / h, h / w) > MAX_ASPECT)
+    return { ok: false, message: expect.stringMatching(new RegExp(`^${name} is ${w} x ${h} pixels, more than ${MAX_ASPECT}:1`)) };
   const notices = [
     g.frames !== undefined && g.frames > 1 ? `${name} is animated (${g.frames} frames); only its first frame is analysed.` : null,
     g.components === 4 ? cmykNotice(name) : null,
@@ -199,7 +253,26 @@ function expectResultOrRefusal(b: Uint8Array): void {
 describe('image header properties', () => {
   it('reads the 16-bit size of an OS/2 BMP (BITMAPCOREHEADER), not the 32-bit fields of the Windows header', () => {
     // 640 x 480: bytes 18..21 are 80 02 e0 01; read as a 32-bit width they would give 31,458,944.
-    const file = Uint8Array.from([...ascii('BM'), ...u32le(32), 0, 0, 0, 0, ...u32le(26), ...u32le(12), ...u16le(640), ...u16le(480), ...u16le(1), ...u16le(24), 1, 2, 3, 4, 5, 6]);
+    const file = Uint8Array.from([
+      ...ascii('BM'),
+      ...u32le(32),
+      0,
+      0,
+      0,
+      0,
+      ...u32le(26),
+      ...u32le(12),
+      ...u16le(640),
+      ...u16le(480),
+      ...u16le(1),
+      ...u16le(24),
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+    ]);
     expect(sniffImage(file, 'os2.bmp')).toEqual({ ok: true, format: 'bmp', width: 640, height: 480 });
     expect(checkImageFile(file, 'os2.bmp')).toEqual({ ok: true, format: 'bmp', width: 640, height: 480, notice: null });
   });
@@ -213,7 +286,11 @@ describe('image header properties', () => {
   ])('reads exactly the dimensions written into a generated %s', (_, arb) => {
     fc.assert(
       fc.property(arb, (g) => {
-        const extra = { ...(g.frames === undefined ? {} : { frames: g.frames }), ...(g.components === undefined ? {} : { components: g.components }), ...(g.trailingBytes === undefined ? {} : { trailingBytes: g.trailingBytes }) };
+        const extra = {
+          ...(g.frames === undefined ? {} : { frames: g.frames }),
+          ...(g.components === undefined ? {} : { components: g.components }),
+          ...(g.trailingBytes === undefined ? {} : { trailingBytes: g.trailingBytes }),
+        };
         expect(sniffImage(g.bytes, 'g')).toEqual({ ok: true, format: g.format, width: g.width, height: g.height, ...extra });
         expect(checkImageFile(g.bytes, 'g.img')).toEqual(expectedCheck(g, 'g.img'));
       }),
@@ -255,7 +332,15 @@ describe('image header properties', () => {
   });
 
   it('gives a result or a refusal for random bytes behind each signature', () => {
-    const signature = fc.constantFrom([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff], ascii('GIF89a'), [...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WEBP')], ascii('BM'), [0, 0, 0, 24, ...ascii('ftyp')], []);
+    const signature = fc.constantFrom(
+      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      [0xff, 0xd8, 0xff],
+      ascii('GIF89a'),
+      [...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WEBP')],
+      ascii('BM'),
+      [0, 0, 0, 24, ...ascii('ftyp')],
+      [],
+    );
     fc.assert(
       fc.property(signature, fc.uint8Array({ maxLength: 120 }), (sig, rest) => {
         expectResultOrRefusal(Uint8Array.from([...sig, ...rest]));

@@ -17,7 +17,9 @@ interface HfCase {
 }
 
 describe('preprocess vs transformers CLIPImageProcessor (PIL backend)', () => {
-  const fixture: { pillow: string; transformers: string; cases: HfCase[] } = JSON.parse(readFileSync(resolve(import.meta.dirname, '../fixtures/hf-preprocess.json'), 'utf8'));
+  const fixture: { pillow: string; transformers: string; cases: HfCase[] } = JSON.parse(
+    readFileSync(resolve(import.meta.dirname, '../fixtures/hf-preprocess.json'), 'utf8'),
+  );
 
   it(`matches transformers ${fixture.transformers} to float32 rounding: shortest-edge + crop and stretch, all filters, alpha dropped`, () => {
     expect(fixture.cases.length).toBeGreaterThanOrEqual(8);

@@ -27,7 +27,9 @@ function load(path: string): { pillow: string; cases: ResizeCase[] } {
 
 function run(c: ResizeCase): Uint8Array {
   const src = bytes(c.src);
-  return c.mode === 'RGBA' ? resizeRgba(src, c.width, c.height, c.outWidth, c.outHeight, c.filter) : resizeImage(src, c.width, c.height, 3, c.outWidth, c.outHeight, c.filter);
+  return c.mode === 'RGBA'
+    ? resizeRgba(src, c.width, c.height, c.outWidth, c.outHeight, c.filter)
+    : resizeImage(src, c.width, c.height, 3, c.outWidth, c.outHeight, c.filter);
 }
 
 function mismatches(cases: readonly ResizeCase[]): string[] {
@@ -47,7 +49,8 @@ describe('resize vs Pillow fixtures', () => {
 
   it(`equals Pillow ${fixture.pillow} byte for byte (RGB and RGBA, nearest/bilinear/bicubic, up and down)`, () => {
     expect(fixture.cases.length).toBeGreaterThanOrEqual(100);
-    for (const mode of ['RGB', 'RGBA']) for (const f of ['nearest', 'bilinear', 'bicubic']) expect(fixture.cases.some((c) => c.mode === mode && c.filter === f)).toBe(true);
+    for (const mode of ['RGB', 'RGBA'])
+      for (const f of ['nearest', 'bilinear', 'bicubic']) expect(fixture.cases.some((c) => c.mode === mode && c.filter === f)).toBe(true);
     expect(mismatches(fixture.cases)).toEqual([]);
   });
 
@@ -69,7 +72,14 @@ describe('resizeImage by hand', () => {
   it('keeps a constant image constant at any scale and filter', () => {
     const src = new Uint8Array(7 * 5 * 3).fill(77);
     for (const f of ['bicubic', 'bilinear', 'nearest'] as const) {
-      for (const [w, h] of [[3, 2], [14, 10], [7, 5], [1, 1], [50, 3]] as const) expect(resizeImage(src, 7, 5, 3, w, h, f).every((v) => v === 77)).toBe(true);
+      for (const [w, h] of [
+        [3, 2],
+        [14, 10],
+        [7, 5],
+        [1, 1],
+        [50, 3],
+      ] as const)
+        expect(resizeImage(src, 7, 5, 3, w, h, f).every((v) => v === 77)).toBe(true);
     }
   });
 
@@ -82,7 +92,7 @@ describe('resizeImage by hand', () => {
     }
   });
 
-  it('halves with bilinear over PIL\'s widened support (triangle of half-width 2), by hand', () => {
+  it("halves with bilinear over PIL's widened support (triangle of half-width 2), by hand", () => {
     // Downscale 4 -> 2: scale 2, support 1 * 2. Output 0: centre 1.0, taps x = 0..2 (xmin = trunc(1 - 2 + 0.5) -> 0,
     // xmax = trunc(1 + 2 + 0.5) = 3) with weights tri((x - 1 + 0.5) / 2) = 0.75, 0.75, 0.25; normalised by 1.75.
     // Output 1: centre 3.0, taps x = 1..3 with weights 0.25, 0.75, 0.75.
@@ -114,7 +124,7 @@ describe('resizeImage by hand', () => {
 });
 
 describe('resizeRgba', () => {
-  it('premultiplies alpha: a transparent pixel\'s colour does not bleed into its neighbour', () => {
+  it("premultiplies alpha: a transparent pixel's colour does not bleed into its neighbour", () => {
     // Opaque red next to fully transparent green: the blend stays pure red, alpha halves.
     const src = Uint8Array.of(255, 0, 0, 255, 0, 255, 0, 0);
     const out = resizeRgba(src, 2, 1, 1, 1, 'bilinear');

@@ -16,7 +16,24 @@ function jpeg(width: number, height: number, end = true, components = 1): Uint8A
 /** A GIF with a global colour table and `frames` 1x1 image blocks (LZW payload is not checked). */
 function gif(width: number, height: number, frames: number): Uint8Array {
   const frame = [0x21, 0xf9, 4, 0, 10, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x4c, 0x01, 0];
-  return Uint8Array.from([...new TextEncoder().encode('GIF89a'), width, 0, height, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, ...Array.from({ length: frames }, () => frame).flat(), 0x3b]);
+  return Uint8Array.from([
+    ...new TextEncoder().encode('GIF89a'),
+    width,
+    0,
+    height,
+    0,
+    0x80,
+    0,
+    0,
+    0,
+    0,
+    0,
+    255,
+    255,
+    255,
+    ...Array.from({ length: frames }, () => frame).flat(),
+    0x3b,
+  ]);
 }
 
 describe('sniffImage', () => {
@@ -71,8 +88,36 @@ describe('sniffImage', () => {
     const apng = Uint8Array.from([...png.subarray(0, 33), ...actl, ...png.subarray(33)]);
     expect(sniffImage(apng, 'a.png')).toMatchObject({ ok: true, format: 'png', frames: 5 });
     const chunk = (type: string, size: number) => [...new TextEncoder().encode(type), size & 255, 0, 0, 0, ...new Array<number>(size + (size & 1)).fill(0)];
-    const body = [...new TextEncoder().encode('VP8X'), 10, 0, 0, 0, 0x02, 0, 0, 0, 9, 0, 0, 4, 0, 0, ...chunk('ANIM', 6), ...chunk('ANMF', 16), ...chunk('ANMF', 16), ...chunk('ANMF', 16)];
-    const webp = Uint8Array.from([...new TextEncoder().encode('RIFF'), (body.length + 4) & 255, (body.length + 4) >> 8, 0, 0, ...new TextEncoder().encode('WEBP'), ...body]);
+    const body = [
+      ...new TextEncoder().encode('VP8X'),
+      10,
+      0,
+      0,
+      0,
+      0x02,
+      0,
+      0,
+      0,
+      9,
+      0,
+      0,
+      4,
+      0,
+      0,
+      ...chunk('ANIM', 6),
+      ...chunk('ANMF', 16),
+      ...chunk('ANMF', 16),
+      ...chunk('ANMF', 16),
+    ];
+    const webp = Uint8Array.from([
+      ...new TextEncoder().encode('RIFF'),
+      (body.length + 4) & 255,
+      (body.length + 4) >> 8,
+      0,
+      0,
+      ...new TextEncoder().encode('WEBP'),
+      ...body,
+    ]);
     expect(sniffImage(webp, 'anim.webp')).toMatchObject({ ok: true, format: 'webp', width: 10, height: 5, frames: 3 });
   });
 
@@ -124,12 +169,24 @@ describe('sniffImage', () => {
       return b;
     };
     // VP8: 3-byte frame tag, start code 9d 01 2a, then 14-bit width and height (little-endian).
-    expect(sniffImage(riff('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]), 'v')).toMatchObject({ ok: true, format: 'webp', width: 320, height: 240 });
+    expect(sniffImage(riff('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]), 'v')).toMatchObject({
+      ok: true,
+      format: 'webp',
+      width: 320,
+      height: 240,
+    });
     // VP8L: signature 0x2f, then width-1 (14 bits) and height-1 (14 bits): 99 and 49.
     const bits = 99 | (49 << 14);
-    expect(sniffImage(riff('VP8L', [0x2f, bits & 255, (bits >> 8) & 255, (bits >> 16) & 255, bits >>> 24]), 'l')).toMatchObject({ ok: true, width: 100, height: 50 });
+    expect(sniffImage(riff('VP8L', [0x2f, bits & 255, (bits >> 8) & 255, (bits >> 16) & 255, bits >>> 24]), 'l')).toMatchObject({
+      ok: true,
+      width: 100,
+      height: 50,
+    });
     const cut = sniffImage(riff('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00], 5000), 'cut.webp');
-    expect(cut.ok ? null : cut.error).toEqual({ kind: 'truncated', message: 'cut.webp is a truncated WebP (the file is shorter than its header says). Re-export or re-download it.' });
+    expect(cut.ok ? null : cut.error).toEqual({
+      kind: 'truncated',
+      message: 'cut.webp is a truncated WebP (the file is shorter than its header says). Re-export or re-download it.',
+    });
   });
 
   it('refuses a BMP shorter than its header says, and does not mistake text starting with BM for one', () => {

@@ -122,17 +122,32 @@ describe('precomputed reconstruction', () => {
         },
       };
     };
-    const collection = [image(2, 'c'), image(0, 'a'), { id: 'x', name: 'mine.png', pooled: { pre: new Float32Array(20), post: new Float32Array(30) } }, image(1, 'b')];
+    const collection = [
+      image(2, 'c'),
+      image(0, 'a'),
+      { id: 'x', name: 'mine.png', pooled: { pre: new Float32Array(20), post: new Float32Array(30) } },
+      image(1, 'b'),
+    ];
     expect(matchPrecomputed(r, collection)).toEqual({ ids: ['a', 'b', 'c'] });
     // Float noise passes; a change of 1% in one dimension does not.
     const wantD3 = r.fingerprints[1 * FINGERPRINT_DIMS + 3]!;
     expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 1e-5 * (1 + Math.abs(wantD3))), image(2, 'c')])).toEqual({ ids: ['a', 'b', 'c'] });
-    expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 0.01 * (1 + Math.abs(wantD3))), image(2, 'c')])).toMatchObject({ mismatch: expect.stringMatching(/img-1\.png's embedding differs .*dimension 3/) });
+    expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 0.01 * (1 + Math.abs(wantD3))), image(2, 'c')])).toMatchObject({
+      mismatch: expect.stringMatching(/img-1\.png's embedding differs .*dimension 3/),
+    });
     expect(matchPrecomputed(r, [image(0, 'a'), image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not in the collection' });
     // A retrained connector changes only the post half: caught too.
     const wantPost = r.fingerprints[1 * FINGERPRINT_DIMS + half + 2]!;
-    expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 0.01 * (1 + Math.abs(wantPost)), half + 2), image(2, 'c')])).toMatchObject({ mismatch: expect.stringMatching(/dimension 10/) });
+    expect(matchPrecomputed(r, [image(0, 'a'), image(1, 'b', 0.01 * (1 + Math.abs(wantPost)), half + 2), image(2, 'c')])).toMatchObject({
+      mismatch: expect.stringMatching(/dimension 10/),
+    });
     expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooled: null }, image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not embedded' });
-    expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooled: { pre: new Float32Array(20).fill(Number.NaN), post: new Float32Array(30) } }, image(2, 'c')])).toHaveProperty('mismatch');
+    expect(
+      matchPrecomputed(r, [
+        image(0, 'a'),
+        { ...image(1, 'b'), pooled: { pre: new Float32Array(20).fill(Number.NaN), post: new Float32Array(30) } },
+        image(2, 'c'),
+      ]),
+    ).toHaveProperty('mismatch');
   });
 });

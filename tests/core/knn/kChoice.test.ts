@@ -18,7 +18,9 @@ describe('readK', () => {
 
 describe('trivialKWarning', () => {
   it('warns when every other image is a neighbour (KNOR is 1 by construction)', () => {
-    expect(trivialKWarning(9, 10, false)).toBe('k = 9 with 10 images: every other image is a neighbour before and after the connector, so KNOR is 1 by construction. Choose k below 9.');
+    expect(trivialKWarning(9, 10, false)).toBe(
+      'k = 9 with 10 images: every other image is a neighbour before and after the connector, so KNOR is 1 by construction. Choose k below 9.',
+    );
     expect(trivialKWarning(8, 10, false)).toBeNull();
     expect(trivialKWarning(9, 10, true)).toBeNull();
     expect(trivialKWarning(10, 10, true)).toMatch(/^k = 10 with 10 images: every image \(itself included\) is a neighbour/);

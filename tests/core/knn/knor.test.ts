@@ -32,8 +32,16 @@ function referenceKnor(pre: number[][], post: number[][], k: number): number[] {
 // Integer-valued rows with duplicates (values -2..2 in 1-3 dims collide often) and zero vectors.
 const pairOfCollections = fc.integer({ min: 2, max: 14 }).chain((n) =>
   fc.tuple(
-    fc.integer({ min: 1, max: 3 }).chain((d) => fc.tuple(fc.constant(d), fc.array(fc.array(fc.integer({ min: -2, max: 2 }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n }))),
-    fc.integer({ min: 1, max: 4 }).chain((d) => fc.tuple(fc.constant(d), fc.array(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n }))),
+    fc
+      .integer({ min: 1, max: 3 })
+      .chain((d) =>
+        fc.tuple(fc.constant(d), fc.array(fc.array(fc.integer({ min: -2, max: 2 }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n })),
+      ),
+    fc
+      .integer({ min: 1, max: 4 })
+      .chain((d) =>
+        fc.tuple(fc.constant(d), fc.array(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n })),
+      ),
   ),
 );
 
@@ -56,7 +64,7 @@ describe('knor', () => {
     );
   });
 
-  it('is 1 under an isometry and for k = n - 1 (everyone is everyone else\'s neighbour)', () => {
+  it("is 1 under an isometry and for k = n - 1 (everyone is everyone else's neighbour)", () => {
     const x = Float32Array.of(0, 1, 3, 7, 15);
     const moved = x.map((v) => 3 * v + 2); // distances scale by 9, order kept
     expect(knor(kNearest(x, 5, 1, 2, 'l2'), kNearest(moved, 5, 1, 2, 'l2'), 5, 2).mean).toBe(1);

@@ -22,7 +22,9 @@ function expectSameAsKNearest(table: NeighbourTable, x: Float32Array, n: number,
       const limit = Math.min(table.kMax, includeSelf ? n : n - 1);
       for (const k of ks ?? Array.from({ length: limit }, (_, a) => a + 1)) {
         if (k > limit) continue;
-        expect(Array.from(selectNeighbours(table, k, metric, includeSelf)), `${metric}, k ${k}, self ${includeSelf}`).toEqual(Array.from(kNearest(x, n, dim, k, metric, includeSelf)));
+        expect(Array.from(selectNeighbours(table, k, metric, includeSelf)), `${metric}, k ${k}, self ${includeSelf}`).toEqual(
+          Array.from(kNearest(x, n, dim, k, metric, includeSelf)),
+        );
       }
     }
   }
@@ -47,13 +49,19 @@ function structured(n: number, dim: number, seed: number): Float32Array {
 describe('buildNeighbourTable without a source (exact rows)', () => {
   it('equals kNearest for every k, metric and self mode on random small sets', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 2, max: 14 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 1e6 }), fc.boolean(), async (n, dim, seed, integers) => {
-        const random = seededRandom(seed);
-        // Small integers make exact ties common.
-        const x = Float32Array.from({ length: n * dim }, () => (integers ? Math.floor(random() * 3) - 1 : random() - 0.5));
-        const table = await buildNeighbourTable(x, n, dim, 8);
-        expectSameAsKNearest(table, x, n, dim);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 14 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.boolean(),
+        async (n, dim, seed, integers) => {
+          const random = seededRandom(seed);
+          // Small integers make exact ties common.
+          const x = Float32Array.from({ length: n * dim }, () => (integers ? Math.floor(random() * 3) - 1 : random() - 0.5));
+          const table = await buildNeighbourTable(x, n, dim, 8);
+          expectSameAsKNearest(table, x, n, dim);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -91,7 +99,11 @@ describe('certification', () => {
     // Proposes the images furthest in index, with an honest-looking but wrong bound: the rows
     // fail certification (their lists are far from the true neighbours) and are searched exactly.
     const liar: CandidateSource = async (_x, count, _dim, width) => {
-      const pool = (i: number) => ({ index: Int32Array.from({ length: width }, (_, a) => (i + count - 1 - a) % count), score: new Float32Array(width).fill(0.5), bound: 0.5 });
+      const pool = (i: number) => ({
+        index: Int32Array.from({ length: width }, (_, a) => (i + count - 1 - a) % count),
+        score: new Float32Array(width).fill(0.5),
+        bound: 0.5,
+      });
       const pools = Array.from({ length: count }, (_, i) => pool(i));
       return { cosine: pools, l2: pools };
     };
@@ -106,7 +118,13 @@ describe('certification', () => {
     const x = structured(n, dim, 5);
     const proposed = (i: number, width: number) => Array.from({ length: width }, (_, a) => (i + n - 1 - a) % n);
     const truth = kNearest(x, n, dim, 6, 'cosine', true);
-    const differing = Array.from({ length: n }, (_, i) => i).filter((i) => proposed(i, 7).sort().join() !== Array.from(truth.subarray(i * 6, i * 6 + 6)).sort().join());
+    const differing = Array.from({ length: n }, (_, i) => i).filter(
+      (i) =>
+        proposed(i, 7).sort().join() !==
+        Array.from(truth.subarray(i * 6, i * 6 + 6))
+          .sort()
+          .join(),
+    );
     expect(differing.length).toBeGreaterThan(n / 2);
   });
 

@@ -60,7 +60,9 @@ describe('meanPoolImage', () => {
   });
 
   it('refuses a row that does not fit the output', () => {
-    expect(() => meanPoolImage(new Float32Array(4), 2, 2, new Float32Array(3), 2)).toThrow('invalid outOffset: 2 (expected 0..1 for 2 values in an output of 3)');
+    expect(() => meanPoolImage(new Float32Array(4), 2, 2, new Float32Array(3), 2)).toThrow(
+      'invalid outOffset: 2 (expected 0..1 for 2 values in an output of 3)',
+    );
     expect(() => meanPoolImage(new Float32Array(5), 2, 2)).toThrow(/invalid tokens/);
   });
 });

@@ -36,23 +36,37 @@ describe('precisionAtK', () => {
 
   it('equals a direct reference on random lists and labels', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 12 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 1, max: n - 1 }), fc.array(fc.integer({ min: -1, max: 3 }), { minLength: n, maxLength: n }), fc.integer())), ([n, k, labels, seed]) => {
-        const x = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(seed + i * 3.1));
-        const nn = kNearest(x, n, 2, k, 'cosine');
-        const got = precisionAtK(nn, n, k, Int32Array.from(labels));
-        const per = labels.map((l, i) => (l < 0 ? null : Array.from(nn.subarray(i * k, (i + 1) * k)).filter((j) => labels[j] === l).length / k));
-        const valid = per.filter((v): v is number => v !== null);
-        per.forEach((v, i) => (v === null ? expect(Number.isNaN(got.perImage[i])).toBe(true) : expect(got.perImage[i]).toBe(Math.fround(v))));
-        if (valid.length === 0) expect(Number.isNaN(got.mean)).toBe(true);
-        else expect(got.mean).toBeCloseTo(valid.reduce((s, v) => s + v, 0) / valid.length, 12);
-      }),
+      fc.property(
+        fc
+          .integer({ min: 2, max: 12 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.integer({ min: 1, max: n - 1 }),
+              fc.array(fc.integer({ min: -1, max: 3 }), { minLength: n, maxLength: n }),
+              fc.integer(),
+            ),
+          ),
+        ([n, k, labels, seed]) => {
+          const x = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(seed + i * 3.1));
+          const nn = kNearest(x, n, 2, k, 'cosine');
+          const got = precisionAtK(nn, n, k, Int32Array.from(labels));
+          const per = labels.map((l, i) => (l < 0 ? null : Array.from(nn.subarray(i * k, (i + 1) * k)).filter((j) => labels[j] === l).length / k));
+          const valid = per.filter((v): v is number => v !== null);
+          per.forEach((v, i) => (v === null ? expect(Number.isNaN(got.perImage[i])).toBe(true) : expect(got.perImage[i]).toBe(Math.fround(v))));
+          if (valid.length === 0) expect(Number.isNaN(got.mean)).toBe(true);
+          else expect(got.mean).toBeCloseTo(valid.reduce((s, v) => s + v, 0) / valid.length, 12);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('validates its arguments', () => {
     expect(() => precisionAtK(Int32Array.of(1, 0), 2, 1, Int32Array.of(0))).toThrow('invalid labels: expected 2 entries (one per image), got 1');
-    expect(() => precisionAtK(Int32Array.of(1, 0), 2, 1, Int32Array.of(0, -2))).toThrow('invalid labels: entry 1 is -2, expected a label id >= 0 or -1 (unlabelled)');
+    expect(() => precisionAtK(Int32Array.of(1, 0), 2, 1, Int32Array.of(0, -2))).toThrow(
+      'invalid labels: entry 1 is -2, expected a label id >= 0 or -1 (unlabelled)',
+    );
     expect(() => precisionAtK(Int32Array.of(1, 2), 2, 1, Int32Array.of(0, 0))).toThrow(/entry 1 \(image 1\) is 2, expected 0\.\.1/);
   });
 });

@@ -36,7 +36,8 @@ describe('applyLabels', () => {
 });
 
 describe('labelSummaryMessage', () => {
-  const summary = (labelled: number, total: number, unusedRows: string[], unlabelledImages: string[] = []) => labelSummaryMessage({ labelled, total, unusedRows, unlabelledImages });
+  const summary = (labelled: number, total: number, unusedRows: string[], unlabelledImages: string[] = []) =>
+    labelSummaryMessage({ labelled, total, unusedRows, unlabelledImages });
 
   it('words the counts', () => {
     expect(summary(14, 15, ['x.jpg', 'y.jpg'])).toBe('Labelled 14 of 15 images; 2 rows named files not in the collection (e.g. x.jpg).');

@@ -20,7 +20,12 @@ describe('readRecords', () => {
 
   it('ends records at LF, CRLF and a lone CR, and numbers lines across quoted breaks', () => {
     const records = readRecords('a,1\rb,2\nc,"x\r\ny\nz"\r\nd,4', ',');
-    expect(records.map((r) => r.fields)).toEqual([['a', '1'], ['b', '2'], ['c', 'x\r\ny\nz'], ['d', '4']]);
+    expect(records.map((r) => r.fields)).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+      ['c', 'x\r\ny\nz'],
+      ['d', '4'],
+    ]);
     expect(records.map((r) => r.line)).toEqual([1, 2, 3, 6]);
   });
 

@@ -10,7 +10,29 @@ import { parseLabels, type ParsedLabels } from '../../../src/core/labels/parseLa
 const RUNS = 1000;
 
 /** Characters that stress quoting and decoding, plus any Unicode grapheme. */
-const tricky = fc.constantFrom(',', ';', '"', '""', '\t', ' ', '\n', '\r\n', '\r', "'", '[', '{', '.', 'é', 'e\u0301', '猫', '😀', '\u00a0', '\u2028', '#', '=');
+const tricky = fc.constantFrom(
+  ',',
+  ';',
+  '"',
+  '""',
+  '\t',
+  ' ',
+  '\n',
+  '\r\n',
+  '\r',
+  "'",
+  '[',
+  '{',
+  '.',
+  'é',
+  'e\u0301',
+  '猫',
+  '😀',
+  '\u00a0',
+  '\u2028',
+  '#',
+  '=',
+);
 const unit = fc.oneof(tricky, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }), fc.constantFrom('a', 'b', 'X', '1'));
 // No path separators (a path keeps its base name), no C0 controls or BOM (the file would be binary or lose its first character).
 const text = fc
@@ -33,7 +55,10 @@ interface Written {
   readonly format: 'csv' | 'tsv' | 'json';
 }
 
-function writeDelimited(entries: [string, string][], o: { delimiter: ',' | '\t' | ';'; header: boolean; extra: number; eol: string; finalEol: boolean }): string {
+function writeDelimited(
+  entries: [string, string][],
+  o: { delimiter: ',' | '\t' | ';'; header: boolean; extra: number; eol: string; finalEol: boolean },
+): string {
   const rows: string[][] = entries.map(([n, l]) => [n, l, ...Array.from({ length: o.extra }, (_, i) => String(i * 0.5))]);
   if (o.header) rows.unshift(['file', 'label', ...Array.from({ length: o.extra }, (_, i) => `notes ${i}`)]);
   return rows.map((r) => r.map(field).join(o.delimiter)).join(o.eol) + (o.finalEol ? o.eol : '');
@@ -60,7 +85,13 @@ const delimitedFile = fc
   });
 
 const jsonFile = fc
-  .record({ shape: fc.constantFrom('object', 'objects', 'pairs'), indent: fc.constantFrom(0, 2), extension: fc.constantFrom('.json', '.txt', ''), bytes: fc.boolean(), bom: fc.boolean() })
+  .record({
+    shape: fc.constantFrom('object', 'objects', 'pairs'),
+    indent: fc.constantFrom(0, 2),
+    extension: fc.constantFrom('.json', '.txt', ''),
+    bytes: fc.boolean(),
+    bom: fc.boolean(),
+  })
   .chain((o) => fc.tuple(fc.constant(o), entriesOf(text)))
   .map(([o, entries]): [Written, [string, string][]] => {
     const value = o.shape === 'object' ? Object.fromEntries(entries) : o.shape === 'objects' ? entries.map(([file, label]) => ({ file, label })) : entries;
@@ -116,7 +147,10 @@ describe('parseLabels properties', () => {
 
   it('gives a result or a UserFacingError for arbitrary strings under any file name', () => {
     const names = fc.constantFrom('l.csv', 'l.tsv', 'l.json', 'l.txt', 'labels', 'l.xlsx');
-    const strings = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: fc.oneof(tricky, fc.constantFrom('a.jpg', 'cat', 'file', 'label', '\u0000', ':', '}', ']', '\ufeff')), maxLength: 60 }));
+    const strings = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.string({ unit: fc.oneof(tricky, fc.constantFrom('a.jpg', 'cat', 'file', 'label', '\u0000', ':', '}', ']', '\ufeff')), maxLength: 60 }),
+    );
     fc.assert(
       fc.property(strings, names, (s, name) => {
         parseOrRefuse(s, name);
@@ -126,18 +160,27 @@ describe('parseLabels properties', () => {
   });
 
   it('gives a result or a UserFacingError for damaged valid files', () => {
-    const edit = fc.tuple(fc.nat(), fc.nat({ max: 6 }), fc.constantFrom('', ',', '"', '\n', '\r', '\t', ';', '{', '}', '[', ']', ':', '\\', '/', '\u0000', '\ufeff', 'x', '""'));
+    const edit = fc.tuple(
+      fc.nat(),
+      fc.nat({ max: 6 }),
+      fc.constantFrom('', ',', '"', '\n', '\r', '\t', ';', '{', '}', '[', ']', ':', '\\', '/', '\u0000', '\ufeff', 'x', '""'),
+    );
     fc.assert(
-      fc.property(fc.oneof(delimitedFile, jsonFile), fc.array(edit, { minLength: 1, maxLength: 6 }), fc.constantFrom('same', '.csv', '.json', '.txt'), ([file], edits, rename) => {
-        let s = typeof file.content === 'string' ? file.content : new TextDecoder().decode(file.content);
-        for (const [at, cut, insert] of edits) {
-          const i = at % (s.length + 1);
-          s = s.slice(0, i) + insert + s.slice(i + cut);
-        }
-        const name = rename === 'same' ? file.name : `labels${rename}`;
-        parseOrRefuse(s, name);
-        parseOrRefuse(new TextEncoder().encode(s), name);
-      }),
+      fc.property(
+        fc.oneof(delimitedFile, jsonFile),
+        fc.array(edit, { minLength: 1, maxLength: 6 }),
+        fc.constantFrom('same', '.csv', '.json', '.txt'),
+        ([file], edits, rename) => {
+          let s = typeof file.content === 'string' ? file.content : new TextDecoder().decode(file.content);
+          for (const [at, cut, insert] of edits) {
+            const i = at % (s.length + 1);
+            s = s.slice(0, i) + insert + s.slice(i + cut);
+          }
+          const name = rename === 'same' ? file.name : `labels${rename}`;
+          parseOrRefuse(s, name);
+          parseOrRefuse(new TextEncoder().encode(s), name);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

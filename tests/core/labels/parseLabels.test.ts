@@ -42,7 +42,13 @@ describe('parseLabels: CSV and TSV', () => {
   });
 
   it('does not take a .txt CSV that starts with a bracket for JSON', () => {
-    expect(parseLabels('[draft] a.jpg,cat\nb.jpg,dog\n', 'l.txt')).toMatchObject({ format: 'csv', labels: new Map([['[draft] a.jpg', 'cat'], ['b.jpg', 'dog']]) });
+    expect(parseLabels('[draft] a.jpg,cat\nb.jpg,dog\n', 'l.txt')).toMatchObject({
+      format: 'csv',
+      labels: new Map([
+        ['[draft] a.jpg', 'cat'],
+        ['b.jpg', 'dog'],
+      ]),
+    });
     expect(refusal('{"a.jpg": "cat",}', 'l.txt')).toMatch(/^l\.txt is not valid JSON/);
   });
 
@@ -89,7 +95,9 @@ describe('parseLabels: CSV and TSV', () => {
     const latin = Uint8Array.from([...utf8('caf'), 0xe9, ...utf8('.jpg,chat\n')]);
     const r = parseLabels(latin, 'l.csv');
     expect([...r.labels]).toEqual([['café.jpg', 'chat']]);
-    expect(r.warnings).toEqual(['l.csv is not UTF-8, so it was read as Windows-1252 (Western European). If accented labels look wrong, save it as "CSV UTF-8" and load it again.']);
+    expect(r.warnings).toEqual([
+      'l.csv is not UTF-8, so it was read as Windows-1252 (Western European). If accented labels look wrong, save it as "CSV UTF-8" and load it again.',
+    ]);
   });
 });
 
@@ -119,13 +127,19 @@ describe('parseLabels: JSON', () => {
     expect(refusal('[{"file": "a.jpg", "label": "cat"}, {"label": "dog"}]', 'l.json')).toBe(
       'l.json item 2 has no file name; expected a "file" (or "filename", "image", "path") key with text. Fix that item and load the file again.',
     );
-    expect(refusal('[{"file": "a.jpg", "species": "cat"}]', 'l.json')).toBe('l.json item 1 has no label; expected a "label" (or "class", "category") key. Fix that item and load the file again.');
+    expect(refusal('[{"file": "a.jpg", "species": "cat"}]', 'l.json')).toBe(
+      'l.json item 1 has no label; expected a "label" (or "class", "category") key. Fix that item and load the file again.',
+    );
     expect(refusal('[{"file": "a.jpg", "label": "cat"}, 7]', 'l.json')).toBe(
       'l.json item 2 is a number; expected an object like {"cat1.jpg": "cat"} or a list like [{"file": "cat1.jpg", "label": "cat"}]. Fix that item and load the file again.',
     );
     expect(refusal('[["a.jpg"]]', 'l.json')).toBe('l.json item 1 is not a ["file name", "label"] pair. Fix that item and load the file again.');
-    expect(refusal('{"a.jpg": {"name": "cat"}}', 'l.json')).toBe('l.json: "a.jpg" has an object as its label; expected text such as "cat". Fix it and load the file again.');
-    expect(refusal('"cat"', 'l.json')).toBe('l.json holds text; expected an object like {"cat1.jpg": "cat"} or a list like [{"file": "cat1.jpg", "label": "cat"}].');
+    expect(refusal('{"a.jpg": {"name": "cat"}}', 'l.json')).toBe(
+      'l.json: "a.jpg" has an object as its label; expected text such as "cat". Fix it and load the file again.',
+    );
+    expect(refusal('"cat"', 'l.json')).toBe(
+      'l.json holds text; expected an object like {"cat1.jpg": "cat"} or a list like [{"file": "cat1.jpg", "label": "cat"}].',
+    );
   });
 
   it('gives the line of a JSON syntax error', () => {
@@ -137,25 +151,87 @@ describe('parseLabels: JSON', () => {
 
   it('refuses an empty object or list', () => {
     expect(refusal('{}', 'l.json')).toBe('l.json has no labels. List each image with its label, e.g. {"cat1.jpg": "cat"}.');
-    expect(refusal('[{"file": "a.jpg", "label": ""}]', 'l.json')).toBe('l.json has no labels (every row lacks a file name or a label). List each image with its label, e.g. {"cat1.jpg": "cat"}.');
+    expect(refusal('[{"file": "a.jpg", "label": ""}]', 'l.json')).toBe(
+      'l.json has no labels (every row lacks a file name or a label). List each image with its label, e.g. {"cat1.jpg": "cat"}.',
+    );
   });
 });
 
 describe('parseLabels: refusals', () => {
   it.each<[string, string | Uint8Array, string, string]>([
     ['an empty file', new Uint8Array(0), 'l.csv', 'l.csv is empty (0 bytes). Add one line per image with its file name and label, e.g. cat1.jpg,cat.'],
-    ['a file of blank lines', '\uFEFF\r\n  \n', 'l.csv', 'l.csv is empty (it has only blank lines). Add one line per image with its file name and label, e.g. cat1.jpg,cat.'],
-    ['binary bytes', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]), 'l.csv', 'l.csv is not a text file (it looks like binary data). Choose a CSV, TSV or JSON file that maps image file names to labels.'],
-    ['control characters', 'a.jpg,\x01\x02\x03\x04cat\n', 'l.csv', 'l.csv is not a text file (it looks like binary data). Choose a CSV, TSV or JSON file that maps image file names to labels.'],
-    ['a workbook', utf8('PK\x03\x04'), 'labels.xlsx', 'labels.xlsx is a spreadsheet workbook, which is not read here. Save it as CSV (UTF-8) and load that file.'],
-    ['a one-column row', 'file,label\na.jpg,cat\nb.jpg\n', 'l.csv', 'l.csv line 3 has 1 column; it needs at least 2 (a file name and a label, separated by commas). Fix that line and load the file again.'],
-    ['a row too short for the header', 'id\tlabel\tfile\n1\tcat\n', 'l.tsv', 'l.tsv line 2 has 2 columns; it needs at least 3 (a file name and a label, separated by tabs). Fix that line and load the file again.'],
-    ['two labels for one file', 'a/x.jpg,cat\nb.jpg,dog\nb/x.jpg,dog\n', 'l.csv', 'l.csv gives x.jpg two labels: "cat" (line 1) and "dog" (line 3). Keep one and load the file again.'],
-    ['two labels in JSON', '[{"file": "x.jpg", "label": "cat"}, {"file": "x.jpg", "label": "Cat"}]', 'l.json', 'l.json gives x.jpg two labels: "cat" (item 1) and "Cat" (item 2). Keep one and load the file again.'],
-    ['only a header', 'filename,label\n\n', 'l.csv', 'l.csv has no label rows (only a header). Add one line per image with its file name and label, e.g. cat1.jpg,cat.'],
-    ['only empty labels', 'a.jpg,\nb.jpg,\n', 'l.csv', 'l.csv has no label rows (every row lacks a file name or a label). Add one line per image with its file name and label, e.g. cat1.jpg,cat.'],
-    ['an unclosed quote', 'a.jpg,cat\n"b.jpg,dog\nc.jpg,cat\n', 'l.csv', 'l.csv line 2: a quoted field has no closing quote ("). Add the missing quote and load the file again.'],
-    ['text after a closing quote', 'a.jpg,"big" cat\n', 'l.csv', 'l.csv line 1: there is text after a closing quote. Put the whole field in quotes, write any quote inside it twice (""), and load the file again.'],
+    [
+      'a file of blank lines',
+      '\uFEFF\r\n  \n',
+      'l.csv',
+      'l.csv is empty (it has only blank lines). Add one line per image with its file name and label, e.g. cat1.jpg,cat.',
+    ],
+    [
+      'binary bytes',
+      Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]),
+      'l.csv',
+      'l.csv is not a text file (it looks like binary data). Choose a CSV, TSV or JSON file that maps image file names to labels.',
+    ],
+    [
+      'control characters',
+      'a.jpg,\x01\x02\x03\x04cat\n',
+      'l.csv',
+      'l.csv is not a text file (it looks like binary data). Choose a CSV, TSV or JSON file that maps image file names to labels.',
+    ],
+    [
+      'a workbook',
+      utf8('PK\x03\x04'),
+      'labels.xlsx',
+      'labels.xlsx is a spreadsheet workbook, which is not read here. Save it as CSV (UTF-8) and load that file.',
+    ],
+    [
+      'a one-column row',
+      'file,label\na.jpg,cat\nb.jpg\n',
+      'l.csv',
+      'l.csv line 3 has 1 column; it needs at least 2 (a file name and a label, separated by commas). Fix that line and load the file again.',
+    ],
+    [
+      'a row too short for the header',
+      'id\tlabel\tfile\n1\tcat\n',
+      'l.tsv',
+      'l.tsv line 2 has 2 columns; it needs at least 3 (a file name and a label, separated by tabs). Fix that line and load the file again.',
+    ],
+    [
+      'two labels for one file',
+      'a/x.jpg,cat\nb.jpg,dog\nb/x.jpg,dog\n',
+      'l.csv',
+      'l.csv gives x.jpg two labels: "cat" (line 1) and "dog" (line 3). Keep one and load the file again.',
+    ],
+    [
+      'two labels in JSON',
+      '[{"file": "x.jpg", "label": "cat"}, {"file": "x.jpg", "label": "Cat"}]',
+      'l.json',
+      'l.json gives x.jpg two labels: "cat" (item 1) and "Cat" (item 2). Keep one and load the file again.',
+    ],
+    [
+      'only a header',
+      'filename,label\n\n',
+      'l.csv',
+      'l.csv has no label rows (only a header). Add one line per image with its file name and label, e.g. cat1.jpg,cat.',
+    ],
+    [
+      'only empty labels',
+      'a.jpg,\nb.jpg,\n',
+      'l.csv',
+      'l.csv has no label rows (every row lacks a file name or a label). Add one line per image with its file name and label, e.g. cat1.jpg,cat.',
+    ],
+    [
+      'an unclosed quote',
+      'a.jpg,cat\n"b.jpg,dog\nc.jpg,cat\n',
+      'l.csv',
+      'l.csv line 2: a quoted field has no closing quote ("). Add the missing quote and load the file again.',
+    ],
+    [
+      'text after a closing quote',
+      'a.jpg,"big" cat\n',
+      'l.csv',
+      'l.csv line 1: there is text after a closing quote. Put the whole field in quotes, write any quote inside it twice (""), and load the file again.',
+    ],
   ])('refuses %s', (_, content, name, message) => {
     expect(refusal(content, name)).toBe(message);
   });
@@ -166,7 +242,9 @@ describe('parseLabels: refusals', () => {
 
   it('refuses a file over 10 MB, as bytes or as text', () => {
     const big = new Uint8Array(MAX_LABEL_FILE_BYTES + 1).fill(0x61);
-    expect(refusal(big, 'big.csv')).toBe('big.csv is 10.0 MB, over the 10 MB limit for a label file. Keep only the file name and label columns and load it again.');
+    expect(refusal(big, 'big.csv')).toBe(
+      'big.csv is 10.0 MB, over the 10 MB limit for a label file. Keep only the file name and label columns and load it again.',
+    );
     // 3.5 M three-byte characters: under 10 M UTF-16 units, over 10 MB as UTF-8.
     expect(refusal('€'.repeat(3_500_000), 'big.csv')).toMatch(/^big\.csv is 10\.0 MB, over the 10 MB limit/);
     expect(() => parseLabels(`a.jpg,${'x'.repeat(MAX_LABEL_FILE_BYTES - 6)}`, 'ok.csv')).not.toThrow();

@@ -6,7 +6,9 @@ const N = 7;
 /** Hashes as people type and paste them: the real prefix mixed with any text. */
 const hashLike = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.tuple(fc.constantFrom('#lecture', 'lecture', '#LECTURE', '#lecture/', '#Lecture/', '#lectures', '#lecture-'), fc.string({ unit: 'binary', maxLength: 20 })).map(([a, b]) => a + b),
+  fc
+    .tuple(fc.constantFrom('#lecture', 'lecture', '#LECTURE', '#lecture/', '#Lecture/', '#lectures', '#lecture-'), fc.string({ unit: 'binary', maxLength: 20 }))
+    .map(([a, b]) => a + b),
   fc.tuple(fc.constantFrom('#lecture/', 'lecture/'), fc.stringMatching(/^\d{1,14}$/)).map(([a, b]) => a + b),
 );
 
@@ -97,7 +99,10 @@ describe('the ?lecture switch', () => {
   });
 
   it('never throws; removing leaves no switch and keeps every other entry in order', () => {
-    const entry = fc.oneof(fc.constantFrom('lecture', 'lecture=', 'lecture=yes', 'empty', 'pack=vit-mlp', '%zz', '='), fc.string({ unit: 'binary', maxLength: 8 }).map((s) => s.replace(/[&#]/g, '')));
+    const entry = fc.oneof(
+      fc.constantFrom('lecture', 'lecture=', 'lecture=yes', 'empty', 'pack=vit-mlp', '%zz', '='),
+      fc.string({ unit: 'binary', maxLength: 8 }).map((s) => s.replace(/[&#]/g, '')),
+    );
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 8 }), fc.boolean(), (entries, mark) => {
         const search = `${mark ? '?' : ''}${entries.join('&')}`;

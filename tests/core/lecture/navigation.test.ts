@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { closedLecture, lectureKeyAction, lectureReducer, type KeyContext, type LectureAction, type LectureState } from '../../../src/core/lecture/navigation.ts';
+import {
+  closedLecture,
+  lectureKeyAction,
+  lectureReducer,
+  type KeyContext,
+  type LectureAction,
+  type LectureState,
+} from '../../../src/core/lecture/navigation.ts';
 import { LECTURE_STEP_COUNT, LECTURE_STEPS } from '../../../src/core/lecture/steps.ts';
 
 const N = LECTURE_STEP_COUNT;

@@ -47,7 +47,9 @@ describe('missingFor', () => {
   });
 
   it('asks for enough images to train, then for a training run, then for a retrain', () => {
-    expect(missing({ embedded: 3 })['reconstruction']).toBe('Training needs at least 4 embedded images; 3 are. Press Esc, then drop images onto the page or add the sample set.');
+    expect(missing({ embedded: 3 })['reconstruction']).toBe(
+      'Training needs at least 4 embedded images; 3 are. Press Esc, then drop images onto the page or add the sample set.',
+    );
     expect(missing({ embedded: 1 })['reconstruction']).toMatch(/; 1 is\./);
     expect(missing({ hasReconstruction: false, imageInReconstruction: false })['heatmap']).toBe('No reconstruction yet: go back to step 6 and train one.');
     expect(missing({ imageInReconstruction: false })['heatmap']).toMatch(/retrain on step 6/);

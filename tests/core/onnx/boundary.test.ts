@@ -99,7 +99,12 @@ describe('candidates', () => {
     const s = readGraphSummary(f.bytes);
     const list = listCandidates(s);
     expect(new Set(list.map((c) => c.name)).size).toBe(list.length);
-    expect(list[0]).toMatchObject({ name: f.pre, tags: ['connector input', 'leaves a module'], scope: 'model.vision_model.post_layernorm', op: 'LayerNormalization' });
+    expect(list[0]).toMatchObject({
+      name: f.pre,
+      tags: ['connector input', 'leaves a module'],
+      scope: 'model.vision_model.post_layernorm',
+      op: 'LayerNormalization',
+    });
     expect(list[1]).toMatchObject({ name: 'image_features', tags: ['connector output', 'graph output'] });
     expect(list.some((c) => s.initializers.has(c.name))).toBe(false);
     expect(formatDims(list[0]!.info)).toBe('[batch, 64, 16]');

@@ -52,7 +52,10 @@ function modelOf(specs: readonly Spec[]): Uint8Array {
       ...(s.writeLength ? [{ key: 'length', value: String(sizeOf(s)) }] : []),
     ],
   }));
-  return onnx.ModelProto.encode({ irVersion: 8, graph: { name: 'g', initializer, node: [{ opType: 'Identity', input: [specs[0]?.name ?? 'x'], output: ['y'] }] } }).finish();
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    graph: { name: 'g', initializer, node: [{ opType: 'Identity', input: [specs[0]?.name ?? 'x'], output: ['y'] }] },
+  }).finish();
 }
 
 /** The expected refs, aggregated here from the spec: per file (./ dropped) the furthest end, tensors in order. */
@@ -92,10 +95,24 @@ function seedModel(): Uint8Array {
   g.op('Add', [g.op('MatMul', [x, w]), b], {}, 'y');
   g.output('y', ['n', 2]);
   const model = onnx.ModelProto.decode(g.toBytes());
-  const t = (name: string): ITensorProto => ({ name, dims: [2], dataType: 1, dataLocation: EXTERNAL, externalData: [{ key: 'location', value: 'side.bin' }, { key: 'offset', value: '8' }] });
+  const t = (name: string): ITensorProto => ({
+    name,
+    dims: [2],
+    dataType: 1,
+    dataLocation: EXTERNAL,
+    externalData: [
+      { key: 'location', value: 'side.bin' },
+      { key: 'offset', value: '8' },
+    ],
+  });
   model.graph!.node!.push(
     onnx.NodeProto.create({ opType: 'Constant', output: ['c'], attribute: [{ name: 'value', type: 4, t: t('c0') }] }),
-    onnx.NodeProto.create({ opType: 'If', input: ['cond'], output: ['z'], attribute: [{ name: 'then_branch', type: 5, g: { name: 'then', initializer: [t('inner')] } }] }),
+    onnx.NodeProto.create({
+      opType: 'If',
+      input: ['cond'],
+      output: ['z'],
+      attribute: [{ name: 'then_branch', type: 5, g: { name: 'then', initializer: [t('inner')] } }],
+    }),
   );
   return onnx.ModelProto.encode(model).finish();
 }
@@ -111,7 +128,9 @@ describe('externalDataRefs properties', () => {
         const victim = refs[pick % Math.max(1, refs.length)];
         if (victim && victim.bytesNeeded > 0) {
           const short = new Map(exact).set(victim.location, Math.max(0, victim.bytesNeeded - shortBy));
-          expect(() => checkExternalData('m.onnx', refs, short)).toThrow(new RegExp(`^m\\.onnx keeps its weights in "${victim.location}", which is .* the file is truncated\\.`));
+          expect(() => checkExternalData('m.onnx', refs, short)).toThrow(
+            new RegExp(`^m\\.onnx keeps its weights in "${victim.location}", which is .* the file is truncated\\.`),
+          );
         }
         if (victim) {
           const without = new Map(exact);
@@ -136,8 +155,17 @@ describe('externalDataRefs properties', () => {
   });
 
   it('gives refs or a UserFacingError for generated models with arbitrary external_data entries', () => {
-    const entry = fc.record({ key: fc.constantFrom('location', 'offset', 'length', 'checksum', ''), value: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('../x', '/etc/passwd', './a', '-1', '1e9', '18446744073709551616', '00', '7')) });
-    const tensor = fc.record({ name: fc.string({ maxLength: 4 }), dims: fc.array(fc.oneof(fc.integer({ min: -2, max: 8 }), fc.constant(2 ** 40)), { maxLength: 3 }), dataType: fc.integer({ min: 0, max: 30 }), dataLocation: fc.constantFrom(0, 1, 7).map((v) => v as NonNullable<ITensorProto['dataLocation']>), externalData: fc.array(entry, { maxLength: 4 }) });
+    const entry = fc.record({
+      key: fc.constantFrom('location', 'offset', 'length', 'checksum', ''),
+      value: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('../x', '/etc/passwd', './a', '-1', '1e9', '18446744073709551616', '00', '7')),
+    });
+    const tensor = fc.record({
+      name: fc.string({ maxLength: 4 }),
+      dims: fc.array(fc.oneof(fc.integer({ min: -2, max: 8 }), fc.constant(2 ** 40)), { maxLength: 3 }),
+      dataType: fc.integer({ min: 0, max: 30 }),
+      dataLocation: fc.constantFrom(0, 1, 7).map((v) => v as NonNullable<ITensorProto['dataLocation']>),
+      externalData: fc.array(entry, { maxLength: 4 }),
+    });
     fc.assert(
       fc.property(fc.array(tensor, { maxLength: 5 }), (initializer) => {
         refsOrRefusal(onnx.ModelProto.encode({ irVersion: 8, graph: { name: 'g', initializer } }).finish());

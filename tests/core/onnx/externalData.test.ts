@@ -20,7 +20,6 @@ function ext(name: string, dims: number[], entries: Record<string, string>, data
 const encode = (graph: IGraphProto) => onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph }).finish();
 const refsOf = (...initializer: ITensorProto[]) => externalDataRefs(encode({ name: 'g', initializer }), 'encoder.onnx');
 
-
 /** y = x [1,3] @ w [3,2], with w in `location` at `offset`. */
 function matmulModel(location: string, offset = 0): Uint8Array {
   const g = new GraphBuilder('ext');
@@ -103,14 +102,27 @@ describe('externalDataRefs', () => {
   });
 
   it('finds tensors in Constant attributes, sparse initializers and If/Loop subgraphs', () => {
-    const body: IGraphProto = { name: 'then', initializer: [ext('inner', [2], { location: 'sub.bin' })], node: [{ opType: 'Constant', attribute: [{ name: 'value', type: 4, t: ext('deep', [1], { location: 'deep.bin' }) }] }] };
+    const body: IGraphProto = {
+      name: 'then',
+      initializer: [ext('inner', [2], { location: 'sub.bin' })],
+      node: [{ opType: 'Constant', attribute: [{ name: 'value', type: 4, t: ext('deep', [1], { location: 'deep.bin' }) }] }],
+    };
     const graph: IGraphProto = {
       name: 'g',
       node: [
         { opType: 'Constant', output: ['c'], attribute: [{ name: 'value', type: 4, t: ext('const', [4], { location: 'const.bin' }) }] },
-        { opType: 'If', input: ['cond'], attribute: [{ name: 'then_branch', type: 5, g: body }, { name: 'else_branch', type: 5, g: { name: 'else' } }] },
+        {
+          opType: 'If',
+          input: ['cond'],
+          attribute: [
+            { name: 'then_branch', type: 5, g: body },
+            { name: 'else_branch', type: 5, g: { name: 'else' } },
+          ],
+        },
       ],
-      sparseInitializer: [{ dims: [10], values: ext('sv', [3], { location: 'sparse.bin' }), indices: { name: 'si', dims: [3], dataType: 7, int64Data: [0, 4, 9] } }],
+      sparseInitializer: [
+        { dims: [10], values: ext('sv', [3], { location: 'sparse.bin' }), indices: { name: 'si', dims: [3], dataType: 7, int64Data: [0, 4, 9] } },
+      ],
     };
     const refs = externalDataRefs(encode(graph));
     expect(refs.map((r) => [r.location, r.bytesNeeded, r.tensors]).sort()).toEqual([
@@ -125,26 +137,39 @@ describe('externalDataRefs', () => {
     expect(refsOf(ext('w', [1], { location: './w.bin' }))).toEqual([{ location: 'w.bin', bytesNeeded: 4, tensors: ['w'] }]);
   });
 
-  it.each(['../w.bin', 'sub/w.bin', '/abs/w.bin', '..', '.', 'C:\\w.bin', 'C:w.bin', 'a\\b.bin', 'http://host/w.bin', '././w.bin', '..w.bin', 'w.bin\n'])('refuses the location %j: a model may not point outside its folder', (location) => {
-    expect(refusal(() => refsOf(ext('w', [1], { location })))).toBe(
-      `encoder.onnx points to ${JSON.stringify(location)} for the weights of tensor "w", outside its folder. A model may only use files next to it: save it with its external data in the same folder and open the pack again.`,
-    );
-  });
+  it.each(['../w.bin', 'sub/w.bin', '/abs/w.bin', '..', '.', 'C:\\w.bin', 'C:w.bin', 'a\\b.bin', 'http://host/w.bin', '././w.bin', '..w.bin', 'w.bin\n'])(
+    'refuses the location %j: a model may not point outside its folder',
+    (location) => {
+      expect(refusal(() => refsOf(ext('w', [1], { location })))).toBe(
+        `encoder.onnx points to ${JSON.stringify(location)} for the weights of tensor "w", outside its folder. A model may only use files next to it: save it with its external data in the same folder and open the pack again.`,
+      );
+    },
+  );
 
   it('refuses missing locations, malformed counts and lengths that contradict the shape', () => {
-    expect(refusal(() => refsOf(ext('w', [1], { offset: '0' })))).toBe('encoder.onnx stores tensor "w" in an external file but does not name the file. Re-export the model and open the pack again.');
+    expect(refusal(() => refsOf(ext('w', [1], { offset: '0' })))).toBe(
+      'encoder.onnx stores tensor "w" in an external file but does not name the file. Re-export the model and open the pack again.',
+    );
     expect(refusal(() => refsOf(ext('w', [1], { location: '' })))).toMatch(/does not name the file/);
     for (const offset of ['-1', 'abc', '1e3', '', ' 4', '99999999999999999']) {
-      expect(refusal(() => refsOf(ext('w', [1], { location: 'w.bin', offset })))).toBe(`encoder.onnx gives tensor "w" an invalid external data offset (${JSON.stringify(offset)}). Re-export the model and open the pack again.`);
+      expect(refusal(() => refsOf(ext('w', [1], { location: 'w.bin', offset })))).toBe(
+        `encoder.onnx gives tensor "w" an invalid external data offset (${JSON.stringify(offset)}). Re-export the model and open the pack again.`,
+      );
     }
     expect(refusal(() => refsOf(ext('w', [1], { location: 'w.bin', length: '4.0' })))).toMatch(/an invalid external data length \("4\.0"\)/);
     expect(refusal(() => refsOf(ext('w', [3, 2], { location: 'w.bin', length: '20' })))).toBe(
       'encoder.onnx gives tensor "w" 20 bytes of external data, but its shape and type need 24 bytes. Re-export the model and open the pack again.',
     );
-    expect(refusal(() => refsOf(ext('w', [3, 2], { location: 'w.bin', length: '2000' })))).toMatch(/2,000 bytes of external data, but its shape and type need 24 bytes/);
-    expect(refusal(() => refsOf(ext('s', [2], { location: 'w.bin' }, 8)))).toBe('encoder.onnx does not say how many bytes of external data tensor "s" has. Re-export the model and open the pack again.');
+    expect(refusal(() => refsOf(ext('w', [3, 2], { location: 'w.bin', length: '2000' })))).toMatch(
+      /2,000 bytes of external data, but its shape and type need 24 bytes/,
+    );
+    expect(refusal(() => refsOf(ext('s', [2], { location: 'w.bin' }, 8)))).toBe(
+      'encoder.onnx does not say how many bytes of external data tensor "s" has. Re-export the model and open the pack again.',
+    );
     expect(refsOf(ext('s', [2], { location: 'w.bin', length: '10' }, 8))).toEqual([{ location: 'w.bin', bytesNeeded: 10, tensors: ['s'] }]);
-    expect(refusal(() => refsOf(ext('w', [1], { location: 'w.bin', offset: '9007199254740990' })))).toBe('encoder.onnx gives tensor "w" an invalid external data offset (9007199254740990). Re-export the model and open the pack again.');
+    expect(refusal(() => refsOf(ext('w', [1], { location: 'w.bin', offset: '9007199254740990' })))).toBe(
+      'encoder.onnx gives tensor "w" an invalid external data offset (9007199254740990). Re-export the model and open the pack again.',
+    );
   });
 
   it('ignores external_data entries on a tensor not marked EXTERNAL, as ONNX Runtime does', () => {
@@ -166,7 +191,17 @@ describe('checkExternalData', () => {
   ];
 
   it('passes when every file is there and long enough', () => {
-    expect(() => checkExternalData('encoder.onnx', refs, new Map([['encoder.onnx_data', 1_200_000], ['extra.bin', 5000], ['other', 0]]))).not.toThrow();
+    expect(() =>
+      checkExternalData(
+        'encoder.onnx',
+        refs,
+        new Map([
+          ['encoder.onnx_data', 1_200_000],
+          ['extra.bin', 5000],
+          ['other', 0],
+        ]),
+      ),
+    ).not.toThrow();
     expect(() => checkExternalData('encoder.onnx', [], new Map())).not.toThrow();
   });
 
@@ -180,13 +215,35 @@ describe('checkExternalData', () => {
   });
 
   it('names a short file, exactly when rounding would hide the difference', () => {
-    expect(refusal(() => checkExternalData('encoder.onnx', refs, new Map([['encoder.onnx_data', 800_000], ['extra.bin', 999]])))).toBe(
+    expect(
+      refusal(() =>
+        checkExternalData(
+          'encoder.onnx',
+          refs,
+          new Map([
+            ['encoder.onnx_data', 800_000],
+            ['extra.bin', 999],
+          ]),
+        ),
+      ),
+    ).toBe(
       'encoder.onnx keeps its weights in "encoder.onnx_data", which is 800.0 kB but needs 1.2 MB: the file is truncated. Copy it again, put it next to encoder.onnx in the pack folder and open the pack again.',
     );
-    expect(refusal(() => checkExternalData('encoder.onnx', refs, new Map([['encoder.onnx_data', 1_199_999], ['extra.bin', 999]])))).toMatch(
-      /"encoder\.onnx_data", which is 1,199,999 bytes but needs 1,200,000 bytes: the file is truncated/,
+    expect(
+      refusal(() =>
+        checkExternalData(
+          'encoder.onnx',
+          refs,
+          new Map([
+            ['encoder.onnx_data', 1_199_999],
+            ['extra.bin', 999],
+          ]),
+        ),
+      ),
+    ).toMatch(/"encoder\.onnx_data", which is 1,199,999 bytes but needs 1,200,000 bytes: the file is truncated/);
+    expect(refusal(() => checkExternalData('c.onnx', [{ location: 'big', bytesNeeded: 3_500_000_000, tensors: [] }], new Map([['big', 999_960]])))).toMatch(
+      /which is 1\.0 MB but needs 3\.5 GB/,
     );
-    expect(refusal(() => checkExternalData('c.onnx', [{ location: 'big', bytesNeeded: 3_500_000_000, tensors: [] }], new Map([['big', 999_960]])))).toMatch(/which is 1\.0 MB but needs 3\.5 GB/);
   });
 
   it('agrees with onnxruntime-web: a file it passes opens, a file it refuses does not', async () => {

@@ -56,7 +56,7 @@ describe('float32ToHalfBits', () => {
     const n = 200_000;
     const values = new Float32Array(n);
     let seed = 12345;
-    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let i = 0; i < n; i++) {
       // Magnitudes from 2^-30 to 2^18 (half's whole range and past both ends), plus exact ties.
       const magnitude = 2 ** (next() * 48 - 30) * (next() < 0.5 ? -1 : 1);

@@ -50,7 +50,9 @@ describe('readGraphSummary', () => {
 
   it('merges a second graph field into the first, as protobuf does', () => {
     const { bytes } = vlmFixture('llava', 'torchscript');
-    const extra = onnx.ModelProto.encode({ graph: { output: [{ name: 'extra' }], valueInfo: [{ name: 'extra', type: { tensorType: { elemType: 10 } } }] } }).finish();
+    const extra = onnx.ModelProto.encode({
+      graph: { output: [{ name: 'extra' }], valueInfo: [{ name: 'extra', type: { tensorType: { elemType: 10 } } }] },
+    }).finish();
     const joined = new Uint8Array([...bytes, ...extra]);
     const s = readGraphSummary(joined);
     expect(s.outputs).toEqual(['image_features', 'extra']);

@@ -17,7 +17,10 @@ describe('parsePythonStringList', () => {
 
   it('gives null for anything else, never throws', () => {
     for (const bad of ['', '[', "['a'", "['a' 'b']", '[1, 2]', "['\\q']", "['\\x4']", 'None']) expect(parsePythonStringList(bad), bad).toBeNull();
-    fc.assert(fc.property(fc.string(), (s) => void parsePythonStringList(s)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string(), (s) => void parsePythonStringList(s)),
+      { numRuns: 2000 },
+    );
   });
 
   it('round-trips any list of strings written as repr', () => {

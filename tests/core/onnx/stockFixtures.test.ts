@@ -48,7 +48,8 @@ function feeds(f: StockFixture, pixels: Float32Array, fp16: boolean, extra: { ma
     const s = f.imageSize;
     return { pixel_values: pv, pixel_attention_mask: new ort.Tensor('bool', new Uint8Array(s * s).fill(extra.mask === false ? 0 : 1), [1, 1, s, s]) };
   }
-  if (f.kind === 'qwen2vl') return { pixel_values: pv, grid_thw: new ort.Tensor('int64', BigInt64Array.from((extra.grid ?? [1, ...f.grid]).map(BigInt)), [1, 3]) };
+  if (f.kind === 'qwen2vl')
+    return { pixel_values: pv, grid_thw: new ort.Tensor('int64', BigInt64Array.from((extra.grid ?? [1, ...f.grid]).map(BigInt)), [1, 3]) };
   return { pixel_values: pv };
 }
 
@@ -75,7 +76,8 @@ async function run(f: StockFixture, inputs: Record<string, ort.Tensor>): Promise
 }
 
 /** Bit-for-bit equal float arrays (a loop: deep equality is slow on arrays this long). */
-const sameValues = (a: Float32Array, b: Float32Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const sameValues = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 const expectedDims = (f: StockFixture) => (f.kind === 'llava-interleave' ? [1, f.tokens.post, f.tokens.dPost] : [f.tokens.post, f.tokens.dPost]);
 
@@ -140,7 +142,13 @@ describe('stock fixtures', () => {
       const config = json(f, 'config.json');
       const vision = config.vision_config as Record<string, unknown>;
       if (p.processor === 'idefics3') {
-        expect([p.longestEdge, p.maxImageSize, p.imageSplittingRequested, p.resample, p.mean]).toEqual([f.imageSize, f.imageSize, true, 'lanczos', [0.5, 0.5, 0.5]]);
+        expect([p.longestEdge, p.maxImageSize, p.imageSplittingRequested, p.resample, p.mean]).toEqual([
+          f.imageSize,
+          f.imageSize,
+          true,
+          'lanczos',
+          [0.5, 0.5, 0.5],
+        ]);
         expect(config).toMatchObject({ model_type: 'idefics3', scale_factor: 4, text_config: { hidden_size: f.tokens.dPost } });
         expect(vision).toEqual({ model_type: 'idefics3_vision', image_size: f.imageSize, patch_size: f.imageSize / f.grid[0], hidden_size: f.tokens.dPre });
         expect(f.connector).toEqual({ family: 'pixel-shuffle', scale: 4 });
@@ -148,12 +156,24 @@ describe('stock fixtures', () => {
         expect([p.patchSize, p.temporalPatchSize, p.mergeSize, p.minPixels, p.maxPixels, p.resample]).toEqual([14, 2, 2, 3136, 12845056, 'bicubic']);
         expect(p.patchSize * f.grid[0]).toBe(f.imageSize);
         expect(config).toMatchObject({ model_type: 'qwen2_vl' });
-        expect(vision).toEqual({ depth: 2, embed_dim: f.tokens.dPre, hidden_size: f.tokens.dPost, patch_size: 14, spatial_merge_size: 2, temporal_patch_size: 2 });
+        expect(vision).toEqual({
+          depth: 2,
+          embed_dim: f.tokens.dPre,
+          hidden_size: f.tokens.dPost,
+          patch_size: 14,
+          spatial_merge_size: 2,
+          temporal_patch_size: 2,
+        });
         expect(f.connector).toEqual({ family: 'merger', mergeSize: 2 });
         expect([f.imageSize, f.grid, f.tokens.pre, f.tokens.post]).toEqual([336, [24, 24], 576, 144]);
       } else if (p.processor === 'siglip') {
         expect([p.size, p.resample]).toEqual([{ height: f.imageSize, width: f.imageSize }, 'bicubic']);
-        expect(config).toMatchObject({ model_type: 'llava', vision_feature_layer: -1, vision_feature_select_strategy: 'full', text_config: { model_type: 'qwen2', hidden_size: f.tokens.dPost } });
+        expect(config).toMatchObject({
+          model_type: 'llava',
+          vision_feature_layer: -1,
+          vision_feature_select_strategy: 'full',
+          text_config: { model_type: 'qwen2', hidden_size: f.tokens.dPost },
+        });
         expect(vision).toEqual({ model_type: 'siglip_vision_model', image_size: f.imageSize, patch_size: f.imageSize / f.grid[0], hidden_size: f.tokens.dPre });
         expect(f.connector).toEqual({ family: 'mlp' });
       } else throw new Error(`unexpected processor ${p.processor}`);
@@ -220,7 +240,10 @@ describe('stock fixtures', () => {
     const both = new Float32Array(a.length * 2);
     both.set(a);
     both.set(b, a.length);
-    const out = await run(f, { pixel_values: new ort.Tensor('float32', both, [1, 2, 3, s, s]), pixel_attention_mask: new ort.Tensor('bool', new Uint8Array(2 * s * s).fill(1), [1, 2, s, s]) });
+    const out = await run(f, {
+      pixel_values: new ort.Tensor('float32', both, [1, 2, 3, s, s]),
+      pixel_attention_mask: new ort.Tensor('bool', new Uint8Array(2 * s * s).fill(1), [1, 2, s, s]),
+    });
     expect(out.dims).toEqual([2 * f.tokens.post, f.tokens.dPost]);
     const first = (await run(f, feeds(f, a, false))).data as Float32Array;
     const second = (await run(f, feeds(f, b, false))).data as Float32Array;

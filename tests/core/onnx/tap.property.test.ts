@@ -34,7 +34,10 @@ describe('graph reader and tapper on damaged bytes', () => {
   const names = fc.constantFrom('', 'val_1', 'image_features', 'visual.merger.ln_q.weight', 'missing');
 
   it('damaged copies of a real-shaped model (cut, bytes set, inserted, deleted)', () => {
-    fc.assert(fc.property(damagedCopies(base), names, (bytes, name) => readFindTap(bytes, name)), { numRuns: 1500 });
+    fc.assert(
+      fc.property(damagedCopies(base), names, (bytes, name) => readFindTap(bytes, name)),
+      { numRuns: 1500 },
+    );
   });
 
   it('bytes overwritten in place (the framing mostly intact, so damage reaches nodes, names and types)', () => {
@@ -84,9 +87,14 @@ describe('graph reader and tapper on damaged bytes', () => {
   });
 
   it('random bytes, and random bytes after a valid prefix', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), names, (bytes, name) => readFindTap(bytes, name)), { numRuns: 1500 });
     fc.assert(
-      fc.property(fc.nat(base.length), fc.uint8Array({ maxLength: 64 }), names, (cut, tail, name) => readFindTap(concatBytes([base.subarray(0, cut), tail]), name)),
+      fc.property(fc.uint8Array({ maxLength: 512 }), names, (bytes, name) => readFindTap(bytes, name)),
+      { numRuns: 1500 },
+    );
+    fc.assert(
+      fc.property(fc.nat(base.length), fc.uint8Array({ maxLength: 64 }), names, (cut, tail, name) =>
+        readFindTap(concatBytes([base.subarray(0, cut), tail]), name),
+      ),
       { numRuns: 1000 },
     );
   });

@@ -22,10 +22,18 @@ const BATCH = 2;
 function pixels(): ort.Tensor {
   const random = seededRandom(99);
   const dims = [BATCH, ...PIXELS.dims.slice(1)];
-  return new ort.Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => 2 * random() - 1), dims);
+  return new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => 2 * random() - 1),
+    dims,
+  );
 }
 
-async function run(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, externalData?: { path: string; data: Uint8Array }[]): Promise<Record<string, ort.Tensor>> {
+async function run(
+  bytes: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+  externalData?: { path: string; data: Uint8Array }[],
+): Promise<Record<string, ort.Tensor>> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], ...(externalData ? { externalData } : {}) });
   try {
     return await session.run(feeds);

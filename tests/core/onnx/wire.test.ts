@@ -30,7 +30,11 @@ describe('fields', () => {
     w.uint32((2 << 3) | 2).string('héllo');
     w.uint32((3 << 3) | 1).double(1.5);
     w.uint32((4 << 3) | 5).float(2.5);
-    w.uint32((5 << 3) | 2).fork().int64(3).int64(300).ldelim();
+    w.uint32((5 << 3) | 2)
+      .fork()
+      .int64(3)
+      .int64(300)
+      .ldelim();
     const bytes = w.finish();
     const got = [...fields(bytes)];
     expect(got.map((f) => [f.field, f.wire])).toEqual([
@@ -57,7 +61,15 @@ describe('WireWriter', () => {
   it('writes what protobufjs reads: varints, strings, nested messages, framed payloads', () => {
     fc.assert(
       fc.property(fc.nat({ max: 2 ** 40 }), fc.string(), fc.uint8Array({ maxLength: 300 }), (n, s, payload) => {
-        const bytes = concatBytes([new WireWriter().varint(1, n).string(2, s).message(3, (m) => m.varint(1, 7)).finish(), lengthPrefix(4, payload.length), payload]);
+        const bytes = concatBytes([
+          new WireWriter()
+            .varint(1, n)
+            .string(2, s)
+            .message(3, (m) => m.varint(1, 7))
+            .finish(),
+          lengthPrefix(4, payload.length),
+          payload,
+        ]);
         const r = protobuf.Reader.create(bytes);
         expect(r.uint32()).toBe((1 << 3) | 0);
         expect(Number(r.uint64())).toBe(n);

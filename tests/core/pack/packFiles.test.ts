@@ -8,7 +8,6 @@ import { findManifest, MAX_MANIFEST_BYTES, modelFiles, parseManifest, userPackId
 const manifestText = readFileSync(resolve(import.meta.dirname, '../../../models/vit-mlp/manifest.json'), 'utf8');
 const file = (name: string, size = 10) => ({ name, size });
 
-
 describe('findManifest', () => {
   it('finds the one manifest among the chosen files', () => {
     const chosen = [file('encoder.onnx'), file('manifest.json', 900), file('connector.onnx')];
@@ -20,8 +19,12 @@ describe('findManifest', () => {
     );
   });
   it('refuses two manifests and an oversized one', () => {
-    expect(refusal(() => findManifest([file('manifest.json'), file('manifest.json')]))).toBe('2 files named manifest.json were chosen; open one pack at a time.');
-    expect(refusal(() => findManifest([file('manifest.json', MAX_MANIFEST_BYTES + 1)]))).toMatch(/^manifest\.json is 1\.0 MB; a pack manifest is a small JSON file\./);
+    expect(refusal(() => findManifest([file('manifest.json'), file('manifest.json')]))).toBe(
+      '2 files named manifest.json were chosen; open one pack at a time.',
+    );
+    expect(refusal(() => findManifest([file('manifest.json', MAX_MANIFEST_BYTES + 1)]))).toMatch(
+      /^manifest\.json is 1\.0 MB; a pack manifest is a small JSON file\./,
+    );
   });
 });
 
@@ -55,7 +58,9 @@ describe('modelFiles', () => {
     expect(refusal(() => modelFiles(manifest, [file('manifest.json'), file('encoder.onnx')]))).toBe(
       'The manifest names its connector "connector.onnx", which is not among the files you chose. Choose it together with manifest.json.',
     );
-    expect(refusal(() => modelFiles(manifest, [file('encoder.onnx', 0), file('connector.onnx')]))).toBe('encoder.onnx is empty (0 bytes). Export the pack again.');
+    expect(refusal(() => modelFiles(manifest, [file('encoder.onnx', 0), file('connector.onnx')]))).toBe(
+      'encoder.onnx is empty (0 bytes). Export the pack again.',
+    );
   });
   it('gives user packs picker ids no built-in pack has', () => {
     expect(userPackId(manifest)).toBe('user:vit-mlp');

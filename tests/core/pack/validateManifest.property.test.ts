@@ -12,7 +12,10 @@ const RUNS = 1000;
 type Json = Record<string, any>;
 
 const nonEmpty = fc.string({ minLength: 1, maxLength: 20 });
-const onnxName = fc.stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,15}$/).filter((s) => !s.includes('..') && !s.endsWith('.')).map((s) => `${s}.onnx`);
+const onnxName = fc
+  .stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,15}$/)
+  .filter((s) => !s.includes('..') && !s.endsWith('.'))
+  .map((s) => `${s}.onnx`);
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true, min: -10, max: 10 });
 const positive = fc.double({ noNaN: true, min: 1e-6, max: 10 });
 
@@ -47,7 +50,13 @@ const validManifest: fc.Arbitrary<Json> = fc
     const d = divisors[r.divisorPick % divisors.length]!;
     const pre = r.grid * r.grid;
     const connector =
-      r.family === 'mlp' ? { family: 'mlp' } : r.family === 'merger' ? { family: 'merger', mergeSize: d } : r.family === 'pixel-shuffle' ? { family: 'pixel-shuffle', scale: d } : { family: 'perceiver', queries: r.queries };
+      r.family === 'mlp'
+        ? { family: 'mlp' }
+        : r.family === 'merger'
+          ? { family: 'merger', mergeSize: d }
+          : r.family === 'pixel-shuffle'
+            ? { family: 'pixel-shuffle', scale: d }
+            : { family: 'perceiver', queries: r.queries };
     const post = r.family === 'mlp' ? pre : r.family === 'perceiver' ? r.queries : pre / (d * d);
     return {
       formatVersion: 1,
@@ -72,7 +81,7 @@ function pathsOf(v: unknown, prefix: (string | number)[] = []): (string | number
 }
 
 function setAt(m: Json, path: readonly (string | number)[], value: unknown, remove = false): void {
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are edited into any shape on purpose
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are edited into any shape on purpose
   let o: any = m;
   for (const k of path.slice(0, -1)) o = o[k];
   const last = path[path.length - 1]!;
@@ -93,15 +102,25 @@ function invalidFor(field: string): fc.Arbitrary<unknown> {
   const badNumber = fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
   if (POSITIVE_INTS.test(field)) {
     const huge = fc.constantFrom(1e300, 2 ** 53 + 2, Number.MAX_VALUE);
-    return fc.oneof(wrongType, badNumber, huge, fc.constantFrom('7', 0, -0), fc.integer({ min: -1e9, max: -1 }), fc.double({ min: 0.01, max: 1e6, noNaN: true }).filter((x) => !Number.isInteger(x)));
+    return fc.oneof(
+      wrongType,
+      badNumber,
+      huge,
+      fc.constantFrom('7', 0, -0),
+      fc.integer({ min: -1e9, max: -1 }),
+      fc.double({ min: 0.01, max: 1e6, noNaN: true }).filter((x) => !Number.isInteger(x)),
+    );
   }
   if (field === 'formatVersion') return fc.oneof(wrongType, badNumber, fc.constantFrom('1', 0, 2, 1.5, -1));
-  if (field === 'preprocess.rescale' || field === 'preprocess.std') return fc.oneof(wrongType, badNumber, fc.constantFrom('0.5', 0, -0), fc.double({ max: -1e-9, noNaN: true }));
+  if (field === 'preprocess.rescale' || field === 'preprocess.std')
+    return fc.oneof(wrongType, badNumber, fc.constantFrom('0.5', 0, -0), fc.double({ max: -1e-9, noNaN: true }));
   if (field === 'preprocess.mean') return fc.oneof(wrongType, badNumber, fc.constantFrom('0.5'));
   if (field === 'weights.synthetic') return fc.oneof(badNumber, fc.constantFrom(null, [], {}, 'true', 0, 1));
   if (field === 'weights.seed') return fc.oneof(fc.constantFrom(null, true, [], {}, '3', 1.5), badNumber);
-  if (field.startsWith('files.')) return fc.oneof(wrongType, fc.constantFrom('', '../x.onnx', 'a/b.onnx', '/abs.onnx', '.hidden.onnx', 'a..b.onnx', 'x.bin', 'x.onnx.', 7));
-  if (field === 'connector.family' || /^preprocess\.(resize|resample)$/.test(field) || field === 'weights.source') return fc.oneof(wrongType, badNumber, fc.constantFrom('', 'other', 3));
+  if (field.startsWith('files.'))
+    return fc.oneof(wrongType, fc.constantFrom('', '../x.onnx', 'a/b.onnx', '/abs.onnx', '.hidden.onnx', 'a..b.onnx', 'x.bin', 'x.onnx.', 7));
+  if (field === 'connector.family' || /^preprocess\.(resize|resample)$/.test(field) || field === 'weights.source')
+    return fc.oneof(wrongType, badNumber, fc.constantFrom('', 'other', 3));
   if (field === 'preprocess.crop') return fc.oneof(wrongType, fc.constantFrom('', 'edge', 3));
   return fc.oneof(wrongType, badNumber, fc.constantFrom('', 0, 12));
 }
@@ -131,7 +150,11 @@ describe('validateManifest properties', () => {
       const copy = structuredClone(m);
       setAt(copy, path, value);
       const r = validateManifest(copy);
-      expect(r.ok ? [] : r.errors).toContain(path[1] === 'grid' ? `manifest.image.grid: expected two positive integers [rows, cols], got [1e+300,${m.image.grid[1]}]` : `${fieldOf(path)}: expected a positive integer, got ${JSON.stringify(value)}`);
+      expect(r.ok ? [] : r.errors).toContain(
+        path[1] === 'grid'
+          ? `manifest.image.grid: expected two positive integers [rows, cols], got [1e+300,${m.image.grid[1]}]`
+          : `${fieldOf(path)}: expected a positive integer, got ${JSON.stringify(value)}`,
+      );
     }
   });
 
@@ -151,7 +174,16 @@ describe('validateManifest properties', () => {
   it('names the field when a required value is deleted or made invalid (wrong type, negative, NaN, huge, fractional)', () => {
     const mutation = validManifest.chain((m) => {
       const paths = pathsOf(m).filter((p) => p[0] !== 'description');
-      return fc.tuple(fc.constant(m), fc.constantFrom(...paths)).chain(([m2, path]) => fc.tuple(fc.constant(m2), fc.constant(path), fc.oneof(fc.constant({ remove: true as const }), invalidFor(fieldOf(path).slice('manifest.'.length)).map((value) => ({ value })))));
+      return fc.tuple(fc.constant(m), fc.constantFrom(...paths)).chain(([m2, path]) =>
+        fc.tuple(
+          fc.constant(m2),
+          fc.constant(path),
+          fc.oneof(
+            fc.constant({ remove: true as const }),
+            invalidFor(fieldOf(path).slice('manifest.'.length)).map((value) => ({ value })),
+          ),
+        ),
+      );
     });
     fc.assert(
       fc.property(mutation, ([m, path, change]) => {
@@ -166,7 +198,11 @@ describe('validateManifest properties', () => {
         }
         expect(r.ok).toBe(false);
         const field = fieldOf(path);
-        if (!r.ok) expect(r.errors.some((e) => e.startsWith(`${field}:`) || e.startsWith(`${field}.`)), `${field} in ${JSON.stringify(r.errors)}`).toBe(true);
+        if (!r.ok)
+          expect(
+            r.errors.some((e) => e.startsWith(`${field}:`) || e.startsWith(`${field}.`)),
+            `${field} in ${JSON.stringify(r.errors)}`,
+          ).toBe(true);
       }),
       { numRuns: RUNS },
     );
@@ -175,23 +211,29 @@ describe('validateManifest properties', () => {
   it('returns a result, never throws, for arbitrary values at any path and for arbitrary JSON; what passes is consistent', () => {
     const anyValue = fc.oneof(fc.jsonValue(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1, 0, 1e300, -0, 2 ** 53 + 2, undefined));
     fc.assert(
-      fc.property(validManifest, fc.array(fc.tuple(fc.nat(), anyValue, fc.boolean()), { minLength: 1, maxLength: 4 }), anyValue, fc.boolean(), (m, edits, whole, replaceWhole) => {
-        let input: unknown = m;
-        if (replaceWhole) input = whole;
-        else {
-          for (const [pick, value, remove] of edits) {
-            const paths = pathsOf(m);
-            const path = paths[pick % paths.length]!;
-            if (path.length > 0) setAt(m, path, value, remove);
+      fc.property(
+        validManifest,
+        fc.array(fc.tuple(fc.nat(), anyValue, fc.boolean()), { minLength: 1, maxLength: 4 }),
+        anyValue,
+        fc.boolean(),
+        (m, edits, whole, replaceWhole) => {
+          let input: unknown = m;
+          if (replaceWhole) input = whole;
+          else {
+            for (const [pick, value, remove] of edits) {
+              const paths = pathsOf(m);
+              const path = paths[pick % paths.length]!;
+              if (path.length > 0) setAt(m, path, value, remove);
+            }
           }
-        }
-        const r = validateManifest(input);
-        if (r.ok) expectConsistent(r.manifest);
-        else {
-          expect(r.errors.length).toBeGreaterThan(0);
-          for (const e of r.errors) expect(e).toMatch(/^manifest(\.[\w.]+)?: expected /);
-        }
-      }),
+          const r = validateManifest(input);
+          if (r.ok) expectConsistent(r.manifest);
+          else {
+            expect(r.errors.length).toBeGreaterThan(0);
+            for (const e of r.errors) expect(e).toMatch(/^manifest(\.[\w.]+)?: expected /);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });

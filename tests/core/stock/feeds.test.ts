@@ -39,7 +39,9 @@ describe('bindFeeds', () => {
     expect(() => bindFeeds([{ name: 'input_ids', elemType: 7, dims: [1, 'seq'] }], [pixels], 'the SigLIP processor')).toThrow(
       /The model takes an input "input_ids" \[1, seq\] that the SigLIP processor does not make \(it makes pixel_values \[1, 1, 3, 4, 4\]\)/,
     );
-    expect(() => bindFeeds([{ name: 'pixel_values', elemType: 1, dims: [1, 1, 3, 8, 8] }], [pixels], 'p')).toThrow(/has shape \[1, 1, 3, 8, 8\], but p makes \[1, 1, 3, 4, 4\]/);
+    expect(() => bindFeeds([{ name: 'pixel_values', elemType: 1, dims: [1, 1, 3, 8, 8] }], [pixels], 'p')).toThrow(
+      /has shape \[1, 1, 3, 8, 8\], but p makes \[1, 1, 3, 4, 4\]/,
+    );
     expect(() => bindFeeds([{ name: 'pixel_values', elemType: 1, dims: [1, 3, 4, 4] }], [pixels], 'p')).toThrow(/does not belong to this model/);
     expect(() => bindFeeds([{ name: 'pixel_attention_mask', elemType: 1, dims: null }], [mask], 'p')).toThrow(/is float32, but the image processor makes bool/);
     expect(() => bindFeeds([{ name: 'pixel_values', elemType: 11, dims: null }], [pixels], 'p')).toThrow(/ONNX type 11/);

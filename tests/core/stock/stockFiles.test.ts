@@ -19,7 +19,15 @@ describe('pickStockFiles', () => {
   });
 
   it('takes one vision encoder from a whole repo folder, fp16 first, and reports the others', () => {
-    const folder = ['vision_encoder_q4.onnx', 'decoder_model_merged.onnx', 'vision_encoder.onnx', 'vision_encoder_fp16.onnx', 'embed_tokens.onnx', 'tokenizer.json', 'preprocessor_config.json'].map((n) => f(n));
+    const folder = [
+      'vision_encoder_q4.onnx',
+      'decoder_model_merged.onnx',
+      'vision_encoder.onnx',
+      'vision_encoder_fp16.onnx',
+      'embed_tokens.onnx',
+      'tokenizer.json',
+      'preprocessor_config.json',
+    ].map((n) => f(n));
     const picked = pickStockFiles(folder);
     expect([picked.encoder.name, picked.otherEncoders]).toEqual(['vision_encoder_fp16.onnx', ['vision_encoder.onnx', 'vision_encoder_q4.onnx']]);
     expect(pickStockFiles(folder.filter((x) => x.name !== 'vision_encoder_fp16.onnx')).encoder.name).toBe('vision_encoder.onnx');
@@ -28,7 +36,9 @@ describe('pickStockFiles', () => {
 
   it('says what to choose when the set is wrong', () => {
     expect(() => pickStockFiles([f('config.json')])).toThrow(/None of the 1 files you chose is an \.onnx model/);
-    expect(() => pickStockFiles([f('a.onnx'), f('b.onnx'), f('preprocessor_config.json')])).toThrow(/None of the \.onnx files you chose \(a\.onnx, b\.onnx\) is a vision_encoder/);
+    expect(() => pickStockFiles([f('a.onnx'), f('b.onnx'), f('preprocessor_config.json')])).toThrow(
+      /None of the \.onnx files you chose \(a\.onnx, b\.onnx\) is a vision_encoder/,
+    );
     expect(() => pickStockFiles([f('vision_encoder.onnx'), f('config.json')])).toThrow(/No preprocessor_config\.json among the files you chose/);
     expect(() => pickStockFiles([f('vision_encoder.onnx', 0), f('preprocessor_config.json')])).toThrow(/is empty/);
     expect(() => pickStockFiles([f('vision_encoder.onnx'), f('preprocessor_config.json', 50e6)])).toThrow(/a config file is a few kilobytes/);

@@ -6,8 +6,20 @@ import { UserFacingError } from '../../../src/core/errors.ts';
 import { describeStock, rasterFromMergeWindows, stockManifest, tokenLayout, type StockDescription } from '../../../src/core/stock/stockModel.ts';
 import { validateManifest } from '../../../src/core/pack/validateManifest.ts';
 
-const SIGLIP = { image_processor_type: 'SiglipImageProcessor', size: { height: 384, width: 384 }, resample: 3, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] };
-const IDEFICS3 = { image_processor_type: 'Idefics3ImageProcessor', size: { longest_edge: 2048 }, max_image_size: { longest_edge: 512 }, do_image_splitting: true, resample: 1 };
+const SIGLIP = {
+  image_processor_type: 'SiglipImageProcessor',
+  size: { height: 384, width: 384 },
+  resample: 3,
+  image_mean: [0.5, 0.5, 0.5],
+  image_std: [0.5, 0.5, 0.5],
+};
+const IDEFICS3 = {
+  image_processor_type: 'Idefics3ImageProcessor',
+  size: { longest_edge: 2048 },
+  max_image_size: { longest_edge: 512 },
+  do_image_splitting: true,
+  resample: 1,
+};
 const QWEN = { image_processor_type: 'Qwen2VLImageProcessor', min_pixels: 3136, max_pixels: 12845056, patch_size: 14, temporal_patch_size: 2, merge_size: 2 };
 
 describe('describeStock', () => {
@@ -28,7 +40,12 @@ describe('describeStock', () => {
   it('falls back on the model type when the preprocessor config does not name its processor', () => {
     const { image_processor_type: _, ...unnamed } = SIGLIP;
     expect(describeStock({ model_type: 'llava', vision_config: { model_type: 'siglip_vision_model' } }, unnamed).processor.processor).toBe('siglip');
-    expect(describeStock({ model_type: 'llava', vision_config: { model_type: 'clip_vision_model' } }, { size: { shortest_edge: 336 }, crop_size: { height: 336, width: 336 } }).processor.processor).toBe('clip');
+    expect(
+      describeStock(
+        { model_type: 'llava', vision_config: { model_type: 'clip_vision_model' } },
+        { size: { shortest_edge: 336 }, crop_size: { height: 336, width: 336 } },
+      ).processor.processor,
+    ).toBe('clip');
   });
 
   it('refuses missing or broken config files with a message naming the file', () => {
@@ -42,12 +59,23 @@ describe('describeStock', () => {
 const siglip: StockDescription = describeStock({ model_type: 'llava', vision_config: { model_type: 'siglip_vision_model' } }, SIGLIP);
 const smol: StockDescription = describeStock({ model_type: 'idefics3' }, IDEFICS3);
 const qwen: StockDescription = describeStock({ model_type: 'qwen2_vl' }, QWEN);
-const run = (pre: number[], post: number[], side: number) => ({ pre: { name: 'a', dims: pre }, post: { name: 'b', dims: post }, seen: { width: side, height: side } });
+const run = (pre: number[], post: number[], side: number) => ({
+  pre: { name: 'a', dims: pre },
+  post: { name: 'b', dims: post },
+  seen: { width: side, height: side },
+});
 
 describe('tokenLayout', () => {
   it('reads the presets’ real shapes: LLaVA-interleave MLP, SmolVLM pixel shuffle, Qwen2-VL merger', () => {
     const llava = tokenLayout(run([1, 729, 1152], [1, 729, 896], 384), siglip);
-    expect(llava).toEqual({ tokens: { pre: 729, dPre: 1152, post: 729, dPost: 896 }, grid: [27, 27], imageSize: 384, patchSize: 14, connector: { family: 'mlp' }, mergeWindows: null });
+    expect(llava).toEqual({
+      tokens: { pre: 729, dPre: 1152, post: 729, dPost: 896 },
+      grid: [27, 27],
+      imageSize: 384,
+      patchSize: 14,
+      connector: { family: 'mlp' },
+      mergeWindows: null,
+    });
     const s = tokenLayout(run([1, 1024, 768], [64, 576], 512), smol);
     expect([s.grid, s.patchSize, s.connector, s.tokens.post]).toEqual([[32, 32], 16, { family: 'pixel-shuffle', scale: 4 }, 64]);
     const q = tokenLayout(run([576, 1280], [144, 1536], 336), qwen);
@@ -62,14 +90,21 @@ describe('tokenLayout', () => {
   });
 
   it('refuses tensors that are no patch grid, naming the tensor and saying what to pick', () => {
-    expect(() => tokenLayout(run([1, 577, 1024], [1, 576, 4096], 336), siglip)).toThrow(/577 tokens, which is not a square grid of patches \(576 patches and one more: probably a CLS token\)/);
+    expect(() => tokenLayout(run([1, 577, 1024], [1, 576, 4096], 336), siglip)).toThrow(
+      /577 tokens, which is not a square grid of patches \(576 patches and one more: probably a CLS token\)/,
+    );
     expect(() => tokenLayout(run([768], [1, 4, 4], 64), siglip)).toThrow(/"a" has shape \[768\]; it needs tokens and a width/);
     expect(() => tokenLayout(run([1, 64, 8], [1, 16, 4], 64), { ...siglip, familyHint: 'perceiver' })).not.toThrow();
   });
 
   it('makes a manifest the pack validator accepts', () => {
     const layout = tokenLayout(run([1, 1024, 768], [64, 576], 512), smol);
-    const manifest = stockManifest(layout, smol, { id: 'stock:x', name: 'SmolVLM', encoderFile: 'vision_encoder.onnx', origin: 'https://huggingface.co/x', inputName: 'pixel_values' }, { pre: 'p', post: 'image_features' });
+    const manifest = stockManifest(
+      layout,
+      smol,
+      { id: 'stock:x', name: 'SmolVLM', encoderFile: 'vision_encoder.onnx', origin: 'https://huggingface.co/x', inputName: 'pixel_values' },
+      { pre: 'p', post: 'image_features' },
+    );
     const checked = validateManifest(manifest);
     expect(checked.ok ? [] : checked.errors).toEqual([]);
     expect(manifest.weights).toMatchObject({ source: 'pretrained', synthetic: false });

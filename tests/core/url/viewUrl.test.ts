@@ -5,7 +5,19 @@ import { emptyViewUrl, formatViewUrl, imageByHashPrefix, parseViewUrl, type View
 const word = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,12}$/).filter((w) => !w.includes('..'));
 const validState: fc.Arbitrary<ViewUrlState> = fc.record({
   pack: fc.option(word, { nil: null }),
-  model: fc.option(fc.record({ repo: fc.tuple(word, word).map(([a, b]) => `${a}/${b}`), revision: fc.option(fc.oneof(word, fc.tuple(word, word).map(([a, b]) => `${a}/${b}`)), { nil: null }) }), { nil: null }),
+  model: fc.option(
+    fc.record({
+      repo: fc.tuple(word, word).map(([a, b]) => `${a}/${b}`),
+      revision: fc.option(
+        fc.oneof(
+          word,
+          fc.tuple(word, word).map(([a, b]) => `${a}/${b}`),
+        ),
+        { nil: null },
+      ),
+    }),
+    { nil: null },
+  ),
   k: fc.option(fc.integer({ min: 1, max: 100 }), { nil: null }),
   metric: fc.option(fc.constantFrom('cosine' as const, 'l2' as const), { nil: null }),
   includeSelf: fc.option(fc.boolean(), { nil: null }),
@@ -23,7 +35,10 @@ describe('view URL', () => {
         expect(parsed.ignored).toEqual([]);
         // A hub model is written instead of a pack: a link opens one model.
         expect(parsed.state).toEqual({ ...state, pack: state.model ? null : state.pack });
-        const entries = search.slice(1).split('&').filter((e) => e !== '');
+        const entries = search
+          .slice(1)
+          .split('&')
+          .filter((e) => e !== '');
         expect(entries.slice(0, kept.length)).toEqual(kept);
       }),
       { numRuns: 500 },
@@ -36,7 +51,9 @@ describe('view URL', () => {
   });
 
   it('writes a hub model readably and reads one with or without a revision', () => {
-    expect(formatViewUrl('', { ...emptyViewUrl, model: { repo: 'llava-hf/llava-1.5-7b-hf', revision: 'refs/pr/3' } })).toBe('?model=llava-hf/llava-1.5-7b-hf@refs/pr/3');
+    expect(formatViewUrl('', { ...emptyViewUrl, model: { repo: 'llava-hf/llava-1.5-7b-hf', revision: 'refs/pr/3' } })).toBe(
+      '?model=llava-hf/llava-1.5-7b-hf@refs/pr/3',
+    );
     expect(parseViewUrl('?model=owner/repo').state.model).toEqual({ repo: 'owner/repo', revision: null });
     expect(parseViewUrl('?model=owner%2Frepo%40v2').state.model).toEqual({ repo: 'owner/repo', revision: 'v2' });
   });
@@ -61,7 +78,11 @@ describe('view URL', () => {
   });
 
   it('finds an image by a prefix of its content hash only when exactly one image has it', () => {
-    const images = [{ id: 'a', contentHash: 'abcdef0123' }, { id: 'b', contentHash: 'abcdef9999' }, { id: 'c', contentHash: null }];
+    const images = [
+      { id: 'a', contentHash: 'abcdef0123' },
+      { id: 'b', contentHash: 'abcdef9999' },
+      { id: 'c', contentHash: null },
+    ];
     expect(imageByHashPrefix(images, 'abcdef01')?.id).toBe('a');
     expect(imageByHashPrefix(images, 'abcdef')).toBeNull();
     expect(imageByHashPrefix(images, '777777')).toBeNull();

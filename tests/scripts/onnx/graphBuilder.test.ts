@@ -30,7 +30,12 @@ describe('GraphBuilder', () => {
   it('writes the header and every attribute kind so that they read back', () => {
     const g = new GraphBuilder('attrs');
     const x = g.input('x', ['n', 4]);
-    g.op('LayerNormalization', [x, g.floatInit('gamma', [4], new Float32Array(4).fill(1))], { axis: -1, epsilon: { float: 0.25 }, note: 'why', perm: [3, 1] }, 'y');
+    g.op(
+      'LayerNormalization',
+      [x, g.floatInit('gamma', [4], new Float32Array(4).fill(1))],
+      { axis: -1, epsilon: { float: 0.25 }, note: 'why', perm: [3, 1] },
+      'y',
+    );
     g.output('y', ['n', 4]);
     const info = readModel(g.toBytes());
     expect([info.irVersion, info.opset, info.producer]).toEqual([8, 17, 'connector-lens']);
@@ -65,7 +70,11 @@ describe('GraphBuilder', () => {
 
   it('names nodes through a naming policy inside modules, with node metadata and value_info that ORT accepts', async () => {
     const g = new GraphBuilder('named', {
-      name: (op, scope, count) => ({ node: `/${[...scope, op].join('/')}`, outputs: Array.from({ length: count }, (_, i) => `${scope.join('.')}.${op}.${i}`), metadata: { scope: scope.join('.') } }),
+      name: (op, scope, count) => ({
+        node: `/${[...scope, op].join('/')}`,
+        outputs: Array.from({ length: count }, (_, i) => `${scope.join('.')}.${op}.${i}`),
+        metadata: { scope: scope.join('.') },
+      }),
     });
     const x = g.input('x', ['n', 2]);
     const h = g.within('block', () => g.within('inner', () => g.op('Relu', [x])));

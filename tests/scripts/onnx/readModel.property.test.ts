@@ -20,7 +20,10 @@ function richModel(): Uint8Array {
   g.output('y', ['batch', 2]);
   const model = onnx.ModelProto.decode(g.toBytes());
   // Typed-field initializers too (float_data, int64_data), which the builder does not write.
-  model.graph!.initializer!.push(onnx.TensorProto.create({ name: 'typed', dims: [3], dataType: 1, floatData: [0.5, 1.5, 2.5] }), onnx.TensorProto.create({ name: 'ids', dims: [2], dataType: 7, int64Data: [5, -6] }));
+  model.graph!.initializer!.push(
+    onnx.TensorProto.create({ name: 'typed', dims: [3], dataType: 1, floatData: [0.5, 1.5, 2.5] }),
+    onnx.TensorProto.create({ name: 'ids', dims: [2], dataType: 7, int64Data: [5, -6] }),
+  );
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -65,8 +68,7 @@ describe('readModel properties', () => {
         else if (kind === 'no typed') {
           t.floatData = [];
           t.int64Data = [];
-        }
-        else if (kind === 'no dims') t.dims = [];
+        } else if (kind === 'no dims') t.dims = [];
         else if (kind === 'more dims') t.dims = [...(t.dims ?? []), value];
         else if (kind === 'type') t.dataType = value;
         else if (kind === 'external') t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
@@ -89,6 +91,8 @@ describe('readModel properties', () => {
     expect(() => readModel(onnx.ModelProto.encode(model).finish())).toThrow(new OnnxReadError('initializer w: 0 values for dims [4, 2]'));
     w.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
     w.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: 'rich.onnx_data' })];
-    expect(() => readModel(onnx.ModelProto.encode(model).finish())).toThrow(new OnnxReadError('initializer w: its values are in the external file "rich.onnx_data", which is not read here'));
+    expect(() => readModel(onnx.ModelProto.encode(model).finish())).toThrow(
+      new OnnxReadError('initializer w: its values are in the external file "rich.onnx_data", which is not read here'),
+    );
   });
 });

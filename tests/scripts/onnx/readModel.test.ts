@@ -33,16 +33,21 @@ describe('readModel', () => {
   it('returns a model or throws OnnxReadError for truncated, flipped and appended bytes (never anything else)', () => {
     const base = smallModel();
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: base.length }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.uint8Array({ maxLength: 32 }), (cut, flips, tail) => {
-        const bytes = Uint8Array.from([...base.subarray(0, cut), ...tail]);
-        for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
-        try {
-          const info = readModel(bytes);
-          expect(Array.isArray(info.nodes)).toBe(true);
-        } catch (error) {
-          expect(error).toBeInstanceOf(OnnxReadError);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: base.length }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.uint8Array({ maxLength: 32 }),
+        (cut, flips, tail) => {
+          const bytes = Uint8Array.from([...base.subarray(0, cut), ...tail]);
+          for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
+          try {
+            const info = readModel(bytes);
+            expect(Array.isArray(info.nodes)).toBe(true);
+          } catch (error) {
+            expect(error).toBeInstanceOf(OnnxReadError);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

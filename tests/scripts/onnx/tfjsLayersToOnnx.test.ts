@@ -9,7 +9,13 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onnx } from '../../../scripts/onnx/proto.ts';
 import { readModel } from '../../../scripts/onnx/readModel.ts';
-import { tfjsLayersToOnnx, TfjsConversionError, UnsupportedLayerError, type ConvertOptions, type TfjsLayersModelJson } from '../../../scripts/onnx/tfjsLayersToOnnx.ts';
+import {
+  tfjsLayersToOnnx,
+  TfjsConversionError,
+  UnsupportedLayerError,
+  type ConvertOptions,
+  type TfjsLayersModelJson,
+} from '../../../scripts/onnx/tfjsLayersToOnnx.ts';
 import { decodeTfjsWeights, type TfjsWeightSpec } from '../../../scripts/onnx/tfjsWeights.ts';
 import { seededRandom } from '../../../src/core/random.ts';
 
@@ -59,7 +65,18 @@ const LAYERS: LayerJson[] = [
   layer('bn_b', 'BatchNormalization', bn, ['dw_b']),
   layer('relu_b', 'ReLU', { max_value: 6 }, ['bn_b']),
   // 4x5 -> 5x7 -> 2x3 (valid, stride 2).
-  layer('pad_c', 'ZeroPadding2D', { padding: [[1, 0], [0, 2]], data_format: 'channels_last' }, ['relu_a']),
+  layer(
+    'pad_c',
+    'ZeroPadding2D',
+    {
+      padding: [
+        [1, 0],
+        [0, 2],
+      ],
+      data_format: 'channels_last',
+    },
+    ['relu_a'],
+  ),
   layer('dw_c', 'DepthwiseConv2D', dwconv([3, 3], [2, 2], 'valid', true), ['pad_c']),
   layer('add_d', 'Add', {}, ['relu_b', 'dw_c']),
   // Follows an Add: cannot be folded, becomes Mul + Add.
@@ -167,7 +184,16 @@ function tfPadding(size: number, k: number, s: number, padding: string): { out: 
 }
 
 /** kernel(i, j, ci, co) over input channel ci for output channel co; null = no connection. */
-function window(x: Map3, kh: number, kw: number, s: number, padding: string, outC: number, inputChannel: (co: number) => number[], kernel: (i: number, j: number, ci: number, co: number) => number): Map3 {
+function window(
+  x: Map3,
+  kh: number,
+  kw: number,
+  s: number,
+  padding: string,
+  outC: number,
+  inputChannel: (co: number) => number[],
+  kernel: (i: number, j: number, ci: number, co: number) => number,
+): Map3 {
   const py = tfPadding(x.h, kh, s, padding);
   const px = tfPadding(x.w, kw, s, padding);
   const y = map3(py.out, px.out, outC);
@@ -193,13 +219,31 @@ function window(x: Map3, kh: number, kw: number, s: number, padding: string, out
 
 function refConv(x: Map3, k: Float64Array, kh: number, kw: number, outC: number, s: number, padding: string, bias?: Float64Array): Map3 {
   const all = Array.from({ length: x.c }, (_, i) => i);
-  const y = window(x, kh, kw, s, padding, outC, () => all, (i, j, ci, co) => k[((i * kw + j) * x.c + ci) * outC + co]!);
+  const y = window(
+    x,
+    kh,
+    kw,
+    s,
+    padding,
+    outC,
+    () => all,
+    (i, j, ci, co) => k[((i * kw + j) * x.c + ci) * outC + co]!,
+  );
   if (bias) y.v.forEach((v, i) => (y.v[i] = v + bias[i % outC]!));
   return y;
 }
 
 function refDepthwise(x: Map3, k: Float64Array, kh: number, kw: number, m: number, s: number, padding: string, bias?: Float64Array): Map3 {
-  const y = window(x, kh, kw, s, padding, x.c * m, (co) => [Math.floor(co / m)], (i, j, ci, co) => k[((i * kw + j) * x.c + ci) * m + (co % m)]!);
+  const y = window(
+    x,
+    kh,
+    kw,
+    s,
+    padding,
+    x.c * m,
+    (co) => [Math.floor(co / m)],
+    (i, j, ci, co) => k[((i * kw + j) * x.c + ci) * m + (co % m)]!,
+  );
   if (bias) y.v.forEach((v, i) => (y.v[i] = v + bias[i % y.c]!));
   return y;
 }
@@ -218,7 +262,8 @@ const relu6 = (x: Map3) => apply(x, (v) => Math.min(Math.max(v, 0), 6));
 
 function refPad(x: Map3, top: number, bottom: number, left: number, right: number): Map3 {
   const y = map3(x.h + top + bottom, x.w + left + right, x.c);
-  for (let i = 0; i < x.h; i++) for (let j = 0; j < x.w; j++) for (let c = 0; c < x.c; c++) y.v[((i + top) * y.w + j + left) * y.c + c] = x.v[(i * x.w + j) * x.c + c]!;
+  for (let i = 0; i < x.h; i++)
+    for (let j = 0; j < x.w; j++) for (let c = 0; c < x.c; c++) y.v[((i + top) * y.w + j + left) * y.c + c] = x.v[(i * x.w + j) * x.c + c]!;
   return y;
 }
 
@@ -252,9 +297,27 @@ function refPool(x: Map3, k: number, s: number, kind: 'avg' | 'max'): Map3 {
 function reference(tiny: Tiny, image: Map3): Map<string, Map3> {
   const w = (name: string) => tiny.weights.get(name)!;
   const out = new Map<string, Map3>();
-  const a = relu6(refBatchNorm(refConv(image, w('conv_a/kernel'), 4, 3, 4, 2, 'same', w('conv_a/bias')), w('bn_a/gamma'), w('bn_a/beta'), w('bn_a/moving_mean'), w('bn_a/moving_variance'), 0.001));
+  const a = relu6(
+    refBatchNorm(
+      refConv(image, w('conv_a/kernel'), 4, 3, 4, 2, 'same', w('conv_a/bias')),
+      w('bn_a/gamma'),
+      w('bn_a/beta'),
+      w('bn_a/moving_mean'),
+      w('bn_a/moving_variance'),
+      0.001,
+    ),
+  );
   out.set('relu_a', a);
-  const b = relu6(refBatchNorm(refDepthwise(a, w('dw_b/depthwise_kernel'), 3, 3, 2, 2, 'same'), w('bn_b/gamma'), w('bn_b/beta'), w('bn_b/moving_mean'), w('bn_b/moving_variance'), 0.001));
+  const b = relu6(
+    refBatchNorm(
+      refDepthwise(a, w('dw_b/depthwise_kernel'), 3, 3, 2, 2, 'same'),
+      w('bn_b/gamma'),
+      w('bn_b/beta'),
+      w('bn_b/moving_mean'),
+      w('bn_b/moving_variance'),
+      0.001,
+    ),
+  );
   out.set('relu_b', b);
   const c = refDepthwise(refPad(a, 1, 0, 0, 2), w('dw_c/depthwise_kernel'), 3, 3, 2, 2, 'valid', w('dw_c/bias'));
   const d: Map3 = { ...b, v: b.v.map((v, i) => v + c.v[i]!) };
@@ -344,7 +407,11 @@ describe('tfjsLayersToOnnx on a tiny Keras model', () => {
   it('writes TF SAME padding as explicit asymmetric Conv pads [top, left, bottom, right]', () => {
     const bytes = tfjsLayersToOnnx(tiny.model, tiny.data, { cutLayer: 'relu_b' }).bytes;
     const graph = onnx.ModelProto.decode(bytes).graph!;
-    const ints = (node: string, name: string) => graph.node!.find((n) => n.output![0] === node)!.attribute!.find((a) => a.name === name)!.ints!.map(Number);
+    const ints = (node: string, name: string) =>
+      graph
+        .node!.find((n) => n.output![0] === node)!
+        .attribute!.find((a) => a.name === name)!
+        .ints!.map(Number);
     const int = (node: string, name: string) => Number(graph.node!.find((n) => n.output![0] === node)!.attribute!.find((a) => a.name === name)!.i);
     // conv_a: 7x9, kernel 4x3, stride 2 -> rows 1 above, 2 below; columns 1 and 1.
     expect(ints('bn_a', 'pads')).toEqual([1, 1, 2, 1]);
@@ -374,7 +441,10 @@ describe('tfjsLayersToOnnx on a tiny Keras model', () => {
 
 describe('tfjsLayersToOnnx refuses what it cannot convert, by name', () => {
   const tiny = tinyModel();
-  const convert = (options: ConvertOptions, model = tiny.model, data = tiny.data) => () => tfjsLayersToOnnx(model, data, options);
+  const convert =
+    (options: ConvertOptions, model = tiny.model, data = tiny.data) =>
+    () =>
+      tfjsLayersToOnnx(model, data, options);
 
   it('an unsupported layer type on the way to the cut', () => {
     expect(convert({ cutLayer: 'leaky' })).toThrow(UnsupportedLayerError);
@@ -403,19 +473,28 @@ describe('tfjsLayersToOnnx refuses what it cannot convert, by name', () => {
   it('weights that are missing, misshapen, or do not fill the data', () => {
     const { model, data } = tinyModel();
     const without = { ...model, weightsManifest: [{ paths: ['x'], weights: model.weightsManifest[0]!.weights.filter((w) => w.name !== 'conv_f/bias') }] };
-    expect(convert({ cutLayer: 'drop_f' }, without, data.subarray(0, data.length - 20))).toThrow('layer "conv_f": weight "conv_f/bias" is not in the weights manifest');
+    expect(convert({ cutLayer: 'drop_f' }, without, data.subarray(0, data.length - 20))).toThrow(
+      'layer "conv_f": weight "conv_f/bias" is not in the weights manifest',
+    );
     expect(convert({ cutLayer: 'relu_a' }, model, data.subarray(1))).toThrow(/weight dense\/bias: needs bytes .* but the weight data holds/);
     const padded = new Uint8Array(data.length + 4);
     padded.set(data);
-    expect(convert({ cutLayer: 'relu_a' }, model, padded)).toThrow(`the weights manifest accounts for ${data.length} bytes, but the weight data holds ${data.length + 4}`);
-    const reshaped = { ...model, weightsManifest: [{ paths: ['x'], weights: model.weightsManifest[0]!.weights.map((w) => (w.name === 'conv_a/bias' ? { ...w, shape: [2, 2] } : w)) }] };
+    expect(convert({ cutLayer: 'relu_a' }, model, padded)).toThrow(
+      `the weights manifest accounts for ${data.length} bytes, but the weight data holds ${data.length + 4}`,
+    );
+    const reshaped = {
+      ...model,
+      weightsManifest: [{ paths: ['x'], weights: model.weightsManifest[0]!.weights.map((w) => (w.name === 'conv_a/bias' ? { ...w, shape: [2, 2] } : w)) }],
+    };
     expect(convert({ cutLayer: 'relu_a' }, reshaped, data)).toThrow('layer "conv_a": weight "conv_a/bias" has shape [2, 2], expected [4]');
   });
 });
 
 describe('decodeTfjsWeights', () => {
   it('dequantises uint8 and uint16 (q * scale + min, rounded to float32), widens float16, reads float32', () => {
-    const bytes = new Uint8Array([0, 255, 10, /* uint16 LE */ 0x00, 0x01, 0xff, 0xff, /* float16 LE: 1.0, -2.5 */ 0x00, 0x3c, 0x00, 0xc1, /* float32 0.5 */ 0, 0, 0, 0x3f]);
+    const bytes = new Uint8Array([
+      0, 255, 10, /* uint16 LE */ 0x00, 0x01, 0xff, 0xff, /* float16 LE: 1.0, -2.5 */ 0x00, 0x3c, 0x00, 0xc1, /* float32 0.5 */ 0, 0, 0, 0x3f,
+    ]);
     const w = decodeTfjsWeights(
       [
         {

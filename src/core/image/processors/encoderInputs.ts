@@ -19,7 +19,16 @@ import { resizeImage, type Resample } from '../resample.ts';
 import { idefics3ResizeSize } from './idefics3Size.ts';
 import { rescaleNormaliseChw } from './normalise.ts';
 import { patchify } from './patchify.ts';
-import { parseProcessorConfig, type ClipConfig, type HeightWidth, type Idefics3Config, type ProcessorConfig, type ProcessorName, type Qwen2VlConfig, type SiglipConfig } from './processorConfig.ts';
+import {
+  parseProcessorConfig,
+  type ClipConfig,
+  type HeightWidth,
+  type Idefics3Config,
+  type ProcessorConfig,
+  type ProcessorName,
+  type Qwen2VlConfig,
+  type SiglipConfig,
+} from './processorConfig.ts';
 import { smartResize } from './smartResize.ts';
 
 export interface RgbaImage {
@@ -89,17 +98,25 @@ function runIdefics3(img: Rgb, cfg: Idefics3Config): { seen: Rgb; tensors: Encod
   const mask = new Uint8Array(m * m).fill(1);
   return {
     seen,
-    tensors: [pixelValues([1, 1, 3, m, m], rescaleNormaliseChw(seen.rgb, m, m, cfg)), { name: 'pixel_attention_mask', type: 'bool', dims: [1, 1, m, m], data: mask }],
+    tensors: [
+      pixelValues([1, 1, 3, m, m], rescaleNormaliseChw(seen.rgb, m, m, cfg)),
+      { name: 'pixel_attention_mask', type: 'bool', dims: [1, 1, m, m], data: mask },
+    ],
   };
 }
 
 function runQwen2vl(img: Rgb, cfg: Qwen2VlConfig): { seen: Rgb; tensors: EncoderTensor[] } {
-  const [h, w] = cfg.fixedSize ? [cfg.fixedSize.height, cfg.fixedSize.width] : smartResize(img.height, img.width, cfg.patchSize * cfg.mergeSize, cfg.minPixels, cfg.maxPixels);
+  const [h, w] = cfg.fixedSize
+    ? [cfg.fixedSize.height, cfg.fixedSize.width]
+    : smartResize(img.height, img.width, cfg.patchSize * cfg.mergeSize, cfg.minPixels, cfg.maxPixels);
   const seen = resize(img, w, h, cfg.resample);
   const p = patchify(rescaleNormaliseChw(seen.rgb, w, h, cfg), 3, h, w, cfg.patchSize, cfg.mergeSize, cfg.temporalPatchSize);
   return {
     seen,
-    tensors: [pixelValues([p.gridH * p.gridW, p.rowLength], p.patches), { name: 'image_grid_thw', type: 'int64', dims: [1, 3], data: BigInt64Array.of(1n, BigInt(p.gridH), BigInt(p.gridW)) }],
+    tensors: [
+      pixelValues([p.gridH * p.gridW, p.rowLength], p.patches),
+      { name: 'image_grid_thw', type: 'int64', dims: [1, 3], data: BigInt64Array.of(1n, BigInt(p.gridH), BigInt(p.gridW)) },
+    ],
   };
 }
 
@@ -108,16 +125,26 @@ function notesFor(cfg: ProcessorConfig): string[] {
     const asked = cfg.imageSplittingRequested ? ' (the model was configured to tile large images into sub-images; here it sees only the global view)' : '';
     return [`Image splitting is off for analysis: one global ${cfg.maxImageSize} x ${cfg.maxImageSize} image${asked}.`];
   }
-  if (cfg.processor === 'qwen2-vl' && cfg.fixedSize) return [`Resized to a fixed ${cfg.fixedSize.width} x ${cfg.fixedSize.height} for analysis, not to the aspect-keeping size Qwen2-VL picks.`];
+  if (cfg.processor === 'qwen2-vl' && cfg.fixedSize)
+    return [`Resized to a fixed ${cfg.fixedSize.width} x ${cfg.fixedSize.height} for analysis, not to the aspect-keeping size Qwen2-VL picks.`];
   return [];
 }
 
 export function encoderInputs(cfg: ProcessorConfig, image: RgbaImage): EncoderInputs {
   const { width, height, rgba } = image;
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) throw new RangeError(`invalid image size: ${width} x ${height} (expected positive integers)`);
-  if (rgba.length !== width * height * 4) throw new RangeError(`invalid image: expected ${width * height * 4} RGBA bytes for ${width} x ${height}, got ${rgba.length}`);
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1))
+    throw new RangeError(`invalid image size: ${width} x ${height} (expected positive integers)`);
+  if (rgba.length !== width * height * 4)
+    throw new RangeError(`invalid image: expected ${width * height * 4} RGBA bytes for ${width} x ${height}, got ${rgba.length}`);
   const img: Rgb = { width, height, rgb: rgbaToRgb(rgba) };
-  const run = cfg.processor === 'clip' ? runClip(img, cfg) : cfg.processor === 'siglip' ? runSiglip(img, cfg) : cfg.processor === 'idefics3' ? runIdefics3(img, cfg) : runQwen2vl(img, cfg);
+  const run =
+    cfg.processor === 'clip'
+      ? runClip(img, cfg)
+      : cfg.processor === 'siglip'
+        ? runSiglip(img, cfg)
+        : cfg.processor === 'idefics3'
+          ? runIdefics3(img, cfg)
+          : runQwen2vl(img, cfg);
   return { tensors: run.tensors, seen: run.seen, notes: notesFor(cfg) };
 }
 
@@ -128,9 +155,14 @@ export function encoderInputs(cfg: ProcessorConfig, image: RgbaImage): EncoderIn
  */
 export function withFixedSize(cfg: Qwen2VlConfig, height: number, width: number): Qwen2VlConfig {
   const factor = cfg.patchSize * cfg.mergeSize;
-  const [h, w] = Number.isSafeInteger(height) && Number.isSafeInteger(width) && height > 0 && width > 0 ? smartResize(height, width, factor, cfg.minPixels, cfg.maxPixels) : [0, 0];
+  const [h, w] =
+    Number.isSafeInteger(height) && Number.isSafeInteger(width) && height > 0 && width > 0
+      ? smartResize(height, width, factor, cfg.minPixels, cfg.maxPixels)
+      : [0, 0];
   if (h !== height || w !== width) {
-    throw new UserFacingError(`A fixed Qwen2-VL input of ${width} x ${height} is not one the processor keeps: use multiples of ${factor} with between ${cfg.minPixels} and ${cfg.maxPixels} pixels.`);
+    throw new UserFacingError(
+      `A fixed Qwen2-VL input of ${width} x ${height} is not one the processor keeps: use multiples of ${factor} with between ${cfg.minPixels} and ${cfg.maxPixels} pixels.`,
+    );
   }
   return { ...cfg, fixedSize: { height, width } };
 }

@@ -13,10 +13,20 @@ export interface Patchified {
   readonly rowLength: number;
 }
 
-export function patchify(chw: Float32Array, channels: number, height: number, width: number, patchSize: number, mergeSize: number, temporalPatchSize: number): Patchified {
-  if (chw.length !== channels * height * width) throw new RangeError(`invalid image: expected ${channels * height * width} values for ${channels} x ${height} x ${width}, got ${chw.length}`);
+export function patchify(
+  chw: Float32Array,
+  channels: number,
+  height: number,
+  width: number,
+  patchSize: number,
+  mergeSize: number,
+  temporalPatchSize: number,
+): Patchified {
+  if (chw.length !== channels * height * width)
+    throw new RangeError(`invalid image: expected ${channels * height * width} values for ${channels} x ${height} x ${width}, got ${chw.length}`);
   const block = patchSize * mergeSize;
-  if (height % block !== 0 || width % block !== 0) throw new RangeError(`invalid size ${height} x ${width}: expected multiples of patch_size * merge_size = ${block}`);
+  if (height % block !== 0 || width % block !== 0)
+    throw new RangeError(`invalid size ${height} x ${width}: expected multiples of patch_size * merge_size = ${block}`);
   const gridH = height / patchSize;
   const gridW = width / patchSize;
   const blocksW = gridW / mergeSize;

@@ -195,7 +195,8 @@ function clip(c: Checker, o: Obj, base: CommonConfig): ClipConfig {
   // HF pads with zeros where the crop is larger than the resized image; no encoder config does that.
   const [minH, minW] = 'shortestEdge' in size ? [size.shortestEdge, size.shortestEdge] : [size.height, size.width];
   if (doCenterCrop && (cropSize.height > minH || cropSize.width > minW)) c.expect('crop_size', `at most the resized size (${minH} x ${minW})`, o.crop_size);
-  if (!doCenterCrop && 'shortestEdge' in size) c.expect('do_center_crop', 'true with a shortest_edge size (otherwise the input size depends on the image)', o.do_center_crop);
+  if (!doCenterCrop && 'shortestEdge' in size)
+    c.expect('do_center_crop', 'true with a shortest_edge size (otherwise the input size depends on the image)', o.do_center_crop);
   return { processor: 'clip', ...base, size, doCenterCrop, cropSize };
 }
 
@@ -264,7 +265,13 @@ export function parseProcessorConfig(json: unknown, processor?: ProcessorName): 
   if (!isObj(json)) return { ok: false, errors: [`preprocessor_config: expected a JSON object, got ${show(json)}`] };
   const declared = processorFromType(json.image_processor_type);
   if (json.image_processor_type !== undefined && declared === null) {
-    c.expect('image_processor_type', `one of ${Object.keys(PROCESSOR_TYPES).map((t) => `"${t}"`).join(', ')}`, json.image_processor_type);
+    c.expect(
+      'image_processor_type',
+      `one of ${Object.keys(PROCESSOR_TYPES)
+        .map((t) => `"${t}"`)
+        .join(', ')}`,
+      json.image_processor_type,
+    );
     return { ok: false, errors: c.errors };
   }
   const name = processor ?? declared;
@@ -277,6 +284,7 @@ export function parseProcessorConfig(json: unknown, processor?: ProcessorName): 
     return { ok: false, errors: c.errors };
   }
   const base = common(c, json, name);
-  const config = name === 'clip' ? clip(c, json, base) : name === 'siglip' ? siglip(c, json, base) : name === 'idefics3' ? idefics3(c, json, base) : qwen2vl(c, json, base);
+  const config =
+    name === 'clip' ? clip(c, json, base) : name === 'siglip' ? siglip(c, json, base) : name === 'idefics3' ? idefics3(c, json, base) : qwen2vl(c, json, base);
   return c.errors.length > 0 ? { ok: false, errors: c.errors } : { ok: true, config };
 }

@@ -22,7 +22,9 @@ export const MAX_ASPECT_RATIO = 200;
 export function smartResize(height: number, width: number, factor: number, minPixels: number, maxPixels: number): [number, number] {
   const aspect = Math.max(height, width) / Math.min(height, width);
   if (aspect > MAX_ASPECT_RATIO) {
-    throw new UserFacingError(`The image is ${width} x ${height}: Qwen2-VL's processor refuses aspect ratios above ${MAX_ASPECT_RATIO} (this one is ${aspect.toFixed(1)}). Crop it, or use a fixed input size.`);
+    throw new UserFacingError(
+      `The image is ${width} x ${height}: Qwen2-VL's processor refuses aspect ratios above ${MAX_ASPECT_RATIO} (this one is ${aspect.toFixed(1)}). Crop it, or use a fixed input size.`,
+    );
   }
   let hBar = pythonRound(height / factor) * factor;
   let wBar = pythonRound(width / factor) * factor;

@@ -36,19 +36,26 @@ const common = fc.record(
 );
 
 const specific: Record<ProcessorName, fc.Arbitrary<Json>> = {
-  clip: fc
-    .tuple(side, side, fc.boolean(), fc.nat(), fc.nat(), fc.boolean())
-    .map(([s, s2, shortest, ch, cw, intForm]) => {
-      if (shortest) {
-        const crop = { height: 1 + (ch % s), width: 1 + (cw % s) };
-        return { size: intForm ? s : { shortest_edge: s }, crop_size: intForm && crop.height === crop.width ? crop.height : crop, do_center_crop: true };
-      }
-      return { size: { height: s, width: s2 }, do_center_crop: false };
-    }),
+  clip: fc.tuple(side, side, fc.boolean(), fc.nat(), fc.nat(), fc.boolean()).map(([s, s2, shortest, ch, cw, intForm]) => {
+    if (shortest) {
+      const crop = { height: 1 + (ch % s), width: 1 + (cw % s) };
+      return { size: intForm ? s : { shortest_edge: s }, crop_size: intForm && crop.height === crop.width ? crop.height : crop, do_center_crop: true };
+    }
+    return { size: { height: s, width: s2 }, do_center_crop: false };
+  }),
   siglip: fc.tuple(side, side).map(([h, w]) => ({ size: { height: h, width: w } })),
-  idefics3: fc.tuple(side, side, fc.boolean(), fc.boolean()).map(([l, m, split, pad]) => ({ size: { longest_edge: l }, max_image_size: { longest_edge: m }, do_image_splitting: split, do_pad: pad })),
+  idefics3: fc
+    .tuple(side, side, fc.boolean(), fc.boolean())
+    .map(([l, m, split, pad]) => ({ size: { longest_edge: l }, max_image_size: { longest_edge: m }, do_image_splitting: split, do_pad: pad })),
   'qwen2-vl': fc
-    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 0, max: 4000 }), fc.boolean())
+    .tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 4000 }),
+      fc.integer({ min: 0, max: 4000 }),
+      fc.boolean(),
+    )
     .map(([patch, merge, temporal, lo, extra, sizeForm]) =>
       sizeForm
         ? { size: { shortest_edge: lo, longest_edge: lo + extra }, patch_size: patch, merge_size: merge, temporal_patch_size: temporal }
@@ -56,7 +63,12 @@ const specific: Record<ProcessorName, fc.Arbitrary<Json>> = {
     ),
 };
 
-const TYPES: Record<ProcessorName, string> = { clip: 'CLIPImageProcessor', siglip: 'SiglipImageProcessor', idefics3: 'Idefics3ImageProcessor', 'qwen2-vl': 'Qwen2VLImageProcessor' };
+const TYPES: Record<ProcessorName, string> = {
+  clip: 'CLIPImageProcessor',
+  siglip: 'SiglipImageProcessor',
+  idefics3: 'Idefics3ImageProcessor',
+  'qwen2-vl': 'Qwen2VLImageProcessor',
+};
 
 const validConfig = fc
   .constantFrom(...PROCESSOR_NAMES)
@@ -75,7 +87,11 @@ function expectReadBack(name: ProcessorName, json: Json, cfg: ProcessorConfig): 
   if (json.image_std !== undefined) expect(cfg.std).toEqual(asTriple(json.image_std));
   if (cfg.processor === 'siglip') expect(cfg.size).toEqual(json.size);
   if (cfg.processor === 'idefics3') {
-    expect([cfg.longestEdge, cfg.maxImageSize, cfg.imageSplittingRequested]).toEqual([(json.size as Json).longest_edge, (json.max_image_size as Json).longest_edge, json.do_image_splitting]);
+    expect([cfg.longestEdge, cfg.maxImageSize, cfg.imageSplittingRequested]).toEqual([
+      (json.size as Json).longest_edge,
+      (json.max_image_size as Json).longest_edge,
+      json.do_image_splitting,
+    ]);
   }
   if (cfg.processor === 'qwen2-vl') {
     const size = json.size as Json | undefined;
@@ -135,13 +151,24 @@ describe('parseProcessorConfig properties', () => {
   });
 
   it('names the field when one is made invalid', () => {
-    const mutated = validConfig.chain(({ name, json }) => fc.tuple(fc.constant(name), fc.constant(json), fc.constantFrom(...Object.keys(json).filter((k) => k !== 'processor_class' && k !== 'image_processor_type')), invalid));
+    const mutated = validConfig.chain(({ name, json }) =>
+      fc.tuple(
+        fc.constant(name),
+        fc.constant(json),
+        fc.constantFrom(...Object.keys(json).filter((k) => k !== 'processor_class' && k !== 'image_processor_type')),
+        invalid,
+      ),
+    );
     fc.assert(
       fc.property(mutated, ([name, json, key, value]) => {
         const r = parseProcessorConfig({ ...json, [key]: value }, name);
         if (!refused(key, value)) return;
         expect(r.ok, `${key} = ${String(value)}`).toBe(false);
-        if (!r.ok) expect(r.errors.some((e) => e.startsWith(`preprocessor_config.${key}:`) || e.startsWith(`preprocessor_config.${key}.`)), JSON.stringify(r.errors)).toBe(true);
+        if (!r.ok)
+          expect(
+            r.errors.some((e) => e.startsWith(`preprocessor_config.${key}:`) || e.startsWith(`preprocessor_config.${key}.`)),
+            JSON.stringify(r.errors),
+          ).toBe(true);
       }),
       { numRuns: RUNS },
     );
@@ -150,27 +177,53 @@ describe('parseProcessorConfig properties', () => {
   it('returns a result for any JSON, never throws; every error names a field and what it expects', () => {
     const anyValue = fc.oneof(fc.jsonValue(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, 1e300, undefined));
     fc.assert(
-      fc.property(validConfig, fc.dictionary(fc.constantFrom('size', 'crop_size', 'max_image_size', 'min_pixels', 'max_pixels', 'resample', 'image_mean', 'image_std', 'image_processor_type', 'rescale_factor', 'merge_size'), anyValue), anyValue, fc.boolean(), fc.option(fc.constantFrom(...PROCESSOR_NAMES), { nil: undefined }), ({ json }, edits, whole, replaceWhole, name) => {
-        const input = replaceWhole ? whole : { ...json, ...edits };
-        const r = parseProcessorConfig(input, name);
-        if (!r.ok) {
-          expect(r.errors.length).toBeGreaterThan(0);
-          for (const e of r.errors) expect(e).toMatch(/^preprocessor_config(\.[\w.]+)?: expected /);
-        }
-      }),
+      fc.property(
+        validConfig,
+        fc.dictionary(
+          fc.constantFrom(
+            'size',
+            'crop_size',
+            'max_image_size',
+            'min_pixels',
+            'max_pixels',
+            'resample',
+            'image_mean',
+            'image_std',
+            'image_processor_type',
+            'rescale_factor',
+            'merge_size',
+          ),
+          anyValue,
+        ),
+        anyValue,
+        fc.boolean(),
+        fc.option(fc.constantFrom(...PROCESSOR_NAMES), { nil: undefined }),
+        ({ json }, edits, whole, replaceWhole, name) => {
+          const input = replaceWhole ? whole : { ...json, ...edits };
+          const r = parseProcessorConfig(input, name);
+          if (!r.ok) {
+            expect(r.errors.length).toBeGreaterThan(0);
+            for (const e of r.errors) expect(e).toMatch(/^preprocessor_config(\.[\w.]+)?: expected /);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 });
 
 describe('encoderInputs properties', () => {
-  const image = fc.tuple(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })).map(([width, height, seed]) => {
-    let s = seed;
-    const rgba = Uint8Array.from({ length: width * height * 4 }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16) & 255);
-    return { width, height, rgba };
-  });
+  const image = fc
+    .tuple(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }))
+    .map(([width, height, seed]) => {
+      let s = seed;
+      const rgba = Uint8Array.from({ length: width * height * 4 }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16) & 255);
+      return { width, height, rgba };
+    });
   // Small sizes keep a run cheap; Qwen2-VL's pixel range is kept small too.
-  const small = validConfig.filter(({ name, json }) => name !== 'qwen2-vl' || ((json.max_pixels ?? (json.size as Json | undefined)?.longest_edge) as number) <= 4000);
+  const small = validConfig.filter(
+    ({ name, json }) => name !== 'qwen2-vl' || ((json.max_pixels ?? (json.size as Json | undefined)?.longest_edge) as number) <= 4000,
+  );
 
   it('gives tensors of the promised shapes, finite values, and the 8-bit image the encoder saw', () => {
     fc.assert(

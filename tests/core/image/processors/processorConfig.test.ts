@@ -29,16 +29,42 @@ describe('parseProcessorConfig on published configs', () => {
 
   it("reads CLIP's legacy integer size and crop_size", () => {
     const c = ok(configs['openai/clip-vit-base-patch32']!.config, 'clip');
-    expect(c).toMatchObject({ processor: 'clip', size: { shortestEdge: 224 }, cropSize: { height: 224, width: 224 }, doCenterCrop: true, resample: 'bicubic', mean: OPENAI_MEAN, std: OPENAI_STD });
+    expect(c).toMatchObject({
+      processor: 'clip',
+      size: { shortestEdge: 224 },
+      cropSize: { height: 224, width: 224 },
+      doCenterCrop: true,
+      resample: 'bicubic',
+      mean: OPENAI_MEAN,
+      std: OPENAI_STD,
+    });
   });
 
   it("reads SmolVLM's: LANCZOS, longest edge 2048, 512 global image, splitting requested (and ignored)", () => {
     const c = ok(configs['HuggingFaceTB/SmolVLM-256M-Instruct']!.config);
-    expect(c).toEqual({ processor: 'idefics3', resample: 'lanczos', doRescale: true, rescaleFactor: 1 / 255, doNormalize: true, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], longestEdge: 2048, maxImageSize: 512, imageSplittingRequested: true });
+    expect(c).toEqual({
+      processor: 'idefics3',
+      resample: 'lanczos',
+      doRescale: true,
+      rescaleFactor: 1 / 255,
+      doNormalize: true,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+      longestEdge: 2048,
+      maxImageSize: 512,
+      imageSplittingRequested: true,
+    });
   });
 
   it("reads Qwen2-VL's min/max pixels and transformers 5's size form", () => {
-    expect(ok(configs['Qwen/Qwen2-VL-2B-Instruct']!.config)).toMatchObject({ minPixels: 3136, maxPixels: 12845056, patchSize: 14, temporalPatchSize: 2, mergeSize: 2, fixedSize: null });
+    expect(ok(configs['Qwen/Qwen2-VL-2B-Instruct']!.config)).toMatchObject({
+      minPixels: 3136,
+      maxPixels: 12845056,
+      patchSize: 14,
+      temporalPatchSize: 2,
+      mergeSize: 2,
+      fixedSize: null,
+    });
     expect(ok({ size: { shortest_edge: 100, longest_edge: 5000 } }, 'qwen2-vl')).toMatchObject({ minPixels: 100, maxPixels: 5000 });
     // The explicit keys win over size, as in Qwen2VLImageProcessor.__init__.
     expect(ok({ size: { shortest_edge: 100, longest_edge: 5000 }, max_pixels: 9000 }, 'qwen2-vl')).toMatchObject({ minPixels: 100, maxPixels: 9000 });
@@ -47,7 +73,10 @@ describe('parseProcessorConfig on published configs', () => {
 
 describe("parseProcessorConfig: an empty config means transformers' class defaults", () => {
   it.each([
-    ['clip', { resample: 'bicubic', mean: OPENAI_MEAN, std: OPENAI_STD, size: { shortestEdge: 224 }, cropSize: { height: 224, width: 224 }, doCenterCrop: true }],
+    [
+      'clip',
+      { resample: 'bicubic', mean: OPENAI_MEAN, std: OPENAI_STD, size: { shortestEdge: 224 }, cropSize: { height: 224, width: 224 }, doCenterCrop: true },
+    ],
     ['siglip', { resample: 'bicubic', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], size: { height: 224, width: 224 } }],
     ['idefics3', { resample: 'lanczos', mean: [0.5, 0.5, 0.5], longestEdge: 1456, maxImageSize: 364, imageSplittingRequested: true }],
     ['qwen2-vl', { resample: 'bicubic', mean: OPENAI_MEAN, minPixels: 56 * 56, maxPixels: 28 * 28 * 1280, patchSize: 14, temporalPatchSize: 2, mergeSize: 2 }],
@@ -68,8 +97,12 @@ describe('parseProcessorConfig refusals', () => {
   it('refuses what is not a config, or a config for another processor', () => {
     expect(errors([1, 2])).toEqual(['preprocessor_config: expected a JSON object, got [1,2]']);
     expect(errors({})).toEqual(['preprocessor_config.image_processor_type: expected a known image processor (or name the processor), got nothing']);
-    expect(errors({ image_processor_type: 'SiglipImageProcessor' }, 'clip')).toEqual(['preprocessor_config.image_processor_type: expected a clip processor, got "SiglipImageProcessor"']);
-    expect(errors({ image_processor_type: 'ViTImageProcessor' }, 'clip')[0]).toMatch(/^preprocessor_config.image_processor_type: expected one of "CLIPImageProcessor", /);
+    expect(errors({ image_processor_type: 'SiglipImageProcessor' }, 'clip')).toEqual([
+      'preprocessor_config.image_processor_type: expected a clip processor, got "SiglipImageProcessor"',
+    ]);
+    expect(errors({ image_processor_type: 'ViTImageProcessor' }, 'clip')[0]).toMatch(
+      /^preprocessor_config.image_processor_type: expected one of "CLIPImageProcessor", /,
+    );
   });
 
   it('names every bad field and what it expects', () => {
@@ -83,9 +116,13 @@ describe('parseProcessorConfig refusals', () => {
     ]);
     expect(errors({ size: { height: 224 } }, 'siglip')).toEqual(['preprocessor_config.size.width: expected a positive integer, got nothing']);
     expect(errors({ size: 224, crop_size: 300 }, 'clip')).toEqual(['preprocessor_config.crop_size: expected at most the resized size (224 x 224), got 300']);
-    expect(errors({ do_center_crop: false }, 'clip')).toEqual(['preprocessor_config.do_center_crop: expected true with a shortest_edge size (otherwise the input size depends on the image), got false']);
+    expect(errors({ do_center_crop: false }, 'clip')).toEqual([
+      'preprocessor_config.do_center_crop: expected true with a shortest_edge size (otherwise the input size depends on the image), got false',
+    ]);
     expect(errors({ max_image_size: 512 }, 'idefics3')).toEqual(['preprocessor_config.max_image_size: expected {"longest_edge": n}, got 512']);
-    expect(errors({ min_pixels: 5000, max_pixels: 4000 }, 'qwen2-vl')).toEqual(['preprocessor_config.max_pixels: expected at least min_pixels (5000), got 4000']);
+    expect(errors({ min_pixels: 5000, max_pixels: 4000 }, 'qwen2-vl')).toEqual([
+      'preprocessor_config.max_pixels: expected at least min_pixels (5000), got 4000',
+    ]);
     expect(errors({ patch_size: 2 ** 53 + 2 }, 'qwen2-vl')).toEqual(['preprocessor_config.patch_size: expected a positive integer, got 9007199254740994']);
   });
 
