@@ -11,11 +11,9 @@
  * - two sessions share nothing, and nothing listens before wiring or after unwiring.
  */
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PackManifest } from '../../src/core/types.ts';
-import { analysisStore, emptyAnalysis, type ImageEmbedding } from '../../src/store/analysisStore.ts';
+import { analysisStore, emptyAnalysis } from '../../src/store/analysisStore.ts';
 import { addImages, collectionStore, nextImageId, removeImage, type ImageEntry } from '../../src/store/collectionStore.ts';
 import { embedPending } from '../../src/store/embedding.ts';
 import { CANCEL_GRACE_MS, ensureWorkerHolds, openPack } from '../../src/store/modelSession.ts';
@@ -28,22 +26,14 @@ import { uiStore } from '../../src/store/uiStore.ts';
 import { WorkerClient } from '../../src/workers/client.ts';
 import type { AnalysisCalls, InferenceCalls, TrainingCalls } from '../../src/workers/protocol.ts';
 import { ScriptedWorker, type Message, type Script } from '../support/scriptedWorker.ts';
+import { VIT_MLP_MANIFEST, blankImage, replyAllEmbedded, replyEmbedded, zeroEmbedding } from '../support/storeFixtures.ts';
 
-const MANIFEST = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../models/vit-mlp/manifest.json'), 'utf8')) as PackManifest;
-const { pre: T, post: Tp, dPre, dPost } = MANIFEST.tokens;
+const MANIFEST = VIT_MLP_MANIFEST;
 
 /** Each model (by manifest name) answers its load with its own content key. */
 const keyOf = (name: string) => `m1-${Buffer.from(name).toString('hex').padEnd(64, '0').slice(0, 64)}`;
 const manifestNamed = (name: string): PackManifest => ({ ...MANIFEST, name });
 const nameOf = (message: Message) => (message.manifest as PackManifest).name;
-
-const embedded = (): ImageEmbedding => ({
-  pre: new Float32Array(T * dPre),
-  post: new Float32Array(Tp * dPost),
-  pooledPre: new Float32Array(dPre),
-  pooledPost: new Float32Array(dPost),
-  display: new Uint8ClampedArray(4),
-});
 
 /** An inference worker that opens every model but those named in `hanging` (their warm-up never returns) and embeds every image. */
 function inferenceScript(options: { hanging?: readonly string[]; onEmbed?: (message: Message, worker: ScriptedWorker) => boolean } = {}): Script {
@@ -57,9 +47,7 @@ function inferenceScript(options: { hanging?: readonly string[]; onEmbed?: (mess
       });
     } else if (message.type === 'embed') {
       if (options.onEmbed?.(message, worker)) return;
-      const images = message.images as { imageId: string }[];
-      for (const { imageId } of images) worker.reply({ type: 'item', id: message.id, item: { ok: true, imageId, ...embedded(), ms: 1 } });
-      worker.reply({ type: 'result', id: message.id, result: { done: images.length, failed: 0, cancelled: false, ep: 'wasm' } });
+      replyAllEmbedded(message, worker, 'wasm');
     }
   };
 }
@@ -117,18 +105,7 @@ function harness(tag = '') {
 }
 
 function images(n: number): ImageEntry[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: nextImageId(),
-    name: `img-${i}.png`,
-    blob: new Blob([]),
-    url: '',
-    bytes: 0,
-    width: 1,
-    height: 1,
-    label: null,
-    labelSource: null,
-    contentHash: null,
-  }));
+  return Array.from({ length: n }, (_, i) => blankImage(nextImageId(), { name: `img-${i}.png` }));
 }
 
 const texts = () => uiStore.getState().messages.map((m) => m.text);
@@ -164,7 +141,7 @@ describe('a model that opens', () => {
     // What an earlier visit stored for model A: two of the four images.
     const stopPersisting = startPersisting();
     analysisStore.setState(emptyAnalysis(keyOf('A')));
-    analysisStore.setState({ embeddings: { [all[0]!.id]: embedded(), [all[1]!.id]: embedded() } });
+    analysisStore.setState({ embeddings: { [all[0]!.id]: zeroEmbedding(), [all[1]!.id]: zeroEmbedding() } });
     await vi.waitFor(async () => expect((await storageSummary()).embeddings).toBeGreaterThanOrEqual(2));
     stopPersisting();
     analysisStore.setState(emptyAnalysis(null));
@@ -389,8 +366,7 @@ describe('a lost WebGPU device while embedding', () => {
           if (lost || (message.images as unknown[]).length !== 4) return false;
           lost = true;
           // Two images made it before the device was lost.
-          for (const { imageId } of (message.images as { imageId: string }[]).slice(0, 2))
-            worker.reply({ type: 'item', id: message.id, item: { ok: true, imageId, ...embedded(), ms: 1 } });
+          for (const { imageId } of (message.images as { imageId: string }[]).slice(0, 2)) replyEmbedded(worker, message.id, imageId);
           worker.reply({ type: 'error', id: message.id, error: { code: 'device-lost', message: 'lost', details: 'destroyed' } });
           return true;
         },

@@ -9,15 +9,12 @@
  * - a Cancel the worker does not answer: it is ended after the grace period and the model is held
  *   again for the next job.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PackManifest } from '../../src/core/types.ts';
 import { ScriptedWorker, type Message } from '../support/scriptedWorker.ts';
+import { VIT_MLP_MANIFEST, blankImage, replyAllEmbedded, replyEmbedded } from '../support/storeFixtures.ts';
 
-const MANIFEST = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../models/vit-mlp/manifest.json'), 'utf8')) as PackManifest;
+const MANIFEST = VIT_MLP_MANIFEST;
 const KEY = `m1-${'ab'.repeat(32)}`;
-const { pre: T, post: Tp, dPre, dPost } = MANIFEST.tokens;
 
 /** What the inference worker answers: a load with `ep`, an embed with every image embedded. */
 function healthyInference(message: Message, worker: ScriptedWorker): void {
@@ -25,24 +22,7 @@ function healthyInference(message: Message, worker: ScriptedWorker): void {
     const preferred = message.preferred as string[];
     worker.reply({ type: 'result', id: message.id, result: { modelKey: KEY, ep: preferred[0], fallbackReason: null, loadMs: 1 } });
   } else if (message.type === 'embed') {
-    const images = message.images as { imageId: string }[];
-    for (const { imageId } of images) {
-      worker.reply({
-        type: 'item',
-        id: message.id,
-        item: {
-          ok: true,
-          imageId,
-          pre: new Float32Array(T * dPre),
-          post: new Float32Array(Tp * dPost),
-          pooledPre: new Float32Array(dPre),
-          pooledPost: new Float32Array(dPost),
-          display: new Uint8ClampedArray(4),
-          ms: 1,
-        },
-      });
-    }
-    worker.reply({ type: 'result', id: message.id, result: { done: images.length, failed: 0, cancelled: false, ep: 'webgpu' } });
+    replyAllEmbedded(message, worker, 'webgpu');
   }
 }
 
@@ -62,18 +42,7 @@ async function freshApp() {
   const { analysisStore } = await import('../../src/store/analysisStore.ts');
   const { collectionStore, addImages, nextImageId } = await import('../../src/store/collectionStore.ts');
   const { uiStore } = await import('../../src/store/uiStore.ts');
-  const images = Array.from({ length: 3 }, (_, i) => ({
-    id: nextImageId(),
-    name: `img-${i}.png`,
-    blob: new Blob([]),
-    url: '',
-    bytes: 0,
-    width: 1,
-    height: 1,
-    label: null,
-    labelSource: null,
-    contentHash: null,
-  }));
+  const images = Array.from({ length: 3 }, (_, i) => blankImage(nextImageId(), { name: `img-${i}.png` }));
   const open = () => session.openPack('vit-mlp', MANIFEST, { kind: 'url', url: 'enc.onnx' }, { kind: 'url', url: 'con.onnx' });
   return { session, embedding, modelStore, analysisStore, collectionStore, uiStore, addImages: () => addImages(images), open };
 }
@@ -122,20 +91,7 @@ describe('recovery follows failure codes, whatever the words', () => {
         crashed = true;
         // One image made it before the crash.
         const first = (message.images as { imageId: string }[])[0]!;
-        worker.reply({
-          type: 'item',
-          id: message.id,
-          item: {
-            ok: true,
-            imageId: first.imageId,
-            pre: new Float32Array(T * dPre),
-            post: new Float32Array(Tp * dPost),
-            pooledPre: new Float32Array(dPre),
-            pooledPost: new Float32Array(dPost),
-            display: new Uint8ClampedArray(4),
-            ms: 1,
-          },
-        });
+        replyEmbedded(worker, message.id, first.imageId);
         worker.crash(wording);
         return;
       }

@@ -4,37 +4,19 @@
  * the training state (and its loss curve) is the cancelled run's. Real stores and WorkerClient,
  * scripted workers (tests/support/scriptedWorker.ts).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PackManifest } from '../../src/core/types.ts';
 import { ScriptedWorker, type Message } from '../support/scriptedWorker.ts';
+import { VIT_MLP_MANIFEST, blankImage, replyAllEmbedded } from '../support/storeFixtures.ts';
 
-const MANIFEST = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../models/vit-mlp/manifest.json'), 'utf8')) as PackManifest;
-const { pre: T, post: Tp, dPre, dPost } = MANIFEST.tokens;
+const MANIFEST = VIT_MLP_MANIFEST;
+const { pre: T, dPre, dPost } = MANIFEST.tokens;
 const KEY = `m1-${'cd'.repeat(32)}`;
 const IMAGES = 6;
 
 function inference(message: Message, worker: ScriptedWorker): void {
   if (message.type === 'load-pack') worker.reply({ type: 'result', id: message.id, result: { modelKey: KEY, ep: 'wasm', fallbackReason: null, loadMs: 1 } });
   if (message.type !== 'embed') return;
-  const images = message.images as { imageId: string }[];
-  for (const { imageId } of images)
-    worker.reply({
-      type: 'item',
-      id: message.id,
-      item: {
-        ok: true,
-        imageId,
-        pre: new Float32Array(T * dPre),
-        post: new Float32Array(Tp * dPost),
-        pooledPre: new Float32Array(dPre),
-        pooledPost: new Float32Array(dPost),
-        display: new Uint8ClampedArray(4),
-        ms: 1,
-      },
-    });
-  worker.reply({ type: 'result', id: message.id, result: { done: images.length, failed: 0, cancelled: false, ep: 'wasm' } });
+  replyAllEmbedded(message, worker, 'wasm');
 }
 
 /** A finished run whose best epoch is 3 (validation loss 0.4). */
@@ -89,20 +71,7 @@ describe('training facts belong to the reconstruction shown', () => {
       worker.reply({ type: 'progress', id: message.id, progress: { kind: 'epoch', epoch: 1, epochs: 40, trainLoss: 0.9, valLoss: 0.95, bestEpoch: 1 } });
     });
     await session.openPack('vit-mlp', MANIFEST, { kind: 'url', url: 'e.onnx' }, { kind: 'url', url: 'c.onnx' });
-    addImages(
-      Array.from({ length: IMAGES }, (_, i) => ({
-        id: nextImageId(),
-        name: `${i}.png`,
-        blob: new Blob([]),
-        url: '',
-        bytes: 0,
-        width: 1,
-        height: 1,
-        label: null,
-        labelSource: null,
-        contentHash: null,
-      })),
-    );
+    addImages(Array.from({ length: IMAGES }, (_, i) => blankImage(nextImageId(), { name: `${i}.png` })));
     await embedPending();
 
     await trainReconstructor();

@@ -4,6 +4,7 @@ import { collectionStore, type ImageEntry } from '../../src/store/collectionStor
 import { modelStore } from '../../src/store/modelStore.ts';
 import { uiStore } from '../../src/store/uiStore.ts';
 import { applyViewUrl, syncViewUrl } from '../../src/store/viewUrl.ts';
+import { blankImage } from '../support/storeFixtures.ts';
 
 function fakeWindow(href: string) {
   const url = new URL(href);
@@ -11,18 +12,7 @@ function fakeWindow(href: string) {
   return { win: win as unknown as Parameters<typeof syncViewUrl>[0], url };
 }
 
-const image = (id: string, contentHash: string): ImageEntry => ({
-  id,
-  name: `${id}.png`,
-  blob: new Blob([]),
-  url: '',
-  bytes: 0,
-  width: 1,
-  height: 1,
-  label: null,
-  labelSource: null,
-  contentHash,
-});
+const image = (id: string, contentHash: string): ImageEntry => blankImage(id, { contentHash });
 const HASH_A = 'a1'.repeat(32);
 const HASH_B = 'b2'.repeat(32);
 
