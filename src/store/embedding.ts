@@ -62,6 +62,9 @@ export function embedPending(session: PipelineSession = appSession()): Promise<v
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
+/** A job the user cancelled (before it reached the worker, or answered by it). */
+const sayCancelled = (done: number, total: number) => say('info', `Embedding cancelled after ${done} of ${total} images; the rest stay queued.`);
+
 /** One embedding job, shown as one bar from start to end; KNOR refreshes once, when it ends. */
 async function runEmbed(session: PipelineSession, modelKey: string, images: readonly ImageToEmbed[]): Promise<void> {
   const isCurrent = () => analysisStore.getState().modelKey === modelKey;
@@ -88,7 +91,7 @@ async function runEmbed(session: PipelineSession, modelKey: string, images: read
       if (!(await ensureWorkerHolds(session))) return;
       if (!isCurrent()) return;
       if (cancelledBeforeWorker) {
-        say('info', `Embedding cancelled after 0 of ${batch.length} images; the rest stay queued.`);
+        sayCancelled(0, batch.length);
         return;
       }
       if (!(await embedInWorker(session, modelKey, batch, started))) return;
@@ -144,7 +147,7 @@ async function embedInWorker(session: PipelineSession, modelKey: string, images:
   analysisStore.setState((s) => (s.embedJob ? { embedJob: { ...s.embedJob, cancel: () => inference.cancel(id, CANCEL_GRACE_MS) } } : {}));
   try {
     const result = await promise;
-    if (result.cancelled) say('info', `Embedding cancelled after ${result.done} of ${images.length} images; the rest stay queued.`);
+    if (result.cancelled) sayCancelled(result.done, images.length);
     analysisStore.setState({ lastEmbedMs: performance.now() - started });
     return false;
   } catch (error) {
