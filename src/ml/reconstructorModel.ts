@@ -3,9 +3,14 @@
  * T' = T: Linear(dL,dL) LN GELU Dropout, Linear(dL,h) LN GELU Dropout, Linear(h,dV). When T' != T,
  * a learned token-axis projection W_tok (T x T', stored transposed as 'token_mix' [T', T]) plus a
  * learned per-position term 'token_position' [T, dL] first maps T' tokens to T.
+ *
+ * The three Linear matrices live as [out, in] (torch.nn.Linear's layout), which keeps every
+ * product on tfjs-wasm's fast path (see denseMatMul.ts); weights() hands them out as [in, out],
+ * the app's documented layout (core/export/reconstructorExport.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededRandom, type Random } from '../core/random.ts';
+import { linear, linearOnData, matMulTrainable } from './denseMatMul.ts';
 
 export interface ReconstructorShape {
   readonly tokensPre: number;
@@ -17,6 +22,13 @@ export interface ReconstructorShape {
 
 export type ReconstructorKind = 'token-wise-mlp' | 'token-mixing-mlp';
 
+/** One trained parameter under its logical name, matrices as [in, out]. */
+export interface NamedWeight {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
 export interface ReconstructorModel {
   readonly kind: ReconstructorKind;
   readonly shape: ReconstructorShape;
@@ -27,6 +39,8 @@ export interface ReconstructorModel {
   readonly decayed: readonly tf.Variable[];
   /** post: [B, T', dL] -> [B, T, dV]. */
   forward(post: tf.Tensor3D, training: boolean, dropoutSeed: number): tf.Tensor3D;
+  /** Every parameter's current values under its logical name, matrices as [in, out], each in an own buffer (safe to transfer). */
+  weights(): Promise<NamedWeight[]>;
   dispose(): void;
 }
 
@@ -49,10 +63,21 @@ function variableFrom(initial: tf.Tensor, name: string): tf.Variable {
   return v;
 }
 
-function glorot(random: Random, rows: number, cols: number, name: string): tf.Variable {
+function glorotValues(random: Random, rows: number, cols: number): Float32Array {
   const limit = Math.sqrt(6 / (rows + cols));
-  const values = Float32Array.from({ length: rows * cols }, () => (2 * random() - 1) * limit);
-  return variableFrom(tf.tensor2d(values, [rows, cols]), name);
+  return Float32Array.from({ length: rows * cols }, () => (2 * random() - 1) * limit);
+}
+
+function glorot(random: Random, rows: number, cols: number, name: string): tf.Variable {
+  return variableFrom(tf.tensor2d(glorotValues(random, rows, cols), [rows, cols]), name);
+}
+
+/** A Linear weight drawn as [inputs, outputs] (the same draws as before the layout changed) and kept as [outputs, inputs]. */
+function glorotOutIn(random: Random, inputs: number, outputs: number, name: string): tf.Variable {
+  const drawn = tf.tensor2d(glorotValues(random, inputs, outputs), [inputs, outputs]);
+  const kept = tf.transpose(drawn);
+  drawn.dispose();
+  return variableFrom(kept, name);
 }
 const filled = (n: number, value: number, name: string) => variableFrom(tf.fill([n], value), name);
 
@@ -108,15 +133,15 @@ export function createReconstructor(shape: ReconstructorShape, seed: number, opt
   const prefix = `reconstructor${++instances}/`;
   const names: string[] = [];
   const named = (name: string) => (names.push(name), prefix + name);
-  const w1 = glorot(random, dPost, dPost, named('w1'));
+  const w1 = glorotOutIn(random, dPost, dPost, named('w1'));
   const b1 = filled(dPost, 0, named('b1'));
   const g1 = filled(dPost, 1, named('ln1_gain'));
   const c1 = filled(dPost, 0, named('ln1_bias'));
-  const w2 = glorot(random, dPost, hidden, named('w2'));
+  const w2 = glorotOutIn(random, dPost, hidden, named('w2'));
   const b2 = filled(hidden, 0, named('b2'));
   const g2 = filled(hidden, 1, named('ln2_gain'));
   const c2 = filled(hidden, 0, named('ln2_bias'));
-  const w3 = glorot(random, hidden, dPre, named('w3'));
+  const w3 = glorotOutIn(random, hidden, dPre, named('w3'));
   const b3 = filled(dPre, 0, named('b3'));
   const mix =
     kind !== 'token-mixing-mlp' ? null : routing ? variableFrom(tf.tensor2d(routing, [Tp, T]), named('token_mix')) : glorot(random, Tp, T, named('token_mix'));
@@ -136,14 +161,26 @@ export function createReconstructor(shape: ReconstructorShape, seed: number, opt
       if (mix && position) {
         // [B, T', dL] -> [B, dL, T'] -> (x) [T', T] -> [B, T, dL], plus a learned term per position.
         const flat = tf.reshape(tf.transpose(post, [0, 2, 1]), [batch * dPost, Tp]) as tf.Tensor2D;
-        const mixed = tf.transpose(tf.reshape(tf.matMul(flat, mix), [batch, dPost, T]), [0, 2, 1]);
+        const mixed = tf.transpose(tf.reshape(matMulTrainable(flat, mix), [batch, dPost, T]), [0, 2, 1]);
         tokens = tf.reshape(tf.add(mixed, position), [batch * T, dPost]);
       } else {
         tokens = tf.reshape(post, [batch * T, dPost]);
       }
-      let h = drop(gelu(layerNorm(tf.add(tf.matMul(tokens, w1), b1), g1, c1)), training, dropoutSeed);
-      h = drop(gelu(layerNorm(tf.add(tf.matMul(h, w2), b2), g2, c2)), training, dropoutSeed + 1);
-      return tf.reshape(tf.add(tf.matMul(h, w3), b3), [batch, T, dPre]);
+      // The token-wise model's first input is data: no gradient is needed for it.
+      const first = mix ? linear : linearOnData;
+      let h = drop(gelu(layerNorm(tf.add(first(tokens, w1), b1), g1, c1)), training, dropoutSeed);
+      h = drop(gelu(layerNorm(tf.add(linear(h, w2), b2), g2, c2)), training, dropoutSeed + 1);
+      return tf.reshape(tf.add(linear(h, w3), b3), [batch, T, dPre]);
+    },
+    async weights() {
+      const outIn = new Set<tf.Variable>([w1, w2, w3]);
+      const out: NamedWeight[] = [];
+      for (const [i, v] of variables.entries()) {
+        const stored = outIn.has(v) ? tf.transpose(v) : tf.clone(v);
+        out.push({ name: names[i]!, shape: stored.shape, values: new Float32Array(await stored.data()) });
+        stored.dispose();
+      }
+      return out;
     },
     dispose() {
       for (const v of variables) v.dispose();

@@ -11,7 +11,7 @@ import { patchLosses, type PatchLosses } from '../core/patches/patchLoss.ts';
 import { seededRandom, shuffledIndices } from '../core/random.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
 import { applyStandardizer, fitStandardizer, type Standardizer } from '../core/stats/standardize.ts';
-import { createReconstructor, parameterCount, type ReconstructorKind, type ReconstructorModel } from './reconstructorModel.ts';
+import { createReconstructor, parameterCount, type NamedWeight, type ReconstructorKind, type ReconstructorModel } from './reconstructorModel.ts';
 
 export interface ReconstructionData {
   /** [images, tokensPre, dPre], raw. */
@@ -123,11 +123,7 @@ export interface TrainOutcome {
   readonly standardizers: { readonly pre: Standardizer; readonly post: Standardizer };
 }
 
-export interface NamedWeight {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly values: Float32Array;
-}
+export type { NamedWeight } from './reconstructorModel.ts';
 
 /** Image-level split: a seeded shuffle, at least one validation image and one training image. */
 export function splitImages(images: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
@@ -252,11 +248,7 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
       out.dispose();
       await nextTick();
     }
-    const weights: NamedWeight[] = [];
-    for (const [i, v] of model.variables.entries()) {
-      // Logical names ('w1', ...) and an own buffer each, so the values are safe to transfer.
-      weights.push({ name: model.names[i]!, shape: v.shape, values: new Float32Array(await v.data()) });
-    }
+    const weights = await model.weights();
     return {
       weights,
       standardizers: { pre: preStd, post: postStd },
