@@ -39,14 +39,20 @@ export interface Int32Tensor {
   readonly dims: readonly number[];
 }
 
-/** int64 values that are indices (under 2^31), as Int32Array. */
+/**
+ * int64 values that are indices (under 2^31), as Int32Array. Read as 32-bit halves (little-endian,
+ * as WebAssembly memory is): a BigInt per value would cost more than the search that made them.
+ */
 function indicesFromInt64(name: string, data: unknown): Int32Array | null {
   if (!(data instanceof BigInt64Array)) return null;
+  const halves = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
   const out = new Int32Array(data.length);
   for (let i = 0; i < data.length; i++) {
-    const v = Number(data[i]!);
-    if (v < -(2 ** 31) || v >= 2 ** 31) throw new RangeError(`output ${name}: index ${v} does not fit 32 bits`);
-    out[i] = v;
+    const low = halves[2 * i]!;
+    const high = halves[2 * i + 1]!;
+    // In range exactly when the high half is the low half's sign extension.
+    if (high !== low >> 31) throw new RangeError(`output ${name}: index ${data[i]} does not fit 32 bits`);
+    out[i] = low;
   }
   return out;
 }

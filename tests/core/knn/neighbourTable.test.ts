@@ -89,6 +89,22 @@ describe('buildNeighbourTable with ONNX Runtime matrix products', () => {
     const table = await buildNeighbourTable(x, n, dim, 10, gemmCandidates());
     expectSameAsKNearest(table, x, n, dim, [1, 3, 10]);
   });
+  it('searches again the rows whose neighbours bunch in one block (a set sorted by class), and still equals kNearest', async () => {
+    // Two classes of 600 images each, in order: an image of the second class has most of its
+    // neighbours among the 424 of its class in the middle block, more than one block's column top
+    // holds, so the first pass leaves it short and the source searches its row again.
+    const n = 1200;
+    const dim = 24;
+    const random = seededRandom(21);
+    const centres = [0, 1].map(() => Float32Array.from({ length: dim }, () => random() * 4 - 2));
+    const x = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) x[i * dim + d] = centres[i < 600 ? 0 : 1]![d]! + random() - 0.5;
+    const table = await buildNeighbourTable(x, n, dim, 40, gemmCandidates());
+    expect(table.rowsSearchedAgain).toBeGreaterThan(100);
+    expectSameAsKNearest(table, x, n, dim, [1, 10, 40]);
+    // The second search made them certifiable: few or no rows fell back to the exact search.
+    expect(table.exactRows.cosine + table.exactRows.l2).toBeLessThan(n / 20);
+  });
 });
 
 describe('certification', () => {
