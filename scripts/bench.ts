@@ -9,7 +9,8 @@
  * - identity: what a model's content key adds to reading its file (scripts/bench/identity.ts);
  * - knn: kNN + KNOR at N = 10,000, d = 1024 and 4096, against FAISS (scripts/bench/knn.ts);
  * - training: reconstructor tokens/s, tfjs WASM against PyTorch CPU (scripts/bench/training.ts);
- * - inference: encoder + connector, ORT-web WASM against native ONNX Runtime (scripts/bench/inference.ts).
+ * - inference: encoder + connector, ORT-web WASM against native ONNX Runtime (scripts/bench/inference.ts);
+ * - first-visit: first KNOR, first heatmap and one dropped image, timed in headless Chromium (scripts/bench/firstVisit.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { identityBench } from './bench/identity.ts';
 import { knnBench } from './bench/knn.ts';
 import { trainingBench } from './bench/training.ts';
 import { inferenceBench } from './bench/inference.ts';
+import { firstVisitBench } from './bench/firstVisit.ts';
 import { markdown, type BenchRow } from './bench/report.ts';
 
 const SECTIONS: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
@@ -24,6 +26,7 @@ const SECTIONS: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
   knn: () => knnBench(),
   training: () => trainingBench(),
   inference: () => inferenceBench(),
+  'first-visit': () => firstVisitBench(),
 };
 
 async function main(): Promise<void> {

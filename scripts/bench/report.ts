@@ -39,7 +39,7 @@ export function markdown(rows: readonly BenchRow[], when: Date): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.what} | ${r.app} | ${r.reference} | ${r.ratio === null ? 'not measured' : `${r.ratio.toFixed(2)} (${r.better} is better)`} | ${r.target || '—'} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} | ${r.note} |`,
+        `| ${r.what} | ${r.app} | ${r.reference} | ${r.ratio !== null ? `${r.ratio.toFixed(2)} (${r.better} is better)` : r.met !== null ? '— (absolute target)' : 'not measured'} | ${r.target || '—'} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} | ${r.note} |`,
     ),
     '',
   ];

@@ -15,50 +15,45 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-type Linear = (x: tf.Tensor2D, weight: tf.Tensor2D) => tf.Tensor2D;
+/** A product of an input and a weight (any tensor the caller knows to be 2-D), with its own gradient. */
+type Product = (x: tf.Tensor, weight: tf.Tensor) => tf.Tensor2D;
 
-function makeLinear(inputGradient: boolean): Linear {
-  return tf.customGrad((x, w, save) => {
-    const input = x as tf.Tensor2D;
-    const weight = w as tf.Tensor2D;
-    save([input, weight]);
+/** tf.customGrad for a two-operand product: `value` computes it, `gradients` gives [dx, dw] from dy and the operands. */
+function customProduct(
+  value: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D,
+  gradients: (dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D) => [tf.Tensor, tf.Tensor],
+): Product {
+  return tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, w]);
     return {
-      // x [m, in] w^T = (w [out, in] x^T [in, m])^T
-      value: tf.transpose(tf.matMul(weight, tf.transpose(input))),
-      gradFunc: (dy, saved) => {
-        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const g = dy as tf.Tensor2D;
-        // dw [out, in] = dy^T x; dx [m, in] = dy w (w packed, but only where dx is wanted).
-        const dw = tf.matMul(tf.transpose(g), xs);
-        const dx = inputGradient ? tf.matMul(g, ws) : tf.zerosLike(xs);
-        return [dx, dw];
-      },
+      value: value(x as tf.Tensor2D, w as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => gradients(dy, saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D),
     };
-  }) as Linear;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Product;
+}
+
+function makeLinear(inputGradient: boolean): Product {
+  return customProduct(
+    // x [m, in] w^T = (w [out, in] x^T [in, m])^T
+    (x, w) => tf.transpose(tf.matMul(w, tf.transpose(x))) as tf.Tensor2D,
+    // dw [out, in] = dy^T x; dx [m, in] = dy w (w packed, but only where dx is wanted).
+    (dy, x, w) => [inputGradient ? tf.matMul(dy, w) : tf.zerosLike(x), tf.matMul(tf.transpose(dy), x)],
+  );
 }
 
 /** x [m, in] times weight [out, in] transposed: torch.nn.Linear's product, without the bias. */
-export const linear: Linear = makeLinear(true);
+export const linear: Product = makeLinear(true);
 
 /**
  * The same for a layer whose input is data, not computed from parameters: its input gradient would
  * be thrown away, so it is not computed (zeros stand in; for the first layer at LLaVA widths that
  * skips the largest product of the step).
  */
-export const linearOnData: Linear = makeLinear(false);
+export const linearOnData: Product = makeLinear(false);
 
 /** x [m, k] times w [k, n] with a gradient that never uses a transposed product (for small w). */
-export const matMulTrainable: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D = tf.customGrad((x, w, save) => {
-  const a = x as tf.Tensor2D;
-  const b = w as tf.Tensor2D;
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy, saved) => {
-      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const g = dy as tf.Tensor2D;
-      // dx = dy w^T = (w dy^T)^T; dw = x^T dy.
-      return [tf.transpose(tf.matMul(ws, tf.transpose(g))), tf.matMul(tf.transpose(xs), g)];
-    },
-  };
-}) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+export const matMulTrainable: Product = customProduct(
+  (x, w) => tf.matMul(x, w),
+  // dx = dy w^T = (w dy^T)^T; dw = x^T dy.
+  (dy, x, w) => [tf.transpose(tf.matMul(w, tf.transpose(dy))), tf.matMul(tf.transpose(x), dy)],
+);

@@ -1,0 +1,95 @@
+/**
+ * A first visit, timed in headless Chromium (Debian's, without WebGPU: the CPU path a lecturer's
+ * laptop without a usable GPU takes): the production build served by Vite's preview server, a
+ * fresh browser profile (nothing cached, nothing stored), the default pack on the bundled image
+ * set. Measured from navigation start, in the page's own clock:
+ * - the first KNOR on screen (the pack loaded, every bundled image embedded, the neighbour search);
+ * - the first heatmap (the reconstruction shipped with the image set, verified and installed);
+ * - one dropped image to the KNOR that counts it (decode, embed, search again).
+ * Targets are absolute times (issue 12), not ratios; no reference runs beside them.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { build, preview } from 'vite';
+import { sampleImage } from '../../src/core/image/sampleImages.ts';
+import { encodePng } from '../../tests/e2e/png.ts';
+import type { BenchRow } from './report.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const histogramCount = (page: Page) =>
+  page.locator('[data-testid="knor-histogram"] .bar').evaluateAll((bars) => bars.reduce((sum, bar) => sum + Number(bar.getAttribute('data-count') ?? 0), 0));
+
+function row(what: string, seconds: number | null, target: number, note: string): BenchRow {
+  return {
+    what,
+    app: seconds === null ? 'not measured' : `${seconds.toFixed(1)} s`,
+    reference: `target ${target} s (an absolute time, no reference)`,
+    ratio: null,
+    better: 'lower',
+    target: `<= ${target} s`,
+    met: seconds === null ? null : seconds <= target,
+    note,
+  };
+}
+
+export async function firstVisitBench(): Promise<BenchRow[]> {
+  const what = 'first visit in headless Chromium, default pack on the bundled image set, WASM';
+  if (!existsSync(CHROMIUM)) return [row(`${what}: first KNOR`, null, 3, `not run: no Chromium at ${CHROMIUM} (apt-get install chromium)`)];
+  if (!existsSync(resolve('dist/index.html'))) {
+    console.log('bench: building the app (vite build)…');
+    await build({ logLevel: 'warn' });
+  }
+  const server = await preview({ preview: { port: 4174, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
+  const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4174/';
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    await page.goto(url);
+    await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 300_000 });
+    const firstKnor = (await page.evaluate(() => performance.now())) / 1000;
+    const images = await page.locator('[data-testid="thumb"][data-state="embedded"]').count();
+    await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
+    const firstHeatmap = (await page.evaluate(() => performance.now())) / 1000;
+    const installed = /trained on this image set when the app was built/.test((await page.textContent('[data-testid="messages"]')) ?? '');
+
+    const before = await histogramCount(page);
+    const sample = sampleImage(3, 160, 99);
+    const dropStart = await page.evaluate(() => performance.now());
+    await page.setInputFiles('[data-testid="file-input"]', [
+      { name: 'dropped.png', mimeType: 'image/png', buffer: encodePng(sample.rgba, sample.width, sample.height) },
+    ]);
+    await page.waitForFunction(
+      (n) =>
+        Array.from(document.querySelectorAll('[data-testid="knor-histogram"] .bar')).reduce(
+          (sum, bar) => sum + Number(bar.getAttribute('data-count') ?? 0),
+          0,
+        ) === n,
+      before + 1,
+      { timeout: 120_000 },
+    );
+    const dropped = ((await page.evaluate(() => performance.now())) - dropStart) / 1000;
+    return [
+      row(`${what}: first KNOR`, firstKnor, 3, `${images} images embedded and searched, from navigation start; fresh profile, nothing cached`),
+      row(
+        `${what}: first heatmap`,
+        firstHeatmap,
+        3,
+        installed
+          ? 'the reconstruction shipped with the image set, checked against these embeddings and installed'
+          : 'trained here (no shipped reconstruction fitted)',
+      ),
+      row(
+        `${what}: one dropped image to its KNOR`,
+        dropped,
+        2,
+        'decode, embed, neighbour search again, histogram redrawn. Its heatmap needs the reconstructor retrained (the app does not yet apply a trained reconstructor to images added later), so drop-to-heatmap is not measured',
+      ),
+    ];
+  } finally {
+    await browser.close();
+    await new Promise<void>((done) => server.httpServer.close(() => done()));
+  }
+}
