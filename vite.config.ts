@@ -42,7 +42,10 @@ export default defineConfig({
   worker: { format: 'es' },
   // Pre-bundle what the workers import, so the dev server does not reload the page when a worker
   // first asks for them; onnxruntime-web stays unbundled so its wasm asset URL resolves.
-  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
+  optimizeDeps: {
+    exclude: ['onnxruntime-web', 'onnxruntime-web/wasm'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
+  },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
