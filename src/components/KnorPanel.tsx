@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { K_MAX, K_MIN, readK, trivialKWarning } from '../core/knn/kChoice.ts';
-import { labelIds, precisionAtK } from '../core/knn/precision.ts';
+import { labelIds, precisionAtK, precisionCeiling } from '../core/knn/precision.ts';
 import type { Metric } from '../core/types.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { uiStore } from '../store/uiStore.ts';
@@ -31,7 +31,8 @@ export function KnorPanel() {
     const n = knor.ids.length;
     const pre = precisionAtK(knor.nnPre, n, knor.k, ids);
     const post = precisionAtK(knor.nnPost, n, knor.k, ids);
-    return { pre: pre.mean, post: post.mean, labelled: pre.labelled, classes: classes.length };
+    const ceiling = precisionCeiling(ids, knor.k, knor.includeSelf);
+    return { pre: pre.mean, post: post.mean, labelled: pre.labelled, classes: classes.length, ceiling };
   }, [knor, images]);
 
   // What was typed, while it is not a k (the field explains instead of snapping back).
@@ -106,7 +107,15 @@ export function KnorPanel() {
           {precision && (
             <p className="precision" data-testid="precision">
               precision@{knor.k} by label: <strong>{precision.pre.toFixed(3)}</strong> before → <strong>{precision.post.toFixed(3)}</strong> after the connector
-              ({precision.labelled} labelled images, {precision.classes} classes)
+              ({precision.labelled} labelled images, {precision.classes} classes; at most{' '}
+              <span data-testid="precision-ceiling">{precision.ceiling.mean.toFixed(3)}</span> with these class sizes)
+            </p>
+          )}
+          {precision && precision.ceiling.limited > 0 && (
+            <p className="hint" data-testid="precision-limited">
+              k = {knor.k} is more than {precision.ceiling.limited === precision.labelled ? 'every' : 'some'} class can fill (the smallest has{' '}
+              {precision.ceiling.smallestClass} image{precision.ceiling.smallestClass === 1 ? '' : 's'}): {precision.ceiling.limited} of {precision.labelled}{' '}
+              images cannot reach precision 1 whatever the embedding, so compare the values with {precision.ceiling.mean.toFixed(3)}, not with 1.
             </p>
           )}
           <KnorHistogram knor={knor} highlight={selectedValue} testId="knor-histogram" />

@@ -14,7 +14,7 @@ const ARTIFACTS = resolve('test-artifacts');
 
 export async function defaultExperienceScenario(launch: () => Promise<Browser>, pageUrl: string, watch: (page: Page) => void): Promise<void> {
   const defaultPack = (JSON.parse(readFileSync(resolve('models/index.json'), 'utf8')) as { default: string }).default;
-  const bundled = JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: unknown[]; labels: unknown[] };
+  const bundled = JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: { label: string }[]; labels: unknown[] };
   const images = bundled.images.length;
   const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -44,6 +44,29 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
       pre !== undefined && post !== undefined && pre > 2 * chance,
       `${precisionText.trim()} (chance ${chance.toFixed(3)})`,
     );
+    // The precision ceiling, from the bundled set's class sizes (self excluded: a class of s images gives each query s - 1 same-label candidates).
+    const classSizes = [...bundled.images.reduce((m, i) => m.set(i.label, (m.get(i.label) ?? 0) + 1), new Map<string, number>()).values()];
+    const expectedCeiling = (k: number) => classSizes.reduce((sum, s) => sum + s * (Math.min(k, s - 1) / k), 0) / images;
+    const ceiling10 = Number(await textNow(page, '[data-testid="precision-ceiling"]'));
+    check(
+      'default: precision@10 shown with its ceiling for these class sizes, no warning',
+      Math.abs(ceiling10 - expectedCeiling(10)) < 5e-4 && (await page.locator('[data-testid="precision-limited"]').count()) === 0,
+      `ceiling ${ceiling10} (expected ${expectedCeiling(10).toFixed(3)})`,
+    );
+    await page.fill('[data-testid="k-input"]', '30');
+    await page.waitForSelector('[data-testid="precision-limited"]', { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="precision"]')?.textContent?.includes('precision@30'), null, { timeout: 30_000 });
+    const ceiling30 = Number(await textNow(page, '[data-testid="precision-ceiling"]'));
+    const limitedText = await textNow(page, '[data-testid="precision-limited"]');
+    check(
+      'default: at k = 30, beyond every class (24 images), the ceiling drops and the panel says why',
+      Math.abs(ceiling30 - expectedCeiling(30)) < 5e-4 && ceiling30 < 1 && /smallest has 24 images/.test(limitedText),
+      `ceiling ${ceiling30} (expected ${expectedCeiling(30).toFixed(3)}); "${limitedText.trim().slice(0, 120)}"`,
+    );
+    await page.screenshot({ path: resolve(ARTIFACTS, 'default-precision-ceiling.png'), fullPage: true });
+    await page.fill('[data-testid="k-input"]', '10');
+    await page.waitForFunction(() => document.querySelector('[data-testid="precision"]')?.textContent?.includes('precision@10'), null, { timeout: 30_000 });
+
     const nPre = await page.locator('[data-testid="neighbours-pre"] li').count();
     const nPost = await page.locator('[data-testid="neighbours-post"] li').count();
     check('default: neighbour grids', nPre === 10 && nPost === 10, `${nPre} pre and ${nPost} post neighbours`);

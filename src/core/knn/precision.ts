@@ -45,6 +45,40 @@ export function precisionAtK(neighbours: Int32Array, n: number, k: number, label
   return { perImage, mean: labelled > 0 ? total / labelled : Number.NaN, labelled };
 }
 
+export interface PrecisionCeiling {
+  /** Mean over labelled queries of the best precision@k any neighbour lists could give them. */
+  readonly mean: number;
+  /** Labelled queries whose class is too small to fill k neighbours with its own label. */
+  readonly limited: number;
+  /** Images in the smallest labelled class. */
+  readonly smallestClass: number;
+}
+
+/**
+ * The best precision@k these labels allow, whatever the embedding: a labelled query can retrieve
+ * at most (its class size - 1) images of its own label, plus itself when self is counted, so a
+ * class smaller than k caps its queries below 1. Context for the measured values (a precision of
+ * 0.8 where 0.8 is the ceiling is perfect retrieval). Unlabelled queries are left out, as in
+ * precisionAtK; unlabelled images can never be hits.
+ */
+export function precisionCeiling(labels: Int32Array, k: number, includeSelf: boolean): PrecisionCeiling {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`invalid k: ${k} (expected a positive integer)`);
+  const classSize = new Map<number, number>();
+  for (const label of labels) if (label !== UNLABELED) classSize.set(label, (classSize.get(label) ?? 0) + 1);
+  let total = 0;
+  let labelled = 0;
+  let limited = 0;
+  for (const label of labels) {
+    if (label === UNLABELED) continue;
+    const sameLabel = classSize.get(label)! - (includeSelf ? 0 : 1);
+    const best = Math.min(k, sameLabel) / k;
+    if (best < 1) limited++;
+    total += best;
+    labelled++;
+  }
+  return { mean: labelled > 0 ? total / labelled : Number.NaN, limited, smallestClass: classSize.size > 0 ? Math.min(...classSize.values()) : 0 };
+}
+
 /**
  * Label names (a folder name, a CSV column; null, undefined or '' for none) to ids in order of
  * first appearance, with the names indexed by id.

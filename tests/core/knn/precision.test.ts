@@ -1,8 +1,8 @@
-/** precision@k against hand-computed values and a direct reference, including unlabelled images. */
+/** precision@k against hand-computed values and a direct reference, including unlabelled images; its ceiling against the best possible lists. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kNearest } from '../../../src/core/knn/nearest.ts';
-import { labelIds, precisionAtK, UNLABELED } from '../../../src/core/knn/precision.ts';
+import { labelIds, precisionAtK, precisionCeiling, UNLABELED } from '../../../src/core/knn/precision.ts';
 
 describe('precisionAtK', () => {
   it('is the share of the k neighbours with the query label, by hand', () => {
@@ -68,6 +68,63 @@ describe('precisionAtK', () => {
       'invalid labels: entry 1 is -2, expected a label id >= 0 or -1 (unlabelled)',
     );
     expect(() => precisionAtK(Int32Array.of(1, 2), 2, 1, Int32Array.of(0, 0))).toThrow(/entry 1 \(image 1\) is 2, expected 0\.\.1/);
+  });
+});
+
+describe('precisionCeiling', () => {
+  /** Lists that put every same-label image first (self first when counted): the best any embedding can do. */
+  function bestLists(labels: readonly number[], k: number, includeSelf: boolean): Int32Array {
+    const n = labels.length;
+    const out = new Int32Array(n * k);
+    labels.forEach((label, i) => {
+      const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i);
+      const same = others.filter((j) => label >= 0 && labels[j] === label);
+      const rest = others.filter((j) => !same.includes(j));
+      const order = [...(includeSelf ? [i] : []), ...same, ...rest];
+      out.set(order.slice(0, k), i * k);
+    });
+    return out;
+  }
+
+  it('equals the precision of the best possible lists, and bounds every real one', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 3, max: 14 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.integer({ min: 1, max: n - 2 }),
+              fc.array(fc.integer({ min: -1, max: 3 }), { minLength: n, maxLength: n }),
+              fc.boolean(),
+              fc.integer(),
+            ),
+          ),
+        ([n, k, labels, includeSelf, seed]) => {
+          const ids = Int32Array.from(labels);
+          const ceiling = precisionCeiling(ids, k, includeSelf);
+          const best = precisionAtK(bestLists(labels, k, includeSelf), n, k, ids);
+          if (Number.isNaN(best.mean)) expect(Number.isNaN(ceiling.mean)).toBe(true);
+          else expect(ceiling.mean).toBeCloseTo(best.mean, 6);
+          const x = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(seed + i * 3.1));
+          const real = precisionAtK(kNearest(x, n, 2, k, 'cosine', includeSelf), n, k, ids);
+          if (!Number.isNaN(real.mean)) expect(real.mean).toBeLessThanOrEqual(ceiling.mean + 1e-9);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts the queries whose class cannot fill k, by hand', () => {
+    // Classes of 3, 2 and 1 images and one unlabelled: at k = 2 without self only the class of 3 fills k.
+    const labels = Int32Array.of(0, 0, 0, 1, 1, 2, UNLABELED);
+    const c = precisionCeiling(labels, 2, false);
+    expect(c.limited).toBe(3);
+    expect(c.smallestClass).toBe(1);
+    expect(c.mean).toBeCloseTo((1 + 1 + 1 + 0.5 + 0.5 + 0) / 6, 12);
+    // Counting self, the class of 2 fills k = 2 too.
+    expect(precisionCeiling(labels, 2, true).limited).toBe(1);
+    expect(() => precisionCeiling(labels, 0, false)).toThrow(/invalid k/);
   });
 });
 
