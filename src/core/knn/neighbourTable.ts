@@ -64,76 +64,12 @@ const U = 2 ** -24;
 const METRICS: readonly Metric[] = ['cosine', 'l2'];
 
 /**
- * Row i's exact distances to candidates[0..count), as kNearest computes them (bit for bit: the same
- * products summed in the same order; a product and a squared difference do not care which image
- * is first). Four candidates share each pass over row i: four independent float64 sums in flight
- * instead of one, which a single sum's chain of dependent additions would leave idle (about 3x
- * faster here), while each sum still runs dimension by dimension in index order.
- */
-export function exactDistances(
-  x: Float32Array,
-  dim: number,
-  norms: Float64Array,
-  metric: Metric,
-  i: number,
-  candidates: Int32Array,
-  count: number,
-  out: Float64Array,
-): void {
-  const oi = i * dim;
-  const cosine = metric === 'cosine';
-  for (let c = 0; c < count; c += 4) {
-    const left = count - c;
-    // Slots past the end repeat the first candidate; their sums are ignored.
-    const j0 = candidates[c]!;
-    const j1 = left > 1 ? candidates[c + 1]! : j0;
-    const j2 = left > 2 ? candidates[c + 2]! : j0;
-    const j3 = left > 3 ? candidates[c + 3]! : j0;
-    const o0 = j0 * dim;
-    const o1 = j1 * dim;
-    const o2 = j2 * dim;
-    const o3 = j3 * dim;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    if (cosine) {
-      for (let d = 0; d < dim; d++) {
-        const a = x[oi + d]!;
-        s0 += a * x[o0 + d]!;
-        s1 += a * x[o1 + d]!;
-        s2 += a * x[o2 + d]!;
-        s3 += a * x[o3 + d]!;
-      }
-      const ni = norms[i]!;
-      out[c] = cosineDistance(s0, ni, norms[j0]!);
-      if (left > 1) out[c + 1] = cosineDistance(s1, ni, norms[j1]!);
-      if (left > 2) out[c + 2] = cosineDistance(s2, ni, norms[j2]!);
-      if (left > 3) out[c + 3] = cosineDistance(s3, ni, norms[j3]!);
-    } else {
-      for (let d = 0; d < dim; d++) {
-        const a = x[oi + d]!;
-        const e0 = a - x[o0 + d]!;
-        const e1 = a - x[o1 + d]!;
-        const e2 = a - x[o2 + d]!;
-        const e3 = a - x[o3 + d]!;
-        s0 += e0 * e0;
-        s1 += e1 * e1;
-        s2 += e2 * e2;
-        s3 += e3 * e3;
-      }
-      out[c] = s0;
-      if (left > 1) out[c + 1] = s1;
-      if (left > 2) out[c + 2] = s2;
-      if (left > 3) out[c + 3] = s3;
-    }
-  }
-}
-
-/**
  * Row i's exact dot products and squared differences with candidates[0..count), both metrics' raw
- * sums in one pass (the loads are most of the cost, about 1.6x faster than two passes), four
- * candidates at a time; each sum runs dimension by dimension in index order, as in kNearest.
+ * sums in one pass (the loads are most of the cost, about 1.6x faster than two passes). Four
+ * candidates share each pass over row i: eight independent float64 sums in flight instead of a
+ * single chain of dependent additions (about 3x faster), while each sum still runs dimension by
+ * dimension in index order, as in kNearest (a product and a squared difference do not care which
+ * image is first), so the distances are kNearest's bit for bit.
  */
 function exactDotsAndSquares(x: Float32Array, dim: number, i: number, candidates: Int32Array, count: number, dots: Float64Array, squares: Float64Array): void {
   const oi = i * dim;
@@ -209,12 +145,33 @@ function writeRow(out: RankedLists, i: number, dist: Float64Array, index: Int32A
   }
 }
 
-/** Every image's exact distance to row i, the first `width` kept: the fallback for an uncertified row. */
-function exactRow(x: Float32Array, n: number, dim: number, norms: Float64Array, metric: Metric, i: number, out: RankedLists): void {
-  const dist = new Float64Array(n);
+/** A metric's exact distance from the raw sums: kNearest's, bit for bit. */
+function distanceFrom(metric: Metric, dot: number, square: number, normI: number, normJ: number): number {
+  return metric === 'cosine' ? cosineDistance(dot, normI, normJ) : square;
+}
+
+/**
+ * Every image's exact distance to row i, the first `width` kept, for each of `metrics`: the
+ * fallback for an uncertified row, and every row when there is no candidate source (both metrics
+ * from one pass over the data).
+ */
+function exactRow(
+  x: Float32Array,
+  n: number,
+  dim: number,
+  norms: Float64Array,
+  metrics: readonly Metric[],
+  i: number,
+  lists: Record<Metric, RankedLists>,
+): void {
   const index = Int32Array.from({ length: n }, (_, j) => j);
-  exactDistances(x, dim, norms, metric, i, index, n, dist);
-  writeRow(out, i, dist, index, sortPairs(dist, index, n));
+  const dots = new Float64Array(n);
+  const squares = new Float64Array(n);
+  exactDotsAndSquares(x, dim, i, index, n, dots, squares);
+  for (const metric of metrics) {
+    const dist = dots.map((dot, j) => distanceFrom(metric, dot, squares[j]!, norms[i]!, norms[j]!));
+    writeRow(lists[metric], i, dist, index, sortPairs(dist, index, n));
+  }
 }
 
 /**
@@ -257,7 +214,7 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
   const exactRows = { cosine: 0, l2: 0 };
   const pools = source ? await source(x, n, dim, width) : null;
   if (!pools) {
-    for (const metric of METRICS) for (let i = 0; i < n; i++) exactRow(x, n, dim, norms, metric, i, lists[metric]);
+    for (let i = 0; i < n; i++) exactRow(x, n, dim, norms, METRICS, i, lists);
     return { n, dim, kMax: k, cosine: lists.cosine, l2: lists.l2, exactRows, rowsSearchedAgain: 0 };
   }
   let largestPool = 0;
@@ -277,7 +234,7 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
       const pool = pools[metric][i];
       if (!pool || pool.index.length < width) {
         exactRows[metric] += 1;
-        exactRow(x, n, dim, norms, metric, i, lists[metric]);
+        exactRow(x, n, dim, norms, [metric], i, lists);
         continue;
       }
       measured.push(metric);
@@ -311,7 +268,7 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
       const dist = new Float64Array(count);
       for (let c = 0; c < count; c++) {
         const j = chosen[c]!;
-        dist[c] = metric === 'cosine' ? cosineDistance(dots[place[j]!]!, norms[i]!, norms[j]!) : squares[place[j]!]!;
+        dist[c] = distanceFrom(metric, dots[place[j]!]!, squares[place[j]!]!, norms[i]!, norms[j]!);
       }
       const order = sortPairs(dist, chosen, count);
       const last = count >= width ? dist[order[width - 1]!]! : Infinity;
@@ -319,12 +276,12 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
         writeRow(lists[metric], i, dist, chosen, order);
       } else {
         exactRows[metric] += 1;
-        exactRow(x, n, dim, norms, metric, i, lists[metric]);
+        exactRow(x, n, dim, norms, [metric], i, lists);
       }
     }
     for (let u = 0; u < unionSize; u++) place[union[u]!] = -1;
   }
-  return { n, dim, kMax: k, cosine: lists.cosine, l2: lists.l2, exactRows, rowsSearchedAgain: pools?.rowsSearchedAgain ?? 0 };
+  return { n, dim, kMax: k, cosine: lists.cosine, l2: lists.l2, exactRows, rowsSearchedAgain: pools.rowsSearchedAgain ?? 0 };
 }
 
 /** [n, k] neighbour indices for this k, metric and self mode, nearest first: what kNearest returns. */
