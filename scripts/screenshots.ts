@@ -17,6 +17,7 @@ import { writeSafetensors } from '../src/core/blockstore/safetensors.ts';
 import { seededRandom } from '../src/core/random.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview } from 'vite';
+import { CHROMIUM, HEADLESS_ARGS } from '../tests/support/headlessChromium.ts';
 
 const SIZES = [
   { name: '1440x900', width: 1440, height: 900 },
@@ -24,7 +25,6 @@ const SIZES = [
   { name: '800', width: 800, height: 1000 },
 ] as const;
 const OUT = resolve('test-artifacts/shots');
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 async function ready(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 180_000 });
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const server = await preview({ preview: { port: 4174, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4174/';
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...HEADLESS_ARGS] });
   const store = writeBlockStore();
   try {
     for (const size of SIZES) {

@@ -14,10 +14,8 @@ import { chromium, type Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import { sampleImage } from '../../src/core/image/sampleImages.ts';
 import { encodePng } from '../../tests/e2e/png.ts';
+import { CHROMIUM, HEADLESS_ARGS } from '../../tests/support/headlessChromium.ts';
 import type { BenchRow } from './report.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const histogramCount = (page: Page) =>
   page.locator('[data-testid="knor-histogram"] .bar').evaluateAll((bars) => bars.reduce((sum, bar) => sum + Number(bar.getAttribute('data-count') ?? 0), 0));
@@ -44,7 +42,7 @@ export async function firstVisitBench(): Promise<BenchRow[]> {
   }
   const server = await preview({ preview: { port: 4174, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4174/';
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...HEADLESS_ARGS] });
   try {
     const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     await page.goto(url);

@@ -26,8 +26,8 @@ import { stockScenario } from './stock.ts';
 import { reliabilityScenario } from './reliability.ts';
 import { exportsScenario } from './exports.ts';
 import { canvasStats, check, checks, longTasksSince, messagesText } from './harness.ts';
+import { CHROMIUM, HEADLESS_ARGS } from '../support/headlessChromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
 const LONG_TASK_LIMIT_MS = 200;
 const GENERATED = 14;
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const server = await preview({ preview: { port: 4173, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4173/';
-  const baseArgs = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+  const baseArgs = [...HEADLESS_ARGS];
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...baseArgs, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] });
   // A browser without WebGPU, as on a lecturer's laptop without a usable GPU: the app falls back to
   // WASM (SwiftShader's WebGPU emulates a GPU on the CPU and is slower than WASM for 288 images).
