@@ -2,6 +2,8 @@
  * npm run screenshots — the views to look at after touching the UI, at 1440×900, 1920×1080 and
  * 800 px wide, from the production build (run `npm run build` first), into test-artifacts/shots/:
  * - ready: the default pack opened, images embedded, KNOR shown (a first visit);
+ * - maps: the before/after maps scrolled into view, an image selected with its neighbour lines,
+ *   the pointer on a point (its thumbnail);
  * - message: the inference worker crashed (the ?debug fault hook), its message with the runtime
  *   text under Details open;
  * - second-tab: a second tab of the same session, which reads and does not write;
@@ -54,6 +56,15 @@ async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]
   await page.goto(`${url}?debug`);
   await ready(page);
   await page.screenshot({ path: resolve(OUT, `ready-${size.name}.png`) });
+
+  await page.waitForSelector('[data-testid="map-pre"] svg[data-view]', { timeout: 120_000 });
+  await page.locator('[data-testid="thumb"] .thumb-button').nth(40).click();
+  await page.locator('[data-testid="maps-panel"]').scrollIntoViewIfNeeded();
+  const neighbour = (await page.locator('[data-testid="map-post"] .map-neighbour').first().boundingBox())!;
+  await page.mouse.move(neighbour.x + neighbour.width / 2, neighbour.y + neighbour.height / 2);
+  await page.waitForSelector('[data-testid="map-tooltip"] img');
+  await page.screenshot({ path: resolve(OUT, `maps-${size.name}.png`) });
+  await page.mouse.move(0, 0);
 
   const second = await context.newPage();
   await second.goto(`${url}?debug`);

@@ -1,4 +1,5 @@
 import { DropZone } from './DropZone.tsx';
+import { EmbeddingMaps } from './EmbeddingMaps.tsx';
 import { Gallery } from './Gallery.tsx';
 import { Header } from './Header.tsx';
 import { HeatmapPanel } from './HeatmapPanel.tsx';
@@ -39,6 +40,7 @@ export function App() {
             <HeatmapPanel />
           </section>
         </main>
+        <EmbeddingMaps />
       </div>
       <LectureMode />
     </>

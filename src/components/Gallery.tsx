@@ -15,6 +15,7 @@ export function Gallery() {
   const reconstruction = useAnalysis((s) => s.reconstruction);
   const selectedId = useUi((s) => s.selectedId);
   const sortByLoss = useUi((s) => s.sortByLoss);
+  const mapFilter = useUi((s) => s.mapFilter);
   const embedding = useAnalysis((s) => s.embedJob !== null);
   const pending = images.filter((i) => !embeddings[i.id] && !failures[i.id]).length;
 
@@ -25,9 +26,12 @@ export function Gallery() {
   }, [reconstruction]);
 
   const ordered = useMemo(() => {
-    if (!sortByLoss) return images;
-    return [...images].sort((a, b) => (lossOf.get(b.id) ?? -1) - (lossOf.get(a.id) ?? -1));
-  }, [images, sortByLoss, lossOf]);
+    // The maps' lasso narrows the gallery to the images drawn round.
+    const picked = mapFilter ? new Set(mapFilter) : null;
+    const shownImages = picked ? images.filter((i) => picked.has(i.id)) : images;
+    if (!sortByLoss) return shownImages;
+    return [...shownImages].sort((a, b) => (lossOf.get(b.id) ?? -1) - (lossOf.get(a.id) ?? -1));
+  }, [images, sortByLoss, lossOf, mapFilter]);
 
   // The selected image stays visible even when it lies past the rendered page.
   const visible = useMemo(() => {
@@ -51,6 +55,14 @@ export function Gallery() {
           worst reconstruction first
         </label>
       </div>
+      {mapFilter && (
+        <p className="gallery-filter" data-testid="gallery-filter">
+          Showing the {ordered.length} image{ordered.length === 1 ? '' : 's'} picked on the map.{' '}
+          <button type="button" onClick={() => uiStore.setState({ mapFilter: null })}>
+            Show all
+          </button>
+        </p>
+      )}
       {images.length === 0 && <p className="hint">No images yet. Drop some, or add the sample set.</p>}
       <ul className="gallery" data-testid="gallery">
         {visible.map((image) => {

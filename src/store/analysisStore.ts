@@ -26,6 +26,20 @@ export interface KnorResult {
   readonly mean: number;
 }
 
+/** The before/after maps: 2-D coordinates of the pooled vectors (store/maps.ts). */
+export interface EmbeddingMaps {
+  /** The analysis worker's key for the vectors laid out (the KNOR request's). */
+  readonly dataKey: string;
+  /** Image ids in the row order of the coordinates. */
+  readonly ids: readonly string[];
+  readonly metric: Metric;
+  /** [ids.length, 2] row-major. */
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly explainedPre: readonly number[];
+  readonly explainedPost: readonly number[];
+}
+
 export interface TrainingState {
   readonly status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   readonly epochs: number;
@@ -69,6 +83,9 @@ export interface AnalysisState {
   readonly knor: KnorResult | null;
   /** Why KNOR is not shown (too few images...), when it is not. */
   readonly knorBlocked: string | null;
+  readonly maps: EmbeddingMaps | null;
+  /** Share of the map layout done (0..1) while one is computed, else null. */
+  readonly mapsProgress: number | null;
   readonly training: TrainingState;
   readonly reconstruction: ReconstructionResult | null;
   readonly embedJob: Job | null;
@@ -84,6 +101,8 @@ export const emptyAnalysis = (modelKey: string | null): AnalysisState => ({
   failures: {},
   knor: null,
   knorBlocked: null,
+  maps: null,
+  mapsProgress: null,
   training: idleTraining,
   reconstruction: null,
   embedJob: null,

@@ -13,6 +13,7 @@ import type { PooledVectors } from '../workers/protocol.ts';
 import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
+import { computeMaps } from './maps.ts';
 import { appSession, type PipelineSession } from './session.ts';
 import { sayFailure, uiStore } from './uiStore.ts';
 
@@ -88,6 +89,7 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
     analysisStore.setState({ knor: { ids, k, metric, includeSelf, nnPre, nnPost, perImage, mean }, knorBlocked: null });
     const selected = uiStore.getState().selectedId;
     if (!selected || !ids.includes(selected)) uiStore.setState({ selectedId: ids[0] ?? null });
+    void computeMaps(session, key, ids, metric);
   } catch (error) {
     session.knorSent = null;
     // A worker stopped or restarted under it: the next job recomputes.

@@ -74,6 +74,8 @@ export interface PipelineSession {
   knorVersion: number;
   /** Counts KNOR requests: only the newest one's answer is shown (answers may come back out of order). */
   knorRequests: number;
+  /** Counts map layout requests: only the newest one's answer is shown. */
+  mapRequests: number;
   followers: PipelineFollowers;
   /** Set while wired (store/pipeline.ts): undoes the wiring. */
   unwire: (() => void) | null;
@@ -105,6 +107,7 @@ export function createPipelineSession(workers: Partial<PipelineWorkers> = {}): P
     knorSent: null,
     knorVersion: 0,
     knorRequests: 0,
+    mapRequests: 0,
     followers: idleFollowers(),
     unwire: null,
   };

@@ -1,6 +1,7 @@
 /** View settings and user-facing messages. */
 import { createStore } from 'zustand/vanilla';
 import type { Metric } from '../core/types.ts';
+import type { MapColourMode } from '../viz/mapColours.ts';
 
 export type MessageLevel = 'error' | 'warning' | 'info';
 
@@ -36,6 +37,12 @@ export interface UiState {
   readonly overlayOpacity: number;
   readonly epochs: number;
   readonly sortByLoss: boolean;
+  /** What colours the points of the before/after maps. */
+  readonly mapColour: MapColourMode;
+  /** Rotate (and scale) the after map onto the before map (Procrustes), so the two can be compared. */
+  readonly mapAligned: boolean;
+  /** Images picked with the maps' lasso; the gallery shows only these. null: no filter. */
+  readonly mapFilter: readonly string[] | null;
   readonly messages: readonly Message[];
 }
 
@@ -47,6 +54,9 @@ export const uiStore = createStore<UiState>()(() => ({
   overlayOpacity: 0.6,
   epochs: 40,
   sortByLoss: false,
+  mapColour: 'label',
+  mapAligned: true,
+  mapFilter: null,
   messages: [],
 }));
 

@@ -132,12 +132,40 @@ export type KnnResult =
       readonly mean: number;
     };
 
-// ---------- analysis worker: neighbours and KNOR, apart from the model ----------
+/**
+ * 2-D maps of the vectors the worker holds under `dataKey` (sent with a `knn` request): the first
+ * two principal components before and after the connector, of unit-length rows for cosine.
+ */
+export interface MapLayoutRequest {
+  readonly type: 'map-layout';
+  readonly id: JobId;
+  readonly dataKey: string;
+  readonly metric: Metric;
+}
+export type MapLayoutResult =
+  | { readonly status: 'need-data' }
+  | {
+      readonly status: 'ok';
+      /** [n, 2] row-major, rows in the order the vectors were sent. */
+      readonly pre: Float32Array;
+      readonly post: Float32Array;
+      /** Share of the variance each of the two axes explains, per space. */
+      readonly explainedPre: readonly number[];
+      readonly explainedPost: readonly number[];
+    };
+/** Passes of the subspace iteration done, out of at most `total` (both spaces together). */
+export interface MapLayoutProgress {
+  readonly done: number;
+  readonly total: number;
+}
 
-export type AnalysisRequest = KnnRequest | CancelRequest;
+// ---------- analysis worker: neighbours, KNOR and maps, apart from the model ----------
+
+export type AnalysisRequest = KnnRequest | MapLayoutRequest | CancelRequest;
 
 export interface AnalysisCalls {
   readonly knn: Call<KnnRequest, KnnResult>;
+  readonly 'map-layout': Call<MapLayoutRequest, MapLayoutResult, MapLayoutProgress>;
 }
 
 export interface CancelRequest {
@@ -318,7 +346,7 @@ export type Reply<R, P = never, I = never> =
   | { readonly type: 'item'; readonly id: JobId; readonly item: I };
 
 export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | boolean, EmbedProgress, EmbeddedImage>;
-export type AnalysisReply = Reply<KnnResult>;
+export type AnalysisReply = Reply<KnnResult | MapLayoutResult, MapLayoutProgress>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
 export type TapReply = Reply<InspectModelResult>;
 export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

@@ -5,7 +5,7 @@
  * checks a non-uniform heatmap, switches through all four connector families, and measures
  * main-thread long tasks while inference and training run. Then the bad-input scenarios
  * (badInputs.ts), lecture mode from a sub-folder (lecture.ts) and a first visit with no switches
- * (defaultExperience.ts), the connector tap under WebGPU on every fixture VLM graph (tap.ts), and
+ * (defaultExperience.ts), the before/after maps on that set (maps.ts), the connector tap under WebGPU on every fixture VLM graph (tap.ts), and
  * stock exports opened from their files with the tap picker (stock.ts), and reliability
  * (reliability.ts: results keyed by content, two tabs, stoppable jobs), and what goes out and
  * comes in (exports.ts: the session export read back, the view in the URL, the paper's block
@@ -21,6 +21,7 @@ import { encodePng, encodePngSamples } from './png.ts';
 import { badInputScenarios } from './badInputs.ts';
 import { lectureScenario } from './lecture.ts';
 import { defaultExperienceScenario } from './defaultExperience.ts';
+import { mapsScenario } from './maps.ts';
 import { tapScenario } from './tap.ts';
 import { stockScenario } from './stock.ts';
 import { reliabilityScenario } from './reliability.ts';
@@ -34,7 +35,7 @@ const GENERATED = 14;
 /** The generated PNGs plus one EXIF-rotated JPEG. */
 const IMAGES = GENERATED + 1;
 /** E2E_ONLY=lecture (or a comma-separated list of these) runs only those scenarios. */
-const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'tap', 'stock', 'reliability', 'exports'] as const;
+const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'maps', 'tap', 'stock', 'reliability', 'exports'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selectedScenarios(only: string | undefined): ReadonlySet<Scenario> {
@@ -357,6 +358,7 @@ async function main(): Promise<void> {
     await scenario('bad-inputs', () => badInputScenarios(browser, pageUrl, (other) => watch(other, origin)));
     await scenario('lecture', () => lectureScenario(browser, watch));
     await scenario('default', () => defaultExperienceScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
+    await scenario('maps', () => mapsScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
     await scenario('tap', () => tapScenario(browser, pageUrl, (other) => watch(other, origin)));
     await scenario('stock', () => stockScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
     await scenario('reliability', () => reliabilityScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));

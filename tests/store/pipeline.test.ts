@@ -217,6 +217,63 @@ describe('KNOR shows the newest request', () => {
   });
 });
 
+describe('the before/after maps', () => {
+  it('are laid out from the vectors KNOR sent, once per set of vectors and metric, the newest answer shown', async () => {
+    const app = harness();
+    unwire = wirePipeline(app.session);
+    app.script('inference', inferenceScript());
+    const knn = knnScript();
+    const layouts: Message[] = [];
+    let holdLayouts = false;
+    const held: (() => void)[] = [];
+    app.script('analysis', (message, worker) => {
+      if (message.type !== 'map-layout') return knn(message, worker);
+      layouts.push(message);
+      const n = analysisStore.getState().knor!.ids.length;
+      const tag = layouts.length;
+      const answer = () =>
+        worker.reply({
+          type: 'result',
+          id: message.id,
+          result: { status: 'ok', pre: new Float32Array(2 * n).fill(tag), post: new Float32Array(2 * n), explainedPre: [0.5, 0.2], explainedPost: [0.4, 0.3] },
+        });
+      if (holdLayouts) held.push(answer);
+      else answer();
+    });
+    const all = images(3);
+    addImages(all);
+    await app.open('A');
+    await vi.waitFor(() => expect(analysisStore.getState().maps?.ids).toEqual(all.map((i) => i.id)));
+    const knnKey = app.analysisWorkers()[0]!.received.find((m) => m.type === 'knn')!.dataKey;
+    expect(layouts.map((m) => [m.dataKey, m.metric])).toEqual([[knnKey, 'cosine']]);
+
+    // A new k reuses the maps: same vectors, same metric.
+    uiStore.setState({ k: 2 });
+    await vi.waitFor(() => expect(analysisStore.getState().knor?.k).toBe(2));
+    expect(layouts).toHaveLength(1);
+
+    // A new metric lays them out again (unit-length rows for cosine, raw for L2).
+    holdLayouts = true;
+    uiStore.setState({ metric: 'l2' });
+    await vi.waitFor(() => expect(layouts.map((m) => m.metric)).toEqual(['cosine', 'l2']));
+    expect(analysisStore.getState().mapsProgress).toBe(0);
+    // Back to cosine before the L2 layout answers: the cosine maps shown stay, and the late L2 answer is dropped.
+    uiStore.setState({ metric: 'cosine' });
+    await vi.waitFor(() => expect(analysisStore.getState().knor?.metric).toBe('cosine'));
+    held[0]!();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(layouts).toHaveLength(2);
+    expect(analysisStore.getState().maps).toMatchObject({ metric: 'cosine' });
+    expect(analysisStore.getState().maps?.pre[0]).toBe(1);
+    expect(analysisStore.getState().mapsProgress).toBeNull();
+    // Then L2 again: laid out, and shown.
+    holdLayouts = false;
+    uiStore.setState({ metric: 'l2' });
+    await vi.waitFor(() => expect(analysisStore.getState().maps).toMatchObject({ metric: 'l2' }));
+    expect(analysisStore.getState().maps?.pre[0]).toBe(3);
+  });
+});
+
 describe('choosing another model while a load hangs', () => {
   it('ends the hung worker and opens the new model: every image embedded, KNOR shown, no load bar left', async () => {
     const app = harness();
