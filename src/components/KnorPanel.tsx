@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { K_MAX, K_MIN, readK, trivialKWarning } from '../core/knn/kChoice.ts';
 import { labelIds, precisionAtK, precisionCeiling } from '../core/knn/precision.ts';
 import type { Metric } from '../core/types.ts';
+import type { KnorBaseline, KnorResult } from '../store/analysisStore.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { uiStore } from '../store/uiStore.ts';
 import { KnorHistogram } from './KnorHistogram.tsx';
@@ -15,6 +16,7 @@ function setKnorSettings(patch: Partial<{ k: number; metric: Metric; includeSelf
 
 export function KnorPanel() {
   const knor = useAnalysis((s) => s.knor);
+  const baseline = useAnalysis((s) => s.knorBaseline);
   const blocked = useAnalysis((s) => s.knorBlocked);
   const k = useUi((s) => s.k);
   const metric = useUi((s) => s.metric);
@@ -104,6 +106,7 @@ export function KnorPanel() {
       {knor && (
         <>
           <KnorMean knor={knor} testId="knor-mean" />
+          <RandomBaseline knor={knor} baseline={baseline} />
           {precision && (
             <p className="precision" data-testid="precision">
               precision@{knor.k} by label: <strong>{precision.pre.toFixed(3)}</strong> before → <strong>{precision.post.toFixed(3)}</strong> after the connector
@@ -122,5 +125,25 @@ export function KnorPanel() {
         </>
       )}
     </div>
+  );
+}
+
+/** What a random linear map of the connector's shape keeps, beside the measured mean (core/knn/randomBaseline.ts). */
+function RandomBaseline({ knor, baseline }: { knor: KnorResult; baseline: KnorBaseline | null }) {
+  const current = baseline && baseline.k === knor.k && baseline.metric === knor.metric && baseline.includeSelf === knor.includeSelf ? baseline : null;
+  if (!current) return <p className="hint baseline">Random-map baseline: computing…</p>;
+  if (!current.means) return <p className="hint baseline">Random-map baseline: not computed for a set this large in the browser.</p>;
+  const mean = current.means.reduce((a, b) => a + b, 0) / current.means.length;
+  const low = Math.min(...current.means);
+  const high = Math.max(...current.means);
+  return (
+    <p
+      className="hint baseline"
+      data-testid="knor-baseline"
+      title="Each image's neighbours after a random Gaussian linear map of the pooled vectors to the connector's output size, compared with its neighbours before. A connector below this reorders neighbours more than a random projection of the same shape would."
+    >
+      A random linear map of the same shape keeps <strong data-testid="knor-baseline-mean">{mean.toFixed(3)}</strong> ({current.means.length} draws,{' '}
+      {low.toFixed(3)}–{high.toFixed(3)}); this connector keeps {knor.mean.toFixed(3)}.
+    </p>
   );
 }

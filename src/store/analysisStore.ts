@@ -40,6 +40,16 @@ export interface EmbeddingMaps {
   readonly explainedPost: readonly number[];
 }
 
+/** KNOR of random linear maps of the connector's shape (store/knorBaseline.ts), for the settings of the KNOR shown. */
+export interface KnorBaseline {
+  readonly dataKey: string;
+  readonly k: number;
+  readonly metric: Metric;
+  readonly includeSelf: boolean;
+  /** Mean KNOR of each random draw; null when the set is too large to compute it here. */
+  readonly means: readonly number[] | null;
+}
+
 export interface TrainingState {
   readonly status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   readonly epochs: number;
@@ -84,6 +94,7 @@ export interface AnalysisState {
   /** Why KNOR is not shown (too few images...), when it is not. */
   readonly knorBlocked: string | null;
   readonly maps: EmbeddingMaps | null;
+  readonly knorBaseline: KnorBaseline | null;
   /** Share of the map layout done (0..1) while one is computed, else null. */
   readonly mapsProgress: number | null;
   readonly training: TrainingState;
@@ -102,6 +113,7 @@ export const emptyAnalysis = (modelKey: string | null): AnalysisState => ({
   knor: null,
   knorBlocked: null,
   maps: null,
+  knorBaseline: null,
   mapsProgress: null,
   training: idleTraining,
   reconstruction: null,

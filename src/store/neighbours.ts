@@ -13,6 +13,7 @@ import type { PooledVectors } from '../workers/protocol.ts';
 import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
+import { computeKnorBaseline } from './knorBaseline.ts';
 import { computeMaps } from './maps.ts';
 import { appSession, type PipelineSession } from './session.ts';
 import { sayFailure, uiStore } from './uiStore.ts';
@@ -90,6 +91,7 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
     const selected = uiStore.getState().selectedId;
     if (!selected || !ids.includes(selected)) uiStore.setState({ selectedId: ids[0] ?? null });
     void computeMaps(session, key, ids, metric);
+    void computeKnorBaseline(session, key, k, metric, includeSelf);
   } catch (error) {
     session.knorSent = null;
     // A worker stopped or restarted under it: the next job recomputes.

@@ -76,6 +76,8 @@ export interface PipelineSession {
   knorRequests: number;
   /** Counts map layout requests: only the newest one's answer is shown. */
   mapRequests: number;
+  /** Counts random-baseline requests: only the newest one's answer is shown. */
+  baselineRequests: number;
   followers: PipelineFollowers;
   /** Set while wired (store/pipeline.ts): undoes the wiring. */
   unwire: (() => void) | null;
@@ -108,6 +110,7 @@ export function createPipelineSession(workers: Partial<PipelineWorkers> = {}): P
     knorVersion: 0,
     knorRequests: 0,
     mapRequests: 0,
+    baselineRequests: 0,
     followers: idleFollowers(),
     unwire: null,
   };

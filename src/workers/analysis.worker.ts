@@ -9,15 +9,18 @@
 import './ortWasmAsset.ts';
 import { describeFailure } from '../core/errors.ts';
 import { knor } from '../core/knn/knor.ts';
-import { neighbourTables, type NeighbourTables } from '../core/knn/neighbourTables.ts';
-import { selectNeighbours } from '../core/knn/neighbourTable.ts';
+import { EXACT_BELOW, neighbourTables, type NeighbourTables } from '../core/knn/neighbourTables.ts';
+import { buildNeighbourTable, selectNeighbours, type NeighbourTable } from '../core/knn/neighbourTable.ts';
+import { BASELINE_DRAWS, baselineSeed, gaussianMatrix, MAX_BASELINE_WORK, projectRows } from '../core/knn/randomBaseline.ts';
 import { principalComponents } from '../core/projection/pca.ts';
 import { gemmCandidates } from '../ml/gemmCandidates.ts';
-import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest } from './protocol.ts';
+import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, RandomBaselineRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let cached: { readonly key: string; readonly tables: NeighbourTables } | null = null;
+/** The random maps' neighbour tables for the vectors under `key` (built at the first baseline request). */
+let baselineTables: { readonly key: string; readonly tables: readonly NeighbourTable[] } | null = null;
 
 function post(reply: AnalysisReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
@@ -26,6 +29,7 @@ function post(reply: AnalysisReply, transfer: Transferable[] = []): void {
 async function knn(req: KnnRequest): Promise<void> {
   if (req.data) {
     cached = null; // the old tables go before the new are built: one set in memory at a time
+    baselineTables = null;
     cached = { key: req.dataKey, tables: await neighbourTables(req.data, req.k, gemmCandidates()) };
   } else if (!cached || cached.key !== req.dataKey) {
     return post({ type: 'result', id: req.id, result: { status: 'need-data' } });
@@ -59,6 +63,27 @@ function mapLayout(req: MapLayoutRequest): void {
   );
 }
 
+async function randomBaseline(req: RandomBaselineRequest): Promise<void> {
+  if (!cached || cached.key !== req.dataKey) return post({ type: 'result', id: req.id, result: { status: 'need-data' } });
+  const { pre, n, dPre, dPost } = cached.tables.vectors;
+  const work = n * dPre * dPost * BASELINE_DRAWS;
+  if (work > MAX_BASELINE_WORK) return post({ type: 'result', id: req.id, result: { status: 'too-large', work } });
+  const preTable = cached.tables.pre;
+  // Built for these vectors, and as deep as the tables KNOR reads now (a k past the old depth rebuilt those).
+  if (!baselineTables || baselineTables.key !== req.dataKey || baselineTables.tables[0]!.kMax < preTable.kMax) {
+    baselineTables = null;
+    const tables: NeighbourTable[] = [];
+    for (let draw = 0; draw < BASELINE_DRAWS; draw++) {
+      const mapped = projectRows(pre, n, dPre, gaussianMatrix(dPre, dPost, baselineSeed(draw)), dPost);
+      tables.push(await buildNeighbourTable(mapped, n, dPost, preTable.kMax, n * n * dPost < EXACT_BELOW ? undefined : gemmCandidates()));
+    }
+    baselineTables = { key: req.dataKey, tables };
+  }
+  const nnPre = selectNeighbours(preTable, req.k, req.metric, req.includeSelf);
+  const means = baselineTables.tables.map((table) => knor(nnPre, selectNeighbours(table, req.k, req.metric, req.includeSelf), n, req.k).mean);
+  post({ type: 'result', id: req.id, result: { status: 'ok', means } });
+}
+
 self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {
   const req = event.data;
   try {
@@ -69,8 +94,17 @@ self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {
         return await knn(req);
       case 'map-layout':
         return mapLayout(req);
+      case 'random-baseline':
+        return await randomBaseline(req);
     }
   } catch (error) {
-    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'map-layout' ? 'lay out the maps' : 'find the nearest neighbours') });
+    post({
+      type: 'error',
+      id: req.id,
+      error: describeFailure(
+        error,
+        req.type === 'map-layout' ? 'lay out the maps' : req.type === 'random-baseline' ? 'compute the random-map baseline' : 'find the nearest neighbours',
+      ),
+    });
   }
 };

@@ -153,6 +153,24 @@ export type MapLayoutResult =
       readonly explainedPre: readonly number[];
       readonly explainedPost: readonly number[];
     };
+/**
+ * KNOR of the pre vectors against random linear maps of them to d_post dimensions
+ * (core/knn/randomBaseline.ts), for the vectors held under `dataKey`, at k, metric and self mode.
+ */
+export interface RandomBaselineRequest {
+  readonly type: 'random-baseline';
+  readonly id: JobId;
+  readonly dataKey: string;
+  readonly k: number;
+  readonly metric: Metric;
+  readonly includeSelf: boolean;
+}
+export type RandomBaselineResult =
+  | { readonly status: 'need-data' }
+  /** The product would take too long here (multiply-adds n · d_pre · d_post above the limit). */
+  | { readonly status: 'too-large'; readonly work: number }
+  | { readonly status: 'ok'; /** Mean KNOR of each random draw. */ readonly means: readonly number[] };
+
 /** Passes of the subspace iteration done, out of at most `total` (both spaces together). */
 export interface MapLayoutProgress {
   readonly done: number;
@@ -161,11 +179,12 @@ export interface MapLayoutProgress {
 
 // ---------- analysis worker: neighbours, KNOR and maps, apart from the model ----------
 
-export type AnalysisRequest = KnnRequest | MapLayoutRequest | CancelRequest;
+export type AnalysisRequest = KnnRequest | MapLayoutRequest | RandomBaselineRequest | CancelRequest;
 
 export interface AnalysisCalls {
   readonly knn: Call<KnnRequest, KnnResult>;
   readonly 'map-layout': Call<MapLayoutRequest, MapLayoutResult, MapLayoutProgress>;
+  readonly 'random-baseline': Call<RandomBaselineRequest, RandomBaselineResult>;
 }
 
 export interface CancelRequest {
@@ -346,7 +365,7 @@ export type Reply<R, P = never, I = never> =
   | { readonly type: 'item'; readonly id: JobId; readonly item: I };
 
 export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | boolean, EmbedProgress, EmbeddedImage>;
-export type AnalysisReply = Reply<KnnResult | MapLayoutResult, MapLayoutProgress>;
+export type AnalysisReply = Reply<KnnResult | MapLayoutResult | RandomBaselineResult, MapLayoutProgress>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
 export type TapReply = Reply<InspectModelResult>;
 export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

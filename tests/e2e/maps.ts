@@ -95,6 +95,28 @@ export async function mapsScenario(launch: () => Promise<Browser>, pageUrl: stri
       `${renderer}; ${pre.distinct} / ${post.distinct} colours`,
     );
 
+    // Beside the measured KNOR: what random linear maps of the connector's shape keep (draws from fixed seeds).
+    await page.waitForSelector('[data-testid="knor-baseline-mean"]', { timeout: 60_000 });
+    const baseline = await page.evaluate(() => {
+      const stores = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+      const { knorBaseline, knor } = stores.analysis.getState();
+      return {
+        shown: Number(document.querySelector('[data-testid="knor-baseline-mean"]')!.textContent),
+        means: knorBaseline!.means!,
+        k: knorBaseline!.k,
+        knorK: knor!.k,
+      };
+    });
+    const meanOfDraws = baseline.means.reduce((a, b) => a + b, 0) / baseline.means.length;
+    check(
+      'maps: the random-map KNOR baseline is shown beside the measured KNOR, for the same k',
+      baseline.means.length === 3 &&
+        baseline.means.every((m) => m > 0 && m <= 1) &&
+        Math.abs(baseline.shown - meanOfDraws) < 6e-4 &&
+        baseline.k === baseline.knorK,
+      `${baseline.shown.toFixed(3)} (draws ${baseline.means.map((m) => m.toFixed(3)).join(', ')})`,
+    );
+
     // Select an image in the gallery: it is ringed in both maps, with its neighbours linked.
     await page.locator('[data-testid="thumb"] .thumb-button').nth(5).click();
     await page.waitForSelector('[data-testid="map-post"] [data-testid="map-selected"]');
