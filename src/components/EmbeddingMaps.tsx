@@ -4,6 +4,7 @@ import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { selectImage, uiStore } from '../store/uiStore.ts';
 import { mapPointColours, type MapColourMode, type MapLegend } from '../viz/mapColours.ts';
 import { neighbourLinks } from '../viz/mapView.ts';
+import { JobBar } from './JobBar.tsx';
 import { MapView, type MapPointInfo } from './MapView.tsx';
 
 const COLOUR_MODES: readonly { readonly mode: MapColourMode; readonly label: string }[] = [
@@ -21,6 +22,9 @@ const COLOUR_MODES: readonly { readonly mode: MapColourMode; readonly label: str
  */
 export function EmbeddingMaps() {
   const maps = useAnalysis((s) => s.maps);
+  const umap = useAnalysis((s) => s.umap);
+  const umapJob = useAnalysis((s) => s.umapJob);
+  const layoutChoice = useUi((s) => s.mapLayout);
   const progress = useAnalysis((s) => s.mapsProgress);
   const knor = useAnalysis((s) => s.knor);
   const reconstruction = useAnalysis((s) => s.reconstruction);
@@ -32,12 +36,18 @@ export function EmbeddingMaps() {
   const [lasso, setLasso] = useState(false);
   const [hovered, setHovered] = useState<{ readonly index: number; readonly space: 'pre' | 'post' } | null>(null);
 
-  const afterXy = useMemo(() => {
+  // UMAP once its layouts of these vectors are there; PCA meanwhile (and when chosen).
+  const showUmap = layoutChoice === 'umap' && maps !== null && umap !== null && umap.dataKey === maps.dataKey && umap.metric === maps.metric;
+  const layout = useMemo(() => {
     if (!maps) return null;
-    if (!aligned) return { xy: maps.post, fit: null };
-    const fit = procrustes2d(maps.pre, maps.post);
+    return showUmap && umap ? { pre: umap.pre, post: umap.post } : { pre: maps.pre, post: maps.post };
+  }, [maps, umap, showUmap]);
+  const afterXy = useMemo(() => {
+    if (!layout) return null;
+    if (!aligned) return { xy: layout.post, fit: null };
+    const fit = procrustes2d(layout.pre, layout.post);
     return { xy: fit.aligned, fit };
-  }, [maps, aligned]);
+  }, [layout, aligned]);
 
   const points = useMemo((): MapPointInfo[] => {
     if (!maps) return [];
@@ -84,6 +94,13 @@ export function EmbeddingMaps() {
         <h2 id="maps-title">The collection before and after the connector</h2>
         {maps && (
           <div className="maps-toolbar">
+            <label title="PCA: the two directions of largest variance (linear, at once). UMAP: a layout that keeps each image's nearest neighbours together (non-linear; computed here, with progress).">
+              layout{' '}
+              <select data-testid="map-layout" value={layoutChoice} onChange={(e) => uiStore.setState({ mapLayout: e.target.value as 'pca' | 'umap' })}>
+                <option value="pca">PCA</option>
+                <option value="umap">UMAP</option>
+              </select>
+            </label>
             <label>
               colour by{' '}
               <select data-testid="map-colour" value={mode} onChange={(e) => uiStore.setState({ mapColour: e.target.value as MapColourMode })}>
@@ -115,14 +132,19 @@ export function EmbeddingMaps() {
             : 'The maps appear once two or more images are embedded: each image is a point, placed by its pooled vector before and after the connector.'}
         </p>
       )}
-      {maps && colours && afterXy && (
+      {umapJob && <JobBar job={umapJob} testId="umap-job" />}
+      {maps && colours && afterXy && layout && (
         <>
-          <div className="maps-pair">
+          <div className="maps-pair" data-layout={showUmap ? 'umap' : 'pca'}>
             <MapView
               space="pre"
               title="Before the connector"
-              caption={`vision encoder · PC1 ${percent(maps.explainedPre[0])}, PC2 ${percent(maps.explainedPre[1])} of variance`}
-              xy={maps.pre}
+              caption={
+                showUmap
+                  ? 'vision encoder · UMAP of each image’s 15 nearest neighbours'
+                  : `vision encoder · PC1 ${percent(maps.explainedPre[0])}, PC2 ${percent(maps.explainedPre[1])} of variance`
+              }
+              xy={layout.pre}
               colours={colours.rgba}
               emphasis={emphasis}
               points={points}
@@ -139,7 +161,7 @@ export function EmbeddingMaps() {
               space="post"
               title="After the connector"
               caption={
-                `language model · PC1 ${percent(maps.explainedPost[0])}, PC2 ${percent(maps.explainedPost[1])}` +
+                (showUmap ? 'language model · UMAP' : `language model · PC1 ${percent(maps.explainedPost[0])}, PC2 ${percent(maps.explainedPost[1])}`) +
                 (afterXy.fit ? ` · aligned${afterXy.fit.reflected ? ' (mirrored)' : ''}, residual ${afterXy.fit.disparity.toFixed(2)}` : '')
               }
               xy={afterXy.xy}

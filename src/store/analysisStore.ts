@@ -41,6 +41,14 @@ export interface EmbeddingMaps {
 }
 
 /** KNOR of random linear maps of the connector's shape (store/knorBaseline.ts), for the settings of the KNOR shown. */
+/** UMAP layouts of the same vectors as `maps` (store/maps.ts), computed on request. */
+export interface UmapLayouts {
+  readonly dataKey: string;
+  readonly metric: Metric;
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+}
+
 export interface KnorBaseline {
   readonly dataKey: string;
   readonly k: number;
@@ -95,6 +103,8 @@ export interface AnalysisState {
   readonly knorBlocked: string | null;
   readonly maps: EmbeddingMaps | null;
   readonly knorBaseline: KnorBaseline | null;
+  readonly umap: UmapLayouts | null;
+  readonly umapJob: Job | null;
   /** Share of the map layout done (0..1) while one is computed, else null. */
   readonly mapsProgress: number | null;
   readonly training: TrainingState;
@@ -114,6 +124,8 @@ export const emptyAnalysis = (modelKey: string | null): AnalysisState => ({
   knorBlocked: null,
   maps: null,
   knorBaseline: null,
+  umap: null,
+  umapJob: null,
   mapsProgress: null,
   training: idleTraining,
   reconstruction: null,

@@ -14,7 +14,7 @@ import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
 import { computeKnorBaseline } from './knorBaseline.ts';
-import { computeMaps } from './maps.ts';
+import { computeMaps, computeUmap } from './maps.ts';
 import { appSession, type PipelineSession } from './session.ts';
 import { sayFailure, uiStore } from './uiStore.ts';
 
@@ -101,10 +101,11 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
   }
 }
 
-/** Recompute when k, the metric or the self mode change, or an image leaves the collection. Returns the unsubscribe. */
+/** Recompute when k, the metric or the self mode change, or an image leaves the collection; lay out UMAP maps when chosen. Returns the unsubscribe. */
 export function recomputeKnorOnChanges(session: PipelineSession = appSession()): () => void {
   const settings = uiStore.subscribe((now, before) => {
     if (now.k !== before.k || now.metric !== before.metric || now.includeSelf !== before.includeSelf) void computeKnor(session);
+    if (now.mapLayout === 'umap' && before.mapLayout !== 'umap') void computeUmap(session);
   });
   const removals = collectionStore.subscribe((now, before) => {
     if (now.images.length < before.images.length) void computeKnor(session);

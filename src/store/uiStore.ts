@@ -39,6 +39,8 @@ export interface UiState {
   readonly sortByLoss: boolean;
   /** What colours the points of the before/after maps. */
   readonly mapColour: MapColourMode;
+  /** How the maps are laid out: principal components (at once) or UMAP (computed on request, with progress). */
+  readonly mapLayout: 'pca' | 'umap';
   /** Rotate (and scale) the after map onto the before map (Procrustes), so the two can be compared. */
   readonly mapAligned: boolean;
   /** Images picked with the maps' lasso; the gallery shows only these. null: no filter. */
@@ -55,6 +57,7 @@ export const uiStore = createStore<UiState>()(() => ({
   epochs: 40,
   sortByLoss: false,
   mapColour: 'label',
+  mapLayout: 'pca',
   mapAligned: true,
   mapFilter: null,
   messages: [],

@@ -13,10 +13,14 @@ import { EXACT_BELOW, neighbourTables, type NeighbourTables } from '../core/knn/
 import { buildNeighbourTable, selectNeighbours, type NeighbourTable } from '../core/knn/neighbourTable.ts';
 import { BASELINE_DRAWS, baselineSeed, gaussianMatrix, MAX_BASELINE_WORK, projectRows } from '../core/knn/randomBaseline.ts';
 import { principalComponents } from '../core/projection/pca.ts';
+import { umapLayout } from '../core/projection/umap.ts';
 import { gemmCandidates } from '../ml/gemmCandidates.ts';
-import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, RandomBaselineRequest } from './protocol.ts';
+import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, MapUmapRequest, RandomBaselineRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
+
+/** Jobs Cancel was asked for; long layouts look here between epochs. */
+const cancelled = new Set<number>();
 
 let cached: { readonly key: string; readonly tables: NeighbourTables } | null = null;
 /** The random maps' neighbour tables for the vectors under `key` (built at the first baseline request). */
@@ -63,6 +67,32 @@ function mapLayout(req: MapLayoutRequest): void {
   );
 }
 
+async function mapUmap(req: MapUmapRequest): Promise<void> {
+  if (!cached || cached.key !== req.dataKey) return post({ type: 'result', id: req.id, result: { status: 'need-data' } });
+  const { tables } = cached;
+  const n = tables.vectors.n;
+  // umap-js counts its input rows; the neighbours come from the exact tables.
+  const rows = Array.from({ length: n }, (_, i) => [i]);
+  let before = 0;
+  const layout = async (space: 'pre' | 'post') =>
+    umapLayout(tables[space][req.metric], n, req.metric, rows, {
+      onProgress: async (done, total) => {
+        post({ type: 'progress', id: req.id, progress: { done: before + done, total: 2 * total } });
+        // Let a Cancel message in between epochs.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (cancelled.has(req.id)) throw new DOMException('Cancelled', 'AbortError');
+        if (done === total) before = total;
+      },
+    });
+  try {
+    const pre = await layout('pre');
+    const postLayout = await layout('post');
+    post({ type: 'result', id: req.id, result: { status: 'ok', pre, post: postLayout } }, [pre.buffer, postLayout.buffer]);
+  } finally {
+    cancelled.delete(req.id);
+  }
+}
+
 async function randomBaseline(req: RandomBaselineRequest): Promise<void> {
   if (!cached || cached.key !== req.dataKey) return post({ type: 'result', id: req.id, result: { status: 'need-data' } });
   const { pre, n, dPre, dPost } = cached.tables.vectors;
@@ -89,6 +119,7 @@ self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {
   try {
     switch (req.type) {
       case 'cancel':
+        cancelled.add(req.target);
         return;
       case 'knn':
         return await knn(req);
@@ -96,6 +127,8 @@ self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {
         return mapLayout(req);
       case 'random-baseline':
         return await randomBaseline(req);
+      case 'map-umap':
+        return await mapUmap(req);
     }
   } catch (error) {
     post({
@@ -103,7 +136,11 @@ self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {
       id: req.id,
       error: describeFailure(
         error,
-        req.type === 'map-layout' ? 'lay out the maps' : req.type === 'random-baseline' ? 'compute the random-map baseline' : 'find the nearest neighbours',
+        req.type === 'map-layout' || req.type === 'map-umap'
+          ? 'lay out the maps'
+          : req.type === 'random-baseline'
+            ? 'compute the random-map baseline'
+            : 'find the nearest neighbours',
       ),
     });
   }

@@ -171,6 +171,17 @@ export type RandomBaselineResult =
   | { readonly status: 'too-large'; readonly work: number }
   | { readonly status: 'ok'; /** Mean KNOR of each random draw. */ readonly means: readonly number[] };
 
+/** UMAP layouts (core/projection/umap.ts) of the vectors held under `dataKey`, from their exact neighbour lists. */
+export interface MapUmapRequest {
+  readonly type: 'map-umap';
+  readonly id: JobId;
+  readonly dataKey: string;
+  readonly metric: Metric;
+}
+export type MapUmapResult =
+  | { readonly status: 'need-data' }
+  | { readonly status: 'ok'; /** [n, 2] each, rows in the order the vectors were sent. */ readonly pre: Float32Array; readonly post: Float32Array };
+
 /** Passes of the subspace iteration done, out of at most `total` (both spaces together). */
 export interface MapLayoutProgress {
   readonly done: number;
@@ -179,12 +190,14 @@ export interface MapLayoutProgress {
 
 // ---------- analysis worker: neighbours, KNOR and maps, apart from the model ----------
 
-export type AnalysisRequest = KnnRequest | MapLayoutRequest | RandomBaselineRequest | CancelRequest;
+export type AnalysisRequest = KnnRequest | MapLayoutRequest | MapUmapRequest | RandomBaselineRequest | CancelRequest;
 
 export interface AnalysisCalls {
   readonly knn: Call<KnnRequest, KnnResult>;
   readonly 'map-layout': Call<MapLayoutRequest, MapLayoutResult, MapLayoutProgress>;
   readonly 'random-baseline': Call<RandomBaselineRequest, RandomBaselineResult>;
+  /** Progress: epochs done of the total, both spaces together. */
+  readonly 'map-umap': Call<MapUmapRequest, MapUmapResult, MapLayoutProgress>;
 }
 
 export interface CancelRequest {
@@ -365,7 +378,7 @@ export type Reply<R, P = never, I = never> =
   | { readonly type: 'item'; readonly id: JobId; readonly item: I };
 
 export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | boolean, EmbedProgress, EmbeddedImage>;
-export type AnalysisReply = Reply<KnnResult | MapLayoutResult | RandomBaselineResult, MapLayoutProgress>;
+export type AnalysisReply = Reply<KnnResult | MapLayoutResult | MapUmapResult | RandomBaselineResult, MapLayoutProgress>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
 export type TapReply = Reply<InspectModelResult>;
 export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

@@ -203,6 +203,51 @@ export async function mapsScenario(launch: () => Promise<Browser>, pageUrl: stri
       `${labelColours.distinct} → ${knorColours.distinct} colours`,
     );
 
+    // UMAP: Cancel returns to PCA; run to the end, it lays out the same images, labels kept together
+    // at least as well as PCA does (share of points whose nearest point on the map has their label).
+    await page.selectOption('[data-testid="map-colour"]', 'label');
+    await page.selectOption('[data-testid="map-layout"]', 'umap');
+    await page.waitForSelector('[data-testid="umap-job"]');
+    await page.click('[data-testid="umap-job"] button');
+    await page.waitForSelector('[data-testid="umap-job"]', { state: 'detached', timeout: 30_000 });
+    const afterCancel = await page.inputValue('[data-testid="map-layout"]');
+    check(
+      'maps: Cancel on the UMAP layout stops it and goes back to PCA',
+      afterCancel === 'pca' && (await page.getAttribute('.maps-pair', 'data-layout')) === 'pca',
+      afterCancel,
+    );
+    const umapStarted = Date.now();
+    await page.selectOption('[data-testid="map-layout"]', 'umap');
+    await page.waitForSelector('.maps-pair[data-layout="umap"]', { timeout: 120_000 });
+    const purity = await page.evaluate(() => {
+      const stores = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+      const { maps, umap } = stores.analysis.getState();
+      const labelOf = new Map(stores.collection.getState().images.map((i) => [i.id, i.label]));
+      const labels = maps!.ids.map((id) => labelOf.get(id));
+      const n = labels.length;
+      const share = (xy: Float32Array) => {
+        let same = 0;
+        for (let i = 0; i < n; i++) {
+          let best = -1;
+          let bestD = Infinity;
+          for (let j = 0; j < n; j++) {
+            const d = j === i ? Infinity : (xy[i * 2]! - xy[j * 2]!) ** 2 + (xy[i * 2 + 1]! - xy[j * 2 + 1]!) ** 2;
+            if (d < bestD) [best, bestD] = [j, d];
+          }
+          if (labels[best] === labels[i]) same++;
+        }
+        return same / n;
+      };
+      return { pca: share(maps!.pre), umap: share(umap!.pre), size: umap!.pre.length / 2 };
+    });
+    const umapPixels = await mapPixels(page, 'pre');
+    check(
+      'maps: the UMAP layout draws every image and keeps labels together at least as well as PCA',
+      purity.size === layout.n && purity.umap >= purity.pca && umapPixels.painted > 1000,
+      `nearest point shares the label: UMAP ${purity.umap.toFixed(3)}, PCA ${purity.pca.toFixed(3)}; ${((Date.now() - umapStarted) / 1000).toFixed(1)} s for both spaces`,
+    );
+    await page.screenshot({ path: resolve(ARTIFACTS, 'maps-umap.png'), fullPage: false });
+
     // 10,000 points: pan for two seconds and count the frames drawn.
     const fps = await page.evaluate(async () => {
       const stores = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
