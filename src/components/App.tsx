@@ -20,6 +20,9 @@ export function App() {
   return (
     <>
       <div className="app" hidden={lectureOpen}>
+        <a className="skip-link" href="#results">
+          Skip to the results
+        </a>
         <Header />
         <SessionBanner />
         <Messages />
@@ -31,7 +34,7 @@ export function App() {
             <Gallery />
             <StoragePanel />
           </section>
-          <section className="column analysis-column">
+          <section className="column analysis-column" id="results" tabIndex={-1}>
             <KnorPanel />
             <NeighbourGrid />
           </section>

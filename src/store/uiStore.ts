@@ -1,6 +1,7 @@
 /** View settings and user-facing messages. */
 import { createStore } from 'zustand/vanilla';
 import type { Metric } from '../core/types.ts';
+import type { GallerySort } from '../core/imageset/galleryOrder.ts';
 import type { MapColourMode } from '../viz/mapColours.ts';
 
 export type MessageLevel = 'error' | 'warning' | 'info';
@@ -36,7 +37,11 @@ export interface UiState {
   readonly includeSelf: boolean;
   readonly overlayOpacity: number;
   readonly epochs: number;
-  readonly sortByLoss: boolean;
+  /** How the gallery is ordered, and what it shows (core/imageset/galleryOrder.ts). */
+  readonly gallerySort: GallerySort;
+  /** Only images with this label ('' = without one); null: all. */
+  readonly galleryLabel: string | null;
+  readonly galleryQuery: string;
   /** What colours the points of the before/after maps. */
   readonly mapColour: MapColourMode;
   /** How the maps are laid out: principal components (at once) or UMAP (computed on request, with progress). */
@@ -55,7 +60,9 @@ export const uiStore = createStore<UiState>()(() => ({
   includeSelf: false,
   overlayOpacity: 0.6,
   epochs: 40,
-  sortByLoss: false,
+  gallerySort: 'collection',
+  galleryLabel: null,
+  galleryQuery: '',
   mapColour: 'label',
   mapLayout: 'pca',
   mapAligned: true,

@@ -191,6 +191,51 @@ export async function mapsScenario(launch: () => Promise<Browser>, pageUrl: stri
       `${all} thumbnails`,
     );
 
+    // The gallery: sorted by KNOR, filtered by label, and walked with the arrow keys as one tab stop.
+    await page.selectOption('[data-testid="gallery-sort"]', 'knor');
+    const sortedKnor = await page.evaluate(() => {
+      const stores = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+      const { knor } = stores.analysis.getState();
+      const byName = new Map(stores.collection.getState().images.map((i) => [i.name, i.id]));
+      const knorOf = new Map(knor!.ids.map((id, i) => [id, knor!.perImage[i]!]));
+      return Array.from(document.querySelectorAll('[data-testid="thumb"] img')).map((img) => knorOf.get(byName.get(img.getAttribute('alt')!)!)!);
+    });
+    check(
+      'gallery: sorted by KNOR, fewest neighbours kept first',
+      sortedKnor.length === drawn.ids.length && sortedKnor.every((v, i) => i === 0 || v >= sortedKnor[i - 1]!),
+      `first ${sortedKnor
+        .slice(0, 4)
+        .map((v) => v.toFixed(1))
+        .join(', ')} … last ${sortedKnor.at(-1)!.toFixed(1)}`,
+    );
+    await page.selectOption('[data-testid="gallery-label"]', 'heart');
+    const heartLabels = await page.locator('[data-testid="thumb-label"]').allTextContents();
+    check(
+      'gallery: the label filter shows that label only',
+      heartLabels.length === 24 && heartLabels.every((l) => l === 'heart'),
+      `${heartLabels.length} thumbnails`,
+    );
+    await page.locator('[data-testid="thumb"] .thumb-button').nth(0).click();
+    const tabStops = await page.locator('[data-testid="thumb"] .thumb-button[tabindex="0"]').count();
+    const boxes = await page.locator('[data-testid="thumb"] .thumb-button').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
+    const columns = boxes.filter((top) => top === boxes[0]).length;
+    const names = await page.locator('[data-testid="thumb"] img').evaluateAll((els) => els.map((e) => e.getAttribute('alt')));
+    const selectedName = () => page.evaluate(() => document.querySelector('.thumb.selected img')?.getAttribute('alt'));
+    await page.keyboard.press('ArrowRight');
+    const afterRight = await selectedName();
+    await page.keyboard.press('ArrowDown');
+    const afterDown = await selectedName();
+    const focusedIsSelected = await page.evaluate(() => document.activeElement?.closest('.thumb')?.classList.contains('selected') ?? false);
+    await page.keyboard.press('Tab');
+    const leftGrid = await page.evaluate(() => !document.activeElement?.classList.contains('thumb-button'));
+    check(
+      'gallery: one tab stop; arrow keys move the selection right and down a row; Tab leaves the grid',
+      tabStops === 1 && afterRight === names[1] && afterDown === names[1 + columns] && focusedIsSelected && leftGrid,
+      `${columns} columns: ${afterRight}, then ${afterDown}`,
+    );
+    await page.selectOption('[data-testid="gallery-label"]', '*');
+    await page.selectOption('[data-testid="gallery-sort"]', 'collection');
+
     // Colour by KNOR: a ramp legend, and the points change colour.
     const labelColours = await mapPixels(page, 'pre');
     await page.selectOption('[data-testid="map-colour"]', 'knor');
