@@ -37,17 +37,15 @@ export function standaloneSvg(svg: SVGSVGElement): string {
   const copy = svg.cloneNode(true) as SVGSVGElement;
   const originals = [svg, ...Array.from(svg.querySelectorAll('*'))];
   const copies = [copy, ...Array.from(copy.querySelectorAll('*'))];
-  originals.forEach((original, i) => {
-    const target = copies[i];
-    if (!target) return;
-    const computed = view.getComputedStyle(original);
-    const inline = STYLE_PROPERTIES.map((p) => [p, computed.getPropertyValue(p)] as const)
-      .filter(([, v]) => v !== '')
-      .map(([p, v]) => `${p}:${v}`)
-      .join(';');
-    if (inline) target.setAttribute('style', inline);
-    target.removeAttribute('class');
-  });
+  // The file is a light figure on white whatever the page's colour scheme: .figure-export resets
+  // the colour variables (styles.css) while the styles are read.
+  svg.classList.add('figure-export');
+  try {
+    inlineStyles(view, originals, copies);
+  } finally {
+    svg.classList.remove('figure-export');
+  }
+  copies.forEach((c) => c.removeAttribute('class'));
   const width = svg.width.baseVal.value || svg.getBoundingClientRect().width;
   const height = svg.height.baseVal.value || svg.getBoundingClientRect().height;
   copy.setAttribute('xmlns', SVG_NS);
@@ -60,6 +58,19 @@ export function standaloneSvg(svg: SVGSVGElement): string {
   background.setAttribute('fill', '#ffffff');
   copy.insertBefore(background, copy.firstChild);
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}\n`;
+}
+
+function inlineStyles(view: Window, originals: readonly Element[], copies: readonly Element[]): void {
+  originals.forEach((original, i) => {
+    const target = copies[i];
+    if (!target) return;
+    const computed = view.getComputedStyle(original);
+    const inline = STYLE_PROPERTIES.map((p) => [p, computed.getPropertyValue(p)] as const)
+      .filter(([, v]) => v !== '')
+      .map(([p, v]) => `${p}:${v}`)
+      .join(';');
+    if (inline) target.setAttribute('style', inline);
+  });
 }
 
 /** An SVG file decoded as an image, ready to draw on a canvas. */

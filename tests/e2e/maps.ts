@@ -6,6 +6,7 @@
  * test's own point-in-polygon over the drawn positions), colour modes switch, and 10,000 points
  * pan at a measured frame rate. Screenshot: test-artifacts/maps.png.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { check, textNow } from './harness.ts';
@@ -247,6 +248,34 @@ export async function mapsScenario(launch: () => Promise<Browser>, pageUrl: stri
       knorColours.distinct !== labelColours.distinct && knorColours.painted > 1000,
       `${labelColours.distinct} → ${knorColours.distinct} colours`,
     );
+
+    // Dark mode follows the system; a chart exported from it is still a light figure on white.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const darkColours = await page.evaluate(() => ({
+      body: getComputedStyle(document.documentElement).backgroundColor,
+      panel: getComputedStyle(document.querySelector('.knor-panel')!).backgroundColor,
+      text: getComputedStyle(document.querySelector('.knor-panel h2')!).color,
+      axisText: getComputedStyle(document.querySelector('svg[data-testid="knor-histogram"] text')!).fill,
+    }));
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('[data-testid="knor-histogram-svg"]')]);
+    const exported = readFileSync(await download.path(), 'utf8');
+    const exportedFills = [...exported.matchAll(/<text[^>]*style="[^"]*fill:\s*(rgb\([^)]*\))/g)].map((m) => m[1]!);
+    const luminance = (css: string) => {
+      const [r, g, b] = css.match(/\d+/g)!.map(Number) as [number, number, number];
+      return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+    };
+    check(
+      'dark mode: dark page, light text; an exported chart keeps dark text on white',
+      luminance(darkColours.body) < 0.15 &&
+        luminance(darkColours.panel) < 0.2 &&
+        luminance(darkColours.text) > 0.8 &&
+        luminance(darkColours.axisText) > 0.8 &&
+        exportedFills.length > 0 &&
+        exportedFills.every((fill) => luminance(fill) < 0.2),
+      `page ${darkColours.body}, text ${darkColours.text}; exported text ${[...new Set(exportedFills)].join(', ')}`,
+    );
+    await page.screenshot({ path: resolve(ARTIFACTS, 'dark-mode.png'), fullPage: false });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // UMAP: Cancel returns to PCA; run to the end, it lays out the same images, labels kept together
     // at least as well as PCA does (share of points whose nearest point on the map has their label).
