@@ -27,3 +27,17 @@ export function shuffledIndices(n: number, random: Random): Int32Array {
   }
   return out;
 }
+
+/**
+ * Fills `out` with independent standard normal numbers (Box–Muller: two normals from each pair
+ * of uniforms; 1 − u keeps the logarithm finite). Returns `out`.
+ */
+export function fillGaussian<T extends Float32Array | Float64Array>(out: T, random: Random): T {
+  for (let i = 0; i < out.length; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(1 - random()));
+    const angle = 2 * Math.PI * random();
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < out.length) out[i + 1] = radius * Math.sin(angle);
+  }
+  return out;
+}

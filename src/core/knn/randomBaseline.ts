@@ -16,7 +16,7 @@
  * million at the bundled set's size; above MAX_BASELINE_WORK the caller reports the baseline as
  * not computed rather than block the analysis worker for minutes.
  */
-import { seededRandom } from '../random.ts';
+import { fillGaussian, seededRandom } from '../random.ts';
 
 export const BASELINE_DRAWS = 3;
 /** Multiply-adds above which the baseline is not computed (about 5 s of plain loops here). */
@@ -24,16 +24,7 @@ export const MAX_BASELINE_WORK = 3e9;
 
 /** [dIn, dOut] row-major, entries standard normal from `seed`. */
 export function gaussianMatrix(dIn: number, dOut: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
-  const g = new Float32Array(dIn * dOut);
-  for (let i = 0; i < g.length; i += 2) {
-    // Box–Muller gives two normals per pair of uniforms; 1 − u keeps the logarithm finite.
-    const radius = Math.sqrt(-2 * Math.log(1 - random()));
-    const angle = 2 * Math.PI * random();
-    g[i] = radius * Math.cos(angle);
-    if (i + 1 < g.length) g[i + 1] = radius * Math.sin(angle);
-  }
-  return g;
+  return fillGaussian(new Float32Array(dIn * dOut), seededRandom(seed));
 }
 
 /** x [n, dIn] times g [dIn, dOut], accumulated in float64 per output. */

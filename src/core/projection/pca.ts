@@ -10,7 +10,7 @@
  * numbers per image; subspace iteration needs n × b and d × b (b = components + a few) and reads the
  * vectors without copying them (centring and scaling are folded into the products).
  */
-import { seededRandom } from '../random.ts';
+import { fillGaussian, seededRandom } from '../random.ts';
 
 export interface PrincipalComponents {
   /** [n, components] row-major: each vector's coordinates along the components. */
@@ -47,11 +47,7 @@ export function principalComponents(x: Float32Array, n: number, d: number, optio
   if (b === 0 || total === 0) return { coords, components, explained: new Array<number>(components).fill(0) };
 
   const random = seededRandom(options.seed ?? 1);
-  let qT: Float64Array = orthonormalRows(
-    Float64Array.from({ length: b * d }, () => gaussian(random)),
-    b,
-    d,
-  );
+  let qT: Float64Array = orthonormalRows(fillGaussian(new Float64Array(b * d), random), b, d);
   const tolerance = options.tolerance ?? 1e-9;
   const maxIterations = options.maxIterations ?? 40;
   let previous: Float64Array | null = null;
@@ -194,6 +190,8 @@ function ritzSettled(now: Float64Array, before: Float64Array, count: number, tol
 
 /** Modified Gram–Schmidt on the rows of [b, length]; a row that vanishes becomes a fresh unit vector orthogonal to the others. */
 function orthonormalRows(m: Float64Array, b: number, length: number): Float64Array {
+  // Replacement rows try unit vectors in turn: `length` of them span everything, so one survives.
+  let replacements = 0;
   for (let c = 0; c < b; c++) {
     const rc = c * length;
     for (let pass = 0; pass < 2; pass++)
@@ -204,7 +202,8 @@ function orthonormalRows(m: Float64Array, b: number, length: number): Float64Arr
       }
     const norm = Math.sqrt(dot(m, rc, m, rc, length));
     if (norm < 1e-300) {
-      for (let j = 0; j < length; j++) m[rc + j] = j === c % length ? 1 : 0;
+      const unit = (c + replacements++) % length;
+      for (let j = 0; j < length; j++) m[rc + j] = j === unit ? 1 : 0;
       c -= 1; // orthogonalise the replacement against the earlier rows
       continue;
     }
@@ -257,9 +256,4 @@ export function symmetricEigen(matrix: Float64Array, b: number): { values: Float
     for (let k = 0; k < b; k++) vectors[k * b + to] = v[k * b + from]!;
   });
   return { values, vectors };
-}
-
-function gaussian(random: () => number): number {
-  // Box–Muller; 1 − u keeps the logarithm finite.
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }

@@ -85,6 +85,17 @@ describe('principalComponents', () => {
     expect(oneD.explained).toEqual([1, 0]);
   });
 
+  it('finishes on rank-one data along a coordinate axis (the iterated basis collapses onto that axis)', () => {
+    const n = 20;
+    const d = 8;
+    const x = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) x[i * d + 1] = i;
+    const { coords, explained } = principalComponents(x, n, d);
+    for (let i = 0; i < n; i++) expect(Math.abs(coords[i * 2]!)).toBeCloseTo(Math.abs(i - 9.5), 4);
+    expect(explained[0]).toBeCloseTo(1, 9);
+    expect(explained[1]).toBeCloseTo(0, 9);
+  });
+
   it('rejects a matrix of the wrong size', () => {
     expect(() => principalComponents(new Float32Array(5), 2, 3)).toThrow(/5 values are not 2 rows of 3/);
   });
