@@ -37,13 +37,13 @@ export function standaloneSvg(svg: SVGSVGElement): string {
   const copy = svg.cloneNode(true) as SVGSVGElement;
   const originals = [svg, ...Array.from(svg.querySelectorAll('*'))];
   const copies = [copy, ...Array.from(copy.querySelectorAll('*'))];
-  // The file is a light figure on white whatever the page's colour scheme: .figure-export resets
+  // The file is a light figure on white whatever the page's colour scheme: .light-figure resets
   // the colour variables (styles.css) while the styles are read.
-  svg.classList.add('figure-export');
+  svg.classList.add('light-figure');
   try {
     inlineStyles(view, originals, copies);
   } finally {
-    svg.classList.remove('figure-export');
+    svg.classList.remove('light-figure');
   }
   copies.forEach((c) => c.removeAttribute('class'));
   const width = svg.width.baseVal.value || svg.getBoundingClientRect().width;
