@@ -87,6 +87,20 @@ export function EmbeddingMaps() {
     if (!maps) return;
     uiStore.setState({ mapFilter: indices.length > 0 ? indices.map((i) => maps.ids[i]!) : null });
   };
+  // What both maps share; hover is linked (ringed in both), the tooltip shows where the pointer is.
+  const mapProps = (space: 'pre' | 'post') => ({
+    emphasis,
+    points,
+    selected: selectedIndex,
+    hovered: hovered?.index ?? null,
+    tooltip: hovered?.space === space,
+    lasso,
+    onHover: (index: number | null) => setHovered(index === null ? null : { index, space }),
+    onSelect: (i: number) => {
+      if (maps) selectImage(maps.ids[i]!);
+    },
+    onLasso,
+  });
 
   return (
     <section className="panel maps-panel" data-testid="maps-panel" aria-labelledby="maps-title">
@@ -146,16 +160,8 @@ export function EmbeddingMaps() {
               }
               xy={layout.pre}
               colours={colours.rgba}
-              emphasis={emphasis}
-              points={points}
-              selected={selectedIndex}
-              hovered={hovered?.index ?? null}
-              tooltip={hovered?.space === 'pre'}
               links={links.pre}
-              lasso={lasso}
-              onHover={(index) => setHovered(index === null ? null : { index, space: 'pre' })}
-              onSelect={(i) => selectImage(maps.ids[i]!)}
-              onLasso={onLasso}
+              {...mapProps('pre')}
             />
             <MapView
               space="post"
@@ -166,16 +172,8 @@ export function EmbeddingMaps() {
               }
               xy={afterXy.xy}
               colours={colours.rgba}
-              emphasis={emphasis}
-              points={points}
-              selected={selectedIndex}
-              hovered={hovered?.index ?? null}
-              tooltip={hovered?.space === 'post'}
               links={links.post}
-              lasso={lasso}
-              onHover={(index) => setHovered(index === null ? null : { index, space: 'post' })}
-              onSelect={(i) => selectImage(maps.ids[i]!)}
-              onLasso={onLasso}
+              {...mapProps('post')}
             />
           </div>
           <div className="maps-foot">

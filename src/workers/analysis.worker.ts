@@ -9,8 +9,8 @@
 import './ortWasmAsset.ts';
 import { describeFailure } from '../core/errors.ts';
 import { knor } from '../core/knn/knor.ts';
-import { EXACT_BELOW, neighbourTables, type NeighbourTables } from '../core/knn/neighbourTables.ts';
-import { buildNeighbourTable, selectNeighbours, type NeighbourTable } from '../core/knn/neighbourTable.ts';
+import { neighbourTables, sizedNeighbourTable, type NeighbourTables } from '../core/knn/neighbourTables.ts';
+import { selectNeighbours, type NeighbourTable } from '../core/knn/neighbourTable.ts';
 import { BASELINE_DRAWS, baselineSeed, gaussianMatrix, MAX_BASELINE_WORK, projectRows } from '../core/knn/randomBaseline.ts';
 import { principalComponents } from '../core/projection/pca.ts';
 import { umapLayout } from '../core/projection/umap.ts';
@@ -105,7 +105,7 @@ async function randomBaseline(req: RandomBaselineRequest): Promise<void> {
     const tables: NeighbourTable[] = [];
     for (let draw = 0; draw < BASELINE_DRAWS; draw++) {
       const mapped = projectRows(pre, n, dPre, gaussianMatrix(dPre, dPost, baselineSeed(draw)), dPost);
-      tables.push(await buildNeighbourTable(mapped, n, dPost, preTable.kMax, n * n * dPost < EXACT_BELOW ? undefined : gemmCandidates()));
+      tables.push(await sizedNeighbourTable(mapped, n, dPost, preTable.kMax, gemmCandidates()));
     }
     baselineTables = { key: req.dataKey, tables };
   }

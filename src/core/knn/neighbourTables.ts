@@ -25,6 +25,11 @@ export const EXACT_BELOW = 2e8;
 
 export async function neighbourTables(vectors: PooledSet, k: number, source: CandidateSource): Promise<NeighbourTables> {
   const kMax = Math.max(DEFAULT_K_MAX, k);
-  const table = (x: Float32Array, dim: number) => buildNeighbourTable(x, vectors.n, dim, kMax, vectors.n * vectors.n * dim < EXACT_BELOW ? undefined : source);
+  const table = (x: Float32Array, dim: number) => sizedNeighbourTable(x, vectors.n, dim, kMax, source);
   return { vectors, pre: await table(vectors.pre, vectors.dPre), post: await table(vectors.post, vectors.dPost) };
+}
+
+/** One table, searched exactly outright when small (below EXACT_BELOW), else through `source`. */
+export function sizedNeighbourTable(x: Float32Array, n: number, dim: number, kMax: number, source: CandidateSource): Promise<NeighbourTable> {
+  return buildNeighbourTable(x, n, dim, kMax, n * n * dim < EXACT_BELOW ? undefined : source);
 }
