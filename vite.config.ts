@@ -1,7 +1,10 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { HUB_CONNECT_SOURCES } from './src/core/hub/hubHosts.ts';
+import { IMAGE_SET_ARCHIVE } from './src/core/imageset/imageSetArchive.ts';
+import { imageSetArchiveOf } from './scripts/imageset/archive.ts';
 
 /** The app's version, written into every export (report.json, CSV headers) so a figure says what made it. */
 const APP_VERSION = (JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -34,8 +37,33 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * The bundled image set as one archive (core/imageset/imageSetArchive.ts), so a first visit makes
+ * one request instead of one per image: written into each build beside public/imageset/, served
+ * from the folder as it is now in development. Made from public/imageset, never committed.
+ */
+function imageSetArchive(): Plugin {
+  const folder = fileURLToPath(new URL('./public/imageset', import.meta.url));
+  const path = `imageset/${IMAGE_SET_ARCHIVE}`;
+  return {
+    name: 'connector-lens-image-set-archive',
+    configureServer(server) {
+      server.middlewares.use(`/${path}`, (_request, response) => {
+        const archive = imageSetArchiveOf(folder);
+        response.statusCode = archive ? 200 : 404;
+        response.setHeader('Content-Type', 'application/zip');
+        response.end(archive ?? undefined);
+      });
+    },
+    generateBundle() {
+      const archive = imageSetArchiveOf(folder);
+      if (archive) this.emitFile({ type: 'asset', fileName: path, source: archive });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy()],
+  plugins: [react(), contentSecurityPolicy(), imageSetArchive()],
   // Relative base: the production build runs from any folder (a lecture laptop, a file server).
   base: './',
   define: { __APP_VERSION__: JSON.stringify(APP_VERSION) },

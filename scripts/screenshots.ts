@@ -1,6 +1,8 @@
 /**
  * npm run screenshots — the views to look at after touching the UI, at 1440×900, 1920×1080 and
  * 800 px wide, from the production build (run `npm run build` first), into test-artifacts/shots/:
+ * - first-look: a first visit within its first seconds, KNOR from the build's precomputed vectors
+ *   while the model embeds the set (the note beside KNOR says so);
  * - ready: the default pack opened, images embedded, KNOR shown (a first visit);
  * - maps: the before/after maps scrolled into view, an image selected with its neighbour lines,
  *   the pointer on a point (its thumbnail);
@@ -20,6 +22,7 @@ import { seededRandom } from '../src/core/random.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview } from 'vite';
 import { CHROMIUM, HEADLESS_ARGS } from '../tests/support/headlessChromium.ts';
+import { waitForLiveKnor } from '../tests/e2e/harness.ts';
 
 const SIZES = [
   { name: '1440x900', width: 1440, height: 900 },
@@ -29,7 +32,7 @@ const SIZES = [
 const OUT = resolve('test-artifacts/shots');
 
 async function ready(page: Page): Promise<void> {
-  await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 180_000 });
+  await waitForLiveKnor(page);
 }
 
 /** A small block store in the paper's layout: three clusters of 16-token blocks, labels by cluster. */
@@ -54,6 +57,8 @@ async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]
   const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
   const page = await context.newPage();
   await page.goto(`${url}?debug`);
+  await page.waitForSelector('[data-testid="first-look"][data-status="provisional"]', { timeout: 60_000 });
+  await page.screenshot({ path: resolve(OUT, `first-look-${size.name}.png`) });
   await ready(page);
   await page.screenshot({ path: resolve(OUT, `ready-${size.name}.png`) });
 

@@ -4,6 +4,7 @@ import { App } from './components/App.tsx';
 import { builtinPacks, defaultPackId } from './packs/builtinPacks.ts';
 import { restoreSession, startPersisting } from './store/persistence.ts';
 import { loadBundledSet } from './store/bundledSet.ts';
+import { showFirstLook } from './store/firstLook.ts';
 import { installPrecomputedReconstruction } from './store/precomputedReconstruction.ts';
 import { syncLectureWithUrl } from './store/lectureUrl.ts';
 import { collectionStore } from './store/collectionStore.ts';
@@ -47,7 +48,12 @@ async function start(): Promise<void> {
   const packId = requested?.kind === 'pack' && isBuiltin(requested.id) ? requested.id : isBuiltin(session?.packId) ? session.packId : defaultPackId;
   // A first visit (nothing stored) gets the bundled set, analysed without any action.
   const firstVisit = collectionStore.getState().images.length === 0 && !session && !params.has('empty');
-  if (firstVisit) await loadBundledSet();
+  if (firstVisit) {
+    const loaded = loadBundledSet();
+    // Results from the build's precomputed vectors while the model opens and checks them (not awaited: the model opens meanwhile).
+    if (requested?.kind !== 'hub') void showFirstLook(packId, loaded);
+    await loaded;
+  }
   if (requested?.kind === 'hub') await openFromHub({ repo: requested.repo, revision: requested.revision ?? undefined });
   // A hub model that did not open (offline, refused) leaves a built-in pack open rather than none.
   const hubOpened = requested?.kind === 'hub' && modelStore.getState().origin?.kind === 'hub';

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { preprocess } from '../../src/core/image/preprocess.ts';
+import { hashBytes } from '../../src/core/identity/contentHash.ts';
+import { packModelKey } from '../../src/core/identity/modelIdentity.ts';
 import { meanPool } from '../../src/core/knn/pool.ts';
 import { validateManifest } from '../../src/core/pack/validateManifest.ts';
 import type { PackManifest } from '../../src/core/types.ts';
@@ -50,4 +52,20 @@ export async function embedPngFile(pack: NodePack, path: string): Promise<Embedd
   const pre = encoded.data as Float32Array;
   const post = connected.data as Float32Array;
   return { pre, post, pooledPre: meanPool(pre, 1, tokens.pre, tokens.dPre), pooledPost: meanPool(post, 1, tokens.post, tokens.dPost) };
+}
+
+/** The content key the app's inference worker files this pack's results under (a built-in pack has no side files of weights). */
+export async function nodePackModelKey(pack: NodePack): Promise<string> {
+  const dir = resolve(MODELS_DIR, pack.id);
+  const digest = async (name: string) => {
+    const bytes = new Uint8Array(readFileSync(resolve(dir, name)));
+    return { name, bytes: bytes.length, hash: await hashBytes(bytes) };
+  };
+  const { files } = pack.manifest;
+  return packModelKey(pack.manifest, {
+    encoder: await digest(files.encoder),
+    connector: await digest(files.connector),
+    encoderWeights: [],
+    connectorWeights: [],
+  });
 }

@@ -3,7 +3,7 @@ import { K_MAX, K_MIN, readK, trivialKWarning } from '../core/knn/kChoice.ts';
 import { labelIds, precisionAtK, precisionCeiling } from '../core/knn/precision.ts';
 import type { Metric } from '../core/types.ts';
 import type { KnorBaseline, KnorResult } from '../store/analysisStore.ts';
-import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
+import { useAnalysis, useCollection, useModel, useUi } from '../store/hooks.ts';
 import { uiStore } from '../store/uiStore.ts';
 import { KnorHistogram } from './KnorHistogram.tsx';
 import { KnorMean } from './KnorMean.tsx';
@@ -103,9 +103,11 @@ export function KnorPanel() {
           {blocked}
         </p>
       )}
+      {!knor && !blocked && <KnorPending />}
       {knor && (
         <>
           <KnorMean knor={knor} testId="knor-mean" />
+          <FirstLookNote knor={knor} />
           <RandomBaseline knor={knor} baseline={baseline} />
           {precision && (
             <p className="precision" data-testid="precision">
@@ -125,6 +127,50 @@ export function KnorPanel() {
         </>
       )}
     </div>
+  );
+}
+
+/** In KNOR's place until it can be computed: what it waits for, with the embedding job's count. */
+function KnorPending() {
+  const loading = useModel((s) => s.status === 'loading');
+  const open = useModel((s) => s.status === 'ready');
+  const job = useAnalysis((s) => s.embedJob);
+  const images = useCollection((s) => s.images.length);
+  const why = job
+    ? `KNOR appears when the images are embedded: ${job.done} of ${job.total} so far.`
+    : loading
+      ? 'KNOR appears once the model has opened and embedded the images.'
+      : open && images === 0
+        ? 'Add images (drop them anywhere, or use the picker) to see which neighbours the connector keeps.'
+        : null;
+  if (!why) return null;
+  return (
+    <p className="hint knor-pending" data-testid="knor-pending" role="status">
+      {why}
+    </p>
+  );
+}
+
+/** Whose vectors the numbers come from while the build's precomputed ones stand in, and what the check found (store/firstLook.ts). */
+function FirstLookNote({ knor }: { knor: KnorResult }) {
+  const firstLook = useAnalysis((s) => s.firstLook);
+  const embedded = useAnalysis((s) => (s.firstLook ? s.firstLook.ids.filter((id) => s.embeddings[id]).length : 0));
+  if (!firstLook) return null;
+  if (knor.source === 'first-look')
+    return (
+      <p className="hint first-look" data-testid="first-look" data-status="provisional" role="status">
+        From embeddings precomputed when the app was built, shown while this browser embeds the images itself to check them ({embedded} of{' '}
+        {firstLook.ids.length} done).
+      </p>
+    );
+  if (firstLook.check.status === 'provisional') return null;
+  const { status, maxDifference, compared } = firstLook.check;
+  return (
+    <p className={`hint first-look ${status}`} data-testid="first-look" data-status={status} data-max-difference={maxDifference}>
+      {status === 'verified'
+        ? `Checked: this browser's embeddings of the ${compared} images reproduce the precomputed ones shown first (${maxDifference === 0 ? 'bit for bit' : `largest difference ${maxDifference.toPrecision(2)}, relative`}); every number here is this browser's.`
+        : `This browser's embeddings differ from the precomputed ones shown first (largest difference ${maxDifference.toPrecision(2)}, relative); the numbers now shown are this browser's.`}
+    </p>
   );
 }
 

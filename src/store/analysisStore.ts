@@ -24,6 +24,28 @@ export interface KnorResult {
   readonly nnPost: Int32Array;
   readonly perImage: Float32Array;
   readonly mean: number;
+  /** The analysis worker's key for the vectors searched (what the maps and the baseline of these results are laid out from). */
+  readonly dataKey: string;
+  /** Whose vectors: this browser's embeddings, or the build's precomputed ones while they are checked (store/firstLook.ts). */
+  readonly source: 'live' | 'first-look';
+}
+
+/**
+ * The build's precomputed pooled vectors of the bundled set (core/imageset/firstLook.ts), shown
+ * until this browser has embedded the set itself, then compared with its embeddings.
+ */
+export interface FirstLookState {
+  readonly packId: string;
+  /** Collection ids, in the row order of the vectors (the collection's order when it was matched). */
+  readonly ids: readonly string[];
+  readonly dPre: number;
+  readonly dPost: number;
+  readonly pooledPre: Float32Array;
+  readonly pooledPost: Float32Array;
+  /** provisional: shown, not yet checked; verified/differs: compared with this browser's embeddings (largest difference, the worst image's id). */
+  readonly check:
+    | { readonly status: 'provisional' }
+    | { readonly status: 'verified' | 'differs'; readonly maxDifference: number; readonly worstId: string; readonly compared: number };
 }
 
 /** The before/after maps: 2-D coordinates of the pooled vectors (store/maps.ts). */
@@ -112,6 +134,7 @@ export interface AnalysisState {
   readonly embedJob: Job | null;
   readonly trainJob: Job | null;
   readonly lastEmbedMs: number | null;
+  readonly firstLook: FirstLookState | null;
 }
 
 export const idleTraining: TrainingState = { status: 'idle', epochs: 0, trainLoss: [], valLoss: [], bestEpoch: null, error: null };
@@ -132,6 +155,7 @@ export const emptyAnalysis = (modelKey: string | null): AnalysisState => ({
   embedJob: null,
   trainJob: null,
   lastEmbedMs: null,
+  firstLook: null,
 });
 
 export const analysisStore = createStore<AnalysisState>()(() => emptyAnalysis(null));

@@ -6,12 +6,14 @@
 import { parseImageSetIndex, type ImageSetEntry } from '../core/imageset/imageSetIndex.ts';
 import { errorText, userMessage } from '../core/errors.ts';
 import { hashBytes } from '../core/identity/contentHash.ts';
+import { IMAGE_SET_ARCHIVE, readImageSetArchive } from '../core/imageset/imageSetArchive.ts';
 import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
 import { say } from './uiStore.ts';
 
 /** Relative to the page, so the production build works from any folder. */
 const BASE = './imageset/';
-const PARALLEL = 8;
+/** Images added to the collection at a time (one render each); all are requested at once, the browser queues them. */
+const CHUNK = 32;
 
 async function fetchOk(url: string): Promise<Response> {
   const response = await fetch(url);
@@ -19,9 +21,28 @@ async function fetchOk(url: string): Promise<Response> {
   return response;
 }
 
-async function toEntry(item: ImageSetEntry): Promise<ImageEntry> {
-  const blob = await (await fetchOk(`${BASE}${item.file}`)).blob();
-  const file = new File([blob], item.file, { type: blob.type || 'image/png' });
+/**
+ * The set's files from its archive (one request; core/imageset/imageSetArchive.ts), or null when
+ * there is none (a server that only has public/imageset/): then each image is fetched on its own.
+ */
+async function archivedFiles(): Promise<Map<string, Uint8Array> | null> {
+  try {
+    const response = await fetch(`${BASE}${IMAGE_SET_ARCHIVE}`);
+    if (!response.ok) return null;
+    return readImageSetArchive(new Uint8Array(await response.arrayBuffer()));
+  } catch {
+    // A damaged or unreadable archive costs only speed: the images are fetched one by one.
+    return null;
+  }
+}
+
+const MIME: Readonly<Record<string, string>> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
+const mimeOf = (file: string) => MIME[file.slice(file.lastIndexOf('.') + 1).toLowerCase()] ?? 'image/png';
+
+async function toEntry(item: ImageSetEntry, archive: ReadonlyMap<string, Uint8Array> | null): Promise<ImageEntry> {
+  const archived = archive?.get(item.file);
+  const blob = archived ? new Blob([archived as BlobPart], { type: mimeOf(item.file) }) : await (await fetchOk(`${BASE}${item.file}`)).blob();
+  const file = new File([blob], item.file, { type: blob.type || mimeOf(item.file) });
   const contentHash = await hashBytes(new Uint8Array(await file.arrayBuffer()));
   return {
     id: nextImageId(),
@@ -53,8 +74,13 @@ export async function loadBundledSet(): Promise<number> {
   collectionStore.setState({ intake: { done: 0, total: items.length } });
   let added = 0;
   try {
-    for (let i = 0; i < items.length; i += PARALLEL) {
-      const chunk = await Promise.all(items.slice(i, i + PARALLEL).map(toEntry));
+    const archive = await archivedFiles();
+    // Every image at once (without the archive, the browser keeps its connections busy), added in the set's order.
+    const entries = items.map((item) => toEntry(item, archive));
+    // Those after a failure are still settled, so none rejects unobserved.
+    entries.forEach((entry) => entry.catch(() => null));
+    for (let i = 0; i < items.length; i += CHUNK) {
+      const chunk = await Promise.all(entries.slice(i, i + CHUNK));
       addImages(chunk);
       added += chunk.length;
       collectionStore.setState({ intake: { done: added, total: items.length } });

@@ -23,7 +23,7 @@ import type { ExecutionProvider } from '../ml/ort.ts';
 import { builtinPacks } from '../packs/builtinPacks.ts';
 import type { WorkerReset } from '../workers/client.ts';
 import type { LoadPackResult, LoadStockResult, ModelSource } from '../workers/protocol.ts';
-import { analysisStore, emptyAnalysis } from './analysisStore.ts';
+import { analysisStore, emptyAnalysis, type AnalysisState } from './analysisStore.ts';
 import { putBackSetAside } from './blockStoreSession.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore, type ModelOrigin, type ModelState } from './modelStore.ts';
@@ -186,7 +186,7 @@ export async function openModel<L extends ModelLoad>(
   // with this model's results when it is the model that was set aside.
   const kept = putBackSetAside(loaded.modelKey);
   // Results first: nothing may show the previous model's numbers under the new model's name.
-  analysisStore.setState(kept ?? emptyAnalysis(loaded.modelKey));
+  analysisStore.setState(kept ?? firstLookOf(loaded.modelKey) ?? emptyAnalysis(loaded.modelKey));
   const origin: ModelOrigin = builtinPacks.some((p) => p.id === packId) ? { kind: 'builtin', id: packId } : { kind: 'files' };
   modelStore.setState({
     packId,
@@ -204,6 +204,13 @@ export async function openModel<L extends ModelLoad>(
 }
 
 class SupersededError extends Error {}
+
+/** The first look shown before this model opened (store/firstLook.ts), when it was filed under this model's key: kept, so the results do not blink out while the model embeds. */
+function firstLookOf(modelKey: string): AnalysisState | null {
+  const now = analysisStore.getState();
+  const unopened = now.firstLook?.check.status === 'provisional' && Object.keys(now.embeddings).length === 0;
+  return unopened && now.modelKey === modelKey ? now : null;
+}
 
 function reportFailedOpen(session: PipelineSession, what: string, failure: Failure): void {
   // While a block store is in the model's place, it is what stays (the worker's model is set aside).

@@ -10,10 +10,11 @@
 import { describeFailure, isFailure } from '../core/errors.ts';
 import { knorBlockedReason } from '../core/knn/nearest.ts';
 import type { PooledVectors } from '../workers/protocol.ts';
-import { analysisStore } from './analysisStore.ts';
+import { analysisStore, type FirstLookState } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
 import { computeKnorBaseline } from './knorBaseline.ts';
+import { checkFirstLook } from './firstLookCheck.ts';
 import { computeMaps, computeUmap } from './maps.ts';
 import { appSession, type PipelineSession } from './session.ts';
 import { sayFailure, uiStore } from './uiStore.ts';
@@ -43,27 +44,59 @@ export function afterAnalysisReset(session: PipelineSession): void {
  * The key of these vectors in the analysis worker, and whether they must be sent (fresh): only
  * when they change are they sent again; k, the metric and the self mode travel alone.
  */
-function dataKeyFor(session: PipelineSession, modelKey: string, ids: readonly string[]): { key: string; fresh: boolean } {
+function dataKeyFor(session: PipelineSession, input: KnorInput): { key: string; fresh: boolean } {
+  const { modelKey, ids, source } = input;
   const sent = session.knorSent;
-  if (sent && sent.modelKey === modelKey && sent.ids.length === ids.length && sent.ids.every((id, i) => id === ids[i])) return { key: sent.key, fresh: false };
+  if (sent && sent.modelKey === modelKey && sent.source === source && sent.ids.length === ids.length && sent.ids.every((id, i) => id === ids[i]))
+    return { key: sent.key, fresh: false };
   session.knorVersion += 1;
   return { key: `${modelKey}#${session.knorVersion}`, fresh: true };
 }
 
-export async function computeKnor(session: PipelineSession = appSession()): Promise<void> {
-  const { manifest, modelKey } = modelStore.getState();
-  if (!manifest || !modelKey || analysisStore.getState().modelKey !== modelKey) return;
-  // A request issued after this one (new settings, new images, one removed) decides what is shown.
-  const request = ++session.knorRequests;
-  const isNewest = () => session.knorRequests === request;
-  const ids = embeddedIds();
-  const { k, metric, includeSelf } = uiStore.getState();
-  const blocked = knorBlockedReason(ids.length, k, includeSelf);
-  if (blocked) {
-    analysisStore.setState({ knor: null, knorBlocked: blocked });
-    return;
+/** What KNOR is computed from now: whose vectors, of which images, and how to stack them for the worker. */
+interface KnorInput {
+  readonly modelKey: string;
+  readonly ids: readonly string[];
+  readonly source: 'live' | 'first-look';
+  readonly vectors: () => PooledVectors;
+}
+
+/** Every image of the first look is still in the collection (images added since do not matter: they join when the live KNOR replaces it). */
+function firstLookFits(firstLook: FirstLookState): boolean {
+  const ids = new Set(collectionStore.getState().images.map((i) => i.id));
+  return firstLook.ids.every((id) => ids.has(id));
+}
+
+/**
+ * The build's precomputed vectors stand while the collection still holds the set they were
+ * matched to and this browser has not yet embedded all of it (an image that failed here counts as
+ * done: it would otherwise hold the first look up for ever).
+ */
+function firstLookStands(): boolean {
+  const { firstLook, embeddings, failures } = analysisStore.getState();
+  if (!firstLook || firstLook.check.status !== 'provisional' || !firstLookFits(firstLook)) return false;
+  return firstLook.ids.some((id) => !embeddings[id] && !failures[id]);
+}
+
+/** An image of the first look was removed before it was checked: the first look goes, with what it showed (the live KNOR follows once the model has embedded the rest). */
+function dropUnfitFirstLook(): void {
+  const { firstLook, knor } = analysisStore.getState();
+  if (!firstLook || firstLook.check.status !== 'provisional' || firstLookFits(firstLook)) return;
+  analysisStore.setState({ firstLook: null, ...(knor?.source === 'first-look' ? { knor: null, maps: null, knorBaseline: null, umap: null } : {}) });
+}
+
+function knorInput(): KnorInput | null {
+  const analysis = analysisStore.getState();
+  const { firstLook } = analysis;
+  if (firstLook && analysis.modelKey && firstLookStands()) {
+    const { ids, dPre, dPost } = firstLook;
+    // Copies: the worker takes the buffers it is sent, and the first look may be sent again.
+    const vectors = () => ({ pre: firstLook.pooledPre.slice(), post: firstLook.pooledPost.slice(), n: ids.length, dPre, dPost });
+    return { modelKey: analysis.modelKey, ids, source: 'first-look', vectors };
   }
-  const { key, fresh } = dataKeyFor(session, modelKey, ids);
+  const { manifest, modelKey } = modelStore.getState();
+  if (!manifest || !modelKey || analysis.modelKey !== modelKey) return null;
+  const ids = embeddedIds();
   const vectors = (): PooledVectors => {
     const { embeddings } = analysisStore.getState();
     return {
@@ -74,22 +107,41 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
       dPost: manifest.tokens.dPost,
     };
   };
+  return { modelKey, ids, source: 'live', vectors };
+}
+
+export async function computeKnor(session: PipelineSession = appSession()): Promise<void> {
+  dropUnfitFirstLook();
+  const input = knorInput();
+  if (!input) return;
+  const { modelKey, ids, source } = input;
+  // A request issued after this one (new settings, new images, one removed) decides what is shown.
+  const request = ++session.knorRequests;
+  const isNewest = () => session.knorRequests === request;
+  const { k, metric, includeSelf } = uiStore.getState();
+  const blocked = knorBlockedReason(ids.length, k, includeSelf);
+  if (blocked) {
+    analysisStore.setState({ knor: null, knorBlocked: blocked });
+    return;
+  }
+  const { key, fresh } = dataKeyFor(session, input);
   const ask = (data: PooledVectors | null) =>
     session.analysis.request({ type: 'knn', dataKey: key, data, k, metric, includeSelf }, { transfer: data ? [data.pre.buffer, data.post.buffer] : [] })
       .promise;
   try {
-    let result = await ask(fresh ? vectors() : null);
-    session.knorSent = { key, modelKey, ids };
+    let result = await ask(fresh ? input.vectors() : null);
+    session.knorSent = { key, modelKey, ids, source };
     // The worker restarted, or another key replaced this one there: send the vectors again.
-    if (result.status === 'need-data') result = await ask(vectors());
+    if (result.status === 'need-data') result = await ask(input.vectors());
     if (result.status !== 'ok') return;
     // Results of a model that was replaced meanwhile are not this model's; those of a request
     // overtaken by a newer one are not what the settings and the collection are now.
     if (analysisStore.getState().modelKey !== modelKey || !isNewest()) return;
     const { nnPre, nnPost, perImage, mean } = result;
-    analysisStore.setState({ knor: { ids, k, metric, includeSelf, nnPre, nnPost, perImage, mean }, knorBlocked: null });
+    analysisStore.setState({ knor: { ids, k, metric, includeSelf, nnPre, nnPost, perImage, mean, source, dataKey: key }, knorBlocked: null });
     const selected = uiStore.getState().selectedId;
     if (!selected || !ids.includes(selected)) uiStore.setState({ selectedId: ids[0] ?? null });
+    if (source === 'live') checkFirstLook();
     void computeMaps(session, key, ids, metric);
     void computeKnorBaseline(session, key, k, metric, includeSelf);
   } catch (error) {

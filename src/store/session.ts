@@ -31,6 +31,7 @@ export interface SentVectors {
   readonly key: string;
   readonly modelKey: string;
   readonly ids: readonly string[];
+  readonly source: 'live' | 'first-look';
 }
 
 /** What follows what: set by wirePipeline, no-ops until then. */

@@ -27,7 +27,11 @@ export const exportStore = createStore<ExportState>()(() => ({ job: null }));
 /** Why there is nothing to export yet, or null when there is. */
 export function nothingToExport(): string | null {
   if (modelStore.getState().status !== 'ready') return 'Nothing to export yet: open a model pack or a block store first.';
-  if (!analysisStore.getState().knor) return 'Nothing to export yet: KNOR needs at least a few embedded images.';
+  const { knor } = analysisStore.getState();
+  if (!knor) return 'Nothing to export yet: KNOR needs at least a few embedded images.';
+  // Exports carry this browser's vectors and results, which do not exist yet.
+  if (knor.source === 'first-look')
+    return 'Exports wait until this browser has embedded the images: the numbers shown now were precomputed when the app was built.';
   return null;
 }
 

@@ -119,6 +119,11 @@ export class WorkerClient<M extends CallMap<M>> {
     this.resetListener?.({ code: 'stopped', reason });
   }
 
+  /** Start the worker now, so its script loads while other work goes on rather than when the first request needs it. */
+  start(): void {
+    this.ensureWorker();
+  }
+
   /** Terminate without telling the reset listener: the caller restores the state itself. */
   terminate(): void {
     this.worker?.terminate();

@@ -18,10 +18,31 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
   const images = bundled.images.length;
   const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  // When the first KNOR figure appears, in the page's clock from navigation start, and what it said then.
+  await context.addInitScript(() => {
+    const seen: { at?: number; mean?: string; status?: string | null } = {};
+    (window as unknown as { __firstKnor: typeof seen }).__firstKnor = seen;
+    const observer = new MutationObserver(() => {
+      const mean = document.querySelector('[data-testid="knor-mean"]');
+      if (!mean) return;
+      seen.at = performance.now();
+      seen.mean = mean.textContent ?? '';
+      seen.status = document.querySelector('[data-testid="first-look"]')?.getAttribute('data-status') ?? null;
+      observer.disconnect();
+    });
+    observer.observe(document, { subtree: true, childList: true, characterData: true });
+  });
   const page = await context.newPage();
   watch(page);
   try {
     await page.goto(pageUrl);
+    await page.waitForFunction(() => (window as unknown as { __firstKnor: { at?: number } }).__firstKnor.at !== undefined, null, { timeout: 120_000 });
+    const first = await page.evaluate(() => (window as unknown as { __firstKnor: { at: number; mean: string; status: string | null } }).__firstKnor);
+    check(
+      'default: the first KNOR figure of a first visit appears within 3 s, from the precomputed first look',
+      first.at <= 3000 && first.status === 'provisional',
+      `${(first.at / 1000).toFixed(2)} s from navigation start, mean ${first.mean}, first look ${first.status}`,
+    );
     await page.waitForFunction(
       ({ id, n }) =>
         document.querySelector('header[data-open-pack]')?.getAttribute('data-open-pack') === id &&
@@ -33,9 +54,14 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
     check('default: the default pack opens on the bundled image set without a click', true, `${defaultPack}, ${images} images embedded, ${ep}`);
     check('default: the pack states real (not synthetic) weights', !(await page.isVisible('[data-testid="synthetic-notice"]')));
 
-    await page.waitForSelector('[data-testid="knor-mean"]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid="first-look"][data-status="verified"]', { timeout: 120_000 });
     const knor = Number(await page.textContent('[data-testid="knor-mean"]'));
-    check('default: KNOR computed', knor > 0 && knor < 1, `mean KNOR ${knor.toFixed(3)}`);
+    const verdict = await textNow(page, '[data-testid="first-look"]');
+    check(
+      "default: the live check ran: this browser's embeddings reproduce the first look's, and KNOR is the one shown first",
+      knor > 0 && knor < 1 && knor === Number(first.mean) && verdict.includes(`Checked: this browser's embeddings of the ${images} images reproduce`),
+      `mean KNOR ${knor.toFixed(3)} live, ${first.mean} first; "${verdict.slice(0, 140)}"`,
+    );
     const precisionText = await textNow(page, '[data-testid="precision"]');
     const [pre, post] = [...precisionText.matchAll(/(\d\.\d{3})/g)].map((m) => Number(m[1]));
     const chance = 1 / bundled.labels.length;

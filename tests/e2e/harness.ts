@@ -67,3 +67,15 @@ export async function canvasStats(page: Page, selector: string): Promise<{ disti
     return { distinct: colours.size, std: Math.sqrt(sumSq / n - (sum / n) ** 2) };
   }, selector);
 }
+
+/**
+ * KNOR from this browser's own embeddings: shown, and not the build's precomputed first look that
+ * a first visit shows while the model embeds (store/firstLook.ts).
+ */
+export async function waitForLiveKnor(page: Page, timeout = 180_000): Promise<void> {
+  await page.waitForFunction(
+    () => !!document.querySelector('[data-testid="knor-mean"]') && !document.querySelector('[data-testid="first-look"][data-status="provisional"]'),
+    null,
+    { timeout },
+  );
+}

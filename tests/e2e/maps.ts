@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { check, textNow } from './harness.ts';
+import { check, textNow, waitForLiveKnor } from './harness.ts';
 
 const ARTIFACTS = resolve('test-artifacts');
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
@@ -72,6 +72,16 @@ export async function mapsScenario(launch: () => Promise<Browser>, pageUrl: stri
   watch(page);
   try {
     await page.goto(`${pageUrl}?debug`);
+    await waitForLiveKnor(page, 300_000);
+    // The maps of this browser's vectors, not those of the first look shown before them.
+    await page.waitForFunction(
+      () => {
+        const { maps, knor } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState();
+        return knor?.source === 'live' && maps?.dataKey === knor.dataKey;
+      },
+      null,
+      { timeout: 300_000 },
+    );
     await page.waitForSelector('[data-testid="map-pre"] svg[data-view]', { timeout: 300_000 });
     await page.locator('[data-testid="maps-panel"]').scrollIntoViewIfNeeded();
     await page.uncheck('[data-testid="map-aligned"]');

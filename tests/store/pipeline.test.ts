@@ -12,10 +12,12 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encodeFirstLook } from '../../src/core/imageset/firstLook.ts';
 import type { PackManifest } from '../../src/core/types.ts';
 import { analysisStore, emptyAnalysis } from '../../src/store/analysisStore.ts';
 import { addImages, collectionStore, nextImageId, removeImage, type ImageEntry } from '../../src/store/collectionStore.ts';
 import { embedPending } from '../../src/store/embedding.ts';
+import { showFirstLook } from '../../src/store/firstLook.ts';
 import { CANCEL_GRACE_MS, ensureWorkerHolds, openPack } from '../../src/store/modelSession.ts';
 import { modelStore } from '../../src/store/modelStore.ts';
 import { computeKnor } from '../../src/store/neighbours.ts';
@@ -510,5 +512,138 @@ describe('sessions', () => {
     // Wiring twice registers once: the same unwire comes back.
     unwire = wirePipeline(app.session);
     expect(wirePipeline(app.session)).toBe(unwire);
+  });
+});
+
+describe('the first look (store/firstLook.ts)', () => {
+  const hash = (i: number) => (i + 1).toString(16).padStart(64, '0');
+  const { dPre, dPost } = MANIFEST.tokens;
+  /** The bundled set's record for model A; `value` fills its vectors (the scripted worker embeds zeros). */
+  const recordFor = (n: number, value = 0, modelKey = keyOf('A')) =>
+    encodeFirstLook({
+      packId: 'pack-A',
+      modelKey,
+      files: Array.from({ length: n }, (_, i) => `img-${i}.png`),
+      contentHashes: Array.from({ length: n }, (_, i) => hash(i)),
+      dPre,
+      dPost,
+      pooledPre: new Float32Array(n * dPre).fill(value),
+      pooledPost: new Float32Array(n * dPost).fill(value),
+    });
+  const hashedImages = (n: number) => images(n).map((image, i) => ({ ...image, contentHash: hash(i) }));
+  /** Serve `record` as ./first-look/pack-A.json. */
+  const serve = (record: unknown) =>
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => (url === './first-look/pack-A.json' ? new Response(JSON.stringify(record)) : new Response('', { status: 404 }))),
+    );
+  /** An inference script whose embed requests wait until released. */
+  const heldEmbedding = () => {
+    let release: () => void = () => undefined;
+    const script = inferenceScript({
+      onEmbed: (message, worker) => {
+        release = () => replyAllEmbedded(message, worker, 'wasm');
+        return true;
+      },
+    });
+    return { script, release: () => release() };
+  };
+  const knnData = (app: ReturnType<typeof harness>) => app.analysisWorkers().flatMap((w) => w.received.filter((m) => m.type === 'knn' && m.data));
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('shows KNOR from the precomputed vectors before the model opens, keeps it while the model embeds, then shows this browser’s own and checks them', async () => {
+    const app = harness();
+    unwire = wirePipeline(app.session);
+    const embedding = heldEmbedding();
+    app.script('inference', embedding.script);
+    app.script('analysis', knnScript());
+    const all = hashedImages(3);
+    addImages(all);
+    serve(recordFor(3));
+
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(true);
+    expect(modelStore.getState().status).not.toBe('ready');
+    expect(analysisStore.getState()).toMatchObject({
+      modelKey: keyOf('A'),
+      knor: { source: 'first-look', ids: all.map((i) => i.id) },
+      firstLook: { check: { status: 'provisional' } },
+    });
+    expect(knnData(app)).toHaveLength(1);
+
+    // A new k before the model opens: the first look again, from the vectors the worker holds.
+    uiStore.setState({ k: 2 });
+    await vi.waitFor(() => expect(analysisStore.getState().knor).toMatchObject({ k: 2, source: 'first-look' }));
+    expect(knnData(app)).toHaveLength(1);
+
+    const opening = app.open('A');
+    await vi.waitFor(() => expect(app.inferenceLog()).toEqual(['load-pack A', 'embed 3']));
+    // The model opened with the key the record names: the first look stays while it embeds.
+    expect(modelStore.getState().status).toBe('ready');
+    expect(analysisStore.getState().knor?.source).toBe('first-look');
+    embedding.release();
+    await opening;
+    expect(analysisStore.getState().knor).toMatchObject({ source: 'live', ids: all.map((i) => i.id), k: 2 });
+    // The live vectors went to the worker: not the first look's again under the same key.
+    expect(knnData(app)).toHaveLength(2);
+    expect(analysisStore.getState().firstLook?.check).toEqual({ status: 'verified', maxDifference: 0, worstId: all[0]!.id, compared: 3 });
+    expect(texts().some((t) => t.includes('differ'))).toBe(false);
+  });
+
+  it('says so when this browser’s embeddings differ from the precomputed ones', async () => {
+    const app = harness();
+    unwire = wirePipeline(app.session);
+    app.script('inference', inferenceScript());
+    app.script('analysis', knnScript());
+    addImages(hashedImages(3));
+    serve(recordFor(3, 0.5));
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(true);
+    await app.open('A');
+    expect(analysisStore.getState().knor?.source).toBe('live');
+    expect(analysisStore.getState().firstLook?.check).toMatchObject({ status: 'differs', maxDifference: expect.closeTo(0.5 / 1.5, 6) });
+    expect(texts().some((t) => t.includes("this browser's embeddings differ from them"))).toBe(true);
+  });
+
+  it('is dropped when the model opens under another key, and when one of its images is removed before the model opened', async () => {
+    const app = harness();
+    unwire = wirePipeline(app.session);
+    app.script('inference', inferenceScript());
+    app.script('analysis', knnScript());
+    const all = hashedImages(3);
+    addImages(all);
+    serve(recordFor(3, 0, keyOf('an older pack')));
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(true);
+    await app.open('A');
+    expect(analysisStore.getState()).toMatchObject({ modelKey: keyOf('A'), firstLook: null, knor: { source: 'live' } });
+
+    analysisStore.setState(analysisStore.getInitialState(), true);
+    modelStore.setState(modelStore.getInitialState(), true);
+    serve(recordFor(3));
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(true);
+    removeImage(all[1]!.id);
+    await vi.waitFor(() => expect(analysisStore.getState()).toMatchObject({ firstLook: null, knor: null }));
+  });
+
+  it('does not apply to a collection that is not its set, to a record for another pack, or over results already shown', async () => {
+    const app = harness();
+    unwire = wirePipeline(app.session);
+    app.script('analysis', knnScript());
+    addImages(hashedImages(2));
+    serve(recordFor(3));
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(false);
+    expect(analysisStore.getState().knor).toBeNull();
+
+    collectionStore.setState(collectionStore.getInitialState(), true);
+    addImages(hashedImages(3));
+    serve({ ...(recordFor(3) as object), packId: 'pack-B' });
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(false);
+    expect(texts().some((t) => t.includes('could not be used'))).toBe(true);
+
+    serve(recordFor(3));
+    analysisStore.setState({ ...emptyAnalysis(keyOf('B')) });
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(false);
+    expect(analysisStore.getState()).toMatchObject({ modelKey: keyOf('B'), firstLook: null, knor: null });
   });
 });
