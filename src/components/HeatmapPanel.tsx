@@ -5,6 +5,8 @@ import { say, uiStore } from '../store/uiStore.ts';
 import type { PatchHit } from '../viz/heatmapPainter.ts';
 import { HeatmapCanvas } from './HeatmapCanvas.tsx';
 import { LossColorBar } from './LossColorBar.tsx';
+import { RegionOverlay } from './RegionOverlay.tsx';
+import { RegionTools } from './RegionTools.tsx';
 import { useHeatmapView, type HeatmapView } from './useHeatmapView.ts';
 import { heatmapFigurePainter } from '../viz/figureExport.ts';
 import { safeFileName } from '../store/sessionExport.ts';
@@ -79,7 +81,10 @@ export function HeatmapPanel() {
       {row < 0 ? (
         <p className="hint">This image was not part of the last training run; retrain to include it.</p>
       ) : (
-        <HeatmapCanvas view={view} size={VIEW} opacity={opacity} highlight={hover?.index ?? null} testId="heatmap-canvas" onHover={setHover} />
+        <div className="heatmap-stack">
+          <HeatmapCanvas view={view} size={VIEW} opacity={opacity} highlight={hover?.index ?? null} testId="heatmap-canvas" onHover={setHover} />
+          {selectedId && <RegionOverlay imageId={selectedId} />}
+        </div>
       )}
       <p className="readout" data-testid="heatmap-readout">
         {hover && hoverValue !== undefined
@@ -99,6 +104,7 @@ export function HeatmapPanel() {
           onChange={(e) => uiStore.setState({ overlayOpacity: Number(e.target.value) })}
         />
       </label>
+      {selectedId && row >= 0 && <RegionTools imageId={selectedId} />}
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
+import { regionsStore } from './regions.ts';
 import { stockStore } from './stockModel.ts';
 
-export const debugStores = { model: modelStore, analysis: analysisStore, stock: stockStore, collection: collectionStore };
+export const debugStores = { model: modelStore, analysis: analysisStore, stock: stockStore, collection: collectionStore, regions: regionsStore };

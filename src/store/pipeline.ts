@@ -13,6 +13,7 @@ import { embedPending } from './embedding.ts';
 import { afterInferenceReset } from './modelSession.ts';
 import { afterAnalysisReset, computeKnor, recomputeKnorOnChanges } from './neighbours.ts';
 import { restoreAnalysis } from './persistence.ts';
+import { recomputeRegionsOnChanges } from './regions.ts';
 import { appSession, idleFollowers, isAppSession, setAppSession, type PipelineSession } from './session.ts';
 
 /**
@@ -35,6 +36,7 @@ export function wirePipeline(session: PipelineSession = appSession()): () => voi
   const stopInferenceResets = session.inference.onReset((reset) => afterInferenceReset(session, reset));
   const stopAnalysisResets = session.analysis.onReset(() => afterAnalysisReset(session));
   const stopKnorSubscription = recomputeKnorOnChanges(session);
+  const stopRegionSubscription = recomputeRegionsOnChanges(session);
   const unwire = () => {
     if (session.unwire !== unwire) return;
     session.unwire = null;
@@ -42,6 +44,7 @@ export function wirePipeline(session: PipelineSession = appSession()): () => voi
     stopInferenceResets();
     stopAnalysisResets();
     stopKnorSubscription();
+    stopRegionSubscription();
     if (isAppSession(session)) setAppSession(null);
   };
   session.unwire = unwire;

@@ -8,7 +8,7 @@
 import { APP_VERSION } from '../appVersion.ts';
 import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import type { ExportedReconstructor } from '../core/export/reconstructorExport.ts';
-import type { ExportImage, ExportReconstruction, SessionExport } from '../core/export/sessionExport.ts';
+import type { ExportImage, ExportReconstruction, ExportRegions, SessionExport } from '../core/export/sessionExport.ts';
 import { buildLut, lossColorScale, robustMax } from '../viz/colorScale.ts';
 import { heatmapFigurePainter, standaloneSvg, svgToPng } from '../viz/figureExport.ts';
 import { createStore } from 'zustand/vanilla';
@@ -17,6 +17,7 @@ import { analysisStore, type Job } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
 import { filesClient } from '../workers/clients.ts';
+import { regionsStore } from './regions.ts';
 import { say, uiStore } from './uiStore.ts';
 
 export interface ExportState {
@@ -87,7 +88,16 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
     knor: { k: knor.k, metric: knor.metric, includeSelf: knor.includeSelf, nnPre: knor.nnPre, nnPost: knor.nnPost, perImage: knor.perImage },
     pooled: { pre: stack((id) => embeddings[id]!.pooledPre, dPre), dPre, post: stack((id) => embeddings[id]!.pooledPost, dPost), dPost },
     reconstruction: exportedReconstruction,
+    regions: exportedRegions(knor.ids),
   };
+}
+
+/** The regions and their statistics, when they were computed for the boxes and reconstruction there are now. */
+function exportedRegions(ids: readonly string[]): ExportRegions | null {
+  const { boxes, results } = regionsStore.getState();
+  if (!results || results.boxes !== boxes || results.reconstruction !== analysisStore.getState().reconstruction) return null;
+  const images = ids.flatMap((id, index) => (boxes[id]?.length ? [{ index, boxes: boxes[id], stats: results.perImage[id] ?? null }] : []));
+  return images.length > 0 ? { images, pooled: results.pooled } : null;
 }
 
 type Model = NonNullable<ReturnType<typeof analysisStore.getState>['reconstruction']>['model'];

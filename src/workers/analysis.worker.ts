@@ -15,7 +15,8 @@ import { BASELINE_DRAWS, baselineSeed, gaussianMatrix, MAX_BASELINE_WORK, projec
 import { principalComponents } from '../core/projection/pca.ts';
 import { umapLayout } from '../core/projection/umap.ts';
 import { gemmCandidates } from '../ml/gemmCandidates.ts';
-import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, MapUmapRequest, RandomBaselineRequest } from './protocol.ts';
+import { pooledRegionStats, regionStats } from '../core/patches/regionAnalysis.ts';
+import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, MapUmapRequest, RandomBaselineRequest, RegionStatsRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -114,6 +115,11 @@ async function randomBaseline(req: RandomBaselineRequest): Promise<void> {
   post({ type: 'result', id: req.id, result: { status: 'ok', means } });
 }
 
+function regionStatsOf(req: RegionStatsRequest): void {
+  const perImage = req.images.map((image) => regionStats(image.losses, image.mask, req.seed));
+  post({ type: 'result', id: req.id, result: { perImage, pooled: pooledRegionStats(req.images, req.seed) } });
+}
+
 self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {
   const req = event.data;
   try {
@@ -127,6 +133,8 @@ self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {
         return mapLayout(req);
       case 'random-baseline':
         return await randomBaseline(req);
+      case 'region-stats':
+        return regionStatsOf(req);
       case 'map-umap':
         return await mapUmap(req);
     }
@@ -140,7 +148,9 @@ self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {
           ? 'lay out the maps'
           : req.type === 'random-baseline'
             ? 'compute the random-map baseline'
-            : 'find the nearest neighbours',
+            : req.type === 'region-stats'
+              ? 'compute the region statistics'
+              : 'find the nearest neighbours',
       ),
     });
   }

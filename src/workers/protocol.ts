@@ -4,6 +4,7 @@
  * type from it). Replies are {type, id, result | error | progress | item}; an error is a Failure
  * (a code that recovery decides on, a message for people, raw details); no exception escapes a worker.
  */
+import type { PooledRegionStats, RegionStats } from '../core/patches/regionAnalysis.ts';
 import type { Failure } from '../core/errors.ts';
 import type { Metric, PackManifest } from '../core/types.ts';
 import type { Call } from './client.ts';
@@ -188,14 +189,28 @@ export interface MapLayoutProgress {
   readonly total: number;
 }
 
+/** Region statistics (core/patches/regionAnalysis.ts): per image, one row of patch losses and a 0/1 mask of its region; pooled over them. */
+export interface RegionStatsRequest {
+  readonly type: 'region-stats';
+  readonly id: JobId;
+  readonly images: readonly { readonly losses: Float32Array; readonly mask: Uint8Array }[];
+  readonly seed: number;
+}
+export interface RegionStatsResult {
+  /** In request order; null where the region is empty or covers the whole image. */
+  readonly perImage: readonly (RegionStats | null)[];
+  readonly pooled: PooledRegionStats | null;
+}
+
 // ---------- analysis worker: neighbours, KNOR and maps, apart from the model ----------
 
-export type AnalysisRequest = KnnRequest | MapLayoutRequest | MapUmapRequest | RandomBaselineRequest | CancelRequest;
+export type AnalysisRequest = KnnRequest | MapLayoutRequest | MapUmapRequest | RandomBaselineRequest | RegionStatsRequest | CancelRequest;
 
 export interface AnalysisCalls {
   readonly knn: Call<KnnRequest, KnnResult>;
   readonly 'map-layout': Call<MapLayoutRequest, MapLayoutResult, MapLayoutProgress>;
   readonly 'random-baseline': Call<RandomBaselineRequest, RandomBaselineResult>;
+  readonly 'region-stats': Call<RegionStatsRequest, RegionStatsResult>;
   /** Progress: epochs done of the total, both spaces together. */
   readonly 'map-umap': Call<MapUmapRequest, MapUmapResult, MapLayoutProgress>;
 }
@@ -378,7 +393,7 @@ export type Reply<R, P = never, I = never> =
   | { readonly type: 'item'; readonly id: JobId; readonly item: I };
 
 export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | boolean, EmbedProgress, EmbeddedImage>;
-export type AnalysisReply = Reply<KnnResult | MapLayoutResult | MapUmapResult | RandomBaselineResult, MapLayoutProgress>;
+export type AnalysisReply = Reply<KnnResult | MapLayoutResult | MapUmapResult | RandomBaselineResult | RegionStatsResult, MapLayoutProgress>;
 export type TrainingReply = Reply<TrainResult, TrainProgress>;
 export type TapReply = Reply<InspectModelResult>;
 export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { check, textNow, waitForLiveKnor } from './harness.ts';
+import { regionChecks } from './regions.ts';
 
 const ARTIFACTS = resolve('test-artifacts');
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
@@ -331,6 +332,8 @@ export async function mapsScenario(launch: () => Promise<Browser>, pageUrl: stri
       `nearest point shares the label: UMAP ${purity.umap.toFixed(3)}, PCA ${purity.pca.toFixed(3)}; ${((Date.now() - umapStarted) / 1000).toFixed(1)} s for both spaces`,
     );
     await page.screenshot({ path: resolve(ARTIFACTS, 'maps-umap.png'), fullPage: false });
+
+    await regionChecks(page);
 
     // 10,000 points: pan for two seconds and count the frames drawn.
     const fps = await page.evaluate(async () => {

@@ -4,6 +4,7 @@
  * may add files of its own (heatmap PNGs, SVG figures) to the record before zipSession packs it.
  * Already-compressed formats are stored as they are; text and arrays are deflated.
  */
+import { regionsCsv } from './regionsCsv.ts';
 import { zipSync, type Zippable } from 'fflate';
 import { float32Number } from './float32Text.ts';
 import { imagesCsv } from './imagesCsv.ts';
@@ -28,6 +29,7 @@ export const SESSION_FILES = {
   patchLossIndex: 'patch_loss.json',
   reconstructor: 'reconstructor.safetensors',
   reconstructorConfig: 'reconstructor.json',
+  regions: 'regions.csv',
 } as const;
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -54,6 +56,8 @@ export function sessionFiles(s: SessionExport): Record<string, Uint8Array> {
     ),
     [SESSION_FILES.report]: utf8(sessionReportJson(s)),
   };
+  const regions = regionsCsv(s);
+  if (regions !== null) files[SESSION_FILES.regions] = utf8(regions);
   const r = s.reconstruction;
   if (r) {
     files[SESSION_FILES.patchLoss] = patchLossNpy(s.images, r);

@@ -5,6 +5,7 @@
  * (sessionBundle.ts) is a pure function of one SessionExport.
  */
 import { checkNeighbourLists } from '../knn/knor.ts';
+import type { PooledRegionStats, RegionBox, RegionStats } from '../patches/regionAnalysis.ts';
 import type { Metric } from '../types.ts';
 import type { Provenance } from './provenance.ts';
 import { checkReconstructor, type ExportedReconstructor } from './reconstructorExport.ts';
@@ -57,6 +58,19 @@ export interface ExportReconstruction {
   readonly reconstructor: ExportedReconstructor | null;
 }
 
+/** Regions on images and the loss inside them (core/patches/regionAnalysis.ts), for the images that have one. */
+export interface ExportRegions {
+  readonly images: readonly {
+    /** Index into `images`. */
+    readonly index: number;
+    /** In fractions of the encoder's crop. */
+    readonly boxes: readonly RegionBox[];
+    /** null: the region covers no patch centre, or all of them. */
+    readonly stats: RegionStats | null;
+  }[];
+  readonly pooled: PooledRegionStats | null;
+}
+
 export interface SessionExport {
   readonly appVersion: string;
   /** ISO 8601, written into every file's provenance. */
@@ -67,6 +81,8 @@ export interface SessionExport {
   readonly knor: ExportKnor;
   readonly pooled: ExportPooled;
   readonly reconstruction: ExportReconstruction | null;
+  /** Absent or null: no regions drawn or imported. */
+  readonly regions?: ExportRegions | null;
 }
 
 export function provenanceOf(s: SessionExport): Provenance {

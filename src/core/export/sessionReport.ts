@@ -6,6 +6,7 @@
  * (NaN in the input: an image added after the reconstructor was trained) are null, as JSON has no
  * NaN, and are left out of the means.
  */
+import type { PooledRegionStats, RegionBox, RegionStats } from '../patches/regionAnalysis.ts';
 import { float32Number } from './float32Text.ts';
 import { labelHits, NO_HITS } from './labelHits.ts';
 import { neighbourDistances } from './neighboursCsv.ts';
@@ -54,6 +55,11 @@ export interface SessionReport {
     readonly patchGrid: readonly [number, number] | null;
   };
   readonly images: ReportImage[];
+  /** Regions and the loss inside them (regions.csv has the same numbers); null without regions. */
+  readonly regions: {
+    readonly pooled: PooledRegionStats | null;
+    readonly images: { readonly index: number; readonly boxes: readonly RegionBox[]; readonly stats: RegionStats | null }[];
+  } | null;
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -122,6 +128,7 @@ export function sessionReport(s: SessionExport): SessionReport {
       patchGrid: r ? r.grid : null,
     },
     images,
+    regions: s.regions && s.regions.images.length > 0 ? { pooled: s.regions.pooled, images: s.regions.images.map((e) => ({ ...e })) } : null,
   };
 }
 
