@@ -290,12 +290,13 @@ async function hubCheck(browser: Browser, pageUrl: string, pngs: readonly { name
     await openDebugPage(page, pageUrl, pngs);
     const openFromHub = async () => {
       const before = await stockState(page);
-      await page.click('[data-testid="hub-open"] summary');
+      await page.click('[data-testid="hub-open-button"]');
       await page.selectOption('[data-testid="hub-preset"]', preset);
       await page.selectOption('[data-testid="hub-variant"]', 'fp32');
       await page.click('[data-testid="hub-submit"]');
+      // Submitting closes the dialog; the download has its own bar.
+      await page.waitForSelector('[data-testid="hub-open"]', { state: 'hidden' });
       await waitForStockModel(page, before.settled);
-      await page.click('[data-testid="hub-open"] summary');
       return stockState(page);
     };
     const first = await openFromHub();

@@ -210,8 +210,28 @@ export async function tapScenario(browser: Browser, pageUrl: string, watch: (pag
       }
     }
 
+    // The Hugging Face dialog: modal, focus inside, half precision by default, Esc closes it and
+    // gives focus back to its button.
+    await page.click('[data-testid="hub-open-button"]');
+    await page.waitForSelector('[data-testid="hub-open"][open]');
+    const dialogState = await page.evaluate(() => {
+      const dialog = document.querySelector<HTMLDialogElement>('[data-testid="hub-open"]')!;
+      return {
+        modal: dialog.matches(':modal'),
+        focusInside: dialog.contains(document.activeElement),
+        variant: (document.querySelector('[data-testid="hub-variant"]') as HTMLSelectElement).value,
+      };
+    });
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid="hub-open"]', { state: 'hidden' });
+    const focusBack = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+    check(
+      'tap: the Hugging Face form is a modal dialog: focus inside, fp16 by default, Esc closes it and focus returns to its button',
+      dialogState.modal && dialogState.focusInside && dialogState.variant === 'fp16' && focusBack === 'hub-open-button',
+      `${JSON.stringify(dialogState)}, focus after Esc on ${focusBack}`,
+    );
     // A preset fills the Hugging Face form (nothing is downloaded: the form is not submitted).
-    await page.click('[data-testid="hub-open"] summary');
+    await page.click('[data-testid="hub-open-button"]');
     for (const preset of HUB_PRESETS) {
       await page.selectOption('[data-testid="hub-preset"]', preset.id);
       const repo = await page.inputValue('[data-testid="hub-repo"]');
