@@ -61,6 +61,9 @@ async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]
   await page.waitForSelector('[data-testid="first-look"][data-status="provisional"]', { timeout: 60_000 });
   await page.screenshot({ path: resolve(OUT, `first-look-${size.name}.png`) });
   await ready(page);
+  // The shipped reconstruction is installed once this browser's embeddings have been checked against it.
+  await page.waitForSelector('[data-testid="train-facts"]', { timeout: 120_000 });
+  await page.waitForSelector('[data-testid="knor-baseline-mean"]', { timeout: 60_000 });
   await page.screenshot({ path: resolve(OUT, `ready-${size.name}.png`) });
   await page.click('[data-testid="hub-open-button"]');
   await page.waitForSelector('[data-testid="hub-open"][open]');

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { hasPatchRegions, postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
+import type { ReconstructionResult } from '../store/analysisStore.ts';
 import { useCollection, useModel, useUi } from '../store/hooks.ts';
 import { say, uiStore } from '../store/uiStore.ts';
 import type { PatchHit } from '../viz/heatmapPainter.ts';
@@ -24,6 +25,30 @@ async function saveHeatmap(view: HeatmapView, opacity: number, name: string): Pr
   } catch (error) {
     say('error', 'The heatmap could not be saved as PNG. Try "Export session" instead.', { details: errorText(error) });
   }
+}
+
+/**
+ * How far to trust this image's heatmap: a held-out image's loss is what the reconstructor could not
+ * recover on an image it never saw; a training image's understates it. Both are placed among the
+ * held-out images' losses, with the run's validation loss.
+ */
+function HeatmapConfidence({ reconstruction, imageId, imageLoss }: { reconstruction: ReconstructionResult; imageId: string; imageLoss: number }) {
+  const heldOut = reconstruction.validationIds.has(imageId);
+  const validationLosses = reconstruction.ids.flatMap((id, r) => (reconstruction.validationIds.has(id) && id !== imageId ? [reconstruction.perImage[r]!] : []));
+  const below = validationLosses.filter((v) => v < imageLoss).length;
+  const valLoss = reconstruction.run.bestValLoss;
+  const rank =
+    validationLosses.length > 0
+      ? ` Its loss is above ${Math.round((100 * below) / validationLosses.length)}% of the ${validationLosses.length} ${heldOut ? 'other ' : ''}held-out images'.`
+      : '';
+  return (
+    <p className={`hint heatmap-confidence${heldOut ? '' : ' training'}`} data-testid="heatmap-confidence" data-held-out={heldOut}>
+      {heldOut
+        ? `Held out from training: the fair read of what this connector lost here${valLoss !== null ? ` (validation loss of the run ${valLoss.toFixed(3)})` : ''}.`
+        : `A training image: the reconstructor saw it, so its loss understates what the connector lost; trust held-out images more${valLoss !== null ? ` (validation loss of the run ${valLoss.toFixed(3)})` : ''}.`}
+      {rank}
+    </p>
+  );
 }
 
 export function HeatmapPanel() {
@@ -78,6 +103,7 @@ export function HeatmapPanel() {
           </button>
         )}
       </div>
+      {row >= 0 && imageLoss !== undefined && selectedId && <HeatmapConfidence reconstruction={reconstruction} imageId={selectedId} imageLoss={imageLoss} />}
       {row < 0 ? (
         <p className="hint">This image was not part of the last training run; retrain to include it.</p>
       ) : (

@@ -5,6 +5,7 @@ import type { Metric } from '../core/types.ts';
 import type { KnorBaseline, KnorResult } from '../store/analysisStore.ts';
 import { useAnalysis, useCollection, useModel, useUi } from '../store/hooks.ts';
 import { uiStore } from '../store/uiStore.ts';
+import { knorBins } from '../viz/histogram.ts';
 import { KnorHistogram } from './KnorHistogram.tsx';
 import { KnorMean } from './KnorMean.tsx';
 import { FigureExport } from './FigureExport.tsx';
@@ -124,9 +125,24 @@ export function KnorPanel() {
             </p>
           )}
           <KnorHistogram knor={knor} highlight={selectedValue} testId="knor-histogram" />
+          {selectedValue !== undefined && <HighlightedBar knor={knor} value={selectedValue} name={images.find((i) => i.id === selectedId)?.name ?? ''} />}
         </>
       )}
     </div>
+  );
+}
+
+/** What the orange bar is: the selected image's overlap, and how many images share it. */
+function HighlightedBar({ knor, value, name }: { knor: KnorResult; value: number; name: string }) {
+  const kept = Math.round(value * knor.k);
+  const bins = knorBins(knor.perImage, knor.k);
+  const others = bins[kept]! - 1;
+  const below = bins.slice(0, kept).reduce((a, b) => a + b, 0);
+  return (
+    <p className="hint" data-testid="histogram-highlight">
+      <span className="swatch highlighted" aria-hidden="true" /> The highlighted bar holds the selected image, {name}: it keeps {kept} of its {knor.k}{' '}
+      neighbours (KNOR {value.toFixed(2)}), as do {others} other image{others === 1 ? '' : 's'}; {below} image{below === 1 ? '' : 's'} keep fewer.
+    </p>
   );
 }
 

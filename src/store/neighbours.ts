@@ -28,6 +28,17 @@ export function embeddedIds(): string[] {
     .map((i) => i.id);
 }
 
+/** An image's pooled vectors, from this browser's embedding, else from the first look while it stands in; null when neither has it. */
+export function pooledVectorsOf(id: string): { readonly pre: Float32Array; readonly post: Float32Array } | null {
+  const { embeddings, firstLook } = analysisStore.getState();
+  const embedding = embeddings[id];
+  if (embedding) return { pre: embedding.pooledPre, post: embedding.pooledPost };
+  const row = firstLook ? firstLook.ids.indexOf(id) : -1;
+  if (!firstLook || row < 0) return null;
+  const { dPre, dPost } = firstLook;
+  return { pre: firstLook.pooledPre.subarray(row * dPre, (row + 1) * dPre), post: firstLook.pooledPost.subarray(row * dPost, (row + 1) * dPost) };
+}
+
 export function stack(ids: readonly string[], pick: (id: string) => Float32Array): Float32Array {
   const first = pick(ids[0]!);
   const out = new Float32Array(ids.length * first.length);

@@ -97,6 +97,45 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
     const nPost = await page.locator('[data-testid="neighbours-post"] li').count();
     check('default: neighbour grids', nPre === 10 && nPost === 10, `${nPre} pre and ${nPost} post neighbours`);
 
+    // Each tile says its distance from the query (ascending: the search's own order) and its label.
+    const tiles = await page.evaluate(() =>
+      ['pre', 'post'].map((space) =>
+        Array.from(document.querySelectorAll(`[data-testid="neighbours-${space}"] li`), (li) => ({
+          distance: Number(li.getAttribute('data-distance')),
+          label: li.querySelector('.neighbour-label')?.textContent ?? '',
+        })),
+      ),
+    );
+    check(
+      'default: neighbour tiles show their distance (ascending) and label',
+      tiles.every(
+        (row) => row.length === 10 && row.every((t, i) => Number.isFinite(t.distance) && t.label !== '' && (i === 0 || t.distance >= row[i - 1]!.distance)),
+      ),
+      tiles.map((row) => row.map((t) => t.distance.toFixed(3)).join(' ')).join(' | '),
+    );
+    // One tab stop per row; arrow keys move along it and Enter makes that neighbour the query.
+    await page.focus('[data-testid="neighbours-pre"] li:first-child button');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const third = await page.evaluate(() => {
+      const active = document.activeElement as HTMLElement;
+      const buttons = Array.from(document.querySelectorAll('[data-testid="neighbours-pre"] button'));
+      return {
+        index: buttons.indexOf(active),
+        tabbable: buttons.filter((b) => b.getAttribute('tabindex') === '0').length,
+        name: active.querySelector('img')?.getAttribute('alt') ?? '',
+      };
+    });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((name) => document.querySelector('[data-testid="neighbour-grid"] .query')?.textContent?.includes(name), third.name, {
+      timeout: 10_000,
+    });
+    check(
+      'default: arrow keys move along a neighbour row (one tab stop) and Enter makes the neighbour the query',
+      third.index === 2 && third.tabbable === 1,
+      `${third.name}`,
+    );
+
     await page.waitForSelector('[data-testid="train-facts"]', { timeout: 120_000 });
     const trainedHere = await page.locator('[data-testid="train-job"]').count();
     const said = await messagesText(page);
@@ -109,6 +148,30 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
     await page.waitForTimeout(300);
     const stats = await canvasStats(page, '[data-testid="heatmap-canvas"]');
     check('default: heatmap rendered and non-uniform', stats.distinct >= 8 && stats.std > 5, `${stats.distinct} colours, std ${stats.std.toFixed(1)}`);
+    // The histogram says what its highlighted bar is; the heatmap says how far to trust it.
+    const bar = await page.evaluate(() => ({
+      count: Number(document.querySelector('[data-testid="knor-histogram"] .bar.highlighted')?.getAttribute('data-count')),
+      overlap: Number(document.querySelector('[data-testid="knor-histogram"] .bar.highlighted')?.getAttribute('data-overlap')),
+      kept: /\((\d+) of \d+ kept\)/.exec(document.querySelector('[data-testid="image-knor"]')?.textContent ?? '')?.[1],
+      text: document.querySelector('[data-testid="histogram-highlight"]')?.textContent ?? '',
+    }));
+    check(
+      'default: the highlighted histogram bar is explained: the selected image, its kept count and how many share the bar',
+      Number(bar.kept) === bar.overlap &&
+        bar.text.includes(`keeps ${bar.overlap} of its 10 neighbours`) &&
+        bar.text.includes(`as do ${bar.count - 1} other image`),
+      bar.text.slice(0, 160),
+    );
+    const confidence = await page.evaluate(() => ({
+      heldOut: document.querySelector('[data-testid="heatmap-confidence"]')?.getAttribute('data-held-out'),
+      text: document.querySelector('[data-testid="heatmap-confidence"]')?.textContent ?? '',
+      header: document.querySelector('[data-testid="heatmap-panel"] .panel-head')?.textContent ?? '',
+    }));
+    check(
+      'default: the heatmap says whether its image was held out, with the run’s validation loss',
+      (confidence.heldOut === 'true') === confidence.header.includes('held out') && /validation loss of the run \d\.\d{3}/.test(confidence.text),
+      confidence.text.slice(0, 160),
+    );
     await page.locator('[data-testid="opacity-slider"]').fill('0.6');
     await page.screenshot({ path: resolve(ARTIFACTS, 'default-experience.png'), fullPage: true });
   } finally {

@@ -16,23 +16,33 @@ export function listedDistances(vectors: Float32Array, n: number, dim: number, l
   checkNeighbourLists(lists, n, k);
   const norms = metric === 'cosine' ? float64Norms(vectors, n, dim) : null;
   const out = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const oi = i * dim;
-    for (let r = 0; r < k; r++) {
-      const j = lists[i * k + r]!;
-      const oj = j * dim;
-      let s = 0;
-      if (norms) {
-        for (let d = 0; d < dim; d++) s += vectors[oi + d]! * vectors[oj + d]!;
-        out[i * k + r] = cosineDistance(s, norms[i]!, norms[j]!);
-      } else {
-        for (let d = 0; d < dim; d++) {
-          const diff = vectors[oi + d]! - vectors[oj + d]!;
-          s += diff * diff;
-        }
-        out[i * k + r] = s;
-      }
-    }
-  }
+  for (let i = 0; i < n; i++) for (let r = 0; r < k; r++) out[i * k + r] = pairDistance(vectors, dim, i, lists[i * k + r]!, norms);
   return out;
+}
+
+/** Rows i and j of `vectors`: cosine distance with the rows' float64 norms, or squared L2 when `norms` is null. */
+function pairDistance(vectors: Float32Array, dim: number, i: number, j: number, norms: Float64Array | null): number {
+  const oi = i * dim;
+  const oj = j * dim;
+  let s = 0;
+  if (norms) {
+    for (let d = 0; d < dim; d++) s += vectors[oi + d]! * vectors[oj + d]!;
+    return cosineDistance(s, norms[i]!, norms[j]!);
+  }
+  for (let d = 0; d < dim; d++) {
+    const diff = vectors[oi + d]! - vectors[oj + d]!;
+    s += diff * diff;
+  }
+  return s;
+}
+
+/** The distance from `query` to each of `neighbours` (pooled vectors of one width), as the search measured it. */
+export function distancesFromQuery(query: Float32Array, neighbours: readonly Float32Array[], metric: Metric): Float64Array {
+  const dim = query.length;
+  if (neighbours.some((v) => v.length !== dim)) throw new RangeError(`distancesFromQuery: every vector needs ${dim} values`);
+  const vectors = new Float32Array((neighbours.length + 1) * dim);
+  vectors.set(query, 0);
+  neighbours.forEach((v, i) => vectors.set(v, (i + 1) * dim));
+  const norms = metric === 'cosine' ? float64Norms(vectors, neighbours.length + 1, dim) : null;
+  return Float64Array.from(neighbours, (_, i) => pairDistance(vectors, dim, 0, i + 1, norms));
 }
