@@ -4,7 +4,7 @@
  * - first-look: a first visit within its first seconds, KNOR from the build's precomputed vectors
  *   while the model embeds the set (the note beside KNOR says so);
  * - ready: the default pack opened, images embedded, KNOR shown (a first visit);
- * - hub-dialog: the "Open from Hugging Face…" dialog over it;
+ * - hub-dialog: the "Open from Hugging Face…" dialog over it; help: the Help dialog;
  * - maps: the before/after maps scrolled into view, an image selected with its neighbour lines,
  *   the pointer on a point (its thumbnail);
  * - message: the inference worker crashed (the ?debug fault hook), its message with the runtime
@@ -68,6 +68,10 @@ async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]
   await page.click('[data-testid="hub-open-button"]');
   await page.waitForSelector('[data-testid="hub-open"][open]');
   await page.screenshot({ path: resolve(OUT, `hub-dialog-${size.name}.png`) });
+  await page.keyboard.press('Escape');
+  await page.click('[data-testid="help-button"]');
+  await page.waitForSelector('[data-testid="help-dialog"][open]');
+  await page.screenshot({ path: resolve(OUT, `help-${size.name}.png`) });
   await page.keyboard.press('Escape');
 
   await page.waitForSelector('[data-testid="map-pre"] svg[data-view]', { timeout: 120_000 });

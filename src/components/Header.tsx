@@ -5,6 +5,7 @@ import { openBuiltinPack } from '../store/modelSession.ts';
 import { openModelFiles } from '../store/openModelFiles.ts';
 import { openBlockStore } from '../store/blockStoreSession.ts';
 import { reopenUserModel } from '../store/userModel.ts';
+import { HelpDialog } from './HelpDialog.tsx';
 import { HubOpen } from './HubOpen.tsx';
 import { SessionExportButtons } from './SessionExportButtons.tsx';
 import { lecture } from '../store/lectureStore.ts';
@@ -92,6 +93,7 @@ export function Header() {
         }}
       />
       <HubOpen />
+      <HelpDialog />
       <SessionExportButtons />
       <button
         type="button"

@@ -172,6 +172,19 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
       (confidence.heldOut === 'true') === confidence.header.includes('held out') && /validation loss of the run \d\.\d{3}/.test(confidence.text),
       confidence.text.slice(0, 160),
     );
+    await page.click('[data-testid="help-button"]');
+    await page.waitForSelector('[data-testid="help-dialog"][open]');
+    const help = await page.evaluate(() => {
+      const dialog = document.querySelector<HTMLDialogElement>('[data-testid="help-dialog"]')!;
+      return { modal: dialog.matches(':modal'), text: dialog.textContent ?? '' };
+    });
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid="help-dialog"]', { state: 'hidden' });
+    check(
+      'default: Help explains KNOR, precision, the heatmap with its upper-bound caveat, regions and maps, in a modal that Esc closes',
+      help.modal && ['KNOR', 'Precision@k', 'upper bound', 'Held-out', 'Regions', 'Maps'].every((part) => help.text.includes(part)),
+      `${help.text.length} characters`,
+    );
     await page.locator('[data-testid="opacity-slider"]').fill('0.6');
     await page.screenshot({ path: resolve(ARTIFACTS, 'default-experience.png'), fullPage: true });
   } finally {

@@ -50,7 +50,8 @@ export const LECTURE_STEPS: readonly LectureStep[] = [
     id: 'heatmap',
     short: 'Heatmap',
     title: 'Where information is lost',
-    explanation: "Each patch's reconstruction error, laid over the image: bright patches are what the connector threw away.",
+    explanation:
+      "Each patch's reconstruction error, laid over the image: bright patches are where the connector lost most. An upper bound: a weaker reconstructor shows loss the connector did not cause.",
   },
 ];
 
