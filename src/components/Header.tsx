@@ -42,6 +42,12 @@ export function Header() {
           value={shown}
           onChange={(e) => void (e.target.value === userPack?.id ? reopenUserModel() : openBuiltinPack(e.target.value))}
         >
+          {/* Before any model is chosen (the page starting): say so, rather than show the first pack as if it were open. */}
+          {shown === '' && (
+            <option value="" disabled>
+              Opening a model…
+            </option>
+          )}
           {userPack && <option value={userPack.id}>{userPack.name}</option>}
           {builtinPacks.map((p) => (
             <option key={p.id} value={p.id}>

@@ -384,9 +384,29 @@ async function stockRefusalUnderBuiltin(browser: Browser, pageUrl: string, watch
 
 async function smallerFixes(browser: Browser, pageUrl: string, watch: (page: Page) => void): Promise<void> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  // Every pack the picker shows, frame by frame from the first paint, until a model is open.
+  // (tsx names functions with __name; the page has no such helper.)
+  await context.addInitScript('globalThis.__name = (f) => f;');
+  await context.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __pickerShown: string[] }).__pickerShown = seen;
+    const look = () => {
+      const picker = document.querySelector<HTMLSelectElement>('[data-testid="pack-picker"]');
+      const value = picker ? (picker.selectedOptions[0]?.value ?? '(none)') : null;
+      if (value !== null && seen[seen.length - 1] !== value) seen.push(value);
+      if (!document.querySelector('header')?.getAttribute('data-open-pack')) requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+  });
   try {
     const page = await openDebug(context, pageUrl);
     watch(page);
+    const shown = await page.evaluate(() => (window as unknown as { __pickerShown: string[] }).__pickerShown);
+    check(
+      'the pack picker never shows another pack while the asked-for one opens (a placeholder until then)',
+      shown.length > 0 && shown.every((v) => v === '' || v === 'vit-mlp') && shown[shown.length - 1] === 'vit-mlp',
+      `shown in turn: ${shown.map((v) => v || '(opening)').join(' → ')}`,
+    );
     // JPEGs from the browser's own encoder, one with an MP4-like tail (a motion photo), one with a trailer.
     const [motion, trailer] = await page.evaluate(async () => {
       const c = new OffscreenCanvas(48, 48);
