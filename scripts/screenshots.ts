@@ -111,11 +111,9 @@ async function shoot(browser: Browser, url: string, size: (typeof SIZES)[number]
   await context.close();
 }
 
-async function main(): Promise<void> {
+/** Every view at every size into test-artifacts/shots/, from the app served at `url`; the files written. */
+export async function writeScreenshots(browser: Browser, url: string): Promise<string[]> {
   mkdirSync(OUT, { recursive: true });
-  const server = await preview({ preview: { port: 4174, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4174/';
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...HEADLESS_ARGS] });
   const store = writeBlockStore();
   try {
     for (const size of SIZES) {
@@ -124,9 +122,25 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(resolve(store, '..'), { recursive: true, force: true });
+  }
+  return SIZES.flatMap((size) => VIEWS.map((view) => resolve(OUT, `${view}-${size.name}.png`)));
+}
+
+/** The views shoot() writes, each at every size. */
+export const VIEWS = ['first-look', 'ready', 'hub-dialog', 'help', 'maps', 'second-tab', 'training', 'message', 'block-store'] as const;
+export { SIZES };
+
+async function main(): Promise<void> {
+  const server = await preview({ preview: { port: 4174, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
+  const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4174/';
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...HEADLESS_ARGS] });
+  try {
+    await writeScreenshots(browser, url);
+  } finally {
     await browser.close();
     await server.close();
   }
 }
 
-await main();
+// Run as `npm run screenshots`; the browser test imports writeScreenshots instead.
+if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) await main();

@@ -112,9 +112,9 @@ export function KnorPanel() {
           <RandomBaseline knor={knor} baseline={baseline} />
           {precision && (
             <p className="precision" data-testid="precision">
-              precision@{knor.k} by label: <strong>{precision.pre.toFixed(3)}</strong> before → <strong>{precision.post.toFixed(3)}</strong> after the connector
-              ({precision.labelled} labelled images, {precision.classes} classes; at most{' '}
-              <span data-testid="precision-ceiling">{precision.ceiling.mean.toFixed(3)}</span> with these class sizes)
+              precision@{knor.k} by label: <strong className="space-pre">{precision.pre.toFixed(3)}</strong> before →{' '}
+              <strong className="space-post">{precision.post.toFixed(3)}</strong> after the connector ({precision.labelled} labelled images, {precision.classes}{' '}
+              classes; at most <span data-testid="precision-ceiling">{precision.ceiling.mean.toFixed(3)}</span> with these class sizes)
             </p>
           )}
           {precision && precision.ceiling.limited > 0 && (

@@ -194,7 +194,7 @@ export function MapView(props: MapViewProps) {
   return (
     <figure className="map-view" data-testid={`map-${space}`} data-renderer={rendererKind}>
       <figcaption title={props.caption}>
-        <strong>{props.title}</strong> <span className="muted">{props.caption}</span>
+        <strong className={`space-${space}`}>{props.title}</strong> <span className="muted">{props.caption}</span>
       </figcaption>
       <div className={`map-box${lasso ? ' lassoing' : ''}`} ref={boxRef}>
         <canvas ref={canvasRef} data-testid="map-canvas" />

@@ -28,9 +28,11 @@ function NeighbourRow({
   other,
   byId,
   queryLabel,
+  space,
   testId,
 }: {
   title: string;
+  space: 'pre' | 'post';
   neighbours: readonly string[];
   distances: Float64Array | null;
   metric: Metric;
@@ -60,7 +62,7 @@ function NeighbourRow({
   };
   return (
     <div className="neighbour-row" data-testid={testId}>
-      <h3>{title}</h3>
+      <h3 className={`space-${space}`}>{title}</h3>
       <ol onKeyDown={onKeyDown}>
         {neighbours.map((id, rank) => {
           const image = byId.get(id);
@@ -154,6 +156,7 @@ export function NeighbourGrid() {
         other={postSet}
         byId={byId}
         queryLabel={queryLabel}
+        space="pre"
         testId="neighbours-pre"
       />
       <NeighbourRow
@@ -164,6 +167,7 @@ export function NeighbourGrid() {
         other={preSet}
         byId={byId}
         queryLabel={queryLabel}
+        space="post"
         testId="neighbours-post"
       />
       <p className="legend">

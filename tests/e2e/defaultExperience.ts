@@ -18,6 +18,8 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
   const images = bundled.images.length;
   const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  // tsx names the functions it compiles with __name; the page has no such helper.
+  await context.addInitScript('globalThis.__name = (f) => f;');
   // When the first KNOR figure appears, in the page's clock from navigation start, and what it said then.
   await context.addInitScript(() => {
     const seen: { at?: number; mean?: string; status?: string | null } = {};
@@ -171,6 +173,28 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
       'default: the heatmap says whether its image was held out, with the run’s validation loss',
       (confidence.heldOut === 'true') === confidence.header.includes('held out') && /validation loss of the run \d\.\d{3}/.test(confidence.text),
       confidence.text.slice(0, 160),
+    );
+    // One colour per space wherever the two meet: neighbour rows, maps, precision.
+    const colours = await page.evaluate(() => {
+      const colour = (selector: string) => {
+        const el = document.querySelector(selector);
+        return el ? getComputedStyle(el).color : null;
+      };
+      return {
+        pre: [colour('[data-testid="neighbours-pre"] h3'), colour('[data-testid="map-pre"] figcaption strong'), colour('[data-testid="precision"] .space-pre')],
+        post: [
+          colour('[data-testid="neighbours-post"] h3'),
+          colour('[data-testid="map-post"] figcaption strong'),
+          colour('[data-testid="precision"] .space-post'),
+        ],
+      };
+    });
+    check(
+      'default: before and after the connector have one colour each, the same in the neighbour rows, the maps and precision',
+      colours.pre.every((c) => c !== null && c === colours.pre[0]) &&
+        colours.post.every((c) => c !== null && c === colours.post[0]) &&
+        colours.pre[0] !== colours.post[0],
+      `pre ${colours.pre.join(', ')}; post ${colours.post.join(', ')}`,
     );
     await page.click('[data-testid="help-button"]');
     await page.waitForSelector('[data-testid="help-dialog"][open]');

@@ -22,6 +22,7 @@ import { badInputScenarios } from './badInputs.ts';
 import { lectureScenario } from './lecture.ts';
 import { defaultExperienceScenario } from './defaultExperience.ts';
 import { mapsScenario } from './maps.ts';
+import { screenshotViewsScenario } from './screenshotViews.ts';
 import { tapScenario } from './tap.ts';
 import { stockScenario } from './stock.ts';
 import { reliabilityScenario } from './reliability.ts';
@@ -35,7 +36,7 @@ const GENERATED = 14;
 /** The generated PNGs plus one EXIF-rotated JPEG. */
 const IMAGES = GENERATED + 1;
 /** E2E_ONLY=lecture (or a comma-separated list of these) runs only those scenarios. */
-const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'maps', 'tap', 'stock', 'reliability', 'exports'] as const;
+const SCENARIOS = ['main', 'bad-inputs', 'lecture', 'default', 'maps', 'tap', 'stock', 'reliability', 'exports', 'screenshots'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selectedScenarios(only: string | undefined): ReadonlySet<Scenario> {
@@ -363,6 +364,7 @@ async function main(): Promise<void> {
     await scenario('stock', () => stockScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
     await scenario('reliability', () => reliabilityScenario(launchWithoutWebGpu, pageUrl, (other) => watch(other, origin)));
     await scenario('exports', () => exportsScenario(browser, pageUrl, ARTIFACTS, (other) => watch(other, origin)));
+    await scenario('screenshots', () => screenshotViewsScenario(launchWithoutWebGpu, pageUrl));
 
     const violations = await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
     check('no Content-Security-Policy violations', violations.length === 0, violations.slice(0, 3).join(' | '));

@@ -41,6 +41,7 @@ export function ConnectorStep({ view }: { view: EncoderView }) {
               ? `Output token 1 of ${tokens.post}: ${tokens.dPost} numbers, drawn from the whole image`
               : `The token the outlined ${block !== null && block > 1 ? 'block' : 'patch'} becomes: ${tokens.dPost} numbers`
           }
+          space="post"
           testId="lecture-post-token"
         />
       </div>

@@ -27,6 +27,7 @@ export function EncoderStep({ view }: { view: EncoderView }) {
         <TokenStrip
           values={tokenAt(embedding.pre, patch, dPre)}
           label={`The outlined patch (${row}, ${col}) as a token: ${dPre} numbers`}
+          space="pre"
           testId="lecture-pre-token"
         />
       </div>

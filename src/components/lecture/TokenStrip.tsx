@@ -5,7 +5,7 @@ import { paintTokenStrip, stripLayout } from '../../viz/tokenStrip.ts';
 const CELL = 20;
 
 /** One token's numbers as coloured cells (viz/tokenStrip). */
-export function TokenStrip({ values, label, testId }: { values: Float32Array; label: string; testId: string }) {
+export function TokenStrip({ values, label, space, testId }: { values: Float32Array; label: string; space: 'pre' | 'post'; testId: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [rows, cols] = stripLayout(values.length);
   useEffect(() => {
@@ -13,7 +13,7 @@ export function TokenStrip({ values, label, testId }: { values: Float32Array; la
     if (ctx) paintTokenStrip(ctx, values, cols * CELL, rows * CELL);
   }, [values, rows, cols]);
   return (
-    <figure className="lecture-token">
+    <figure className={`lecture-token space-${space}`}>
       <canvas ref={canvas} width={cols * CELL} height={rows * CELL} data-testid={testId} role="img" aria-label={label} />
       <figcaption>{label}</figcaption>
     </figure>
