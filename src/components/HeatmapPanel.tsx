@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { hasPatchRegions, postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
 import type { ReconstructionResult } from '../store/analysisStore.ts';
-import { useCollection, useModel, useUi } from '../store/hooks.ts';
+import { useAnalysis, useCollection, useModel, useUi } from '../store/hooks.ts';
 import { say, uiStore } from '../store/uiStore.ts';
 import type { PatchHit } from '../viz/heatmapPainter.ts';
 import { HeatmapCanvas } from './HeatmapCanvas.tsx';
@@ -60,12 +60,20 @@ export function HeatmapPanel() {
   const opacity = useUi((s) => s.overlayOpacity);
   const images = useCollection((s) => s.images);
   const [hover, setHover] = useState<PatchHit | null>(null);
+  const embedJob = useAnalysis((s) => s.embedJob);
+  const modelLoading = useModel((s) => s.status === 'loading');
 
   if (!reconstruction) {
     return (
       <div className="panel heatmap-panel">
         <h2>Where information is lost</h2>
-        <p className="hint">Train the reconstructor to see per-patch loss over each image.</p>
+        <p className="hint" data-testid="heatmap-pending">
+          {embedJob
+            ? `Heatmaps need this browser's embeddings of the images: ${embedJob.done} of ${embedJob.total} embedded so far.`
+            : modelLoading
+              ? "Heatmaps need this browser's embeddings of the images: the model is opening."
+              : 'Train the reconstructor to see per-patch loss over each image.'}
+        </p>
       </div>
     );
   }

@@ -22,7 +22,7 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
   await context.addInitScript('globalThis.__name = (f) => f;');
   // When the first KNOR figure appears, in the page's clock from navigation start, and what it said then.
   await context.addInitScript(() => {
-    const seen: { at?: number; mean?: string; status?: string | null } = {};
+    const seen: { at?: number; mean?: string; status?: string | null; heatmap?: string | null } = {};
     (window as unknown as { __firstKnor: typeof seen }).__firstKnor = seen;
     const observer = new MutationObserver(() => {
       const mean = document.querySelector('[data-testid="knor-mean"]');
@@ -30,6 +30,7 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
       seen.at = performance.now();
       seen.mean = mean.textContent ?? '';
       seen.status = document.querySelector('[data-testid="first-look"]')?.getAttribute('data-status') ?? null;
+      seen.heatmap = document.querySelector('[data-testid="heatmap-pending"]')?.textContent ?? null;
       observer.disconnect();
     });
     observer.observe(document, { subtree: true, childList: true, characterData: true });
@@ -39,11 +40,18 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
   try {
     await page.goto(pageUrl);
     await page.waitForFunction(() => (window as unknown as { __firstKnor: { at?: number } }).__firstKnor.at !== undefined, null, { timeout: 120_000 });
-    const first = await page.evaluate(() => (window as unknown as { __firstKnor: { at: number; mean: string; status: string | null } }).__firstKnor);
+    const first = await page.evaluate(
+      () => (window as unknown as { __firstKnor: { at: number; mean: string; status: string | null; heatmap: string | null } }).__firstKnor,
+    );
     check(
       'default: the first KNOR figure of a first visit appears within 3 s, from the precomputed first look',
       first.at <= 3000 && first.status === 'provisional',
       `${(first.at / 1000).toFixed(2)} s from navigation start, mean ${first.mean}, first look ${first.status}`,
+    );
+    check(
+      'default: meanwhile the heatmap panel says what it waits for, with the count',
+      /Heatmaps need this browser's embeddings of the images: (the model is opening|\d+ of \d+ embedded so far)/.test(first.heatmap ?? ''),
+      first.heatmap ?? '(nothing)',
     );
     await page.waitForFunction(
       ({ id, n }) =>
