@@ -51,7 +51,7 @@ export const LECTURE_STEPS: readonly LectureStep[] = [
     short: 'Heatmap',
     title: 'Where information is lost',
     explanation:
-      "Each patch's reconstruction error, laid over the image: bright patches are where the connector lost most. An upper bound: a weaker reconstructor shows loss the connector did not cause.",
+      "Each patch's reconstruction error, laid over the image: bright patches are where the connector lost most (an upper bound: a weaker reconstructor shows loss the connector did not cause).",
   },
 ];
 
