@@ -3,6 +3,7 @@ import { addFiles, addSampleImages } from '../store/intake.ts';
 import { openModelFiles } from '../store/openModelFiles.ts';
 import { filesFromDrop, MAX_DROPPED_FILES } from './dropFiles.ts';
 import { isBlockStoreDrop, openBlockStore } from '../store/blockStoreSession.ts';
+import { HiddenFileInput } from './HiddenFileInput.tsx';
 
 /**
  * A drop holding block files (pre-block-<id>.safetensors) is the paper's block store. A drop holding a model (an .onnx graph) is a model folder: its JSON files are configs, not
@@ -66,30 +67,12 @@ export function DropZone() {
           Add 18 sample images
         </button>
       </div>
-      <input
-        ref={input}
-        type="file"
-        multiple
-        accept="image/*"
-        hidden
-        data-testid="file-input"
-        onChange={(e) => {
-          const files = Array.from(e.target.files ?? []);
-          e.target.value = '';
-          void addFiles(files);
-        }}
-      />
-      <input
-        ref={labelInput}
-        type="file"
+      <HiddenFileInput inputRef={input} testId="file-input" multiple accept="image/*" onFiles={(files) => void addFiles(files)} />
+      <HiddenFileInput
+        inputRef={labelInput}
+        testId="label-input"
         accept=".csv,.tsv,.json,.txt,text/csv,application/json,text/plain"
-        hidden
-        data-testid="label-input"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (file) void applyLabelFile(file);
-        }}
+        onFiles={([file]) => void applyLabelFile(file!)}
       />
     </div>
   );

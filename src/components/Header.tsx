@@ -11,6 +11,7 @@ import { SessionExportButtons } from './SessionExportButtons.tsx';
 import { lecture } from '../store/lectureStore.ts';
 import { LECTURE_KEY } from '../core/lecture/navigation.ts';
 import { LECTURE_BUTTON_ID } from './lecture/LectureMode.tsx';
+import { HiddenFileInput } from './HiddenFileInput.tsx';
 
 function packLabel(manifestJson: unknown, id: string): string {
   const name = (manifestJson as { name?: unknown } | null)?.name;
@@ -65,18 +66,7 @@ export function Header() {
       >
         Open model files…
       </button>
-      <input
-        ref={packInput}
-        type="file"
-        multiple
-        hidden
-        data-testid="pack-input"
-        onChange={(e) => {
-          const files = [...(e.target.files ?? [])];
-          e.target.value = '';
-          if (files.length > 0) void openModelFiles(files);
-        }}
-      />
+      <HiddenFileInput inputRef={packInput} testId="pack-input" multiple onFiles={(files) => void openModelFiles(files)} />
       <button
         type="button"
         className="open-pack"
@@ -86,18 +76,7 @@ export function Header() {
       >
         Open block store…
       </button>
-      <input
-        ref={storeInput}
-        type="file"
-        hidden
-        data-testid="block-store-input"
-        {...{ webkitdirectory: '' }}
-        onChange={(e) => {
-          const files = [...(e.target.files ?? [])];
-          e.target.value = '';
-          if (files.length > 0) void openBlockStore(files);
-        }}
-      />
+      <HiddenFileInput inputRef={storeInput} testId="block-store-input" directory onFiles={(files) => void openBlockStore(files)} />
       <HubOpen />
       <HelpDialog />
       <SessionExportButtons />

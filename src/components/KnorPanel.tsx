@@ -171,7 +171,16 @@ function KnorPending() {
 function FirstLookNote({ knor }: { knor: KnorResult }) {
   const firstLook = useAnalysis((s) => s.firstLook);
   const embedded = useAnalysis((s) => (s.firstLook ? s.firstLook.ids.filter((id) => s.embeddings[id]).length : 0));
+  const modelFailed = useModel((s) => s.status === 'error');
   if (!firstLook) return null;
+  // The model did not open: nothing will check the first look, and the note must not promise it.
+  if (knor.source === 'first-look' && modelFailed)
+    return (
+      <p className="hint first-look unchecked" data-testid="first-look" data-status="unchecked" role="status">
+        From embeddings precomputed when the app was built, not checked in this browser: the model could not be opened (the message above says why). Choose it
+        again, or reload the page, to check them.
+      </p>
+    );
   if (knor.source === 'first-look')
     return (
       <p className="hint first-look" data-testid="first-look" data-status="provisional" role="status">

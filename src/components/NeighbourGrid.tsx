@@ -1,6 +1,7 @@
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import { distancesFromQuery } from '../core/export/listedDistances.ts';
 import type { Metric } from '../core/types.ts';
+import type { KnorSource } from '../store/analysisStore.ts';
 import type { ImageEntry } from '../store/collectionStore.ts';
 import { useAnalysis, useCollection, useUi } from '../store/hooks.ts';
 import { pooledVectorsOf } from '../store/neighbours.ts';
@@ -9,9 +10,9 @@ import { selectImage } from '../store/uiStore.ts';
 const DISTANCE_NAME: Readonly<Record<Metric, string>> = { cosine: 'cosine distance', l2: 'squared L2 distance' };
 
 /** Distances from the query to each neighbour in one space, as the search measured them; null while a vector is missing. */
-function distancesOf(queryId: string, ids: readonly string[], space: 'pre' | 'post', metric: Metric): Float64Array | null {
-  const query = pooledVectorsOf(queryId);
-  const neighbours = ids.map((id) => pooledVectorsOf(id));
+function distancesOf(queryId: string, ids: readonly string[], space: 'pre' | 'post', metric: Metric, source: KnorSource): Float64Array | null {
+  const query = pooledVectorsOf(queryId, source);
+  const neighbours = ids.map((id) => pooledVectorsOf(id, source));
   if (!query || neighbours.some((n) => n === null)) return null;
   return distancesFromQuery(
     query[space],
@@ -115,7 +116,10 @@ export function NeighbourGrid() {
   const distances = useMemo(
     () =>
       lists && knor && selectedId
-        ? { pre: distancesOf(selectedId, lists.pre, 'pre', knor.metric), post: distancesOf(selectedId, lists.post, 'post', knor.metric) }
+        ? {
+            pre: distancesOf(selectedId, lists.pre, 'pre', knor.metric, knor.source),
+            post: distancesOf(selectedId, lists.post, 'post', knor.metric, knor.source),
+          }
         : null,
     // eslint-disable-next-line react-hooks/exhaustive-deps -- embeddings and firstLook are what pooledVectorsOf reads
     [lists, knor, selectedId, embeddings, firstLook],

@@ -2,9 +2,10 @@ import { useRef } from 'react';
 import { errorText, userMessage } from '../core/errors.ts';
 import { PERMUTATIONS, type PooledRegionStats, type RegionStats } from '../core/patches/regionAnalysis.ts';
 import { parseCocoRegions } from '../core/patches/regionImport.ts';
-import { useRegions } from '../store/hooks.ts';
+import { useAnalysis, useRegions } from '../store/hooks.ts';
 import { applyImportedRegions, clearBoxes, regionsStore } from '../store/regions.ts';
 import { say } from '../store/uiStore.ts';
+import { HiddenFileInput } from './HiddenFileInput.tsx';
 
 const percent = (v: number) => `${Math.round(v * 100)}%`;
 const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
@@ -12,7 +13,7 @@ const pText = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 
 async function importRegions(file: File): Promise<void> {
   try {
-    applyImportedRegions(parseCocoRegions(JSON.parse(await file.text())), file.name);
+    await applyImportedRegions(parseCocoRegions(JSON.parse(await file.text())), file.name);
   } catch (error) {
     say('error', userMessage(error, `${file.name} could not be read as regions (COCO-style JSON). Nothing was changed.`), { details: errorText(error) });
   }
@@ -23,7 +24,10 @@ export function RegionTools({ imageId }: { imageId: string }) {
   const drawing = useRegions((s) => s.drawing);
   const hasBoxes = useRegions((s) => (s.boxes[imageId]?.length ?? 0) > 0);
   const results = useRegions((s) => s.results);
-  const fresh = useRegions((s) => s.results !== null && s.results.boxes === s.boxes);
+  const reconstruction = useAnalysis((s) => s.reconstruction);
+  const failed = useRegions((s) => s.failed);
+  // Results of other boxes or another reconstruction are never shown as these.
+  const fresh = useRegions((s) => s.results !== null && s.results.boxes === s.boxes && s.results.reconstruction === reconstruction);
   const file = useRef<HTMLInputElement>(null);
   const stats = fresh && results ? results.perImage[imageId] : undefined;
   return (
@@ -46,28 +50,22 @@ export function RegionTools({ imageId }: { imageId: string }) {
         <button type="button" className="small-button" data-testid="region-import" onClick={() => file.current?.click()}>
           Import regions…
         </button>
-        <input
-          ref={file}
-          type="file"
-          accept=".json,application/json"
-          hidden
-          data-testid="region-file"
-          onChange={(e) => {
-            const chosen = e.target.files?.[0];
-            e.target.value = '';
-            if (chosen) void importRegions(chosen);
-          }}
-        />
+        <HiddenFileInput inputRef={file} testId="region-file" accept=".json,application/json" onFiles={([chosen]) => void importRegions(chosen!)} />
       </div>
       {drawing && <p className="hint">Drag over the image to mark a region (several boxes make one region).</p>}
-      {hasBoxes && <ImageRegionLine stats={stats} />}
+      {hasBoxes && <ImageRegionLine stats={stats} failed={failed} />}
       {fresh && results?.pooled && <PooledLine pooled={results.pooled} />}
     </div>
   );
 }
 
-function ImageRegionLine({ stats }: { stats: RegionStats | null | undefined }) {
-  if (stats === undefined) return <p className="hint">Region statistics: computing…</p>;
+function ImageRegionLine({ stats, failed }: { stats: RegionStats | null | undefined; failed: boolean }) {
+  if (stats === undefined)
+    return (
+      <p className="hint" data-testid="region-stats-pending">
+        {failed ? 'Region statistics could not be computed (the message above says why); change the region to try again.' : 'Region statistics: computing…'}
+      </p>
+    );
   if (stats === null)
     return (
       <p className="hint" data-testid="region-stats" data-empty="true">

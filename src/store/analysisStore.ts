@@ -14,6 +14,9 @@ export interface ImageEmbedding {
   readonly display: Uint8ClampedArray;
 }
 
+/** Whose vectors a result was computed from: this browser's embeddings, or the build's precomputed ones while they are checked (store/firstLook.ts). */
+export type KnorSource = 'live' | 'first-look';
+
 export interface KnorResult {
   /** Image ids in the row order of the arrays below. */
   readonly ids: readonly string[];
@@ -26,8 +29,7 @@ export interface KnorResult {
   readonly mean: number;
   /** The analysis worker's key for the vectors searched (what the maps and the baseline of these results are laid out from). */
   readonly dataKey: string;
-  /** Whose vectors: this browser's embeddings, or the build's precomputed ones while they are checked (store/firstLook.ts). */
-  readonly source: 'live' | 'first-look';
+  readonly source: KnorSource;
 }
 
 /**
@@ -135,6 +137,12 @@ export interface AnalysisState {
   readonly trainJob: Job | null;
   readonly lastEmbedMs: number | null;
   readonly firstLook: FirstLookState | null;
+}
+
+/** The first look's pooled vectors of one row (views into its arrays, not copies). */
+export function firstLookRow(firstLook: FirstLookState, row: number): { readonly pre: Float32Array; readonly post: Float32Array } {
+  const { dPre, dPost } = firstLook;
+  return { pre: firstLook.pooledPre.subarray(row * dPre, (row + 1) * dPre), post: firstLook.pooledPost.subarray(row * dPost, (row + 1) * dPost) };
 }
 
 export const idleTraining: TrainingState = { status: 'idle', epochs: 0, trainLoss: [], valLoss: [], bestEpoch: null, error: null };

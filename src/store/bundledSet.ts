@@ -73,29 +73,50 @@ export async function loadBundledSet(): Promise<number> {
   }
   collectionStore.setState({ intake: { done: 0, total: items.length } });
   let added = 0;
+  // Images that could not be fetched or read: the rest still load, and these are named.
+  const failed: { file: string; reason: unknown }[] = [];
+  const labels = new Set<string | null>();
   try {
     const archive = await archivedFiles();
-    // Every image at once (without the archive, the browser keeps its connections busy), added in the set's order.
-    const entries = items.map((item) => toEntry(item, archive));
-    // Those after a failure are still settled, so none rejects unobserved.
-    entries.forEach((entry) => entry.catch(() => null));
+    // Every image at once (without the archive, the browser keeps its connections busy), added in
+    // the set's order. Each outcome is taken as it settles, so a failure further on is never an
+    // unhandled rejection while earlier chunks are still awaited.
+    const outcomes = items.map((item) =>
+      toEntry(item, archive).then(
+        (entry) => ({ entry }) as const,
+        (reason: unknown) => ({ reason }) as const,
+      ),
+    );
     for (let i = 0; i < items.length; i += CHUNK) {
-      const chunk = await Promise.all(entries.slice(i, i + CHUNK));
+      const settled = await Promise.all(outcomes.slice(i, i + CHUNK));
+      const chunk = settled.flatMap((outcome, j) => {
+        if ('entry' in outcome) return [outcome.entry];
+        failed.push({ file: items[i + j]!.file, reason: outcome.reason });
+        return [];
+      });
       addImages(chunk);
       added += chunk.length;
-      collectionStore.setState({ intake: { done: added, total: items.length } });
+      for (const entry of chunk) labels.add(entry.label);
+      collectionStore.setState({ intake: { done: i + settled.length, total: items.length } });
     }
-  } catch (error) {
-    say('warning', `The bundled image set stopped loading after ${added} of ${items.length} images. Reload the page to try again, or add your own images.`, {
-      details: errorText(error),
-    });
   } finally {
     collectionStore.setState({ intake: null });
   }
-  const labels = new Set(items.map((i) => i.label)).size;
+  if (failed.length > 0) {
+    const names = failed
+      .slice(0, 3)
+      .map((f) => f.file)
+      .join(', ');
+    say(
+      'warning',
+      `${failed.length} of the bundled set's ${items.length} images could not be loaded (${names}${failed.length > 3 ? ', …' : ''}); the other ${added} are here. Reload the page to try again, or add your own images.`,
+      { details: failed.map((f) => `${f.file}: ${errorText(f.reason)}`).join('\n') },
+    );
+  }
+  if (added === 0) return 0;
   say(
     'info',
-    `Loaded the bundled image set: ${added} labelled images in ${labels} classes (sources and licences in imageset/LICENSES.md). Remove them or add your own at any time.`,
+    `Loaded the bundled image set: ${added} labelled images in ${labels.size} classes (sources and licences in imageset/LICENSES.md). Remove them or add your own at any time.`,
   );
   return added;
 }

@@ -12,19 +12,16 @@ import { analysisStore, emptyAnalysis } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { computeKnor } from './neighbours.ts';
 import { appSession, type PipelineSession } from './session.ts';
+import { fetchShippedJson } from './shippedJson.ts';
 import { say } from './uiStore.ts';
 
 /** Relative to the page, so the production build works from any folder. */
 const BASE = './first-look/';
 
 async function fetchRecord(packId: string): Promise<FirstLookRecord | null> {
-  let response: Response;
-  try {
-    response = await fetch(`${BASE}${encodeURIComponent(packId)}.json`);
-  } catch {
-    return null; // the results come from this browser's embeddings instead, a little later
-  }
-  if (!response.ok) return null; // none shipped for this pack
+  const response = await fetchShippedJson(`${BASE}${encodeURIComponent(packId)}.json`);
+  // None shipped for this pack (or no network): the results come from this browser's embeddings instead, a little later.
+  if (!response) return null;
   try {
     const record = parseFirstLook(await response.json());
     if (record.packId !== packId) throw new Error(`it was made for pack ${record.packId}, not ${packId}`);

@@ -5,7 +5,7 @@
  * since the numbers seen first were then not this browser's.
  */
 import { compareFirstLook, FIRST_LOOK_TOLERANCE } from '../core/imageset/firstLook.ts';
-import { analysisStore } from './analysisStore.ts';
+import { analysisStore, firstLookRow } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { say } from './uiStore.ts';
 
@@ -20,24 +20,19 @@ export function checkFirstLook(): void {
     analysisStore.setState({ firstLook: null });
     return;
   }
-  const pick = (source: Float32Array, d: number) => {
-    const out = new Float32Array(rows.length * d);
-    rows.forEach((row, i) => out.set(source.subarray(row * d, (row + 1) * d), i * d));
-    return out;
-  };
   const { dPre, dPost } = firstLook;
-  // Same model key, so the same widths: the live vectors of the compared rows, stacked like the record's.
+  // Same model key, so the same widths: the compared rows of the record and the live vectors, stacked alike.
+  const precomputed = { pooledPre: new Float32Array(rows.length * dPre), pooledPost: new Float32Array(rows.length * dPost) };
   const live = { pooledPre: new Float32Array(rows.length * dPre), pooledPost: new Float32Array(rows.length * dPost) };
   rows.forEach((row, i) => {
+    const { pre, post } = firstLookRow(firstLook, row);
+    precomputed.pooledPre.set(pre, i * dPre);
+    precomputed.pooledPost.set(post, i * dPost);
     const embedding = embeddings[firstLook.ids[row]!]!;
     live.pooledPre.set(embedding.pooledPre, i * dPre);
     live.pooledPost.set(embedding.pooledPost, i * dPost);
   });
-  const { maxDifference, worstRow } = compareFirstLook(
-    { pooledPre: pick(firstLook.pooledPre, dPre), pooledPost: pick(firstLook.pooledPost, dPost) },
-    live,
-    rows.length,
-  );
+  const { maxDifference, worstRow } = compareFirstLook(precomputed, live, rows.length);
   const worstId = firstLook.ids[rows[worstRow]!]!;
   const status = maxDifference <= FIRST_LOOK_TOLERANCE ? 'verified' : 'differs';
   analysisStore.setState({ firstLook: { ...firstLook, check: { status, maxDifference, worstId, compared: rows.length } } });

@@ -10,7 +10,7 @@
 import { describeFailure, isFailure } from '../core/errors.ts';
 import { knorBlockedReason } from '../core/knn/nearest.ts';
 import type { PooledVectors } from '../workers/protocol.ts';
-import { analysisStore, type FirstLookState } from './analysisStore.ts';
+import { analysisStore, firstLookRow, type FirstLookState, type KnorSource } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
 import { computeKnorBaseline } from './knorBaseline.ts';
@@ -28,15 +28,20 @@ export function embeddedIds(): string[] {
     .map((i) => i.id);
 }
 
-/** An image's pooled vectors, from this browser's embedding, else from the first look while it stands in; null when neither has it. */
-export function pooledVectorsOf(id: string): { readonly pre: Float32Array; readonly post: Float32Array } | null {
+/**
+ * An image's pooled vectors from the source a KNOR result was computed from: this browser's
+ * embedding ('live') or the first look's record ('first-look'), never a mix of the two, so that
+ * the distances shown beside a result are the ones its search measured. Null when that source
+ * does not have the image.
+ */
+export function pooledVectorsOf(id: string, source: KnorSource): { readonly pre: Float32Array; readonly post: Float32Array } | null {
   const { embeddings, firstLook } = analysisStore.getState();
-  const embedding = embeddings[id];
-  if (embedding) return { pre: embedding.pooledPre, post: embedding.pooledPost };
+  if (source === 'live') {
+    const embedding = embeddings[id];
+    return embedding ? { pre: embedding.pooledPre, post: embedding.pooledPost } : null;
+  }
   const row = firstLook ? firstLook.ids.indexOf(id) : -1;
-  if (!firstLook || row < 0) return null;
-  const { dPre, dPost } = firstLook;
-  return { pre: firstLook.pooledPre.subarray(row * dPre, (row + 1) * dPre), post: firstLook.pooledPost.subarray(row * dPost, (row + 1) * dPost) };
+  return firstLook && row >= 0 ? firstLookRow(firstLook, row) : null;
 }
 
 export function stack(ids: readonly string[], pick: (id: string) => Float32Array): Float32Array {
@@ -68,7 +73,7 @@ function dataKeyFor(session: PipelineSession, input: KnorInput): { key: string; 
 interface KnorInput {
   readonly modelKey: string;
   readonly ids: readonly string[];
-  readonly source: 'live' | 'first-look';
+  readonly source: KnorSource;
   readonly vectors: () => PooledVectors;
 }
 
@@ -90,9 +95,13 @@ function firstLookStands(): boolean {
 }
 
 /** An image of the first look was removed before it was checked: the first look goes, with what it showed (the live KNOR follows once the model has embedded the rest). */
-function dropUnfitFirstLook(): void {
+function dropUnfitFirstLook(session: PipelineSession): void {
   const { firstLook, knor } = analysisStore.getState();
   if (!firstLook || firstLook.check.status !== 'provisional' || firstLookFits(firstLook)) return;
+  // Answers still on their way were asked of the first look's vectors: none of them may land now.
+  session.knorRequests += 1;
+  session.mapRequests += 1;
+  session.baselineRequests += 1;
   analysisStore.setState({ firstLook: null, ...(knor?.source === 'first-look' ? { knor: null, maps: null, knorBaseline: null, umap: null } : {}) });
 }
 
@@ -122,12 +131,13 @@ function knorInput(): KnorInput | null {
 }
 
 export async function computeKnor(session: PipelineSession = appSession()): Promise<void> {
-  dropUnfitFirstLook();
+  dropUnfitFirstLook(session);
+  // A request issued after this one (new settings, new images, one removed) decides what is shown,
+  // even when it has nothing to compute yet: an answer still on its way is then out of date.
+  const request = ++session.knorRequests;
   const input = knorInput();
   if (!input) return;
   const { modelKey, ids, source } = input;
-  // A request issued after this one (new settings, new images, one removed) decides what is shown.
-  const request = ++session.knorRequests;
   const isNewest = () => session.knorRequests === request;
   const { k, metric, includeSelf } = uiStore.getState();
   const blocked = knorBlockedReason(ids.length, k, includeSelf);

@@ -9,19 +9,15 @@ import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { analysisStore } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
+import { fetchShippedJson } from './shippedJson.ts';
 import { say } from './uiStore.ts';
 
 const BASE = './reconstructions/';
 
 /** True when a verified precomputed reconstruction is now the current one. */
 export async function installPrecomputedReconstruction(packId: string): Promise<boolean> {
-  let response: Response;
-  try {
-    response = await fetch(`${BASE}${encodeURIComponent(packId)}.json`);
-  } catch {
-    return false;
-  }
-  if (!response.ok) return false; // none shipped for this pack: train instead
+  const response = await fetchShippedJson(`${BASE}${encodeURIComponent(packId)}.json`);
+  if (!response) return false; // none shipped for this pack: train instead
   try {
     const record = parsePrecomputed(await response.json());
     const { embeddings, reconstruction, trainJob } = analysisStore.getState();

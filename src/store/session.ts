@@ -11,6 +11,7 @@
  * views' calls (embedPending(), openBuiltinPack(id)...) act on. The effects take a session as
  * their last parameter, the app's by default.
  */
+import type { KnorSource } from './analysisStore.ts';
 import type { WorkerClient } from '../workers/client.ts';
 import { analysisClient, inferenceClient, trainingClient } from '../workers/clients.ts';
 import type { AnalysisCalls, InferenceCalls, JobId, LoadPackRequest, LoadStockRequest, TrainingCalls } from '../workers/protocol.ts';
@@ -31,7 +32,7 @@ export interface SentVectors {
   readonly key: string;
   readonly modelKey: string;
   readonly ids: readonly string[];
-  readonly source: 'live' | 'first-look';
+  readonly source: KnorSource;
 }
 
 /** What follows what: set by wirePipeline, no-ops until then. */

@@ -17,7 +17,7 @@ import { analysisStore, type Job } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
 import { filesClient } from '../workers/clients.ts';
-import { regionsStore } from './regions.ts';
+import { regionStatsFresh, regionStatsPending, regionStatsSettled, regionsStore } from './regions.ts';
 import { say, uiStore } from './uiStore.ts';
 
 export interface ExportState {
@@ -95,7 +95,7 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
 /** The regions and their statistics, when they were computed for the boxes and reconstruction there are now. */
 function exportedRegions(ids: readonly string[]): ExportRegions | null {
   const { boxes, results } = regionsStore.getState();
-  if (!results || results.boxes !== boxes || results.reconstruction !== analysisStore.getState().reconstruction) return null;
+  if (!results || !regionStatsFresh()) return null;
   const images = ids.flatMap((id, index) => (boxes[id]?.length ? [{ index, boxes: boxes[id], stats: results.perImage[id] ?? null }] : []));
   return images.length > 0 ? { images, pooled: results.pooled } : null;
 }
@@ -140,6 +140,17 @@ export function safeFileName(name: string, taken: Set<string>): string {
 }
 
 class ExportCancelled extends Error {}
+
+/** How long an export waits for region statistics still being computed before it goes without them. */
+const REGION_STATS_WAIT_MS = 60_000;
+const REGIONS_LEFT_OUT = ' regions.csv was left out: the statistics of the regions drawn were not ready (see Region statistics under the heatmap).';
+
+/** Whether any exported image has boxes (then a missing regions.csv must be said). */
+function regionsOnExportedImages(count: number): boolean {
+  const { boxes } = regionsStore.getState();
+  const ids = analysisStore.getState().knor?.ids ?? [];
+  return count > 0 && ids.some((id) => (boxes[id]?.length ?? 0) > 0);
+}
 
 /** Everything an export draws from, taken at once: later changes (an embedding that lands, another model) cannot mix in. */
 interface ExportSnapshot {
@@ -244,8 +255,17 @@ export async function exportSession<Folder>(to: 'zip' | 'folder', deliver: Expor
       folder = await deliver.pickFolder();
       if (folder === null) return;
     }
+    // Regions drawn a moment ago: their statistics are worth the wait (the analysis worker takes seconds at most).
+    if (regionStatsPending()) {
+      exportStore.setState({
+        job: { label: 'Exporting session: waiting for the region statistics', done: 0, total: 1, startedAt: Date.now(), cancel: () => (cancelled = true) },
+      });
+      await regionStatsSettled(REGION_STATS_WAIT_MS);
+      if (cancelled) throw new ExportCancelled();
+    }
     const snap = exportSnapshot();
     const s = snap.session;
+    const regionsLeftOut = s.regions === null && regionsOnExportedImages(s.images.length);
     exportStore.setState({ job: { label: 'Exporting session', done: 0, total: s.images.length, startedAt: Date.now(), cancel: () => (cancelled = true) } });
     const figures = await figureFiles(
       snap,
@@ -262,10 +282,10 @@ export async function exportSession<Folder>(to: 'zip' | 'folder', deliver: Expor
     if (cancelled) throw new ExportCancelled();
     if (built.kind === 'zip') {
       deliver.zip(`${name}.zip`, built.zip);
-      say('info', `Exported ${built.count} files as ${name}.zip.`);
+      say('info', `Exported ${built.count} files as ${name}.zip.${regionsLeftOut ? REGIONS_LEFT_OUT : ''}`);
     } else if (folder !== null) {
       await deliver.writeFolder(folder, name, built.files);
-      say('info', `Exported ${built.count} files into the folder you chose, as ${name}/.`);
+      say('info', `Exported ${built.count} files into the folder you chose, as ${name}/.${regionsLeftOut ? REGIONS_LEFT_OUT : ''}`);
     }
   } catch (error) {
     if (error instanceof ExportCancelled) say('info', `Export cancelled${error.message ? ` (${error.message})` : ''}; nothing was written.`);

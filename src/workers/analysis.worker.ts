@@ -117,7 +117,11 @@ async function randomBaseline(req: RandomBaselineRequest): Promise<void> {
 
 function regionStatsOf(req: RegionStatsRequest): void {
   const perImage = req.images.map((image) => regionStats(image.losses, image.mask, req.seed));
-  post({ type: 'result', id: req.id, result: { perImage, pooled: pooledRegionStats(req.images, req.seed) } });
+  const pooled = pooledRegionStats(
+    req.images.map((image, i) => ({ ...image, stats: perImage[i] ?? null })),
+    req.seed,
+  );
+  post({ type: 'result', id: req.id, result: { perImage, pooled } });
 }
 
 self.onmessage = async (event: MessageEvent<AnalysisRequest>) => {

@@ -88,28 +88,47 @@ export async function regionChecks(page: Page): Promise<void> {
     `${shown.inside} patches inside; inside ${shown.meanInside.toFixed(4)} vs ${recomputed.meanInside.toFixed(4)}, outside ${shown.meanOutside.toFixed(4)}; top ${shown.topInside}; p ${shown.p}`,
   );
 
-  // Two bundled images by name, their boxes in original pixels (the bundled images are 96 x 96).
+  // Bundled images by name, their boxes in original pixels (the bundled images are 96 x 96): one
+  // declared at that size, one at twice it (the same picture at another resolution: scaled), one
+  // at another shape (refused), and a name the collection does not have.
   const index = JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: { file: string }[] };
-  const [first, second] = [index.images[0]!.file, index.images[100]!.file];
+  const [first, second, third] = [index.images[0]!.file, index.images[100]!.file, index.images[200]!.file];
   const coco = {
     images: [
       { id: 1, file_name: first, width: 96, height: 96 },
-      { id: 2, file_name: second, width: 96, height: 96 },
+      { id: 2, file_name: second, width: 192, height: 192 },
       { id: 3, file_name: 'not-in-the-collection.png', width: 50, height: 50 },
+      { id: 4, file_name: third, width: 96, height: 64 },
     ],
     annotations: [
       { image_id: 1, bbox: [20, 20, 40, 40] },
-      { image_id: 2, bbox: [0, 0, 48, 96] },
+      { image_id: 2, bbox: [0, 0, 96, 192] },
       { image_id: 3, bbox: [1, 1, 10, 10] },
+      { image_id: 4, bbox: [1, 1, 10, 10] },
     ],
   };
   await page.setInputFiles('[data-testid="region-file"]', { name: 'regions.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(coco)) });
   const said = await waitForMessage(page, /Regions from regions\.json/);
   await page.waitForSelector('[data-testid="region-pooled"][data-images="3"]', { timeout: 60_000 });
   check(
-    'regions: COCO boxes land on the images they name; the one naming no image is reported; the pooled line counts all three images',
-    /2 images got regions/.test(said) && /1 named no image here \(not-in-the-collection\.png\)/.test(said),
+    'regions: COCO boxes land on the images they name (one declared at twice the size is scaled, one of another shape refused, each said); the one naming no image is reported; the pooled line counts all three images',
+    /2 images got regions/.test(said) &&
+      /1 named no image here \(not-in-the-collection\.png\)/.test(said) &&
+      /1 region was scaled/.test(said) &&
+      /1 was left out .*declared 96 × 64, is 96 × 96/.test(said),
     said.slice(0, 160),
+  );
+  const scaledBox = await page.evaluate((name) => {
+    const stores = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+    const image = stores.collection.getState().images.find((i) => i.name === name);
+    return image ? (stores.regions.getState().boxes[image.id] ?? null) : null;
+  }, second);
+  // [0, 0, 96, 192] of a 192 x 192 declaration is the left half; a square image's crop is all of it.
+  const halfBox = scaledBox?.length === 1 ? scaledBox[0]! : null;
+  check(
+    'regions: the box declared at twice the size lands on the left half of the image here',
+    halfBox !== null && [halfBox.x, halfBox.y, halfBox.width, halfBox.height].every((v, i) => Math.abs(v - [0, 0, 0.5, 1][i]!) < 1e-6),
+    JSON.stringify(scaledBox),
   );
   const pooled = await page.textContent('[data-testid="region-pooled"]');
   await page.screenshot({ path: resolve(ARTIFACTS, 'regions.png'), fullPage: true });

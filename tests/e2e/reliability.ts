@@ -13,6 +13,8 @@
  * and the smaller fixes: JPEGs with bytes after their end (motion photos), a dropped labels .txt,
  *    a second label file that replaces the first with an explicit "keep" choice, duplicates told.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodePng } from '../../scripts/mobilenet/decodePng.ts';
@@ -484,10 +486,39 @@ async function smallerFixes(browser: Browser, pageUrl: string, watch: (page: Pag
   }
 }
 
+/** The bundled set with its archive missing and one image failing: the other images load, and the failed one is named. */
+async function bundledSetPartlyUnreachable(browser: Browser, pageUrl: string, watch: (page: Page) => void): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const index = JSON.parse(readFileSync(resolve('public/imageset/index.json'), 'utf8')) as { images: { file: string }[] };
+  const broken = index.images[40]!.file;
+  await context.route(/\/imageset\/images\.zip$/, (route) => route.fulfill({ status: 404, body: '' }));
+  await context.route(
+    (url) => url.pathname.endsWith(`/imageset/${broken}`),
+    (route) => route.fulfill({ status: 500, body: '' }),
+  );
+  try {
+    const page = await context.newPage();
+    watch(page);
+    await page.goto(`${pageUrl}?debug&pack=vit-mlp`);
+    const said = await waitForMessage(page, /of the bundled set's \d+ images could not be loaded/);
+    const loaded = () => page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.collection.getState().images.length);
+    const count = await loaded();
+    check(
+      "one bundled image that fails to load is named, and the set's other images are all loaded",
+      said.includes(`1 of the bundled set's ${index.images.length} images could not be loaded (${broken})`) &&
+        said.includes(`the other ${index.images.length - 1} are here`) &&
+        count === index.images.length - 1,
+      `${count} images in the collection; said: ${said.slice(0, 200)}`,
+    );
+  } finally {
+    await context.close();
+  }
+}
+
 export async function reliabilityScenario(launch: () => Promise<Browser>, pageUrl: string, watch: (page: Page) => void): Promise<void> {
   const browser = await launch();
   try {
-    for (const part of [staleResults, twoTabs, stoppableJobs, stockRefusalUnderBuiltin, smallerFixes]) {
+    for (const part of [staleResults, twoTabs, stoppableJobs, stockRefusalUnderBuiltin, smallerFixes, bundledSetPartlyUnreachable]) {
       try {
         await part(browser, pageUrl, watch);
       } catch (error) {

@@ -626,6 +626,32 @@ describe('the first look (store/firstLook.ts)', () => {
     await vi.waitFor(() => expect(analysisStore.getState()).toMatchObject({ firstLook: null, knor: null }));
   });
 
+  it('a first-look answer still on its way when one of its images is removed does not land', async () => {
+    const app = harness();
+    unwire = wirePipeline(app.session);
+    const waiting: (() => void)[] = [];
+    let holding = false;
+    app.script(
+      'analysis',
+      knnScript((answer) => (holding ? waiting.push(answer) : answer())),
+    );
+    const all = hashedImages(3);
+    addImages(all);
+    serve(recordFor(3));
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(true);
+    expect(analysisStore.getState().knor?.source).toBe('first-look');
+
+    holding = true;
+    uiStore.setState({ k: 2 });
+    await vi.waitFor(() => expect(waiting).toHaveLength(1));
+    // No model is open: after the removal there is nothing to compute, and the k = 2 answer is out of date.
+    removeImage(all[1]!.id);
+    await vi.waitFor(() => expect(analysisStore.getState()).toMatchObject({ firstLook: null, knor: null }));
+    waiting[0]!();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(analysisStore.getState()).toMatchObject({ firstLook: null, knor: null, maps: null });
+  });
+
   it('does not apply to a collection that is not its set, to a record for another pack, or over results already shown', async () => {
     const app = harness();
     unwire = wirePipeline(app.session);
@@ -640,6 +666,15 @@ describe('the first look (store/firstLook.ts)', () => {
     serve({ ...(recordFor(3) as object), packId: 'pack-B' });
     expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(false);
     expect(texts().some((t) => t.includes('could not be used'))).toBe(true);
+
+    // A server that answers unknown paths with the app's page: no record, and nothing said.
+    const said = texts().length;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('<!doctype html><html></html>', { headers: { 'content-type': 'text/html' } })),
+    );
+    expect(await showFirstLook('pack-A', Promise.resolve(), app.session)).toBe(false);
+    expect(texts()).toHaveLength(said);
 
     serve(recordFor(3));
     analysisStore.setState({ ...emptyAnalysis(keyOf('B')) });

@@ -208,13 +208,17 @@ export interface PooledRegionStats {
   readonly pValue: number;
 }
 
-/** Pooled over images that each have a region (rows whose region is empty or whole are left out). */
+/**
+ * Pooled over images that each have a region (rows whose region is empty or whole are left out).
+ * A row may bring its own regionStats (same losses, mask and seed) so that a caller showing both
+ * does not run every image's permutation test twice.
+ */
 export function pooledRegionStats(
-  rows: readonly { readonly losses: ArrayLike<number>; readonly mask: ArrayLike<number> }[],
+  rows: readonly { readonly losses: ArrayLike<number>; readonly mask: ArrayLike<number>; readonly stats?: RegionStats | null }[],
   seed = 1,
 ): PooledRegionStats | null {
   const used = rows.flatMap((row) => {
-    const stats = regionStats(row.losses, row.mask, seed);
+    const stats = row.stats !== undefined ? row.stats : regionStats(row.losses, row.mask, seed);
     return stats ? [{ values: Float64Array.from(row.losses), stats }] : [];
   });
   if (used.length === 0) return null;

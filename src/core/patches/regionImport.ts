@@ -51,3 +51,28 @@ export function parseCocoRegions(json: unknown): ImportedRegion[] {
   });
   return [...byId.values()].filter((image) => image.boxes.length > 0);
 }
+
+/** How far two aspect ratios may differ (relatively) and still be the same picture at another resolution. */
+const SAME_ASPECT = 0.01;
+
+/**
+ * An imported region fitted to the image it was matched to, whose decoded size may differ from the
+ * size the file declares: the same size keeps the boxes; the same picture at another resolution
+ * (aspect ratio within 1%) scales them; anything else is a mismatch (another crop, a rotation, the
+ * wrong file) and is not placed, since its boxes would land on the wrong pixels.
+ */
+export type RegionFit =
+  | { readonly kind: 'as-declared' | 'rescaled'; readonly region: ImportedRegion }
+  | { readonly kind: 'mismatch'; readonly declared: readonly [number, number]; readonly actual: readonly [number, number] };
+
+export function fitRegionToImage(region: ImportedRegion, actual: { readonly width: number; readonly height: number }): RegionFit {
+  if (region.width === actual.width && region.height === actual.height) return { kind: 'as-declared', region };
+  const declaredAspect = region.width / region.height;
+  const actualAspect = actual.width / actual.height;
+  if (Math.abs(declaredAspect - actualAspect) / actualAspect > SAME_ASPECT)
+    return { kind: 'mismatch', declared: [region.width, region.height], actual: [actual.width, actual.height] };
+  const sx = actual.width / region.width;
+  const sy = actual.height / region.height;
+  const boxes = region.boxes.map((b) => ({ x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy }));
+  return { kind: 'rescaled', region: { fileName: region.fileName, width: actual.width, height: actual.height, boxes } };
+}

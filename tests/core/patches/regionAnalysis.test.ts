@@ -171,6 +171,8 @@ describe('pooled over images', () => {
     expect(pooledRegionStats(planted)!.pValue).toBe(1 / (1 + PERMUTATIONS));
     const one = rows[0]!;
     expect(pooledRegionStats([one])!.pValue).toBe(regionStats(one.losses, one.mask)!.pValue);
+    // Per-image statistics handed in are used as they are: the same answer as computing them here.
+    expect(pooledRegionStats([{ ...one, stats: regionStats(one.losses, one.mask) }])).toEqual(pooledRegionStats([one]));
     expect(pooledRegionStats([{ losses: one.losses, mask: new Uint8Array(196) }])).toBeNull();
   });
 });

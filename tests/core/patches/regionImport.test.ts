@@ -1,9 +1,11 @@
 /**
  * COCO-style region files (core/patches/regionImport.ts): every annotation joins its image's region,
- * images without boxes are left out, and each kind of damage is named with its position.
+ * images without boxes are left out, and each kind of damage is named with its position; a region
+ * declared at another size than the image decoded here is scaled when it is the same picture at
+ * another resolution and refused otherwise.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCocoRegions } from '../../../src/core/patches/regionImport.ts';
+import { fitRegionToImage, parseCocoRegions } from '../../../src/core/patches/regionImport.ts';
 
 const coco = {
   info: { description: 'ignored' },
@@ -58,5 +60,27 @@ describe('parseCocoRegions', () => {
     ['annotations[0].bbox has no area', { images: [{ id: 1, file_name: 'a', width: 1, height: 1 }], annotations: [{ image_id: 1, bbox: [0, 0, 0, 1] }] }],
   ])('names the damage: %s', (what, json) => {
     expect(() => parseCocoRegions(json)).toThrow(what);
+  });
+});
+
+describe('fitRegionToImage', () => {
+  const region = { fileName: 'a.jpg', width: 640, height: 480, boxes: [{ x: 64, y: 48, width: 320, height: 240 }] };
+
+  it('keeps the boxes when the image here has the declared size', () => {
+    expect(fitRegionToImage(region, { width: 640, height: 480 })).toEqual({ kind: 'as-declared', region });
+  });
+
+  it('scales the boxes onto the same picture at another resolution (same fractions of the image)', () => {
+    const fit = fitRegionToImage(region, { width: 320, height: 240 });
+    expect(fit.kind).toBe('rescaled');
+    if (fit.kind !== 'rescaled') return;
+    expect(fit.region).toEqual({ fileName: 'a.jpg', width: 320, height: 240, boxes: [{ x: 32, y: 24, width: 160, height: 120 }] });
+    // Rounding in a downscaler (1001 x 751 for 4:3) still counts as the same picture.
+    expect(fitRegionToImage(region, { width: 1001, height: 751 }).kind).toBe('rescaled');
+  });
+
+  it('refuses another aspect ratio (a crop, a rotation, another file), naming both sizes', () => {
+    expect(fitRegionToImage(region, { width: 480, height: 640 })).toEqual({ kind: 'mismatch', declared: [640, 480], actual: [480, 640] });
+    expect(fitRegionToImage(region, { width: 640, height: 500 }).kind).toBe('mismatch');
   });
 });
