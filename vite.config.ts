@@ -69,10 +69,11 @@ export default defineConfig({
   define: { __APP_VERSION__: JSON.stringify(APP_VERSION) },
   worker: { format: 'es' },
   // Pre-bundle what the workers import, so the dev server does not reload the page when a worker
-  // first asks for them; onnxruntime-web stays unbundled so its wasm asset URL resolves.
+  // first asks for them (umap-js, found late, reloaded a new user's very first visit mid-load);
+  // onnxruntime-web stays unbundled so its wasm asset URL resolves.
   optimizeDeps: {
     exclude: ['onnxruntime-web', 'onnxruntime-web/wasm'],
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'umap-js', 'fflate', 'hash-wasm', 'idb'],
   },
   build: {
     target: 'es2022',
