@@ -25,6 +25,7 @@ import { neighboursBlocked } from './neighbours.ts';
 import { checkOutputFolder, createOutputFolder } from './outputFolder.ts';
 import { openPackAt, resolvePack, type OpenedPack } from './packLoader.ts';
 import type { Reporter } from './reporter.ts';
+import { MIN_TRAIN_IMAGES, trainForExport, type TrainedReconstruction } from './trainReconstruction.ts';
 import type { AnalysedImage } from './sessionOutput.ts';
 import {
   IMAGES_FILE,
@@ -52,6 +53,8 @@ const SHOWN_FAILURES = 20;
 interface Embedded extends AnalysedImage {
   readonly pooledPre: Float32Array;
   readonly pooledPost: Float32Array;
+  /** The whole token matrices, kept only to train on (--train). */
+  readonly tokens: { readonly pre: Float32Array; readonly post: Float32Array } | null;
 }
 
 function readImage(file: ListedFile): Uint8Array {
@@ -65,7 +68,15 @@ function readImage(file: ListedFile): Uint8Array {
   }
 }
 
-async function embedOne(pack: OpenedPack, file: ListedFile, digits: number, labeller: Labeller, out: string, reporter: Reporter): Promise<Embedded> {
+async function embedOne(
+  pack: OpenedPack,
+  file: ListedFile,
+  digits: number,
+  labeller: Labeller,
+  out: string,
+  reporter: Reporter,
+  keepTokens: boolean,
+): Promise<Embedded> {
   const bytes = readImage(file);
   const contentHash = await hashBytes(bytes);
   const decoded = decodeImageFile(bytes, file.relPath);
@@ -86,6 +97,7 @@ async function embedOne(pack: OpenedPack, file: ListedFile, digits: number, labe
     label: labeller.labelOf(file.relPath),
     pooledPre: meanPool(pre, 1, tokens.pre, tokens.dPre),
     pooledPost: meanPool(post, 1, tokens.post, tokens.dPost),
+    tokens: keepTokens ? { pre, post } : null,
   };
 }
 
@@ -160,7 +172,7 @@ export async function analyze(args: AnalyzeArgs, reporter: Reporter, control: Ru
       await new Promise((resolve) => setImmediate(resolve));
       if (control.stopRequested()) break;
       try {
-        embedded.push(await embedOne(pack, file, digits, labeller, args.out, reporter));
+        embedded.push(await embedOne(pack, file, digits, labeller, args.out, reporter, args.train !== null));
       } catch (error) {
         const message = describeFailure(error, `embed ${file.relPath}`).message;
         failed.push({ index: file.index, file: file.relPath, message });
@@ -214,7 +226,50 @@ export async function analyze(args: AnalyzeArgs, reporter: Reporter, control: Ru
       return failed.length > 0 ? EXIT.someFailed : EXIT.ok;
     }
 
-    // 4. KNOR over every embedded image, in index order.
+    // 4. The reconstructor, when asked for: trained before the files are written, so they carry its losses.
+    let trained: TrainedReconstruction | null = null;
+    if (args.train !== null) {
+      if (embedded.length < MIN_TRAIN_IMAGES) {
+        reporter.say(
+          'warning',
+          `--train needs at least ${MIN_TRAIN_IMAGES} embedded images (one or more are held out for validation); ${embedded.length} are. No reconstructor was trained.`,
+        );
+      } else {
+        try {
+          trained = await trainForExport(
+            pack.manifest,
+            {
+              pre: stackRows(
+                embedded.map((e) => e.tokens!.pre),
+                tokens.pre * tokens.dPre,
+              ),
+              post: stackRows(
+                embedded.map((e) => e.tokens!.post),
+                tokens.post * tokens.dPost,
+              ),
+              images: embedded.length,
+            },
+            args.train,
+            reporter,
+            control,
+          );
+          reporter.out(
+            `Trained the reconstructor on ${trained.backend}: ${trained.reconstruction.description}, best validation loss ${trained.bestValidationLoss.toFixed(4)} at epoch ${trained.bestEpoch}.`,
+          );
+        } catch (error) {
+          if (error instanceof Error && error.name === 'AbortError') {
+            reporter.say(
+              'warning',
+              `Training stopped (Ctrl-C). The blocks and metadata are written to ${args.out}; KNOR was not computed. Run again into a new --out folder.`,
+            );
+            return EXIT.interrupted;
+          }
+          throw error;
+        }
+      }
+    }
+
+    // 5. KNOR over every embedded image, in index order.
     const finished = await finishAnalysis(
       args.out,
       {
@@ -235,6 +290,7 @@ export async function analyze(args: AnalyzeArgs, reporter: Reporter, control: Ru
           dPre: tokens.dPre,
           dPost: tokens.dPost,
         },
+        trained: trained && { reconstruction: trained.reconstruction, split: trained.split },
       },
       reporter,
     );

@@ -26,6 +26,8 @@ export interface AnalyzeArgs extends KnorSettings {
   readonly out: string;
   readonly labels: string | null;
   readonly shard: Shard | null;
+  /** Train the reconstructor for this many epochs (at most: early stopping) and export its losses and weights; null: do not train. */
+  readonly train: number | null;
 }
 
 export interface MergeArgs {
@@ -61,6 +63,10 @@ image's pre- and post-projection tokens as blocks, then KNOR and neighbour lists
                      without it, an image's label is the first sub-folder it sits in
   --shard <i>/<n>    take only images j with j mod n = i (0 <= i < n), to split a folder over
                      n machines; writes blocks and metadata only: join the n outputs with merge
+  --train <epochs>   also train the reconstructor (the app's code and settings, at most <epochs>
+                     epochs, early stopping) and write patch_loss.npy/.json and
+                     reconstructor.safetensors/.json (docs/reconstructor-in-pytorch.md); the
+                     heatmap and chart figures are drawn by the app: open the folder there
 merge: join the output folders of all n shards of one folder into one store, then KNOR.
   --out <dir>        where to write the merged store; a new or empty folder
 Both:
@@ -69,7 +75,7 @@ Both:
 Output: pre-block-<id>.safetensors and post-block-<id>.safetensors per image (<id>: its index in
 the sorted list), labels.csv, images.json and store.json; after an unsharded analyze or a merge
 also knor.json and the app's session export (images.csv, neighbours.csv, vectors_*.tsv,
-metadata.tsv, report.json). Open the folder in the app as a block store to browse it.
+metadata.tsv, report.json; with --train also patch_loss.* and reconstructor.*). Open the folder in the app as a block store to browse it.
 
 Exit codes: 0 done; 1 finished, but some images failed (listed) or KNOR could not be computed;
 2 bad usage or unusable inputs (nothing written); 130 stopped by Ctrl-C (what was written is listed).`;
@@ -84,7 +90,7 @@ interface RawArgs {
   readonly switches: Set<string>;
 }
 
-const VALUE_FLAGS = new Set(['pack', 'out', 'k', 'metric', 'labels', 'shard']);
+const VALUE_FLAGS = new Set(['pack', 'out', 'k', 'metric', 'labels', 'shard', 'train']);
 const SWITCHES = new Set(['include-self', 'verbose', 'help', 'version']);
 
 function split(argv: readonly string[]): RawArgs {
@@ -141,6 +147,12 @@ function parseK(text: string): number {
   return k;
 }
 
+function parseEpochs(text: string): number {
+  const epochs = /^\d{1,5}$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(epochs >= 1)) throw usage(`--train takes a whole number of epochs, 1 or more, e.g. --train 40 (got "${text}").`);
+  return epochs;
+}
+
 function parseMetric(text: string): Metric {
   if (text === 'cosine' || text === 'l2') return text;
   throw usage(`--metric takes cosine or l2 (got "${text}").`);
@@ -166,7 +178,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (raw.switches.has('version') && command === undefined) return { kind: 'version' };
   if (command === undefined) throw usage('Say what to do: analyze or merge.');
   if (command === 'analyze') {
-    only(raw, 'analyze', ['pack', 'out', 'k', 'metric', 'labels', 'shard', 'include-self', 'verbose']);
+    only(raw, 'analyze', ['pack', 'out', 'k', 'metric', 'labels', 'shard', 'train', 'include-self', 'verbose']);
     if (rest.length === 0) throw usage('analyze needs the folder of images, e.g. connector-lens analyze photos/ --pack mnv2-mlp --out results/.');
     if (rest.length > 1)
       throw usage(
@@ -174,6 +186,11 @@ export function parseArgs(argv: readonly string[]): Command {
       );
     const shard = raw.values.get('shard');
     const labels = raw.values.get('labels');
+    const train = raw.values.get('train');
+    if (train !== undefined && shard !== undefined)
+      throw usage(
+        '--train needs every image, and a shard has only its slice: run the shards without it, join them with merge, then open the merged folder in the app to train.',
+      );
     return {
       kind: 'analyze',
       verbose,
@@ -186,6 +203,7 @@ export function parseArgs(argv: readonly string[]): Command {
         includeSelf: raw.switches.has('include-self'),
         labels: labels === undefined ? null : labels,
         shard: shard === undefined ? null : parseShard(shard),
+        train: train === undefined ? null : parseEpochs(train),
       },
     };
   }

@@ -6,7 +6,7 @@ import type { PooledSet } from '../src/core/knn/neighbourTables.ts';
 import type { KnorSettings } from './args.ts';
 import { computeNeighbours, neighboursBlocked } from './neighbours.ts';
 import type { Reporter } from './reporter.ts';
-import { writeAnalysis, type AnalysedImage } from './sessionOutput.ts';
+import { writeAnalysis, type AnalysedImage, type TrainedForExport } from './sessionOutput.ts';
 
 /** Rows of [dim] vectors stacked into one [n, dim] matrix. */
 export function stackRows(rows: readonly Float32Array[], dim: number): Float32Array {
@@ -28,6 +28,8 @@ export async function finishAnalysis(
     readonly settings: KnorSettings;
     readonly images: readonly AnalysedImage[];
     readonly pooled: PooledSet;
+    /** From analyze --train: the reconstruction and each image's split, in `images` order. */
+    readonly trained?: TrainedForExport | null;
   },
   reporter: Reporter,
 ): Promise<boolean> {
@@ -41,7 +43,7 @@ export async function finishAnalysis(
     input.settings,
     input.images.map((i) => i.label),
   );
-  const files = writeAnalysis(out, { ...input, result });
+  const files = writeAnalysis(out, { ...input, trained: input.trained ?? null, result });
   reporter.out(`KNOR: ${result.mean.toFixed(3)} mean over ${input.images.length} images (${settingsText(input.settings)}).`);
   if (result.precision) {
     const p = result.precision;

@@ -3,11 +3,13 @@
  * images.csv, neighbours.csv, vectors_pre.tsv, vectors_post.tsv, metadata.tsv, report.json),
  * written from the same SessionExport the app's export button builds, plus knor.json, the KNOR
  * result in the shape the app's analysis worker returns it (neighbour rows as indices into ids).
+ * With analyze --train, the export also carries the reconstruction: patch_loss.* and reconstructor.*.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { float32Number } from '../src/core/export/float32Text.ts';
 import { sessionFiles, type SessionExport } from '../src/core/export/sessionBundle.ts';
+import type { ExportReconstruction } from '../src/core/export/sessionExport.ts';
 import type { PooledSet } from '../src/core/knn/neighbourTables.ts';
 import type { KnorSettings } from './args.ts';
 import type { NeighbourResult } from './neighbours.ts';
@@ -23,6 +25,12 @@ export interface AnalysedImage {
   readonly label: string | null;
 }
 
+/** A reconstruction trained on the analysed images (analyze --train), and each image's split, in image order. */
+export interface TrainedForExport {
+  readonly reconstruction: ExportReconstruction;
+  readonly split: readonly ('train' | 'validation')[];
+}
+
 export interface AnalysisOutput {
   readonly appVersion: string;
   readonly pack: { readonly name: string; readonly modelKey: string };
@@ -30,6 +38,7 @@ export interface AnalysisOutput {
   readonly images: readonly AnalysedImage[];
   readonly pooled: PooledSet;
   readonly result: NeighbourResult;
+  readonly trained: TrainedForExport | null;
 }
 
 /** The JSON of knor.json. */
@@ -57,7 +66,7 @@ export function sessionExportOf(o: AnalysisOutput, exportedAt: Date): SessionExp
     appVersion: o.appVersion,
     exportedAt: exportedAt.toISOString(),
     pack: { name: o.pack.name, key: o.pack.modelKey },
-    images: o.images.map((image) => ({ name: image.file, label: image.label, contentHash: image.contentHash, split: null })),
+    images: o.images.map((image, i) => ({ name: image.file, label: image.label, contentHash: image.contentHash, split: o.trained?.split[i] ?? null })),
     knor: {
       k: o.settings.k,
       metric: o.settings.metric,
@@ -67,7 +76,7 @@ export function sessionExportOf(o: AnalysisOutput, exportedAt: Date): SessionExp
       perImage: o.result.perImage,
     },
     pooled: { pre: o.pooled.pre, dPre: o.pooled.dPre, post: o.pooled.post, dPost: o.pooled.dPost },
-    reconstruction: null,
+    reconstruction: o.trained?.reconstruction ?? null,
   };
 }
 

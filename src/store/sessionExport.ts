@@ -6,8 +6,7 @@
  * can be cancelled between images.
  */
 import { APP_VERSION } from '../appVersion.ts';
-import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
-import type { ExportedReconstructor } from '../core/export/reconstructorExport.ts';
+import { exportedReconstructorOf } from '../core/export/reconstructorExport.ts';
 import type { ExportImage, ExportReconstruction, ExportRegions, SessionExport } from '../core/export/sessionExport.ts';
 import { buildLut, lossColorScale, robustMax } from '../viz/colorScale.ts';
 import { heatmapFigurePainter, standaloneSvg, svgToPng } from '../viz/figureExport.ts';
@@ -77,7 +76,7 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
       perImage,
       grid: [manifest.image.grid[0], manifest.image.grid[1]],
       description: reconstruction.architecture,
-      reconstructor: exportedReconstructor(reconstruction.model, manifest),
+      reconstructor: exportedReconstructorOf(reconstruction.model, manifest),
     };
   }
   return {
@@ -98,31 +97,6 @@ function exportedRegions(ids: readonly string[]): ExportRegions | null {
   if (!results || !regionStatsFresh()) return null;
   const images = ids.flatMap((id, index) => (boxes[id]?.length ? [{ index, boxes: boxes[id], stats: results.perImage[id] ?? null }] : []));
   return images.length > 0 ? { images, pooled: results.pooled } : null;
-}
-
-type Model = NonNullable<ReturnType<typeof analysisStore.getState>['reconstruction']>['model'];
-
-function exportedReconstructor(model: Model, manifest: NonNullable<ReturnType<typeof modelStore.getState>['manifest']>): ExportedReconstructor | null {
-  const { pre: T, post: Tp, dPre, dPost } = manifest.tokens;
-  const w2 = model.weights.find((w) => w.name === 'w2');
-  if (!w2 || model.weights.length === 0) return null;
-  // As ml/reconstructorModel.ts decides (not imported: it would pull tfjs into the page).
-  const kind = T === Tp ? 'token-wise-mlp' : 'token-mixing-mlp';
-  const tokenSource = kind === 'token-mixing-mlp' ? tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]) : null;
-  return {
-    kind,
-    tokensPre: T,
-    tokensPost: Tp,
-    dPre,
-    dPost,
-    hidden: w2.shape[1]!,
-    weights: model.weights.map((w) => ({ name: w.name, shape: w.shape, values: w.values })),
-    standardizers: {
-      pre: { mean: model.standardizers.pre.mean, std: model.standardizers.pre.std },
-      post: { mean: model.standardizers.post.mean, std: model.standardizers.post.std },
-    },
-    tokenSource,
-  };
 }
 
 /** A file name from an image name: its base name, no folders, nothing a file system refuses. */

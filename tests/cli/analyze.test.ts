@@ -42,7 +42,7 @@ let folder: string;
 let runner: AnalysisRunner;
 
 function args(out: string, extra: Partial<AnalyzeArgs> = {}): AnalyzeArgs {
-  return { imagesDir: folder, pack: PACK, out, k: K, metric: 'cosine', includeSelf: false, labels: null, shard: null, ...extra };
+  return { imagesDir: folder, pack: PACK, out, k: K, metric: 'cosine', includeSelf: false, labels: null, shard: null, train: null, ...extra };
 }
 
 // The CLI's JSON outputs, read loosely: each test checks the fields it names.

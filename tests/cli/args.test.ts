@@ -10,14 +10,14 @@ describe('parseArgs', () => {
     expect(analyze()).toEqual({
       kind: 'analyze',
       verbose: false,
-      args: { imagesDir: 'imgs', pack: 'mnv2-mlp', out: 'res', k: DEFAULT_K, metric: 'cosine', includeSelf: false, labels: null, shard: null },
+      args: { imagesDir: 'imgs', pack: 'mnv2-mlp', out: 'res', k: DEFAULT_K, metric: 'cosine', includeSelf: false, labels: null, shard: null, train: null },
     });
     expect(
       parseArgs(['--k=5', 'analyze', '--metric', 'l2', '--include-self', 'imgs', '--pack=p', '--out', 'o', '--labels', 'l.csv', '--shard', '2/3', '--verbose']),
     ).toEqual({
       kind: 'analyze',
       verbose: true,
-      args: { imagesDir: 'imgs', pack: 'p', out: 'o', k: 5, metric: 'l2', includeSelf: true, labels: 'l.csv', shard: { index: 2, count: 3 } },
+      args: { imagesDir: 'imgs', pack: 'p', out: 'o', k: 5, metric: 'l2', includeSelf: true, labels: 'l.csv', shard: { index: 2, count: 3 }, train: null },
     });
   });
 

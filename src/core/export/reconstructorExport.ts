@@ -8,6 +8,8 @@
  * float64 and rounding to float32 gives the app's values bit for bit.
  */
 import { writeSafetensors } from '../blockstore/safetensors.ts';
+import { tokenRouting } from '../geometry/connectorGeometry.ts';
+import type { PackManifest } from '../types.ts';
 import { float32Number } from './float32Text.ts';
 
 export type ExportedReconstructorKind = 'token-wise-mlp' | 'token-mixing-mlp';
@@ -36,6 +38,37 @@ export interface ExportedReconstructor {
   readonly standardizers: { readonly pre: ExportedStandardizer; readonly post: ExportedStandardizer };
   /** Token-mixing only: for each pre token, the post token it went into (-1: none), which the token mixing was initialised from; null when it started from Glorot. */
   readonly tokenSource: ArrayLike<number> | null;
+}
+
+/**
+ * A trained model (its named weights and the standardisers it was trained behind) as an export,
+ * for the pack it was trained on; null when it holds no weights. Shared by the app's export and
+ * the CLI's --train.
+ */
+export function exportedReconstructorOf(
+  model: { readonly weights: readonly ExportedWeight[]; readonly standardizers: { readonly pre: ExportedStandardizer; readonly post: ExportedStandardizer } },
+  manifest: Pick<PackManifest, 'tokens' | 'connector' | 'image'>,
+): ExportedReconstructor | null {
+  const { pre: T, post: Tp, dPre, dPost } = manifest.tokens;
+  const w2 = model.weights.find((w) => w.name === 'w2');
+  if (!w2 || model.weights.length === 0) return null;
+  // As ml/reconstructorModel.ts decides (not imported: it would pull tfjs into the page).
+  const kind = T === Tp ? 'token-wise-mlp' : 'token-mixing-mlp';
+  const tokenSource = kind === 'token-mixing-mlp' ? tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]) : null;
+  return {
+    kind,
+    tokensPre: T,
+    tokensPost: Tp,
+    dPre,
+    dPost,
+    hidden: w2.shape[1]!,
+    weights: model.weights.map((w) => ({ name: w.name, shape: w.shape, values: w.values })),
+    standardizers: {
+      pre: { mean: model.standardizers.pre.mean, std: model.standardizers.pre.std },
+      post: { mean: model.standardizers.post.mean, std: model.standardizers.post.std },
+    },
+    tokenSource,
+  };
 }
 
 /** ml/reconstructorModel.ts's LayerNorm epsilon. */
