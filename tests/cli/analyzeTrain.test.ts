@@ -109,6 +109,32 @@ describe('analyze --train', () => {
     }
   });
 
+  it('the snippet in docs/reconstructor-in-pytorch.md, run as written in the output folder, prints the same per-patch loss', (ctx) => {
+    const why = whyNoToolsPython('torch', 'safetensors', 'numpy');
+    if (why) ctx.skip(why);
+    const doc = readFileSync(join(REPO, 'docs/reconstructor-in-pytorch.md'), 'utf8');
+    const snippet = /```python\n([^]*?)```/.exec(doc)?.[1];
+    expect(snippet, 'a python block in the doc').toBeTruthy();
+    // The snippet reads image 7's blocks; the line added after it only reports what it computed.
+    const run = spawnSync(TOOLS_PYTHON, ['-c', `${snippet}\nimport json as _json\nprint("SNIPPET-LOSS", _json.dumps(loss.astype(float).tolist()))`], {
+      cwd: out,
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const printed = /SNIPPET-LOSS (.*)/.exec(run.stdout)?.[1];
+    const loss = JSON.parse(printed ?? '[]') as number[];
+    const npy = spawnSync(
+      TOOLS_PYTHON,
+      ['-c', 'import json, sys, numpy; print(json.dumps(numpy.load(sys.argv[1])[7].astype(float).tolist()))', join(out, 'patch_loss.npy')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const row = JSON.parse(npy.stdout) as number[];
+    expect(loss).toHaveLength(T);
+    for (let t = 0; t < T; t++) expect(Math.abs(loss[t]! - row[t]!) / row[t]!, `patch ${t}`).toBeLessThan(1e-4);
+  });
+
   it('is refused with --shard, and takes a whole number of epochs', () => {
     expect(() => parseArgs(['analyze', 'x', '--pack', PACK, '--out', 'o', '--train', '3', '--shard', '0/2'])).toThrow(/--train needs every image/);
     expect(() => parseArgs(['analyze', 'x', '--pack', PACK, '--out', 'o', '--train', 'many'])).toThrow(/--train takes a whole number of epochs/);
