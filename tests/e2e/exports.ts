@@ -68,6 +68,13 @@ const pageState = (page: Page) =>
       lossByName: r ? Object.fromEntries(r.ids.map((id, i) => [nameOf.get(id) ?? id, Array.from(r.perPatch.subarray(i * r.tokens, (i + 1) * r.tokens))])) : {},
       hashes: Object.fromEntries(images.map((i) => [i.name, i.contentHash])),
       count: images.length,
+      pooledByName: Object.fromEntries(
+        images
+          .filter((i) => a.embeddings[i.id])
+          .map((i) => [i.name, { pre: Array.from(a.embeddings[i.id]!.pooledPre), post: Array.from(a.embeddings[i.id]!.pooledPost) }]),
+      ),
+      metric: knor?.metric ?? 'cosine',
+      weights: r ? r.model.weights.map((w) => ({ count: w.values.length, sum: w.values.reduce((t, v) => t + v, 0) })) : [],
     };
   });
 
@@ -93,6 +100,84 @@ function pngSize(bytes: Uint8Array): { width: number; height: number; distinct: 
   const colours = new Set<number>();
   for (let i = 0; i < png.data.length; i += 4 * 7) colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
   return { width: png.width, height: png.height, distinct: colours.size };
+}
+
+/**
+ * numpy and the safetensors package read the browser's files, and Node recomputes the neighbour
+ * distances from the page's own pooled vectors: the Projector vectors equal the page's, float32
+ * for float32; the reconstructor's tensors hold the page's weights (count and sum, which neither
+ * the names nor the transposition for PyTorch change); neighbours.csv's distances are the metric's.
+ */
+function independentReadback(exported: Record<string, Uint8Array>, state: Awaited<ReturnType<typeof pageState>>): void {
+  const why = whyNoToolsPython('numpy', 'safetensors');
+  // .ci/run makes the tools venv before the tests: without it this check fails rather than passes unread.
+  if (why) {
+    check('export: read back by numpy and safetensors', false, why);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lens-export-'));
+  for (const name of ['vectors_pre.tsv', 'vectors_post.tsv', 'metadata.tsv', 'reconstructor.safetensors']) writeFileSync(join(dir, name), exported[name]!);
+  const read = JSON.parse(
+    execFileSync(
+      TOOLS_PYTHON,
+      [
+        '-c',
+        [
+          'import json, sys, numpy',
+          'from safetensors.numpy import load_file',
+          'd = sys.argv[1]',
+          'pre = numpy.loadtxt(d + "/vectors_pre.tsv", delimiter="\\t", dtype=numpy.float32, ndmin=2)',
+          'post = numpy.loadtxt(d + "/vectors_post.tsv", delimiter="\\t", dtype=numpy.float32, ndmin=2)',
+          'names = [line.split("\\t")[0] for line in open(d + "/metadata.tsv", encoding="utf-8").read().splitlines()[1:]]',
+          't = load_file(d + "/reconstructor.safetensors")',
+          'print(json.dumps({"names": names, "pre": pre.astype(float).tolist(), "post": post.astype(float).tolist(), "tensors": [[v.size, float(v.astype(numpy.float64).sum()), str(v.dtype)] for v in t.values()]}))',
+        ].join('\n'),
+        dir,
+      ],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    ),
+  ) as { names: string[]; pre: number[][]; post: number[][]; tensors: [number, number, string][] };
+  let vectorMismatches = 0;
+  read.names.forEach((name, i) => {
+    const page = state.pooledByName[name];
+    if (!page || !sameList(read.pre[i]!, page.pre.map(Math.fround)) || !sameList(read.post[i]!, page.post.map(Math.fround))) vectorMismatches += 1;
+  });
+  check(
+    'export: numpy reads vectors_pre.tsv and vectors_post.tsv as the page’s pooled vectors, float32 for float32',
+    read.names.length === IMAGE_COUNT && vectorMismatches === 0,
+    `${read.names.length} rows, ${vectorMismatches} differ`,
+  );
+  const sum = (xs: readonly { count: number; sum: number }[]) => xs.reduce((t, x) => ({ count: t.count + x.count, sum: t.sum + x.sum }), { count: 0, sum: 0 });
+  const pageWeights = sum(state.weights);
+  const fileWeights = sum(read.tensors.map(([count, total]) => ({ count, sum: total })));
+  check(
+    'export: the safetensors package reads reconstructor.safetensors as the page’s weights (float32; same count and sum)',
+    read.tensors.length === state.weights.length &&
+      read.tensors.every(([, , dtype]) => dtype === 'float32') &&
+      fileWeights.count === pageWeights.count &&
+      Math.abs(fileWeights.sum - pageWeights.sum) <= 1e-9 * (1 + Math.abs(pageWeights.sum)),
+    `${read.tensors.length} tensors, ${fileWeights.count} values, sum ${fileWeights.sum} vs page ${pageWeights.sum}`,
+  );
+  // neighbours.csv's distances, recomputed in float64 from the page's vectors (cosine distance or squared L2).
+  const nb = splitComments(text(exported['neighbours.csv'])).records;
+  const h = nb[0]!;
+  const distance = (a: readonly number[], b: readonly number[]) => {
+    if (state.metric === 'l2') return a.reduce((t, v, c) => t + (v - b[c]!) ** 2, 0);
+    const dot = a.reduce((t, v, c) => t + v * b[c]!, 0);
+    return 1 - dot / Math.sqrt(a.reduce((t, v) => t + v * v, 0) * b.reduce((t, v) => t + v * v, 0));
+  };
+  let worst = 0;
+  for (const r of nb.slice(1)) {
+    const query = state.pooledByName[r[h.indexOf('image')]!]!;
+    const before = state.pooledByName[r[h.indexOf('neighbour_before')]!]!;
+    const after = state.pooledByName[r[h.indexOf('neighbour_after')]!]!;
+    worst = Math.max(
+      worst,
+      Math.abs(Number(r[h.indexOf('distance_before')]) - distance(query.pre, before.pre)),
+      Math.abs(Number(r[h.indexOf('distance_after')]) - distance(query.post, after.post)),
+    );
+  }
+  check('export: neighbours.csv distances equal the metric recomputed from the page’s vectors', nb.length > 1 && worst < 1e-9, `largest difference ${worst}`);
 }
 
 async function exportAndRead(page: Page): Promise<Record<string, Uint8Array>> {
@@ -245,6 +330,7 @@ async function sessionExportChecks(
     Math.abs((report.summary?.meanKnor ?? -1) - state.mean) < 1e-9 && report.pack?.key === state.modelKey,
     JSON.stringify(report.summary ?? {}).slice(0, 160),
   );
+  independentReadback(exported, state);
   const safetensors = exported['reconstructor.safetensors']!;
   const weights = parseSafetensorsHeader(safetensors, safetensors.length, 'reconstructor.safetensors');
   check(

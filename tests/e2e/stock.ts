@@ -268,7 +268,7 @@ async function hubCheck(browser: Browser, pageUrl: string, pngs: readonly { name
     const url = new URL(route.request().url());
     hubRequests.push(url.pathname);
     const cors = { 'access-control-allow-origin': '*' };
-    if (url.pathname === `/api/models/${repo}/revision/main`) {
+    if (url.pathname === `/api/models/${repo}/revision/main` || url.pathname === `/api/models/${repo}/revision/${sha}`) {
       const siblings = [...f.files].map(([rfilename, b]) => ({ rfilename, size: b.length }));
       return route.fulfill({
         status: 200,
@@ -320,6 +320,29 @@ async function hubCheck(browser: Browser, pageUrl: string, pngs: readonly { name
       second.tap?.pre === f.pre && second.embedded === pngs.length && hubRequests.length === fetched,
       `${hubRequests.length - fetched} more hub requests: ${hubRequests.slice(fetched).join(', ')}`,
     );
+
+    // A shared link to the model at its revision opens it in a new tab, and keeps saying which.
+    const linked = await context.newPage();
+    await linked.goto(`${pageUrl}?debug&empty&model=${repo}@${sha}&k=3`);
+    await linked.waitForFunction(
+      () => {
+        const { status, origin } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState();
+        return status === 'ready' && origin?.kind === 'hub';
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    const opened = await linked.evaluate(() => {
+      const { origin } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.model.getState();
+      return origin?.kind === 'hub' ? { repo: origin.repo, revision: origin.revision } : null;
+    });
+    const address = new URL(linked.url());
+    check(
+      'URL: a ?model=owner/repo@revision link opens that hub model at that revision, and the address keeps it with the link’s k',
+      opened?.repo === repo && opened.revision === sha && address.searchParams.get('model') === `${repo}@${sha}` && address.searchParams.get('k') === '3',
+      `${JSON.stringify(opened)}; ${address.search}`,
+    );
+    await linked.close();
   } finally {
     await context.close();
   }
