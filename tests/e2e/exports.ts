@@ -14,7 +14,7 @@
  *    opens the CLI's output folder as a block store with the same lists.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -554,6 +554,28 @@ async function blockStoreChecks(page: Page): Promise<void> {
       lateSaid.slice(0, 200),
     );
 
+    // The store's token blocks train the reconstructor as a model's would: no model needed.
+    await dismissMessages(page);
+    await page.fill('[data-testid="epochs-input"]', '3');
+    await page.click('[data-testid="train-button"]');
+    await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
+    const trained = await page.evaluate(() => {
+      const r = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().reconstruction;
+      return r
+        ? {
+            images: r.ids.length,
+            tokens: r.tokens,
+            finite: Array.from(r.perPatch).every(Number.isFinite),
+            positive: Array.from(r.perImage).every((v) => v > 0),
+          }
+        : null;
+    });
+    check(
+      'block store: its token blocks train the reconstructor, a loss for every patch of every block',
+      trained !== null && trained.images === n && trained.tokens === 16 && trained.finite && trained.positive,
+      JSON.stringify(trained),
+    );
+
     // Bad stores: each refused with a message naming the file; what is open stays.
     const bad = (name: string, change: (dir: string) => void) => {
       const dir = join(root, name);
@@ -599,6 +621,31 @@ async function blockStoreChecks(page: Page): Promise<void> {
       'block store closed: the collection that was set aside comes back, with its results',
       back.count === before.count && back.modelKey === before.modelKey && Number.isFinite(back.mean),
       `${back.count} images, KNOR ${back.mean}`,
+    );
+
+    // The store's files dropped on the page (as a drag from a file manager hands them over) open it too.
+    await dismissMessages(page);
+    const files = readdirSync(store).map((name) => ({ name, bytes: Array.from(readFileSync(join(store, name))) }));
+    await page.evaluate((dropped) => {
+      const data = new DataTransfer();
+      for (const f of dropped) data.items.add(new File([new Uint8Array(f.bytes)], f.name));
+      const zone = document.querySelector('[data-testid="drop-zone"]')!;
+      for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, files);
+    await waitForMessage(page, /Opened block store ".*": 20 images/);
+    await page.waitForFunction(
+      (count) => {
+        const a = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState();
+        return a.knor?.ids.length === count;
+      },
+      n,
+      { timeout: 120_000 },
+    );
+    const droppedState = await pageState(page);
+    check(
+      'block store: its files dropped on the page open it, with the same KNOR as numpy',
+      droppedState.count === n && Math.abs(droppedState.mean - numpy.mean) < 1e-6 && droppedState.k === k,
+      `KNOR ${droppedState.mean.toFixed(4)} vs numpy ${numpy.mean.toFixed(4)} at k ${droppedState.k}`,
     );
   } finally {
     rmSync(root, { recursive: true, force: true });
