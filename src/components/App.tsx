@@ -1,4 +1,5 @@
 import { DropZone } from './DropZone.tsx';
+import { ConceptsPanel } from './ConceptsPanel.tsx';
 import { EmbeddingMaps } from './EmbeddingMaps.tsx';
 import { Gallery } from './Gallery.tsx';
 import { Header } from './Header.tsx';
@@ -44,6 +45,7 @@ export function App() {
           </section>
         </main>
         <EmbeddingMaps />
+        <ConceptsPanel />
       </div>
       <LectureMode />
     </>

@@ -12,6 +12,7 @@ import type { ModelInspection } from '../core/onnx/inspectModel.ts';
 import type { ParsedLabels } from '../core/labels/parseLabels.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 import type { NamedWeight, ReconstructionData } from '../ml/trainReconstructor.ts';
+import type { ConceptAnalysis, ConceptInput, ConceptSettings } from '../ml/conceptAnalysis.ts';
 import type { Standardizer } from '../core/stats/standardize.ts';
 import type { SessionExport } from '../core/export/sessionExport.ts';
 
@@ -297,10 +298,23 @@ export interface TrainResult {
   readonly weights: readonly NamedWeight[];
   readonly standardizers: { readonly pre: Standardizer; readonly post: Standardizer };
 }
-export type TrainingRequest = TrainRequest | CancelRequest;
+/** Concepts before and after the connector (ml/conceptAnalysis.ts): two TopK SAEs on the patch tokens, matched. */
+export interface ConceptsRequest extends ConceptInput {
+  readonly type: 'concepts';
+  readonly id: JobId;
+  readonly settings: ConceptSettings;
+}
+/** SAE optimiser steps done of both together. */
+export interface ConceptsProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+export type TrainingRequest = TrainRequest | ConceptsRequest | CancelRequest;
 
 export interface TrainingCalls {
   readonly train: Call<TrainRequest, TrainResult, TrainProgress>;
+  readonly concepts: Call<ConceptsRequest, ConceptAnalysis, ConceptsProgress>;
 }
 
 // ---------- files worker: what a person drops, checked and parsed off the main thread ----------
@@ -394,6 +408,6 @@ export type Reply<R, P = never, I = never> =
 
 export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | boolean, EmbedProgress, EmbeddedImage>;
 export type AnalysisReply = Reply<KnnResult | MapLayoutResult | MapUmapResult | RandomBaselineResult | RegionStatsResult, MapLayoutProgress>;
-export type TrainingReply = Reply<TrainResult, TrainProgress>;
+export type TrainingReply = Reply<TrainResult | ConceptAnalysis, TrainProgress | ConceptsProgress>;
 export type TapReply = Reply<InspectModelResult>;
 export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 /**
- * Training worker: trains the reconstructor P -> V with TensorFlow.js off the main thread,
- * streaming progress: each epoch's losses, and optimiser steps at most every 200 ms. Cancel aborts
- * between batches.
+ * Training worker: trains the reconstructor P -> V, and the two sparse autoencoders of the concept
+ * analysis, with TensorFlow.js off the main thread, streaming progress: each epoch's losses, and
+ * optimiser steps at most every 200 ms. Cancel aborts between batches.
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -11,7 +11,8 @@ import { describeFailure } from '../core/errors.ts';
 import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { selectTfBackend, tfThreads, serveTfWasmFrom } from '../ml/tfBackend.ts';
 import { trainReconstructor } from '../ml/trainReconstructor.ts';
-import type { TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
+import { analyseConcepts } from '../ml/conceptAnalysis.ts';
+import type { ConceptsRequest, TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -81,6 +82,27 @@ async function train(req: TrainRequest): Promise<void> {
   }
 }
 
+async function concepts(req: ConceptsRequest): Promise<void> {
+  const controller = new AbortController();
+  let lastPost = -Infinity;
+  controllers.set(req.id, controller);
+  try {
+    await selectTfBackend();
+    const result = await analyseConcepts(req, req.settings, {
+      signal: controller.signal,
+      onStep: (done, total) => {
+        const now = performance.now();
+        if (done < total && now - lastPost < 200) return;
+        lastPost = now;
+        post({ type: 'progress', id: req.id, progress: { done, total } });
+      },
+    });
+    post({ type: 'result', id: req.id, result });
+  } finally {
+    controllers.delete(req.id);
+  }
+}
+
 self.onmessage = async (event: MessageEvent<TrainingRequest>) => {
   const req = event.data;
   try {
@@ -88,8 +110,9 @@ self.onmessage = async (event: MessageEvent<TrainingRequest>) => {
       controllers.get(req.target)?.abort();
       return;
     }
-    await train(req);
+    if (req.type === 'concepts') await concepts(req);
+    else await train(req);
   } catch (error) {
-    post({ type: 'error', id: req.id, error: describeFailure(error, 'train the reconstructor') });
+    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'concepts' ? 'find the concepts' : 'train the reconstructor') });
   }
 };

@@ -1,0 +1,228 @@
+import { useMemo, useState } from 'react';
+import type { ConceptMatch } from '../core/sae/conceptSurvival.ts';
+import type { ConceptSide } from '../ml/conceptAnalysis.ts';
+import {
+  ACTIVE_LATENTS,
+  conceptResultCurrent,
+  conceptsStore,
+  DICTIONARY_SIZES,
+  findConcepts,
+  MIN_CONCEPT_IMAGES,
+  type ConceptResult,
+} from '../store/concepts.ts';
+import { useAnalysis, useCollection, useModel } from '../store/hooks.ts';
+import { useStore } from 'zustand';
+import { selectImage } from '../store/uiStore.ts';
+import { JobBar } from './JobBar.tsx';
+
+const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
+/** Rows shown before "Show more". */
+const PAGE = 24;
+/** Top-activating images shown per concept. */
+const EXAMPLES = 5;
+
+type SortKey = 'frequency' | 'lost' | 'bridge';
+
+/** Sparse concepts before and after the connector (issue 15): quality beside PCA, and which pre concepts keep a counterpart. */
+export function ConceptsPanel() {
+  const { job, result, settings } = useStore(conceptsStore);
+  const embedded = useAnalysis((s) => Object.keys(s.embeddings).length);
+  const ready = useModel((s) => s.status === 'ready');
+  // Re-read currency whenever what is embedded or open changes.
+  const embeddings = useAnalysis((s) => s.embeddings);
+  const modelKey = useModel((s) => s.modelKey);
+  const current = useMemo(() => conceptResultCurrent(result), [result, embeddings, modelKey]); // eslint-disable-line react-hooks/exhaustive-deps -- conceptResultCurrent reads those stores
+  const enough = embedded >= MIN_CONCEPT_IMAGES;
+  return (
+    <section className="panel concepts-panel" data-testid="concepts-panel" aria-labelledby="concepts-title">
+      <h2 id="concepts-title">Concepts across the connector</h2>
+      <p className="hint">
+        A sparse autoencoder writes each patch token as a few learned directions, “concepts”; one is trained before the connector and one after it. A concept
+        before it with no concept after it that fires on the same images is information the connector merged away or dropped.
+      </p>
+      <div className="concepts-controls">
+        <label>
+          dictionary{' '}
+          <select
+            value={settings.latents}
+            data-testid="concepts-latents"
+            onChange={(e) => conceptsStore.setState((s) => ({ settings: { ...s.settings, latents: Number(e.target.value) } }))}
+          >
+            {DICTIONARY_SIZES.map((m) => (
+              <option key={m} value={m}>
+                {m} concepts
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          active per token{' '}
+          <select
+            value={settings.k}
+            data-testid="concepts-k"
+            onChange={(e) => conceptsStore.setState((s) => ({ settings: { ...s.settings, k: Number(e.target.value) } }))}
+          >
+            {ACTIVE_LATENTS.filter((k) => k < settings.latents).map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" data-testid="concepts-run" disabled={!ready || !enough || job !== null} onClick={() => void findConcepts()}>
+          {result ? 'Find concepts again' : 'Find concepts'}
+        </button>
+        {ready && !enough && <span className="hint">Needs at least {MIN_CONCEPT_IMAGES} embedded images.</span>}
+      </div>
+      {job && <JobBar job={job} testId="concepts-job" />}
+      {result && <ConceptResults result={result} current={current} />}
+    </section>
+  );
+}
+
+function QualityTable({ result }: { result: ConceptResult }) {
+  const { pre, post, settings } = result.analysis;
+  const row = (name: string, side: ConceptSide, className: string) => (
+    <tr className={className} data-testid={`concepts-quality-${className === 'space-pre' ? 'pre' : 'post'}`} data-fve={side.quality.varianceExplained}>
+      <th scope="row">{name}</th>
+      <td>{percent(side.quality.varianceExplained)}</td>
+      <td>{percent(side.pcaVarianceExplained)}</td>
+      <td>{side.quality.meanL0.toFixed(2)}</td>
+      <td>{percent(side.quality.deadShare)}</td>
+    </tr>
+  );
+  return (
+    <table className="concepts-quality">
+      <caption>
+        {settings.latents} concepts, {settings.k} active per token, on the patch tokens of {result.ids.length} images
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col" />
+          <th scope="col">variance explained</th>
+          <th scope="col">PCA, {settings.k} dims</th>
+          <th scope="col">mean active (L0)</th>
+          <th scope="col">dead</th>
+        </tr>
+      </thead>
+      <tbody>
+        {row('Before the connector', pre, 'space-pre')}
+        {row('After the connector', post, 'space-post')}
+      </tbody>
+    </table>
+  );
+}
+
+function ConceptResults({ result, current }: { result: ConceptResult; current: boolean }) {
+  const { matches, pre, aligned, settings } = result.analysis;
+  const images = useCollection((s) => s.images);
+  const byId = useMemo(() => new Map(images.map((i) => [i.id, i])), [images]);
+  const [sort, setSort] = useState<SortKey>('frequency');
+  const [query, setQuery] = useState('');
+  const [shown, setShown] = useState(PAGE);
+  const [names, setNames] = useState<Record<number, string>>({});
+  const n = result.ids.length;
+  const frequency = (m: ConceptMatch) => {
+    let fires = 0;
+    for (let i = 0; i < n; i++) if (pre.perImage[i * settings.latents + m.pre]! > 0) fires += 1;
+    return fires;
+  };
+  const rows = useMemo(() => {
+    const withFrequency = matches.map((m) => ({ match: m, fires: frequency(m) }));
+    const order: Record<SortKey, (a: (typeof withFrequency)[number], b: (typeof withFrequency)[number]) => number> = {
+      frequency: (a, b) => b.fires - a.fires || a.match.pre - b.match.pre,
+      lost: (a, b) => Number(b.match.lost) - Number(a.match.lost) || b.fires - a.fires,
+      bridge: (a, b) => b.match.bridge - a.match.bridge,
+    };
+    return withFrequency.sort(order[sort]);
+  }, [matches, sort]); // eslint-disable-line react-hooks/exhaustive-deps -- frequency reads the result, fixed per result
+  const lost = matches.filter((m) => m.lost).length;
+  const filtered = rows.filter(({ match }) => query === '' || (names[match.pre] ?? `concept ${match.pre}`).toLowerCase().includes(query.toLowerCase()));
+  return (
+    <div className="concept-results" data-testid="concept-results" data-lost={lost} data-firing={matches.length}>
+      {!current && (
+        <p className="hint stale" data-testid="concepts-stale">
+          These concepts were found for another model or another set of images; find them again for what is open now.
+        </p>
+      )}
+      <QualityTable result={result} />
+      <p data-testid="concepts-summary">
+        <strong>{matches.length - lost}</strong> of the {matches.length} concepts that fire before the connector have a counterpart after it;{' '}
+        <strong>{lost}</strong> have none (co-activation below 0.3 with every concept after it).{' '}
+        {aligned
+          ? 'Bridge score = co-activation × alignment of directions, the concept after the connector carried back by a linear map fitted on these images.'
+          : 'The space after the connector is too wide to fit the map back here: pairs are matched by co-activation alone.'}
+      </p>
+      <div className="concepts-tools">
+        <label>
+          sort{' '}
+          <select value={sort} data-testid="concepts-sort" onChange={(e) => setSort(e.target.value as SortKey)}>
+            <option value="frequency">most frequent first</option>
+            <option value="lost">lost first</option>
+            <option value="bridge">best bridge first</option>
+          </select>
+        </label>
+        <input type="search" placeholder="name contains…" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Find a concept by name" />
+      </div>
+      <ol className="concept-list">
+        {filtered.slice(0, shown).map(({ match, fires }) => {
+          const examples = topImages(pre.perImage, settings.latents, match.pre, n, EXAMPLES);
+          return (
+            <li key={match.pre} className={`concept-row${match.lost ? ' lost' : ''}`} data-testid="concept-row" data-lost={match.lost}>
+              <div className="concept-head">
+                <input
+                  className="concept-name"
+                  value={names[match.pre] ?? `concept ${match.pre}`}
+                  aria-label={`Name of concept ${match.pre}`}
+                  onChange={(e) => setNames((s) => ({ ...s, [match.pre]: e.target.value }))}
+                />
+                <span className="hint">
+                  fires on {fires} of {n} images ({percent(fires / n)})
+                </span>
+                {match.lost ? (
+                  <span className="badge lost-badge">lost</span>
+                ) : (
+                  <span className="hint space-post">
+                    → concept {match.post} after: co-activation {match.coActivation.toFixed(2)}
+                    {aligned && `, alignment ${match.alignment.toFixed(2)}, bridge ${match.bridge.toFixed(2)}`}
+                  </span>
+                )}
+              </div>
+              <div className="concept-examples">
+                {examples.map(({ row, value }) => {
+                  const image = byId.get(result.ids[row]!);
+                  return image ? (
+                    <button
+                      key={row}
+                      type="button"
+                      className="concept-example"
+                      title={`${image.name}: activation ${value.toFixed(2)}`}
+                      onClick={() => selectImage(image.id)}
+                    >
+                      <img src={image.url} alt={image.name} />
+                    </button>
+                  ) : null;
+                })}
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+      {filtered.length > shown && (
+        <button type="button" className="small-button" onClick={() => setShown((s) => s + PAGE)}>
+          Show more ({filtered.length - shown} left)
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** The images where a concept fires most strongly, strongest first. */
+function topImages(perImage: Float32Array, latents: number, concept: number, n: number, count: number): { row: number; value: number }[] {
+  const all: { row: number; value: number }[] = [];
+  for (let row = 0; row < n; row++) {
+    const value = perImage[row * latents + concept]!;
+    if (value > 0) all.push({ row, value });
+  }
+  return all.sort((a, b) => b.value - a.value || a.row - b.row).slice(0, count);
+}

@@ -1,0 +1,130 @@
+/**
+ * Concepts before and after the connector (issue 15; docs/method.md, sparse concepts): a TopK SAE
+ * trained on the patch tokens before the connector and another on the tokens after it, their
+ * quality beside a PCA with as many dimensions as the SAE has active latents, each concept's
+ * activation per token and per image (the largest over the image's tokens), and the matching of
+ * pre concepts to post concepts (core/sae/conceptSurvival.ts) on image-level co-activation and
+ * direction through a linear map fitted on the images' pooled vectors.
+ */
+import { principalComponents } from '../core/projection/pca.ts';
+import { fitLinearMap, matchConcepts, type ConceptMatch } from '../core/sae/conceptSurvival.ts';
+import { encodeSae, saeQuality, type SaeQuality, type SparseCodes, type TopKSae } from '../core/sae/topkSae.ts';
+import { trainSae, type SaeConfig } from './trainSae.ts';
+
+export interface ConceptInput {
+  /** [images, tokensPre, dPre] and [images, tokensPost, dPost], raw. */
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly images: number;
+  readonly tokensPre: number;
+  readonly tokensPost: number;
+  readonly dPre: number;
+  readonly dPost: number;
+}
+
+export interface ConceptSettings {
+  readonly latents: number;
+  readonly k: number;
+  readonly steps: number;
+  readonly seed: number;
+}
+
+export interface ConceptSide {
+  readonly sae: TopKSae;
+  readonly quality: SaeQuality;
+  /** Variance explained by the top-k principal components of the same tokens: the linear baseline with as many active dimensions. */
+  readonly pcaVarianceExplained: number;
+  /** Per token ([images × tokens] rows, image-major). */
+  readonly codes: SparseCodes;
+  /** [images, latents]: each concept's largest activation over the image's tokens. */
+  readonly perImage: Float32Array;
+  readonly loss: readonly number[];
+}
+
+export interface ConceptAnalysis {
+  readonly settings: ConceptSettings;
+  readonly pre: ConceptSide;
+  readonly post: ConceptSide;
+  readonly matches: readonly ConceptMatch[];
+  /** Whether directions were compared (a map from post to pre fitted), or co-activation alone. */
+  readonly aligned: boolean;
+  readonly backend: string;
+}
+
+export interface ConceptHooks {
+  readonly signal?: AbortSignal;
+  /** Steps done of both SAEs together. */
+  readonly onStep?: (done: number, total: number) => void;
+}
+
+/** The widest post space the post → pre map is fitted for (its normal equations are dPost² float64). */
+export const MAX_MAP_WIDTH = 1024;
+
+function perImageMax(codes: SparseCodes, images: number, tokens: number, latents: number): Float32Array {
+  const out = new Float32Array(images * latents);
+  for (let i = 0; i < images; i++)
+    for (let t = 0; t < tokens; t++) {
+      const row = (i * tokens + t) * codes.k;
+      for (let p = 0; p < codes.k; p++) {
+        const v = codes.values[row + p]!;
+        const at = i * latents + codes.indices[row + p]!;
+        if (v > out[at]!) out[at] = v;
+      }
+    }
+  return out;
+}
+
+function meanPooled(x: Float32Array, images: number, tokens: number, d: number): Float32Array {
+  const out = new Float32Array(images * d);
+  for (let i = 0; i < images; i++)
+    for (let c = 0; c < d; c++) {
+      let s = 0;
+      for (let t = 0; t < tokens; t++) s += x[(i * tokens + t) * d + c]!;
+      out[i * d + c] = s / tokens;
+    }
+  return out;
+}
+
+export async function analyseConcepts(input: ConceptInput, settings: ConceptSettings, hooks: ConceptHooks = {}): Promise<ConceptAnalysis> {
+  const { images, tokensPre, tokensPost, dPre, dPost } = input;
+  const config: Partial<SaeConfig> = { latents: settings.latents, k: settings.k, steps: settings.steps, seed: settings.seed };
+  let backend = '';
+  const side = async (x: Float32Array, tokens: number, d: number, offset: number): Promise<ConceptSide> => {
+    const rows = images * tokens;
+    const trained = await trainSae(x, rows, d, config, {
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onStep: (p) => hooks.onStep?.(offset + p.step, 2 * settings.steps),
+    });
+    backend = trained.backend;
+    const codes = encodeSae(trained.sae, x, rows);
+    const components = Math.min(settings.k, d, rows - 1);
+    const pca = principalComponents(x, rows, d, { components });
+    return {
+      sae: trained.sae,
+      quality: saeQuality(trained.sae, x, rows),
+      pcaVarianceExplained: pca.explained.reduce((a, b) => a + b, 0),
+      codes,
+      perImage: perImageMax(codes, images, tokens, settings.latents),
+      loss: trained.loss,
+    };
+  };
+  const pre = await side(input.pre, tokensPre, dPre, 0);
+  const post = await side(input.post, tokensPost, dPost, settings.steps);
+  const aligned = dPost <= MAX_MAP_WIDTH;
+  const map = aligned
+    ? fitLinearMap(meanPooled(input.post, images, tokensPost, dPost), dPost, meanPooled(input.pre, images, tokensPre, dPre), dPre, images)
+    : null;
+  const matches = matchConcepts({
+    preActivations: pre.perImage,
+    postActivations: post.perImage,
+    n: images,
+    mPre: settings.latents,
+    mPost: settings.latents,
+    preDirections: pre.sae.wDec,
+    postDirections: post.sae.wDec,
+    dPre,
+    dPost,
+    map,
+  });
+  return { settings, pre, post, matches, aligned, backend };
+}

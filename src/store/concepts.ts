@@ -1,0 +1,96 @@
+/**
+ * The concept analysis (ml/conceptAnalysis.ts) of the open model's embedded images, run in the
+ * training worker with a bar, an estimate and Cancel. A result is kept with what it was computed
+ * from (the model's content key and the images, by id in order): it is shown as current only while
+ * both are still what is open, and otherwise marked as out of date, never passed off as current.
+ */
+import { createStore } from 'zustand/vanilla';
+import { describeFailure } from '../core/errors.ts';
+import type { ConceptAnalysis, ConceptSettings } from '../ml/conceptAnalysis.ts';
+import { analysisStore, type Job } from './analysisStore.ts';
+import { CANCEL_GRACE_MS } from './modelSession.ts';
+import { modelStore } from './modelStore.ts';
+import { embeddedIds, stack } from './neighbours.ts';
+import { appSession, type PipelineSession } from './session.ts';
+import { say, sayFailure } from './uiStore.ts';
+
+export interface ConceptResult {
+  readonly modelKey: string;
+  readonly ids: readonly string[];
+  readonly analysis: ConceptAnalysis;
+}
+
+export interface ConceptsState {
+  readonly settings: Omit<ConceptSettings, 'seed'>;
+  readonly job: Job | null;
+  readonly result: ConceptResult | null;
+}
+
+/** Dictionary sizes offered: a few times the embedding width is usual for SAEs; these packs are narrow. */
+export const DICTIONARY_SIZES = [64, 128, 256, 512] as const;
+export const ACTIVE_LATENTS = [4, 8, 16, 32] as const;
+/** Enough to train a small dictionary; the bar shows the steps. */
+const STEPS = 1500;
+const SEED = 11;
+/** An SAE needs more tokens than this to mean anything. */
+export const MIN_CONCEPT_IMAGES = 8;
+
+export const conceptsStore = createStore<ConceptsState>()(() => ({ settings: { latents: 128, k: 8, steps: STEPS }, job: null, result: null }));
+
+/** Whether a result was computed from what is open now: the same model and the same embedded images, in order. */
+export function conceptResultCurrent(result: ConceptResult | null): boolean {
+  if (!result) return false;
+  const ids = embeddedIds();
+  return modelStore.getState().modelKey === result.modelKey && ids.length === result.ids.length && ids.every((id, i) => id === result.ids[i]);
+}
+
+export async function findConcepts(session: PipelineSession = appSession()): Promise<void> {
+  const { manifest, modelKey } = modelStore.getState();
+  if (!manifest || !modelKey || conceptsStore.getState().job) return;
+  const ids = embeddedIds();
+  if (ids.length < MIN_CONCEPT_IMAGES) {
+    say('warning', `Finding concepts needs at least ${MIN_CONCEPT_IMAGES} embedded images; ${ids.length} are embedded.`);
+    return;
+  }
+  const { embeddings } = analysisStore.getState();
+  const { tokens } = manifest;
+  const pre = stack(ids, (id) => embeddings[id]!.pre);
+  const post = stack(ids, (id) => embeddings[id]!.post);
+  const { latents, k, steps } = conceptsStore.getState().settings;
+  const { id, promise } = session.training.request(
+    {
+      type: 'concepts',
+      pre,
+      post,
+      images: ids.length,
+      tokensPre: tokens.pre,
+      tokensPost: tokens.post,
+      dPre: tokens.dPre,
+      dPost: tokens.dPost,
+      settings: { latents, k, steps, seed: SEED },
+    },
+    {
+      transfer: [pre.buffer, post.buffer],
+      onProgress: (p) => conceptsStore.setState((s) => (s.job ? { job: { ...s.job, done: p.done, total: p.total } } : {})),
+    },
+  );
+  conceptsStore.setState({
+    job: {
+      label: 'Finding concepts (two sparse autoencoders), step',
+      done: 0,
+      total: 2 * steps,
+      startedAt: Date.now(),
+      cancel: () => session.training.cancel(id, CANCEL_GRACE_MS),
+    },
+  });
+  try {
+    const analysis = await promise;
+    conceptsStore.setState({ result: { modelKey, ids, analysis } });
+  } catch (error) {
+    const failure = describeFailure(error, 'find the concepts');
+    if (failure.code === 'cancelled' || failure.code === 'stopped') say('info', 'Concept search cancelled; the previous concepts (if any) are kept.');
+    else sayFailure('error', `Finding concepts failed: ${failure.message}`, failure);
+  } finally {
+    conceptsStore.setState({ job: null });
+  }
+}

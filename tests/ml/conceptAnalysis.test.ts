@@ -1,0 +1,74 @@
+/**
+ * The concept analysis end to end (ml/conceptAnalysis.ts) on a connector whose loss is known:
+ * tokens are sparse sums of planted directions, and the "connector" removes one of them (projects
+ * it out) before a random linear map. The SAE before it finds that direction as a concept; after
+ * it nothing fires on those images in particular, so the concept is listed as lost — while the
+ * concepts of the directions the connector kept find their counterparts.
+ */
+import { describe, expect, it } from 'vitest';
+import { fillGaussian, seededRandom } from '../../src/core/random.ts';
+import { rowCosines } from '../../src/core/sae/topkSae.ts';
+import { analyseConcepts } from '../../src/ml/conceptAnalysis.ts';
+
+const dPre = 12;
+const dPost = 16;
+const planted = 10;
+const images = 500;
+const tokens = 4;
+const DROPPED = 0;
+
+function unit(v: Float32Array): Float32Array {
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+describe('concepts across a connector that drops one planted direction', () => {
+  it('finds the dropped direction before the connector and lists it as lost; the kept ones survive', async () => {
+    const random = seededRandom(21);
+    const directions = Array.from({ length: planted }, () => unit(fillGaussian(new Float32Array(dPre), random)));
+    const pre = new Float32Array(images * tokens * dPre);
+    for (let r = 0; r < images * tokens; r++) {
+      const chosen = new Set<number>();
+      while (chosen.size < 2) chosen.add(Math.floor(random() * planted));
+      for (const j of chosen) {
+        const a = 0.5 + random();
+        for (let c = 0; c < dPre; c++) pre[r * dPre + c]! += a * directions[j]![c]!;
+      }
+    }
+    // The connector: project out the dropped direction, then a random linear map into dPost.
+    const u = directions[DROPPED]!;
+    const map = fillGaussian(new Float32Array(dPre * dPost), random);
+    const post = new Float32Array(images * tokens * dPost);
+    const kept = new Float32Array(dPre);
+    for (let r = 0; r < images * tokens; r++) {
+      let along = 0;
+      for (let c = 0; c < dPre; c++) along += pre[r * dPre + c]! * u[c]!;
+      for (let c = 0; c < dPre; c++) kept[c] = pre[r * dPre + c]! - along * u[c]!;
+      for (let o = 0; o < dPost; o++) {
+        let s = 0;
+        for (let c = 0; c < dPre; c++) s += kept[c]! * map[c * dPost + o]!;
+        post[r * dPost + o] = s;
+      }
+    }
+    const result = await analyseConcepts({ pre, post, images, tokensPre: tokens, tokensPost: tokens, dPre, dPost }, { latents: 24, k: 2, steps: 700, seed: 3 });
+    // The pre concept nearest each planted direction.
+    const cos = rowCosines(Float32Array.from(directions.flatMap((d) => Array.from(d))), planted, result.pre.sae.wDec, 24, dPre);
+    const conceptOf = directions.map((_, j) => {
+      let best = 0;
+      for (let m = 1; m < 24; m++) if (cos[j * 24 + m]! > cos[j * 24 + best]!) best = m;
+      return { concept: best, cos: cos[j * 24 + best]! };
+    });
+    expect(
+      conceptOf.every((c) => c.cos > 0.9),
+      JSON.stringify(conceptOf),
+    ).toBe(true);
+    const matchOf = (concept: number) => result.matches.find((m) => m.pre === concept)!;
+    expect(matchOf(conceptOf[DROPPED]!.concept).lost, JSON.stringify(matchOf(conceptOf[DROPPED]!.concept))).toBe(true);
+    const survivors = conceptOf.filter((_, j) => j !== DROPPED).filter((c) => !matchOf(c.concept).lost);
+    expect(survivors.length, `${survivors.length} of ${planted - 1} kept directions survive`).toBeGreaterThanOrEqual(planted - 2);
+    // Quality figures, and the PCA baseline with as many dimensions as active latents explains less.
+    expect(result.pre.quality.varianceExplained).toBeGreaterThan(result.pre.pcaVarianceExplained);
+    expect(result.pre.quality.meanL0).toBeLessThanOrEqual(2);
+    expect(result.aligned).toBe(true);
+  }, 120_000);
+});
