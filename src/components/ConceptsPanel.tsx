@@ -122,11 +122,9 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
   const [shown, setShown] = useState(PAGE);
   const [names, setNames] = useState<Record<number, string>>({});
   const n = result.ids.length;
-  const frequency = (m: ConceptMatch) => {
-    let fires = 0;
-    for (let i = 0; i < n; i++) if (pre.perImage[i * settings.latents + m.pre]! > 0) fires += 1;
-    return fires;
-  };
+  const tokens = pre.codes.n;
+  // Token-level: a concept of a few patches still touches nearly every image.
+  const frequency = (m: ConceptMatch) => pre.quality.firing[m.pre]! / tokens;
   const rows = useMemo(() => {
     const withFrequency = matches.map((m) => ({ match: m, fires: frequency(m) }));
     const order: Record<SortKey, (a: (typeof withFrequency)[number], b: (typeof withFrequency)[number]) => number> = {
@@ -148,7 +146,8 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
       <QualityTable result={result} />
       <p data-testid="concepts-summary">
         <strong>{matches.length - lost}</strong> of the {matches.length} concepts that fire before the connector have a counterpart after it;{' '}
-        <strong>{lost}</strong> have none (co-activation below 0.3 with every concept after it).{' '}
+        <strong>{lost}</strong> have none (co-activation over the images below 0.3 with every concept after it). Examples are the images where a concept is
+        strongest on average over their patches. {n < 50 && `With only ${n} images, co-activations are noisy: read the pairs as hints. `}
         {aligned
           ? 'Bridge score = co-activation × alignment of directions, the concept after the connector carried back by a linear map fitted on these images.'
           : 'The space after the connector is too wide to fit the map back here: pairs are matched by co-activation alone.'}
@@ -176,11 +175,12 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
                   aria-label={`Name of concept ${match.pre}`}
                   onChange={(e) => setNames((s) => ({ ...s, [match.pre]: e.target.value }))}
                 />
-                <span className="hint">
-                  fires on {fires} of {n} images ({percent(fires / n)})
-                </span>
+                <span className="hint">fires on {percent(fires)} of patches</span>
                 {match.lost ? (
-                  <span className="badge lost-badge">lost</span>
+                  <span className="hint">
+                    <span className="badge lost-badge">lost</span>
+                    {match.post !== null && ` closest after: concept ${match.post}, co-activation ${match.coActivation.toFixed(2)}`}
+                  </span>
                 ) : (
                   <span className="hint space-post">
                     → concept {match.post} after: co-activation {match.coActivation.toFixed(2)}

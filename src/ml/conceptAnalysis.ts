@@ -2,7 +2,7 @@
  * Concepts before and after the connector (issue 15; docs/method.md, sparse concepts): a TopK SAE
  * trained on the patch tokens before the connector and another on the tokens after it, their
  * quality beside a PCA with as many dimensions as the SAE has active latents, each concept's
- * activation per token and per image (the largest over the image's tokens), and the matching of
+ * activation per token and per image (the mean over the image's tokens), and the matching of
  * pre concepts to post concepts (core/sae/conceptSurvival.ts) on image-level co-activation and
  * direction through a linear map fitted on the images' pooled vectors.
  */
@@ -36,7 +36,7 @@ export interface ConceptSide {
   readonly pcaVarianceExplained: number;
   /** Per token ([images × tokens] rows, image-major). */
   readonly codes: SparseCodes;
-  /** [images, latents]: each concept's largest activation over the image's tokens. */
+  /** [images, latents]: each concept's mean activation over the image's tokens (a concept on a few patches of every image is not everywhere). */
   readonly perImage: Float32Array;
   readonly loss: readonly number[];
 }
@@ -60,16 +60,12 @@ export interface ConceptHooks {
 /** The widest post space the post → pre map is fitted for (its normal equations are dPost² float64). */
 export const MAX_MAP_WIDTH = 1024;
 
-function perImageMax(codes: SparseCodes, images: number, tokens: number, latents: number): Float32Array {
+function perImageMean(codes: SparseCodes, images: number, tokens: number, latents: number): Float32Array {
   const out = new Float32Array(images * latents);
   for (let i = 0; i < images; i++)
     for (let t = 0; t < tokens; t++) {
       const row = (i * tokens + t) * codes.k;
-      for (let p = 0; p < codes.k; p++) {
-        const v = codes.values[row + p]!;
-        const at = i * latents + codes.indices[row + p]!;
-        if (v > out[at]!) out[at] = v;
-      }
+      for (let p = 0; p < codes.k; p++) out[i * latents + codes.indices[row + p]!]! += codes.values[row + p]! / tokens;
     }
   return out;
 }
@@ -104,7 +100,7 @@ export async function analyseConcepts(input: ConceptInput, settings: ConceptSett
       quality: saeQuality(trained.sae, x, rows),
       pcaVarianceExplained: pca.explained.reduce((a, b) => a + b, 0),
       codes,
-      perImage: perImageMax(codes, images, tokens, settings.latents),
+      perImage: perImageMean(codes, images, tokens, settings.latents),
       loss: trained.loss,
     };
   };

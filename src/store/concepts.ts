@@ -30,7 +30,7 @@ export interface ConceptsState {
 export const DICTIONARY_SIZES = [64, 128, 256, 512] as const;
 export const ACTIVE_LATENTS = [4, 8, 16, 32] as const;
 /** Enough to train a small dictionary; the bar shows the steps. */
-const STEPS = 1500;
+const STEPS = 1000;
 const SEED = 11;
 /** An SAE needs more tokens than this to mean anything. */
 export const MIN_CONCEPT_IMAGES = 8;

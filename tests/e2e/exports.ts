@@ -24,6 +24,7 @@ import { parseSafetensorsHeader } from '../../src/core/blockstore/safetensors.ts
 import { sampleImage } from '../../src/core/image/sampleImages.ts';
 import { splitComments } from '../core/export/rfc4180.ts';
 import { TOOLS_PYTHON, whyNoToolsPython } from '../support/toolsPython.ts';
+import { conceptChecks } from './concepts.ts';
 import { check, dismissMessages, messagesText, waitForMessage } from './harness.ts';
 import { encodePng } from './png.ts';
 
@@ -714,6 +715,7 @@ export async function exportsScenario(browser: Browser, pageUrl: string, artifac
     const page = await context.newPage();
     watch(page);
     const app = await sessionExportChecks(page, pageUrl, artifacts);
+    await conceptChecks(page);
     await blockStoreChecks(page);
     await cliChecks(page, app);
 

@@ -9,8 +9,9 @@
  *   bridge(i, j) = max(0, corr(a_i, b_j)) · max(0, cos(d_i, M d_j))
  *
  * in the spirit of the second paper's Bridge Score (co-activation on aligned inputs times
- * geometric alignment). A pre concept whose best co-activation is below `lostBelow` has no
- * counterpart after the connector: what it encoded was merged away or dropped.
+ * geometric alignment). A pre concept is paired with the best bridge among the post concepts that
+ * co-activate with it at `lostBelow` or more; with none, it has no counterpart after the
+ * connector: what it encoded was merged away or dropped.
  */
 import type { SparseCodes } from './topkSae.ts';
 
@@ -124,9 +125,9 @@ export function fitLinearMap(post: Float32Array, dPost: number, pre: Float32Arra
 export interface ConceptMatch {
   /** The pre concept (latent index). */
   readonly pre: number;
-  /** The post concept it is matched to, or null when none co-activates at all. */
+  /** The post concept it is matched to (the best bridge among those co-activating at lostBelow or more); when lost, the one that came closest; null when none co-activates at all. */
   readonly post: number | null;
-  /** Co-activation (Pearson r over images) with that partner. */
+  /** Co-activation (Pearson r over images) with that post concept. */
   readonly coActivation: number;
   /** cos(d_pre, M d_post) with that partner; NaN without a map. */
   readonly alignment: number;
@@ -181,23 +182,30 @@ export function matchConcepts(input: SurvivalInput, lostBelow = LOST_BELOW): Con
     let preNorm = 0;
     for (let c = 0; c < dPre; c++) preNorm += input.preDirections[i * dPre + c]! ** 2;
     preNorm = Math.sqrt(preNorm) || 1;
-    let best: ConceptMatch = { pre: i, post: null, coActivation: 0, alignment: 0, bridge: 0, lost: true };
-    let bestCorr = 0;
-    for (let j = 0; j < mPost; j++) {
+    const pairWith = (j: number): ConceptMatch => {
       const r = corr[i * mPost + j]!;
-      bestCorr = Math.max(bestCorr, r);
-      if (r <= 0) continue;
       let cos = Number.NaN;
       if (map) {
         cos = 0;
         for (let c = 0; c < dPre; c++) cos += input.preDirections[i * dPre + c]! * carried[j * dPre + c]!;
         cos /= preNorm;
       }
-      const bridge = map ? r * Math.max(0, cos) : r;
-      if (best.post === null || bridge > best.bridge || (bridge === best.bridge && r > best.coActivation))
-        best = { pre: i, post: j, coActivation: r, alignment: cos, bridge, lost: false };
+      return { pre: i, post: j, coActivation: r, alignment: cos, bridge: Math.max(0, r) * (map ? Math.max(0, cos) : 1), lost: false };
+    };
+    // Partners are the post concepts that co-activate at lostBelow or more, the best bridge first;
+    // with none, the concept is lost, shown beside the one that came closest.
+    let best: ConceptMatch | null = null;
+    let closest = -1;
+    for (let j = 0; j < mPost; j++) {
+      const r = corr[i * mPost + j]!;
+      if (closest < 0 || r > corr[i * mPost + closest]!) closest = j;
+      if (r < lostBelow) continue;
+      const pair = pairWith(j);
+      if (!best || pair.bridge > best.bridge || (pair.bridge === best.bridge && r > best.coActivation)) best = pair;
     }
-    out.push({ ...best, lost: bestCorr < lostBelow });
+    if (best) out.push(best);
+    else if (closest >= 0 && corr[i * mPost + closest]! > 0) out.push({ ...pairWith(closest), lost: true });
+    else out.push({ pre: i, post: null, coActivation: 0, alignment: Number.NaN, bridge: 0, lost: true });
   }
   return out;
 }

@@ -1,0 +1,85 @@
+/**
+ * The concepts panel in the browser (issue 15), on the export scenario's 12 labelled images: the
+ * two SAEs train in the worker with a bar, the quality table and the summary agree with the rows
+ * listed, and variance explained is recomputed here from the page's own SAE and tokens (the
+ * reference: core/sae/topkSae.ts's definition, computed in Node over the same numbers). The
+ * panel is photographed at the three sizes.
+ */
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { saeQuality, type TopKSae } from '../../src/core/sae/topkSae.ts';
+import { check } from './harness.ts';
+
+type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
+const ARTIFACTS = resolve('test-artifacts');
+
+export async function conceptChecks(page: Page): Promise<void> {
+  await page.locator('[data-testid="concepts-panel"]').scrollIntoViewIfNeeded();
+  await page.selectOption('[data-testid="concepts-latents"]', '64');
+  await page.selectOption('[data-testid="concepts-k"]', '4');
+  await page.click('[data-testid="concepts-run"]');
+  await page.waitForSelector('[data-testid="concepts-job"]', { timeout: 10_000 });
+  const eta = await page.waitForSelector('[data-testid="concepts-job"] [data-testid="job-eta"]', { timeout: 60_000 });
+  check('concepts: the two SAEs train with a bar and a time estimate', (await eta.textContent())?.includes('left') ?? false, (await eta.textContent()) ?? '');
+  await page.waitForSelector('[data-testid="concept-results"]', { timeout: 300_000 });
+  const shown = await page.evaluate(() => {
+    const results = document.querySelector('[data-testid="concept-results"]')!;
+    const rows = Array.from(document.querySelectorAll('[data-testid="concept-row"]'));
+    return {
+      lost: Number(results.getAttribute('data-lost')),
+      firing: Number(results.getAttribute('data-firing')),
+      summary: document.querySelector('[data-testid="concepts-summary"]')?.textContent ?? '',
+      lostRows: rows.filter((r) => r.getAttribute('data-lost') === 'true').length,
+      rows: rows.length,
+      fvePre: Number(document.querySelector('[data-testid="concepts-quality-pre"]')?.getAttribute('data-fve')),
+    };
+  });
+  check(
+    'concepts: the summary counts the concepts listed, and the lost ones among them',
+    shown.summary.startsWith(`${shown.firing - shown.lost} of the ${shown.firing} concepts`) &&
+      shown.rows === Math.min(shown.firing, 24) &&
+      shown.lostRows <= shown.lost,
+    `${shown.summary.slice(0, 120)}; ${shown.rows} rows, ${shown.lostRows} lost shown`,
+  );
+  // The page's SAE and tokens, and variance explained recomputed from them here.
+  const data = await page.evaluate(() => {
+    const { analysis, collection, concepts: conceptsStore } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+    const { embeddings } = analysis.getState();
+    const ids = collection
+      .getState()
+      .images.filter((i) => embeddings[i.id])
+      .map((i) => i.id);
+    const concepts = conceptsStore.getState().result!;
+    const sae = concepts.analysis.pre.sae;
+    const plain = Object.fromEntries(Object.entries(sae).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v]));
+    return { sae: plain, tokens: concepts.ids.flatMap((id) => Array.from(embeddings[id]!.pre)), sameIds: concepts.ids.join() === ids.join() };
+  });
+  const raw = data.sae as Record<string, number | number[]>;
+  const sae: TopKSae = {
+    d: raw.d as number,
+    latents: raw.latents as number,
+    k: raw.k as number,
+    scale: raw.scale as number,
+    wEnc: Float32Array.from(raw.wEnc as number[]),
+    bEnc: Float32Array.from(raw.bEnc as number[]),
+    wDec: Float32Array.from(raw.wDec as number[]),
+    bDec: Float32Array.from(raw.bDec as number[]),
+  };
+  const x = Float32Array.from(data.tokens);
+  const recomputed = saeQuality(sae, x, x.length / sae.d).varianceExplained;
+  check(
+    'concepts: variance explained before the connector, recomputed from the page’s SAE and tokens, is the one shown',
+    data.sameIds && Math.abs(recomputed - shown.fvePre) < 1e-9 && recomputed > 0.3,
+    `shown ${shown.fvePre}, recomputed ${recomputed}`,
+  );
+  const panel = page.locator('[data-testid="concepts-panel"]');
+  for (const [width, height] of [
+    [1440, 900],
+    [1920, 1080],
+    [800, 1000],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await panel.screenshot({ path: resolve(ARTIFACTS, `concepts-${width}x${height}.png`) });
+  }
+  await page.setViewportSize({ width: 1400, height: 1000 });
+}
