@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { ConceptMatch } from '../core/sae/conceptSurvival.ts';
+import { latentActivations, latentMaxima } from '../core/sae/topkSae.ts';
 import type { ConceptSide } from '../ml/conceptAnalysis.ts';
 import {
   ACTIVE_LATENTS,
@@ -13,13 +14,17 @@ import {
 import { useAnalysis, useCollection, useModel } from '../store/hooks.ts';
 import { useStore } from 'zustand';
 import { selectImage } from '../store/uiStore.ts';
+import { ConceptHeatmap } from './ConceptHeatmap.tsx';
 import { JobBar } from './JobBar.tsx';
+import { StabilityPlot } from './StabilityPlot.tsx';
 
 const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
 /** Rows shown before "Show more". */
 const PAGE = 24;
 /** Top-activating images shown per concept. */
 const EXAMPLES = 5;
+/** Canvas pixels per example. */
+const EXAMPLE_PIXELS = 64;
 
 type SortKey = 'frequency' | 'lost' | 'bridge';
 
@@ -69,6 +74,15 @@ export function ConceptsPanel() {
             ))}
           </select>
         </label>
+        <label title="Train the SAE before the connector again with another seed, and see which concepts come back">
+          <input
+            type="checkbox"
+            checked={settings.stability}
+            data-testid="concepts-stability"
+            onChange={(e) => conceptsStore.setState((s) => ({ settings: { ...s.settings, stability: e.target.checked } }))}
+          />{' '}
+          check stability (another seed)
+        </label>
         <button type="button" data-testid="concepts-run" disabled={!ready || !enough || job !== null} onClick={() => void findConcepts()}>
           {result ? 'Find concepts again' : 'Find concepts'}
         </button>
@@ -114,7 +128,7 @@ function QualityTable({ result }: { result: ConceptResult }) {
 }
 
 function ConceptResults({ result, current }: { result: ConceptResult; current: boolean }) {
-  const { matches, pre, aligned, settings } = result.analysis;
+  const { matches, pre, aligned, settings, recurrence } = result.analysis;
   const images = useCollection((s) => s.images);
   const byId = useMemo(() => new Map(images.map((i) => [i.id, i])), [images]);
   const [sort, setSort] = useState<SortKey>('frequency');
@@ -135,7 +149,31 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
     return withFrequency.sort(order[sort]);
   }, [matches, sort]); // eslint-disable-line react-hooks/exhaustive-deps -- frequency reads the result, fixed per result
   const lost = matches.filter((m) => m.lost).length;
+  // Patch maps when the tokens before the connector are the encoder's patch grid (not for an export
+  // with a class token or a different layout): each example shows where on it the concept fires.
+  const manifest = useModel((s) => s.manifest);
+  const embeddings = useAnalysis((s) => s.embeddings);
+  const patchMaps = useMemo(() => {
+    const grid = manifest?.image.grid;
+    const tokens = pre.codes.n / n;
+    if (!grid || grid[0] * grid[1] !== tokens) return null;
+    return { grid: [grid[0], grid[1]] as const, tokens, maxima: latentMaxima(pre.codes, settings.latents) };
+  }, [manifest, pre, n, settings.latents]);
+  const size = manifest?.image.size ?? 0;
+
   const filtered = rows.filter(({ match }) => query === '' || (names[match.pre] ?? `concept ${match.pre}`).toLowerCase().includes(query.toLowerCase()));
+  const visible = filtered.slice(0, shown).map((r) => ({ ...r, examples: topImages(pre.perImage, settings.latents, r.match.pre, n, EXAMPLES) }));
+  const exampleIds = [...new Set(visible.flatMap((r) => r.examples.map((e) => result.ids[e.row]!)))].join('\n');
+  // The pictures of the examples shown, built once per set shown, not on every render.
+  const pictures = useMemo(() => {
+    const out = new Map<string, ImageData | null>();
+    for (const id of exampleIds.split('\n')) {
+      const display = embeddings[id]?.display;
+      out.set(id, display && size > 0 ? new ImageData(new Uint8ClampedArray(display), size, size) : null);
+    }
+    return out;
+  }, [exampleIds, embeddings, size]);
+  const pictureOf = (id: string) => pictures.get(id) ?? null;
   return (
     <div className="concept-results" data-testid="concept-results" data-lost={lost} data-firing={matches.length}>
       {!current && (
@@ -152,6 +190,15 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
           ? 'Bridge score = co-activation × alignment of directions, the concept after the connector carried back by a linear map fitted on these images.'
           : 'The space after the connector is too wide to fit the map back here: pairs are matched by co-activation alone.'}
       </p>
+      {recurrence && (
+        <figure className="concepts-stability">
+          <StabilityPlot frequency={matches.map(frequency)} recurrence={matches.map((m) => recurrence[m.pre]!)} />
+          <figcaption className="hint">
+            Each concept before the connector: how often it fires, and the cosine of its partner when the autoencoder is trained again with another seed (paired
+            one to one, Hungarian). The paper finds that concepts which fire often recur and rare ones do not; the line marks 0.9.
+          </figcaption>
+        </figure>
+      )}
       <div className="concepts-tools">
         <label>
           sort{' '}
@@ -164,8 +211,7 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
         <input type="search" placeholder="name contains…" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Find a concept by name" />
       </div>
       <ol className="concept-list">
-        {filtered.slice(0, shown).map(({ match, fires }) => {
-          const examples = topImages(pre.perImage, settings.latents, match.pre, n, EXAMPLES);
+        {visible.map(({ match, fires, examples }) => {
           return (
             <li key={match.pre} className={`concept-row${match.lost ? ' lost' : ''}`} data-testid="concept-row" data-lost={match.lost}>
               <div className="concept-head">
@@ -176,6 +222,11 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
                   onChange={(e) => setNames((s) => ({ ...s, [match.pre]: e.target.value }))}
                 />
                 <span className="hint">fires on {percent(fires)} of patches</span>
+                {recurrence && (
+                  <span className="hint" data-testid="concept-recurrence">
+                    recurs with another seed: cos {recurrence[match.pre]!.toFixed(2)}
+                  </span>
+                )}
                 {match.lost ? (
                   <span className="hint">
                     <span className="badge lost-badge">lost</span>
@@ -191,17 +242,29 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
               <div className="concept-examples">
                 {examples.map(({ row, value }) => {
                   const image = byId.get(result.ids[row]!);
-                  return image ? (
+                  if (!image) return null;
+                  return (
                     <button
                       key={row}
                       type="button"
                       className="concept-example"
-                      title={`${image.name}: activation ${value.toFixed(2)}`}
+                      title={`${image.name}: mean activation ${value.toFixed(2)} over its patches`}
                       onClick={() => selectImage(image.id)}
                     >
-                      <img src={image.url} alt={image.name} />
+                      {patchMaps ? (
+                        <ConceptHeatmap
+                          image={pictureOf(result.ids[row]!)}
+                          activations={latentActivations(pre.codes, row * patchMaps.tokens, patchMaps.tokens, match.pre)}
+                          grid={patchMaps.grid}
+                          top={patchMaps.maxima[match.pre]!}
+                          size={EXAMPLE_PIXELS}
+                          label={`Where concept ${match.pre} fires on ${image.name}`}
+                        />
+                      ) : (
+                        <img src={image.url} alt={image.name} />
+                      )}
                     </button>
-                  ) : null;
+                  );
                 })}
               </div>
             </li>

@@ -54,6 +54,13 @@ export function HelpDialog() {
           Each dot is an image; PCA or UMAP lays the vectors out in two dimensions before and after the connector. Select a dot to draw lines to its neighbours
           in each space (solid: kept, dashed: lost). Two dimensions distort distances: KNOR is computed in the full space, not on the map.
         </p>
+        <h3>Concepts</h3>
+        <p>
+          A sparse autoencoder rewrites each patch token as a few of m learned directions (“concepts”); one is trained before the connector and one after.
+          Variance explained is compared with PCA keeping as many dimensions as there are active concepts. A concept before the connector is paired with the one
+          after it that fires on the same images (co-activation ≥ 0.3) and points the same way once carried back by a linear map; with none it is listed as
+          lost. With few images, co-activations are noisy; concepts that fire rarely are not stable across seeds (check stability).
+        </p>
         <p className="hint">The formulas, the reference code they follow and their limits: docs/method.md in the project's repository.</p>
       </dialog>
     </>

@@ -8,6 +8,7 @@
  */
 import { principalComponents } from '../core/projection/pca.ts';
 import { fitLinearMap, matchConcepts, type ConceptMatch } from '../core/sae/conceptSurvival.ts';
+import { matchDictionaries } from '../core/sae/stability.ts';
 import { encodeSae, saeQuality, type SaeQuality, type SparseCodes, type TopKSae } from '../core/sae/topkSae.ts';
 import { trainSae, type SaeConfig } from './trainSae.ts';
 
@@ -27,6 +28,8 @@ export interface ConceptSettings {
   readonly k: number;
   readonly steps: number;
   readonly seed: number;
+  /** Also train the SAE before the connector again with another seed, and pair the two dictionaries (core/sae/stability.ts). */
+  readonly stability: boolean;
 }
 
 export interface ConceptSide {
@@ -46,6 +49,8 @@ export interface ConceptAnalysis {
   readonly pre: ConceptSide;
   readonly post: ConceptSide;
   readonly matches: readonly ConceptMatch[];
+  /** With settings.stability: for each concept before the connector, the cosine of its partner in the retrained dictionary. */
+  readonly recurrence: Float64Array | null;
   /** Whether directions were compared (a map from post to pre fitted), or co-activation alone. */
   readonly aligned: boolean;
   readonly backend: string;
@@ -85,11 +90,12 @@ export async function analyseConcepts(input: ConceptInput, settings: ConceptSett
   const { images, tokensPre, tokensPost, dPre, dPost } = input;
   const config: Partial<SaeConfig> = { latents: settings.latents, k: settings.k, steps: settings.steps, seed: settings.seed };
   let backend = '';
+  const runs = settings.stability ? 3 : 2;
   const side = async (x: Float32Array, tokens: number, d: number, offset: number): Promise<ConceptSide> => {
     const rows = images * tokens;
     const trained = await trainSae(x, rows, d, config, {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
-      onStep: (p) => hooks.onStep?.(offset + p.step, 2 * settings.steps),
+      onStep: (p) => hooks.onStep?.(offset + p.step, runs * settings.steps),
     });
     backend = trained.backend;
     const codes = encodeSae(trained.sae, x, rows);
@@ -122,5 +128,19 @@ export async function analyseConcepts(input: ConceptInput, settings: ConceptSett
     dPost,
     map,
   });
-  return { settings, pre, post, matches, aligned, backend };
+  let recurrence: Float64Array | null = null;
+  if (settings.stability) {
+    const again = await trainSae(
+      input.pre,
+      images * tokensPre,
+      dPre,
+      { ...config, seed: settings.seed + 1000 },
+      {
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onStep: (p) => hooks.onStep?.(2 * settings.steps + p.step, runs * settings.steps),
+      },
+    );
+    recurrence = matchDictionaries(pre.sae.wDec, again.sae.wDec, settings.latents, dPre).cosine;
+  }
+  return { settings, pre, post, matches, recurrence, aligned, backend };
 }

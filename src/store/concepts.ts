@@ -35,7 +35,11 @@ const SEED = 11;
 /** An SAE needs more tokens than this to mean anything. */
 export const MIN_CONCEPT_IMAGES = 8;
 
-export const conceptsStore = createStore<ConceptsState>()(() => ({ settings: { latents: 128, k: 8, steps: STEPS }, job: null, result: null }));
+export const conceptsStore = createStore<ConceptsState>()(() => ({
+  settings: { latents: 128, k: 8, steps: STEPS, stability: false },
+  job: null,
+  result: null,
+}));
 
 /** Whether a result was computed from what is open now: the same model and the same embedded images, in order. */
 export function conceptResultCurrent(result: ConceptResult | null): boolean {
@@ -56,7 +60,7 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
   const { tokens } = manifest;
   const pre = stack(ids, (id) => embeddings[id]!.pre);
   const post = stack(ids, (id) => embeddings[id]!.post);
-  const { latents, k, steps } = conceptsStore.getState().settings;
+  const { latents, k, steps, stability } = conceptsStore.getState().settings;
   const { id, promise } = session.training.request(
     {
       type: 'concepts',
@@ -67,7 +71,7 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
       tokensPost: tokens.post,
       dPre: tokens.dPre,
       dPost: tokens.dPost,
-      settings: { latents, k, steps, seed: SEED },
+      settings: { latents, k, steps, seed: SEED, stability },
     },
     {
       transfer: [pre.buffer, post.buffer],

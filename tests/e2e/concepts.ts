@@ -1,7 +1,8 @@
 /**
  * The concepts panel in the browser (issue 15), on the export scenario's 12 labelled images: the
- * two SAEs train in the worker with a bar, the quality table and the summary agree with the rows
- * listed, and variance explained is recomputed here from the page's own SAE and tokens (the
+ * SAEs (before, after, and before again with another seed) train in the worker with a bar, the
+ * quality table and the summary agree with the rows listed, the stability plot draws every concept,
+ * and variance explained is recomputed here from the page's own SAE and tokens (the
  * reference: core/sae/topkSae.ts's definition, computed in Node over the same numbers). The
  * panel is photographed at the three sizes.
  */
@@ -17,6 +18,7 @@ export async function conceptChecks(page: Page): Promise<void> {
   await page.locator('[data-testid="concepts-panel"]').scrollIntoViewIfNeeded();
   await page.selectOption('[data-testid="concepts-latents"]', '64');
   await page.selectOption('[data-testid="concepts-k"]', '4');
+  await page.check('[data-testid="concepts-stability"]');
   await page.click('[data-testid="concepts-run"]');
   await page.waitForSelector('[data-testid="concepts-job"]', { timeout: 10_000 });
   const eta = await page.waitForSelector('[data-testid="concepts-job"] [data-testid="job-eta"]', { timeout: 60_000 });
@@ -40,6 +42,13 @@ export async function conceptChecks(page: Page): Promise<void> {
       shown.rows === Math.min(shown.firing, 24) &&
       shown.lostRows <= shown.lost,
     `${shown.summary.slice(0, 120)}; ${shown.rows} rows, ${shown.lostRows} lost shown`,
+  );
+  const recurrence = await page.locator('[data-testid="concept-recurrence"]').allTextContents();
+  const dots = await page.locator('[data-testid="stability-plot"] circle').count();
+  check(
+    'concepts: trained again with another seed, each concept says how well it recurs, and the plot draws every firing concept',
+    recurrence.length === shown.rows && recurrence.every((t) => /cos -?\d\.\d\d/.test(t)) && dots === shown.firing,
+    `${recurrence.length} rows with recurrence (${recurrence[0]}), ${dots} dots for ${shown.firing} concepts`,
   );
   // The page's SAE and tokens, and variance explained recomputed from them here.
   const data = await page.evaluate(() => {

@@ -173,3 +173,23 @@ export function rowCosines(a: Float32Array, p: number, b: Float32Array, q: numbe
   }
   return out;
 }
+
+/** One latent's activation on each of `tokens` consecutive rows of `codes` starting at row `first` (an image's patches): 0 where it is not active. */
+export function latentActivations(codes: SparseCodes, first: number, tokens: number, latent: number): Float32Array {
+  const out = new Float32Array(tokens);
+  for (let t = 0; t < tokens; t++) {
+    const at = (first + t) * codes.k;
+    for (let p = 0; p < codes.k; p++) if (codes.indices[at + p] === latent) out[t] = codes.values[at + p]!;
+  }
+  return out;
+}
+
+/** Each latent's largest activation over all codes: the top of its heatmap colour scale. */
+export function latentMaxima(codes: SparseCodes, latents: number): Float32Array {
+  const out = new Float32Array(latents);
+  for (let i = 0; i < codes.n * codes.k; i++) {
+    const j = codes.indices[i]!;
+    if (codes.values[i]! > out[j]!) out[j] = codes.values[i]!;
+  }
+  return out;
+}

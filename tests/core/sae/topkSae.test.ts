@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fillGaussian, seededRandom } from '../../../src/core/random.ts';
-import { decodeSae, encodeSae, rowCosines, saeQuality, validateSae, type TopKSae } from '../../../src/core/sae/topkSae.ts';
+import { decodeSae, encodeSae, latentActivations, latentMaxima, rowCosines, saeQuality, validateSae, type TopKSae } from '../../../src/core/sae/topkSae.ts';
 
 function randomSae(d: number, latents: number, k: number, seed: number): TopKSae {
   const random = seededRandom(seed);
@@ -91,5 +91,17 @@ describe('TopK SAE arithmetic', () => {
     );
     expect(() => validateSae({ ...sae, wDec: new Float32Array(3) })).toThrow('invalid wDec');
     expect(() => validateSae({ ...sae, k: 31 })).toThrow('invalid k');
+  });
+
+  it('reads one latent over an image’s patches and each latent’s maximum, as the dense codes have them', () => {
+    const codes = encodeSae(sae, x, n);
+    const dense = denseCodes(sae, x, n);
+    const m = sae.latents;
+    for (const latent of [0, 7, 29]) {
+      const patches = latentActivations(codes, 10, 5, latent);
+      for (let t = 0; t < 5; t++) expect(patches[t]).toBeCloseTo(dense[(10 + t) * m + latent]!, 4);
+    }
+    const maxima = latentMaxima(codes, m);
+    for (let j = 0; j < m; j++) expect(maxima[j]).toBeCloseTo(Math.max(0, ...Array.from({ length: n }, (_, i) => dense[i * m + j]!)), 4);
   });
 });
