@@ -4,13 +4,16 @@ import { latentActivations, latentMaxima } from '../core/sae/topkSae.ts';
 import type { ConceptSide } from '../ml/conceptAnalysis.ts';
 import {
   ACTIVE_LATENTS,
+  conceptExportZip,
   conceptResultCurrent,
   conceptsStore,
   DICTIONARY_SIZES,
   findConcepts,
   MIN_CONCEPT_IMAGES,
+  nameConcept,
   type ConceptResult,
 } from '../store/concepts.ts';
+import { downloadBytes } from './download.ts';
 import { useAnalysis, useCollection, useModel } from '../store/hooks.ts';
 import { useStore } from 'zustand';
 import { selectImage } from '../store/uiStore.ts';
@@ -134,7 +137,7 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
   const [sort, setSort] = useState<SortKey>('frequency');
   const [query, setQuery] = useState('');
   const [shown, setShown] = useState(PAGE);
-  const [names, setNames] = useState<Record<number, string>>({});
+  const names = useStore(conceptsStore, (s) => s.names);
   const n = result.ids.length;
   const tokens = pre.codes.n;
   // Token-level: a concept of a few patches still touches nearly every image.
@@ -208,6 +211,18 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
             <option value="bridge">best bridge first</option>
           </select>
         </label>
+        <button
+          type="button"
+          className="small-button"
+          data-testid="concepts-export"
+          title="sae_pre.safetensors and sae_post.safetensors (loadable with safetensors; the forward pass is in sae.json) and concepts.csv"
+          onClick={() => {
+            const zip = conceptExportZip(result);
+            downloadBytes(zip.name, zip.bytes, 'application/zip');
+          }}
+        >
+          Export concepts
+        </button>
         <input type="search" placeholder="name contains…" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Find a concept by name" />
       </div>
       <ol className="concept-list">
@@ -219,7 +234,7 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
                   className="concept-name"
                   value={names[match.pre] ?? `concept ${match.pre}`}
                   aria-label={`Name of concept ${match.pre}`}
-                  onChange={(e) => setNames((s) => ({ ...s, [match.pre]: e.target.value }))}
+                  onChange={(e) => nameConcept(match.pre, e.target.value)}
                 />
                 <span className="hint">fires on {percent(fires)} of patches</span>
                 {recurrence && (

@@ -6,6 +6,9 @@
  */
 import { createStore } from 'zustand/vanilla';
 import { describeFailure } from '../core/errors.ts';
+import { zipSync } from 'fflate';
+import { APP_VERSION } from '../appVersion.ts';
+import { conceptFiles } from '../core/export/conceptExport.ts';
 import type { ConceptAnalysis, ConceptSettings } from '../ml/conceptAnalysis.ts';
 import { analysisStore, type Job } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
@@ -24,6 +27,8 @@ export interface ConceptsState {
   readonly settings: Omit<ConceptSettings, 'seed'>;
   readonly job: Job | null;
   readonly result: ConceptResult | null;
+  /** Names given to concepts before the connector, for the result shown (a new result starts unnamed). */
+  readonly names: Readonly<Record<number, string>>;
 }
 
 /** Dictionary sizes offered: a few times the embedding width is usual for SAEs; these packs are narrow. */
@@ -39,6 +44,7 @@ export const conceptsStore = createStore<ConceptsState>()(() => ({
   settings: { latents: 128, k: 8, steps: STEPS, stability: false },
   job: null,
   result: null,
+  names: {},
 }));
 
 /** Whether a result was computed from what is open now: the same model and the same embedded images, in order. */
@@ -89,7 +95,7 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
   });
   try {
     const analysis = await promise;
-    conceptsStore.setState({ result: { modelKey, ids, analysis } });
+    conceptsStore.setState({ result: { modelKey, ids, analysis }, names: {} });
   } catch (error) {
     const failure = describeFailure(error, 'find the concepts');
     if (failure.code === 'cancelled' || failure.code === 'stopped') say('info', 'Concept search cancelled; the previous concepts (if any) are kept.');
@@ -97,4 +103,29 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
   } finally {
     conceptsStore.setState({ job: null });
   }
+}
+
+export function nameConcept(concept: number, name: string): void {
+  conceptsStore.setState((s) => ({ names: { ...s.names, [concept]: name } }));
+}
+
+/** The result shown, as the concept export's files (core/export/conceptExport.ts), zipped under one folder. */
+export function conceptExportZip(result: ConceptResult): { name: string; bytes: Uint8Array } {
+  const { analysis } = result;
+  const manifest = modelStore.getState().manifest;
+  const side = (s: ConceptAnalysis['pre']) => ({ sae: s.sae, quality: s.quality, pcaVarianceExplained: s.pcaVarianceExplained, tokens: s.codes.n });
+  const files = conceptFiles({
+    appVersion: APP_VERSION,
+    pack: { name: manifest?.name ?? 'block store', key: result.modelKey },
+    images: result.ids.length,
+    settings: { latents: analysis.settings.latents, k: analysis.settings.k, steps: analysis.settings.steps, seed: analysis.settings.seed },
+    pre: side(analysis.pre),
+    post: side(analysis.post),
+    matches: analysis.matches,
+    aligned: analysis.aligned,
+    recurrence: analysis.recurrence,
+    names: conceptsStore.getState().names,
+  });
+  const folder = `concepts-${result.modelKey.slice(3, 11)}`;
+  return { name: `${folder}.zip`, bytes: zipSync(Object.fromEntries(Object.entries(files).map(([file, bytes]) => [`${folder}/${file}`, bytes]))) };
 }

@@ -6,9 +6,14 @@
  * reference: core/sae/topkSae.ts's definition, computed in Node over the same numbers). The
  * panel is photographed at the three sizes.
  */
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { saeQuality, type TopKSae } from '../../src/core/sae/topkSae.ts';
+import { TOOLS_PYTHON } from '../support/toolsPython.ts';
 import { check } from './harness.ts';
 
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
@@ -80,6 +85,42 @@ export async function conceptChecks(page: Page): Promise<void> {
     'concepts: variance explained before the connector, recomputed from the page’s SAE and tokens, is the one shown',
     data.sameIds && Math.abs(recomputed - shown.fvePre) < 1e-9 && recomputed > 0.3,
     `shown ${shown.fvePre}, recomputed ${recomputed}`,
+  );
+  // Named in the page, exported, and read back by Python's safetensors and csv.
+  await page.locator('.concept-name').first().fill('striped things');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('[data-testid="concepts-export"]')]);
+  const zipped = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+  const dir = mkdtempSync(join(tmpdir(), 'lens-concepts-'));
+  for (const [path, bytes] of Object.entries(zipped)) if (!path.endsWith('/')) writeFileSync(join(dir, path.slice(path.indexOf('/') + 1)), bytes);
+  const read = JSON.parse(
+    execFileSync(
+      TOOLS_PYTHON,
+      [
+        '-c',
+        [
+          'import csv, json, sys',
+          'from safetensors.numpy import load_file',
+          'd = sys.argv[1]',
+          'pre, post = load_file(d + "/sae_pre.safetensors"), load_file(d + "/sae_post.safetensors")',
+          'text = open(d + "/concepts.csv", encoding="utf-8", newline="").read()',
+          'rows = [r for r in csv.reader(text.splitlines()) if r and not r[0].startswith("#")]',
+          'print(json.dumps({"pre": list(pre["W_dec"].shape), "post": list(post["W_dec"].shape), "rows": rows, "dec_sum": float(pre["W_dec"].astype("float64").sum())}))',
+        ].join('\n'),
+        dir,
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as { pre: number[]; post: number[]; rows: string[][]; dec_sum: number };
+  const decSum = sae.wDec.reduce((t, v) => t + v, 0);
+  check(
+    'concepts: the export holds both SAEs (safetensors reads the page’s decoder) and the concept table with the name given in the page',
+    read.pre[0] === 64 &&
+      read.pre[1] === sae.d &&
+      read.post[0] === 64 &&
+      Math.abs(read.dec_sum - decSum) < 1e-6 * (1 + Math.abs(decSum)) &&
+      read.rows.length === shown.firing + 1 &&
+      read.rows.some((r) => r[1] === 'striped things'),
+    `W_dec ${read.pre} / ${read.post}, ${read.rows.length - 1} rows, decoder sum ${read.dec_sum} vs page ${decSum}`,
   );
   const panel = page.locator('[data-testid="concepts-panel"]');
   for (const [width, height] of [
