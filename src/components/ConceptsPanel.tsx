@@ -7,7 +7,7 @@ import {
   conceptExportZip,
   conceptResultCurrent,
   conceptsStore,
-  DICTIONARY_SIZES,
+  dictionarySizes,
   findConcepts,
   MIN_CONCEPT_IMAGES,
   nameConcept,
@@ -41,6 +41,7 @@ export function ConceptsPanel() {
   const modelKey = useModel((s) => s.modelKey);
   const current = useMemo(() => conceptResultCurrent(result), [result, embeddings, modelKey]); // eslint-disable-line react-hooks/exhaustive-deps -- conceptResultCurrent reads those stores
   const enough = embedded >= MIN_CONCEPT_IMAGES;
+  const width = useModel((s) => s.manifest?.tokens.dPre ?? null);
   return (
     <section className="panel concepts-panel" data-testid="concepts-panel" aria-labelledby="concepts-title">
       <h2 id="concepts-title">Concepts across the connector</h2>
@@ -50,15 +51,26 @@ export function ConceptsPanel() {
       </p>
       <div className="concepts-controls">
         <label>
+          on{' '}
+          <select
+            value={settings.level}
+            data-testid="concepts-level"
+            onChange={(e) => conceptsStore.setState((s) => ({ settings: { ...s.settings, level: e.target.value as 'patches' | 'pooled' } }))}
+          >
+            <option value="patches">patch tokens</option>
+            <option value="pooled">pooled vectors (one per image; fast)</option>
+          </select>
+        </label>
+        <label>
           dictionary{' '}
           <select
             value={settings.latents}
             data-testid="concepts-latents"
             onChange={(e) => conceptsStore.setState((s) => ({ settings: { ...s.settings, latents: Number(e.target.value) } }))}
           >
-            {DICTIONARY_SIZES.map((m) => (
+            {dictionarySizes(width).map((m) => (
               <option key={m} value={m}>
-                {m} concepts
+                {m} concepts{width && m === 4 * width ? ' (4× width)' : ''}
               </option>
             ))}
           </select>
@@ -111,7 +123,8 @@ function QualityTable({ result }: { result: ConceptResult }) {
   return (
     <table className="concepts-quality">
       <caption>
-        {settings.latents} concepts, {settings.k} active per token, on the patch tokens of {result.ids.length} images
+        {settings.latents} concepts, {settings.k} active per {settings.level === 'pooled' ? 'image' : 'token'}, on the{' '}
+        {settings.level === 'pooled' ? 'pooled vectors' : 'patch tokens'} of {result.ids.length} images
       </caption>
       <thead>
         <tr>
@@ -188,7 +201,8 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
       <p data-testid="concepts-summary">
         <strong>{matches.length - lost}</strong> of the {matches.length} concepts that fire before the connector have a counterpart after it;{' '}
         <strong>{lost}</strong> have none (co-activation over the images below 0.3 with every concept after it). Examples are the images where a concept is
-        strongest on average over their patches. {n < 50 && `With only ${n} images, co-activations are noisy: read the pairs as hints. `}
+        strongest{settings.level === 'pooled' ? '' : ' on average over their patches'}.{' '}
+        {n < 50 && `With only ${n} images, co-activations are noisy: read the pairs as hints. `}
         {aligned
           ? 'Bridge score = co-activation × alignment of directions, the concept after the connector carried back by a linear map fitted on these images.'
           : 'The space after the connector is too wide to fit the map back here: pairs are matched by co-activation alone.'}
@@ -236,7 +250,9 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
                   aria-label={`Name of concept ${match.pre}`}
                   onChange={(e) => nameConcept(match.pre, e.target.value)}
                 />
-                <span className="hint">fires on {percent(fires)} of patches</span>
+                <span className="hint">
+                  fires on {percent(fires)} of {result.analysis.settings.level === 'pooled' ? 'images' : 'patches'}
+                </span>
                 {recurrence && (
                   <span className="hint" data-testid="concept-recurrence">
                     recurs with another seed: cos {recurrence[match.pre]!.toFixed(2)}

@@ -1,6 +1,7 @@
 /**
  * Concepts before and after the connector (issue 15; docs/method.md, sparse concepts): a TopK SAE
- * trained on the patch tokens before the connector and another on the tokens after it, their
+ * trained on the patch tokens (or the images' pooled vectors) before the connector and another on
+ * those after it, their
  * quality beside a PCA with as many dimensions as the SAE has active latents, each concept's
  * activation per token and per image (the mean over the image's tokens), and the matching of
  * pre concepts to post concepts (core/sae/conceptSurvival.ts) on image-level co-activation and
@@ -30,6 +31,8 @@ export interface ConceptSettings {
   readonly seed: number;
   /** Also train the SAE before the connector again with another seed, and pair the two dictionaries (core/sae/stability.ts). */
   readonly stability: boolean;
+  /** What the SAEs are trained on: every patch token, or each image's mean-pooled vector (one per image, fast; no patch maps). */
+  readonly level: 'patches' | 'pooled';
 }
 
 export interface ConceptSide {
@@ -86,7 +89,18 @@ function meanPooled(x: Float32Array, images: number, tokens: number, d: number):
   return out;
 }
 
-export async function analyseConcepts(input: ConceptInput, settings: ConceptSettings, hooks: ConceptHooks = {}): Promise<ConceptAnalysis> {
+export async function analyseConcepts(given: ConceptInput, settings: ConceptSettings, hooks: ConceptHooks = {}): Promise<ConceptAnalysis> {
+  // Pooled: each image one token, its mean-pooled vector (the vectors KNOR compares).
+  const input: ConceptInput =
+    settings.level === 'pooled'
+      ? {
+          ...given,
+          pre: meanPooled(given.pre, given.images, given.tokensPre, given.dPre),
+          post: meanPooled(given.post, given.images, given.tokensPost, given.dPost),
+          tokensPre: 1,
+          tokensPost: 1,
+        }
+      : given;
   const { images, tokensPre, tokensPost, dPre, dPost } = input;
   const config: Partial<SaeConfig> = { latents: settings.latents, k: settings.k, steps: settings.steps, seed: settings.seed };
   let backend = '';

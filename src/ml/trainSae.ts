@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { seededRandom, shuffledIndices, fillGaussian } from '../core/random.ts';
 import type { TopKSae } from '../core/sae/topkSae.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
+import { matMulTrainable } from './denseMatMul.ts';
 import { setLearningRate } from './trainReconstructor.ts';
 
 export interface SaeConfig {
@@ -159,11 +160,12 @@ export async function trainSae(x: Float32Array, n: number, d: number, config: Pa
         const residualSize = tf.sum(tf.square(residual));
         const variance = tf.sum(tf.square(tf.sub(xb, tf.mean(xb, 0))));
         const costOf = (): tf.Scalar => {
-          const active = tf.relu(preActivation(xb));
-          const xHat = tf.add(tf.matMul(tf.mul(active, mask), wDec), bDec);
+          // matMulTrainable: the same products, with gradients that keep tfjs-wasm off its slow transposed path (ml/denseMatMul.ts).
+          const active = tf.relu(tf.add(matMulTrainable(tf.sub(xb, bDec), wEnc), bEnc));
+          const xHat = tf.add(matMulTrainable(tf.mul(active, mask), wDec), bDec);
           const main = tf.div(tf.sum(tf.square(tf.sub(xb, xHat))), variance) as tf.Scalar;
           if (!auxMask) return main;
-          const explained = tf.matMul(tf.mul(active, auxMask), wDec);
+          const explained = matMulTrainable(tf.mul(active, auxMask), wDec);
           const aux = tf.div(tf.sum(tf.square(tf.sub(residual, explained))), tf.maximum(residualSize, 1e-12));
           return tf.add(main, tf.mul(aux, c.auxCoefficient)) as tf.Scalar;
         };

@@ -24,24 +24,32 @@ export interface ConceptResult {
 }
 
 export interface ConceptsState {
-  readonly settings: Omit<ConceptSettings, 'seed'>;
+  readonly settings: Omit<ConceptSettings, 'seed' | 'steps'>;
   readonly job: Job | null;
   readonly result: ConceptResult | null;
   /** Names given to concepts before the connector, for the result shown (a new result starts unnamed). */
   readonly names: Readonly<Record<number, string>>;
 }
 
-/** Dictionary sizes offered: a few times the embedding width is usual for SAEs; these packs are narrow. */
+/** Dictionary sizes offered (plus 4× the width before the connector, the usual expansion): these packs are narrow. */
 export const DICTIONARY_SIZES = [64, 128, 256, 512] as const;
+
+export function dictionarySizes(width: number | null): number[] {
+  const sizes: number[] = [...DICTIONARY_SIZES];
+  if (width && !sizes.includes(4 * width)) sizes.push(4 * width);
+  return sizes.sort((a, b) => a - b);
+}
 export const ACTIVE_LATENTS = [4, 8, 16, 32] as const;
-/** Enough to train a small dictionary; the bar shows the steps. */
+/** Enough to train a small dictionary on patch tokens; the bar shows the steps. */
 const STEPS = 1000;
+/** Pooled vectors are one per image (hundreds): half the steps is still hundreds of passes over them. */
+const POOLED_STEPS = 500;
 const SEED = 11;
 /** An SAE needs more tokens than this to mean anything. */
 export const MIN_CONCEPT_IMAGES = 8;
 
 export const conceptsStore = createStore<ConceptsState>()(() => ({
-  settings: { latents: 128, k: 8, steps: STEPS, stability: false },
+  settings: { latents: 128, k: 8, stability: false, level: 'patches' },
   job: null,
   result: null,
   names: {},
@@ -66,7 +74,8 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
   const { tokens } = manifest;
   const pre = stack(ids, (id) => embeddings[id]!.pre);
   const post = stack(ids, (id) => embeddings[id]!.post);
-  const { latents, k, steps, stability } = conceptsStore.getState().settings;
+  const { latents, k, stability, level } = conceptsStore.getState().settings;
+  const steps = level === 'pooled' ? POOLED_STEPS : STEPS;
   const { id, promise } = session.training.request(
     {
       type: 'concepts',
@@ -77,7 +86,7 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
       tokensPost: tokens.post,
       dPre: tokens.dPre,
       dPost: tokens.dPost,
-      settings: { latents, k, steps, seed: SEED, stability },
+      settings: { latents, k, steps, seed: SEED, stability, level },
     },
     {
       transfer: [pre.buffer, post.buffer],
@@ -118,7 +127,13 @@ export function conceptExportZip(result: ConceptResult): { name: string; bytes: 
     appVersion: APP_VERSION,
     pack: { name: manifest?.name ?? 'block store', key: result.modelKey },
     images: result.ids.length,
-    settings: { latents: analysis.settings.latents, k: analysis.settings.k, steps: analysis.settings.steps, seed: analysis.settings.seed },
+    settings: {
+      latents: analysis.settings.latents,
+      k: analysis.settings.k,
+      steps: analysis.settings.steps,
+      seed: analysis.settings.seed,
+      level: analysis.settings.level,
+    },
     pre: side(analysis.pre),
     post: side(analysis.post),
     matches: analysis.matches,

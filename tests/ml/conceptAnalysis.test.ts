@@ -53,7 +53,7 @@ describe('concepts across a connector that drops one planted direction', () => {
     }
     const result = await analyseConcepts(
       { pre, post, images, tokensPre: tokens, tokensPost: tokens, dPre, dPost },
-      { latents: 24, k: 2, steps: 700, seed: 3, stability: true },
+      { latents: 24, k: 2, steps: 700, seed: 3, stability: true, level: 'patches' },
     );
     // The pre concept nearest each planted direction.
     const cos = rowCosines(Float32Array.from(directions.flatMap((d) => Array.from(d))), planted, result.pre.sae.wDec, 24, dPre);
@@ -84,4 +84,24 @@ describe('concepts across a connector that drops one planted direction', () => {
     expect(plantedMean, `planted ${plantedMean.toFixed(2)} vs other ${otherMean.toFixed(2)}`).toBeGreaterThan(otherMean + 0.2);
     expect(recurrence.filter((r, j) => plantedConcepts.has(j) && r > 0.9).length).toBeGreaterThanOrEqual(planted / 2);
   }, 120_000);
+});
+
+describe('concepts on pooled vectors', () => {
+  it('trains on one mean-pooled vector per image: codes per image, and those are the per-image activations', async () => {
+    const random = seededRandom(4);
+    const n = 40;
+    const tokens = 3;
+    const pre = fillGaussian(new Float32Array(n * tokens * 6), random);
+    const post = fillGaussian(new Float32Array(n * tokens * 5), random);
+    const result = await analyseConcepts(
+      { pre, post, images: n, tokensPre: tokens, tokensPost: tokens, dPre: 6, dPost: 5 },
+      { latents: 8, k: 2, steps: 30, seed: 1, stability: false, level: 'pooled' },
+    );
+    expect(result.pre.codes.n).toBe(n);
+    expect(result.post.codes.n).toBe(n);
+    const dense = new Float32Array(n * 8);
+    for (let i = 0; i < n; i++) for (let p = 0; p < 2; p++) dense[i * 8 + result.pre.codes.indices[i * 2 + p]!]! += result.pre.codes.values[i * 2 + p]!;
+    expect(Array.from(result.pre.perImage)).toEqual(Array.from(dense));
+    expect(result.recurrence).toBeNull();
+  });
 });

@@ -38,7 +38,7 @@ export interface ConceptExport {
   readonly appVersion: string;
   readonly pack: { readonly name: string; readonly key: string };
   readonly images: number;
-  readonly settings: { readonly latents: number; readonly k: number; readonly steps: number; readonly seed: number };
+  readonly settings: { readonly latents: number; readonly k: number; readonly steps: number; readonly seed: number; readonly level: 'patches' | 'pooled' };
   readonly pre: ConceptExportSide;
   readonly post: ConceptExportSide;
   readonly matches: readonly ConceptMatch[];

@@ -38,7 +38,7 @@ function exported(): ConceptExport {
     appVersion: '0.0.0-test',
     pack: { name: 'Test pack', key: 'm1-abc' },
     images: 6,
-    settings: { latents: 24, k: 3, steps: 10, seed: 11 },
+    settings: { latents: 24, k: 3, steps: 10, seed: 11, level: 'patches' },
     pre: { sae: pre, quality: saeQuality(pre, xPre, n), pcaVarianceExplained: 0.5, tokens: n },
     post: { sae: post, quality: saeQuality(post, xPost, n), pcaVarianceExplained: 0.4, tokens: n },
     matches: [
