@@ -14,7 +14,7 @@ import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { saeQuality, type TopKSae } from '../../src/core/sae/topkSae.ts';
 import { TOOLS_PYTHON } from '../support/toolsPython.ts';
-import { check } from './harness.ts';
+import { canvasStats, check } from './harness.ts';
 
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
 const ARTIFACTS = resolve('test-artifacts');
@@ -47,6 +47,15 @@ export async function conceptChecks(page: Page): Promise<void> {
       shown.rows === Math.min(shown.firing, 24) &&
       shown.lostRows <= shown.lost,
     `${shown.summary.slice(0, 120)}; ${shown.rows} rows, ${shown.lostRows} lost shown`,
+  );
+  // Each example is drawn as where its concept fires: a canvas per example, image and overlay in it.
+  const examples = await page.locator('.concept-example').count();
+  const maps = await page.locator('[data-testid="concept-heatmap"]').count();
+  const firstMap = await canvasStats(page, '[data-testid="concept-heatmap"]');
+  check(
+    'concepts: every example shown is a concept heatmap over its image, drawn',
+    examples >= shown.rows && maps === examples && firstMap.distinct > 20 && firstMap.std > 5,
+    `${maps} heatmaps for ${examples} examples; first: ${firstMap.distinct} colours, std ${firstMap.std.toFixed(1)}`,
   );
   const recurrence = await page.locator('[data-testid="concept-recurrence"]').allTextContents();
   const dots = await page.locator('[data-testid="stability-plot"] circle').count();
