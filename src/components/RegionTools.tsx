@@ -3,7 +3,7 @@ import { errorText, userMessage } from '../core/errors.ts';
 import { PERMUTATIONS, type PooledRegionStats, type RegionStats } from '../core/patches/regionAnalysis.ts';
 import { parseCocoRegions } from '../core/patches/regionImport.ts';
 import { useAnalysis, useRegions } from '../store/hooks.ts';
-import { applyImportedRegions, clearBoxes, regionsStore } from '../store/regions.ts';
+import { applyImportedRegions, clearBoxes, regionsStore, resultsFresh } from '../store/regions.ts';
 import { say } from '../store/uiStore.ts';
 import { HiddenFileInput } from './HiddenFileInput.tsx';
 
@@ -27,7 +27,7 @@ export function RegionTools({ imageId }: { imageId: string }) {
   const reconstruction = useAnalysis((s) => s.reconstruction);
   const failed = useRegions((s) => s.failed);
   // Results of other boxes or another reconstruction are never shown as these.
-  const fresh = useRegions((s) => s.results !== null && s.results.boxes === s.boxes && s.results.reconstruction === reconstruction);
+  const fresh = useRegions((s) => resultsFresh(s, reconstruction));
   const file = useRef<HTMLInputElement>(null);
   const stats = fresh && results ? results.perImage[imageId] : undefined;
   return (

@@ -7,22 +7,16 @@
  * pre concepts to post concepts (core/sae/conceptSurvival.ts) on image-level co-activation and
  * direction through a linear map fitted on the images' pooled vectors.
  */
+import { meanPool } from '../core/knn/pool.ts';
 import { principalComponents } from '../core/projection/pca.ts';
 import { fitLinearMap, matchConcepts, type ConceptMatch } from '../core/sae/conceptSurvival.ts';
 import { matchDictionaries } from '../core/sae/stability.ts';
 import { encodeSae, saeQuality, type SaeQuality, type SparseCodes, type TopKSae } from '../core/sae/topkSae.ts';
+import type { ReconstructionData } from './trainReconstructor.ts';
 import { trainSae, type SaeConfig } from './trainSae.ts';
 
-export interface ConceptInput {
-  /** [images, tokensPre, dPre] and [images, tokensPost, dPost], raw. */
-  readonly pre: Float32Array;
-  readonly post: Float32Array;
-  readonly images: number;
-  readonly tokensPre: number;
-  readonly tokensPost: number;
-  readonly dPre: number;
-  readonly dPost: number;
-}
+/** The images' token matrices, as the reconstructor takes them (it alone uses the routing). */
+export type ConceptInput = Omit<ReconstructionData, 'tokenSource'>;
 
 export interface ConceptSettings {
   readonly latents: number;
@@ -78,25 +72,14 @@ function perImageMean(codes: SparseCodes, images: number, tokens: number, latent
   return out;
 }
 
-function meanPooled(x: Float32Array, images: number, tokens: number, d: number): Float32Array {
-  const out = new Float32Array(images * d);
-  for (let i = 0; i < images; i++)
-    for (let c = 0; c < d; c++) {
-      let s = 0;
-      for (let t = 0; t < tokens; t++) s += x[(i * tokens + t) * d + c]!;
-      out[i * d + c] = s / tokens;
-    }
-  return out;
-}
-
 export async function analyseConcepts(given: ConceptInput, settings: ConceptSettings, hooks: ConceptHooks = {}): Promise<ConceptAnalysis> {
   // Pooled: each image one token, its mean-pooled vector (the vectors KNOR compares).
   const input: ConceptInput =
     settings.level === 'pooled'
       ? {
           ...given,
-          pre: meanPooled(given.pre, given.images, given.tokensPre, given.dPre),
-          post: meanPooled(given.post, given.images, given.tokensPost, given.dPost),
+          pre: meanPool(given.pre, given.images, given.tokensPre, given.dPre),
+          post: meanPool(given.post, given.images, given.tokensPost, given.dPost),
           tokensPre: 1,
           tokensPost: 1,
         }
@@ -127,9 +110,7 @@ export async function analyseConcepts(given: ConceptInput, settings: ConceptSett
   const pre = await side(input.pre, tokensPre, dPre, 0);
   const post = await side(input.post, tokensPost, dPost, settings.steps);
   const aligned = dPost <= MAX_MAP_WIDTH;
-  const map = aligned
-    ? fitLinearMap(meanPooled(input.post, images, tokensPost, dPost), dPost, meanPooled(input.pre, images, tokensPre, dPre), dPre, images)
-    : null;
+  const map = aligned ? fitLinearMap(meanPool(input.post, images, tokensPost, dPost), dPost, meanPool(input.pre, images, tokensPre, dPre), dPre, images) : null;
   const matches = matchConcepts({
     preActivations: pre.perImage,
     postActivations: post.perImage,

@@ -10,10 +10,10 @@ import { zipSync } from 'fflate';
 import { APP_VERSION } from '../appVersion.ts';
 import { conceptFiles } from '../core/export/conceptExport.ts';
 import type { ConceptAnalysis, ConceptSettings } from '../ml/conceptAnalysis.ts';
-import { analysisStore, type Job } from './analysisStore.ts';
+import type { Job } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
 import { modelStore } from './modelStore.ts';
-import { embeddedIds, stack } from './neighbours.ts';
+import { embeddedIds, stackedTokens } from './neighbours.ts';
 import { appSession, type PipelineSession } from './session.ts';
 import { say, sayFailure } from './uiStore.ts';
 
@@ -70,26 +70,17 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
     say('warning', `Finding concepts needs at least ${MIN_CONCEPT_IMAGES} embedded images; ${ids.length} are embedded.`);
     return;
   }
-  const { embeddings } = analysisStore.getState();
-  const { tokens } = manifest;
-  const pre = stack(ids, (id) => embeddings[id]!.pre);
-  const post = stack(ids, (id) => embeddings[id]!.post);
+  const data = stackedTokens(ids, manifest.tokens);
   const { latents, k, stability, level } = conceptsStore.getState().settings;
   const steps = level === 'pooled' ? POOLED_STEPS : STEPS;
   const { id, promise } = session.training.request(
     {
       type: 'concepts',
-      pre,
-      post,
-      images: ids.length,
-      tokensPre: tokens.pre,
-      tokensPost: tokens.post,
-      dPre: tokens.dPre,
-      dPost: tokens.dPost,
+      ...data,
       settings: { latents, k, steps, seed: SEED, stability, level },
     },
     {
-      transfer: [pre.buffer, post.buffer],
+      transfer: [data.pre.buffer, data.post.buffer],
       onProgress: (p) => conceptsStore.setState((s) => (s.job ? { job: { ...s.job, done: p.done, total: p.total } } : {})),
     },
   );

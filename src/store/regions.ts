@@ -127,8 +127,12 @@ function dropBoxesOfAnotherCrop(): void {
 
 /** Whether the statistics shown (and exported) belong to the boxes and the reconstruction there are now. */
 export function regionStatsFresh(): boolean {
-  const { results, boxes } = regionsStore.getState();
-  return results !== null && results.boxes === boxes && results.reconstruction === analysisStore.getState().reconstruction;
+  return resultsFresh(regionsStore.getState(), analysisStore.getState().reconstruction);
+}
+
+/** The same, for given states (a component's selector): computed from these boxes and this reconstruction. */
+export function resultsFresh(state: RegionsState, reconstruction: ReconstructionResult | null): boolean {
+  return state.results !== null && state.results.boxes === state.boxes && state.results.reconstruction === reconstruction;
 }
 
 /** Boxes on images of the reconstruction whose statistics are still being computed (none failed). */

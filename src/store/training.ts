@@ -9,7 +9,7 @@ import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import { analysisStore, idleTraining } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
 import { modelStore } from './modelStore.ts';
-import { embeddedIds, stack } from './neighbours.ts';
+import { embeddedIds, stackedTokens } from './neighbours.ts';
 import { appSession, type PipelineSession } from './session.ts';
 import { say, sayFailure, uiStore } from './uiStore.ts';
 
@@ -24,11 +24,8 @@ export async function trainReconstructor(session: PipelineSession = appSession()
     return;
   }
   const isCurrent = () => analysisStore.getState().modelKey === modelKey;
-  const { embeddings } = analysisStore.getState();
-  const pre = stack(ids, (id) => embeddings[id]!.pre);
-  const post = stack(ids, (id) => embeddings[id]!.post);
+  const data = stackedTokens(ids, manifest.tokens);
   const epochs = uiStore.getState().epochs;
-  const { tokens } = manifest;
   // Which post token each patch went into (-1 for the perceiver): the token-mixing layer starts
   // from this routing instead of from noise, so a small collection can still train it.
   const tokenSource = tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]);
@@ -37,19 +34,13 @@ export async function trainReconstructor(session: PipelineSession = appSession()
   const { id, promise } = trainingClient.request(
     {
       type: 'train',
-      pre,
-      post,
-      images: ids.length,
-      tokensPre: tokens.pre,
-      tokensPost: tokens.post,
-      dPre: tokens.dPre,
-      dPost: tokens.dPost,
+      ...data,
       tokenSource,
       epochs,
       seed: 7,
     },
     {
-      transfer: [pre.buffer, post.buffer],
+      transfer: [data.pre.buffer, data.post.buffer],
       onProgress: (p) => {
         if (!isCurrent()) return;
         if (p.kind === 'step') {
@@ -75,7 +66,7 @@ export async function trainReconstructor(session: PipelineSession = appSession()
       training: { ...s.training, status: 'done', trainLoss: r.trainLoss, valLoss: r.valLoss, bestEpoch: r.bestEpoch },
       reconstruction: {
         ids,
-        tokens: tokens.pre,
+        tokens: data.tokensPre,
         perPatch: r.perPatch,
         perImage: r.perImage,
         validationIds: new Set(Array.from(r.validation, (i) => ids[i]!)),
