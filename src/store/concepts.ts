@@ -86,9 +86,9 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
   );
   conceptsStore.setState({
     job: {
-      label: 'Finding concepts (two sparse autoencoders), step',
+      label: `Finding concepts (${stability ? 'three' : 'two'} sparse autoencoders), step`,
       done: 0,
-      total: 2 * steps,
+      total: (stability ? 3 : 2) * steps,
       startedAt: Date.now(),
       cancel: () => session.training.cancel(id, CANCEL_GRACE_MS),
     },
