@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { ConceptMatch } from '../core/sae/conceptSurvival.ts';
 import { latentActivations, latentMaxima } from '../core/sae/topkSae.ts';
 import type { ConceptSide } from '../ml/conceptAnalysis.ts';
@@ -9,6 +9,7 @@ import {
   conceptsStore,
   dictionarySizes,
   findConcepts,
+  importConcepts,
   MIN_CONCEPT_IMAGES,
   nameConcept,
   type ConceptResult,
@@ -18,8 +19,11 @@ import { useAnalysis, useCollection, useModel } from '../store/hooks.ts';
 import { useStore } from 'zustand';
 import { selectImage } from '../store/uiStore.ts';
 import { ConceptHeatmap } from './ConceptHeatmap.tsx';
+import { HiddenFileInput } from './HiddenFileInput.tsx';
 import { JobBar } from './JobBar.tsx';
 import { StabilityPlot } from './StabilityPlot.tsx';
+import { ConceptLossSummary } from './ConceptLossSummary.tsx';
+import { useConceptLossLink } from './useConceptLossLink.ts';
 
 const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
 /** Rows shown before "Show more". */
@@ -29,7 +33,7 @@ const EXAMPLES = 5;
 /** Canvas pixels per example. */
 const EXAMPLE_PIXELS = 64;
 
-type SortKey = 'frequency' | 'lost' | 'bridge';
+type SortKey = 'frequency' | 'lost' | 'bridge' | 'loss';
 
 /** Sparse concepts before and after the connector (issue 15): quality beside PCA, and which pre concepts keep a counterpart. */
 export function ConceptsPanel() {
@@ -42,12 +46,13 @@ export function ConceptsPanel() {
   const current = useMemo(() => conceptResultCurrent(result), [result, embeddings, modelKey]); // eslint-disable-line react-hooks/exhaustive-deps -- conceptResultCurrent reads those stores
   const enough = embedded >= MIN_CONCEPT_IMAGES;
   const width = useModel((s) => s.manifest?.tokens.dPre ?? null);
+  const importInput = useRef<HTMLInputElement>(null);
   return (
     <section className="panel concepts-panel" data-testid="concepts-panel" aria-labelledby="concepts-title">
       <h2 id="concepts-title">Concepts across the connector</h2>
       <p className="hint">
         A sparse autoencoder writes each patch token as a few learned directions, “concepts”; one is trained before the connector and one after it. A concept
-        before it with no concept after it that fires on the same images is information the connector merged away or dropped.
+        before it with no concept after it that fires with it is information the connector merged away or dropped.
       </p>
       <div className="concepts-controls">
         <label>
@@ -101,6 +106,23 @@ export function ConceptsPanel() {
         <button type="button" data-testid="concepts-run" disabled={!ready || !enough || job !== null} onClick={() => void findConcepts()}>
           {result ? 'Find concepts again' : 'Find concepts'}
         </button>
+        <button
+          type="button"
+          className="small-button"
+          data-testid="concepts-import"
+          disabled={!ready || !enough || job !== null}
+          title="A concept export (the zip “Export concepts” writes, or its files together): its autoencoders are applied to the images open now, without training"
+          onClick={() => importInput.current?.click()}
+        >
+          Import concepts…
+        </button>
+        <HiddenFileInput
+          inputRef={importInput}
+          testId="concepts-import-input"
+          multiple
+          accept=".zip,.safetensors,.json,.csv"
+          onFiles={(files) => void importConcepts(files)}
+        />
         {ready && !enough && <span className="hint">Needs at least {MIN_CONCEPT_IMAGES} embedded images.</span>}
       </div>
       {job && <JobBar job={job} testId="concepts-job" />}
@@ -125,6 +147,7 @@ function QualityTable({ result }: { result: ConceptResult }) {
       <caption>
         {settings.latents} concepts, {settings.k} active per {settings.level === 'pooled' ? 'image' : 'token'}, on the{' '}
         {settings.level === 'pooled' ? 'pooled vectors' : 'patch tokens'} of {result.ids.length} images
+        {result.origin && <span data-testid="concepts-origin">; autoencoders imported from {result.origin}, not trained here</span>}
       </caption>
       <thead>
         <tr>
@@ -151,19 +174,23 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
   const [query, setQuery] = useState('');
   const [shown, setShown] = useState(PAGE);
   const names = useStore(conceptsStore, (s) => s.names);
+  const lossLink = useConceptLossLink(result);
   const n = result.ids.length;
   const tokens = pre.codes.n;
   // Token-level: a concept of a few patches still touches nearly every image.
   const frequency = (m: ConceptMatch) => pre.quality.firing[m.pre]! / tokens;
+  const lossOf = (concept: number) => lossLink?.perConcept[concept] ?? Number.NaN;
   const rows = useMemo(() => {
     const withFrequency = matches.map((m) => ({ match: m, fires: frequency(m) }));
     const order: Record<SortKey, (a: (typeof withFrequency)[number], b: (typeof withFrequency)[number]) => number> = {
       frequency: (a, b) => b.fires - a.fires || a.match.pre - b.match.pre,
       lost: (a, b) => Number(b.match.lost) - Number(a.match.lost) || b.fires - a.fires,
       bridge: (a, b) => b.match.bridge - a.match.bridge,
+      // Concepts without a loss figure (no shared image) last.
+      loss: (a, b) => (lossOf(b.match.pre) || -Infinity) - (lossOf(a.match.pre) || -Infinity) || a.match.pre - b.match.pre,
     };
     return withFrequency.sort(order[sort]);
-  }, [matches, sort]); // eslint-disable-line react-hooks/exhaustive-deps -- frequency reads the result, fixed per result
+  }, [matches, sort, lossLink]); // eslint-disable-line react-hooks/exhaustive-deps -- frequency and lossOf read the result and the link
   const lost = matches.filter((m) => m.lost).length;
   // Patch maps when the tokens before the connector are the encoder's patch grid (not for an export
   // with a class token or a different layout): each example shows where on it the concept fires.
@@ -200,13 +227,17 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
       <QualityTable result={result} />
       <p data-testid="concepts-summary">
         <strong>{matches.length - lost}</strong> of the {matches.length} concepts that fire before the connector have a counterpart after it;{' '}
-        <strong>{lost}</strong> have none (co-activation over the images below 0.3 with every concept after it). Examples are the images where a concept is
-        strongest{settings.level === 'pooled' ? '' : ' on average over their patches'}.{' '}
+        <strong>{lost}</strong> have none (co-activation below 0.3 with every concept after it, measured{' '}
+        {result.analysis.matchedOn === 'patches'
+          ? 'on corresponding patches: each token after the connector against the patches it was made from'
+          : 'over the images'}
+        ). Examples are the images where a concept is strongest{settings.level === 'pooled' ? '' : ' on average over their patches'}.{' '}
         {n < 50 && `With only ${n} images, co-activations are noisy: read the pairs as hints. `}
         {aligned
           ? 'Bridge score = co-activation × alignment of directions, the concept after the connector carried back by a linear map fitted on these images.'
           : 'The space after the connector is too wide to fit the map back here: pairs are matched by co-activation alone.'}
       </p>
+      <ConceptLossSummary link={current ? lossLink : null} level={settings.level} />
       {recurrence && (
         <figure className="concepts-stability">
           <StabilityPlot frequency={matches.map(frequency)} recurrence={matches.map((m) => recurrence[m.pre]!)} />
@@ -223,6 +254,7 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
             <option value="frequency">most frequent first</option>
             <option value="lost">lost first</option>
             <option value="bridge">best bridge first</option>
+            {lossLink && <option value="loss">highest patch loss first</option>}
           </select>
         </label>
         <button
@@ -253,6 +285,11 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
                 <span className="hint">
                   fires on {percent(fires)} of {result.analysis.settings.level === 'pooled' ? 'images' : 'patches'}
                 </span>
+                {lossLink && Number.isFinite(lossOf(match.pre)) && (
+                  <span className="hint" data-testid="concept-loss" title="Mean reconstruction loss of the patches where it fires, weighted by its activation">
+                    loss where it fires {lossOf(match.pre).toFixed(3)}
+                  </span>
+                )}
                 {recurrence && (
                   <span className="hint" data-testid="concept-recurrence">
                     recurs with another seed: cos {recurrence[match.pre]!.toFixed(2)}

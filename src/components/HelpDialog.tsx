@@ -58,8 +58,10 @@ export function HelpDialog() {
         <p>
           A sparse autoencoder rewrites each patch token as a few of m learned directions (“concepts”); one is trained before the connector and one after.
           Variance explained is compared with PCA keeping as many dimensions as there are active concepts. A concept before the connector is paired with the one
-          after it that fires on the same images (co-activation ≥ 0.3) and points the same way once carried back by a linear map; with none it is listed as
-          lost. With few images, co-activations are noisy; concepts that fire rarely are not stable across seeds (check stability).
+          after it that fires with it (co-activation ≥ 0.3: on the same patches, each token after the connector against the patches it was made from; on pooled
+          vectors, on the same images) and points the same way once carried back by a linear map; with none it is listed as lost. With a reconstruction, the
+          patches where lost concepts fire are compared with the rest by their patch loss (AUC: the share of pairs in which the lost-concept patch has the
+          higher loss). With few images, co-activations are noisy; concepts that fire rarely are not stable across seeds (check stability).
         </p>
         <p className="hint">The formulas, the reference code they follow and their limits: docs/method.md in the project's repository.</p>
       </dialog>

@@ -4,19 +4,22 @@
  * those after it, their
  * quality beside a PCA with as many dimensions as the SAE has active latents, each concept's
  * activation per token and per image (the mean over the image's tokens), and the matching of
- * pre concepts to post concepts (core/sae/conceptSurvival.ts) on image-level co-activation and
- * direction through a linear map fitted on the images' pooled vectors.
+ * pre concepts to post concepts (core/sae/conceptSurvival.ts) on co-activation and direction
+ * through a linear map fitted on the images' pooled vectors. Co-activation is measured on
+ * corresponding patches (core/sae/tokenUnits.ts) when the SAEs see patch tokens and the routing
+ * gives each post token its patches, and over the images otherwise (pooled vectors, perceiver).
  */
 import { meanPool } from '../core/knn/pool.ts';
 import { principalComponents } from '../core/projection/pca.ts';
 import { fitLinearMap, matchConcepts, type ConceptMatch } from '../core/sae/conceptSurvival.ts';
 import { matchDictionaries } from '../core/sae/stability.ts';
+import { preActivationsOnUnits, sparseCorrelations, sparseRowsOfCodes, unitsFromRouting } from '../core/sae/tokenUnits.ts';
 import { encodeSae, saeQuality, type SaeQuality, type SparseCodes, type TopKSae } from '../core/sae/topkSae.ts';
 import type { ReconstructionData } from './trainReconstructor.ts';
 import { trainSae, type SaeConfig } from './trainSae.ts';
 
-/** The images' token matrices, as the reconstructor takes them (it alone uses the routing). */
-export type ConceptInput = Omit<ReconstructionData, 'tokenSource'>;
+/** The images' token matrices, as the reconstructor takes them; the routing (tokenSource) gives the patches of each post token. */
+export type ConceptInput = ReconstructionData;
 
 export interface ConceptSettings {
   readonly latents: number;
@@ -50,11 +53,19 @@ export interface ConceptAnalysis {
   readonly recurrence: Float64Array | null;
   /** Whether directions were compared (a map from post to pre fitted), or co-activation alone. */
   readonly aligned: boolean;
+  /** What co-activation was measured over: the images, or each post token with the patches it was made from. */
+  readonly matchedOn: 'images' | 'patches';
   readonly backend: string;
 }
 
 export interface ConceptHooks {
   readonly signal?: AbortSignal;
+  /**
+   * Autoencoders trained before (an imported concept export, core/export/conceptImport.ts): used
+   * as they are instead of training, so the analysis is that of the imported concepts on these
+   * images. settings.latents and settings.k must be theirs; no stability run.
+   */
+  readonly trained?: { readonly pre: TopKSae; readonly post: TopKSae };
   /** Steps done of both SAEs together. */
   readonly onStep?: (done: number, total: number) => void;
 }
@@ -88,12 +99,26 @@ export async function analyseConcepts(given: ConceptInput, settings: ConceptSett
   const config: Partial<SaeConfig> = { latents: settings.latents, k: settings.k, steps: settings.steps, seed: settings.seed };
   let backend = '';
   const runs = settings.stability ? 3 : 2;
-  const side = async (x: Float32Array, tokens: number, d: number, offset: number): Promise<ConceptSide> => {
+  const imported = hooks.trained;
+  if (imported) {
+    for (const [where, sae, d] of [
+      ['before', imported.pre, dPre],
+      ['after', imported.post, dPost],
+    ] as const)
+      if (sae.d !== d || sae.latents !== settings.latents || sae.k !== settings.k)
+        throw new RangeError(
+          `the autoencoder ${where} the connector is ${sae.d} wide with ${sae.latents} concepts, k ${sae.k}; expected ${d}, ${settings.latents}, ${settings.k}`,
+        );
+    if (settings.stability) throw new RangeError('no stability run for imported autoencoders (another seed needs training)');
+  }
+  const side = async (x: Float32Array, tokens: number, d: number, offset: number, given: TopKSae | undefined): Promise<ConceptSide> => {
     const rows = images * tokens;
-    const trained = await trainSae(x, rows, d, config, {
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      onStep: (p) => hooks.onStep?.(offset + p.step, runs * settings.steps),
-    });
+    const trained = given
+      ? { sae: given, loss: [] as number[], backend: 'imported' }
+      : await trainSae(x, rows, d, config, {
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          onStep: (p) => hooks.onStep?.(offset + p.step, runs * settings.steps),
+        });
     backend = trained.backend;
     const codes = encodeSae(trained.sae, x, rows);
     const components = Math.min(settings.k, d, rows - 1);
@@ -107,11 +132,16 @@ export async function analyseConcepts(given: ConceptInput, settings: ConceptSett
       loss: trained.loss,
     };
   };
-  const pre = await side(input.pre, tokensPre, dPre, 0);
-  const post = await side(input.post, tokensPost, dPost, settings.steps);
+  const pre = await side(input.pre, tokensPre, dPre, 0, imported?.pre);
+  const post = await side(input.post, tokensPost, dPost, settings.steps, imported?.post);
   const aligned = dPost <= MAX_MAP_WIDTH;
   const map = aligned ? fitLinearMap(meanPool(input.post, images, tokensPost, dPost), dPost, meanPool(input.pre, images, tokensPre, dPre), dPre, images) : null;
+  const units = settings.level === 'patches' && given.tokenSource?.length === tokensPre ? unitsFromRouting(given.tokenSource, tokensPost) : null;
+  const correlations = units
+    ? sparseCorrelations(preActivationsOnUnits(pre.codes, images, tokensPre, units), settings.latents, sparseRowsOfCodes(post.codes), settings.latents)
+    : null;
   const matches = matchConcepts({
+    ...(correlations ? { correlations } : {}),
     preActivations: pre.perImage,
     postActivations: post.perImage,
     n: images,
@@ -137,5 +167,5 @@ export async function analyseConcepts(given: ConceptInput, settings: ConceptSett
     );
     recurrence = matchDictionaries(pre.sae.wDec, again.sae.wDec, settings.latents, dPre).cosine;
   }
-  return { settings, pre, post, matches, recurrence, aligned, backend };
+  return { settings, pre, post, matches, recurrence, aligned, matchedOn: correlations ? 'patches' : 'images', backend };
 }

@@ -5,13 +5,16 @@
  * both are still what is open, and otherwise marked as out of date, never passed off as current.
  */
 import { createStore } from 'zustand/vanilla';
-import { describeFailure } from '../core/errors.ts';
-import { zipSync } from 'fflate';
+import { describeFailure, UserFacingError, userMessage } from '../core/errors.ts';
+import { unzipSync, zipSync } from 'fflate';
+import { readConceptFiles, type ImportedConcepts } from '../core/export/conceptImport.ts';
+import type { TopKSae } from '../core/sae/topkSae.ts';
 import { APP_VERSION } from '../appVersion.ts';
 import { conceptFiles } from '../core/export/conceptExport.ts';
 import type { ConceptAnalysis, ConceptSettings } from '../ml/conceptAnalysis.ts';
 import type { Job } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
+import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import { modelStore } from './modelStore.ts';
 import { embeddedIds, stackedTokens } from './neighbours.ts';
 import { appSession, type PipelineSession } from './session.ts';
@@ -21,6 +24,8 @@ export interface ConceptResult {
   readonly modelKey: string;
   readonly ids: readonly string[];
   readonly analysis: ConceptAnalysis;
+  /** The file the autoencoders were imported from; null when they were trained here. */
+  readonly origin: string | null;
 }
 
 export interface ConceptsState {
@@ -63,21 +68,107 @@ export function conceptResultCurrent(result: ConceptResult | null): boolean {
 }
 
 export async function findConcepts(session: PipelineSession = appSession()): Promise<void> {
+  const { latents, k, stability, level } = conceptsStore.getState().settings;
+  const steps = level === 'pooled' ? POOLED_STEPS : STEPS;
+  await runConcepts(session, {
+    settings: { latents, k, steps, seed: SEED, stability, level },
+    label: `Finding concepts (${stability ? 'three' : 'two'} sparse autoencoders), step`,
+    total: (stability ? 3 : 2) * steps,
+    doing: 'find the concepts',
+  });
+}
+
+/**
+ * A concept export ("Export concepts": a zip, or its files chosen together) applied to what is
+ * open: its two autoencoders encode these images' tokens (no training), and the quality, the
+ * matching and the names are those of the imported concepts here. Refused with a message when the
+ * files are not a concept export or do not fit the open model's widths; nothing loaded is lost.
+ */
+export async function importConcepts(files: readonly File[], session: PipelineSession = appSession()): Promise<void> {
+  const { manifest, modelKey } = modelStore.getState();
+  if (!manifest || !modelKey) {
+    say('warning', 'Open a model pack first: imported concepts are applied to its embeddings.');
+    return;
+  }
+  let imported: ImportedConcepts;
+  const origin = files.length === 1 ? files[0]!.name : `${files.length} files`;
+  try {
+    imported = readConceptFiles(await conceptFileMap(files));
+  } catch (error) {
+    sayFailure('error', userMessage(error, `${origin} could not be read as a concept export.`), describeFailure(error, 'import the concepts'));
+    return;
+  }
+  const { pre, post, settings, pack } = imported;
+  if (pre.d !== manifest.tokens.dPre || post.d !== manifest.tokens.dPost) {
+    say(
+      'error',
+      `These concepts were found on embeddings ${pre.d} wide before the connector and ${post.d} after it; the open model's are ${manifest.tokens.dPre} and ${manifest.tokens.dPost}. Open the model they were found with${pack ? ` (${pack.name})` : ''} and import them again.`,
+    );
+    return;
+  }
+  if (pack && pack.key !== modelKey)
+    say(
+      'warning',
+      `These concepts were found with ${pack.name}, not with the model open now (its weights differ). They are applied as they are: read the matches with that in mind.`,
+    );
+  await runConcepts(session, {
+    settings: { ...settings, stability: false },
+    trained: { pre, post },
+    label: 'Applying the imported concepts',
+    total: 1,
+    doing: 'apply the imported concepts',
+    origin,
+    names: imported.names,
+  });
+}
+
+/** The files chosen, by path: a zip's entries, or the files themselves. */
+async function conceptFileMap(files: readonly File[]): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (const file of files) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (file.name.toLowerCase().endsWith('.zip')) {
+      let entries: Record<string, Uint8Array>;
+      try {
+        entries = unzipSync(bytes);
+      } catch (cause) {
+        throw new UserFacingError(`${file.name} is not a readable zip archive: it is damaged or cut off. Export the concepts again.`, { cause });
+      }
+      for (const [path, entry] of Object.entries(entries)) out.set(path, entry);
+    } else out.set(file.webkitRelativePath || file.name, bytes);
+  }
+  return out;
+}
+
+interface ConceptRun {
+  readonly settings: ConceptSettings;
+  readonly trained?: { readonly pre: TopKSae; readonly post: TopKSae };
+  readonly label: string;
+  readonly total: number;
+  /** For a failure's message: "could not …". */
+  readonly doing: string;
+  readonly origin?: string;
+  readonly names?: Readonly<Record<number, string>>;
+}
+
+async function runConcepts(session: PipelineSession, run: ConceptRun): Promise<void> {
   const { manifest, modelKey } = modelStore.getState();
   if (!manifest || !modelKey || conceptsStore.getState().job) return;
   const ids = embeddedIds();
   if (ids.length < MIN_CONCEPT_IMAGES) {
-    say('warning', `Finding concepts needs at least ${MIN_CONCEPT_IMAGES} embedded images; ${ids.length} are embedded.`);
+    say('warning', `Concepts need at least ${MIN_CONCEPT_IMAGES} embedded images; ${ids.length} are embedded.`);
     return;
   }
   const data = stackedTokens(ids, manifest.tokens);
-  const { latents, k, stability, level } = conceptsStore.getState().settings;
-  const steps = level === 'pooled' ? POOLED_STEPS : STEPS;
+  // Which post token each patch went into: co-activation is measured on corresponding patches.
+  const tokenSource = tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]);
   const { id, promise } = session.training.request(
     {
       type: 'concepts',
       ...data,
-      settings: { latents, k, steps, seed: SEED, stability, level },
+      tokenSource,
+      settings: run.settings,
+      ...(run.trained ? { trained: run.trained } : {}),
     },
     {
       transfer: [data.pre.buffer, data.post.buffer],
@@ -85,21 +176,15 @@ export async function findConcepts(session: PipelineSession = appSession()): Pro
     },
   );
   conceptsStore.setState({
-    job: {
-      label: `Finding concepts (${stability ? 'three' : 'two'} sparse autoencoders), step`,
-      done: 0,
-      total: (stability ? 3 : 2) * steps,
-      startedAt: Date.now(),
-      cancel: () => session.training.cancel(id, CANCEL_GRACE_MS),
-    },
+    job: { label: run.label, done: 0, total: run.total, startedAt: Date.now(), cancel: () => session.training.cancel(id, CANCEL_GRACE_MS) },
   });
   try {
     const analysis = await promise;
-    conceptsStore.setState({ result: { modelKey, ids, analysis }, names: {} });
+    conceptsStore.setState({ result: { modelKey, ids, analysis, origin: run.origin ?? null }, names: run.names ?? {} });
   } catch (error) {
-    const failure = describeFailure(error, 'find the concepts');
-    if (failure.code === 'cancelled' || failure.code === 'stopped') say('info', 'Concept search cancelled; the previous concepts (if any) are kept.');
-    else sayFailure('error', `Finding concepts failed: ${failure.message}`, failure);
+    const failure = describeFailure(error, run.doing);
+    if (failure.code === 'cancelled' || failure.code === 'stopped') say('info', 'Cancelled; the previous concepts (if any) are kept.');
+    else sayFailure('error', `Could not ${run.doing}: ${failure.message}`, failure);
   } finally {
     conceptsStore.setState({ job: null });
   }
@@ -129,6 +214,7 @@ export function conceptExportZip(result: ConceptResult): { name: string; bytes: 
     post: side(analysis.post),
     matches: analysis.matches,
     aligned: analysis.aligned,
+    matchedOn: analysis.matchedOn,
     recurrence: analysis.recurrence,
     names: conceptsStore.getState().names,
   });

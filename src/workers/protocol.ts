@@ -13,6 +13,7 @@ import type { ParsedLabels } from '../core/labels/parseLabels.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 import type { NamedWeight, ReconstructionData } from '../ml/trainReconstructor.ts';
 import type { ConceptAnalysis, ConceptInput, ConceptSettings } from '../ml/conceptAnalysis.ts';
+import type { TopKSae } from '../core/sae/topkSae.ts';
 import type { Standardizer } from '../core/stats/standardize.ts';
 import type { SessionExport } from '../core/export/sessionExport.ts';
 
@@ -303,6 +304,8 @@ export interface ConceptsRequest extends ConceptInput {
   readonly type: 'concepts';
   readonly id: JobId;
   readonly settings: ConceptSettings;
+  /** Imported autoencoders to apply instead of training (ConceptHooks.trained). */
+  readonly trained?: { readonly pre: TopKSae; readonly post: TopKSae };
 }
 /** SAE optimiser steps done of both together. */
 export interface ConceptsProgress {

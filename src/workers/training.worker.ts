@@ -87,9 +87,11 @@ async function concepts(req: ConceptsRequest): Promise<void> {
   let lastPost = -Infinity;
   controllers.set(req.id, controller);
   try {
-    await selectTfBackend();
+    // Imported autoencoders are only applied: no tfjs.
+    if (!req.trained) await selectTfBackend();
     const result = await analyseConcepts(req, req.settings, {
       signal: controller.signal,
+      ...(req.trained ? { trained: req.trained } : {}),
       onStep: (done, total) => {
         const now = performance.now();
         if (done < total && now - lastPost < 200) return;

@@ -4,6 +4,7 @@
  * quality table and the summary agree with the rows listed, the stability plot draws every concept,
  * and variance explained is recomputed here from the page's own SAE and tokens (the
  * reference: core/sae/topkSae.ts's definition, computed in Node over the same numbers). The
+ * export is read by Python and imported back (same analysis), a lone concepts.csv is refused. The
  * panel is photographed at the three sizes.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { saeQuality, type TopKSae } from '../../src/core/sae/topkSae.ts';
 import { TOOLS_PYTHON } from '../support/toolsPython.ts';
-import { canvasStats, check } from './harness.ts';
+import { canvasStats, check, dismissMessages, waitForMessage } from './harness.ts';
 
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
 const ARTIFACTS = resolve('test-artifacts');
@@ -130,6 +131,41 @@ export async function conceptChecks(page: Page): Promise<void> {
       read.rows.length === shown.firing + 1 &&
       read.rows.some((r) => r[1] === 'striped things'),
     `W_dec ${read.pre} / ${read.post}, ${read.rows.length - 1} rows, decoder sum ${read.dec_sum} vs page ${decSum}`,
+  );
+  // Not an export: refused with a message naming what is missing; the concepts shown stay.
+  await dismissMessages(page);
+  await page.setInputFiles('[data-testid="concepts-import-input"]', [
+    { name: 'concepts.csv', mimeType: 'text/csv', buffer: Buffer.from(zipped[Object.keys(zipped).find((p) => p.endsWith('concepts.csv'))!]!) },
+  ]);
+  const refused = await waitForMessage(page, /needs sae_pre\.safetensors, sae_post\.safetensors and sae\.json together/);
+  const kept = await page.evaluate(
+    () => !!document.querySelector('[data-testid="concept-results"]') && !document.querySelector('[data-testid="concepts-origin"]'),
+  );
+  check('concepts: a lone concepts.csv is refused by name, and the concepts shown are kept', kept, refused.slice(0, 160));
+  // The zip imported back: its autoencoders applied to the same images give the same analysis.
+  await dismissMessages(page);
+  await page.setInputFiles('[data-testid="concepts-import-input"]', [
+    { name: download.suggestedFilename(), mimeType: 'application/zip', buffer: readFileSync((await download.path())!) },
+  ]);
+  await page.waitForSelector('[data-testid="concepts-origin"]', { timeout: 120_000 });
+  const reimported = await page.evaluate(() => {
+    const results = document.querySelector('[data-testid="concept-results"]')!;
+    return {
+      lost: Number(results.getAttribute('data-lost')),
+      firing: Number(results.getAttribute('data-firing')),
+      fvePre: Number(document.querySelector('[data-testid="concepts-quality-pre"]')?.getAttribute('data-fve')),
+      names: Array.from(document.querySelectorAll<HTMLInputElement>('.concept-name')).map((i) => i.value),
+      origin: document.querySelector('[data-testid="concepts-origin"]')?.textContent ?? '',
+    };
+  });
+  check(
+    'concepts: the exported zip imported back gives the same quality, the same matches and the name given',
+    reimported.fvePre === shown.fvePre &&
+      reimported.lost === shown.lost &&
+      reimported.firing === shown.firing &&
+      reimported.names.includes('striped things') &&
+      reimported.origin.includes(download.suggestedFilename()),
+    JSON.stringify({ ...reimported, names: reimported.names.length, before: { lost: shown.lost, firing: shown.firing, fvePre: shown.fvePre } }),
   );
   const panel = page.locator('[data-testid="concepts-panel"]');
   for (const [width, height] of [

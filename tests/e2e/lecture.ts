@@ -27,7 +27,7 @@ async function waitForEmbedded(page: Page, n: number): Promise<void> {
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === count, n, { timeout: 180_000 });
 }
 
-/** Title, "n / 7" and the hash of the step on screen. */
+/** Title, "n / N" and the hash of the step on screen. */
 async function where(page: Page): Promise<{ title: string; counter: string; hash: string }> {
   return page.evaluate(() => ({
     title: document.querySelector('[data-testid="lecture-title"]')?.textContent ?? '',
@@ -58,6 +58,7 @@ async function tabTo(page: Page, selector: string): Promise<boolean> {
   return false;
 }
 
+const STEPS = LECTURE_STEPS.length;
 const missingText = (page: Page) => textNow(page, inLecture('[data-testid="lecture-missing"]'));
 
 export async function lectureScenario(browser: Browser, watch: (page: Page, origin: string) => void): Promise<void> {
@@ -101,7 +102,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     const live = (await page.textContent('[data-testid="lecture-live"]')) ?? '';
     check(
       'the step is announced in a live region',
-      /^Step 1 of 7: The image\. /.test(live) && (await page.getAttribute('[data-testid="lecture-live"]', 'aria-live')) === 'polite',
+      new RegExp(`^Step 1 of ${STEPS}: The image\\. `).test(live) && (await page.getAttribute('[data-testid="lecture-live"]', 'aria-live')) === 'polite',
       live,
     );
     check('no images: the lecture says how to add them', /^No images yet\. Press Esc, then drop images/.test(await missingText(page)), await missingText(page));
@@ -135,6 +136,13 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
       /No reconstruction yet: go back to step 6/.test(await missingText(page)),
       await missingText(page),
     );
+    await pressTo(page, '8', 8);
+    check(
+      'too few images: the concept step says how many it needs',
+      /^Finding concepts needs at least 8 embedded images; 4 are\./.test(await missingText(page)),
+      await missingText(page),
+    );
+    await pressTo(page, '7', 7);
     await page.keyboard.press('Escape');
 
     // Twelve images; a long training budget first, so there is a run to cancel.
@@ -149,7 +157,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.keyboard.press('l');
     await page.waitForSelector(lectureSel, { timeout: 10_000 });
     const reopened = await where(page);
-    check('L reopens the lecture on the step it was left on', reopened.counter === '7 / 7', reopened.counter);
+    check('L reopens the lecture on the step it was left on', reopened.counter === `7 / ${STEPS}`, reopened.counter);
     await pressTo(page, 'Home', 1);
     await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-testid="lecture-image"]')?.naturalWidth ?? 0) > 0, undefined, {
       timeout: 10_000,
@@ -234,7 +242,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('l');
     await page.waitForSelector(lectureSel, { timeout: 10_000 });
-    check('back on step 6 after setting epochs', (await where(page)).counter === '6 / 7');
+    check('back on step 6 after setting epochs', (await where(page)).counter === `6 / ${STEPS}`);
     await tabTo(page, '[data-testid="lecture-train"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector(inLecture('[data-testid="lecture-train-facts"]'), { timeout: 300_000 });
@@ -260,10 +268,46 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     );
     await shot(7);
 
+    // Step 8 offers to find concepts; found from the lecture, the image's kept and dropped
+    // concepts are drawn where they fire, and lost concepts are set against the patch loss.
+    await pressTo(page, 'ArrowRight', 8);
+    check('step 8 without concepts offers to find them', (await page.locator(inLecture('[data-testid="lecture-no-concepts"]')).count()) === 1);
+    const findFocused = await tabTo(page, '[data-testid="lecture-find-concepts"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(inLecture('[data-testid="lecture-concepts-job"]'), { timeout: 30_000 });
+    await page.waitForSelector(inLecture('[data-testid="lecture-concepts-tally"]'), { timeout: 300_000 });
+    const tally = await textNow(page, inLecture('[data-testid="lecture-concepts-tally"]'));
+    const panelTally = await page.evaluate(() => {
+      const results = document.querySelector('[data-testid="concept-results"]');
+      return results ? { firing: Number(results.getAttribute('data-firing')), lost: Number(results.getAttribute('data-lost')) } : null;
+    });
+    const tallied = /^(\d+) of (\d+) concepts kept, (\d+) dropped$/.exec(tally);
+    check(
+      'step 8: concepts found from the lecture (by keyboard); the tally adds up',
+      findFocused && !!tallied && Number(tallied[1]) + Number(tallied[3]) === Number(tallied[2]) && Number(tallied[2]) > 0,
+      `${tally}${panelTally ? ` (panel ${JSON.stringify(panelTally)})` : ''}`,
+    );
+    const cards = await page.locator(inLecture('[data-testid="lecture-concept"]')).count();
+    const map = await canvasStats(page, inLecture('[data-testid="lecture-concept"] canvas'));
+    check(
+      'step 8: the image’s concepts are drawn as concept heatmaps over it',
+      cards >= 1 && cards <= 4 && map.distinct >= 8 && map.std > 5,
+      `${cards} concepts, first map ${map.distinct} colours, std ${map.std.toFixed(1)}`,
+    );
+    const auc = Number(await page.getAttribute(inLecture('[data-testid="concepts-loss-link"]'), 'data-auc'));
+    const linkText = await textNow(page, inLecture('[data-testid="concepts-loss-link"]'));
+    check(
+      'step 8: patches of dropped concepts set against the reconstruction’s patch loss',
+      (Number.isFinite(auc) && auc >= 0 && auc <= 1 && /higher loss in \d+% of pairs/.test(linkText)) ||
+        /No patch of the 12 images has a lost concept/.test(linkText),
+      linkText,
+    );
+    await shot(8);
+
     // The ends do not wrap; back once; Home/End and digits jump.
-    await pressTo(page, 'ArrowRight', 7);
-    await pressTo(page, 'ArrowLeft', 6);
-    await pressTo(page, 'End', 7);
+    await pressTo(page, 'ArrowRight', 8);
+    await pressTo(page, 'ArrowLeft', 7);
+    await pressTo(page, 'End', 8);
     await pressTo(page, '3', 3);
 
     // A reload stays on the step (the hash), on data restored from storage.
@@ -272,7 +316,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     const afterReload = await where(page);
     check(
       'reload stays on the lecture step',
-      afterReload.counter === '3 / 7' && afterReload.title === LECTURE_STEPS[2]!.title,
+      afterReload.counter === `3 / ${STEPS}` && afterReload.title === LECTURE_STEPS[2]!.title,
       `${afterReload.counter} ${afterReload.hash}`,
     );
 
@@ -299,13 +343,17 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     }));
     check(
       '?lecture opens step 1; the switch becomes the hash',
-      switched.search === '?pack=vit-mlp' && switched.hash === '#lecture/1' && switched.counter === '1 / 7',
+      switched.search === '?pack=vit-mlp' && switched.hash === '#lecture/1' && switched.counter === `1 / ${STEPS}`,
       JSON.stringify(switched),
     );
     await page.evaluate(() => void (location.hash = '#lecture/5'));
     await page.waitForSelector(inLecture('[data-testid="lecture-knor-mean"]'), { timeout: 60_000 });
     const linked = await textNow(page, inLecture('[data-testid="lecture-knor-mean"]'));
-    check('#lecture/5 goes to the KNOR step, live on the restored session', (await where(page)).counter === '5 / 7' && linked === mainKnor, `KNOR ${linked}`);
+    check(
+      '#lecture/5 goes to the KNOR step, live on the restored session',
+      (await where(page)).counter === `5 / ${STEPS}` && linked === mainKnor,
+      `KNOR ${linked}`,
+    );
 
     // Another connector family: the connector step follows the open pack (T′ = 49, 2 x 2 blocks).
     await page.keyboard.press('Escape');

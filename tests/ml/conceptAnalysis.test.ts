@@ -2,7 +2,7 @@
  * The concept analysis end to end (ml/conceptAnalysis.ts) on a connector whose loss is known:
  * tokens are sparse sums of planted directions, and the "connector" removes one of them (projects
  * it out) before a random linear map. The SAE before it finds that direction as a concept; after
- * it nothing fires on those images in particular, so the concept is listed as lost — while the
+ * it nothing fires on those patches in particular, so the concept is listed as lost — while the
  * concepts of the directions the connector kept find their counterparts. Trained again with another
  * seed, the planted concepts recur (the stability test).
  */
@@ -52,7 +52,8 @@ describe('concepts across a connector that drops one planted direction', () => {
       }
     }
     const result = await analyseConcepts(
-      { pre, post, images, tokensPre: tokens, tokensPost: tokens, dPre, dPost },
+      // The MLP's routing, one patch a post token: co-activation is measured on corresponding patches.
+      { pre, post, images, tokensPre: tokens, tokensPost: tokens, dPre, dPost, tokenSource: Int32Array.from({ length: tokens }, (_, t) => t) },
       { latents: 24, k: 2, steps: 700, seed: 3, stability: true, level: 'patches' },
     );
     // The pre concept nearest each planted direction.
@@ -74,6 +75,7 @@ describe('concepts across a connector that drops one planted direction', () => {
     expect(result.pre.quality.varianceExplained).toBeGreaterThan(result.pre.pcaVarianceExplained);
     expect(result.pre.quality.meanL0).toBeLessThanOrEqual(2);
     expect(result.aligned).toBe(true);
+    expect(result.matchedOn).toBe('patches');
     // Retrained with another seed, the concepts of the planted directions (each on a fifth of the
     // tokens) recur far more than the dictionary's other, rarer concepts: the paper's finding.
     const plantedConcepts = new Set(conceptOf.map((c) => c.concept));
@@ -103,5 +105,27 @@ describe('concepts on pooled vectors', () => {
     for (let i = 0; i < n; i++) for (let p = 0; p < 2; p++) dense[i * 8 + result.pre.codes.indices[i * 2 + p]!]! += result.pre.codes.values[i * 2 + p]!;
     expect(Array.from(result.pre.perImage)).toEqual(Array.from(dense));
     expect(result.recurrence).toBeNull();
+    expect(result.matchedOn).toBe('images');
+
+    // Applied as imported autoencoders (no training), the same SAEs give the same analysis.
+    const applied = await analyseConcepts(
+      { pre, post, images: n, tokensPre: tokens, tokensPost: tokens, dPre: 6, dPost: 5 },
+      { latents: 8, k: 2, steps: 0, seed: 0, stability: false, level: 'pooled' },
+      { trained: { pre: result.pre.sae, post: result.post.sae } },
+    );
+    expect(applied.backend).toBe('imported');
+    expect(applied.pre.loss).toEqual([]);
+    expect(Array.from(applied.pre.codes.indices)).toEqual(Array.from(result.pre.codes.indices));
+    expect(Array.from(applied.post.codes.values)).toEqual(Array.from(result.post.codes.values));
+    expect(applied.pre.quality.varianceExplained).toBe(result.pre.quality.varianceExplained);
+    expect(applied.matches).toEqual(result.matches);
+    // Autoencoders of another width are refused.
+    await expect(
+      analyseConcepts(
+        { pre, post, images: n, tokensPre: tokens, tokensPost: tokens, dPre: 6, dPost: 5 },
+        { latents: 8, k: 2, steps: 0, seed: 0, stability: false, level: 'pooled' },
+        { trained: { pre: result.post.sae, post: result.post.sae } },
+      ),
+    ).rejects.toThrow(/before the connector is 5 wide/);
   });
 });

@@ -8,6 +8,7 @@ import { selectImage } from '../../store/uiStore.ts';
 import { JobBar } from '../JobBar.tsx';
 import { NeighbourGrid } from '../NeighbourGrid.tsx';
 import { useHeatmapView } from '../useHeatmapView.ts';
+import { ConceptsStep } from './ConceptsStep.tsx';
 import { ConnectorStep } from './ConnectorStep.tsx';
 import { EncoderStep } from './EncoderStep.tsx';
 import { HeatmapStep } from './HeatmapStep.tsx';
@@ -55,6 +56,8 @@ function StepBody({ id }: { id: LectureStepId }) {
       return <ReconstructionStep />;
     case 'heatmap':
       return <HeatmapStep view={heatmap} />;
+    case 'concepts':
+      return <ConceptsStep />;
   }
 }
 

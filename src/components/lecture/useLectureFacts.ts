@@ -2,6 +2,7 @@
 import type { LectureFacts } from '../../core/lecture/readiness.ts';
 import type { ImageEntry } from '../../store/collectionStore.ts';
 import { useAnalysis, useCollection, useModel, useUi } from '../../store/hooks.ts';
+import { MIN_CONCEPT_IMAGES } from '../../store/concepts.ts';
 import { MIN_TRAIN_IMAGES } from '../../store/training.ts';
 
 export interface LectureData {
@@ -33,6 +34,7 @@ export function useLectureFacts(): LectureData {
       minTrainImages: MIN_TRAIN_IMAGES,
       hasReconstruction: reconstruction !== null,
       imageInReconstruction: !!reconstruction?.ids.includes(id),
+      minConceptImages: MIN_CONCEPT_IMAGES,
     },
   };
 }

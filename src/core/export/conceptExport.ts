@@ -43,6 +43,8 @@ export interface ConceptExport {
   readonly post: ConceptExportSide;
   readonly matches: readonly ConceptMatch[];
   readonly aligned: boolean;
+  /** What co-activation was measured over (ml/conceptAnalysis.ts). */
+  readonly matchedOn: 'images' | 'patches';
   readonly recurrence: ArrayLike<number> | null;
   /** Names given in the app, by concept (before the connector). */
   readonly names: Readonly<Record<number, string>>;
@@ -86,7 +88,11 @@ export function conceptConfigJson(e: ConceptExport): string {
       ],
       quality: { before: quality(e.pre), after: quality(e.post) },
       matching: {
-        coActivation: 'Pearson r over images of the two concepts’ mean activation over each image’s patches',
+        coActivation:
+          e.matchedOn === 'patches'
+            ? 'Pearson r over every image’s post tokens of the post concept’s activation and the pre concept’s mean activation over the patches that post token was made from'
+            : 'Pearson r over images of the two concepts’ mean activation over each image’s tokens',
+        coActivationOver: e.matchedOn,
         alignment: e.aligned ? 'cos(W_dec[i] before, M · W_dec[j] after), M a ridge least-squares map after → before fitted on the pooled vectors' : null,
         bridge: e.aligned ? 'max(0, co_activation) * max(0, alignment)' : 'co_activation (no map fitted: the space after the connector is too wide)',
         lostBelow: 0.3,

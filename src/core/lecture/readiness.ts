@@ -20,6 +20,7 @@ export interface LectureFacts {
   readonly hasReconstruction: boolean;
   /** The lecture's image took part in the last training run. */
   readonly imageInReconstruction: boolean;
+  readonly minConceptImages: number;
 }
 
 const ADD_IMAGES = 'Press Esc, then drop images onto the page or add the sample set.';
@@ -45,6 +46,10 @@ export function missingFor(step: LectureStepId, f: LectureFacts): string | null 
       return f.embedded >= f.minTrainImages
         ? null
         : `Training needs at least ${f.minTrainImages} embedded images; ${f.embedded} ${f.embedded === 1 ? 'is' : 'are'}. ${ADD_IMAGES}`;
+    case 'concepts':
+      return f.embedded >= f.minConceptImages
+        ? null
+        : `Finding concepts needs at least ${f.minConceptImages} embedded images; ${f.embedded} ${f.embedded === 1 ? 'is' : 'are'}. ${ADD_IMAGES}`;
     case 'heatmap':
       if (!f.hasReconstruction) return 'No reconstruction yet: go back to step 6 and train one.';
       return f.imageInReconstruction ? null : 'This image was not part of the last training run: retrain on step 6 to include it.';

@@ -3,7 +3,7 @@
  * The live content of each step is drawn by its component; this list only names and explains.
  */
 
-export type LectureStepId = 'image' | 'encoder' | 'connector' | 'neighbours' | 'knor' | 'reconstruction' | 'heatmap';
+export type LectureStepId = 'image' | 'encoder' | 'connector' | 'neighbours' | 'knor' | 'reconstruction' | 'heatmap' | 'concepts';
 
 export interface LectureStep {
   readonly id: LectureStepId;
@@ -52,6 +52,13 @@ export const LECTURE_STEPS: readonly LectureStep[] = [
     title: 'Where information is lost',
     explanation:
       "Each patch's reconstruction error, laid over the image: bright patches are where the connector lost most (an upper bound: a weaker reconstructor shows loss the connector did not cause).",
+  },
+  {
+    id: 'concepts',
+    short: 'Concepts',
+    title: 'Concepts the connector keeps and drops',
+    explanation:
+      'A sparse autoencoder writes each patch as a few learned directions, "concepts"; a concept before the connector that nothing after it fires with was dropped.',
   },
 ];
 

@@ -2,7 +2,8 @@
  * Which concepts survive the connector (docs/method.md, "Concepts across the connector"): one
  * SAE before it and one after it, on the same images. A pre concept is matched to the post
  * concept that fires on the same images (co-activation: the Pearson correlation of their
- * activations over the images) and points the same way once the post concept's direction is
+ * activations over the images; on patch tokens, over corresponding patches, core/sae/tokenUnits.ts)
+ * and points the same way once the post concept's direction is
  * carried back into the pre space by a linear map fitted on the data (ridge least squares,
  * post → pre; the connector is not invertible, the map is its best linear undoing on these images).
  *
@@ -127,7 +128,7 @@ export interface ConceptMatch {
   readonly pre: number;
   /** The post concept it is matched to (the best bridge among those co-activating at lostBelow or more); when lost, the one that came closest; null when none co-activates at all. */
   readonly post: number | null;
-  /** Co-activation (Pearson r over images) with that post concept. */
+  /** Co-activation (Pearson r over images, or over corresponding patches when SurvivalInput.correlations is given) with that post concept. */
   readonly coActivation: number;
   /** cos(d_pre, M d_post) with that partner; NaN without a map. */
   readonly alignment: number;
@@ -150,6 +151,11 @@ export interface SurvivalInput {
   readonly dPost: number;
   /** fitLinearMap's [dPost, dPre] (post → pre); null when none was fitted (too wide to fit here): then the bridge is the co-activation alone. */
   readonly map: Float64Array | null;
+  /**
+   * Co-activations [mPre, mPost] measured on finer units than images (core/sae/tokenUnits.ts: each
+   * post token and the patches it was made from); when absent, they are computed over the images.
+   */
+  readonly correlations?: Float64Array;
 }
 
 /** The default co-activation below which a pre concept counts as lost. */
@@ -158,7 +164,8 @@ export const LOST_BELOW = 0.3;
 /** For each pre concept that fires on at least one image, its best partner after the connector by bridge score. */
 export function matchConcepts(input: SurvivalInput, lostBelow = LOST_BELOW): ConceptMatch[] {
   const { n, mPre, mPost, dPre, dPost, map } = input;
-  const corr = columnCorrelations(input.preActivations, mPre, input.postActivations, mPost, n);
+  const corr = input.correlations ?? columnCorrelations(input.preActivations, mPre, input.postActivations, mPost, n);
+  if (corr.length !== mPre * mPost) throw new RangeError(`expected ${mPre} × ${mPost} co-activations, got ${corr.length}`);
   // Post directions carried into the pre space, then unit length.
   const carried = new Float64Array(map ? mPost * dPre : 0);
   for (let j = 0; map && j < mPost; j++) {

@@ -46,6 +46,7 @@ function exported(): ConceptExport {
       { pre: 7, post: 1, coActivation: 0.1, alignment: Number.NaN, bridge: 0.05, lost: true },
     ],
     aligned: true,
+    matchedOn: 'patches',
     recurrence: Float64Array.from({ length: 24 }, (_, j) => j / 24),
     names: { 2: '=SUM(A1)', 7: 'sky, blue' },
   };

@@ -16,7 +16,7 @@ const key = (k: string, over: Partial<KeyContext> = {}): KeyContext => ({ key: k
 
 describe('lecture steps', () => {
   it('walks the pipeline in order, one sentence each', () => {
-    expect(LECTURE_STEPS.map((s) => s.id)).toEqual(['image', 'encoder', 'connector', 'neighbours', 'knor', 'reconstruction', 'heatmap']);
+    expect(LECTURE_STEPS.map((s) => s.id)).toEqual(['image', 'encoder', 'connector', 'neighbours', 'knor', 'reconstruction', 'heatmap', 'concepts']);
     for (const s of LECTURE_STEPS) expect(s.explanation).toMatch(/^[^.]+\.$/);
   });
 });
@@ -73,8 +73,8 @@ describe('lectureKeyAction', () => {
     expect(map(' ', { shift: true })).toBe('previous');
     expect([map('Home'), map('End'), map('Escape')]).toEqual(['first', 'last', 'close']);
     expect(lectureKeyAction(key('3'), true, N)).toEqual({ type: 'goto', step: 2 });
-    expect(lectureKeyAction(key('7'), true, N)).toEqual({ type: 'goto', step: 6 });
-    expect([map('8'), map('0'), map('l'), map('Enter')]).toEqual([null, null, null, null]);
+    expect(lectureKeyAction(key('8'), true, N)).toEqual({ type: 'goto', step: 7 });
+    expect([map('9'), map('0'), map('l'), map('Enter')]).toEqual([null, null, null, null]);
   });
 
   it('leaves Space to a focused button, typing to a field, shortcuts to the browser', () => {

@@ -14,6 +14,7 @@ const ready: LectureFacts = {
   minTrainImages: 4,
   hasReconstruction: true,
   imageInReconstruction: true,
+  minConceptImages: 8,
 };
 const missing = (over: Partial<LectureFacts>) => Object.fromEntries(LECTURE_STEPS.map((s) => [s.id, missingFor(s.id, { ...ready, ...over })]));
 
@@ -53,6 +54,13 @@ describe('missingFor', () => {
     expect(missing({ embedded: 1 })['reconstruction']).toMatch(/; 1 is\./);
     expect(missing({ hasReconstruction: false, imageInReconstruction: false })['heatmap']).toBe('No reconstruction yet: go back to step 6 and train one.');
     expect(missing({ imageInReconstruction: false })['heatmap']).toMatch(/retrain on step 6/);
+  });
+
+  it('asks for enough images to find concepts; with them, the concept step needs no reconstruction', () => {
+    expect(missing({ embedded: 5 })['concepts']).toBe(
+      'Finding concepts needs at least 8 embedded images; 5 are. Press Esc, then drop images onto the page or add the sample set.',
+    );
+    expect(missing({ hasReconstruction: false, imageInReconstruction: false })['concepts']).toBeNull();
   });
 
   it('waits for the image to be embedded on the encoder step', () => {
