@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { formatRemaining, remainingMs } from '../core/jobEstimate.ts';
+import { formatRemaining, remainingSinceMark } from '../core/jobEstimate.ts';
 import type { Job } from '../store/analysisStore.ts';
 
 /** A running job: what, how far, how long it has left, and its Cancel button (the job bars above the panels, the reconstruction panel, and the lecture). */
@@ -14,7 +14,7 @@ export function JobBar({ job, testId }: { job: Job; testId: string }) {
     return () => clearInterval(timer);
   }, []);
   // eslint-disable-next-line react-hooks/purity -- the clock at render is the point (see above)
-  const left = remainingMs(job.done, job.total, Math.max(0, Date.now() - job.startedAt));
+  const left = remainingSinceMark(job.done, job.total, job.startedAt, job.mark, Date.now());
   return (
     <div className="job-bar" data-testid={testId}>
       <span className="job-label">

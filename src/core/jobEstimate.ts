@@ -7,6 +7,23 @@ export function remainingMs(done: number, total: number, elapsedMs: number): num
   return (elapsedMs / done) * (total - done);
 }
 
+/** Where a job's rate is measured from: its first progress report, leaving out its start-up. */
+export interface RateMark {
+  readonly at: number;
+  readonly done: number;
+}
+
+/**
+ * remainingMs for a job with a start-up before its first step (a backend initialising, data
+ * being copied): the rate is measured from the first progress report (`mark`) on, so the
+ * start-up does not inflate the estimate; without a mark, from the start. Null until a step has
+ * finished after the mark.
+ */
+export function remainingSinceMark(done: number, total: number, startedAt: number, mark: RateMark | undefined, now: number): number | null {
+  if (!mark) return remainingMs(done, total, Math.max(0, now - startedAt));
+  return remainingMs(done - mark.done, total - mark.done, Math.max(0, now - mark.at));
+}
+
 /** "about 40 s", "about 3 min", "about 1 h 20 min" left. */
 export function formatRemaining(ms: number): string {
   const s = Math.max(1, Math.round(ms / 1000));

@@ -2,6 +2,7 @@
  * Results for the open pack: tokens per image (typed arrays, replaced not mutated), neighbour
  * sets and KNOR, reconstructor training and patch losses, and the running jobs.
  */
+import type { RateMark } from '../core/jobEstimate.ts';
 import { createStore } from 'zustand/vanilla';
 import type { Metric } from '../core/types.ts';
 import type { TrainResult } from '../workers/protocol.ts';
@@ -114,6 +115,8 @@ export interface Job {
   readonly total: number;
   /** When it started (Date.now()), for the time estimate. */
   readonly startedAt: number;
+  /** Its first progress report, when its start-up should not count in the estimate (core/jobEstimate.ts). */
+  readonly mark?: RateMark;
   readonly cancel: () => void;
 }
 

@@ -172,7 +172,9 @@ async function runConcepts(session: PipelineSession, run: ConceptRun): Promise<v
     },
     {
       transfer: [data.pre.buffer, data.post.buffer],
-      onProgress: (p) => conceptsStore.setState((s) => (s.job ? { job: { ...s.job, done: p.done, total: p.total } } : {})),
+      // The first report marks where the rate is measured from: tfjs's start-up is not a step.
+      onProgress: (p) =>
+        conceptsStore.setState((s) => (s.job ? { job: { ...s.job, done: p.done, total: p.total, mark: s.job.mark ?? { at: Date.now(), done: p.done } } } : {})),
     },
   );
   conceptsStore.setState({
