@@ -20,6 +20,7 @@ import { useStore } from 'zustand';
 import { selectImage } from '../store/uiStore.ts';
 import { ConceptHeatmap } from './ConceptHeatmap.tsx';
 import { HiddenFileInput } from './HiddenFileInput.tsx';
+import { SaeLossCurve } from './SaeLossCurve.tsx';
 import { JobBar } from './JobBar.tsx';
 import { StabilityPlot } from './StabilityPlot.tsx';
 import { ConceptLossSummary } from './ConceptLossSummary.tsx';
@@ -224,7 +225,10 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
           These concepts were found for another model or another set of images; find them again for what is open now.
         </p>
       )}
-      <QualityTable result={result} />
+      <div className="concepts-quality-row">
+        <QualityTable result={result} />
+        <SaeLossCurve before={result.analysis.pre.loss} after={result.analysis.post.loss} />
+      </div>
       <p data-testid="concepts-summary">
         <strong>{matches.length - lost}</strong> of the {matches.length} concepts that fire before the connector have a counterpart after it;{' '}
         <strong>{lost}</strong> have none (co-activation below 0.3 with every concept after it, measured{' '}

@@ -49,6 +49,14 @@ export async function conceptChecks(page: Page): Promise<void> {
       shown.lostRows <= shown.lost,
     `${shown.summary.slice(0, 120)}; ${shown.rows} rows, ${shown.lostRows} lost shown`,
   );
+  const curve = await page.evaluate(() =>
+    ['before', 'after'].map((s) => document.querySelector(`[data-testid="concepts-loss-curve"] path.${s}-line`)?.getAttribute('d') ?? ''),
+  );
+  check(
+    'concepts: both autoencoders’ training loss is drawn against the step',
+    curve.every((d) => (d.match(/L/g) ?? []).length >= 50 && !d.includes('NaN')),
+    curve.map((d) => `${(d.match(/L/g) ?? []).length} segments`).join(', '),
+  );
   // Each example is drawn as where its concept fires: a canvas per example, image and overlay in it.
   const examples = await page.locator('.concept-example').count();
   const maps = await page.locator('[data-testid="concept-heatmap"]').count();
@@ -156,6 +164,7 @@ export async function conceptChecks(page: Page): Promise<void> {
       fvePre: Number(document.querySelector('[data-testid="concepts-quality-pre"]')?.getAttribute('data-fve')),
       names: Array.from(document.querySelectorAll<HTMLInputElement>('.concept-name')).map((i) => i.value),
       origin: document.querySelector('[data-testid="concepts-origin"]')?.textContent ?? '',
+      curve: !!document.querySelector('[data-testid="concepts-loss-curve"]'),
     };
   });
   check(
@@ -164,7 +173,8 @@ export async function conceptChecks(page: Page): Promise<void> {
       reimported.lost === shown.lost &&
       reimported.firing === shown.firing &&
       reimported.names.includes('striped things') &&
-      reimported.origin.includes(download.suggestedFilename()),
+      reimported.origin.includes(download.suggestedFilename()) &&
+      !reimported.curve,
     JSON.stringify({ ...reimported, names: reimported.names.length, before: { lost: shown.lost, firing: shown.firing, fvePre: shown.fvePre } }),
   );
   const panel = page.locator('[data-testid="concepts-panel"]');
