@@ -9,7 +9,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-artifacts/', 'public/', 'models/', '.venv/', '.venv-tools/', 'tools/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-artifacts/', 'public/', 'models/', '.venv/', '.venv-tools/', '.venv-hf/', 'tools/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -68,6 +68,9 @@ export default defineConfig({
   base: './',
   define: { __APP_VERSION__: JSON.stringify(APP_VERSION) },
   worker: { format: 'es' },
+  // The Python venvs (.venv-hf holds PyTorch: tens of thousands of files) and test output are not
+  // the app's sources: watching them would only use up the system's file watchers.
+  server: { watch: { ignored: ['**/.venv/**', '**/.venv-tools/**', '**/.venv-hf/**', '**/test-artifacts/**'] } },
   // Pre-bundle what the workers import, so the dev server does not reload the page when a worker
   // first asks for them (umap-js, found late, reloaded a new user's very first visit mid-load);
   // onnxruntime-web stays unbundled so its wasm asset URL resolves.

@@ -3,21 +3,19 @@
  * app opens the pack the way it opens a user's files (manifest parser, external-data check,
  * openPack on WASM), and every reference image's pre and post tokens equal torch's within 1e-4.
  * Variants: float16 weights, weights in an external-data file. A second case exports transformers'
- * own LlavaForConditionalGeneration where transformers is installed, and says why when it is not.
+ * own LlavaForConditionalGeneration in the transformers venv (.venv-hf, tests/support/hfPython.ts);
+ * every family's real class is in tests/tools/hfModels.test.ts.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkExternalData, externalDataRefs } from '../../src/core/onnx/externalData.ts';
 import { onnx, type IValueInfoProto } from '../../scripts/onnx/proto.ts';
-import { findManifest, modelFiles, parseManifest } from '../../src/core/pack/packFiles.ts';
-import type { PackManifest } from '../../src/core/types.ts';
-import type { ExternalDataFile } from '../../src/ml/ort.ts';
-import { openPack } from '../../src/ml/packRunner.ts';
+import { HF_PYTHON, whyNoHfPython } from '../support/hfPython.ts';
+import { compareWithTorch, maxAbsDiff, readPack, readReference } from '../support/packCompare.ts';
 
 /** The acceptance bound: the app's runtime reproduces torch within this, absolutely. */
 const TOLERANCE = 1e-4;
@@ -27,101 +25,21 @@ const run = promisify(execFile);
 
 const hasModule = (name: string) => spawnSync(PYTHON, ['-c', `import ${name}`], { stdio: 'ignore' }).status === 0;
 const hasTorch = hasModule('torch');
-const hasTransformers = hasModule('transformers');
 const NO_TORCH = `${PYTHON} cannot import torch: the exporter test needs Debian's PyTorch. Install it with: apt-get install -y python3-torch`;
 
 const root = mkdtempSync(join(tmpdir(), 'pack-export-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function exportPack(name: string, args: readonly string[]): Promise<string> {
+async function exportPack(name: string, args: readonly string[], python = PYTHON): Promise<string> {
   const out = join(root, name);
   try {
-    const { stdout } = await run(PYTHON, [EXPORTER, '--out', out, ...args], { timeout: 120_000 });
+    const { stdout } = await run(python, [EXPORTER, '--out', out, ...args], { timeout: 120_000 });
     console.log(stdout.trim());
   } catch (error) {
     const e = error as { stderr?: string; message: string };
-    throw new Error(`${PYTHON} tools/export_pack.py ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
+    throw new Error(`${python} tools/export_pack.py ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
   }
   return out;
-}
-
-interface Reference {
-  readonly pixels: Float32Array;
-  readonly pre: Float32Array;
-  readonly post: Float32Array;
-  readonly count: number;
-}
-
-function readReference(folder: string): Reference {
-  const meta = JSON.parse(readFileSync(join(folder, 'reference', 'reference.json'), 'utf8')) as { shapes: Record<'pixels' | 'pre' | 'post', number[]> };
-  const read = (name: 'pixels' | 'pre' | 'post') => {
-    const bytes = readFileSync(join(folder, 'reference', `${name}.f32`));
-    const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    expect(data.length).toBe(meta.shapes[name].reduce((a, b) => a * b, 1));
-    return data;
-  };
-  return { pixels: read('pixels'), pre: read('pre'), post: read('post'), count: meta.shapes.pixels[0]! };
-}
-
-interface OpenedPack {
-  readonly manifest: PackManifest;
-  readonly encoder: Uint8Array;
-  readonly connector: Uint8Array;
-  readonly external: { encoder: ExternalDataFile[]; connector: ExternalDataFile[] };
-}
-
-/** The pack folder read as the app reads a user's chosen files. */
-function readPack(folder: string): OpenedPack {
-  const files = readdirSync(folder)
-    .filter((name) => statSync(join(folder, name)).isFile())
-    .map((name) => ({ name, size: statSync(join(folder, name)).size }));
-  const manifest = parseManifest(readFileSync(join(folder, findManifest(files).name), 'utf8'));
-  const chosen = modelFiles(manifest, files);
-  const sizes = new Map(files.map((f) => [f.name, f.size]));
-  const load = (name: string) => {
-    const bytes = new Uint8Array(readFileSync(join(folder, name)));
-    const refs = externalDataRefs(bytes, name);
-    checkExternalData(name, refs, sizes);
-    return { bytes, external: refs.map((r) => ({ path: r.location, data: new Uint8Array(readFileSync(join(folder, r.location))) })) };
-  };
-  const encoder = load(chosen.encoder.name);
-  const connector = load(chosen.connector.name);
-  return { manifest, encoder: encoder.bytes, connector: connector.bytes, external: { encoder: encoder.external, connector: connector.external } };
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-
-/** Runs every reference image through the app's PackRunner; returns the worst pre and post differences. */
-async function compareWithTorch(folder: string): Promise<{ pre: number; post: number; outputs: Float32Array[] }> {
-  const pack = readPack(folder);
-  const ref = readReference(folder);
-  const { pre: T, dPre, post: T2, dPost } = pack.manifest.tokens;
-  const plane = 3 * pack.manifest.image.size ** 2;
-  const runner = await openPack(pack.manifest, pack.encoder, pack.connector, ['wasm'], pack.external);
-  let pre = 0;
-  let post = 0;
-  const outputs: Float32Array[] = [];
-  try {
-    for (let i = 0; i < ref.count; i++) {
-      const out = await runner.embed(ref.pixels.slice(i * plane, (i + 1) * plane));
-      pre = Math.max(pre, maxAbsDiff(out.pre, ref.pre.subarray(i * T * dPre, (i + 1) * T * dPre)));
-      post = Math.max(post, maxAbsDiff(out.post, ref.post.subarray(i * T2 * dPost, (i + 1) * T2 * dPost)));
-      outputs.push(out.post);
-    }
-  } finally {
-    await runner.dispose();
-  }
-  // The comparison proves something only if the tokens carry signal.
-  expect(maxAbs(ref.pre)).toBeGreaterThan(0.5);
-  expect(maxAbs(ref.post)).toBeGreaterThan(0.1);
-  console.log(`${folder.split('/').pop()}: max |app - torch| pre ${pre.toExponential(2)} (scale ${maxAbs(ref.pre).toFixed(2)}), post ${post.toExponential(2)} (scale ${maxAbs(ref.post).toFixed(2)})`);
-  return { pre, post, outputs };
 }
 
 const graphOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!;
@@ -206,11 +124,11 @@ describe('tools/export_pack.py --fixture llava-tiny', () => {
 });
 
 describe('tools/export_pack.py --fixture llava-hf-tiny (transformers LlavaForConditionalGeneration)', () => {
-  if (!hasTransformers) {
-    console.log(`SKIPPED: ${PYTHON} cannot import transformers (Debian does not package it; pip install transformers), so the exporter's transformers LLaVA path is not tested here.`);
-  }
-  it.skipIf(!hasTransformers)("exports the model's own vision tower and projector and reproduces them within 1e-4", async () => {
-    const folder = await exportPack('hf', ['--fixture', 'llava-hf-tiny']);
+  // Never skipped: without the transformers venv this fails and says how to make it (.ci/run does).
+  it("exports the model's own vision tower and projector and reproduces them within 1e-4", async () => {
+    const why = whyNoHfPython();
+    if (why) throw new Error(why);
+    const folder = await exportPack('hf', ['--fixture', 'llava-hf-tiny'], HF_PYTHON);
     const { pre, post } = await compareWithTorch(folder);
     expect(pre).toBeLessThan(TOLERANCE);
     expect(post).toBeLessThan(TOLERANCE);

@@ -92,11 +92,29 @@ class TinyProjector(torch.nn.Module):
 
 
 def _randomise_norms(module: torch.nn.Module) -> None:
-    # Unit LayerNorm weights would hide a wrongly exported scale or shift.
+    # Unit norm weights would hide a wrongly exported scale or shift (RMSNorm has no bias).
     for m in module.modules():
-        if isinstance(m, torch.nn.LayerNorm):
-            torch.nn.init.normal_(m.weight, 1.0, 0.2)
-            torch.nn.init.normal_(m.bias, 0.0, 0.2)
+        weight = getattr(m, "weight", None)
+        if (isinstance(m, torch.nn.LayerNorm) or "Norm" in type(m).__name__) and isinstance(weight, torch.nn.Parameter):
+            torch.nn.init.normal_(weight, 1.0, 0.2)
+            bias = getattr(m, "bias", None)
+            if isinstance(bias, torch.nn.Parameter):
+                torch.nn.init.normal_(bias, 0.0, 0.2)
+
+
+def randomise_weights(module: torch.nn.Module) -> None:
+    """Weights with unit-scale signal throughout: transformers initialises linear layers with
+    std 0.02 (for training), which leaves a tiny model's outputs near 0 and an absolute comparison
+    with nothing to compare. Linear and convolution weights get std 1/sqrt(fan_in), biases 0.1,
+    norms random scales and shifts."""
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d, torch.nn.Conv3d)):
+                fan_in = m.weight[0].numel()
+                torch.nn.init.normal_(m.weight, 0.0, fan_in**-0.5)
+                if m.bias is not None:
+                    torch.nn.init.normal_(m.bias, 0.0, 0.1)
+        _randomise_norms(module)
 
 
 def llava_tiny(seed: int) -> PackModel:
@@ -122,7 +140,7 @@ def llava_hf_tiny(seed: int, warn: Callable[[str], None]) -> tuple[PackModel, An
     except AttributeError:
         pass
     model = LlavaForConditionalGeneration(config).eval()
-    _randomise_norms(model)
+    randomise_weights(model)
     provenance = Provenance("synthetic", LICENSE, "tools/export_pack.py --fixture llava-hf-tiny: transformers LlavaForConditionalGeneration, tiny config, seeded random weights", seed)
     return llava_pack(model, CLIP_PREPROCESS, "llava-hf-tiny", "transformers LLaVA, tiny random config", provenance, warn), model
 

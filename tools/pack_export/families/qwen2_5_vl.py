@@ -74,10 +74,14 @@ class QwenEncoder(torch.nn.Module):
         tower: Any = copy.copy(visual)
         tower._modules = OrderedDict(visual._modules)
         tower._modules["merger"] = MergeUnits(merge * merge)
-        with torch.no_grad():
-            rotary, window = visual.rot_pos_emb(grid_thw), visual.get_window_index(grid_thw)
-        tower.rot_pos_emb = lambda _grid: rotary
-        tower.get_window_index = lambda _grid: window
+        if hasattr(visual, "rot_pos_emb"):
+            # transformers 4.x: the tower asks its own methods; answer with this one grid's values.
+            with torch.no_grad():
+                rotary, window = visual.rot_pos_emb(grid_thw), visual.get_window_index(grid_thw)
+            tower.rot_pos_emb = lambda _grid: rotary
+            tower.get_window_index = lambda _grid: window
+        # transformers 5 computes them from grid_thw with module-level helpers: a constant buffer
+        # here, so tracing records this grid's values as constants just the same.
         self.tower = tower
         self.register_buffer("grid_thw", grid_thw, persistent=False)
 
@@ -103,13 +107,23 @@ class QwenConnector(torch.nn.Module):
         return self.merger(x).reshape(n, tokens // (m * m), -1)
 
 
+def window_index_of(visual: Any, grid_thw: torch.Tensor) -> torch.Tensor:
+    """The order the tower puts 2x2 blocks in (by attention window): its own method in transformers
+    4.x, the module-level helper it calls in transformers 5."""
+    if hasattr(visual, "get_window_index"):
+        return visual.get_window_index(grid_thw)[0]
+    from transformers.vision_utils import get_vision_window_index
+
+    return get_vision_window_index(grid_thw, spatial_merge_size=visual.spatial_merge_size, window_size=visual.window_size, patch_size=visual.patch_size)[0]
+
+
 def own_connector_io(visual: Any, pixels: torch.Tensor, patch: int, merge: int, temporal: int) -> tuple[torch.Tensor, torch.Tensor]:
     """visual.merger's input (put in grid order) and visual's output when the model encodes one image."""
     side = pixels.shape[-1] // patch
     grid_thw = torch.tensor([[1, side, side]])
     with torch.no_grad(), capture_calls(visual.merger) as calls:
         post = merged_output(visual(qwen_patches(pixels, patch, merge, temporal), grid_thw=grid_thw))
-        window_index, _ = visual.get_window_index(grid_thw)
+        window_index = window_index_of(visual, grid_thw)
     x = calls[-1].input("x")
     units = x.reshape(-1, merge * merge * x.shape[-1])[torch.argsort(window_index)]
     return blocks_to_grid(units, side // merge, merge), post.unsqueeze(0)
