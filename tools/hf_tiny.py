@@ -135,6 +135,66 @@ def reference(family: str, model_dir: Path, out: Path, size: int, seed: int) -> 
     write_reference(out, pixels, pre, post, False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), connector input and output captured while the model encodes the images")
 
 
+class LlavaImageFeatures(torch.nn.Module):
+    """pixel_values -> image_features, as transformers.js's LLaVA vision_encoder.onnx is made: the
+    model's own get_image_features (vision tower, feature layer, CLS dropped, multi_modal_projector)."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        config = self.model.config
+        owner = self.model if hasattr(self.model, "get_image_features") else self.model.model
+        out = owner.get_image_features(pixel_values=pixel_values, vision_feature_layer=config.vision_feature_layer, vision_feature_select_strategy=config.vision_feature_select_strategy)
+        out = getattr(out, "pooler_output", out)
+        if isinstance(out, (list, tuple)):
+            out = torch.stack(list(out)) if len(out) > 1 else out[0].unsqueeze(0) if out[0].dim() == 2 else out[0]
+        return out
+
+
+def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
+    """A stock export the way the Hub's transformers.js repos hold one: onnx/vision_encoder.onnx
+    (pixel_values -> image_features, the connector inside) beside config.json and
+    preprocessor_config.json. `exporter`: torch.onnx's TorchScript exporter or its dynamo one."""
+    import shutil
+
+    import transformers
+
+    if family != "llava":
+        raise SystemExit(f"stock: {family} is not built yet (only llava)")
+    model = getattr(transformers, CLASSES[family]).from_pretrained(model_dir).eval().float()
+    size = model.config.vision_config.image_size
+    wrapper = LlavaImageFeatures(model).eval()
+    # One image, a fixed batch: transformers 5's get_image_features splits its output per image (a
+    # Python list), which tracing bakes in at the traced batch size. The app runs one image at a time.
+    pixels = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0))
+    (out / "onnx").mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "preprocessor_config.json"):
+        shutil.copy(model_dir / name, out / name)
+    path = out / "onnx" / "vision_encoder.onnx"
+    with torch.no_grad():
+        if exporter == "torchscript":
+            torch.onnx.export(wrapper, (pixels,), str(path), input_names=["pixel_values"], output_names=["image_features"], opset_version=17, dynamo=False)
+        else:
+            program = torch.onnx.export(wrapper, (pixels,), input_names=["pixel_values"], output_names=["image_features"], dynamo=True, external_data=False)
+            program.save(str(path))
+
+
+def reference_on(family: str, model_dir: Path, pixels_file: Path, out: Path, size: int) -> None:
+    """The connector's input and output (hooked) for pixels given as float32 [n, 3, size, size]."""
+    import numpy as np
+    import transformers
+
+    from pack_export.fixtures import write_reference
+
+    model = getattr(transformers, CLASSES[family]).from_pretrained(model_dir).eval().float()
+    pixels = torch.from_numpy(np.fromfile(pixels_file, dtype="<f4").reshape(-1, 3, size, size).copy())
+    with torch.no_grad():
+        pre, post = own_io(family, model, pixels)
+    write_reference(out, pixels, pre, post, False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), hooked, on given pixels")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -148,11 +208,26 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--size", type=int, required=True, help="square image side in px (the pack's)")
     r.add_argument("--seed", type=int, default=3)
+    st = sub.add_parser("stock", help="write a transformers.js-style stock export (onnx/vision_encoder.onnx + configs)")
+    st.add_argument("--family", choices=FAMILIES, required=True)
+    st.add_argument("--model", type=Path, required=True)
+    st.add_argument("--out", type=Path, required=True)
+    st.add_argument("--exporter", choices=("torchscript", "dynamo"), default="torchscript")
+    ro = sub.add_parser("reference-on", help="hooked connector input/output for given pixels (float32 file)")
+    ro.add_argument("--family", choices=FAMILIES, required=True)
+    ro.add_argument("--model", type=Path, required=True)
+    ro.add_argument("--pixels", type=Path, required=True)
+    ro.add_argument("--out", type=Path, required=True)
+    ro.add_argument("--size", type=int, required=True)
     args = parser.parse_args(argv)
     if args.command == "build":
         build(args.family, args.out, args.seed)
-    else:
+    elif args.command == "reference":
         reference(args.family, args.model, args.out, args.size, args.seed)
+    elif args.command == "stock":
+        stock(args.family, args.model, args.out, args.exporter)
+    else:
+        reference_on(args.family, args.model, args.pixels, args.out, args.size)
     return 0
 
 

@@ -1,0 +1,107 @@
+/**
+ * A stock export of transformers' own LlavaForConditionalGeneration (issue 16 item 4), made the way
+ * the Hub's transformers.js repos hold one (tools/hf_tiny.py stock: onnx/vision_encoder.onnx taking
+ * pixel_values to image_features with the projector inside, beside the model's real config.json and
+ * preprocessor_config.json), with torch.onnx's TorchScript exporter and with its dynamo exporter.
+ * The app's automatic tap must find the connector boundary in each, and the app's stock runner
+ * (openStock: the app's processor, the tap, ORT WASM) must give pre and post tokens equal to the
+ * connector's input and output hooked in transformers on the very pixels the app made, within 1e-4.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encoderInputs, type RgbaImage } from '../../src/core/image/processors/encoderInputs.ts';
+import { readGraphSummary } from '../../src/core/onnx/graphSummary.ts';
+import { inspectModel } from '../../src/core/onnx/inspectModel.ts';
+import { readWithRoom } from '../../src/core/onnx/readWithRoom.ts';
+import { seededRandom } from '../../src/core/random.ts';
+import { describeStock } from '../../src/core/stock/stockModel.ts';
+import { openStock } from '../../src/ml/stockRunner.ts';
+import { HF_PYTHON, whyNoHfPython } from '../support/hfPython.ts';
+import { maxAbs, maxAbsDiff, readReference } from '../support/packCompare.ts';
+
+const TOLERANCE = 1e-4;
+const HF_TINY = resolve(import.meta.dirname, '../../tools/hf_tiny.py');
+const run = promisify(execFile);
+const root = mkdtempSync(join(tmpdir(), 'hf-stock-'));
+const checkpoint = join(root, 'llava-checkpoint');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function python(args: readonly string[]): Promise<void> {
+  try {
+    await run(HF_PYTHON, [HF_TINY, ...args], { timeout: 240_000 });
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`${HF_PYTHON} tools/hf_tiny.py ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
+  }
+}
+
+function randomImage(width: number, height: number, seed: number): RgbaImage {
+  const random = seededRandom(seed);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < rgba.length; i++) rgba[i] = i % 4 === 3 ? 255 : Math.floor(random() * 256);
+  return { width, height, rgba };
+}
+
+beforeAll(async () => {
+  ort.env.wasm.numThreads = 1;
+  const why = whyNoHfPython();
+  if (why) throw new Error(why);
+  await python(['build', '--family', 'llava', '--out', checkpoint]);
+}, 240_000);
+
+describe('a transformers.js-style stock export of LlavaForConditionalGeneration', () => {
+  it.each(['torchscript', 'dynamo'] as const)(
+    '%s exporter: the automatic tap finds multi_modal_projector, and the tapped tokens equal the hooked transformers tensors within 1e-4',
+    async (exporter) => {
+      const folder = join(root, `stock-${exporter}`);
+      await python(['stock', '--family', 'llava', '--model', checkpoint, '--out', folder, '--exporter', exporter]);
+      const model = new Uint8Array(readFileSync(join(folder, 'onnx', 'vision_encoder.onnx')));
+      const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as unknown;
+      const preprocessor = JSON.parse(readFileSync(join(folder, 'preprocessor_config.json'), 'utf8')) as unknown;
+      const boundary = inspectModel(model).boundary;
+      expect(boundary.found, boundary.why).toBe(true);
+      if (!boundary.found) return;
+      expect(boundary.scope).toMatch(/multi_modal_projector/);
+      console.log(`${exporter}: boundary ${boundary.tensor} -> ${boundary.post} in ${boundary.scope} (${boundary.confidence}): ${boundary.why}`);
+
+      // The app's processor makes the pixels; transformers is hooked on exactly those.
+      const image = randomImage(97, 61, 4);
+      const description = describeStock(config, preprocessor);
+      const pixels = encoderInputs(description.processor, image).tensors.find((t) => t.name === 'pixel_values')!;
+      const pixelsFile = join(folder, 'pixels.f32');
+      writeFileSync(pixelsFile, new Uint8Array((pixels.data as Float32Array).buffer));
+      const size = pixels.dims.at(-1)!;
+      await python(['reference-on', '--family', 'llava', '--model', checkpoint, '--pixels', pixelsFile, '--out', folder, '--size', String(size)]);
+      const ref = readReference(folder);
+
+      const { buffer, length } = await readWithRoom(new Blob([model]));
+      const runner = await openStock(
+        buffer,
+        length,
+        readGraphSummary(buffer.subarray(0, length)),
+        { pre: boundary.tensor, post: boundary.post ?? 'image_features' },
+        description,
+        { id: `stock:hf-llava-${exporter}`, name: 'llava', encoderFile: 'vision_encoder.onnx', origin: 'test' },
+        ['wasm'],
+      );
+      try {
+        expect(runner.manifest.connector).toEqual({ family: 'mlp' });
+        const got = await runner.embedImage(image);
+        const pre = maxAbsDiff(got.pre, ref.pre);
+        const post = maxAbsDiff(got.post, ref.post);
+        console.log(`${exporter}: max |tapped - hooked| pre ${pre.toExponential(2)} (scale ${maxAbs(ref.pre).toFixed(2)}), post ${post.toExponential(2)} (scale ${maxAbs(ref.post).toFixed(2)})`);
+        expect(maxAbs(ref.post)).toBeGreaterThan(0.5);
+        expect(pre).toBeLessThan(TOLERANCE);
+        expect(post).toBeLessThan(TOLERANCE);
+      } finally {
+        await runner.dispose();
+      }
+    },
+    300_000,
+  );
+});
