@@ -301,9 +301,23 @@ def resize_extra_cases(rng: np.random.Generator) -> list:
     return cases
 
 
+def alpha_handling() -> str:
+    """What the installed transformers does with transparency: "drop" (PIL convert("RGB"), the
+    stored colour kept) or "white" (composited onto white, as transformers 5.25 does)."""
+    from transformers.image_transforms import convert_to_rgb  # type: ignore
+
+    pixel = Image.new("RGBA", (1, 1), (0, 0, 0, 0))
+    try:
+        out = convert_to_rgb(pixel, return_numpy=True)
+    except TypeError:  # older transformers: no return_numpy
+        out = np.array(convert_to_rgb(pixel))
+    return "white" if int(np.asarray(out).reshape(-1)[0]) == 255 else "drop"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--photos-from", default="", help="scikit-image wheel to re-derive the photos from")
+    parser.add_argument("--out", default=FIXTURES, help="folder to write the two JSON files into (default: the committed fixtures; tests/tools/hfProcessorsLive.test.ts writes a temporary one)")
     args = parser.parse_args()
     import PIL
     import transformers  # type: ignore
@@ -311,15 +325,16 @@ def main() -> None:
     rng = np.random.default_rng(20240609)
     photos = load_photos(args.photos_from or None)
     data = {
-        "pillow": PIL.__version__, "transformers": transformers.__version__, "numpy": np.__version__,
+        "pillow": PIL.__version__, "transformers": transformers.__version__, "numpy": np.__version__, "alpha": alpha_handling(),
         "configs": {model: {"processor": kind, "config": config} for model, (kind, config) in CONFIGS.items()},
         "cases": processor_cases(photos), "sizes": size_tables(rng), "patchOrders": patch_orders(),
     }
-    with open(os.path.join(FIXTURES, "hf-processors.json"), "w") as f:
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "hf-processors.json"), "w") as f:
         json.dump(data, f, separators=(",", ":"))
-    with open(os.path.join(FIXTURES, "pil-resize-extra.json"), "w") as f:
+    with open(os.path.join(args.out, "pil-resize-extra.json"), "w") as f:
         json.dump({"pillow": PIL.__version__, "cases": resize_extra_cases(rng)}, f)
-    print("wrote", FIXTURES, file=sys.stderr)
+    print("wrote", args.out, file=sys.stderr)
 
 
 if __name__ == "__main__":

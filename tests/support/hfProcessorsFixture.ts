@@ -44,6 +44,8 @@ export interface PatchOrder {
 export interface HfProcessorsFixture {
   readonly pillow: string;
   readonly transformers: string;
+  /** What that transformers does with transparency (absent in fixtures older than the field: "drop"). */
+  readonly alpha?: 'drop' | 'white';
   readonly configs: Record<string, { readonly processor: ProcessorName; readonly config: Record<string, unknown> }>;
   readonly cases: ProcessorCase[];
   readonly sizes: {
@@ -57,8 +59,9 @@ export interface HfProcessorsFixture {
 
 const FIXTURES = resolve(import.meta.dirname, '../core/fixtures');
 
-export function loadHfProcessors(): HfProcessorsFixture {
-  return JSON.parse(readFileSync(resolve(FIXTURES, 'hf-processors.json'), 'utf8')) as HfProcessorsFixture;
+/** The committed fixture, or the hf-processors.json in `folder` (one made live). */
+export function loadHfProcessors(folder: string = FIXTURES): HfProcessorsFixture {
+  return JSON.parse(readFileSync(resolve(folder, 'hf-processors.json'), 'utf8')) as HfProcessorsFixture;
 }
 
 export const fromBase64 = (b64: string): Uint8Array => new Uint8Array(Buffer.from(b64, 'base64'));
