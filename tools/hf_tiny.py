@@ -25,7 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-FAMILIES = ("llava", "idefics2", "qwen2_5_vl")
+FAMILIES = ("llava", "idefics2", "qwen2_5_vl", "qwen2_vl")
 REFERENCE_IMAGES = 2
 LLAVA_SIZE = 64
 
@@ -85,8 +85,28 @@ def tiny_qwen2_5_vl() -> tuple[Any, Any]:
     return Qwen2_5_VLForConditionalGeneration(_eager(config)), Qwen2VLImageProcessor(patch_size=8, merge_size=2, min_pixels=32 * 32, max_pixels=128 * 128)
 
 
-BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {"llava": tiny_llava, "idefics2": tiny_idefics2, "qwen2_5_vl": tiny_qwen2_5_vl}
-CLASSES = {"llava": "LlavaForConditionalGeneration", "idefics2": "Idefics2ForConditionalGeneration", "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration"}
+def tiny_qwen2_vl() -> tuple[Any, Any]:
+    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLImageProcessor
+
+    # Patch 14 and merge 2 as the real model: the app analyses Qwen2-VL at 336 x 336 (24 x 24 patches).
+    config = Qwen2VLConfig(
+        vision_config={"depth": 2, "embed_dim": 32, "hidden_size": 48, "mlp_ratio": 2, "num_heads": 4, "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2},
+        text_config={"hidden_size": 48, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 128, "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 1, 3]}},
+        image_token_id=100,
+        video_token_id=101,
+        vision_start_token_id=102,
+        vision_end_token_id=103,
+    )
+    return Qwen2VLForConditionalGeneration(_eager(config)), Qwen2VLImageProcessor()
+
+
+BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {"llava": tiny_llava, "idefics2": tiny_idefics2, "qwen2_5_vl": tiny_qwen2_5_vl, "qwen2_vl": tiny_qwen2_vl}
+CLASSES = {
+    "llava": "LlavaForConditionalGeneration",
+    "idefics2": "Idefics2ForConditionalGeneration",
+    "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration",
+    "qwen2_vl": "Qwen2VLForConditionalGeneration",
+}
 
 
 def build(family: str, out: Path, seed: int) -> None:
@@ -153,6 +173,20 @@ class LlavaImageFeatures(torch.nn.Module):
         return out
 
 
+class QwenVisualFeatures(torch.nn.Module):
+    """(pixel_values [patches, 3 * 2 * 14 * 14], grid_thw [1, 3]) -> image_features: the model's own
+    visual (vision tower, then visual.merger), as transformers.js's Qwen2-VL vision_encoder.onnx."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.visual = model.visual if hasattr(model, "visual") else model.model.visual
+
+    def forward(self, pixel_values: torch.Tensor, grid_thw: torch.Tensor) -> torch.Tensor:
+        out = self.visual(pixel_values, grid_thw=grid_thw)
+        pooled = getattr(out, "pooler_output", None)
+        return pooled if isinstance(pooled, torch.Tensor) else out
+
+
 def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
     """A stock export the way the Hub's transformers.js repos hold one: onnx/vision_encoder.onnx
     (pixel_values -> image_features, the connector inside) beside config.json and
@@ -161,35 +195,58 @@ def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
 
     import transformers
 
-    if family != "llava":
-        raise SystemExit(f"stock: {family} is not built yet (only llava)")
+    if family not in ("llava", "qwen2_vl"):
+        raise SystemExit(f"stock: {family} is not built yet (llava and qwen2_vl are)")
     model = getattr(transformers, CLASSES[family]).from_pretrained(model_dir).eval().float()
-    size = model.config.vision_config.image_size
-    wrapper = LlavaImageFeatures(model).eval()
-    # One image, a fixed batch: transformers 5's get_image_features splits its output per image (a
-    # Python list), which tracing bakes in at the traced batch size. The app runs one image at a time.
-    pixels = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0))
+    if family == "llava":
+        size = model.config.vision_config.image_size
+        wrapper: torch.nn.Module = LlavaImageFeatures(model).eval()
+        # One image, a fixed batch: transformers 5's get_image_features splits its output per image (a
+        # Python list), which tracing bakes in at the traced batch size. The app runs one image at a time.
+        inputs: tuple[torch.Tensor, ...] = (torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)),)
+        names = ["pixel_values"]
+    else:
+        # The app analyses Qwen2-VL at 336 x 336: 24 x 24 patches of 14 px, traced at that grid.
+        vc = model.config.vision_config
+        row = 3 * vc.temporal_patch_size * vc.patch_size**2
+        wrapper = QwenVisualFeatures(model).eval()
+        inputs = (torch.randn(24 * 24, row, generator=torch.Generator().manual_seed(0)), torch.tensor([[1, 24, 24]]))
+        names = ["pixel_values", "grid_thw"]
     (out / "onnx").mkdir(parents=True, exist_ok=True)
     for name in ("config.json", "preprocessor_config.json"):
         shutil.copy(model_dir / name, out / name)
     path = out / "onnx" / "vision_encoder.onnx"
     with torch.no_grad():
         if exporter == "torchscript":
-            torch.onnx.export(wrapper, (pixels,), str(path), input_names=["pixel_values"], output_names=["image_features"], opset_version=17, dynamo=False)
+            torch.onnx.export(wrapper, inputs, str(path), input_names=names, output_names=["image_features"], opset_version=17, dynamo=False)
         else:
-            program = torch.onnx.export(wrapper, (pixels,), input_names=["pixel_values"], output_names=["image_features"], dynamo=True, external_data=False)
+            program = torch.onnx.export(wrapper, inputs, input_names=names, output_names=["image_features"], dynamo=True, external_data=False)
             program.save(str(path))
 
 
 def reference_on(family: str, model_dir: Path, pixels_file: Path, out: Path, size: int) -> None:
-    """The connector's input and output (hooked) for pixels given as float32 [n, 3, size, size]."""
+    """The connector's input and output (hooked) for pixels given as float32 [n, 3, size, size], or
+    for Qwen2-VL as the processor's patch rows of one size x size image (the merger's input then in
+    the processor's order, 2 x 2 merge windows consecutive)."""
     import numpy as np
     import transformers
 
+    from pack_export.families.common import capture_calls
     from pack_export.fixtures import write_reference
 
     model = getattr(transformers, CLASSES[family]).from_pretrained(model_dir).eval().float()
-    pixels = torch.from_numpy(np.fromfile(pixels_file, dtype="<f4").reshape(-1, 3, size, size).copy())
+    raw = np.fromfile(pixels_file, dtype="<f4")
+    if family == "qwen2_vl":
+        vc = model.config.vision_config
+        side = size // vc.patch_size
+        pixels = torch.from_numpy(raw.reshape(side * side, -1).copy())
+        visual = model.visual if hasattr(model, "visual") else model.model.visual
+        with torch.no_grad(), capture_calls(visual.merger) as calls:
+            visual(pixels, grid_thw=torch.tensor([[1, side, side]]))
+        pre, post = calls[-1].input("hidden_states").unsqueeze(0), calls[-1].output.unsqueeze(0)
+        write_reference(out, pixels, pre, post, False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), visual.merger hooked, on given patch rows")
+        return
+    pixels = torch.from_numpy(raw.reshape(-1, 3, size, size).copy())
     with torch.no_grad():
         pre, post = own_io(family, model, pixels)
     write_reference(out, pixels, pre, post, False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), hooked, on given pixels")

@@ -28,7 +28,7 @@ const TOLERANCE = 1e-4;
 const HF_TINY = resolve(import.meta.dirname, '../../tools/hf_tiny.py');
 const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'hf-stock-'));
-const checkpoint = join(root, 'llava-checkpoint');
+const checkpoint = (family: string) => join(root, `${family}-checkpoint`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function python(args: readonly string[]): Promise<void> {
@@ -51,23 +51,44 @@ beforeAll(async () => {
   ort.env.wasm.numThreads = 1;
   const why = whyNoHfPython();
   if (why) throw new Error(why);
-  await python(['build', '--family', 'llava', '--out', checkpoint]);
+  await Promise.all(['llava', 'qwen2_vl'].map((family) => python(['build', '--family', family, '--out', checkpoint(family)])));
 }, 240_000);
 
-describe('a transformers.js-style stock export of LlavaForConditionalGeneration', () => {
-  it.each(['torchscript', 'dynamo'] as const)(
-    '%s exporter: the automatic tap finds multi_modal_projector, and the tapped tokens equal the hooked transformers tensors within 1e-4',
-    async (exporter) => {
-      const folder = join(root, `stock-${exporter}`);
-      await python(['stock', '--family', 'llava', '--model', checkpoint, '--out', folder, '--exporter', exporter]);
+/**
+ * Qwen2-VL's processor lists patches by 2 x 2 merge window; the app's pre tokens are row-major on
+ * the grid: the hooked merger input put in the app's order (the same index formula as
+ * tests/ml/stockRunner.test.ts).
+ */
+function windowToGrid(windowOrder: Float32Array, rows: number, cols: number, d: number): Float32Array {
+  const out = new Float32Array(windowOrder.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const row = ((Math.floor(r / 2) * (cols / 2) + Math.floor(c / 2)) * 2 + (r % 2)) * 2 + (c % 2);
+      out.set(windowOrder.subarray(row * d, (row + 1) * d), (r * cols + c) * d);
+    }
+  return out;
+}
+
+const CASES = [
+  { family: 'llava', exporter: 'torchscript', scope: /multi_modal_projector/, connector: { family: 'mlp' } },
+  { family: 'llava', exporter: 'dynamo', scope: /multi_modal_projector/, connector: { family: 'mlp' } },
+  { family: 'qwen2_vl', exporter: 'torchscript', scope: /visual[./]merger/, connector: { family: 'merger', mergeSize: 2 } },
+] as const;
+
+describe('transformers.js-style stock exports of the real transformers classes', () => {
+  it.each(CASES)(
+    '$family, $exporter exporter: the automatic tap finds the connector, and the tapped tokens equal the hooked transformers tensors within 1e-4',
+    async ({ family, exporter, scope, connector }) => {
+      const folder = join(root, `stock-${family}-${exporter}`);
+      await python(['stock', '--family', family, '--model', checkpoint(family), '--out', folder, '--exporter', exporter]);
       const model = new Uint8Array(readFileSync(join(folder, 'onnx', 'vision_encoder.onnx')));
       const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as unknown;
       const preprocessor = JSON.parse(readFileSync(join(folder, 'preprocessor_config.json'), 'utf8')) as unknown;
       const boundary = inspectModel(model).boundary;
       expect(boundary.found, boundary.why).toBe(true);
       if (!boundary.found) return;
-      expect(boundary.scope).toMatch(/multi_modal_projector/);
-      console.log(`${exporter}: boundary ${boundary.tensor} -> ${boundary.post} in ${boundary.scope} (${boundary.confidence}): ${boundary.why}`);
+      expect(boundary.scope).toMatch(scope);
+      console.log(`${family}, ${exporter}: boundary ${boundary.tensor} -> ${boundary.post} in ${boundary.scope} (${boundary.confidence}): ${boundary.why}`);
 
       // The app's processor makes the pixels; transformers is hooked on exactly those.
       const image = randomImage(97, 61, 4);
@@ -76,7 +97,9 @@ describe('a transformers.js-style stock export of LlavaForConditionalGeneration'
       const pixelsFile = join(folder, 'pixels.f32');
       writeFileSync(pixelsFile, new Uint8Array((pixels.data as Float32Array).buffer));
       const size = pixels.dims.at(-1)!;
-      await python(['reference-on', '--family', 'llava', '--model', checkpoint, '--pixels', pixelsFile, '--out', folder, '--size', String(size)]);
+      // The square side the encoder saw (Qwen2-VL: its fixed analysis size, 14 px a patch).
+      const side = family === 'qwen2_vl' ? 14 * Math.sqrt(pixels.dims[0]!) : size;
+      await python(['reference-on', '--family', family, '--model', checkpoint(family), '--pixels', pixelsFile, '--out', folder, '--size', String(side)]);
       const ref = readReference(folder);
 
       const { buffer, length } = await readWithRoom(new Blob([model]));
@@ -86,15 +109,17 @@ describe('a transformers.js-style stock export of LlavaForConditionalGeneration'
         readGraphSummary(buffer.subarray(0, length)),
         { pre: boundary.tensor, post: boundary.post ?? 'image_features' },
         description,
-        { id: `stock:hf-llava-${exporter}`, name: 'llava', encoderFile: 'vision_encoder.onnx', origin: 'test' },
+        { id: `stock:hf-${family}-${exporter}`, name: family, encoderFile: 'vision_encoder.onnx', origin: 'test' },
         ['wasm'],
       );
       try {
-        expect(runner.manifest.connector).toEqual({ family: 'mlp' });
+        expect(runner.manifest.connector).toEqual(connector);
         const got = await runner.embedImage(image);
-        const pre = maxAbsDiff(got.pre, ref.pre);
+        const [rows, cols] = runner.manifest.image.grid;
+        const refPre = family === 'qwen2_vl' ? windowToGrid(ref.pre, rows, cols, runner.manifest.tokens.dPre) : ref.pre;
+        const pre = maxAbsDiff(got.pre, refPre);
         const post = maxAbsDiff(got.post, ref.post);
-        console.log(`${exporter}: max |tapped - hooked| pre ${pre.toExponential(2)} (scale ${maxAbs(ref.pre).toFixed(2)}), post ${post.toExponential(2)} (scale ${maxAbs(ref.post).toFixed(2)})`);
+        console.log(`${family}, ${exporter}: max |tapped - hooked| pre ${pre.toExponential(2)} (scale ${maxAbs(ref.pre).toFixed(2)}), post ${post.toExponential(2)} (scale ${maxAbs(ref.post).toFixed(2)})`);
         expect(maxAbs(ref.post)).toBeGreaterThan(0.5);
         expect(pre).toBeLessThan(TOLERANCE);
         expect(post).toBeLessThan(TOLERANCE);
