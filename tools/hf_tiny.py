@@ -25,7 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-FAMILIES = ("llava", "idefics2", "qwen2_5_vl", "qwen2_vl")
+FAMILIES = ("llava", "idefics2", "qwen2_5_vl", "qwen2_vl", "idefics3")
 REFERENCE_IMAGES = 2
 LLAVA_SIZE = 64
 
@@ -100,12 +100,33 @@ def tiny_qwen2_vl() -> tuple[Any, Any]:
     return Qwen2VLForConditionalGeneration(_eager(config)), Qwen2VLImageProcessor()
 
 
-BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {"llava": tiny_llava, "idefics2": tiny_idefics2, "qwen2_5_vl": tiny_qwen2_5_vl, "qwen2_vl": tiny_qwen2_vl}
+def tiny_idefics3() -> tuple[Any, Any]:
+    from transformers import Idefics3Config, Idefics3ForConditionalGeneration, Idefics3ImageProcessor
+
+    # SmolVLM's layout, small: a 64 px SigLIP-style tower (8 x 8 patches), pixel shuffle x2.
+    config = Idefics3Config(
+        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "image_size": 64, "patch_size": 8},
+        text_config={"hidden_size": 48, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 128},
+        scale_factor=2,
+        image_token_id=100,
+    )
+    processor = Idefics3ImageProcessor(size={"longest_edge": 64}, max_image_size={"longest_edge": 64}, do_image_splitting=True, resample=1)
+    return Idefics3ForConditionalGeneration(_eager(config)), processor
+
+
+BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {
+    "llava": tiny_llava,
+    "idefics2": tiny_idefics2,
+    "qwen2_5_vl": tiny_qwen2_5_vl,
+    "qwen2_vl": tiny_qwen2_vl,
+    "idefics3": tiny_idefics3,
+}
 CLASSES = {
     "llava": "LlavaForConditionalGeneration",
     "idefics2": "Idefics2ForConditionalGeneration",
     "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration",
     "qwen2_vl": "Qwen2VLForConditionalGeneration",
+    "idefics3": "Idefics3ForConditionalGeneration",
 }
 
 
@@ -173,6 +194,23 @@ class LlavaImageFeatures(torch.nn.Module):
         return out
 
 
+class Idefics3ImageFeatures(torch.nn.Module):
+    """(pixel_values [1, N, 3, S, S], pixel_attention_mask [1, N, S, S]) -> image_features [N * T', d]:
+    the model's own get_image_features (vision model, then model.connector), as SmolVLM's
+    transformers.js vision_encoder.onnx."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.model = model.model if hasattr(model, "model") else model
+
+    def forward(self, pixel_values: torch.Tensor, pixel_attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.model.get_image_features(pixel_values=pixel_values, pixel_attention_mask=pixel_attention_mask)
+        out = getattr(out, "pooler_output", out)
+        if isinstance(out, (list, tuple)):  # transformers 5: one tensor per image
+            out = torch.cat([t.reshape(-1, t.shape[-1]) for t in out])
+        return out.reshape(-1, out.shape[-1])
+
+
 class QwenVisualFeatures(torch.nn.Module):
     """(pixel_values [patches, 3 * 2 * 14 * 14], grid_thw [1, 3]) -> image_features: the model's own
     visual (vision tower, then visual.merger), as transformers.js's Qwen2-VL vision_encoder.onnx."""
@@ -195,8 +233,8 @@ def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
 
     import transformers
 
-    if family not in ("llava", "qwen2_vl"):
-        raise SystemExit(f"stock: {family} is not built yet (llava and qwen2_vl are)")
+    if family not in ("llava", "qwen2_vl", "idefics3"):
+        raise SystemExit(f"stock: {family} is not built yet (llava, qwen2_vl and idefics3 are)")
     model = getattr(transformers, CLASSES[family]).from_pretrained(model_dir).eval().float()
     if family == "llava":
         size = model.config.vision_config.image_size
@@ -205,6 +243,11 @@ def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
         # Python list), which tracing bakes in at the traced batch size. The app runs one image at a time.
         inputs: tuple[torch.Tensor, ...] = (torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)),)
         names = ["pixel_values"]
+    elif family == "idefics3":
+        size = model.config.vision_config.image_size
+        wrapper = Idefics3ImageFeatures(model).eval()
+        inputs = (torch.randn(1, 1, 3, size, size, generator=torch.Generator().manual_seed(0)), torch.ones(1, 1, size, size, dtype=torch.bool))
+        names = ["pixel_values", "pixel_attention_mask"]
     else:
         # The app analyses Qwen2-VL at 336 x 336: 24 x 24 patches of 14 px, traced at that grid.
         vc = model.config.vision_config
@@ -247,6 +290,13 @@ def reference_on(family: str, model_dir: Path, pixels_file: Path, out: Path, siz
         write_reference(out, pixels, pre, post, False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), visual.merger hooked, on given patch rows")
         return
     pixels = torch.from_numpy(raw.reshape(-1, 3, size, size).copy())
+    if family == "idefics3":
+        inner = model.model if hasattr(model, "model") else model
+        with torch.no_grad(), capture_calls(inner.connector) as calls:
+            inner.get_image_features(pixel_values=pixels[None], pixel_attention_mask=torch.ones(1, pixels.shape[0], size, size, dtype=torch.bool))
+        call = calls[-1]
+        write_reference(out, pixels, call.input("image_hidden_states"), call.output, False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), model.connector hooked, on given pixels")
+        return
     with torch.no_grad():
         pre, post = own_io(family, model, pixels)
     write_reference(out, pixels, pre, post, False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), hooked, on given pixels")
