@@ -3,7 +3,7 @@
  * once and updated in place (find-or-create layers and d3 joins), never rebuilt.
  */
 import { axisBottom, axisLeft, format, line, scaleLinear, scaleLog, select } from 'd3';
-import { axisTitles, finiteSize, layer, sizeSvg } from './svgLayers.ts';
+import { axisTitles, finiteSize, layer, lineLegend, sizeSvg } from './svgLayers.ts';
 
 export interface LossCurveOptions {
   /** Mean training loss per epoch (epoch 1 first). */
@@ -131,46 +131,11 @@ export function renderLossCurve(svgElement: SVGSVGElement, o: LossCurveOptions):
   marker.select('title').text((p) => `best validation epoch ${p.epoch}: ${format('.4~g')(p.value)}`);
 
   const legend = layer<SVGGElement>(svg, 'g', 'legend').attr('transform', `translate(${Math.max(left, right - 168)},${margin.top - 12})`);
-  const entries = [
+  lineLegend(legend, [
     { label: 'train', colour: TRAIN_COLOUR, dash: null, x: 0 },
     { label: 'validation', colour: VAL_COLOUR, dash: '5 3', x: 62 },
-    { label: 'best', colour: '#212529', dash: null, x: 140 },
-  ];
-  const item = legend
-    .selectAll<SVGGElement, (typeof entries)[number]>('g.legend-item')
-    .data(entries, (e) => e.label)
-    .join((enter) => {
-      const g = enter.append('g').attr('class', 'legend-item');
-      g.append('line');
-      g.append('circle');
-      g.append('text');
-      return g;
-    })
-    .attr('transform', (e) => `translate(${e.x},0)`);
-  item
-    .select('line')
-    .attr('x1', 0)
-    .attr('x2', (e) => (e.label === 'best' ? 0 : 18))
-    .attr('y1', 0)
-    .attr('y2', 0)
-    .attr('stroke', (e) => e.colour)
-    .attr('stroke-width', 2)
-    .attr('stroke-dasharray', (e) => e.dash);
-  item
-    .select('circle')
-    .attr('cx', 4)
-    .attr('cy', 0)
-    .attr('r', (e) => (e.label === 'best' ? 4 : 0))
-    .attr('fill', 'none')
-    .attr('stroke', (e) => e.colour)
-    .attr('stroke-width', 1.5);
-  item
-    .select('text')
-    .attr('x', (e) => (e.label === 'best' ? 11 : 22))
-    .attr('y', 0)
-    .attr('dy', '0.32em')
-    .attr('font-size', 11)
-    .text((e) => e.label);
+    { label: 'best', colour: '#212529', dash: null, x: 140, marker: true },
+  ]);
 
   axisTitles(svg, { x: 'epoch', xCentre: (left + right) / 2, xBaseline: height - 3, y: o.yLabel, yCentre: (bottom + margin.top) / 2 });
 }

@@ -6,7 +6,7 @@
  */
 import { axisBottom, axisLeft, line, scaleLinear, scaleLog, select } from 'd3';
 import { lossExtent } from './lossCurve.ts';
-import { axisTitles, finiteSize, layer, sizeSvg } from './svgLayers.ts';
+import { axisTitles, finiteSize, layer, lineLegend, sizeSvg } from './svgLayers.ts';
 
 export interface SaeLossCurveOptions {
   /** Loss per step of the SAE before the connector (step 1 first), and after it. */
@@ -80,32 +80,9 @@ export function renderSaeLossCurve(svgElement: SVGSVGElement, o: SaeLossCurveOpt
     .attr('stroke-width', 2)
     .attr('stroke-dasharray', '5 3');
   const legend = layer<SVGGElement>(svg, 'g', 'legend').attr('transform', `translate(${Math.max(left, right - 150)},${margin.top - 12})`);
-  const entries = [
+  lineLegend(legend, [
     { label: 'before', colour: 'var(--pre, #1971c2)', dash: null, x: 0 },
     { label: 'after', colour: 'var(--post, #7048e8)', dash: '5 3', x: 78 },
-  ];
-  const item = legend
-    .selectAll<SVGGElement, (typeof entries)[number]>('g.legend-item')
-    .data(entries, (e) => e.label)
-    .join((enter) => {
-      const g = enter.append('g').attr('class', 'legend-item');
-      g.append('line');
-      g.append('text');
-      return g;
-    })
-    .attr('transform', (e) => `translate(${e.x},0)`);
-  item
-    .select('line')
-    .attr('x1', 0)
-    .attr('x2', 18)
-    .attr('stroke', (e) => e.colour)
-    .attr('stroke-width', 2)
-    .attr('stroke-dasharray', (e) => e.dash);
-  item
-    .select('text')
-    .attr('x', 22)
-    .attr('dy', '0.32em')
-    .attr('font-size', 11)
-    .text((e) => e.label);
+  ]);
   axisTitles(svg, { x: 'step', xCentre: (left + right) / 2, xBaseline: height - 3, y: 'training loss', yCentre: (bottom + margin.top) / 2 });
 }

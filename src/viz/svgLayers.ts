@@ -48,3 +48,52 @@ export function axisTitles(svg: Root<SVGSVGElement>, o: { x: string; xCentre: nu
     .attr('font-size', 11)
     .text(o.y);
 }
+
+/** One legend entry: a short line in the series' colour and dash, or a marker circle, then its label, at `x`. */
+export interface LegendEntry {
+  readonly label: string;
+  readonly colour: string;
+  readonly dash: string | null;
+  readonly x: number;
+  /** A ring (a marked point, e.g. the best epoch) instead of a line. */
+  readonly marker?: boolean;
+}
+
+/** Draws (or updates in place) the entries in `legend`, one `g.legend-item` each, joined by label. */
+export function lineLegend(legend: Root<SVGGElement>, entries: readonly LegendEntry[]): void {
+  const item = legend
+    .selectAll<SVGGElement, LegendEntry>('g.legend-item')
+    .data(entries, (e) => e.label)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'legend-item');
+      g.append('line');
+      g.append('circle');
+      g.append('text');
+      return g;
+    })
+    .attr('transform', (e) => `translate(${e.x},0)`);
+  item
+    .select('line')
+    .attr('x1', 0)
+    .attr('x2', (e) => (e.marker ? 0 : 18))
+    .attr('y1', 0)
+    .attr('y2', 0)
+    .attr('stroke', (e) => e.colour)
+    .attr('stroke-width', 2)
+    .attr('stroke-dasharray', (e) => e.dash);
+  item
+    .select('circle')
+    .attr('cx', 4)
+    .attr('cy', 0)
+    .attr('r', (e) => (e.marker ? 4 : 0))
+    .attr('fill', 'none')
+    .attr('stroke', (e) => e.colour)
+    .attr('stroke-width', 1.5);
+  item
+    .select('text')
+    .attr('x', (e) => (e.marker ? 11 : 22))
+    .attr('y', 0)
+    .attr('dy', '0.32em')
+    .attr('font-size', 11)
+    .text((e) => e.label);
+}
