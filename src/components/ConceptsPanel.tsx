@@ -1,11 +1,10 @@
 import { useMemo, useRef, useState } from 'react';
 import type { ConceptMatch } from '../core/sae/conceptSurvival.ts';
-import { latentActivations, latentMaxima } from '../core/sae/topkSae.ts';
+import { latentActivations } from '../core/sae/topkSae.ts';
 import type { ConceptSide } from '../ml/conceptAnalysis.ts';
 import {
   ACTIVE_LATENTS,
   conceptExportZip,
-  conceptResultCurrent,
   conceptsStore,
   dictionarySizes,
   findConcepts,
@@ -25,6 +24,7 @@ import { JobBar } from './JobBar.tsx';
 import { StabilityPlot } from './StabilityPlot.tsx';
 import { ConceptLossSummary } from './ConceptLossSummary.tsx';
 import { useConceptLossLink } from './useConceptLossLink.ts';
+import { useConceptPatchMaps, useConceptResultCurrent } from './useConceptView.ts';
 
 const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
 /** Rows shown before "Show more". */
@@ -41,10 +41,7 @@ export function ConceptsPanel() {
   const { job, result, settings } = useStore(conceptsStore);
   const embedded = useAnalysis((s) => Object.keys(s.embeddings).length);
   const ready = useModel((s) => s.status === 'ready');
-  // Re-read currency whenever what is embedded or open changes.
-  const embeddings = useAnalysis((s) => s.embeddings);
-  const modelKey = useModel((s) => s.modelKey);
-  const current = useMemo(() => conceptResultCurrent(result), [result, embeddings, modelKey]); // eslint-disable-line react-hooks/exhaustive-deps -- conceptResultCurrent reads those stores
+  const current = useConceptResultCurrent(result);
   const enough = embedded >= MIN_CONCEPT_IMAGES;
   const width = useModel((s) => s.manifest?.tokens.dPre ?? null);
   const importInput = useRef<HTMLInputElement>(null);
@@ -193,17 +190,10 @@ function ConceptResults({ result, current }: { result: ConceptResult; current: b
     return withFrequency.sort(order[sort]);
   }, [matches, sort, lossLink]); // eslint-disable-line react-hooks/exhaustive-deps -- frequency and lossOf read the result and the link
   const lost = matches.filter((m) => m.lost).length;
-  // Patch maps when the tokens before the connector are the encoder's patch grid (not for an export
-  // with a class token or a different layout): each example shows where on it the concept fires.
-  const manifest = useModel((s) => s.manifest);
+  // Each example shows where on it the concept fires, when the codes are on the patch grid.
+  const patchMaps = useConceptPatchMaps(result);
   const embeddings = useAnalysis((s) => s.embeddings);
-  const patchMaps = useMemo(() => {
-    const grid = manifest?.image.grid;
-    const tokens = pre.codes.n / n;
-    if (!grid || grid[0] * grid[1] !== tokens) return null;
-    return { grid: [grid[0], grid[1]] as const, tokens, maxima: latentMaxima(pre.codes, settings.latents) };
-  }, [manifest, pre, n, settings.latents]);
-  const size = manifest?.image.size ?? 0;
+  const size = useModel((s) => s.manifest?.image.size ?? 0);
 
   const filtered = rows.filter(({ match }) => query === '' || (names[match.pre] ?? `concept ${match.pre}`).toLowerCase().includes(query.toLowerCase()));
   const visible = filtered.slice(0, shown).map((r) => ({ ...r, examples: topImages(pre.perImage, settings.latents, r.match.pre, n, EXAMPLES) }));

@@ -6,13 +6,13 @@
  * index formula on the model's own window-ordered tensor.
  */
 import * as ort from 'onnxruntime-web';
+import { randomImage } from '../support/randomImage.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encoderInputs, type RgbaImage } from '../../src/core/image/processors/encoderInputs.ts';
 import { readGraphSummary } from '../../src/core/onnx/graphSummary.ts';
 import { inspectModel } from '../../src/core/onnx/inspectModel.ts';
 import { readWithRoom } from '../../src/core/onnx/readWithRoom.ts';
 import { tapOutputs } from '../../src/core/onnx/tap.ts';
-import { seededRandom } from '../../src/core/random.ts';
 import { describeStock } from '../../src/core/stock/stockModel.ts';
 import { openStock } from '../../src/ml/stockRunner.ts';
 import { STOCK_KINDS, stockFixture, type StockFixture } from '../support/stockFixtures.ts';
@@ -22,14 +22,6 @@ beforeAll(() => {
 });
 
 const json = (f: StockFixture, path: string) => JSON.parse(new TextDecoder().decode(f.files.get(path)!)) as unknown;
-
-/** An odd-sized seeded photo stand-in: every processor has to resize it. */
-function randomImage(width: number, height: number, seed: number): RgbaImage {
-  const random = seededRandom(seed);
-  const rgba = new Uint8Array(width * height * 4);
-  for (let i = 0; i < rgba.length; i++) rgba[i] = i % 4 === 3 ? 255 : Math.floor(random() * 256);
-  return { width, height, rgba };
-}
 
 async function open(f: StockFixture, preprocessor: unknown = json(f, 'preprocessor_config.json')) {
   const model = f.files.get(f.encoderPath)!;

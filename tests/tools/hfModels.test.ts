@@ -7,30 +7,17 @@
  * transformers encodes the same images (multi_modal_projector, model.connector, visual.merger),
  * within 1e-4. Runs in the transformers venv (.venv-hf); fails with instructions without it.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HF_PYTHON, whyNoHfPython } from '../support/hfPython.ts';
+import { runHfPython, whyNoHfPython } from '../support/hfPython.ts';
 import { compareWithTorch, readPack } from '../support/packCompare.ts';
 
 const TOLERANCE = 1e-4;
 const TOOLS = resolve(import.meta.dirname, '../../tools');
-const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'hf-models-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-async function python(args: readonly string[]): Promise<string> {
-  try {
-    const { stdout } = await run(HF_PYTHON, args, { timeout: 240_000 });
-    return stdout;
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`${HF_PYTHON} ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
-  }
-}
 
 /** Each family: its transformers class, the image size the pack is exported at, and the connector the manifest must name. */
 const FAMILIES = [
@@ -59,10 +46,10 @@ describe('tools/export_pack.py on tiny random-weight models of the real transfor
       if (why) throw new Error(why);
       const checkpoint = join(root, `${family}-checkpoint`);
       const pack = join(root, `${family}-pack`);
-      await python([join(TOOLS, 'hf_tiny.py'), 'build', '--family', family, '--out', checkpoint]);
+      await runHfPython([join(TOOLS, 'hf_tiny.py'), 'build', '--family', family, '--out', checkpoint]);
       // LLaVA's input size is fixed by its vision config; the others take --image-size.
-      const exported = await python([join(TOOLS, 'export_pack.py'), '--model', checkpoint, '--out', pack, ...(family === 'llava' ? [] : ['--image-size', String(size)])]);
-      await python([join(TOOLS, 'hf_tiny.py'), 'reference', '--family', family, '--model', checkpoint, '--out', pack, '--size', String(size)]);
+      const exported = await runHfPython([join(TOOLS, 'export_pack.py'), '--model', checkpoint, '--out', pack, ...(family === 'llava' ? [] : ['--image-size', String(size)])]);
+      await runHfPython([join(TOOLS, 'hf_tiny.py'), 'reference', '--family', family, '--model', checkpoint, '--out', pack, '--size', String(size)]);
       const manifest = readPack(pack).manifest;
       expect(manifest.connector).toEqual(connector);
       expect(manifest.tokens).toEqual(tokens);

@@ -8,51 +8,37 @@
  * (openStock: the app's processor, the tap, ORT WASM) must give pre and post tokens equal to the
  * connector's input and output hooked in transformers on the very pixels the app made, within 1e-4.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-web';
+import { randomImage } from '../support/randomImage.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encoderInputs, type RgbaImage } from '../../src/core/image/processors/encoderInputs.ts';
+import { encoderInputs } from '../../src/core/image/processors/encoderInputs.ts';
 import { readGraphSummary } from '../../src/core/onnx/graphSummary.ts';
 import { inspectModel } from '../../src/core/onnx/inspectModel.ts';
 import { readWithRoom } from '../../src/core/onnx/readWithRoom.ts';
-import { seededRandom } from '../../src/core/random.ts';
 import { describeStock } from '../../src/core/stock/stockModel.ts';
 import { openStock } from '../../src/ml/stockRunner.ts';
-import { HF_PYTHON, whyNoHfPython } from '../support/hfPython.ts';
+import { runHfPython, whyNoHfPython } from '../support/hfPython.ts';
 import { maxAbs, maxAbsDiff, readReference } from '../support/packCompare.ts';
 
 const TOLERANCE = 1e-4;
 const HF_TINY = resolve(import.meta.dirname, '../../tools/hf_tiny.py');
-const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'hf-stock-'));
 const checkpoint = (family: string) => join(root, `${family}-checkpoint`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function python(args: readonly string[]): Promise<void> {
-  try {
-    await run(HF_PYTHON, [HF_TINY, ...args], { timeout: 240_000 });
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`${HF_PYTHON} tools/hf_tiny.py ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
-  }
-}
-
-function randomImage(width: number, height: number, seed: number): RgbaImage {
-  const random = seededRandom(seed);
-  const rgba = new Uint8Array(width * height * 4);
-  for (let i = 0; i < rgba.length; i++) rgba[i] = i % 4 === 3 ? 255 : Math.floor(random() * 256);
-  return { width, height, rgba };
+/** tools/hf_tiny.py with `args`, in the transformers venv. */
+async function hfTiny(args: readonly string[]): Promise<string> {
+  return runHfPython([HF_TINY, ...args]);
 }
 
 beforeAll(async () => {
   ort.env.wasm.numThreads = 1;
   const why = whyNoHfPython();
   if (why) throw new Error(why);
-  await Promise.all(['llava', 'qwen2_vl', 'idefics3'].map((family) => python(['build', '--family', family, '--out', checkpoint(family)])));
+  await Promise.all(['llava', 'qwen2_vl', 'idefics3'].map((family) => hfTiny(['build', '--family', family, '--out', checkpoint(family)])));
 }, 240_000);
 
 /**
@@ -83,7 +69,7 @@ describe('transformers.js-style stock exports of the real transformers classes',
     '$family, $exporter exporter: the automatic tap finds the connector, and the tapped tokens equal the hooked transformers tensors within 1e-4',
     async ({ family, exporter, scope, connector }) => {
       const folder = join(root, `stock-${family}-${exporter}`);
-      await python(['stock', '--family', family, '--model', checkpoint(family), '--out', folder, '--exporter', exporter]);
+      await hfTiny(['stock', '--family', family, '--model', checkpoint(family), '--out', folder, '--exporter', exporter]);
       const model = new Uint8Array(readFileSync(join(folder, 'onnx', 'vision_encoder.onnx')));
       const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as unknown;
       const preprocessor = JSON.parse(readFileSync(join(folder, 'preprocessor_config.json'), 'utf8')) as unknown;
@@ -102,7 +88,7 @@ describe('transformers.js-style stock exports of the real transformers classes',
       const size = pixels.dims.at(-1)!;
       // The square side the encoder saw (Qwen2-VL: its fixed analysis size, 14 px a patch).
       const side = family === 'qwen2_vl' ? 14 * Math.sqrt(pixels.dims[0]!) : size;
-      await python(['reference-on', '--family', family, '--model', checkpoint(family), '--pixels', pixelsFile, '--out', folder, '--size', String(side)]);
+      await hfTiny(['reference-on', '--family', family, '--model', checkpoint(family), '--pixels', pixelsFile, '--out', folder, '--size', String(side)]);
       const ref = readReference(folder);
 
       const { buffer, length } = await readWithRoom(new Blob([model]));

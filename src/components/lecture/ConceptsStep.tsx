@@ -1,13 +1,14 @@
 import { useMemo } from 'react';
 import { useStore } from 'zustand';
 import { conceptsOnImage, type ConceptOnImage } from '../../core/sae/conceptsOnImage.ts';
-import { latentActivations, latentMaxima } from '../../core/sae/topkSae.ts';
-import { conceptResultCurrent, conceptsStore, findConcepts, type ConceptResult } from '../../store/concepts.ts';
-import { useAnalysis, useModel, useUi } from '../../store/hooks.ts';
+import { latentActivations } from '../../core/sae/topkSae.ts';
+import { conceptsStore, findConcepts, type ConceptResult } from '../../store/concepts.ts';
+import { useUi } from '../../store/hooks.ts';
 import { ConceptHeatmap } from '../ConceptHeatmap.tsx';
 import { ConceptLossSummary } from '../ConceptLossSummary.tsx';
 import { JobBar } from '../JobBar.tsx';
 import { useConceptLossLink } from '../useConceptLossLink.ts';
+import { useConceptPatchMaps, useConceptResultCurrent } from '../useConceptView.ts';
 
 /** Kept and lost concepts shown for the lecture's image, of each kind. */
 const PER_KIND = 2;
@@ -19,17 +20,15 @@ const CARD_PIXELS = 280;
  * strongest kept and lost ones drawn where they fire, the tally over every concept, and whether
  * lost concepts sit where the loss heatmap is bright. Offers to find the concepts when there are none.
  */
-export function ConceptsStep() {
+export function ConceptsStep({ image }: { image: ImageData | null }) {
   const { job, result, settings } = useStore(conceptsStore);
-  const embeddings = useAnalysis((s) => s.embeddings);
-  const modelKey = useModel((s) => s.modelKey);
-  const current = useMemo(() => conceptResultCurrent(result), [result, embeddings, modelKey]); // eslint-disable-line react-hooks/exhaustive-deps -- conceptResultCurrent reads those stores
+  const current = useConceptResultCurrent(result);
   const shown = current ? result : null;
   const link = useConceptLossLink(shown);
   const lost = shown ? shown.analysis.matches.filter((m) => m.lost).length : 0;
   return (
     <div className="lecture-row">
-      {shown && <ConceptCards result={shown} />}
+      {shown && <ConceptCards result={shown} image={image} />}
       <div className="lecture-facts">
         {shown ? (
           <>
@@ -64,10 +63,9 @@ export function ConceptsStep() {
   );
 }
 
-function ConceptCards({ result }: { result: ConceptResult }) {
+/** `image`: the crop the encoder saw of the lecture's image (useHeatmapView's). */
+function ConceptCards({ result, image }: { result: ConceptResult; image: ImageData | null }) {
   const selectedId = useUi((s) => s.selectedId);
-  const manifest = useModel((s) => s.manifest);
-  const embeddings = useAnalysis((s) => s.embeddings);
   const names = useStore(conceptsStore, (s) => s.names);
   const { analysis, ids } = result;
   const { pre, settings } = analysis;
@@ -76,25 +74,18 @@ function ConceptCards({ result }: { result: ConceptResult }) {
     () => (row >= 0 ? conceptsOnImage(pre.perImage, settings.latents, row, analysis.matches, PER_KIND) : null),
     [pre, settings.latents, row, analysis.matches],
   );
-  const tokens = pre.codes.n / ids.length;
-  const grid = manifest?.image.grid;
-  const patchMaps = grid && grid[0] * grid[1] === tokens ? ([grid[0], grid[1]] as const) : null;
-  const hasMaps = patchMaps !== null;
-  const maxima = useMemo(() => (hasMaps ? latentMaxima(pre.codes, settings.latents) : null), [hasMaps, pre.codes, settings.latents]);
-  const size = manifest?.image.size ?? 0;
-  const display = selectedId ? embeddings[selectedId]?.display : undefined;
-  const image = useMemo(() => (display && size > 0 ? new ImageData(new Uint8ClampedArray(display), size, size) : null), [display, size]);
+  const patchMaps = useConceptPatchMaps(result);
   if (!picked) return null;
   const card = ({ match, activation }: ConceptOnImage) => {
     const name = names[match.pre] ?? `concept ${match.pre}`;
     return (
       <figure key={match.pre} className={`lecture-concept${match.lost ? ' lost' : ''}`} data-testid="lecture-concept" data-lost={match.lost}>
-        {patchMaps && maxima && (
+        {patchMaps && (
           <ConceptHeatmap
             image={image}
-            activations={latentActivations(pre.codes, row * tokens, tokens, match.pre)}
-            grid={patchMaps}
-            top={maxima[match.pre]!}
+            activations={latentActivations(pre.codes, row * patchMaps.tokens, patchMaps.tokens, match.pre)}
+            grid={patchMaps.grid}
+            top={patchMaps.maxima[match.pre]!}
             size={CARD_PIXELS}
             label={`Where ${name} fires on this image`}
           />

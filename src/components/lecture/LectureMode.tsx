@@ -57,7 +57,7 @@ function StepBody({ id }: { id: LectureStepId }) {
     case 'heatmap':
       return <HeatmapStep view={heatmap} />;
     case 'concepts':
-      return <ConceptsStep />;
+      return <ConceptsStep image={heatmap.image} />;
   }
 }
 

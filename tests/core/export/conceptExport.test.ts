@@ -9,23 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { conceptFiles, CONCEPTS_CSV_HEADER, type ConceptExport } from '../../../src/core/export/conceptExport.ts';
 import { fillGaussian, seededRandom } from '../../../src/core/random.ts';
-import { decodeSae, encodeSae, saeQuality, type TopKSae } from '../../../src/core/sae/topkSae.ts';
+import { randomSae } from '../../support/randomSae.ts';
+import { decodeSae, encodeSae, saeQuality } from '../../../src/core/sae/topkSae.ts';
 import { whyNoToolsPython } from '../../support/toolsPython.ts';
 import { pythonCsv, runPython, tempDir } from './python.ts';
-
-function randomSae(d: number, m: number, k: number, seed: number): TopKSae {
-  const random = seededRandom(seed);
-  return {
-    d,
-    latents: m,
-    k,
-    scale: 0.37,
-    wEnc: fillGaussian(new Float32Array(d * m), random),
-    bEnc: fillGaussian(new Float32Array(m), random).map((v) => v * 0.1),
-    wDec: fillGaussian(new Float32Array(m * d), random),
-    bDec: fillGaussian(new Float32Array(d), random).map((v) => v * 0.1),
-  };
-}
 
 const n = 30;
 const pre = randomSae(10, 24, 3, 1);

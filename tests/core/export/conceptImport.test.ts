@@ -9,21 +9,8 @@ import { writeSafetensors } from '../../../src/core/blockstore/safetensors.ts';
 import { conceptFiles, saeSafetensors, type ConceptExport } from '../../../src/core/export/conceptExport.ts';
 import { readConceptFiles, saeFromSafetensors } from '../../../src/core/export/conceptImport.ts';
 import { fillGaussian, seededRandom } from '../../../src/core/random.ts';
-import { saeQuality, type TopKSae } from '../../../src/core/sae/topkSae.ts';
-
-function randomSae(d: number, m: number, k: number, seed: number): TopKSae {
-  const random = seededRandom(seed);
-  return {
-    d,
-    latents: m,
-    k,
-    scale: 0.37 + seed / 100,
-    wEnc: fillGaussian(new Float32Array(d * m), random),
-    bEnc: fillGaussian(new Float32Array(m), random),
-    wDec: fillGaussian(new Float32Array(m * d), random),
-    bDec: fillGaussian(new Float32Array(d), random),
-  };
-}
+import { randomSae } from '../../support/randomSae.ts';
+import { saeQuality } from '../../../src/core/sae/topkSae.ts';
 
 const pre = randomSae(10, 24, 3, 1);
 const post = randomSae(14, 24, 3, 2);
