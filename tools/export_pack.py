@@ -36,13 +36,13 @@ def warn(message: str) -> None:
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", help="HF model id: a LLaVA-1.5, Idefics2 or Qwen2.5-VL checkpoint (or a local folder of one)")
+    source.add_argument("--model", help="HF model id: a LLaVA-1.5, LLaVA-OneVision, Idefics2, Idefics3/SmolVLM, Qwen2-VL or Qwen2.5-VL checkpoint (or a local folder of one)")
     source.add_argument("--fixture", choices=FIXTURES, help="a tiny LLaVA-shaped model with seeded random weights, plus reference outputs (for tests)")
     parser.add_argument("--out", required=True, type=Path, help="pack folder to write")
     parser.add_argument("--revision", help="model revision (branch, tag or commit) to download")
     parser.add_argument("--fp16", action="store_true", help="store weights as float16 (half the size; computation and the pack's inputs/outputs stay float32)")
     parser.add_argument("--external-data-above", type=float, default=1536, metavar="MB", help="keep weights in a <file>.onnx_data side file when a graph's weights exceed this many MiB (default 1536; 0: always)")
-    parser.add_argument("--image-size", type=int, help="square input side in px (Idefics2: default 378; Qwen2.5-VL: default 448, a multiple of 28); LLaVA's is fixed by its config")
+    parser.add_argument("--image-size", type=int, help="square input side in px (Idefics2: default 378; Idefics3/SmolVLM: default its tile size; Qwen2-VL: default 336, Qwen2.5-VL: default 448, multiples of 28); LLaVA's and LLaVA-OneVision's are fixed by their configs")
     parser.add_argument("--seed", type=int, default=7, help="seed of a fixture's weights")
     return parser.parse_args(argv)
 
@@ -52,11 +52,22 @@ def family_loader(model_id: str, revision: Optional[str]) -> Callable[..., PackM
     from transformers import AutoConfig  # lazy: only real models need transformers
 
     from pack_export.families.idefics2 import load_idefics2
+    from pack_export.families.idefics3 import load_idefics3
     from pack_export.families.llava import load_llava
+    from pack_export.families.llava_onevision import load_llava_onevision
     from pack_export.families.qwen2_5_vl import load_qwen2_5_vl
+    from pack_export.families.qwen2_vl import load_qwen2_vl
 
     model_type = AutoConfig.from_pretrained(model_id, revision=revision).model_type
-    loaders: dict[str, Callable[..., PackModel]] = {"llava": load_llava, "idefics2": load_idefics2, "qwen2_5_vl": load_qwen2_5_vl}
+    loaders: dict[str, Callable[..., PackModel]] = {
+        "llava": load_llava,
+        "llava_onevision": load_llava_onevision,
+        "idefics2": load_idefics2,
+        "idefics3": load_idefics3,
+        "smolvlm": load_idefics3,
+        "qwen2_vl": load_qwen2_vl,
+        "qwen2_5_vl": load_qwen2_5_vl,
+    }
     if model_type not in loaders:
         raise SystemExit(f"{model_id}: model_type {model_type!r} is not one this exporter knows ({', '.join(loaders)})")
     return loaders[model_type]

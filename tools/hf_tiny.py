@@ -7,7 +7,8 @@ are exactly transformers' own. `build` saves one as a local checkpoint folder (c
 model.safetensors, preprocessor_config.json), which tools/export_pack.py then opens with
 --model FOLDER, the way it opens a downloaded one. `reference` loads that folder with transformers
 and captures the connector's input and output with hooks at the reference code's points
-(LLaVA: multi_modal_projector; Idefics2: model.connector; Qwen2.5-VL: visual.merger) for seeded
+(LLaVA, LLaVA-OneVision: multi_modal_projector; Idefics2, Idefics3: model.connector; Qwen2-VL,
+Qwen2.5-VL: visual.merger) for seeded
 images, written as reference/{pixels,pre,post}.f32 + reference.json (the exporter test's format).
 
   python tools/hf_tiny.py build --family llava --out /tmp/llava-tiny
@@ -25,7 +26,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-FAMILIES = ("llava", "idefics2", "qwen2_5_vl", "qwen2_vl", "idefics3")
+FAMILIES = ("llava", "llava_onevision", "idefics2", "qwen2_5_vl", "qwen2_vl", "idefics3")
+STOCK_FAMILIES = ("llava", "qwen2_vl", "qwen2_5_vl", "idefics3")
+QWEN_ANALYSIS_SIZE = 336  # the app's fixed analysis size for the Qwen processors (encoderInputs.ts)
 REFERENCE_IMAGES = 2
 LLAVA_SIZE = 64
 
@@ -46,6 +49,26 @@ def tiny_llava() -> tuple[Any, Any]:
     config = LlavaConfig(vision_config=vision, text_config=text, image_token_index=100, vision_feature_layer=-2, vision_feature_select_strategy="default")
     processor = CLIPImageProcessor(size={"shortest_edge": LLAVA_SIZE}, crop_size={"height": LLAVA_SIZE, "width": LLAVA_SIZE})
     return LlavaForConditionalGeneration(_eager(config)), processor
+
+
+def tiny_llava_onevision() -> tuple[Any, Any]:
+    from transformers import LlavaOnevisionConfig, LlavaOnevisionForConditionalGeneration, LlavaOnevisionImageProcessor, Qwen2Config, SiglipVisionConfig
+
+    # LLaVA-OneVision's layout, small: a SigLIP tower (no CLS), every token kept, the last layer.
+    vision = SiglipVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4, image_size=LLAVA_SIZE, patch_size=8)
+    text = Qwen2Config(hidden_size=48, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2, vocab_size=128)
+    pinpoints = [[LLAVA_SIZE, LLAVA_SIZE], [LLAVA_SIZE, 2 * LLAVA_SIZE], [2 * LLAVA_SIZE, LLAVA_SIZE], [2 * LLAVA_SIZE, 2 * LLAVA_SIZE]]
+    config = LlavaOnevisionConfig(
+        vision_config=vision.to_dict(),
+        text_config=text.to_dict(),
+        image_token_index=100,
+        video_token_index=101,
+        vision_feature_layer=-1,
+        vision_feature_select_strategy="full",
+        image_grid_pinpoints=pinpoints,
+    )
+    processor = LlavaOnevisionImageProcessor(size={"height": LLAVA_SIZE, "width": LLAVA_SIZE}, image_grid_pinpoints=pinpoints)
+    return LlavaOnevisionForConditionalGeneration(_eager(config)), processor
 
 
 def tiny_idefics2() -> tuple[Any, Any]:
@@ -82,7 +105,7 @@ def tiny_qwen2_5_vl() -> tuple[Any, Any]:
         vision_start_token_id=102,
         vision_end_token_id=103,
     )
-    return Qwen2_5_VLForConditionalGeneration(_eager(config)), Qwen2VLImageProcessor(patch_size=8, merge_size=2, min_pixels=32 * 32, max_pixels=128 * 128)
+    return Qwen2_5_VLForConditionalGeneration(_eager(config)), Qwen2VLImageProcessor(patch_size=8, merge_size=2)
 
 
 def tiny_qwen2_vl() -> tuple[Any, Any]:
@@ -116,6 +139,7 @@ def tiny_idefics3() -> tuple[Any, Any]:
 
 BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {
     "llava": tiny_llava,
+    "llava_onevision": tiny_llava_onevision,
     "idefics2": tiny_idefics2,
     "qwen2_5_vl": tiny_qwen2_5_vl,
     "qwen2_vl": tiny_qwen2_vl,
@@ -123,6 +147,7 @@ BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {
 }
 CLASSES = {
     "llava": "LlavaForConditionalGeneration",
+    "llava_onevision": "LlavaOnevisionForConditionalGeneration",
     "idefics2": "Idefics2ForConditionalGeneration",
     "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration",
     "qwen2_vl": "Qwen2VLForConditionalGeneration",
@@ -148,10 +173,18 @@ def own_io(family: str, model: Any, pixels: torch.Tensor) -> tuple[torch.Tensor,
         from pack_export.families.llava import own_connector_io
 
         return own_connector_io(model, pixels)
+    if family == "llava_onevision":
+        from pack_export.families.llava_onevision import own_connector_io as onevision_io
+
+        return onevision_io(model, pixels)
     if family == "idefics2":
         from pack_export.families.idefics2 import own_connector_io as idefics2_io
 
         return idefics2_io(model, pixels)
+    if family == "idefics3":
+        from pack_export.families.idefics3 import own_connector_io as idefics3_io
+
+        return idefics3_io(model, pixels)
     from pack_export.families.qwen2_5_vl import own_connector_io as qwen_io
 
     visual = model.visual if hasattr(model, "visual") else model.model.visual
@@ -233,8 +266,8 @@ def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
 
     import transformers
 
-    if family not in ("llava", "qwen2_vl", "idefics3"):
-        raise SystemExit(f"stock: {family} is not built yet (llava, qwen2_vl and idefics3 are)")
+    if family not in STOCK_FAMILIES:
+        raise SystemExit(f"stock: {family} is not built yet ({', '.join(STOCK_FAMILIES)} are)")
     model = getattr(transformers, CLASSES[family]).from_pretrained(model_dir).eval().float()
     if family == "llava":
         size = model.config.vision_config.image_size
@@ -249,11 +282,12 @@ def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
         inputs = (torch.randn(1, 1, 3, size, size, generator=torch.Generator().manual_seed(0)), torch.ones(1, 1, size, size, dtype=torch.bool))
         names = ["pixel_values", "pixel_attention_mask"]
     else:
-        # The app analyses Qwen2-VL at 336 x 336: 24 x 24 patches of 14 px, traced at that grid.
+        # The app analyses Qwen2-VL and Qwen2.5-VL at 336 x 336 (24 x 24 patches of 14 px), traced at that grid.
         vc = model.config.vision_config
         row = 3 * vc.temporal_patch_size * vc.patch_size**2
+        side = QWEN_ANALYSIS_SIZE // vc.patch_size
         wrapper = QwenVisualFeatures(model).eval()
-        inputs = (torch.randn(24 * 24, row, generator=torch.Generator().manual_seed(0)), torch.tensor([[1, 24, 24]]))
+        inputs = (torch.randn(side * side, row, generator=torch.Generator().manual_seed(0)), torch.tensor([[1, side, side]]))
         names = ["pixel_values", "grid_thw"]
     (out / "onnx").mkdir(parents=True, exist_ok=True)
     for name in ("config.json", "preprocessor_config.json"):
@@ -269,8 +303,8 @@ def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
 
 def reference_on(family: str, model_dir: Path, pixels_file: Path, out: Path, size: int) -> None:
     """The connector's input and output (hooked) for pixels given as float32 [n, 3, size, size], or
-    for Qwen2-VL as the processor's patch rows of one size x size image (the merger's input then in
-    the processor's order, 2 x 2 merge windows consecutive)."""
+    for Qwen2-VL and Qwen2.5-VL as the processor's patch rows of one size x size image (the merger's
+    input and output then in the processor's order, 2 x 2 merge windows consecutive)."""
     import numpy as np
     import transformers
 
@@ -279,15 +313,25 @@ def reference_on(family: str, model_dir: Path, pixels_file: Path, out: Path, siz
 
     model = getattr(transformers, CLASSES[family]).from_pretrained(model_dir).eval().float()
     raw = np.fromfile(pixels_file, dtype="<f4")
-    if family == "qwen2_vl":
+    if family in ("qwen2_vl", "qwen2_5_vl"):
         vc = model.config.vision_config
         side = size // vc.patch_size
         pixels = torch.from_numpy(raw.reshape(side * side, -1).copy())
         visual = model.visual if hasattr(model, "visual") else model.model.visual
+        grid_thw = torch.tensor([[1, side, side]])
         with torch.no_grad(), capture_calls(visual.merger) as calls:
-            visual(pixels, grid_thw=torch.tensor([[1, side, side]]))
-        pre, post = calls[-1].input("hidden_states").unsqueeze(0), calls[-1].output.unsqueeze(0)
-        write_reference(out, pixels, pre, post, False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), visual.merger hooked, on given patch rows")
+            visual(pixels, grid_thw=grid_thw)
+        pre, post = calls[-1].input("hidden_states"), calls[-1].output
+        if family == "qwen2_5_vl":
+            # Qwen2.5-VL's tower runs (and merges) the 2 x 2 blocks in attention-window order: put them
+            # back in the processor's order with transformers' own window index.
+            from pack_export.families.qwen2_5_vl import window_index_of
+
+            order = torch.argsort(window_index_of(visual, grid_thw))
+            unit = vc.spatial_merge_size**2
+            pre = pre.reshape(-1, unit, pre.shape[-1])[order].reshape(pre.shape)
+            post = post[order]
+        write_reference(out, pixels, pre.unsqueeze(0), post.unsqueeze(0), False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), visual.merger hooked, on given patch rows, in the processor's patch order")
         return
     pixels = torch.from_numpy(raw.reshape(-1, 3, size, size).copy())
     if family == "idefics3":

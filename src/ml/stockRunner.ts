@@ -7,6 +7,7 @@
 import { errorText, isUserFacing, UserFacingError } from '../core/errors.ts';
 import { encoderInputs, type RgbaImage } from '../core/image/processors/encoderInputs.ts';
 import { tensorInfo, type GraphSummary } from '../core/onnx/graphSummary.ts';
+import { fromWindowOrder, windowOrder } from '../core/stock/attentionWindows.ts';
 import { bindFeeds } from '../core/stock/feeds.ts';
 import { rasterFromMergeWindows, stockManifest, tokenLayout, type StockDescription, type StockSource } from '../core/stock/stockModel.ts';
 import type { AnalysisRunner, EmbeddedTokens } from './analysisRunner.ts';
@@ -107,6 +108,11 @@ export async function openStock(
   const fallbackReason = [...failures, tapped.fallbackReason].filter(Boolean).join('; ') || null;
   const manifest = stockManifest(layout, description, { ...source, inputName: summary.inputs[0] ?? '' }, tap);
   const { tokens, grid, mergeWindows } = layout;
+  // Qwen2.5-VL: the tower hands the merger its blocks window by window (attentionWindows.ts). The
+  // merger's own output is in that order too; the graph's output is back in the processor's.
+  const windows = description.attentionWindows;
+  const order = windows === null ? null : windowOrder(grid, windows);
+  const postInWindowOrder = order !== null && !summary.outputs.includes(tap.post);
   return {
     manifest,
     ep: tapped.ep,
@@ -117,9 +123,10 @@ export async function openStock(
       const { pre, post, seen } = await runImage(tapped, summary, description, image);
       checkCount(pre, tokens.pre, tokens.dPre, 'pre-projection', tap.pre);
       checkCount(post, tokens.post, tokens.dPost, 'post-projection', tap.post);
+      const preData = order === null || windows === null ? pre.data : fromWindowOrder(pre.data, order, windows.mergeSize ** 2, tokens.dPre);
       return {
-        pre: mergeWindows === null ? pre.data : rasterFromMergeWindows(pre.data, grid, mergeWindows, tokens.dPre),
-        post: post.data,
+        pre: mergeWindows === null ? preData : rasterFromMergeWindows(preData, grid, mergeWindows, tokens.dPre),
+        post: postInWindowOrder ? fromWindowOrder(post.data, order, 1, tokens.dPost) : post.data,
         display: rgbToRgba(seen.rgb),
       };
     },

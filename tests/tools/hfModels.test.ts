@@ -23,11 +23,32 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const FAMILIES = [
   { family: 'llava', className: 'LlavaForConditionalGeneration', size: 64, connector: { family: 'mlp' }, tokens: { pre: 64, post: 64, dPre: 32, dPost: 48 } },
   {
+    family: 'llava_onevision',
+    className: 'LlavaOnevisionForConditionalGeneration',
+    size: 64,
+    connector: { family: 'mlp' },
+    tokens: { pre: 64, post: 64, dPre: 32, dPost: 48 },
+  },
+  {
     family: 'idefics2',
     className: 'Idefics2ForConditionalGeneration',
     size: 64,
     connector: { family: 'perceiver', queries: 8 },
     tokens: { pre: 64, post: 8, dPre: 32, dPost: 48 },
+  },
+  {
+    family: 'idefics3',
+    className: 'Idefics3ForConditionalGeneration',
+    size: 64,
+    connector: { family: 'pixel-shuffle', scale: 2 },
+    tokens: { pre: 64, post: 16, dPre: 32, dPost: 48 },
+  },
+  {
+    family: 'qwen2_vl',
+    className: 'Qwen2VLForConditionalGeneration',
+    size: 56,
+    connector: { family: 'merger', mergeSize: 2 },
+    tokens: { pre: 16, post: 4, dPre: 32, dPost: 48 },
   },
   {
     family: 'qwen2_5_vl',
@@ -47,8 +68,9 @@ describe('tools/export_pack.py on tiny random-weight models of the real transfor
       const checkpoint = join(root, `${family}-checkpoint`);
       const pack = join(root, `${family}-pack`);
       await runHfPython([join(TOOLS, 'hf_tiny.py'), 'build', '--family', family, '--out', checkpoint]);
-      // LLaVA's input size is fixed by its vision config; the others take --image-size.
-      const exported = await runHfPython([join(TOOLS, 'export_pack.py'), '--model', checkpoint, '--out', pack, ...(family === 'llava' ? [] : ['--image-size', String(size)])]);
+      // LLaVA's and LLaVA-OneVision's input sizes are fixed by their vision configs; the others take --image-size.
+      const fixedSize = family === 'llava' || family === 'llava_onevision';
+      const exported = await runHfPython([join(TOOLS, 'export_pack.py'), '--model', checkpoint, '--out', pack, ...(fixedSize ? [] : ['--image-size', String(size)])]);
       await runHfPython([join(TOOLS, 'hf_tiny.py'), 'reference', '--family', family, '--model', checkpoint, '--out', pack, '--size', String(size)]);
       const manifest = readPack(pack).manifest;
       expect(manifest.connector).toEqual(connector);

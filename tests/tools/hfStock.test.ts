@@ -1,5 +1,5 @@
 /**
- * Stock exports of transformers' own LLaVA, Qwen2-VL and Idefics3 (SmolVLM) classes (issue 16 item
+ * Stock exports of transformers' own LLaVA, Qwen2-VL, Qwen2.5-VL and Idefics3 (SmolVLM) classes (issue 16 item
  * 4), made the way the Hub's transformers.js repos hold them (tools/hf_tiny.py stock:
  * onnx/vision_encoder.onnx taking the processor's inputs to image_features with the connector
  * inside, beside the model's real config.json and preprocessor_config.json), with torch.onnx's
@@ -38,7 +38,7 @@ beforeAll(async () => {
   ort.env.wasm.numThreads = 1;
   const why = whyNoHfPython();
   if (why) throw new Error(why);
-  await Promise.all(['llava', 'qwen2_vl', 'idefics3'].map((family) => hfTiny(['build', '--family', family, '--out', checkpoint(family)])));
+  await Promise.all(['llava', 'qwen2_vl', 'qwen2_5_vl', 'idefics3'].map((family) => hfTiny(['build', '--family', family, '--out', checkpoint(family)])));
 }, 240_000);
 
 /**
@@ -56,11 +56,20 @@ function windowToGrid(windowOrder: Float32Array, rows: number, cols: number, d: 
   return out;
 }
 
+/** config.json's vision_config.patch_size. */
+function patchSizeOf(config: unknown): number {
+  const patch = (config as { vision_config?: { patch_size?: unknown } }).vision_config?.patch_size;
+  if (typeof patch !== 'number') throw new Error('config.json has no vision_config.patch_size');
+  return patch;
+}
+
 const CASES = [
   { family: 'llava', exporter: 'torchscript', scope: /multi_modal_projector/, connector: { family: 'mlp' } },
   { family: 'llava', exporter: 'dynamo', scope: /multi_modal_projector/, connector: { family: 'mlp' } },
   { family: 'qwen2_vl', exporter: 'torchscript', scope: /visual[./]merger/, connector: { family: 'merger', mergeSize: 2 } },
-  // (Idefics3 through the TorchScript exporter is not here: the graph it writes is invalid, see docs/tapping.md.)
+  { family: 'qwen2_5_vl', exporter: 'torchscript', scope: /visual[./]merger/, connector: { family: 'merger', mergeSize: 2 } },
+  // (Qwen2-VL and Qwen2.5-VL through the dynamo exporter are not here: torch.export refuses the towers'
+  // data-dependent shapes. Idefics3 through the TorchScript exporter is not here: the graph it writes is invalid, see docs/tapping.md.)
   { family: 'idefics3', exporter: 'dynamo', scope: /connector/, connector: { family: 'pixel-shuffle', scale: 2 } },
 ] as const;
 
@@ -86,34 +95,42 @@ describe('transformers.js-style stock exports of the real transformers classes',
       const pixelsFile = join(folder, 'pixels.f32');
       writeFileSync(pixelsFile, new Uint8Array((pixels.data as Float32Array).buffer));
       const size = pixels.dims.at(-1)!;
-      // The square side the encoder saw (Qwen2-VL: its fixed analysis size, 14 px a patch).
-      const side = family === 'qwen2_vl' ? 14 * Math.sqrt(pixels.dims[0]!) : size;
+      // The square side the encoder saw (the Qwen processors: patch rows of the fixed analysis size).
+      const qwen = family === 'qwen2_vl' || family === 'qwen2_5_vl';
+      const side = qwen ? patchSizeOf(config) * Math.sqrt(pixels.dims[0]!) : size;
       await hfTiny(['reference-on', '--family', family, '--model', checkpoint(family), '--pixels', pixelsFile, '--out', folder, '--size', String(side)]);
       const ref = readReference(folder);
 
-      const { buffer, length } = await readWithRoom(new Blob([model]));
-      const runner = await openStock(
-        buffer,
-        length,
-        readGraphSummary(buffer.subarray(0, length)),
-        { pre: boundary.tensor, post: boundary.post ?? 'image_features' },
-        description,
-        { id: `stock:hf-${family}-${exporter}`, name: family, encoderFile: 'vision_encoder.onnx', origin: 'test' },
-        ['wasm'],
-      );
-      try {
-        expect(runner.manifest.connector).toEqual(connector);
-        const got = await runner.embedImage(image);
-        const [rows, cols] = runner.manifest.image.grid;
-        const refPre = family === 'qwen2_vl' ? windowToGrid(ref.pre, rows, cols, runner.manifest.tokens.dPre) : ref.pre;
-        const pre = maxAbsDiff(got.pre, refPre);
-        const post = maxAbsDiff(got.post, ref.post);
-        console.log(`${family}, ${exporter}: max |tapped - hooked| pre ${pre.toExponential(2)} (scale ${maxAbs(ref.pre).toFixed(2)}), post ${post.toExponential(2)} (scale ${maxAbs(ref.post).toFixed(2)})`);
-        expect(maxAbs(ref.post)).toBeGreaterThan(0.5);
-        expect(pre).toBeLessThan(TOLERANCE);
-        expect(post).toBeLessThan(TOLERANCE);
-      } finally {
-        await runner.dispose();
+      // Qwen2.5-VL's merger works on window-ordered blocks; the graph's output is back in the
+      // processor's order. Both choices of post tensor must give the same, correct tokens.
+      const posts = [boundary.post ?? 'image_features', ...(family === 'qwen2_5_vl' ? ['image_features'] : [])];
+      for (const postName of posts) {
+        const { buffer, length } = await readWithRoom(new Blob([model]));
+        const runner = await openStock(
+          buffer,
+          length,
+          readGraphSummary(buffer.subarray(0, length)),
+          { pre: boundary.tensor, post: postName },
+          description,
+          { id: `stock:hf-${family}-${exporter}`, name: family, encoderFile: 'vision_encoder.onnx', origin: 'test' },
+          ['wasm'],
+        );
+        try {
+          expect(runner.manifest.connector).toEqual(connector);
+          const got = await runner.embedImage(image);
+          const [rows, cols] = runner.manifest.image.grid;
+          const refPre = qwen ? windowToGrid(ref.pre, rows, cols, runner.manifest.tokens.dPre) : ref.pre;
+          const pre = maxAbsDiff(got.pre, refPre);
+          const post = maxAbsDiff(got.post, ref.post);
+          console.log(
+            `${family}, ${exporter}, post ${postName}: max |tapped - hooked| pre ${pre.toExponential(2)} (scale ${maxAbs(ref.pre).toFixed(2)}), post ${post.toExponential(2)} (scale ${maxAbs(ref.post).toFixed(2)})`,
+          );
+          expect(maxAbs(ref.post)).toBeGreaterThan(0.5);
+          expect(pre).toBeLessThan(TOLERANCE);
+          expect(post).toBeLessThan(TOLERANCE);
+        } finally {
+          await runner.dispose();
+        }
       }
     },
     300_000,

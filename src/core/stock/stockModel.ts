@@ -8,6 +8,7 @@
 import { UserFacingError } from '../errors.ts';
 import { postTokenCount, type Grid } from '../geometry/connectorGeometry.ts';
 import { formatShape } from '../onnx/candidates.ts';
+import { attentionWindowsOf, type AttentionWindows } from './attentionWindows.ts';
 import { modelTypeOf } from './stockFiles.ts';
 import { QWEN2VL_ANALYSIS_SIZE, withFixedSize } from '../image/processors/encoderInputs.ts';
 import { parseProcessorConfig, processorFromType, type ProcessorConfig, type ProcessorName } from '../image/processors/processorConfig.ts';
@@ -26,6 +27,8 @@ export interface StockDescription {
   readonly modelType: string | null;
   /** The connector family the model type implies (its module's stock.modelTypes); null when the model type is not one we know. */
   readonly familyHint: ConnectorFamily | null;
+  /** Qwen2.5-VL's attention windows (the tower runs its merge blocks window by window); null for other models. */
+  readonly attentionWindows: AttentionWindows | null;
 }
 
 const PROCESSOR_LABELS: Readonly<Record<ProcessorName, string>> = {
@@ -66,6 +69,7 @@ export function describeStock(config: unknown, preprocessor: unknown): StockDesc
     processorLabel: PROCESSOR_LABELS[processor.processor],
     modelType,
     familyHint: modelType === null ? null : CONNECTORS.familyOfModelType(modelType),
+    attentionWindows: attentionWindowsOf(config),
   };
 }
 

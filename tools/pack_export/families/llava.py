@@ -20,15 +20,17 @@ class LlavaEncoder(torch.nn.Module):
 
     def __init__(self, vision_tower: torch.nn.Module, feature_layer: Union[int, Sequence[int]], select_strategy: str) -> None:
         super().__init__()
-        if select_strategy != "default":
-            # "full" keeps CLS: T = grid + 1 tokens, and the pack format puts every token on the patch grid.
-            raise ValueError(f"vision_feature_select_strategy {select_strategy!r}: only 'default' (CLS dropped) fits a pack")
+        if select_strategy not in ("default", "full"):
+            raise ValueError(f"vision_feature_select_strategy {select_strategy!r}: a pack takes 'default' (first token dropped) or 'full'")
+        # "default" drops CLIP's CLS token; "full" keeps every token, which fits a pack only for a
+        # tower without CLS (SigLIP, LLaVA-OneVision): llava_pack checks the count.
+        self.first = 1 if select_strategy == "default" else 0
         self.vision_tower = vision_tower
         self.layers = [feature_layer] if isinstance(feature_layer, int) else list(feature_layer)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         hidden_states = self.vision_tower(pixel_values, output_hidden_states=True).hidden_states
-        picked = [hidden_states[i][:, 1:] for i in self.layers]
+        picked = [hidden_states[i][:, self.first :] for i in self.layers]
         return picked[0] if len(picked) == 1 else torch.cat(picked, dim=-1)
 
 
@@ -57,7 +59,17 @@ def own_connector_io(model: Any, pixels: torch.Tensor) -> tuple[torch.Tensor, to
     return call.input("image_features"), call.output
 
 
-def llava_pack(model: Any, preprocess: Preprocess, pack_id: str, name: str, provenance: Provenance, warn: Callable[[str], None]) -> PackModel:
+def llava_pack(
+    model: Any,
+    preprocess: Preprocess,
+    pack_id: str,
+    name: str,
+    provenance: Provenance,
+    warn: Callable[[str], None],
+    connector_io: Callable[[Any, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] = own_connector_io,
+) -> PackModel:
+    """LLaVA and its relatives (LLaVA-OneVision: families/llava_onevision.py): a vision tower's
+    feature layer -> multi_modal_projector. `connector_io` hooks the projector in the model's own path."""
     vision_tower, projector = _parts(model)
     vision_tower.float()
     projector.float()
@@ -76,10 +88,15 @@ def llava_pack(model: Any, preprocess: Preprocess, pack_id: str, name: str, prov
     pixels = example_pixels(geometry, 2, seed=1)
     with torch.no_grad():
         pre = encoder(pixels)
-        diffs = self_check((pre, connector(pre)), own_connector_io(model, pixels))
+        if pre.shape[1] != geometry.pre:
+            raise ValueError(
+                f"the projector takes {pre.shape[1]} tokens, not the {geometry.pre} patches of the grid "
+                f"(vision_feature_select_strategy {config.vision_feature_select_strategy!r} keeps a CLS token?): a pack puts every token on the patch grid"
+            )
+        diffs = self_check((pre, connector(pre)), connector_io(model, pixels))
     warn(f"self-check against the model's own image path: max |diff| pre {diffs[0]:.2e}, post {diffs[1]:.2e}")
     description = (
-        f"{name}: the vision tower's hidden_states[{layers}] with the CLS token dropped (what the projector consumes), "
+        f"{name}: the vision tower's hidden_states[{layers}]{' with the CLS token dropped' if encoder.first else ''} (what the projector consumes), "
         f"and the model's own multi_modal_projector. {geometry.pre} tokens of {geometry.d_pre} -> {geometry.post} of {geometry.d_post}."
     )
     return PackModel(pack_id, name, description, encoder, connector, geometry, preprocess, provenance)

@@ -1,4 +1,4 @@
-"""Qwen2.5-VL: the vision tower up to visual.merger (its input: the last block's hidden states)
+"""Qwen2.5-VL (and Qwen2-VL, families/qwen2_vl.py): the vision tower up to visual.merger (its input: the last block's hidden states)
 -> visual.merger (RMSNorm ln_q, concatenate each 2x2 block, MLP).
 
 Qwen's tower takes flattened patches [patches, 3 * 2 * 14 * 14] plus grid_thw, not an image; the
@@ -77,8 +77,11 @@ class QwenEncoder(torch.nn.Module):
         if hasattr(visual, "rot_pos_emb"):
             # transformers 4.x: the tower asks its own methods; answer with this one grid's values.
             with torch.no_grad():
-                rotary, window = visual.rot_pos_emb(grid_thw), visual.get_window_index(grid_thw)
+                rotary = visual.rot_pos_emb(grid_thw)
             tower.rot_pos_emb = lambda _grid: rotary
+        if hasattr(visual, "get_window_index"):  # Qwen2.5-VL in transformers 4.x (Qwen2-VL has no windows)
+            with torch.no_grad():
+                window = visual.get_window_index(grid_thw)
             tower.get_window_index = lambda _grid: window
         # transformers 5 computes them from grid_thw with module-level helpers: a constant buffer
         # here, so tracing records this grid's values as constants just the same.
@@ -109,9 +112,13 @@ class QwenConnector(torch.nn.Module):
 
 def window_index_of(visual: Any, grid_thw: torch.Tensor) -> torch.Tensor:
     """The order the tower puts 2x2 blocks in (by attention window): its own method in transformers
-    4.x, the module-level helper it calls in transformers 5."""
+    4.x, the module-level helper it calls in transformers 5; Qwen2-VL's tower has no windows and
+    keeps the processor's order."""
     if hasattr(visual, "get_window_index"):
         return visual.get_window_index(grid_thw)[0]
+    if not hasattr(visual, "window_size"):
+        _, rows, cols = (int(v) for v in grid_thw[0])
+        return torch.arange(rows * cols // visual.spatial_merge_size**2)
     from transformers.vision_utils import get_vision_window_index
 
     return get_vision_window_index(grid_thw, spatial_merge_size=visual.spatial_merge_size, window_size=visual.window_size, patch_size=visual.patch_size)[0]
@@ -130,13 +137,17 @@ def own_connector_io(visual: Any, pixels: torch.Tensor, patch: int, merge: int, 
 
 
 def qwen_pack(model: Any, size: int, preprocess: Preprocess, pack_id: str, name: str, provenance: Provenance, warn: Callable[[str], None]) -> PackModel:
+    """Qwen2.5-VL and Qwen2-VL: the same tower interface and merger; Qwen2-VL's tower has no
+    attention windows, and its config names the widths differently, so they are read off the merger."""
     visual = model.visual if hasattr(model, "visual") else model.model.visual  # top level before transformers 4.52
     visual.float()
     vc = model.config.vision_config
     patch, merge, temporal = vc.patch_size, vc.spatial_merge_size, vc.temporal_patch_size
     if size % (patch * merge) != 0:
-        raise ValueError(f"--image-size {size}: Qwen2.5-VL needs a multiple of {patch * merge} (patch {patch} x merge {merge})")
-    geometry = Geometry(size=size, patch_size=patch, d_pre=vc.hidden_size, d_post=vc.out_hidden_size, family="merger", parameter=merge)
+        raise ValueError(f"--image-size {size}: {model.config.model_type} needs a multiple of {patch * merge} (patch {patch} x merge {merge})")
+    d_pre = int(visual.merger.ln_q.weight.shape[0])
+    d_post = int(visual.merger.mlp[-1].out_features)
+    geometry = Geometry(size=size, patch_size=patch, d_pre=d_pre, d_post=d_post, family="merger", parameter=merge)
     encoder = QwenEncoder(visual, size, patch, merge, temporal)
     connector = QwenConnector(visual.merger, size, patch, merge)
     pixels = example_pixels(geometry, 1, seed=1)
@@ -146,7 +157,7 @@ def qwen_pack(model: Any, size: int, preprocess: Preprocess, pack_id: str, name:
     warn(f"self-check against the model's own image path: max |diff| pre {diffs[0]:.2e}, post {diffs[1]:.2e}")
     description = (
         f"{name}: the vision tower's last hidden states (the merger's input) for a {size} px square image in grid order, and the "
-        f"model's own merger (ln_q, 2x2 concat, MLP). Qwen2.5-VL itself resizes each image to its own multiple of 28 px; "
+        f"model's own merger (ln_q, 2x2 concat, MLP). The model itself resizes each image to its own multiple of {patch * merge} px; "
         "this pack always sees one centre-cropped square, one image per run."
     )
     return PackModel(pack_id, name, description, encoder, connector, geometry, preprocess, provenance, dynamic_batch=False)
