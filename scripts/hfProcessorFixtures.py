@@ -71,6 +71,11 @@ CONFIGS = {
         "do_normalize": True, "do_rescale": True, "do_resize": True, "image_mean": HALF,
         "image_processor_type": "SiglipImageProcessor", "image_std": HALF, "processor_class": "SiglipProcessor",
         "resample": 3, "rescale_factor": 0.00392156862745098, "size": {"height": 384, "width": 384}}),
+    "HuggingFaceM4/idefics2-8b": ("idefics2", {
+        "do_convert_rgb": True, "do_image_splitting": False, "do_normalize": True, "do_pad": True, "do_rescale": True,
+        "do_resize": True, "image_mean": HALF, "image_processor_type": "Idefics2ImageProcessor", "image_std": HALF,
+        "processor_class": "Idefics2Processor", "resample": 2, "rescale_factor": 0.00392156862745098,
+        "size": {"longest_edge": 980, "shortest_edge": 378}}),
     "HuggingFaceTB/SmolVLM-256M-Instruct": ("idefics3", {
         "do_convert_rgb": True, "do_image_splitting": True, "do_normalize": True, "do_pad": True, "do_rescale": True,
         "do_resize": True, "image_mean": HALF, "image_processor_type": "Idefics3ImageProcessor", "image_std": HALF,
@@ -149,6 +154,10 @@ def load_photos(wheel: str | None) -> dict:
 def processor_class(kind: str):
     from transformers import CLIPImageProcessorPil, Idefics3ImageProcessorPil, Qwen2VLImageProcessorPil, SiglipImageProcessorPil  # type: ignore
 
+    if kind == "idefics2":
+        from transformers import Idefics2ImageProcessorPil  # type: ignore  # (not in the transformers the committed fixture was made with)
+
+        return Idefics2ImageProcessorPil
     return {"clip": CLIPImageProcessorPil, "siglip": SiglipImageProcessorPil, "idefics3": Idefics3ImageProcessorPil, "qwen2-vl": Qwen2VLImageProcessorPil}[kind]
 
 
@@ -160,6 +169,11 @@ def run(kind: str, config: dict, img: Image.Image, fixed: tuple | None, raw: boo
         cfg["do_rescale"] = False
         cfg["do_normalize"] = False
     proc = processor_class(kind).from_dict(cfg)
+    if kind == "idefics2":
+        # The app analyses Idefics2 at one square, shortest_edge on a side (a size its processor
+        # leaves alone): the image is stretched to it first, as a fixed size is.
+        side = cfg["size"]["shortest_edge"]
+        fixed = (side, side)
     if fixed:
         # The processor starts with convert("RGB"); resizing RGBA first would premultiply alpha.
         img = img.convert("RGB").resize((fixed[1], fixed[0]), proc.resample)
@@ -207,6 +221,7 @@ def processor_cases(photos: dict) -> list:
         ("openai/clip-vit-large-patch14-336", None, few),
         ("google/siglip-base-patch16-224", None, every),
         ("google/siglip-so400m-patch14-384", None, few + ["1x1"]),
+        ("HuggingFaceM4/idefics2-8b", None, every),
         ("HuggingFaceTB/SmolVLM-256M-Instruct", None, every),
         ("HuggingFaceM4/Idefics3-8B-Llama3", None, few),
         ("Qwen/Qwen2-VL-2B-Instruct", (336, 336), every),

@@ -27,7 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 FAMILIES = ("llava", "llava_onevision", "idefics2", "qwen2_5_vl", "qwen2_vl", "idefics3")
-STOCK_FAMILIES = ("llava", "qwen2_vl", "qwen2_5_vl", "idefics3")
+STOCK_FAMILIES = ("llava", "qwen2_vl", "qwen2_5_vl", "idefics2", "idefics3")
 QWEN_ANALYSIS_SIZE = 336  # the app's fixed analysis size for the Qwen processors (encoderInputs.ts)
 REFERENCE_IMAGES = 2
 LLAVA_SIZE = 64
@@ -80,7 +80,9 @@ def tiny_idefics2() -> tuple[Any, Any]:
         text_config={"model_type": "mistral", "hidden_size": 48, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 128},
         image_token_id=100,
     )
-    return Idefics2ForConditionalGeneration(_eager(config)), Idefics2ImageProcessor(do_image_splitting=False)
+    # The processor's shortest edge is the tower's size, the square the app analyses Idefics2 at.
+    processor = Idefics2ImageProcessor(do_image_splitting=False, size={"shortest_edge": 64, "longest_edge": 128})
+    return Idefics2ForConditionalGeneration(_eager(config)), processor
 
 
 def tiny_qwen2_5_vl() -> tuple[Any, Any]:
@@ -227,10 +229,10 @@ class LlavaImageFeatures(torch.nn.Module):
         return out
 
 
-class Idefics3ImageFeatures(torch.nn.Module):
+class IdeficsImageFeatures(torch.nn.Module):
     """(pixel_values [1, N, 3, S, S], pixel_attention_mask [1, N, S, S]) -> image_features [N * T', d]:
-    the model's own get_image_features (vision model, then model.connector), as SmolVLM's
-    transformers.js vision_encoder.onnx."""
+    the model's own get_image_features (vision model, then model.connector), as the transformers.js
+    vision_encoder.onnx of SmolVLM (Idefics3) and Idefics2."""
 
     def __init__(self, model: Any) -> None:
         super().__init__()
@@ -276,9 +278,9 @@ def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
         # Python list), which tracing bakes in at the traced batch size. The app runs one image at a time.
         inputs: tuple[torch.Tensor, ...] = (torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)),)
         names = ["pixel_values"]
-    elif family == "idefics3":
+    elif family in ("idefics2", "idefics3"):
         size = model.config.vision_config.image_size
-        wrapper = Idefics3ImageFeatures(model).eval()
+        wrapper = IdeficsImageFeatures(model).eval()
         inputs = (torch.randn(1, 1, 3, size, size, generator=torch.Generator().manual_seed(0)), torch.ones(1, 1, size, size, dtype=torch.bool))
         names = ["pixel_values", "pixel_attention_mask"]
     else:
@@ -334,7 +336,7 @@ def reference_on(family: str, model_dir: Path, pixels_file: Path, out: Path, siz
         write_reference(out, pixels, pre.unsqueeze(0), post.unsqueeze(0), False, f"transformers {transformers.__version__} {CLASSES[family]} (random weights), visual.merger hooked, on given patch rows, in the processor's patch order")
         return
     pixels = torch.from_numpy(raw.reshape(-1, 3, size, size).copy())
-    if family == "idefics3":
+    if family in ("idefics2", "idefics3"):
         inner = model.model if hasattr(model, "model") else model
         with torch.no_grad(), capture_calls(inner.connector) as calls:
             inner.get_image_features(pixel_values=pixels[None], pixel_attention_mask=torch.ones(1, pixels.shape[0], size, size, dtype=torch.bool))

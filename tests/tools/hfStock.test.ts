@@ -1,5 +1,5 @@
 /**
- * Stock exports of transformers' own LLaVA, Qwen2-VL, Qwen2.5-VL and Idefics3 (SmolVLM) classes (issue 16 item
+ * Stock exports of transformers' own LLaVA, Qwen2-VL, Qwen2.5-VL, Idefics2 and Idefics3 (SmolVLM) classes (issue 16 item
  * 4), made the way the Hub's transformers.js repos hold them (tools/hf_tiny.py stock:
  * onnx/vision_encoder.onnx taking the processor's inputs to image_features with the connector
  * inside, beside the model's real config.json and preprocessor_config.json), with torch.onnx's
@@ -38,7 +38,7 @@ beforeAll(async () => {
   ort.env.wasm.numThreads = 1;
   const why = whyNoHfPython();
   if (why) throw new Error(why);
-  await Promise.all(['llava', 'qwen2_vl', 'qwen2_5_vl', 'idefics3'].map((family) => hfTiny(['build', '--family', family, '--out', checkpoint(family)])));
+  await Promise.all(['llava', 'qwen2_vl', 'qwen2_5_vl', 'idefics2', 'idefics3'].map((family) => hfTiny(['build', '--family', family, '--out', checkpoint(family)])));
 }, 240_000);
 
 /**
@@ -69,7 +69,8 @@ const CASES = [
   { family: 'qwen2_vl', exporter: 'torchscript', scope: /visual[./]merger/, connector: { family: 'merger', mergeSize: 2 } },
   { family: 'qwen2_5_vl', exporter: 'torchscript', scope: /visual[./]merger/, connector: { family: 'merger', mergeSize: 2 } },
   // (Qwen2-VL and Qwen2.5-VL through the dynamo exporter are not here: torch.export refuses the towers'
-  // data-dependent shapes. Idefics3 through the TorchScript exporter is not here: the graph it writes is invalid, see docs/tapping.md.)
+  // data-dependent shapes. Idefics2 and Idefics3 through the TorchScript exporter are not here: the graph it writes is invalid, see docs/tapping.md.)
+  { family: 'idefics2', exporter: 'dynamo', scope: /connector/, connector: { family: 'perceiver', queries: 8 } },
   { family: 'idefics3', exporter: 'dynamo', scope: /connector/, connector: { family: 'pixel-shuffle', scale: 2 } },
 ] as const;
 

@@ -34,6 +34,7 @@ export interface StockDescription {
 const PROCESSOR_LABELS: Readonly<Record<ProcessorName, string>> = {
   clip: 'the CLIP processor',
   siglip: 'the SigLIP processor',
+  idefics2: 'the Idefics2 processor',
   idefics3: 'the Idefics3 (SmolVLM) processor',
   'qwen2-vl': 'the Qwen2-VL processor',
 };
@@ -41,6 +42,7 @@ const PROCESSOR_LABELS: Readonly<Record<ProcessorName, string>> = {
 /** The processor a model type uses when preprocessor_config.json does not name its own. */
 function processorForModel(config: Json | null): ProcessorName | undefined {
   const type = str(config?.model_type);
+  if (type === 'idefics2') return 'idefics2';
   if (type === 'idefics3' || type === 'smolvlm') return 'idefics3';
   if (type === 'qwen2_vl' || type === 'qwen2_5_vl') return 'qwen2-vl';
   const vision = isObj(config?.vision_config) ? str(config.vision_config.model_type) : null;

@@ -1,6 +1,7 @@
 /** A stock export described as a pack: processor choice, token layout from one run, Qwen2-VL's patch order. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { encoderInputs } from '../../../src/core/image/processors/encoderInputs.ts';
 import { patchify } from '../../../src/core/image/processors/patchify.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { describeStock, rasterFromMergeWindows, stockManifest, tokenLayout, type StockDescription } from '../../../src/core/stock/stockModel.ts';
@@ -35,6 +36,24 @@ describe('describeStock', () => {
     const qwen = describeStock({ model_type: 'qwen2_vl' }, QWEN);
     expect(qwen.processor.processor === 'qwen2-vl' && qwen.processor.fixedSize).toEqual({ height: 336, width: 336 });
     expect(qwen.familyHint).toBe('merger');
+  });
+
+  it('analyses Idefics2 at one square of its shortest edge, says so, and expects the perceiver', () => {
+    const idefics2 = describeStock(
+      { model_type: 'idefics2' },
+      { image_processor_type: 'Idefics2ImageProcessor', size: { shortest_edge: 378, longest_edge: 980 }, resample: 2, do_image_splitting: true },
+    );
+    expect([idefics2.processor.processor, idefics2.familyHint, idefics2.attentionWindows]).toEqual(['idefics2', 'perceiver', null]);
+    const image = { width: 500, height: 300, rgba: new Uint8Array(500 * 300 * 4) };
+    const made = encoderInputs(idefics2.processor, image);
+    expect([made.seen.width, made.seen.height]).toEqual([378, 378]);
+    expect(made.tensors.map((t) => [t.name, t.dims])).toEqual([
+      ['pixel_values', [1, 1, 3, 378, 378]],
+      ['pixel_attention_mask', [1, 1, 378, 378]],
+    ]);
+    expect(made.notes.join(' ')).toMatch(/fixed 378 x 378.*Idefics2.*splitting is off/);
+    // Without an image_processor_type the model type picks it too.
+    expect(describeStock({ model_type: 'idefics2' }, { size: { shortest_edge: 224, longest_edge: 448 } }).processor.processor).toBe('idefics2');
   });
 
   it('falls back on the model type when the preprocessor config does not name its processor', () => {

@@ -23,6 +23,7 @@ import {
   parseProcessorConfig,
   type ClipConfig,
   type HeightWidth,
+  type Idefics2Config,
   type Idefics3Config,
   type ProcessorConfig,
   type ProcessorName,
@@ -88,6 +89,24 @@ function runSiglip(img: Rgb, cfg: SiglipConfig): { seen: Rgb; tensors: EncoderTe
   return { seen, tensors: [pixelValues([1, 3, seen.height, seen.width], rescaleNormaliseChw(seen.rgb, seen.width, seen.height, cfg))] };
 }
 
+/**
+ * Idefics2 keeps each image's aspect ratio (sides between shortest_edge and longest_edge), so
+ * images would differ in grid. The analysis needs one grid: every image is stretched to
+ * shortest_edge x shortest_edge, a size the processor itself leaves alone, so the result equals
+ * transformers run on the image first resized to that square. Splitting stays off: one image.
+ */
+function runIdefics2(img: Rgb, cfg: Idefics2Config): { seen: Rgb; tensors: EncoderTensor[] } {
+  const side = cfg.shortestEdge;
+  const seen = resize(img, side, side, cfg.resample);
+  return {
+    seen,
+    tensors: [
+      pixelValues([1, 1, 3, side, side], rescaleNormaliseChw(seen.rgb, side, side, cfg)),
+      { name: 'pixel_attention_mask', type: 'bool', dims: [1, 1, side, side], data: new Uint8Array(side * side).fill(1) },
+    ],
+  };
+}
+
 function runIdefics3(img: Rgb, cfg: Idefics3Config): { seen: Rgb; tensors: EncoderTensor[] } {
   // Two resizes through 8 bits, as transformers does them: the intermediate is a uint8 image.
   const [h1, w1] = idefics3ResizeSize(img.height, img.width, cfg.longestEdge);
@@ -121,6 +140,12 @@ function runQwen2vl(img: Rgb, cfg: Qwen2VlConfig): { seen: Rgb; tensors: Encoder
 }
 
 function notesFor(cfg: ProcessorConfig): string[] {
+  if (cfg.processor === 'idefics2') {
+    const split = cfg.imageSplittingRequested ? ' Image splitting is off too: the model was configured to add four crops.' : '';
+    return [
+      `Resized to a fixed ${cfg.shortestEdge} x ${cfg.shortestEdge} for analysis, not to the aspect-keeping size Idefics2 picks (sides between ${cfg.shortestEdge} and ${cfg.longestEdge} px).${split}`,
+    ];
+  }
   if (cfg.processor === 'idefics3') {
     const asked = cfg.imageSplittingRequested ? ' (the model was configured to tile large images into sub-images; here it sees only the global view)' : '';
     return [`Image splitting is off for analysis: one global ${cfg.maxImageSize} x ${cfg.maxImageSize} image${asked}.`];
@@ -142,9 +167,11 @@ export function encoderInputs(cfg: ProcessorConfig, image: RgbaImage): EncoderIn
       ? runClip(img, cfg)
       : cfg.processor === 'siglip'
         ? runSiglip(img, cfg)
-        : cfg.processor === 'idefics3'
-          ? runIdefics3(img, cfg)
-          : runQwen2vl(img, cfg);
+        : cfg.processor === 'idefics2'
+          ? runIdefics2(img, cfg)
+          : cfg.processor === 'idefics3'
+            ? runIdefics3(img, cfg)
+            : runQwen2vl(img, cfg);
   return { tensors: run.tensors, seen: run.seen, notes: notesFor(cfg) };
 }
 

@@ -2,15 +2,16 @@
  * The image processors of the VLM vision encoders we run, as typed configs, and the parser that
  * turns a model's preprocessor_config.json (outside data) into one. Defaults are those of
  * transformers 5.18's PIL-backend processors (CLIPImageProcessorPil, SiglipImageProcessorPil,
- * Idefics3ImageProcessorPil = SmolVLMImageProcessorPil, Qwen2VLImageProcessorPil), so a field a
+ * Idefics2ImageProcessorPil, Idefics3ImageProcessorPil = SmolVLMImageProcessorPil,
+ * Qwen2VLImageProcessorPil), so a field a
  * config leaves out means what it means to transformers. Every problem is reported, each naming
  * the field and what was expected, e.g. `preprocessor_config.size.height: expected a positive
  * integer, got "224"`. Unknown keys (processor_class, ...) are ignored, as transformers does.
  */
 import { PIL_RESAMPLE_CODES, type Resample } from '../resample.ts';
 
-export type ProcessorName = 'clip' | 'siglip' | 'idefics3' | 'qwen2-vl';
-export const PROCESSOR_NAMES: readonly ProcessorName[] = ['clip', 'siglip', 'idefics3', 'qwen2-vl'];
+export type ProcessorName = 'clip' | 'siglip' | 'idefics2' | 'idefics3' | 'qwen2-vl';
+export const PROCESSOR_NAMES: readonly ProcessorName[] = ['clip', 'siglip', 'idefics2', 'idefics3', 'qwen2-vl'];
 
 export type Triple = readonly [number, number, number];
 export interface HeightWidth {
@@ -41,6 +42,16 @@ export interface SiglipConfig extends CommonConfig {
   readonly size: HeightWidth;
 }
 
+export interface Idefics2Config extends CommonConfig {
+  readonly processor: 'idefics2';
+  /** size.shortest_edge: the analysis stretches every image to this square (see encoderInputs.ts). */
+  readonly shortestEdge: number;
+  /** size.longest_edge: the model's own bound on a side, for the note on the departure. */
+  readonly longestEdge: number;
+  /** What the config asked for; analysis always runs with splitting off (one image). */
+  readonly imageSplittingRequested: boolean;
+}
+
 export interface Idefics3Config extends CommonConfig {
   readonly processor: 'idefics3';
   /** size.longest_edge: first resize, aspect kept. */
@@ -66,7 +77,7 @@ export interface Qwen2VlConfig extends CommonConfig {
   readonly fixedSize: HeightWidth | null;
 }
 
-export type ProcessorConfig = ClipConfig | SiglipConfig | Idefics3Config | Qwen2VlConfig;
+export type ProcessorConfig = ClipConfig | SiglipConfig | Idefics2Config | Idefics3Config | Qwen2VlConfig;
 
 export type ProcessorConfigCheck = { readonly ok: true; readonly config: ProcessorConfig } | { readonly ok: false; readonly errors: readonly string[] };
 
@@ -78,6 +89,7 @@ const IMAGENET_STANDARD: Triple = [0.5, 0.5, 0.5];
 const DEFAULTS: Record<ProcessorName, Pick<CommonConfig, 'resample' | 'mean' | 'std'>> = {
   clip: { resample: 'bicubic', mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD },
   siglip: { resample: 'bicubic', mean: IMAGENET_STANDARD, std: IMAGENET_STANDARD },
+  idefics2: { resample: 'bilinear', mean: IMAGENET_STANDARD, std: IMAGENET_STANDARD },
   idefics3: { resample: 'lanczos', mean: IMAGENET_STANDARD, std: IMAGENET_STANDARD },
   'qwen2-vl': { resample: 'bicubic', mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD },
 };
@@ -87,6 +99,7 @@ const PROCESSOR_TYPES: Readonly<Record<string, ProcessorName>> = {
   CLIPImageProcessor: 'clip',
   CLIPFeatureExtractor: 'clip',
   SiglipImageProcessor: 'siglip',
+  Idefics2ImageProcessor: 'idefics2',
   Idefics3ImageProcessor: 'idefics3',
   SmolVLMImageProcessor: 'idefics3',
   Qwen2VLImageProcessor: 'qwen2-vl',
@@ -210,6 +223,17 @@ function siglip(c: Checker, o: Obj, base: CommonConfig): SiglipConfig {
   return { processor: 'siglip', ...base, size };
 }
 
+function idefics2(c: Checker, o: Obj, base: CommonConfig): Idefics2Config {
+  let shortestEdge = 378;
+  let longestEdge = 980;
+  if (o.size !== undefined) {
+    const s = c.sizeDict(o.size, 'size', ['shortest_edge', 'longest_edge'] as const, '{"shortest_edge": n, "longest_edge": m}');
+    if (s) ({ shortest_edge: shortestEdge, longest_edge: longestEdge } = s);
+  }
+  if (o.do_pad !== undefined && typeof o.do_pad !== 'boolean') c.expect('do_pad', 'true or false', o.do_pad);
+  return { processor: 'idefics2', ...base, shortestEdge, longestEdge, imageSplittingRequested: c.bool(o, 'do_image_splitting', false) };
+}
+
 function idefics3(c: Checker, o: Obj, base: CommonConfig): Idefics3Config {
   let longestEdge = 4 * 364;
   if (o.size !== undefined) {
@@ -284,7 +308,7 @@ export function parseProcessorConfig(json: unknown, processor?: ProcessorName): 
     return { ok: false, errors: c.errors };
   }
   const base = common(c, json, name);
-  const config =
-    name === 'clip' ? clip(c, json, base) : name === 'siglip' ? siglip(c, json, base) : name === 'idefics3' ? idefics3(c, json, base) : qwen2vl(c, json, base);
+  const parse = { clip, siglip, idefics2, idefics3, 'qwen2-vl': qwen2vl }[name];
+  const config: ProcessorConfig = parse(c, json, base);
   return c.errors.length > 0 ? { ok: false, errors: c.errors } : { ok: true, config };
 }

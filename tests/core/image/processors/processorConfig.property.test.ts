@@ -44,6 +44,9 @@ const specific: Record<ProcessorName, fc.Arbitrary<Json>> = {
     return { size: { height: s, width: s2 }, do_center_crop: false };
   }),
   siglip: fc.tuple(side, side).map(([h, w]) => ({ size: { height: h, width: w } })),
+  idefics2: fc
+    .tuple(side, side, fc.boolean(), fc.boolean())
+    .map(([s, l, split, pad]) => ({ size: { shortest_edge: s, longest_edge: l }, do_image_splitting: split, do_pad: pad })),
   idefics3: fc
     .tuple(side, side, fc.boolean(), fc.boolean())
     .map(([l, m, split, pad]) => ({ size: { longest_edge: l }, max_image_size: { longest_edge: m }, do_image_splitting: split, do_pad: pad })),
@@ -66,6 +69,7 @@ const specific: Record<ProcessorName, fc.Arbitrary<Json>> = {
 const TYPES: Record<ProcessorName, string> = {
   clip: 'CLIPImageProcessor',
   siglip: 'SiglipImageProcessor',
+  idefics2: 'Idefics2ImageProcessor',
   idefics3: 'Idefics3ImageProcessor',
   'qwen2-vl': 'Qwen2VLImageProcessor',
 };
@@ -86,6 +90,10 @@ function expectReadBack(name: ProcessorName, json: Json, cfg: ProcessorConfig): 
   if (json.image_mean !== undefined) expect(cfg.mean).toEqual(asTriple(json.image_mean));
   if (json.image_std !== undefined) expect(cfg.std).toEqual(asTriple(json.image_std));
   if (cfg.processor === 'siglip') expect(cfg.size).toEqual(json.size);
+  if (cfg.processor === 'idefics2') {
+    const size = json.size as Json;
+    expect([cfg.shortestEdge, cfg.longestEdge, cfg.imageSplittingRequested]).toEqual([size.shortest_edge, size.longest_edge, json.do_image_splitting]);
+  }
   if (cfg.processor === 'idefics3') {
     expect([cfg.longestEdge, cfg.maxImageSize, cfg.imageSplittingRequested]).toEqual([
       (json.size as Json).longest_edge,
@@ -247,6 +255,14 @@ describe('encoderInputs properties', () => {
         expect(out.seen.rgb.length).toBe(width * height * 3);
         if (cfg.processor === 'clip') expect(pv.dims).toEqual([1, 3, height, width]);
         if (cfg.processor === 'siglip') expect([width, height]).toEqual([cfg.size.width, cfg.size.height]);
+        if (cfg.processor === 'idefics2') {
+          // Every image stretched to the one square the analysis uses, with an all-ones mask.
+          expect([width, height]).toEqual([cfg.shortestEdge, cfg.shortestEdge]);
+          expect(pv.dims).toEqual([1, 1, 3, cfg.shortestEdge, cfg.shortestEdge]);
+          const mask = out.tensors[1]!;
+          expect([mask.name, mask.type, mask.dims]).toEqual(['pixel_attention_mask', 'bool', [1, 1, cfg.shortestEdge, cfg.shortestEdge]]);
+          expect(mask.data.every((v) => v === 1)).toBe(true);
+        }
         if (cfg.processor === 'idefics3') {
           expect(pv.dims).toEqual([1, 1, 3, cfg.maxImageSize, cfg.maxImageSize]);
           const mask = out.tensors[1]!;
