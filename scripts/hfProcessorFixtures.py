@@ -71,6 +71,11 @@ CONFIGS = {
         "do_normalize": True, "do_rescale": True, "do_resize": True, "image_mean": HALF,
         "image_processor_type": "SiglipImageProcessor", "image_std": HALF, "processor_class": "SiglipProcessor",
         "resample": 3, "rescale_factor": 0.00392156862745098, "size": {"height": 384, "width": 384}}),
+    "llava-hf/llava-onevision-qwen2-0.5b-ov-hf": ("llava-onevision", {
+        "do_convert_rgb": True, "do_normalize": True, "do_pad": True, "do_rescale": True, "do_resize": True,
+        "image_grid_pinpoints": [[384 * i, 384 * j] for i in range(1, 7) for j in range(1, 7)], "image_mean": HALF,
+        "image_processor_type": "LlavaOnevisionImageProcessor", "image_std": HALF, "processor_class": "LlavaOnevisionProcessor",
+        "resample": 3, "rescale_factor": 0.00392156862745098, "size": {"height": 384, "width": 384}}),
     "HuggingFaceM4/idefics2-8b": ("idefics2", {
         "do_convert_rgb": True, "do_image_splitting": False, "do_normalize": True, "do_pad": True, "do_rescale": True,
         "do_resize": True, "image_mean": HALF, "image_processor_type": "Idefics2ImageProcessor", "image_std": HALF,
@@ -154,10 +159,15 @@ def load_photos(wheel: str | None) -> dict:
 def processor_class(kind: str):
     from transformers import CLIPImageProcessorPil, Idefics3ImageProcessorPil, Qwen2VLImageProcessorPil, SiglipImageProcessorPil  # type: ignore
 
+    # (Not in the transformers the committed fixture was made with.)
     if kind == "idefics2":
-        from transformers import Idefics2ImageProcessorPil  # type: ignore  # (not in the transformers the committed fixture was made with)
+        from transformers import Idefics2ImageProcessorPil  # type: ignore
 
         return Idefics2ImageProcessorPil
+    if kind == "llava-onevision":
+        from transformers import LlavaOnevisionImageProcessorPil  # type: ignore
+
+        return LlavaOnevisionImageProcessorPil
     return {"clip": CLIPImageProcessorPil, "siglip": SiglipImageProcessorPil, "idefics3": Idefics3ImageProcessorPil, "qwen2-vl": Qwen2VLImageProcessorPil}[kind]
 
 
@@ -178,7 +188,11 @@ def run(kind: str, config: dict, img: Image.Image, fixed: tuple | None, raw: boo
         # The processor starts with convert("RGB"); resizing RGBA first would premultiply alpha.
         img = img.convert("RGB").resize((fixed[1], fixed[0]), proc.resample)
     out = proc(images=img, return_tensors="np")
-    return {k: np.asarray(v) for k, v in out.items()}
+    arrays = {k: np.asarray(v) for k, v in out.items()}
+    if kind == "llava-onevision":
+        # [1, views, 3, S, S]: the base view first, then the anyres tiles; the app analyses the base view.
+        arrays["pixel_values"] = np.ascontiguousarray(arrays["pixel_values"][:, 0])
+    return arrays
 
 
 def sample(a: np.ndarray, count: int) -> tuple:
@@ -221,6 +235,7 @@ def processor_cases(photos: dict) -> list:
         ("openai/clip-vit-large-patch14-336", None, few),
         ("google/siglip-base-patch16-224", None, every),
         ("google/siglip-so400m-patch14-384", None, few + ["1x1"]),
+        ("llava-hf/llava-onevision-qwen2-0.5b-ov-hf", None, every),
         ("HuggingFaceM4/idefics2-8b", None, every),
         ("HuggingFaceTB/SmolVLM-256M-Instruct", None, every),
         ("HuggingFaceM4/Idefics3-8B-Llama3", None, few),

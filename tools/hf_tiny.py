@@ -27,7 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 FAMILIES = ("llava", "llava_onevision", "idefics2", "qwen2_5_vl", "qwen2_vl", "idefics3")
-STOCK_FAMILIES = ("llava", "qwen2_vl", "qwen2_5_vl", "idefics2", "idefics3")
+STOCK_FAMILIES = ("llava", "llava_onevision", "qwen2_vl", "qwen2_5_vl", "idefics2", "idefics3")
 QWEN_ANALYSIS_SIZE = 336  # the app's fixed analysis size for the Qwen processors (encoderInputs.ts)
 REFERENCE_IMAGES = 2
 LLAVA_SIZE = 64
@@ -229,6 +229,25 @@ class LlavaImageFeatures(torch.nn.Module):
         return out
 
 
+class OnevisionImageFeatures(torch.nn.Module):
+    """pixel_values [N, 3, S, S] (base views) -> image_features [N, T, d]: LLaVA-OneVision's own
+    modules in its get_image_features order (vision tower, feature layer, select strategy,
+    multi_modal_projector), as transformers.js's LLaVA-family vision_encoder.onnx; the anyres
+    packing and newline embeddings that follow are the caller's."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        # Held whole, so the graph's node names carry the model's own module paths.
+        self.model = model
+        self.layer = model.config.vision_feature_layer
+        self.first = 1 if model.config.vision_feature_select_strategy == "default" else 0
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        owner = self.model.model if hasattr(self.model, "model") else self.model
+        hidden = owner.vision_tower(pixel_values, output_hidden_states=True).hidden_states[self.layer]
+        return owner.multi_modal_projector(hidden[:, self.first :])
+
+
 class IdeficsImageFeatures(torch.nn.Module):
     """(pixel_values [1, N, 3, S, S], pixel_attention_mask [1, N, S, S]) -> image_features [N * T', d]:
     the model's own get_image_features (vision model, then model.connector), as the transformers.js
@@ -277,6 +296,11 @@ def stock(family: str, model_dir: Path, out: Path, exporter: str) -> None:
         # One image, a fixed batch: transformers 5's get_image_features splits its output per image (a
         # Python list), which tracing bakes in at the traced batch size. The app runs one image at a time.
         inputs: tuple[torch.Tensor, ...] = (torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)),)
+        names = ["pixel_values"]
+    elif family == "llava_onevision":
+        size = model.config.vision_config.image_size
+        wrapper = OnevisionImageFeatures(model).eval()
+        inputs = (torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)),)
         names = ["pixel_values"]
     elif family in ("idefics2", "idefics3"):
         size = model.config.vision_config.image_size

@@ -1,6 +1,6 @@
 /**
  * Processor parity checked live (issue 16 item 5): the installed transformers' own image
- * processors (CLIP, SigLIP, Idefics2, Idefics3/SmolVLM, Qwen2-VL, with the installed Pillow, in .venv-hf)
+ * processors (CLIP, SigLIP, LLaVA-OneVision's base view, Idefics2, Idefics3/SmolVLM, Qwen2-VL, with the installed Pillow, in .venv-hf)
  * make the reference now, on the bundled CC0 photos and odd sizes (scripts/hfProcessorFixtures.py
  * --out a temporary folder), and the app's processors must equal it: every 8-bit value before
  * normalisation (CRC-32 of the whole tensor) and every float after. The same suite as the
@@ -33,5 +33,5 @@ if ('error' in live) {
     throw new Error(live.error);
   });
 } else {
-  processorParitySuite(loadHfProcessors(live.folder), ', made live', ['clip', 'siglip', 'idefics2', 'idefics3', 'qwen2-vl']);
+  processorParitySuite(loadHfProcessors(live.folder), ', made live', ['clip', 'siglip', 'llava-onevision', 'idefics2', 'idefics3', 'qwen2-vl']);
 }

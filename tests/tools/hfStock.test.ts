@@ -1,5 +1,5 @@
 /**
- * Stock exports of transformers' own LLaVA, Qwen2-VL, Qwen2.5-VL, Idefics2 and Idefics3 (SmolVLM) classes (issue 16 item
+ * Stock exports of transformers' own LLaVA, LLaVA-OneVision, Qwen2-VL, Qwen2.5-VL, Idefics2 and Idefics3 (SmolVLM) classes (issue 16 item
  * 4), made the way the Hub's transformers.js repos hold them (tools/hf_tiny.py stock:
  * onnx/vision_encoder.onnx taking the processor's inputs to image_features with the connector
  * inside, beside the model's real config.json and preprocessor_config.json), with torch.onnx's
@@ -38,7 +38,7 @@ beforeAll(async () => {
   ort.env.wasm.numThreads = 1;
   const why = whyNoHfPython();
   if (why) throw new Error(why);
-  await Promise.all(['llava', 'qwen2_vl', 'qwen2_5_vl', 'idefics2', 'idefics3'].map((family) => hfTiny(['build', '--family', family, '--out', checkpoint(family)])));
+  await Promise.all(['llava', 'llava_onevision', 'qwen2_vl', 'qwen2_5_vl', 'idefics2', 'idefics3'].map((family) => hfTiny(['build', '--family', family, '--out', checkpoint(family)])));
 }, 240_000);
 
 /**
@@ -66,6 +66,8 @@ function patchSizeOf(config: unknown): number {
 const CASES = [
   { family: 'llava', exporter: 'torchscript', scope: /multi_modal_projector/, connector: { family: 'mlp' } },
   { family: 'llava', exporter: 'dynamo', scope: /multi_modal_projector/, connector: { family: 'mlp' } },
+  { family: 'llava_onevision', exporter: 'torchscript', scope: /multi_modal_projector/, connector: { family: 'mlp' } },
+  { family: 'llava_onevision', exporter: 'dynamo', scope: /multi_modal_projector/, connector: { family: 'mlp' } },
   { family: 'qwen2_vl', exporter: 'torchscript', scope: /visual[./]merger/, connector: { family: 'merger', mergeSize: 2 } },
   { family: 'qwen2_5_vl', exporter: 'torchscript', scope: /visual[./]merger/, connector: { family: 'merger', mergeSize: 2 } },
   // (Qwen2-VL and Qwen2.5-VL through the dynamo exporter are not here: torch.export refuses the towers'

@@ -34,6 +34,7 @@ export interface StockDescription {
 const PROCESSOR_LABELS: Readonly<Record<ProcessorName, string>> = {
   clip: 'the CLIP processor',
   siglip: 'the SigLIP processor',
+  'llava-onevision': 'the LLaVA-OneVision processor',
   idefics2: 'the Idefics2 processor',
   idefics3: 'the Idefics3 (SmolVLM) processor',
   'qwen2-vl': 'the Qwen2-VL processor',
@@ -43,6 +44,7 @@ const PROCESSOR_LABELS: Readonly<Record<ProcessorName, string>> = {
 function processorForModel(config: Json | null): ProcessorName | undefined {
   const type = str(config?.model_type);
   if (type === 'idefics2') return 'idefics2';
+  if (type === 'llava_onevision') return 'llava-onevision';
   if (type === 'idefics3' || type === 'smolvlm') return 'idefics3';
   if (type === 'qwen2_vl' || type === 'qwen2_5_vl') return 'qwen2-vl';
   const vision = isObj(config?.vision_config) ? str(config.vision_config.model_type) : null;

@@ -56,6 +56,19 @@ describe('describeStock', () => {
     expect(describeStock({ model_type: 'idefics2' }, { size: { shortest_edge: 224, longest_edge: 448 } }).processor.processor).toBe('idefics2');
   });
 
+  it('analyses LLaVA-OneVision on its base view, with its own processor defaults, and says the tiles are left out', () => {
+    const onevision = describeStock(
+      { model_type: 'llava_onevision', vision_config: { model_type: 'siglip_vision_model' } },
+      { image_processor_type: 'LlavaOnevisionImageProcessor', size: { height: 384, width: 384 }, image_grid_pinpoints: [[384, 768]] },
+    );
+    expect([onevision.processor.processor, onevision.familyHint]).toEqual(['llava-onevision', 'mlp']);
+    // A config that leaves mean and std out means OpenAI CLIP's, LLaVA-OneVision's class defaults (not SigLIP's 0.5).
+    expect(onevision.processor.mean).toEqual([0.48145466, 0.4578275, 0.40821073]);
+    const made = encoderInputs(onevision.processor, { width: 50, height: 30, rgba: new Uint8Array(50 * 30 * 4) });
+    expect(made.tensors.map((t) => [t.name, t.dims])).toEqual([['pixel_values', [1, 3, 384, 384]]]);
+    expect(made.notes.join(' ')).toMatch(/Anyres tiling is off.*base view/);
+  });
+
   it('falls back on the model type when the preprocessor config does not name its processor', () => {
     const { image_processor_type: _, ...unnamed } = SIGLIP;
     expect(describeStock({ model_type: 'llava', vision_config: { model_type: 'siglip_vision_model' } }, unnamed).processor.processor).toBe('siglip');

@@ -28,7 +28,9 @@ def own_connector_io(model: Any, pixels: torch.Tensor) -> tuple[torch.Tensor, to
     owner = model.model if hasattr(model, "model") else model
     n, _, height, width = pixels.shape
     if n < 2:
-        raise ValueError("LLaVA-OneVision's own path tiles a lone image; hook it on two or more")
+        # Its own path tiles a lone image (anyres); two copies are two base views, each encoded alone.
+        pre, post = own_connector_io(model, pixels.expand(2, -1, -1, -1))
+        return pre[:1], post[:1]
     with torch.no_grad(), capture_calls(projector) as calls:
         owner.get_image_features(
             pixel_values=pixels,

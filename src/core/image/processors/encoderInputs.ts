@@ -24,6 +24,7 @@ import {
   type ClipConfig,
   type HeightWidth,
   type Idefics2Config,
+  type LlavaOnevisionConfig,
   type Idefics3Config,
   type ProcessorConfig,
   type ProcessorName,
@@ -84,7 +85,8 @@ function runClip(img: Rgb, cfg: ClipConfig): { seen: Rgb; tensors: EncoderTensor
   return { seen, tensors: [pixelValues([1, 3, seen.height, seen.width], rescaleNormaliseChw(seen.rgb, seen.width, seen.height, cfg))] };
 }
 
-function runSiglip(img: Rgb, cfg: SiglipConfig): { seen: Rgb; tensors: EncoderTensor[] } {
+/** SigLIP's processor, and LLaVA-OneVision's base view (the same stretch; its anyres tiles are left out). */
+function runSiglip(img: Rgb, cfg: SiglipConfig | LlavaOnevisionConfig): { seen: Rgb; tensors: EncoderTensor[] } {
   const seen = resize(img, cfg.size.width, cfg.size.height, cfg.resample);
   return { seen, tensors: [pixelValues([1, 3, seen.height, seen.width], rescaleNormaliseChw(seen.rgb, seen.width, seen.height, cfg))] };
 }
@@ -140,6 +142,8 @@ function runQwen2vl(img: Rgb, cfg: Qwen2VlConfig): { seen: Rgb; tensors: Encoder
 }
 
 function notesFor(cfg: ProcessorConfig): string[] {
+  if (cfg.processor === 'llava-onevision')
+    return [`Anyres tiling is off for analysis: the model's base view only, the image stretched to ${cfg.size.width} x ${cfg.size.height}.`];
   if (cfg.processor === 'idefics2') {
     const split = cfg.imageSplittingRequested ? ' Image splitting is off too: the model was configured to add four crops.' : '';
     return [
@@ -165,7 +169,7 @@ export function encoderInputs(cfg: ProcessorConfig, image: RgbaImage): EncoderIn
   const run =
     cfg.processor === 'clip'
       ? runClip(img, cfg)
-      : cfg.processor === 'siglip'
+      : cfg.processor === 'siglip' || cfg.processor === 'llava-onevision'
         ? runSiglip(img, cfg)
         : cfg.processor === 'idefics2'
           ? runIdefics2(img, cfg)

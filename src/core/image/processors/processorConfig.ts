@@ -2,7 +2,7 @@
  * The image processors of the VLM vision encoders we run, as typed configs, and the parser that
  * turns a model's preprocessor_config.json (outside data) into one. Defaults are those of
  * transformers 5.18's PIL-backend processors (CLIPImageProcessorPil, SiglipImageProcessorPil,
- * Idefics2ImageProcessorPil, Idefics3ImageProcessorPil = SmolVLMImageProcessorPil,
+ * LlavaOnevisionImageProcessorPil, Idefics2ImageProcessorPil, Idefics3ImageProcessorPil = SmolVLMImageProcessorPil,
  * Qwen2VLImageProcessorPil), so a field a
  * config leaves out means what it means to transformers. Every problem is reported, each naming
  * the field and what was expected, e.g. `preprocessor_config.size.height: expected a positive
@@ -10,8 +10,8 @@
  */
 import { PIL_RESAMPLE_CODES, type Resample } from '../resample.ts';
 
-export type ProcessorName = 'clip' | 'siglip' | 'idefics2' | 'idefics3' | 'qwen2-vl';
-export const PROCESSOR_NAMES: readonly ProcessorName[] = ['clip', 'siglip', 'idefics2', 'idefics3', 'qwen2-vl'];
+export type ProcessorName = 'clip' | 'siglip' | 'llava-onevision' | 'idefics2' | 'idefics3' | 'qwen2-vl';
+export const PROCESSOR_NAMES: readonly ProcessorName[] = ['clip', 'siglip', 'llava-onevision', 'idefics2', 'idefics3', 'qwen2-vl'];
 
 export type Triple = readonly [number, number, number];
 export interface HeightWidth {
@@ -39,6 +39,15 @@ export interface ClipConfig extends CommonConfig {
 
 export interface SiglipConfig extends CommonConfig {
   readonly processor: 'siglip';
+  readonly size: HeightWidth;
+}
+
+/**
+ * LLaVA-OneVision's processor makes a base view (the image stretched to size, as SigLIP's) and
+ * anyres tiles on its grid pinpoints; the analysis takes the base view only.
+ */
+export interface LlavaOnevisionConfig extends CommonConfig {
+  readonly processor: 'llava-onevision';
   readonly size: HeightWidth;
 }
 
@@ -77,7 +86,7 @@ export interface Qwen2VlConfig extends CommonConfig {
   readonly fixedSize: HeightWidth | null;
 }
 
-export type ProcessorConfig = ClipConfig | SiglipConfig | Idefics2Config | Idefics3Config | Qwen2VlConfig;
+export type ProcessorConfig = ClipConfig | SiglipConfig | LlavaOnevisionConfig | Idefics2Config | Idefics3Config | Qwen2VlConfig;
 
 export type ProcessorConfigCheck = { readonly ok: true; readonly config: ProcessorConfig } | { readonly ok: false; readonly errors: readonly string[] };
 
@@ -89,6 +98,7 @@ const IMAGENET_STANDARD: Triple = [0.5, 0.5, 0.5];
 const DEFAULTS: Record<ProcessorName, Pick<CommonConfig, 'resample' | 'mean' | 'std'>> = {
   clip: { resample: 'bicubic', mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD },
   siglip: { resample: 'bicubic', mean: IMAGENET_STANDARD, std: IMAGENET_STANDARD },
+  'llava-onevision': { resample: 'bicubic', mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD },
   idefics2: { resample: 'bilinear', mean: IMAGENET_STANDARD, std: IMAGENET_STANDARD },
   idefics3: { resample: 'lanczos', mean: IMAGENET_STANDARD, std: IMAGENET_STANDARD },
   'qwen2-vl': { resample: 'bicubic', mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD },
@@ -99,6 +109,7 @@ const PROCESSOR_TYPES: Readonly<Record<string, ProcessorName>> = {
   CLIPImageProcessor: 'clip',
   CLIPFeatureExtractor: 'clip',
   SiglipImageProcessor: 'siglip',
+  LlavaOnevisionImageProcessor: 'llava-onevision',
   Idefics2ImageProcessor: 'idefics2',
   Idefics3ImageProcessor: 'idefics3',
   SmolVLMImageProcessor: 'idefics3',
@@ -223,6 +234,16 @@ function siglip(c: Checker, o: Obj, base: CommonConfig): SiglipConfig {
   return { processor: 'siglip', ...base, size };
 }
 
+function llavaOnevision(c: Checker, o: Obj, base: CommonConfig): LlavaOnevisionConfig {
+  let size: HeightWidth = { height: 384, width: 384 };
+  if (o.size !== undefined) {
+    const s = c.sizeDict(o.size, 'size', ['height', 'width'] as const, '{"height": h, "width": w}');
+    if (s) size = s;
+  }
+  if (o.do_pad !== undefined && typeof o.do_pad !== 'boolean') c.expect('do_pad', 'true or false', o.do_pad);
+  return { processor: 'llava-onevision', ...base, size };
+}
+
 function idefics2(c: Checker, o: Obj, base: CommonConfig): Idefics2Config {
   let shortestEdge = 378;
   let longestEdge = 980;
@@ -308,7 +329,7 @@ export function parseProcessorConfig(json: unknown, processor?: ProcessorName): 
     return { ok: false, errors: c.errors };
   }
   const base = common(c, json, name);
-  const parse = { clip, siglip, idefics2, idefics3, 'qwen2-vl': qwen2vl }[name];
+  const parse = { clip, siglip, 'llava-onevision': llavaOnevision, idefics2, idefics3, 'qwen2-vl': qwen2vl }[name];
   const config: ProcessorConfig = parse(c, json, base);
   return c.errors.length > 0 ? { ok: false, errors: c.errors } : { ok: true, config };
 }

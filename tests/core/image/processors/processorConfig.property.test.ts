@@ -44,6 +44,7 @@ const specific: Record<ProcessorName, fc.Arbitrary<Json>> = {
     return { size: { height: s, width: s2 }, do_center_crop: false };
   }),
   siglip: fc.tuple(side, side).map(([h, w]) => ({ size: { height: h, width: w } })),
+  'llava-onevision': fc.tuple(side, side, fc.boolean()).map(([h, w, pad]) => ({ size: { height: h, width: w }, do_pad: pad })),
   idefics2: fc
     .tuple(side, side, fc.boolean(), fc.boolean())
     .map(([s, l, split, pad]) => ({ size: { shortest_edge: s, longest_edge: l }, do_image_splitting: split, do_pad: pad })),
@@ -69,6 +70,7 @@ const specific: Record<ProcessorName, fc.Arbitrary<Json>> = {
 const TYPES: Record<ProcessorName, string> = {
   clip: 'CLIPImageProcessor',
   siglip: 'SiglipImageProcessor',
+  'llava-onevision': 'LlavaOnevisionImageProcessor',
   idefics2: 'Idefics2ImageProcessor',
   idefics3: 'Idefics3ImageProcessor',
   'qwen2-vl': 'Qwen2VLImageProcessor',
@@ -89,7 +91,7 @@ function expectReadBack(name: ProcessorName, json: Json, cfg: ProcessorConfig): 
   const asTriple = (v: unknown) => (typeof v === 'number' ? [v, v, v] : v);
   if (json.image_mean !== undefined) expect(cfg.mean).toEqual(asTriple(json.image_mean));
   if (json.image_std !== undefined) expect(cfg.std).toEqual(asTriple(json.image_std));
-  if (cfg.processor === 'siglip') expect(cfg.size).toEqual(json.size);
+  if (cfg.processor === 'siglip' || cfg.processor === 'llava-onevision') expect(cfg.size).toEqual(json.size);
   if (cfg.processor === 'idefics2') {
     const size = json.size as Json;
     expect([cfg.shortestEdge, cfg.longestEdge, cfg.imageSplittingRequested]).toEqual([size.shortest_edge, size.longest_edge, json.do_image_splitting]);
@@ -254,7 +256,10 @@ describe('encoderInputs properties', () => {
         const { width, height } = out.seen;
         expect(out.seen.rgb.length).toBe(width * height * 3);
         if (cfg.processor === 'clip') expect(pv.dims).toEqual([1, 3, height, width]);
-        if (cfg.processor === 'siglip') expect([width, height]).toEqual([cfg.size.width, cfg.size.height]);
+        if (cfg.processor === 'siglip' || cfg.processor === 'llava-onevision') {
+          expect([width, height]).toEqual([cfg.size.width, cfg.size.height]);
+          expect(pv.dims).toEqual([1, 3, cfg.size.height, cfg.size.width]);
+        }
         if (cfg.processor === 'idefics2') {
           // Every image stretched to the one square the analysis uses, with an all-ones mask.
           expect([width, height]).toEqual([cfg.shortestEdge, cfg.shortestEdge]);
