@@ -29,11 +29,12 @@ async function saveHeatmap(view: HeatmapView, opacity: number, name: string): Pr
 
 /**
  * How far to trust this image's heatmap: a held-out image's loss is what the reconstructor could not
- * recover on an image it never saw; a training image's understates it. Both are placed among the
- * held-out images' losses, with the run's validation loss.
+ * recover on an image it never saw, as is an image added after training; a training image's
+ * understates it. Each is placed among the held-out images' losses, with the run's validation loss.
  */
 function HeatmapConfidence({ reconstruction, imageId, imageLoss }: { reconstruction: ReconstructionResult; imageId: string; imageLoss: number }) {
   const heldOut = reconstruction.validationIds.has(imageId);
+  const added = reconstruction.addedIds?.includes(imageId) ?? false;
   const validationLosses = reconstruction.ids.flatMap((id, r) => (reconstruction.validationIds.has(id) && id !== imageId ? [reconstruction.perImage[r]!] : []));
   const below = validationLosses.filter((v) => v < imageLoss).length;
   const valLoss = reconstruction.run.bestValLoss;
@@ -42,10 +43,12 @@ function HeatmapConfidence({ reconstruction, imageId, imageLoss }: { reconstruct
       ? ` Its loss is above ${Math.round((100 * below) / validationLosses.length)}% of the ${validationLosses.length} ${heldOut ? 'other ' : ''}held-out images'.`
       : '';
   return (
-    <p className={`hint heatmap-confidence${heldOut ? '' : ' training'}`} data-testid="heatmap-confidence" data-held-out={heldOut}>
+    <p className={`hint heatmap-confidence${heldOut || added ? '' : ' training'}`} data-testid="heatmap-confidence" data-held-out={heldOut} data-added={added}>
       {heldOut
         ? `Held out from training: the fair read of what this connector lost here${valLoss !== null ? ` (validation loss of the run ${valLoss.toFixed(3)})` : ''}.`
-        : `A training image: the reconstructor saw it, so its loss understates what the connector lost; trust held-out images more${valLoss !== null ? ` (validation loss of the run ${valLoss.toFixed(3)})` : ''}.`}
+        : added
+          ? `Added after training and scored by the trained reconstructor, which never saw it: a fair read of what this connector lost here${valLoss !== null ? ` (validation loss of the run ${valLoss.toFixed(3)})` : ''}.`
+          : `A training image: the reconstructor saw it, so its loss understates what the connector lost; trust held-out images more${valLoss !== null ? ` (validation loss of the run ${valLoss.toFixed(3)})` : ''}.`}
       {rank}
     </p>
   );
@@ -97,7 +100,11 @@ export function HeatmapPanel() {
         <span>
           {name}
           {imageLoss !== undefined && <> · image loss {imageLoss.toFixed(3)}</>}
-          {selectedId && reconstruction.validationIds.has(selectedId) ? ' · held out' : ' · training image'}
+          {selectedId && reconstruction.validationIds.has(selectedId)
+            ? ' · held out'
+            : selectedId && reconstruction.addedIds?.includes(selectedId)
+              ? ' · added after training'
+              : ' · training image'}
         </span>
         {losses && grid && (
           <button

@@ -187,3 +187,34 @@ export function createReconstructor(shape: ReconstructorShape, seed: number, opt
     },
   };
 }
+
+/**
+ * A reconstructor of `shape` holding kept weights (ReconstructorModel.weights(), matrices as
+ * [in, out]), to apply to images it was not trained on. Every variable must be among them, each
+ * of the shape it has here: a mismatch is refused before anything is assigned.
+ */
+export function reconstructorFromWeights(shape: ReconstructorShape, weights: readonly NamedWeight[], options: ReconstructorOptions = {}): ReconstructorModel {
+  const model = createReconstructor(shape, 0, options);
+  const byName = new Map(weights.map((w) => [w.name, w] as const));
+  const outIn = new Set(['w1', 'w2', 'w3']);
+  try {
+    const values = model.names.map((name, i) => {
+      const w = byName.get(name);
+      const variable = model.variables[i]!;
+      // Kept as [in, out]; the three Linear matrices live here as [out, in].
+      const want = outIn.has(name) ? [variable.shape[1]!, variable.shape[0]!] : variable.shape;
+      if (!w || w.shape.length !== want.length || w.shape.some((d, k) => d !== want[k]) || w.values.length !== want.reduce((a, b) => a * b, 1))
+        throw new RangeError(`kept reconstructor weight ${name}: expected shape [${want.join(', ')}], got ${w ? `[${w.shape.join(', ')}]` : 'none'}`);
+      return { variable, name, w };
+    });
+    for (const { variable, name, w } of values)
+      tf.tidy(() => {
+        const t = tf.tensor(w.values, w.shape as number[]);
+        variable.assign(outIn.has(name) ? tf.transpose(t) : t);
+      });
+    return model;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}

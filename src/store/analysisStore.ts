@@ -99,6 +99,8 @@ export interface ReconstructionResult {
   readonly perPatch: Float32Array;
   readonly perImage: Float32Array;
   readonly validationIds: ReadonlySet<string>;
+  /** Images added after training and scored by the kept reconstructor (store/applyReconstruction.ts), in `ids` too; absent: none. */
+  readonly addedIds?: readonly string[];
   readonly backend: string;
   readonly architecture: string;
   readonly stoppedEarly: boolean;

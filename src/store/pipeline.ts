@@ -12,6 +12,7 @@ import { analysisStore } from './analysisStore.ts';
 import { embedPending } from './embedding.ts';
 import { afterInferenceReset } from './modelSession.ts';
 import { afterAnalysisReset, computeKnor, recomputeKnorOnChanges } from './neighbours.ts';
+import { scoreAddedImages } from './applyReconstruction.ts';
 import { restoreAnalysis } from './persistence.ts';
 import { recomputeRegionsOnChanges } from './regions.ts';
 import { appSession, idleFollowers, isAppSession, setAppSession, type PipelineSession } from './session.ts';
@@ -31,7 +32,12 @@ export function wirePipeline(session: PipelineSession = appSession()): () => voi
       if (Object.keys(analysisStore.getState().embeddings).length > 0) await computeKnor(session);
       await embedPending(session);
     },
-    embeddingEnded: () => computeKnor(session),
+    embeddingEnded: async () => {
+      await computeKnor(session);
+      // Images added after training get their heatmaps from the kept reconstructor (in the
+      // training worker; the embedding job does not wait for it).
+      void scoreAddedImages(session);
+    },
   };
   const stopInferenceResets = session.inference.onReset((reset) => afterInferenceReset(session, reset));
   const stopAnalysisResets = session.analysis.onReset(() => afterAnalysisReset(session));

@@ -50,7 +50,14 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
       name: image?.name ?? id,
       label: image?.label ?? null,
       contentHash: image?.contentHash ?? null,
-      split: !reconstruction || !inReconstruction ? null : reconstruction.validationIds.has(id) ? 'validation' : 'train',
+      split:
+        !reconstruction || !inReconstruction
+          ? null
+          : reconstruction.validationIds.has(id)
+            ? 'validation'
+            : reconstruction.addedIds?.includes(id)
+              ? 'added'
+              : 'train',
     };
   });
   const stack = (pick: (id: string) => Float32Array, dim: number) => {

@@ -7,6 +7,7 @@
 import { describeFailure } from '../core/errors.ts';
 import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import { analysisStore, idleTraining } from './analysisStore.ts';
+import { scoreAddedImages } from './applyReconstruction.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
 import { modelStore } from './modelStore.ts';
 import { embeddedIds, stackedTokens } from './neighbours.ts';
@@ -88,6 +89,8 @@ export async function trainReconstructor(session: PipelineSession = appSession()
   } finally {
     if (isCurrent()) analysisStore.setState({ trainJob: null });
   }
+  // Images embedded while it trained are not in its result: score them with it.
+  if (isCurrent() && analysisStore.getState().training.status === 'done') void scoreAddedImages(session);
 }
 
 /** First visit: the heatmaps appear without a click once the bundled set is embedded. */

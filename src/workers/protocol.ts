@@ -313,11 +313,22 @@ export interface ConceptsProgress {
   readonly total: number;
 }
 
-export type TrainingRequest = TrainRequest | ConceptsRequest | CancelRequest;
+/** A kept reconstructor applied to images added after it was trained (ml/applyReconstructor.ts). */
+export interface ApplyReconstructorRequest extends ReconstructionData {
+  readonly type: 'apply-reconstructor';
+  readonly id: JobId;
+  readonly kept: Pick<TrainResult, 'weights' | 'standardizers'>;
+}
+export interface ApplyReconstructorResult {
+  readonly perPatch: Float32Array;
+  readonly perImage: Float32Array;
+}
+export type TrainingRequest = TrainRequest | ConceptsRequest | ApplyReconstructorRequest | CancelRequest;
 
 export interface TrainingCalls {
   readonly train: Call<TrainRequest, TrainResult, TrainProgress>;
   readonly concepts: Call<ConceptsRequest, ConceptAnalysis, ConceptsProgress>;
+  readonly 'apply-reconstructor': Call<ApplyReconstructorRequest, ApplyReconstructorResult>;
 }
 
 // ---------- files worker: what a person drops, checked and parsed off the main thread ----------
@@ -411,6 +422,6 @@ export type Reply<R, P = never, I = never> =
 
 export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResult | boolean, EmbedProgress, EmbeddedImage>;
 export type AnalysisReply = Reply<KnnResult | MapLayoutResult | MapUmapResult | RandomBaselineResult | RegionStatsResult, MapLayoutProgress>;
-export type TrainingReply = Reply<TrainResult | ConceptAnalysis, TrainProgress | ConceptsProgress>;
+export type TrainingReply = Reply<TrainResult | ConceptAnalysis | ApplyReconstructorResult, TrainProgress | ConceptsProgress>;
 export type TapReply = Reply<InspectModelResult>;
 export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /**
- * Training worker: trains the reconstructor P -> V, and the two sparse autoencoders of the concept
- * analysis, with TensorFlow.js off the main thread, streaming progress: each epoch's losses, and
+ * Training worker: trains the reconstructor P -> V (and applies a kept one to images added later),
+ * and the two sparse autoencoders of the concept analysis, with TensorFlow.js off the main thread, streaming progress: each epoch's losses, and
  * optimiser steps at most every 200 ms. Cancel aborts between batches.
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -12,7 +12,8 @@ import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { selectTfBackend, tfThreads, serveTfWasmFrom } from '../ml/tfBackend.ts';
 import { trainReconstructor } from '../ml/trainReconstructor.ts';
 import { analyseConcepts } from '../ml/conceptAnalysis.ts';
-import type { ConceptsRequest, TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
+import { applyReconstructor } from '../ml/applyReconstructor.ts';
+import type { ApplyReconstructorRequest, ConceptsRequest, TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -105,6 +106,24 @@ async function concepts(req: ConceptsRequest): Promise<void> {
   }
 }
 
+async function apply(req: ApplyReconstructorRequest): Promise<void> {
+  const controller = new AbortController();
+  controllers.set(req.id, controller);
+  try {
+    await selectTfBackend();
+    const { perPatch, perImage } = await applyReconstructor(req, req.kept, controller.signal);
+    post({ type: 'result', id: req.id, result: { perPatch, perImage } }, [perPatch.buffer, perImage.buffer]);
+  } finally {
+    controllers.delete(req.id);
+  }
+}
+
+const WHAT: Record<Exclude<TrainingRequest['type'], 'cancel'>, string> = {
+  train: 'train the reconstructor',
+  concepts: 'find the concepts',
+  'apply-reconstructor': 'apply the reconstructor to the added images',
+};
+
 self.onmessage = async (event: MessageEvent<TrainingRequest>) => {
   const req = event.data;
   try {
@@ -113,8 +132,9 @@ self.onmessage = async (event: MessageEvent<TrainingRequest>) => {
       return;
     }
     if (req.type === 'concepts') await concepts(req);
+    else if (req.type === 'apply-reconstructor') await apply(req);
     else await train(req);
   } catch (error) {
-    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'concepts' ? 'find the concepts' : 'train the reconstructor') });
+    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'cancel' ? 'cancel' : WHAT[req.type]) });
   }
 };

@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { sampleImage } from '../../src/core/image/sampleImages.ts';
 import { canvasStats, check, messagesText, textNow } from './harness.ts';
+import { encodePng } from './png.ts';
 
 const ARTIFACTS = resolve('test-artifacts');
 
@@ -204,6 +206,34 @@ export async function defaultExperienceScenario(launch: () => Promise<Browser>, 
         colours.pre[0] !== colours.post[0],
       `pre ${colours.pre.join(', ')}; post ${colours.post.join(', ')}`,
     );
+    // One image dropped after training: its heatmap comes from the kept reconstructor, no retrain.
+    const late = { name: 'late-arrival.png', mimeType: 'image/png', buffer: encodePng(sampleImage(5, 160, 11).rgba, 160, 160) };
+    const droppedAt = Date.now();
+    await page.setInputFiles('[data-testid="file-input"]', [late]);
+    await page.fill('[data-testid="gallery-search"]', 'late-arrival');
+    await page.waitForSelector('[data-testid="thumb"][data-state="embedded"] [data-testid="thumb-loss"]', { timeout: 60_000 });
+    const toLoss = Date.now() - droppedAt;
+    await page.click('[data-testid="thumb"] .thumb-button');
+    await page.waitForFunction(() => document.querySelector('[data-testid="heatmap-panel"] .panel-head')?.textContent?.includes('late-arrival'), undefined, {
+      timeout: 10_000,
+    });
+    await page.waitForTimeout(300);
+    const lateHeatmap = await canvasStats(page, '[data-testid="heatmap-canvas"]');
+    const lateFacts = await page.evaluate(() => ({
+      header: document.querySelector('[data-testid="heatmap-panel"] .panel-head')?.textContent ?? '',
+      added: document.querySelector('[data-testid="heatmap-confidence"]')?.getAttribute('data-added'),
+      retrained: document.querySelectorAll('[data-testid="train-job"]').length,
+    }));
+    check(
+      'default: an image dropped after training gets its heatmap from the kept reconstructor, marked as added, without retraining',
+      lateFacts.header.includes('added after training') &&
+        lateFacts.added === 'true' &&
+        lateFacts.retrained === 0 &&
+        lateHeatmap.distinct >= 8 &&
+        lateHeatmap.std > 5,
+      `${(toLoss / 1000).toFixed(1)} s from drop to its loss; ${lateHeatmap.distinct} colours, std ${lateHeatmap.std.toFixed(1)}`,
+    );
+    await page.fill('[data-testid="gallery-search"]', '');
     await page.click('[data-testid="help-button"]');
     await page.waitForSelector('[data-testid="help-dialog"][open]');
     const help = await page.evaluate(() => {

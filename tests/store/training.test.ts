@@ -90,3 +90,59 @@ describe('training facts belong to the reconstruction shown', () => {
     expect(uiStore.getState().messages.at(-1)?.text).toBe('Training cancelled; the previous heatmaps (if any) are kept.');
   });
 });
+
+describe('images added after training', () => {
+  it('get their losses from the kept reconstructor, marked as added, without a retrain', async () => {
+    vi.resetModules();
+    ScriptedWorker.scripts = new Map();
+    ScriptedWorker.spawned = [];
+    const session = await import('../../src/store/modelSession.ts');
+    const { embedPending } = await import('../../src/store/embedding.ts');
+    const { trainReconstructor } = await import('../../src/store/training.ts');
+    const { scoreAddedImages } = await import('../../src/store/applyReconstruction.ts');
+    const { analysisStore } = await import('../../src/store/analysisStore.ts');
+    const { addImages, nextImageId } = await import('../../src/store/collectionStore.ts');
+    const applied: Message[] = [];
+    let trainRuns = 0;
+    ScriptedWorker.scripts.set('inference', inference);
+    ScriptedWorker.scripts.set('training', (message, worker) => {
+      if (message.type === 'train') {
+        trainRuns += 1;
+        worker.reply({ type: 'result', id: message.id, result: finishedRun(message) });
+      }
+      if (message.type === 'apply-reconstructor') {
+        applied.push(message);
+        const n = message.images as number;
+        worker.reply({ type: 'result', id: message.id, result: { perPatch: new Float32Array(n * T).fill(0.9), perImage: new Float32Array(n).fill(0.9) } });
+      }
+    });
+    await session.openPack('vit-mlp', MANIFEST, { kind: 'url', url: 'e.onnx' }, { kind: 'url', url: 'c.onnx' });
+    addImages(Array.from({ length: IMAGES }, (_, i) => blankImage(nextImageId(), { name: `${i}.png` })));
+    await embedPending();
+    await trainReconstructor();
+    const trained = analysisStore.getState().reconstruction!;
+    expect(applied).toHaveLength(0); // nothing was added yet
+
+    const added = [blankImage(nextImageId(), { name: 'late-1.png' }), blankImage(nextImageId(), { name: 'late-2.png' })];
+    addImages(added);
+    await embedPending();
+    await scoreAddedImages();
+
+    const r = analysisStore.getState().reconstruction!;
+    expect(trainRuns).toBe(1);
+    expect(applied).toHaveLength(1);
+    expect(applied[0]!.images).toBe(2);
+    // The kept model goes to the worker: its standardisers, fitted on the training images.
+    expect((applied[0]!.kept as { standardizers: unknown }).standardizers).toEqual(trained.model.standardizers);
+    expect(r.ids).toEqual([...trained.ids, ...added.map((i) => i.id)]);
+    expect(r.addedIds).toEqual(added.map((i) => i.id));
+    expect(Array.from(r.perPatch.subarray(0, IMAGES * T)).every((v) => v === 0.5)).toBe(true);
+    expect(Array.from(r.perPatch.subarray(IMAGES * T)).every((v) => Math.abs(v - 0.9) < 1e-6)).toBe(true);
+    expect(r.perPatch).toHaveLength((IMAGES + 2) * T);
+    expect(r.validationIds).toEqual(trained.validationIds);
+
+    // Scored once: another pass sends nothing.
+    await scoreAddedImages();
+    expect(applied).toHaveLength(1);
+  });
+});

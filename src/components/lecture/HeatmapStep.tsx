@@ -36,7 +36,9 @@ export function HeatmapStep({ view }: { view: HeatmapView }) {
         <p>
           {selectedId && reconstruction?.validationIds.has(selectedId)
             ? 'Held out: the reconstructor never saw this image.'
-            : 'A training image: the reconstructor saw it.'}
+            : selectedId && reconstruction?.addedIds?.includes(selectedId)
+              ? 'Added after training: the reconstructor never saw this image.'
+              : 'A training image: the reconstructor saw it.'}
         </p>
         {top !== null && losses && (
           <p>

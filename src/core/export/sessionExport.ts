@@ -10,8 +10,8 @@ import type { Metric } from '../types.ts';
 import type { Provenance } from './provenance.ts';
 import { checkReconstructor, type ExportedReconstructor } from './reconstructorExport.ts';
 
-/** Which side of the reconstructor's image-level split an image was on. */
-export type ImageSplit = 'train' | 'validation';
+/** Which side of the reconstructor's image-level split an image was on; 'added': scored by it after training, never seen by it. */
+export type ImageSplit = 'train' | 'validation' | 'added';
 
 export interface ExportImage {
   readonly name: string;
