@@ -5,7 +5,7 @@ import { builtinPacks, defaultPackId } from './packs/builtinPacks.ts';
 import { restoreSession, startPersisting } from './store/persistence.ts';
 import { loadBundledSet } from './store/bundledSet.ts';
 import { showFirstLook } from './store/firstLook.ts';
-import { installPrecomputedReconstruction } from './store/precomputedReconstruction.ts';
+import { installPrecomputedEarly, installPrecomputedReconstruction } from './store/precomputedReconstruction.ts';
 import { syncLectureWithUrl } from './store/lectureUrl.ts';
 import { collectionStore } from './store/collectionStore.ts';
 import { debugHooks, openBuiltinPack } from './store/modelSession.ts';
@@ -57,6 +57,8 @@ async function start(): Promise<void> {
   if (requested?.kind === 'hub') await openFromHub({ repo: requested.repo, revision: requested.revision ?? undefined });
   // A hub model that did not open (offline, refused) leaves a built-in pack open rather than none.
   const hubOpened = requested?.kind === 'hub' && modelStore.getState().origin?.kind === 'hub';
+  // The shipped heatmaps show as soon as the first images embedded here match them (checked in full below).
+  if (firstVisit && !hubOpened) installPrecomputedEarly(packId);
   if (!hubOpened) await openBuiltinPack(packId);
   syncViewUrl(window);
   // Heatmaps without a click: the build's own reconstruction when it fits, else train one here.

@@ -66,7 +66,10 @@ export function EmbeddingMaps() {
       labels: points.map((p) => p.label),
       knor: knor ? Float32Array.from(points, (p) => p.knor ?? NaN) : null,
       loss: reconstruction ? Float32Array.from(points, (p) => lossOf.get(p.id) ?? NaN) : null,
-      heldOut: reconstruction ? points.map((p) => (lossOf.has(p.id) ? reconstruction.validationIds.has(p.id) : null)) : null,
+      // Images scored after training were never trained on either: they count as held out.
+      heldOut: reconstruction
+        ? points.map((p) => (lossOf.has(p.id) ? reconstruction.validationIds.has(p.id) || (reconstruction.addedIds?.includes(p.id) ?? false) : null))
+        : null,
     });
   }, [maps, mode, points, knor, reconstruction]);
 

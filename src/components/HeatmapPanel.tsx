@@ -120,7 +120,9 @@ export function HeatmapPanel() {
       </div>
       {row >= 0 && imageLoss !== undefined && selectedId && <HeatmapConfidence reconstruction={reconstruction} imageId={selectedId} imageLoss={imageLoss} />}
       {row < 0 ? (
-        <p className="hint">This image was not part of the last training run; retrain to include it.</p>
+        <p className="hint" data-testid="heatmap-unscored">
+          No loss for this image yet: the trained reconstructor scores each image once it is embedded here.
+        </p>
       ) : (
         <div className="heatmap-stack">
           <HeatmapCanvas view={view} size={VIEW} opacity={opacity} highlight={hover?.index ?? null} testId="heatmap-canvas" onHover={setHover} />

@@ -109,6 +109,8 @@ export interface ReconstructionResult {
   readonly run: { readonly bestEpoch: number | null; readonly bestValLoss: number | null };
   /** The trained reconstructor (best-epoch weights and the standardisers it expects). */
   readonly model: Pick<TrainResult, 'weights' | 'standardizers'>;
+  /** Shipped with the image set (store/precomputedReconstruction.ts); verified: every image embedded here matched its inputs, not only the first few. */
+  readonly precomputed?: { readonly verified: boolean };
 }
 
 export interface Job {

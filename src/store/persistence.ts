@@ -179,7 +179,14 @@ export function startPersisting(): () => void {
           });
         }
       }
-      if (now.reconstruction !== before.reconstruction && now.reconstruction && now.training.status === 'done' && !blockStoreIsOpen()) {
+      // (A shipped reconstruction shown before every image is checked is kept once it is.)
+      if (
+        now.reconstruction !== before.reconstruction &&
+        now.reconstruction &&
+        now.training.status === 'done' &&
+        now.reconstruction.precomputed?.verified !== false &&
+        !blockStoreIsOpen()
+      ) {
         const r = now.reconstruction;
         void guarded((d) => d.put('reconstructions', { ...r, validationIds: [...r.validationIds], training: now.training }, modelKey));
       }

@@ -43,6 +43,7 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
   const byId = new Map(collectionStore.getState().images.map((i) => [i.id, i]));
   const n = knor.ids.length;
   const row = new Map(reconstruction?.ids.map((id, i) => [id, i]) ?? []);
+  const added = new Set(reconstruction?.addedIds ?? []);
   const images: ExportImage[] = knor.ids.map((id) => {
     const image = byId.get(id);
     const inReconstruction = row.has(id);
@@ -50,14 +51,7 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
       name: image?.name ?? id,
       label: image?.label ?? null,
       contentHash: image?.contentHash ?? null,
-      split:
-        !reconstruction || !inReconstruction
-          ? null
-          : reconstruction.validationIds.has(id)
-            ? 'validation'
-            : reconstruction.addedIds?.includes(id)
-              ? 'added'
-              : 'train',
+      split: !reconstruction || !inReconstruction ? null : reconstruction.validationIds.has(id) ? 'validation' : added.has(id) ? 'added' : 'train',
     };
   });
   const stack = (pick: (id: string) => Float32Array, dim: number) => {
@@ -69,7 +63,7 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
   let exportedReconstruction: ExportReconstruction | null = null;
   if (reconstruction) {
     const T = reconstruction.tokens;
-    // An image added after training has no row: NaN says "not measured", never a loss of 0.
+    // An image the reconstructor has not scored (yet) has no row: NaN says "not measured", never a loss of 0.
     const perPatch = new Float32Array(n * T).fill(Number.NaN);
     const perImage = new Float32Array(n).fill(Number.NaN);
     knor.ids.forEach((id, i) => {

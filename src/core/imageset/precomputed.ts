@@ -194,13 +194,39 @@ export function matchPrecomputed(
     readonly pooled: { readonly pre: ArrayLike<number>; readonly post: ArrayLike<number> } | null;
   }[],
 ): { readonly ids: string[] } | { readonly mismatch: string } {
+  const so = matchPrecomputedSoFar(record, images);
+  if ('mismatch' in so) return so;
+  if (so.checked < record.files.length) return { mismatch: `${record.files[so.firstUnchecked]} is not embedded` };
+  return { ids: so.ids };
+}
+
+/**
+ * The same check on the images embedded so far (an image not embedded yet is not a mismatch):
+ * every record image must be in the collection, and each one embedded must match. `checked`
+ * counts those compared; `firstUnchecked` is the first record row not compared (its length when
+ * all were).
+ */
+export function matchPrecomputedSoFar(
+  record: Pick<PrecomputedReconstruction, 'files' | 'fingerprints'>,
+  images: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly pooled: { readonly pre: ArrayLike<number>; readonly post: ArrayLike<number> } | null;
+  }[],
+): { readonly ids: string[]; readonly checked: number; readonly firstUnchecked: number } | { readonly mismatch: string } {
   const byName = new Map(images.map((i) => [i.name, i] as const));
   const ids: string[] = [];
+  let checked = 0;
+  let firstUnchecked = record.files.length;
   for (let row = 0; row < record.files.length; row++) {
     const file = record.files[row]!;
     const image = byName.get(file);
     if (!image) return { mismatch: `${file} is not in the collection` };
-    if (!image.pooled) return { mismatch: `${file} is not embedded` };
+    ids.push(image.id);
+    if (!image.pooled) {
+      firstUnchecked = Math.min(firstUnchecked, row);
+      continue;
+    }
     const print = fingerprintOf(image.pooled.pre, image.pooled.post);
     for (let d = 0; d < FINGERPRINT_DIMS; d++) {
       const want = record.fingerprints[row * FINGERPRINT_DIMS + d]!;
@@ -208,7 +234,7 @@ export function matchPrecomputed(
       if (!(Math.abs(got - want) <= 1e-3 * (1 + Math.abs(want))))
         return { mismatch: `${file}'s embedding differs from the one it was trained on (dimension ${d}: ${got} vs ${want})` };
     }
-    ids.push(image.id);
+    checked++;
   }
-  return { ids };
+  return { ids, checked, firstUnchecked };
 }

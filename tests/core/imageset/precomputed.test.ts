@@ -7,6 +7,7 @@ import {
   FINGERPRINT_DIMS,
   floatsToBase64,
   matchPrecomputed,
+  matchPrecomputedSoFar,
   parsePrecomputed,
   type PrecomputedReconstruction,
 } from '../../../src/core/imageset/precomputed.ts';
@@ -142,6 +143,17 @@ describe('precomputed reconstruction', () => {
       mismatch: expect.stringMatching(/dimension 10/),
     });
     expect(matchPrecomputed(r, [image(0, 'a'), { ...image(1, 'b'), pooled: null }, image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not embedded' });
+    // So far: images not embedded yet are waited for, not refused; those embedded must match.
+    expect(matchPrecomputedSoFar(r, [image(0, 'a'), { ...image(1, 'b'), pooled: null }, image(2, 'c')])).toEqual({
+      ids: ['a', 'b', 'c'],
+      checked: 2,
+      firstUnchecked: 1,
+    });
+    expect(matchPrecomputedSoFar(r, collection)).toEqual({ ids: ['a', 'b', 'c'], checked: 3, firstUnchecked: 3 });
+    expect(
+      matchPrecomputedSoFar(r, [{ ...image(0, 'a'), pooled: null }, image(1, 'b', 0.01 * (1 + Math.abs(wantD3))), { ...image(2, 'c'), pooled: null }]),
+    ).toMatchObject({ mismatch: expect.stringMatching(/img-1\.png's embedding differs/) });
+    expect(matchPrecomputedSoFar(r, [image(0, 'a'), image(2, 'c')])).toEqual({ mismatch: 'label/img-1.png is not in the collection' });
     expect(
       matchPrecomputed(r, [
         image(0, 'a'),

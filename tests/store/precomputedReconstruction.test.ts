@@ -1,0 +1,109 @@
+/**
+ * The reconstruction shipped with the image set shows as soon as the first images embedded here
+ * reproduce its inputs (store/precomputedReconstruction.ts), marked unverified and not stored;
+ * the full check once every image is embedded keeps it (verified, stored) or withdraws it and
+ * says why. Real stores; the shipped file served by a stubbed fetch.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { encodePrecomputed, fingerprintOf, FINGERPRINT_DIMS, type PrecomputedReconstruction } from '../../src/core/imageset/precomputed.ts';
+import type { ImageEmbedding } from '../../src/store/analysisStore.ts';
+import { blankImage } from '../support/storeFixtures.ts';
+
+const N = 5;
+const TOKENS = 4;
+const floats = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3) * 10);
+const FILES = Array.from({ length: N }, (_, i) => `set/img-${i}.png`);
+const pooled = (i: number) => ({ pre: floats(20, 10 + i), post: floats(30, 50 + i) });
+
+function record(): PrecomputedReconstruction {
+  const fingerprints = new Float32Array(N * FINGERPRINT_DIMS);
+  FILES.forEach((_, i) => fingerprints.set(fingerprintOf(pooled(i).pre, pooled(i).post), i * FINGERPRINT_DIMS));
+  const std = (dim: number, s: number) => ({ dim, mean: floats(dim, s), std: floats(dim, s + 1).map(Math.abs), constantDims: 0 });
+  return {
+    packId: 'p',
+    files: FILES,
+    fingerprints,
+    tokens: TOKENS,
+    perPatch: floats(N * TOKENS, 2),
+    perImage: floats(N, 3),
+    validationFiles: [FILES[0]!],
+    trainLoss: [1, 0.5],
+    valLoss: [1.1, 0.6],
+    bestEpoch: 2,
+    stoppedEarly: false,
+    constantDims: 0,
+    backend: 'cpu',
+    architecture: { kind: 'token-wise-mlp', hidden: 8, params: 100 },
+    epochs: 2,
+    seed: 7,
+    weights: [{ name: 'w0', shape: [2, 3], values: floats(6, 4) }],
+    standardizers: { pre: std(20, 5), post: std(30, 6) },
+  };
+}
+
+function embedding(i: number, nudge = 0): ImageEmbedding {
+  const { pre, post } = pooled(i);
+  pre[0] = pre[0]! + nudge;
+  return { pre: new Float32Array(0), post: new Float32Array(0), pooledPre: pre, pooledPost: post, display: new Uint8ClampedArray(0) };
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+async function setUp() {
+  vi.resetModules();
+  const body = JSON.stringify(encodePrecomputed(record()));
+  vi.stubGlobal('fetch', async () => new Response(body, { headers: { 'content-type': 'application/json' } }));
+  const { analysisStore } = await import('../../src/store/analysisStore.ts');
+  const { modelStore } = await import('../../src/store/modelStore.ts');
+  const { addImages } = await import('../../src/store/collectionStore.ts');
+  const { uiStore } = await import('../../src/store/uiStore.ts');
+  const shipped = await import('../../src/store/precomputedReconstruction.ts');
+  modelStore.setState({ packId: 'p', modelKey: 'k' });
+  analysisStore.setState({ modelKey: 'k' });
+  const ids = FILES.map((_, i) => `img${i}`);
+  addImages(FILES.map((name, i) => blankImage(ids[i]!, { name })));
+  const embed = (i: number, nudge = 0) => analysisStore.setState((s) => ({ embeddings: { ...s.embeddings, [ids[i]!]: embedding(i, nudge) } }));
+  return { analysisStore, uiStore, shipped, ids, embed };
+}
+
+describe('the shipped reconstruction on a first visit', () => {
+  it('shows once the first images match, unverified; the full check keeps it, verified', async () => {
+    const { analysisStore, shipped, ids, embed } = await setUp();
+    shipped.installPrecomputedEarly('p');
+    for (let i = 0; i < shipped.EARLY_MATCHES - 1; i++) embed(i);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(analysisStore.getState().reconstruction).toBeNull();
+    embed(shipped.EARLY_MATCHES - 1);
+    await vi.waitFor(() => expect(analysisStore.getState().reconstruction?.precomputed).toEqual({ verified: false }));
+    const early = analysisStore.getState().reconstruction!;
+    expect(early.ids).toEqual(ids);
+    expect(early.validationIds).toEqual(new Set([ids[0]]));
+
+    for (let i = shipped.EARLY_MATCHES; i < N; i++) embed(i);
+    expect(await shipped.installPrecomputedReconstruction('p')).toBe(true);
+    const kept = analysisStore.getState().reconstruction!;
+    expect(kept.precomputed).toEqual({ verified: true });
+    expect(kept.perPatch).toBe(early.perPatch);
+  });
+
+  it('withdraws the heatmaps shown early when a later image does not match, and says why', async () => {
+    const { analysisStore, uiStore, shipped, embed } = await setUp();
+    shipped.installPrecomputedEarly('p');
+    for (let i = 0; i < shipped.EARLY_MATCHES; i++) embed(i);
+    await vi.waitFor(() => expect(analysisStore.getState().reconstruction?.precomputed).toEqual({ verified: false }));
+    for (let i = shipped.EARLY_MATCHES; i < N; i++) embed(i, i === N - 1 ? 1 : 0);
+    expect(await shipped.installPrecomputedReconstruction('p')).toBe(false);
+    expect(analysisStore.getState().reconstruction).toBeNull();
+    expect(analysisStore.getState().training.status).toBe('idle');
+    expect(uiStore.getState().messages.at(-1)?.text).toMatch(/img-4\.png's embedding differs.*heatmaps are withdrawn/);
+  });
+
+  it('shows nothing early when an embedded image already differs', async () => {
+    const { analysisStore, shipped, embed } = await setUp();
+    shipped.installPrecomputedEarly('p');
+    embed(0, 1);
+    for (let i = 1; i < N; i++) embed(i);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(analysisStore.getState().reconstruction).toBeNull();
+  });
+});
