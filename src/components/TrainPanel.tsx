@@ -69,7 +69,9 @@ export function TrainPanel() {
       {reconstruction && (
         <p className="facts" data-testid="train-facts">
           {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation epoch {reconstruction.run.bestEpoch ?? '–'}
-          {reconstruction.stoppedEarly ? ' (stopped early)' : ''}; {reconstruction.validationIds.size} of {reconstruction.ids.length} images held out.
+          {reconstruction.stoppedEarly ? ' (stopped early)' : ''}; {reconstruction.validationIds.size} of{' '}
+          {reconstruction.ids.length - (reconstruction.addedIds?.length ?? 0)} images held out
+          {reconstruction.addedIds?.length ? `; ${reconstruction.addedIds.length} added after training` : ''}.
           {reconstruction.constantDims > 0 ? ` ${reconstruction.constantDims} constant dimensions were left unscaled.` : ''}
         </p>
       )}

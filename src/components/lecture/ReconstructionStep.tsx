@@ -41,7 +41,9 @@ export function ReconstructionStep() {
         {reconstruction && !trainJob && (
           <p data-testid="lecture-train-facts">
             {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation loss {best !== undefined ? best.toFixed(3) : '–'} at epoch{' '}
-            {reconstruction.run.bestEpoch ?? '–'}; {reconstruction.validationIds.size} of {reconstruction.ids.length} images held out.
+            {reconstruction.run.bestEpoch ?? '–'}; {reconstruction.validationIds.size} of {reconstruction.ids.length - (reconstruction.addedIds?.length ?? 0)}{' '}
+            images held out
+            {reconstruction.addedIds?.length ? `; ${reconstruction.addedIds.length} added after training` : ''}.
           </p>
         )}
       </div>
