@@ -3,7 +3,8 @@
  *
  * Prints one table of ratios, each the app's figure against a reference measured in the same run,
  * and writes it to docs/benchmarks.md with the machine and the date. No test asserts a timing:
- * the figures are for people (and the README) to read.
+ * the figures are for people (and the README) to read. With --only, the table is printed but
+ * docs/benchmarks.md is left as it is: it holds one whole run, never a mix of runs.
  *
  * Sections:
  * - identity: what a model's content key adds to reading its file (scripts/bench/identity.ts);
@@ -41,6 +42,10 @@ async function main(): Promise<void> {
   }
   const text = markdown(rows, new Date());
   console.log(`\n${text}`);
+  if (onlyAt >= 0) {
+    console.log('bench: --only: docs/benchmarks.md not rewritten (it holds one whole run); run without --only to update it.');
+    return;
+  }
   writeFileSync(resolve(import.meta.dirname, '../docs/benchmarks.md'), text);
 }
 
