@@ -6,6 +6,7 @@ import { mapPointColours, type MapColourMode, type MapLegend } from '../viz/mapC
 import { neighbourLinks } from '../viz/mapView.ts';
 import { JobBar } from './JobBar.tsx';
 import { MapView, type MapPointInfo } from './MapView.tsx';
+import { imageSplit } from '../store/reconstructionSplit.ts';
 
 const COLOUR_MODES: readonly { readonly mode: MapColourMode; readonly label: string }[] = [
   { mode: 'label', label: 'label' },
@@ -67,9 +68,7 @@ export function EmbeddingMaps() {
       knor: knor ? Float32Array.from(points, (p) => p.knor ?? NaN) : null,
       loss: reconstruction ? Float32Array.from(points, (p) => lossOf.get(p.id) ?? NaN) : null,
       // Images scored after training were never trained on either: they count as held out.
-      heldOut: reconstruction
-        ? points.map((p) => (lossOf.has(p.id) ? reconstruction.validationIds.has(p.id) || (reconstruction.addedIds?.includes(p.id) ?? false) : null))
-        : null,
+      heldOut: reconstruction ? points.map((p) => (lossOf.has(p.id) ? imageSplit(reconstruction, p.id) !== 'train' : null)) : null,
     });
   }, [maps, mode, points, knor, reconstruction]);
 

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { hasPatchRegions, postTokenOfPatch } from '../core/geometry/connectorGeometry.ts';
+import { imageSplit } from '../store/reconstructionSplit.ts';
 import type { ReconstructionResult } from '../store/analysisStore.ts';
 import { useAnalysis, useCollection, useModel, useUi } from '../store/hooks.ts';
 import { say, uiStore } from '../store/uiStore.ts';
@@ -27,14 +28,16 @@ async function saveHeatmap(view: HeatmapView, opacity: number, name: string): Pr
   }
 }
 
+const SPLIT_LABELS = { validation: ' · held out', added: ' · added after training', train: ' · training image' } as const;
 /**
  * How far to trust this image's heatmap: a held-out image's loss is what the reconstructor could not
  * recover on an image it never saw, as is an image added after training; a training image's
  * understates it. Each is placed among the held-out images' losses, with the run's validation loss.
  */
 function HeatmapConfidence({ reconstruction, imageId, imageLoss }: { reconstruction: ReconstructionResult; imageId: string; imageLoss: number }) {
-  const heldOut = reconstruction.validationIds.has(imageId);
-  const added = reconstruction.addedIds?.includes(imageId) ?? false;
+  const split = imageSplit(reconstruction, imageId);
+  const heldOut = split === 'validation';
+  const added = split === 'added';
   const validationLosses = reconstruction.ids.flatMap((id, r) => (reconstruction.validationIds.has(id) && id !== imageId ? [reconstruction.perImage[r]!] : []));
   const below = validationLosses.filter((v) => v < imageLoss).length;
   const valLoss = reconstruction.run.bestValLoss;
@@ -100,11 +103,7 @@ export function HeatmapPanel() {
         <span>
           {name}
           {imageLoss !== undefined && <> · image loss {imageLoss.toFixed(3)}</>}
-          {selectedId && reconstruction.validationIds.has(selectedId)
-            ? ' · held out'
-            : selectedId && reconstruction.addedIds?.includes(selectedId)
-              ? ' · added after training'
-              : ' · training image'}
+          {SPLIT_LABELS[selectedId ? imageSplit(reconstruction, selectedId) : 'train']}
         </span>
         {losses && grid && (
           <button

@@ -4,6 +4,7 @@ import { uiStore } from '../store/uiStore.ts';
 import { JobBar } from './JobBar.tsx';
 import { LossCurve } from './LossCurve.tsx';
 import { FigureExport } from './FigureExport.tsx';
+import { splitSummary } from '../store/reconstructionSplit.ts';
 
 export function TrainPanel() {
   const training = useAnalysis((s) => s.training);
@@ -69,9 +70,7 @@ export function TrainPanel() {
       {reconstruction && (
         <p className="facts" data-testid="train-facts">
           {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation epoch {reconstruction.run.bestEpoch ?? '–'}
-          {reconstruction.stoppedEarly ? ' (stopped early)' : ''}; {reconstruction.validationIds.size} of{' '}
-          {reconstruction.ids.length - (reconstruction.addedIds?.length ?? 0)} images held out
-          {reconstruction.addedIds?.length ? `; ${reconstruction.addedIds.length} added after training` : ''}.
+          {reconstruction.stoppedEarly ? ' (stopped early)' : ''}; {splitSummary(reconstruction)}
           {reconstruction.constantDims > 0 ? ` ${reconstruction.constantDims} constant dimensions were left unscaled.` : ''}
         </p>
       )}

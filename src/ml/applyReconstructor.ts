@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { patchLosses, type PatchLosses } from '../core/patches/patchLoss.ts';
 import { applyStandardizer, type Standardizer } from '../core/stats/standardize.ts';
+import { abortError } from './abortError.ts';
 import { reconstructorFromWeights, type NamedWeight } from './reconstructorModel.ts';
 import type { ReconstructionData } from './trainReconstructor.ts';
 
@@ -36,7 +37,7 @@ export async function applyReconstructor(data: ReconstructionData, kept: KeptRec
     const input = applyStandardizer(kept.standardizers.post, data.post);
     const predicted = new Float32Array(images * tokensPre * dPre);
     for (let s = 0; s < images; s += BATCH) {
-      if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+      if (signal?.aborted) throw abortError();
       const count = Math.min(BATCH, images - s);
       const out = tf.tidy(() =>
         model.forward(tf.tensor3d(input.subarray(s * tokensPost * dPost, (s + count) * tokensPost * dPost), [count, tokensPost, dPost]), false, 0),

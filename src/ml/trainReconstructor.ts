@@ -12,6 +12,7 @@ import { seededRandom, shuffledIndices } from '../core/random.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
 import { applyStandardizer, fitStandardizer, type Standardizer } from '../core/stats/standardize.ts';
 import { createReconstructor, parameterCount, type NamedWeight, type ReconstructorKind, type ReconstructorModel } from './reconstructorModel.ts';
+import { abortError } from './abortError.ts';
 
 export interface ReconstructionData {
   /** [images, tokensPre, dPre], raw. */
@@ -133,7 +134,6 @@ export function splitImages(images: number, fraction: number, seed: number): { t
   return { validation: order.slice(0, held).sort(), train: order.slice(held).sort() };
 }
 
-const abortError = () => Object.assign(new Error('training cancelled'), { name: 'AbortError' });
 const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** Token rows of the listed images, for fitting standardisers on training images only. */
@@ -162,7 +162,7 @@ async function meanLoss(model: ReconstructorModel, post: tf.Tensor3D, pre: tf.Te
 export async function trainReconstructor(data: ReconstructionData, config: Partial<TrainConfig> = {}, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...config };
   validateTrainConfig(c);
-  if (hooks.signal?.aborted) throw abortError();
+  if (hooks.signal?.aborted) throw abortError('training cancelled');
   const { images, tokensPre, tokensPost, dPre, dPost } = data;
   if (data.pre.length !== images * tokensPre * dPre) throw new RangeError(`invalid pre tokens: expected [${images}, ${tokensPre}, ${dPre}]`);
   if (data.post.length !== images * tokensPost * dPost) throw new RangeError(`invalid post tokens: expected [${images}, ${tokensPost}, ${dPost}]`);
@@ -193,7 +193,7 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
       const order = shuffledIndices(split.train.length, shuffle).map((i) => split.train[i]!);
       let sum = 0;
       for (let s = 0; s < order.length; s += c.batchSize) {
-        if (hooks.signal?.aborted) throw abortError();
+        if (hooks.signal?.aborted) throw abortError('training cancelled');
         const idx = order.slice(s, s + c.batchSize);
         const lr = warmupCosine(step, totalSteps, warmupSteps, c.lr);
         setLearningRate(optimizer, lr);
@@ -241,7 +241,7 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
     // Predictions for every image, dropout off, in standardised units.
     const predicted = new Float32Array(images * tokensPre * dPre);
     for (let s = 0; s < images; s += c.batchSize) {
-      if (hooks.signal?.aborted) throw abortError();
+      if (hooks.signal?.aborted) throw abortError('training cancelled');
       const count = Math.min(c.batchSize, images - s);
       const out = tf.tidy(() => model.forward(tf.slice(post, [s, 0, 0], [count, tokensPost, dPost]) as tf.Tensor3D, false, 0));
       predicted.set(await out.data(), s * tokensPre * dPre);

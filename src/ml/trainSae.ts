@@ -18,6 +18,7 @@ import type { TopKSae } from '../core/sae/topkSae.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
 import { matMulTrainable } from './denseMatMul.ts';
 import { setLearningRate } from './trainReconstructor.ts';
+import { abortError } from './abortError.ts';
 
 export interface SaeConfig {
   /** Dictionary size m. */
@@ -83,7 +84,6 @@ export interface SaeOutcome {
   readonly backend: string;
 }
 
-const abortError = () => Object.assign(new Error('training cancelled'), { name: 'AbortError' });
 const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** s and the mean of s·x: the scale that makes a centred input's mean squared norm d. */
@@ -110,7 +110,7 @@ export async function trainSae(x: Float32Array, n: number, d: number, config: Pa
   validateSaeConfig(c);
   if (x.length !== n * d) throw new RangeError(`trainSae: ${x.length} values are not ${n} rows of ${d}`);
   if (n < 2) throw new RangeError(`trainSae: ${n} inputs (need at least 2)`);
-  if (hooks.signal?.aborted) throw abortError();
+  if (hooks.signal?.aborted) throw abortError('training cancelled');
   const m = c.latents;
   const { scale, mean } = scaleOf(x, n, d);
   const random = seededRandom(c.seed);
@@ -139,7 +139,7 @@ export async function trainSae(x: Float32Array, n: number, d: number, config: Pa
   const preActivation = (xb: tf.Tensor2D) => tf.add(tf.matMul(tf.sub(xb, bDec), wEnc), bEnc) as tf.Tensor2D;
   try {
     for (let step = 0; step < c.steps; step++) {
-      if (hooks.signal?.aborted) throw abortError();
+      if (hooks.signal?.aborted) throw abortError('training cancelled');
       if (cursor + batch > n) {
         order = shuffledIndices(n, shuffle);
         cursor = 0;

@@ -18,6 +18,7 @@ import { modelStore } from './modelStore.ts';
 import { filesClient } from '../workers/clients.ts';
 import { regionStatsFresh, regionStatsPending, regionStatsSettled, regionsStore } from './regions.ts';
 import { say, uiStore } from './uiStore.ts';
+import { imageSplit } from './reconstructionSplit.ts';
 
 export interface ExportState {
   readonly job: Job | null;
@@ -43,7 +44,6 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
   const byId = new Map(collectionStore.getState().images.map((i) => [i.id, i]));
   const n = knor.ids.length;
   const row = new Map(reconstruction?.ids.map((id, i) => [id, i]) ?? []);
-  const added = new Set(reconstruction?.addedIds ?? []);
   const images: ExportImage[] = knor.ids.map((id) => {
     const image = byId.get(id);
     const inReconstruction = row.has(id);
@@ -51,7 +51,7 @@ export function sessionExportFromStores(now = new Date()): SessionExport {
       name: image?.name ?? id,
       label: image?.label ?? null,
       contentHash: image?.contentHash ?? null,
-      split: !reconstruction || !inReconstruction ? null : reconstruction.validationIds.has(id) ? 'validation' : added.has(id) ? 'added' : 'train',
+      split: reconstruction && inReconstruction ? imageSplit(reconstruction, id) : null,
     };
   });
   const stack = (pick: (id: string) => Float32Array, dim: number) => {

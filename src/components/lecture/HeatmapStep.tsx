@@ -4,6 +4,13 @@ import { HeatmapCanvas } from '../HeatmapCanvas.tsx';
 import { LossColorBar } from '../LossColorBar.tsx';
 import type { HeatmapView } from '../useHeatmapView.ts';
 import { LECTURE_CANVAS } from './GridCanvas.tsx';
+import { imageSplit } from '../../store/reconstructionSplit.ts';
+
+const STEP_SPLIT_TEXT = {
+  validation: 'Held out: the reconstructor never saw this image.',
+  added: 'Added after training: the reconstructor never saw this image.',
+  train: 'A training image: the reconstructor saw it.',
+} as const;
 
 /** Index of the largest finite value, or null. */
 function worst(losses: Float32Array): number | null {
@@ -33,13 +40,7 @@ export function HeatmapStep({ view }: { view: HeatmapView }) {
             image loss {imageLoss.toFixed(3)}
           </p>
         )}
-        <p>
-          {selectedId && reconstruction?.validationIds.has(selectedId)
-            ? 'Held out: the reconstructor never saw this image.'
-            : selectedId && reconstruction?.addedIds?.includes(selectedId)
-              ? 'Added after training: the reconstructor never saw this image.'
-              : 'A training image: the reconstructor saw it.'}
-        </p>
+        <p>{STEP_SPLIT_TEXT[selectedId && reconstruction ? imageSplit(reconstruction, selectedId) : 'train']}</p>
         {top !== null && losses && (
           <p>
             outlined: the worst patch, ({Math.floor(top / cols)}, {top % cols}), loss {losses[top]!.toFixed(3)}

@@ -2,6 +2,7 @@ import { useAnalysis, useModel, useUi } from '../../store/hooks.ts';
 import { trainReconstructor } from '../../store/training.ts';
 import { JobBar } from '../JobBar.tsx';
 import { LossCurve } from '../LossCurve.tsx';
+import { splitSummary } from '../../store/reconstructionSplit.ts';
 
 /** Training state on the current images; offers to train when there is no reconstruction yet. */
 export function ReconstructionStep() {
@@ -41,9 +42,7 @@ export function ReconstructionStep() {
         {reconstruction && !trainJob && (
           <p data-testid="lecture-train-facts">
             {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation loss {best !== undefined ? best.toFixed(3) : '–'} at epoch{' '}
-            {reconstruction.run.bestEpoch ?? '–'}; {reconstruction.validationIds.size} of {reconstruction.ids.length - (reconstruction.addedIds?.length ?? 0)}{' '}
-            images held out
-            {reconstruction.addedIds?.length ? `; ${reconstruction.addedIds.length} added after training` : ''}.
+            {reconstruction.run.bestEpoch ?? '–'}; {splitSummary(reconstruction)}
           </p>
         )}
       </div>

@@ -180,6 +180,13 @@ export function fingerprintOf(pooledPre: ArrayLike<number>, pooledPost: ArrayLik
   return Float32Array.from({ length: FINGERPRINT_DIMS }, (_, i) => (i < FINGERPRINT_HALF ? pooledPre[i] : pooledPost[i - FINGERPRINT_HALF]) ?? Number.NaN);
 }
 
+/** A collection image as the match sees it: its name, and its pooled vectors once embedded here (null before). */
+export interface PrecomputedCandidate {
+  readonly id: string;
+  readonly name: string;
+  readonly pooled: { readonly pre: ArrayLike<number>; readonly post: ArrayLike<number> } | null;
+}
+
 /**
  * Which collection image each record row belongs to, if every record image is in the collection
  * with embeddings that match its fingerprint (relative 1e-3: WASM vs WebGPU vs Node float
@@ -188,11 +195,7 @@ export function fingerprintOf(pooledPre: ArrayLike<number>, pooledPost: ArrayLik
  */
 export function matchPrecomputed(
   record: Pick<PrecomputedReconstruction, 'files' | 'fingerprints'>,
-  images: readonly {
-    readonly id: string;
-    readonly name: string;
-    readonly pooled: { readonly pre: ArrayLike<number>; readonly post: ArrayLike<number> } | null;
-  }[],
+  images: readonly PrecomputedCandidate[],
 ): { readonly ids: string[] } | { readonly mismatch: string } {
   const so = matchPrecomputedSoFar(record, images);
   if ('mismatch' in so) return so;
@@ -208,11 +211,7 @@ export function matchPrecomputed(
  */
 export function matchPrecomputedSoFar(
   record: Pick<PrecomputedReconstruction, 'files' | 'fingerprints'>,
-  images: readonly {
-    readonly id: string;
-    readonly name: string;
-    readonly pooled: { readonly pre: ArrayLike<number>; readonly post: ArrayLike<number> } | null;
-  }[],
+  images: readonly PrecomputedCandidate[],
 ): { readonly ids: string[]; readonly checked: number; readonly firstUnchecked: number } | { readonly mismatch: string } {
   const byName = new Map(images.map((i) => [i.name, i] as const));
   const ids: string[] = [];
