@@ -7,24 +7,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/core/random.ts';
 import { applyReconstructor } from '../../src/ml/applyReconstructor.ts';
 import { trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
+import { uniformArray } from '../support/uniformArray.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
 });
 
-function randomArray(n: number, seed: number): Float32Array {
-  const r = seededRandom(seed);
-  return Float32Array.from({ length: n }, () => 2 * r() - 1);
-}
-
 function data(images: number, tokensPre: number, tokensPost: number, dPre: number, dPost: number, seed: number): ReconstructionData {
   return {
-    pre: randomArray(images * tokensPre * dPre, seed),
-    post: randomArray(images * tokensPost * dPost, seed + 1),
+    pre: uniformArray(images * tokensPre * dPre, seed),
+    post: uniformArray(images * tokensPost * dPost, seed + 1),
     images,
     tokensPre,
     tokensPost,

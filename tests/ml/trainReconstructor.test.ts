@@ -6,27 +6,22 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patchLosses } from '../../src/core/patches/patchLoss.ts';
 import { postTokenOfPatch } from '../../src/core/geometry/connectorGeometry.ts';
-import { seededRandom } from '../../src/core/random.ts';
 import { warmupCosine } from '../../src/core/stats/lrSchedule.ts';
 import { createReconstructor, parameterCount, routingMatrix } from '../../src/ml/reconstructorModel.ts';
 import { selectTfBackend } from '../../src/ml/tfBackend.ts';
 import { isSoftwareAdapter } from '../../src/ml/webGpuAdapter.ts';
 import { setLearningRate, splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
+import { uniformArray } from '../support/uniformArray.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
 });
 
-function randomArray(n: number, seed: number): Float32Array {
-  const r = seededRandom(seed);
-  return Float32Array.from({ length: n }, () => 2 * r() - 1);
-}
-
 /** P = V A, token by token: an invertible map (dPost >= dPre), so V is recoverable. */
 function linearData(images: number, tokens: number, dPre: number, dPost: number, seed: number, zeroTokens: readonly number[] = []): ReconstructionData {
-  const pre = randomArray(images * tokens * dPre, seed);
-  const a = randomArray(dPre * dPost, seed + 1);
+  const pre = uniformArray(images * tokens * dPre, seed);
+  const a = uniformArray(dPre * dPost, seed + 1);
   const post = new Float32Array(images * tokens * dPost);
   for (let row = 0; row < images * tokens; row++) {
     if (zeroTokens.includes(row % tokens)) continue; // the "connector" destroys these tokens
@@ -127,7 +122,7 @@ describe('trainReconstructor', () => {
     const data = linearData(20, 16, 6, 10, 1);
     const config = { epochs: 60, hidden: 32, batchSize: 4, lr: 3e-3, patience: 60, seed: 1 };
     const learned = await trainReconstructor(data, config);
-    const unrelated = await trainReconstructor({ ...data, post: randomArray(data.post.length, 99) }, config);
+    const unrelated = await trainReconstructor({ ...data, post: uniformArray(data.post.length, 99) }, config);
     const bestLearned = Math.min(...learned.history.valLoss);
     const bestUnrelated = Math.min(...unrelated.history.valLoss);
     console.log(`validation MSE (standardised): invertible ${bestLearned.toFixed(3)}, unrelated ${bestUnrelated.toFixed(3)}`);
@@ -151,9 +146,9 @@ describe('trainReconstructor', () => {
     // A 4 x 4 patch grid (T = 16); P token j = mean of the V tokens of 2 x 2 block j, times a
     // matrix (T' = 4), like a pixel-shuffle / merger connector. Only the block means survive.
     const images = 16;
-    const pre = randomArray(images * 16 * 4, 5);
+    const pre = uniformArray(images * 16 * 4, 5);
     const post = new Float32Array(images * 4 * 8);
-    const a = randomArray(4 * 8, 6);
+    const a = uniformArray(4 * 8, 6);
     for (let i = 0; i < images; i++)
       for (let j = 0; j < 4; j++) {
         const [br, bc] = [Math.floor(j / 2) * 2, (j % 2) * 2];
@@ -188,7 +183,7 @@ describe('trainReconstructor', () => {
   });
 
   it('stops early, restores the best weights, and reports losses consistent with them', async () => {
-    const data = { ...linearData(8, 4, 4, 6, 7), post: randomArray(8 * 4 * 6, 8) };
+    const data = { ...linearData(8, 4, 4, 6, 7), post: uniformArray(8 * 4 * 6, 8) };
     const r = await trainReconstructor(data, { epochs: 80, hidden: 16, batchSize: 2, lr: 1e-2, patience: 3, seed: 4 });
     expect(r.stoppedEarly).toBe(true);
     expect(r.history.valLoss.length).toBe(r.bestEpoch + 3);
@@ -319,8 +314,8 @@ describe('trainReconstructor', () => {
       expect(r.patchLoss.perImage[i]).toBeCloseTo(mean, 6);
     }
     // And the loss helper itself against a hand loop.
-    const pred = randomArray(2 * 3 * 2, 1);
-    const target = randomArray(2 * 3 * 2, 2);
+    const pred = uniformArray(2 * 3 * 2, 1);
+    const target = uniformArray(2 * 3 * 2, 2);
     expect(patchLosses(pred, target, 2, 3, 2).perPatch[4]).toBeCloseTo(((pred[8]! - target[8]!) ** 2 + (pred[9]! - target[9]!) ** 2) / 2, 6);
   });
 

@@ -7,38 +7,18 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodePrecomputed, fingerprintOf, FINGERPRINT_DIMS, type PrecomputedReconstruction } from '../../src/core/imageset/precomputed.ts';
 import type { ImageEmbedding } from '../../src/store/analysisStore.ts';
+import { precomputedRecord, wave } from '../support/precomputedRecord.ts';
 import { blankImage } from '../support/storeFixtures.ts';
 
 const N = 5;
 const TOKENS = 4;
-const floats = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3) * 10);
 const FILES = Array.from({ length: N }, (_, i) => `set/img-${i}.png`);
-const pooled = (i: number) => ({ pre: floats(20, 10 + i), post: floats(30, 50 + i) });
+const pooled = (i: number) => ({ pre: wave(20, 10 + i), post: wave(30, 50 + i) });
 
 function record(): PrecomputedReconstruction {
   const fingerprints = new Float32Array(N * FINGERPRINT_DIMS);
   FILES.forEach((_, i) => fingerprints.set(fingerprintOf(pooled(i).pre, pooled(i).post), i * FINGERPRINT_DIMS));
-  const std = (dim: number, s: number) => ({ dim, mean: floats(dim, s), std: floats(dim, s + 1).map(Math.abs), constantDims: 0 });
-  return {
-    packId: 'p',
-    files: FILES,
-    fingerprints,
-    tokens: TOKENS,
-    perPatch: floats(N * TOKENS, 2),
-    perImage: floats(N, 3),
-    validationFiles: [FILES[0]!],
-    trainLoss: [1, 0.5],
-    valLoss: [1.1, 0.6],
-    bestEpoch: 2,
-    stoppedEarly: false,
-    constantDims: 0,
-    backend: 'cpu',
-    architecture: { kind: 'token-wise-mlp', hidden: 8, params: 100 },
-    epochs: 2,
-    seed: 7,
-    weights: [{ name: 'w0', shape: [2, 3], values: floats(6, 4) }],
-    standardizers: { pre: std(20, 5), post: std(30, 6) },
-  };
+  return precomputedRecord({ packId: 'p', files: FILES, fingerprints, tokens: TOKENS, dPre: 20, dPost: 30 });
 }
 
 function embedding(i: number, nudge = 0): ImageEmbedding {

@@ -41,6 +41,21 @@ function finishedRun(message: Message): unknown {
   };
 }
 
+/** The stores and the store functions, loaded anew (fresh state, no scripts yet), with the scripted workers. */
+async function freshStores() {
+  vi.resetModules();
+  ScriptedWorker.scripts = new Map();
+  ScriptedWorker.spawned = [];
+  const session = await import('../../src/store/modelSession.ts');
+  const { embedPending } = await import('../../src/store/embedding.ts');
+  const { trainReconstructor } = await import('../../src/store/training.ts');
+  const { scoreAddedImages } = await import('../../src/store/applyReconstruction.ts');
+  const { analysisStore } = await import('../../src/store/analysisStore.ts');
+  const { addImages, nextImageId } = await import('../../src/store/collectionStore.ts');
+  const { uiStore } = await import('../../src/store/uiStore.ts');
+  return { session, embedPending, trainReconstructor, scoreAddedImages, analysisStore, addImages, nextImageId, uiStore };
+}
+
 beforeEach(() => vi.stubGlobal('Worker', ScriptedWorker));
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -49,15 +64,7 @@ afterEach(() => {
 
 describe('training facts belong to the reconstruction shown', () => {
   it("after Retrain then Cancel, the best epoch shown is the finished run's, not the cancelled one's", async () => {
-    vi.resetModules();
-    ScriptedWorker.scripts = new Map();
-    ScriptedWorker.spawned = [];
-    const session = await import('../../src/store/modelSession.ts');
-    const { embedPending } = await import('../../src/store/embedding.ts');
-    const { trainReconstructor } = await import('../../src/store/training.ts');
-    const { analysisStore } = await import('../../src/store/analysisStore.ts');
-    const { addImages, nextImageId } = await import('../../src/store/collectionStore.ts');
-    const { uiStore } = await import('../../src/store/uiStore.ts');
+    const { session, embedPending, trainReconstructor, analysisStore, addImages, nextImageId, uiStore } = await freshStores();
     let runs = 0;
     ScriptedWorker.scripts.set('inference', inference);
     ScriptedWorker.scripts.set('training', (message, worker) => {
@@ -93,15 +100,7 @@ describe('training facts belong to the reconstruction shown', () => {
 
 describe('images added after training', () => {
   it('get their losses from the kept reconstructor, marked as added, without a retrain', async () => {
-    vi.resetModules();
-    ScriptedWorker.scripts = new Map();
-    ScriptedWorker.spawned = [];
-    const session = await import('../../src/store/modelSession.ts');
-    const { embedPending } = await import('../../src/store/embedding.ts');
-    const { trainReconstructor } = await import('../../src/store/training.ts');
-    const { scoreAddedImages } = await import('../../src/store/applyReconstruction.ts');
-    const { analysisStore } = await import('../../src/store/analysisStore.ts');
-    const { addImages, nextImageId } = await import('../../src/store/collectionStore.ts');
+    const { session, embedPending, trainReconstructor, scoreAddedImages, analysisStore, addImages, nextImageId } = await freshStores();
     const applied: Message[] = [];
     let trainRuns = 0;
     ScriptedWorker.scripts.set('inference', inference);

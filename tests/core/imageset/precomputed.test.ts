@@ -12,32 +12,11 @@ import {
   type PrecomputedReconstruction,
 } from '../../../src/core/imageset/precomputed.ts';
 import { damagedCopies } from '../../support/outsideData.ts';
-
-const floats = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3) * 10);
+import { precomputedRecord, wave } from '../../support/precomputedRecord.ts';
 
 function record(n = 3, tokens = 4): PrecomputedReconstruction {
   const files = Array.from({ length: n }, (_, i) => `label/img-${i}.png`);
-  const std = (dim: number, s: number) => ({ dim, mean: floats(dim, s), std: floats(dim, s + 1).map(Math.abs), constantDims: 0 });
-  return {
-    packId: 'mnv2-mlp',
-    files,
-    fingerprints: floats(n * FINGERPRINT_DIMS, 1),
-    tokens,
-    perPatch: floats(n * tokens, 2),
-    perImage: floats(n, 3),
-    validationFiles: [files[0]!],
-    trainLoss: [1, 0.5],
-    valLoss: [1.1, 0.6],
-    bestEpoch: 2,
-    stoppedEarly: false,
-    constantDims: 0,
-    backend: 'cpu',
-    architecture: { kind: 'token-wise-mlp', hidden: 8, params: 100 },
-    epochs: 2,
-    seed: 7,
-    weights: [{ name: 'w0', shape: [2, 3], values: floats(6, 4) }],
-    standardizers: { pre: std(5, 5), post: std(6, 6) },
-  };
+  return precomputedRecord({ packId: 'mnv2-mlp', files, fingerprints: wave(n * FINGERPRINT_DIMS, 1), tokens, dPre: 5, dPost: 6 });
 }
 
 const roundTrip = (r: PrecomputedReconstruction) => parsePrecomputed(JSON.parse(JSON.stringify(encodePrecomputed(r))));
@@ -70,10 +49,10 @@ describe('precomputed reconstruction', () => {
         return (e as Error).message;
       }
     };
-    expect(message({ perPatch: floats(11, 1) })).toMatch(/"perPatch" does not hold 12 numbers/);
-    expect(message({ perImage: floats(2, 1) })).toMatch(/"perImage" does not hold 3 numbers/);
-    expect(message({ fingerprints: floats(FINGERPRINT_DIMS, 1) })).toMatch(/"fingerprints" does not hold 48 numbers/);
-    expect(message({ weights: [{ name: 'w', shape: [2, 2], values: floats(3, 1) }] })).toMatch(/weights\[0\]\.values" does not hold 4 numbers/);
+    expect(message({ perPatch: wave(11, 1) })).toMatch(/"perPatch" does not hold 12 numbers/);
+    expect(message({ perImage: wave(2, 1) })).toMatch(/"perImage" does not hold 3 numbers/);
+    expect(message({ fingerprints: wave(FINGERPRINT_DIMS, 1) })).toMatch(/"fingerprints" does not hold 48 numbers/);
+    expect(message({ weights: [{ name: 'w', shape: [2, 2], values: wave(3, 1) }] })).toMatch(/weights\[0\]\.values" does not hold 4 numbers/);
     expect(message({ validationFiles: ['elsewhere.png'] })).toMatch(/names an image not in "files"/);
     expect(message({ files: ['a.png', 'a.png', 'b.png'] })).toMatch(/repeats a name/);
   });

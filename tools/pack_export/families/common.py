@@ -82,6 +82,25 @@ def self_check(ours: tuple[torch.Tensor, torch.Tensor], theirs: tuple[torch.Tens
     return diffs[0], diffs[1]
 
 
+def check_pack(
+    encoder: torch.nn.Module,
+    connector: torch.nn.Module,
+    pixels: torch.Tensor,
+    own_io: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+    warn: Callable[[str], None],
+    check_pre: Optional[Callable[[torch.Tensor], None]] = None,
+) -> None:
+    """The pack's two modules on `pixels` against the model's own image path (`own_io`: its
+    connector's input and output for the same pixels), through self_check, the differences said.
+    `check_pre` may refuse the pre tokens first, with a clearer message than a shape mismatch."""
+    with torch.no_grad():
+        pre = encoder(pixels)
+        if check_pre is not None:
+            check_pre(pre)
+        diffs = self_check((pre, connector(pre)), own_io(pixels))
+    warn(f"self-check against the model's own image path: max |diff| pre {diffs[0]:.2e}, post {diffs[1]:.2e}")
+
+
 def _resample_name(value: Any) -> Optional[Resample]:
     try:
         return PIL_RESAMPLE.get(int(value))

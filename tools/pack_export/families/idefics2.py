@@ -13,7 +13,7 @@ import torch
 
 from ..manifest import Geometry, Preprocess, Provenance
 from ..pack import PackModel, example_pixels
-from .common import capture_calls, first_tensor, load_image_processor, load_model, pack_id_of, preprocess_from_processor, self_check
+from .common import capture_calls, check_pack, first_tensor, load_image_processor, load_model, pack_id_of, preprocess_from_processor
 
 DEFAULT_SIZE = 378  # the processor's shortest_edge
 IDEFICS2_PREPROCESS = Preprocess("shortest-edge", "center", "bilinear", 1 / 255, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
@@ -88,10 +88,7 @@ def idefics2_pack(model: Any, size: int, preprocess: Preprocess, pack_id: str, n
     encoder = Idefics2Encoder(inner.vision_model, size, patch)
     connector = Idefics2Connector(inner.connector)
     pixels = example_pixels(geometry, 2, seed=1)
-    with torch.no_grad():
-        pre = encoder(pixels)
-        diffs = self_check((pre, connector(pre)), own_connector_io(model, pixels))
-    warn(f"self-check against the model's own image path: max |diff| pre {diffs[0]:.2e}, post {diffs[1]:.2e}")
+    check_pack(encoder, connector, pixels, lambda p: own_connector_io(model, p), warn)
     description = (
         f"{name}: the SigLIP vision tower's last hidden state (post-LayerNorm) for a {size} px square image, and the model's own "
         f"connector (modality projection + perceiver resampler, {queries} queries). Idefics2 itself keeps each image's aspect ratio "

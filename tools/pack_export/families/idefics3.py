@@ -14,7 +14,7 @@ import torch
 
 from ..manifest import Geometry, Preprocess, Provenance
 from ..pack import PackModel, example_pixels
-from .common import Connector, capture_calls, first_tensor, load_image_processor, load_model, pack_id_of, preprocess_from_processor, self_check
+from .common import Connector, capture_calls, check_pack, first_tensor, load_image_processor, load_model, pack_id_of, preprocess_from_processor
 from .idefics2 import IDEFICS2_PREPROCESS, Idefics2Encoder
 
 # Idefics3's processor: LANCZOS in Pillow, which the app does not implement; bicubic is the closest it has.
@@ -45,10 +45,7 @@ def idefics3_pack(model: Any, size: int, preprocess: Preprocess, pack_id: str, n
     encoder = Idefics2Encoder(inner.vision_model, size, patch)
     connector = Connector(inner.connector)
     pixels = example_pixels(geometry, 2, seed=1)
-    with torch.no_grad():
-        pre = encoder(pixels)
-        diffs = self_check((pre, connector(pre)), own_connector_io(model, pixels))
-    warn(f"self-check against the model's own image path: max |diff| pre {diffs[0]:.2e}, post {diffs[1]:.2e}")
+    check_pack(encoder, connector, pixels, lambda p: own_connector_io(model, p), warn)
     description = (
         f"{name}: the vision tower's last hidden state (post-LayerNorm) for a {size} px square image, and the model's own "
         f"connector (pixel shuffle x{scale}, then the modality projection). {geometry.pre} tokens of {geometry.d_pre} -> "

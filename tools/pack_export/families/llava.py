@@ -8,7 +8,7 @@ import torch
 
 from ..manifest import Geometry, Preprocess, Provenance
 from ..pack import PackModel, example_pixels
-from .common import Connector, capture_calls, load_image_processor, load_model, pack_id_of, preprocess_from_processor, self_check
+from .common import Connector, capture_calls, check_pack, load_image_processor, load_model, pack_id_of, preprocess_from_processor
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -86,15 +86,15 @@ def llava_pack(
     encoder = LlavaEncoder(vision_tower, layers, config.vision_feature_select_strategy)
     connector = Connector(projector)
     pixels = example_pixels(geometry, 2, seed=1)
-    with torch.no_grad():
-        pre = encoder(pixels)
+
+    def on_the_grid(pre: torch.Tensor) -> None:
         if pre.shape[1] != geometry.pre:
             raise ValueError(
                 f"the projector takes {pre.shape[1]} tokens, not the {geometry.pre} patches of the grid "
                 f"(vision_feature_select_strategy {config.vision_feature_select_strategy!r} keeps a CLS token?): a pack puts every token on the patch grid"
             )
-        diffs = self_check((pre, connector(pre)), connector_io(model, pixels))
-    warn(f"self-check against the model's own image path: max |diff| pre {diffs[0]:.2e}, post {diffs[1]:.2e}")
+
+    check_pack(encoder, connector, pixels, lambda p: connector_io(model, p), warn, check_pre=on_the_grid)
     description = (
         f"{name}: the vision tower's hidden_states[{layers}]{' with the CLS token dropped' if encoder.first else ''} (what the projector consumes), "
         f"and the model's own multi_modal_projector. {geometry.pre} tokens of {geometry.d_pre} -> {geometry.post} of {geometry.d_post}."
@@ -102,13 +102,18 @@ def llava_pack(
     return PackModel(pack_id, name, description, encoder, connector, geometry, preprocess, provenance)
 
 
+def refuse_other_size(model: Any, image_size: Optional[int], what: str) -> None:
+    """A --image-size other than the vision config's is refused: the tower's position embeddings
+    are learned for one grid (CLIP's, SigLIP's), so another size is another model."""
+    fixed = model.config.vision_config.image_size
+    if image_size is not None and image_size != fixed:
+        raise ValueError(f"--image-size {image_size}: {what} is fixed at {fixed} px by its vision config")
+
+
 def load_llava(model_id: str, revision: Optional[str], provenance: Provenance, warn: Callable[[str], None], image_size: Optional[int] = None) -> PackModel:
     from transformers import LlavaForConditionalGeneration  # lazy: only real models need transformers
 
     model = load_model(LlavaForConditionalGeneration, model_id, revision)
-    fixed = model.config.vision_config.image_size
-    if image_size is not None and image_size != fixed:
-        # CLIP's position embeddings are learned for one grid; another size is another model.
-        raise ValueError(f"--image-size {image_size}: LLaVA's input is fixed at {fixed} px by its vision config")
+    refuse_other_size(model, image_size, "LLaVA's input")
     preprocess = preprocess_from_processor(load_image_processor(model_id, revision, warn), CLIP_PREPROCESS, warn)
     return llava_pack(model, preprocess, pack_id_of(model_id), f"LLaVA ({model_id})", provenance, warn)

@@ -15,7 +15,7 @@ import torch
 from ..manifest import Preprocess, Provenance
 from ..pack import PackModel
 from .common import capture_calls, load_image_processor, load_model, pack_id_of, preprocess_from_processor
-from .llava import _parts, llava_pack
+from .llava import _parts, llava_pack, refuse_other_size
 
 ONEVISION_PREPROCESS = Preprocess("stretch", "none", "bicubic", 1 / 255, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 
@@ -47,9 +47,6 @@ def load_llava_onevision(model_id: str, revision: Optional[str], provenance: Pro
     from transformers import LlavaOnevisionForConditionalGeneration  # lazy: only real models need transformers
 
     model = load_model(LlavaOnevisionForConditionalGeneration, model_id, revision)
-    fixed = model.config.vision_config.image_size
-    if image_size is not None and image_size != fixed:
-        # SigLIP's position embeddings are learned for one grid; another size is another model.
-        raise ValueError(f"--image-size {image_size}: LLaVA-OneVision's base view is fixed at {fixed} px by its vision config")
+    refuse_other_size(model, image_size, "LLaVA-OneVision's base view")
     preprocess = preprocess_from_processor(load_image_processor(model_id, revision, warn), ONEVISION_PREPROCESS, warn)
     return llava_pack(model, preprocess, pack_id_of(model_id), f"LLaVA-OneVision ({model_id})", provenance, warn, connector_io=own_connector_io)

@@ -21,7 +21,7 @@ import torch
 
 from ..manifest import Geometry, Preprocess, Provenance
 from ..pack import PackModel, example_pixels
-from .common import capture_calls, first_tensor, load_image_processor, load_model, pack_id_of, preprocess_from_processor, self_check
+from .common import capture_calls, check_pack, first_tensor, load_image_processor, load_model, pack_id_of, preprocess_from_processor
 from .llava import CLIP_MEAN, CLIP_STD
 
 DEFAULT_SIZE = 448  # 32 x 32 patches, 16 x 16 = 256 post tokens
@@ -151,10 +151,7 @@ def qwen_pack(model: Any, size: int, preprocess: Preprocess, pack_id: str, name:
     encoder = QwenEncoder(visual, size, patch, merge, temporal)
     connector = QwenConnector(visual.merger, size, patch, merge)
     pixels = example_pixels(geometry, 1, seed=1)
-    with torch.no_grad():
-        pre = encoder(pixels)
-        diffs = self_check((pre, connector(pre)), own_connector_io(visual, pixels, patch, merge, temporal))
-    warn(f"self-check against the model's own image path: max |diff| pre {diffs[0]:.2e}, post {diffs[1]:.2e}")
+    check_pack(encoder, connector, pixels, lambda p: own_connector_io(visual, p, patch, merge, temporal), warn)
     description = (
         f"{name}: the vision tower's last hidden states (the merger's input) for a {size} px square image in grid order, and the "
         f"model's own merger (ln_q, 2x2 concat, MLP). The model itself resizes each image to its own multiple of {patch * merge} px; "
