@@ -12,7 +12,7 @@ import { debugHooks, openBuiltinPack } from './store/modelSession.ts';
 import { wirePipeline } from './store/pipeline.ts';
 import { claimSession } from './store/sessionTabs.ts';
 import { trainIfNoReconstruction } from './store/training.ts';
-import { debugStores } from './store/debugStores.ts';
+import { debugStores, debugTokens } from './store/debugStores.ts';
 import { openFromHub } from './store/hubStore.ts';
 import { modelStore } from './store/modelStore.ts';
 import { say } from './store/uiStore.ts';
@@ -68,5 +68,5 @@ void start();
 
 // ?debug exposes fault injection and the stores to the browser test; nothing else reads it.
 if (new URLSearchParams(location.search).has('debug')) {
-  (window as unknown as { __lensDebug: unknown }).__lensDebug = { ...debugHooks, stores: debugStores };
+  (window as unknown as { __lensDebug: unknown }).__lensDebug = { ...debugHooks, stores: debugStores, tokens: debugTokens };
 }

@@ -5,12 +5,19 @@
  * losses for every image in standardised units. Yields to the event loop between batches so a
  * worker stays responsive to cancel; an aborted signal rejects with an Error whose name is
  * 'AbortError' (never a partial result), after every tensor it made has been disposed.
+ *
+ * The tokens are read a few images at a time from a TokenBatchSource: in the app that is the tokens
+ * worker (workers/tokenBatchPort.ts), so the training worker never holds more than a batch and the
+ * one read ahead; LLaVA-size matrices are 11.8 MB an image, and a whole collection of them does not
+ * fit in a tab. Arrays already in memory (tests, the CLI, the bench) go through inMemoryBatches.
+ * The standardisers are fitted in two streamed passes with fitStandardizer's arithmetic, so a
+ * streamed run and an in-memory run give the same numbers to the last bit.
  */
 import * as tf from '@tensorflow/tfjs';
 import { patchLosses, type PatchLosses } from '../core/patches/patchLoss.ts';
 import { seededRandom, shuffledIndices } from '../core/random.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
-import { applyStandardizer, fitStandardizer, type Standardizer } from '../core/stats/standardize.ts';
+import { addCentredRows, addRows, applyStandardizer, finishStandardizer, standardizerSums, type Standardizer } from '../core/stats/standardize.ts';
 import { createReconstructor, parameterCount, type NamedWeight, type ReconstructorKind, type ReconstructorModel } from './reconstructorModel.ts';
 import { abortError } from './abortError.ts';
 
@@ -30,6 +37,68 @@ export interface ReconstructionData {
    * with that routing; see ReconstructorOptions.tokenSource.
    */
   readonly tokenSource?: ArrayLike<number>;
+}
+
+/** Where the trainer reads its tokens: the shapes, and the raw matrices of a few images at a time. */
+export interface TokenBatchSource {
+  readonly images: number;
+  readonly tokensPre: number;
+  readonly tokensPost: number;
+  readonly dPre: number;
+  readonly dPost: number;
+  /** As ReconstructionData.tokenSource. */
+  readonly tokenSource?: ArrayLike<number>;
+  /** The raw matrices of these images ([n, tokensPre, dPre] and [n, tokensPost, dPost]) in this order. */
+  read(images: Int32Array): Promise<{ readonly pre: Float32Array; readonly post: Float32Array }>;
+}
+
+/** A source over matrices already in memory (checked against the shapes here, before any training). */
+export function inMemoryBatches(data: ReconstructionData): TokenBatchSource {
+  const { images, tokensPre, tokensPost, dPre, dPost } = data;
+  if (data.pre.length !== images * tokensPre * dPre) throw new RangeError(`invalid pre tokens: expected [${images}, ${tokensPre}, ${dPre}]`);
+  if (data.post.length !== images * tokensPost * dPost) throw new RangeError(`invalid post tokens: expected [${images}, ${tokensPost}, ${dPost}]`);
+  const rows = (all: Float32Array, chosen: Int32Array, size: number) => {
+    const out = new Float32Array(chosen.length * size);
+    chosen.forEach((image, i) => out.set(all.subarray(image * size, (image + 1) * size), i * size));
+    return out;
+  };
+  return {
+    images,
+    tokensPre,
+    tokensPost,
+    dPre,
+    dPost,
+    ...(data.tokenSource ? { tokenSource: data.tokenSource } : {}),
+    read: async (chosen) => ({ pre: rows(data.pre, chosen, tokensPre * dPre), post: rows(data.post, chosen, tokensPost * dPost) }),
+  };
+}
+
+const isSource = (data: ReconstructionData | TokenBatchSource): data is TokenBatchSource => 'read' in data;
+
+/** Consecutive groups of at most `size` from `order`. */
+function inGroups(order: Int32Array, size: number): Int32Array[] {
+  const groups: Int32Array[] = [];
+  for (let s = 0; s < order.length; s += size) groups.push(order.slice(s, s + size));
+  return groups;
+}
+
+/**
+ * The groups' matrices in order, the next one read while the caller works on the current one (in
+ * the app the read is another worker's, so it overlaps this worker's compute). When the caller
+ * stops early, the read in flight is waited for (its result is not wanted) so nothing is left
+ * running after the trainer returns.
+ */
+async function* readAhead(source: TokenBatchSource, groups: readonly Int32Array[]) {
+  let next = groups.length > 0 ? source.read(groups[0]!) : null;
+  try {
+    for (let g = 0; g < groups.length; g++) {
+      const current = await next!;
+      next = g + 1 < groups.length ? source.read(groups[g + 1]!) : null;
+      yield { images: groups[g]!, ...current };
+    }
+  } finally {
+    if (next) await Promise.allSettled([next]);
+  }
 }
 
 export interface TrainConfig {
@@ -136,46 +205,84 @@ export function splitImages(images: number, fraction: number, seed: number): { t
 
 const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Token rows of the listed images, for fitting standardisers on training images only. */
-function tokenRows(images: Int32Array, tokens: number): Int32Array {
-  const rows = new Int32Array(images.length * tokens);
-  images.forEach((img, i) => {
-    for (let t = 0; t < tokens; t++) rows[i * tokens + t] = img * tokens + t;
-  });
-  return rows;
+/** Standardised float32 copies of a group's raw matrices, as tensors. */
+function standardisedTensors(
+  batch: { pre: Float32Array; post: Float32Array; images: Int32Array },
+  standardizers: { pre: Standardizer; post: Standardizer },
+  shape: { tokensPre: number; tokensPost: number; dPre: number; dPost: number },
+) {
+  const n = batch.images.length;
+  const preValues = applyStandardizer(standardizers.pre, batch.pre);
+  return {
+    preValues,
+    pre: tf.tensor3d(preValues, [n, shape.tokensPre, shape.dPre]),
+    post: tf.tensor3d(applyStandardizer(standardizers.post, batch.post), [n, shape.tokensPost, shape.dPost]),
+  };
 }
 
-async function meanLoss(model: ReconstructorModel, post: tf.Tensor3D, pre: tf.Tensor3D, indices: Int32Array, batchSize: number): Promise<number> {
+async function meanLoss(
+  model: ReconstructorModel,
+  source: TokenBatchSource,
+  standardizers: { pre: Standardizer; post: Standardizer },
+  indices: Int32Array,
+  batchSize: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   let sum = 0;
-  for (let s = 0; s < indices.length; s += batchSize) {
-    const idx = indices.slice(s, s + batchSize);
-    const loss = tf.tidy(() => {
-      const i = tf.tensor1d(idx, 'int32');
-      return tf.mul(tf.losses.meanSquaredError(tf.gather(pre, i), model.forward(tf.gather(post, i) as tf.Tensor3D, false, 0)), idx.length);
-    });
+  for await (const batch of readAhead(source, inGroups(indices, batchSize))) {
+    if (signal?.aborted) throw abortError('training cancelled');
+    const { pre, post } = standardisedTensors(batch, standardizers, source);
+    let loss: tf.Tensor;
+    try {
+      loss = tf.tidy(() => tf.mul(tf.losses.meanSquaredError(pre, model.forward(post, false, 0)), batch.images.length));
+    } finally {
+      pre.dispose();
+      post.dispose();
+    }
     sum += (await loss.data())[0]!;
     loss.dispose();
   }
   return sum / indices.length;
 }
 
-export async function trainReconstructor(data: ReconstructionData, config: Partial<TrainConfig> = {}, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+/** Groups of this many images are read for the standardisers' two passes (memory, not arithmetic: the result is the same for any size). */
+const FIT_GROUP = 8;
+
+/** Both standardisers fitted on every token of the training images, in two streamed passes. */
+async function fitStandardizers(source: TokenBatchSource, train: Int32Array, signal: AbortSignal | undefined) {
+  const pre = standardizerSums(source.dPre);
+  const post = standardizerSums(source.dPost);
+  for (const pass of [addRows, addCentredRows]) {
+    for await (const batch of readAhead(source, inGroups(train, FIT_GROUP))) {
+      if (signal?.aborted) throw abortError('training cancelled');
+      pass(pre, batch.pre);
+      pass(post, batch.post);
+    }
+  }
+  return { pre: finishStandardizer(pre), post: finishStandardizer(post) };
+}
+
+export async function trainReconstructor(
+  data: ReconstructionData | TokenBatchSource,
+  config: Partial<TrainConfig> = {},
+  hooks: TrainHooks = {},
+): Promise<TrainOutcome> {
   const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...config };
   validateTrainConfig(c);
   if (hooks.signal?.aborted) throw abortError('training cancelled');
-  const { images, tokensPre, tokensPost, dPre, dPost } = data;
-  if (data.pre.length !== images * tokensPre * dPre) throw new RangeError(`invalid pre tokens: expected [${images}, ${tokensPre}, ${dPre}]`);
-  if (data.post.length !== images * tokensPost * dPost) throw new RangeError(`invalid post tokens: expected [${images}, ${tokensPost}, ${dPost}]`);
+  const source = isSource(data) ? data : inMemoryBatches(data);
+  const { images, tokensPre, tokensPost, dPre, dPost } = source;
   const split = splitImages(images, c.validationFraction, c.seed);
-
-  const preStd = fitStandardizer(data.pre, dPre, tokenRows(split.train, tokensPre));
-  const postStd = fitStandardizer(data.post, dPost, tokenRows(split.train, tokensPost));
-  const preValues = applyStandardizer(preStd, data.pre);
   const shape = { tokensPre, tokensPost, dPre, dPost, hidden: c.hidden };
-  // The model first: it validates its options before making any tensor.
-  const model = createReconstructor(shape, c.seed, data.tokenSource ? { dropout: c.dropout, tokenSource: data.tokenSource } : { dropout: c.dropout });
-  const pre = tf.tensor3d(preValues, [images, tokensPre, dPre]);
-  const post = tf.tensor3d(applyStandardizer(postStd, data.post), [images, tokensPost, dPost]);
+  // The model's options are checked before any token is read.
+  const model = createReconstructor(shape, c.seed, source.tokenSource ? { dropout: c.dropout, tokenSource: source.tokenSource } : { dropout: c.dropout });
+  let standardizers: { pre: Standardizer; post: Standardizer };
+  try {
+    standardizers = await fitStandardizers(source, split.train, hooks.signal);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   const optimizer = tf.train.adam(c.lr);
   const batchesPerEpoch = Math.ceil(split.train.length / c.batchSize);
   const totalSteps = c.epochs * batchesPerEpoch;
@@ -190,26 +297,30 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
   const started = performance.now();
   try {
     for (let epoch = 1; epoch <= c.epochs; epoch++) {
-      const order = shuffledIndices(split.train.length, shuffle).map((i) => split.train[i]!);
+      const order = Int32Array.from(shuffledIndices(split.train.length, shuffle), (i) => split.train[i]!);
       let sum = 0;
-      for (let s = 0; s < order.length; s += c.batchSize) {
+      for await (const batch of readAhead(source, inGroups(order, c.batchSize))) {
         if (hooks.signal?.aborted) throw abortError('training cancelled');
-        const idx = order.slice(s, s + c.batchSize);
+        const idx = batch.images;
         const lr = warmupCosine(step, totalSteps, warmupSteps, c.lr);
         setLearningRate(optimizer, lr);
         const dropoutSeed = c.seed * 100_003 + step * 2;
-        const cost = tf.tidy((): tf.Scalar => {
-          const i = tf.tensor1d(idx, 'int32');
-          const p = tf.gather(post, i) as tf.Tensor3D;
-          const v = tf.gather(pre, i);
-          const loss = optimizer.minimize(
-            () => tf.losses.meanSquaredError(v, model.forward(p, true, dropoutSeed)) as tf.Scalar,
-            true,
-            model.variables as tf.Variable[],
-          );
-          if (!loss) throw new Error('the optimiser returned no loss');
-          return loss;
-        });
+        const { pre: v, post: p } = standardisedTensors(batch, standardizers, source);
+        let cost: tf.Scalar;
+        try {
+          cost = tf.tidy((): tf.Scalar => {
+            const loss = optimizer.minimize(
+              () => tf.losses.meanSquaredError(v, model.forward(p, true, dropoutSeed)) as tf.Scalar,
+              true,
+              model.variables as tf.Variable[],
+            );
+            if (!loss) throw new Error('the optimiser returned no loss');
+            return loss;
+          });
+        } finally {
+          v.dispose();
+          p.dispose();
+        }
         // Decoupled weight decay (AdamW): shrink matrices after the Adam step.
         tf.tidy(() => {
           for (const w of model.decayed) w.assign(tf.mul(w, 1 - lr * c.weightDecay));
@@ -221,7 +332,7 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
         await nextTick();
       }
       const trainLoss = sum / order.length;
-      const valLoss = await meanLoss(model, post, pre, split.validation, c.batchSize);
+      const valLoss = await meanLoss(model, source, standardizers, split.validation, c.batchSize, hooks.signal);
       history.trainLoss.push(trainLoss);
       history.valLoss.push(valLoss);
       if (valLoss < bestLoss) {
@@ -238,26 +349,38 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
     }
     if (best) model.variables.forEach((v, i) => v.assign(best![i]!));
 
-    // Predictions for every image, dropout off, in standardised units.
-    const predicted = new Float32Array(images * tokensPre * dPre);
-    for (let s = 0; s < images; s += c.batchSize) {
+    // Every image's per-patch losses, dropout off, in standardised units.
+    const perPatch = new Float32Array(images * tokensPre);
+    const perImage = new Float32Array(images);
+    const everyImage = Int32Array.from({ length: images }, (_, i) => i);
+    for await (const batch of readAhead(source, inGroups(everyImage, c.batchSize))) {
       if (hooks.signal?.aborted) throw abortError('training cancelled');
-      const count = Math.min(c.batchSize, images - s);
-      const out = tf.tidy(() => model.forward(tf.slice(post, [s, 0, 0], [count, tokensPost, dPost]) as tf.Tensor3D, false, 0));
-      predicted.set(await out.data(), s * tokensPre * dPre);
+      const count = batch.images.length;
+      const { preValues, pre, post } = standardisedTensors(batch, standardizers, source);
+      let out: tf.Tensor;
+      try {
+        out = tf.tidy(() => model.forward(post, false, 0));
+      } finally {
+        pre.dispose();
+        post.dispose();
+      }
+      const predicted = (await out.data()) as Float32Array;
       out.dispose();
+      const losses = patchLosses(predicted, preValues, count, tokensPre, dPre);
+      perPatch.set(losses.perPatch, batch.images[0]! * tokensPre);
+      perImage.set(losses.perImage, batch.images[0]!);
       await nextTick();
     }
     const weights = await model.weights();
     return {
       weights,
-      standardizers: { pre: preStd, post: postStd },
-      patchLoss: patchLosses(predicted, preValues, images, tokensPre, dPre),
+      standardizers,
+      patchLoss: { images, tokens: tokensPre, perPatch, perImage },
       split,
       history,
       bestEpoch,
       stoppedEarly,
-      constantDims: preStd.constantDims + postStd.constantDims,
+      constantDims: standardizers.pre.constantDims + standardizers.post.constantDims,
       backend: tf.getBackend(),
       architecture: { kind: model.kind, hidden: c.hidden, params: parameterCount(shape) },
     };
@@ -265,7 +388,5 @@ export async function trainReconstructor(data: ReconstructionData, config: Parti
     best?.forEach((t) => t.dispose());
     model.dispose();
     optimizer.dispose();
-    pre.dispose();
-    post.dispose();
   }
 }

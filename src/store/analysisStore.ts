@@ -1,5 +1,6 @@
 /**
- * Results for the open pack: tokens per image (typed arrays, replaced not mutated), neighbour
+ * Results for the open pack: pooled vectors and display crops per image (typed arrays, replaced
+ * not mutated; the token matrices live in the tokens worker), neighbour
  * sets and KNOR, reconstructor training and patch losses, and the running jobs.
  */
 import type { RateMark } from '../core/jobEstimate.ts';
@@ -7,9 +8,8 @@ import { createStore } from 'zustand/vanilla';
 import type { Metric } from '../core/types.ts';
 import type { TrainResult } from '../workers/protocol.ts';
 
+/** What this thread keeps of an embedded image; its token matrices are in the tokens worker (store/tokens.ts). */
 export interface ImageEmbedding {
-  readonly pre: Float32Array;
-  readonly post: Float32Array;
   readonly pooledPre: Float32Array;
   readonly pooledPost: Float32Array;
   readonly display: Uint8ClampedArray;

@@ -8,8 +8,9 @@
 import { describeFailure } from '../core/errors.ts';
 import { analysisStore } from './analysisStore.ts';
 import { modelStore } from './modelStore.ts';
-import { embeddedIds, stackedTokens } from './neighbours.ts';
+import { embeddedIds } from './neighbours.ts';
 import { appSession, type PipelineSession } from './session.ts';
+import { stackedTokens } from './tokens.ts';
 import { sayFailure } from './uiStore.ts';
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {
@@ -27,7 +28,14 @@ export async function scoreAddedImages(session: PipelineSession = appSession()):
   const scored = new Set(reconstruction.ids);
   const ids = embeddedIds().filter((id) => !scored.has(id));
   if (ids.length === 0) return;
-  const data = stackedTokens(ids, manifest.tokens);
+  const data = await stackedTokens(modelKey, ids, manifest.tokens, session).catch((error: unknown) => {
+    const failure = describeFailure(error, "gather the added images' tokens");
+    sayFailure('warning', `The added images have no heatmap yet: ${failure.message} Train again to include them.`, failure);
+    return null;
+  });
+  if (!data) return;
+  // Replaced while the tokens were gathered: start again against what is current.
+  if (analysisStore.getState().reconstruction !== reconstruction || analysisStore.getState().trainJob) return scoreAddedImages(session);
   // The kept weights are copied, not transferred: the result keeps them.
   const { promise } = session.training.request(
     { type: 'apply-reconstructor', ...data, kept: reconstruction.model },

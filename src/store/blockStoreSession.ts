@@ -25,6 +25,7 @@ import { collectionStore, nextImageId, type ImageEntry } from './collectionStore
 import { applyLabelFile } from './labels.ts';
 import { modelStore } from './modelStore.ts';
 import { computeKnor } from './neighbours.ts';
+import { keepTokens } from './tokens.ts';
 import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
 
@@ -254,9 +255,12 @@ function install(
     contentHash: items[i]!.imageHash,
   }));
   const embeddings: Record<string, ImageEmbedding> = {};
+  const tokenShape = { tokensPre: shape.tokensPre, dPre: shape.dPre, tokensPost: shape.tokensPost, dPost: shape.dPost };
   entries.forEach((e, i) => {
     const { pre, post, pooledPre, pooledPost, display } = items[i]!;
-    embeddings[e.id] = { pre, post, pooledPre, pooledPost, display: display ?? greyDisplay() };
+    // The blocks' matrices go to the tokens worker (not stored: the store's files are its storage).
+    void keepTokens(modelKey, e.id, tokenShape, pre, post, false);
+    embeddings[e.id] = { pooledPre, pooledPost, display: display ?? greyDisplay() };
   });
   const manifest = storeManifest(name, blocks.length, shape);
   const packId = `${BLOCK_STORE_ID_PREFIX}${modelKey.slice(3, 15)}`;

@@ -16,7 +16,8 @@ import type { Job } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
 import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import { modelStore } from './modelStore.ts';
-import { embeddedIds, stackedTokens } from './neighbours.ts';
+import { embeddedIds } from './neighbours.ts';
+import { stackedTokens } from './tokens.ts';
 import { appSession, type PipelineSession } from './session.ts';
 import { say, sayFailure } from './uiStore.ts';
 
@@ -151,6 +152,9 @@ interface ConceptRun {
   readonly names?: Readonly<Record<number, string>>;
 }
 
+/** While a run gathers its tokens (before its job shows), a second one is not started. */
+let gatheringConcepts = false;
+
 async function runConcepts(session: PipelineSession, run: ConceptRun): Promise<void> {
   const { manifest, modelKey } = modelStore.getState();
   if (!manifest || !modelKey || conceptsStore.getState().job) return;
@@ -159,7 +163,19 @@ async function runConcepts(session: PipelineSession, run: ConceptRun): Promise<v
     say('warning', `Concepts need at least ${MIN_CONCEPT_IMAGES} embedded images; ${ids.length} are embedded.`);
     return;
   }
-  const data = stackedTokens(ids, manifest.tokens);
+  if (gatheringConcepts) return;
+  gatheringConcepts = true;
+  let data;
+  try {
+    data = await stackedTokens(modelKey, ids, manifest.tokens, session);
+  } catch (error) {
+    const failure = describeFailure(error, 'gather the tokens');
+    sayFailure('error', `Could not ${run.doing}: ${failure.message}`, failure);
+    return;
+  } finally {
+    gatheringConcepts = false;
+  }
+  if (!data || conceptsStore.getState().job || modelStore.getState().modelKey !== modelKey) return;
   // Which post token each patch went into: co-activation is measured on corresponding patches.
   const tokenSource = tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]);
   const { id, promise } = session.training.request(

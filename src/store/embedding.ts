@@ -1,6 +1,7 @@
 /**
  * Embedding the collection: every image the open model has not seen goes to the inference worker,
- * tokens stream back one image at a time and are filed under the model's content key.
+ * tokens stream back one image at a time and are filed under the model's content key: the token
+ * matrices in the tokens worker (store/tokens.ts), the pooled vectors and display crop here.
  *
  * No image may hold the app hostage: each has a time budget (IMAGE_BUDGET_MS, `?imageBudget=`
  * seconds in the URL). An image that overruns it, or a Cancel the worker does not answer within
@@ -17,6 +18,7 @@ import { collectionStore, type ImageEntry } from './collectionStore.ts';
 import { CANCEL_GRACE_MS, ensureWorkerHolds, openModelName, recoverFromDeviceLoss } from './modelSession.ts';
 import { modelStore } from './modelStore.ts';
 import { appSession, type PipelineSession } from './session.ts';
+import { keepTokens, shapeOf } from './tokens.ts';
 import { say, sayFailure } from './uiStore.ts';
 
 const DEFAULT_IMAGE_BUDGET_MS = 120_000;
@@ -125,7 +127,10 @@ async function embedInWorker(session: PipelineSession, modelKey: string, images:
         if (!isCurrent()) return;
         if (item.ok) {
           const { pre, post, pooledPre, pooledPost, display } = item;
-          analysisStore.setState((s) => ({ embeddings: { ...s.embeddings, [item.imageId]: { pre, post, pooledPre, pooledPost, display } } }));
+          const manifest = modelStore.getState().manifest;
+          // The matrices go on to the tokens worker; this thread keeps what it draws.
+          if (manifest) void keepTokens(modelKey, item.imageId, shapeOf(manifest.tokens), pre, post, true, session);
+          analysisStore.setState((s) => ({ embeddings: { ...s.embeddings, [item.imageId]: { pooledPre, pooledPost, display } } }));
         } else {
           const name = images.find((i) => i.imageId === item.imageId)?.name ?? 'An image';
           markFailed(item.imageId, name, item.failure);

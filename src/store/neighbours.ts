@@ -9,7 +9,6 @@
  */
 import { describeFailure, isFailure } from '../core/errors.ts';
 import { knorBlockedReason } from '../core/knn/nearest.ts';
-import type { PackManifest } from '../core/types.ts';
 import type { PooledVectors } from '../workers/protocol.ts';
 import { analysisStore, firstLookRow, type FirstLookState, type KnorSource } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
@@ -50,20 +49,6 @@ export function stack(ids: readonly string[], pick: (id: string) => Float32Array
   const out = new Float32Array(ids.length * first.length);
   ids.forEach((id, i) => out.set(pick(id), i * first.length));
   return out;
-}
-
-/** The token matrices of these embedded images, stacked in their order, with their shape (for the training worker's jobs). */
-export function stackedTokens(ids: readonly string[], tokens: PackManifest['tokens']) {
-  const { embeddings } = analysisStore.getState();
-  return {
-    pre: stack(ids, (id) => embeddings[id]!.pre),
-    post: stack(ids, (id) => embeddings[id]!.post),
-    images: ids.length,
-    tokensPre: tokens.pre,
-    tokensPost: tokens.post,
-    dPre: tokens.dPre,
-    dPost: tokens.dPost,
-  };
 }
 
 /** The analysis worker was reset (store/pipeline.ts registers this): it holds no vectors now. */

@@ -1,6 +1,7 @@
 /**
- * The session survives a reload: images (as Blobs), each model's embeddings, the last
- * reconstruction result and the view settings live in IndexedDB, written as the stores change.
+ * The session survives a reload: images (as Blobs), each model's pooled vectors and display
+ * crops, the last reconstruction result and the view settings live in IndexedDB, written as the
+ * stores change; the token matrices are written to OPFS files by the tokens worker (store/tokens.ts).
  * Results are filed under the model's content key (core/identity/modelIdentity.ts), never a
  * name, so a changed model (other weights, other preprocessing) never reads back another's.
  * Writes are one transaction each, so a failed write (quota) leaves nothing half-written; the
@@ -16,6 +17,8 @@ import { collectionStore, type ImageEntry } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
 import { blockStoreIsOpen, sessionPackId } from './blockStoreSession.ts';
 import { announce, isSessionWriter } from './sessionTabs.ts';
+import { appSession, type PipelineSession } from './session.ts';
+import { forgetAllTokens, forgetTokens, heldTokens, keepTokens, shapeOf } from './tokens.ts';
 import { say, uiStore } from './uiStore.ts';
 
 interface StoredImage {
@@ -55,9 +58,18 @@ export interface StoredSession {
   readonly trainingInFlight: boolean;
 }
 
+interface StoredEmbedding extends ImageEmbedding {
+  readonly modelKey: string;
+  readonly imageId: string;
+  /** Only in records written before the tokens moved to their worker: moved there when read. */
+  readonly pre?: Float32Array;
+  readonly post?: Float32Array;
+}
+
 interface LensDb extends DBSchema {
   images: { key: string; value: StoredImage };
-  embeddings: { key: string; value: ImageEmbedding & { readonly modelKey: string; readonly imageId: string } };
+  /** Pooled vectors and display crop; the token matrices are in the tokens worker's files (store/tokens.ts). Records written before that also hold `pre` and `post`. */
+  embeddings: { key: string; value: StoredEmbedding };
   reconstructions: { key: string; value: StoredReconstruction };
   session: { key: 'session'; value: StoredSession };
 }
@@ -160,6 +172,7 @@ export function startPersisting(): () => void {
           void tx.objectStore('embeddings').delete(embeddingsOf(id));
         }
         await tx.done;
+        if (removed.length > 0) await forgetTokens(removed);
         announce(added.length > 0 || removed.length > 0 ? 'images' : 'labels');
       });
     }),
@@ -174,7 +187,8 @@ export function startPersisting(): () => void {
         if (fresh.length > 0) {
           void guarded(async (d) => {
             const tx = d.transaction('embeddings', 'readwrite');
-            for (const [imageId, e] of fresh) void tx.store.put({ ...e, modelKey, imageId }, embeddingKey(modelKey, imageId));
+            for (const [imageId, { pooledPre, pooledPost, display }] of fresh)
+              void tx.store.put({ pooledPre, pooledPost, display, modelKey, imageId }, embeddingKey(modelKey, imageId));
             await tx.done;
           });
         }
@@ -258,15 +272,40 @@ export async function restoreSession(): Promise<StoredSession | null> {
   }
 }
 
-/** Embeddings and the last reconstruction stored for a model (by content key), for the images still in the collection. */
-export async function restoreAnalysis(modelKey: string): Promise<void> {
+/**
+ * Embeddings and the last reconstruction stored for a model (by content key), for the images
+ * still in the collection. An image whose tokens the tokens worker does not have (its files were
+ * cleared, or could not be written) is left out: it embeds again, so training finds its tokens.
+ */
+export async function restoreAnalysis(modelKey: string, session: PipelineSession = appSession()): Promise<void> {
   try {
     const d = await database();
     const ids = collectionStore.getState().images.map((i) => i.id);
     const stored = await Promise.all(ids.map((id) => d.get('embeddings', embeddingKey(modelKey, id))));
-    const embeddings: Record<string, ImageEmbedding> = {};
+    const manifest = modelStore.getState().manifest;
+    // Records from before the tokens moved: their matrices go to the tokens worker, the record is rewritten without them.
+    const moved: Promise<void>[] = [];
     stored.forEach((e, i) => {
-      if (e) embeddings[ids[i]!] = { pre: e.pre, post: e.post, pooledPre: e.pooledPre, pooledPost: e.pooledPost, display: e.display };
+      if (!e?.pre || !e.post || !manifest || modelStore.getState().modelKey !== modelKey) return;
+      const { pooledPre, pooledPost, display } = e;
+      moved.push(
+        keepTokens(modelKey, ids[i]!, shapeOf(manifest.tokens), e.pre, e.post, true, session).then(() =>
+          guarded((db) => db.put('embeddings', { pooledPre, pooledPost, display, modelKey, imageId: ids[i]! }, embeddingKey(modelKey, ids[i]!))),
+        ),
+      );
+    });
+    await Promise.all(moved);
+    const present = stored.map((e) => e !== undefined);
+    const held = await heldTokens(
+      modelKey,
+      ids.filter((_, i) => present[i]),
+      session,
+    );
+    const embeddings: Record<string, ImageEmbedding> = {};
+    let h = 0;
+    stored.forEach((e, i) => {
+      if (!e) return;
+      if (held[h++]) embeddings[ids[i]!] = { pooledPre: e.pooledPre, pooledPost: e.pooledPost, display: e.display };
     });
     const r = await d.get('reconstructions', modelKey);
     const now = analysisStore.getState();
@@ -304,5 +343,6 @@ export async function clearStoredSessions(): Promise<void> {
     tx.objectStore('session').clear(),
     tx.done,
   ]);
+  await forgetAllTokens();
   announce('cleared');
 }

@@ -28,7 +28,7 @@ export function wirePipeline(session: PipelineSession = appSession()): () => voi
   setAppSession(session);
   session.followers = {
     modelOpened: async ({ modelKey }) => {
-      await restoreAnalysis(modelKey);
+      await restoreAnalysis(modelKey, session);
       if (Object.keys(analysisStore.getState().embeddings).length > 0) await computeKnor(session);
       await embedPending(session);
     },

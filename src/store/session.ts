@@ -13,8 +13,8 @@
  */
 import type { KnorSource } from './analysisStore.ts';
 import type { WorkerClient } from '../workers/client.ts';
-import { analysisClient, inferenceClient, trainingClient } from '../workers/clients.ts';
-import type { AnalysisCalls, InferenceCalls, JobId, LoadPackRequest, LoadStockRequest, TrainingCalls } from '../workers/protocol.ts';
+import { analysisClient, inferenceClient, tokensClient, trainingClient } from '../workers/clients.ts';
+import type { AnalysisCalls, InferenceCalls, JobId, LoadPackRequest, LoadStockRequest, TokensCalls, TrainingCalls } from '../workers/protocol.ts';
 
 /** What the inference worker is asked to open: a pack's two graphs, or a stock export tapped. */
 export type ModelLoad = Omit<LoadPackRequest, 'id' | 'preferred'> | Omit<LoadStockRequest, 'id' | 'preferred'>;
@@ -48,6 +48,8 @@ export interface PipelineSession {
   readonly inference: WorkerClient<InferenceCalls>;
   readonly analysis: WorkerClient<AnalysisCalls>;
   readonly training: WorkerClient<TrainingCalls>;
+  /** Holds every image's token matrices (the main thread keeps pooled vectors and results only). */
+  readonly tokens: WorkerClient<TokensCalls>;
   /**
    * What the app has open: set only when a load answered and its choice was still the newest.
    * It stays set when the worker loses the model (crash, stop); workerHolds says whether it holds it.
@@ -89,6 +91,7 @@ export interface PipelineWorkers {
   readonly inference: WorkerClient<InferenceCalls>;
   readonly analysis: WorkerClient<AnalysisCalls>;
   readonly training: WorkerClient<TrainingCalls>;
+  readonly tokens: WorkerClient<TokensCalls>;
 }
 
 /** Followers that do nothing: a session's until it is wired, and again once unwired. */
@@ -102,6 +105,7 @@ export function createPipelineSession(workers: Partial<PipelineWorkers> = {}): P
     inference: workers.inference ?? inferenceClient,
     analysis: workers.analysis ?? analysisClient,
     training: workers.training ?? trainingClient,
+    tokens: workers.tokens ?? tokensClient,
     opened: null,
     workerHolds: null,
     generation: 0,

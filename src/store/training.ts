@@ -10,8 +10,9 @@ import { analysisStore, idleTraining } from './analysisStore.ts';
 import { scoreAddedImages } from './applyReconstruction.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
 import { modelStore } from './modelStore.ts';
-import { embeddedIds, stackedTokens } from './neighbours.ts';
+import { embeddedIds } from './neighbours.ts';
 import { appSession, type PipelineSession } from './session.ts';
+import { tokenBatches } from './tokens.ts';
 import { say, sayFailure, uiStore } from './uiStore.ts';
 
 export const MIN_TRAIN_IMAGES = 4;
@@ -25,7 +26,28 @@ export async function trainReconstructor(session: PipelineSession = appSession()
     return;
   }
   const isCurrent = () => analysisStore.getState().modelKey === modelKey;
-  const data = stackedTokens(ids, manifest.tokens);
+  // The job shows at once: checking that the tokens worker still holds every image's tokens takes
+  // a moment with many stored files, and Cancel during it ends the run before training starts.
+  let cancelledWhileGathering = false;
+  analysisStore.setState({
+    trainJob: { label: 'Gathering the tokens to train on', done: 0, total: ids.length, startedAt: Date.now(), cancel: () => (cancelledWhileGathering = true) },
+  });
+  let batches;
+  try {
+    batches = await tokenBatches(modelKey, ids, session);
+  } catch (error) {
+    const failure = describeFailure(error, 'gather the tokens to train on');
+    sayFailure('error', `Training did not start: ${failure.message}`, failure);
+    batches = null;
+  }
+  if (!batches || cancelledWhileGathering || !isCurrent()) {
+    batches?.port.close();
+    if (isCurrent()) analysisStore.setState({ trainJob: null });
+    if (cancelledWhileGathering) say('info', 'Training cancelled; the previous heatmaps (if any) are kept.');
+    return;
+  }
+  const { tokens } = manifest;
+  const data = { images: ids.length, tokensPre: tokens.pre, tokensPost: tokens.post, dPre: tokens.dPre, dPost: tokens.dPost };
   const epochs = uiStore.getState().epochs;
   // Which post token each patch went into (-1 for the perceiver): the token-mixing layer starts
   // from this routing instead of from noise, so a small collection can still train it.
@@ -36,12 +58,14 @@ export async function trainReconstructor(session: PipelineSession = appSession()
     {
       type: 'train',
       ...data,
+      keys: batches.keys,
+      tokens: batches.port,
       tokenSource,
       epochs,
       seed: 7,
     },
     {
-      transfer: [data.pre.buffer, data.post.buffer],
+      transfer: [batches.port],
       onProgress: (p) => {
         if (!isCurrent()) return;
         if (p.kind === 'step') {

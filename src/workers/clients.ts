@@ -1,6 +1,6 @@
-/** The app's workers (inference, training, tap inspection), created lazily, each behind a typed client. */
+/** The app's workers (inference, training, tokens, tap inspection), created lazily, each behind a typed client. */
 import { WorkerClient } from './client.ts';
-import type { AnalysisCalls, FilesCalls, InferenceCalls, TapCalls, TrainingCalls } from './protocol.ts';
+import type { AnalysisCalls, FilesCalls, InferenceCalls, TapCalls, TokensCalls, TrainingCalls } from './protocol.ts';
 
 export const inferenceClient = new WorkerClient<InferenceCalls>(
   () => new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' }),
@@ -28,4 +28,10 @@ export const filesClient = new WorkerClient<FilesCalls>(
 export const analysisClient = new WorkerClient<AnalysisCalls>(
   () => new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: 'analysis' }),
   'the analysis worker',
+);
+
+/** Every image's token matrices, held and stored off the main thread (tokens.worker.ts). */
+export const tokensClient = new WorkerClient<TokensCalls>(
+  () => new Worker(new URL('./tokens.worker.ts', import.meta.url), { type: 'module', name: 'tokens' }),
+  'the tokens worker',
 );

@@ -16,6 +16,7 @@ import type { ConceptAnalysis, ConceptInput, ConceptSettings } from '../ml/conce
 import type { TopKSae } from '../core/sae/topkSae.ts';
 import type { Standardizer } from '../core/stats/standardize.ts';
 import type { SessionExport } from '../core/export/sessionExport.ts';
+import type { PutOutcome, TokenShape } from '../core/tokens/tokenStore.ts';
 
 export type JobId = number;
 
@@ -267,11 +268,18 @@ export interface TapCalls {
 
 // ---------- training worker ----------
 
-export interface TrainRequest extends ReconstructionData {
+/**
+ * Train on these images' tokens, read a batch at a time from the tokens worker through `tokens`
+ * (a port it serves: ServeBatchesRequest), so the training worker never holds the collection.
+ */
+export interface TrainRequest extends Omit<ReconstructionData, 'pre' | 'post'> {
   readonly type: 'train';
   readonly id: JobId;
   readonly epochs: number;
   readonly seed: number;
+  /** tokenKey(modelKey, imageId) of each image, in the order of the result's rows. */
+  readonly keys: readonly string[];
+  readonly tokens: MessagePort;
 }
 /** An epoch's losses (for the curve), or how many optimiser steps of all planned are done (for the bar and its estimate). */
 export type TrainProgress =
@@ -329,6 +337,68 @@ export interface TrainingCalls {
   readonly train: Call<TrainRequest, TrainResult, TrainProgress>;
   readonly concepts: Call<ConceptsRequest, ConceptAnalysis, ConceptsProgress>;
   readonly 'apply-reconstructor': Call<ApplyReconstructorRequest, ApplyReconstructorResult>;
+}
+
+// ---------- tokens worker: every image's token matrices, off the main thread (core/tokens/tokenStore.ts) ----------
+
+/** Keep an image's matrices (float32 in; kept as float16); `persist`: in a file too, so a reload finds them. */
+export interface PutTokensRequest extends TokenShape {
+  readonly type: 'put-tokens';
+  readonly id: JobId;
+  /** tokenKey(modelKey, imageId). */
+  readonly key: string;
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly persist: boolean;
+}
+/** Which of these keys are held (in memory or a file). */
+export interface HasTokensRequest {
+  readonly type: 'has-tokens';
+  readonly id: JobId;
+  readonly keys: readonly string[];
+}
+/** These keys' matrices stacked in their order as float32, for a training worker job. */
+export interface StackTokensRequest {
+  readonly type: 'stack-tokens';
+  readonly id: JobId;
+  readonly keys: readonly string[];
+}
+export type StackTokensResult =
+  | { readonly ok: true; readonly pre: Float32Array; readonly post: Float32Array; readonly shape: TokenShape }
+  | { readonly ok: false; readonly missing: readonly string[] };
+/** One token of one image (the lecture's strips). */
+export interface TokenRowRequest {
+  readonly type: 'token-row';
+  readonly id: JobId;
+  readonly key: string;
+  readonly space: 'pre' | 'post';
+  readonly index: number;
+}
+/** Forget tokens: every key starting with one of the prefixes (an image id: all its models'), or everything. */
+export interface RemoveTokensRequest {
+  readonly type: 'remove-tokens';
+  readonly id: JobId;
+  readonly prefixes: readonly string[] | 'all';
+}
+/**
+ * Answer StackTokensRequests arriving on `port` (the training worker's end of a MessageChannel),
+ * in the same order as every other request, so training reads its batches without the main thread.
+ */
+export interface ServeBatchesRequest {
+  readonly type: 'serve-batches';
+  readonly id: JobId;
+  readonly port: MessagePort;
+}
+export type TokensRequest =
+  PutTokensRequest | HasTokensRequest | StackTokensRequest | TokenRowRequest | RemoveTokensRequest | ServeBatchesRequest | CancelRequest;
+
+export interface TokensCalls {
+  readonly 'put-tokens': Call<PutTokensRequest, PutOutcome>;
+  readonly 'has-tokens': Call<HasTokensRequest, readonly boolean[]>;
+  readonly 'stack-tokens': Call<StackTokensRequest, StackTokensResult>;
+  readonly 'token-row': Call<TokenRowRequest, Float32Array | null>;
+  readonly 'remove-tokens': Call<RemoveTokensRequest, number>;
+  readonly 'serve-batches': Call<ServeBatchesRequest, true>;
 }
 
 // ---------- files worker: what a person drops, checked and parsed off the main thread ----------
@@ -424,4 +494,5 @@ export type InferenceReply = Reply<LoadPackResult | LoadStockResult | EmbedResul
 export type AnalysisReply = Reply<KnnResult | MapLayoutResult | MapUmapResult | RandomBaselineResult | RegionStatsResult, MapLayoutProgress>;
 export type TrainingReply = Reply<TrainResult | ConceptAnalysis | ApplyReconstructorResult, TrainProgress | ConceptsProgress>;
 export type TapReply = Reply<InspectModelResult>;
+export type TokensReply = Reply<PutOutcome | readonly boolean[] | StackTokensResult | Float32Array | null | number | true>;
 export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

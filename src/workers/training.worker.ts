@@ -1,8 +1,10 @@
 /// <reference lib="webworker" />
 /**
- * Training worker: trains the reconstructor P -> V (and applies a kept one to images added later),
- * and the two sparse autoencoders of the concept analysis, with TensorFlow.js off the main thread, streaming progress: each epoch's losses, and
- * optimiser steps at most every 200 ms. Cancel aborts between batches.
+ * Training worker: trains the reconstructor P -> V on tokens read a batch at a time from the tokens
+ * worker (workers/tokenBatchPort.ts), applies a kept one to images added later, and trains the two
+ * sparse autoencoders of the concept analysis, with TensorFlow.js off the main thread, streaming
+ * progress: each epoch's losses, and optimiser steps at most every 200 ms. Cancel aborts between
+ * batches.
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -13,6 +15,7 @@ import { selectTfBackend, tfThreads, serveTfWasmFrom } from '../ml/tfBackend.ts'
 import { trainReconstructor } from '../ml/trainReconstructor.ts';
 import { analyseConcepts } from '../ml/conceptAnalysis.ts';
 import { applyReconstructor } from '../ml/applyReconstructor.ts';
+import { portBatches } from './tokenBatchPort.ts';
 import type { ApplyReconstructorRequest, ConceptsRequest, TrainingReply, TrainingRequest, TrainRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -30,13 +33,15 @@ async function train(req: TrainRequest): Promise<void> {
   const controller = new AbortController();
   let lastStepPost = -Infinity;
   controllers.set(req.id, controller);
+  // The tokens come a batch at a time from the tokens worker: this worker never holds them all.
+  const tokens = portBatches(req.tokens, req.keys, req);
   try {
     const chosen = await selectTfBackend();
     const threads = await tfThreads();
     // What the panel states: the backend, and for WASM how many threads it computes on.
     const backend = chosen === 'wasm' ? `wasm, ${threads} thread${threads === 1 ? '' : 's'}` : chosen;
     const result = await trainReconstructor(
-      req,
+      tokens,
       { epochs: req.epochs, seed: req.seed },
       {
         signal: controller.signal,
@@ -79,6 +84,7 @@ async function train(req: TrainRequest): Promise<void> {
       [perPatch.buffer, perImage.buffer, ...result.weights.map((w) => w.values.buffer)],
     );
   } finally {
+    tokens.close();
     controllers.delete(req.id);
   }
 }

@@ -18,6 +18,7 @@ import { TOOLS_PYTHON } from '../support/toolsPython.ts';
 import { canvasStats, check, dismissMessages, waitForMessage } from './harness.ts';
 
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
+type Tokens = typeof import('../../src/store/debugStores.ts').debugTokens;
 const ARTIFACTS = resolve('test-artifacts');
 
 export async function conceptChecks(page: Page): Promise<void> {
@@ -74,8 +75,9 @@ export async function conceptChecks(page: Page): Promise<void> {
     `${recurrence.length} rows with recurrence (${recurrence[0]}), ${dots} dots for ${shown.firing} concepts`,
   );
   // The page's SAE and tokens, and variance explained recomputed from them here.
-  const data = await page.evaluate(() => {
-    const { analysis, collection, concepts: conceptsStore } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+  const data = await page.evaluate(async () => {
+    const debug = (window as unknown as { __lensDebug: { stores: Stores; tokens: Tokens } }).__lensDebug;
+    const { analysis, collection, concepts: conceptsStore } = debug.stores;
     const { embeddings } = analysis.getState();
     const ids = collection
       .getState()
@@ -84,7 +86,9 @@ export async function conceptChecks(page: Page): Promise<void> {
     const concepts = conceptsStore.getState().result!;
     const sae = concepts.analysis.pre.sae;
     const plain = Object.fromEntries(Object.entries(sae).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v]));
-    return { sae: plain, tokens: concepts.ids.flatMap((id) => Array.from(embeddings[id]!.pre)), sameIds: concepts.ids.join() === ids.join() };
+    const tokens: number[] = [];
+    for (const id of concepts.ids) tokens.push(...(await debug.tokens(id))!.pre);
+    return { sae: plain, tokens, sameIds: concepts.ids.join() === ids.join() };
   });
   const raw = data.sae as Record<string, number | number[]>;
   const sae: TopKSae = {

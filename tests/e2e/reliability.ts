@@ -13,6 +13,7 @@
  * and the smaller fixes: JPEGs with bytes after their end (motion photos), a dropped labels .txt,
  *    a second label file that replaces the first with an explicit "keep" choice, duplicates told.
  */
+import { beyondHalfRounding } from './halfPrecision.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -27,6 +28,7 @@ import { encodePng } from './png.ts';
 import { stockAttempts, waitForStockModel } from './tap.ts';
 
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
+type Tokens = typeof import('../../src/store/debugStores.ts').debugTokens;
 type Pack = ReturnType<typeof reliabilityPacks>['valid'];
 
 /** Light random PNGs (the tiny pack's Sqrt encoder gives NaN on dark patches). */
@@ -46,12 +48,17 @@ async function waitForEmbedded(page: Page, n: number): Promise<void> {
 
 /** The page's stores, read in the page. */
 const state = (page: Page) =>
-  page.evaluate(() => {
-    const { model, analysis, collection, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+  page.evaluate(async () => {
+    const debug = (window as unknown as { __lensDebug: { stores: Stores; tokens: Tokens } }).__lensDebug;
+    const { model, analysis, collection, stock } = debug.stores;
     const a = analysis.getState();
     const names = new Map(collection.getState().images.map((i) => [i.id, i.name]));
     const posts: Record<string, number[]> = {};
-    for (const [id, e] of Object.entries(a.embeddings)) posts[names.get(id) ?? id] = Array.from(e.post);
+    // The stored (float16) post tokens of the open model, from the tokens worker.
+    for (const id of Object.keys(a.embeddings)) {
+      const tokens = await debug.tokens(id);
+      if (tokens) posts[names.get(id) ?? id] = tokens.post;
+    }
     return {
       packId: model.getState().packId,
       modelKey: model.getState().modelKey,
@@ -116,7 +123,7 @@ async function staleResults(browser: Browser, pageUrl: string, watch: (page: Pag
     const expectPosts = async (pack: Pack) => {
       const s = await state(page);
       let worst = 0;
-      for (const img of images) worst = Math.max(worst, maxDiff(s.posts[img.name], await nodePost(pack, img.buffer)));
+      for (const img of images) worst = Math.max(worst, beyondHalfRounding(s.posts[img.name], await nodePost(pack, img.buffer)));
       return { s, worst };
     };
 

@@ -238,6 +238,16 @@ async function main(): Promise<void> {
       await page.fill('[data-testid="epochs-input"]', '400');
       await page.click('[data-testid="train-button"]');
       await page.waitForSelector('[data-testid="train-job"]', { timeout: 30_000 });
+      // The tokens came back from OPFS with the reload (a fresh tokens worker): training starts on them.
+      await page.waitForFunction(() => /Training reconstructor/.test(document.querySelector('[data-testid="train-job"]')?.textContent ?? ''), null, {
+        timeout: 30_000,
+      });
+      const afterReloadMessages = await messagesText(page);
+      check(
+        'after the reload, training starts on the tokens stored in OPFS (none had to be embedded again)',
+        !/not kept in this browser/.test(afterReloadMessages),
+        afterReloadMessages.slice(0, 160),
+      );
       await page.waitForTimeout(1500);
       await page.reload();
       await page.waitForSelector('[data-testid="heatmap-canvas"]', { timeout: 120_000 });

@@ -22,7 +22,7 @@ import { encodePng } from './png.ts';
 const SIZE = PIXELS.dims[2];
 /** CLIP-like normalisation, no resize (the image is already SIZE x SIZE): the pixels are exact on both sides. */
 const SPEC: PreprocessSpec = { resize: 'stretch', crop: 'none', resample: 'bilinear', rescale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
-/** WebGPU kernels (swiftshader) round differently from WASM's; relative to the reference's largest value. */
+/** WebGPU kernels (swiftshader) round differently from WASM's, and the app keeps tokens as float16 (half a step is 4.9e-4 of a value); relative to the reference's largest value. */
 const TOLERANCE = 1e-3;
 
 interface Reference {
@@ -57,6 +57,7 @@ export const PREPROCESSOR_CONFIG = JSON.stringify({
 });
 
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
+type Tokens = typeof import('../../src/store/debugStores.ts').debugTokens;
 
 /** The page with the debug stores and `images` added, once the built-in pack has embedded them (stock models open after it). */
 export async function openDebugPage(
@@ -108,21 +109,24 @@ export async function openModelInApp(page: Page, files: readonly { readonly name
     files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer })),
   );
   await waitForStockModel(page, before);
-  return page.evaluate(() => {
-    const { model, analysis, stock } = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+  return page.evaluate(async () => {
+    const debug = (window as unknown as { __lensDebug: { stores: Stores; tokens: Tokens } }).__lensDebug;
+    const { model, analysis, stock } = debug.stores;
     const s = stock.getState();
     const m = model.getState();
     const a = analysis.getState();
     const b = s.inspection?.boundary;
-    const first = Object.values(a.embeddings)[0];
+    const firstId = Object.keys(a.embeddings)[0];
+    // As the tokens worker holds them: float16 values.
+    const first = firstId ? await debug.tokens(firstId) : null;
     return {
       boundary: b?.found ? b.tensor : null,
       boundaryPost: b?.found ? b.post : null,
       tap: s.tap,
       ep: m.ep,
       fallbackReason: m.fallbackReason,
-      pre: first ? Array.from(first.pre) : null,
-      post: first ? Array.from(first.post) : null,
+      pre: first ? first.pre : null,
+      post: first ? first.post : null,
       tokens: m.manifest ? { ...m.manifest.tokens } : null,
       messages: document.querySelector('[data-testid="messages"]')?.textContent ?? '',
     };

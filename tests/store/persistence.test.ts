@@ -4,13 +4,27 @@
  * said once and changes nothing in the session.
  */
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { openDB } from 'idb';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { PackManifest } from '../../src/core/types.ts';
+import { float32ToHalfBits, halfBitsToFloat32 } from '../../src/core/onnx/float16.ts';
+import { tokenKey } from '../../src/core/tokens/tokenStore.ts';
 import { analysisStore, emptyAnalysis, idleTraining } from '../../src/store/analysisStore.ts';
 import { collectionStore, setLabels } from '../../src/store/collectionStore.ts';
 import { modelStore } from '../../src/store/modelStore.ts';
 import { clearStoredSessions, restoreAnalysis, restoreSession, startPersisting, storageSummary } from '../../src/store/persistence.ts';
 import { tabStore } from '../../src/store/sessionTabs.ts';
+import { imageTokens, keepTokens } from '../../src/store/tokens.ts';
 import { uiStore } from '../../src/store/uiStore.ts';
+import { tokensClient } from '../../src/workers/clients.ts';
+import { ScriptedWorker } from '../support/scriptedWorker.ts';
+import { mapTokenFiles, tokensScript } from '../support/tokensScript.ts';
+
+// The tokens worker is the real handling over a Map of files: the files outlive a worker, as OPFS outlives a reload.
+const tokenFiles = mapTokenFiles();
+vi.stubGlobal('Worker', ScriptedWorker);
+ScriptedWorker.scripts.set('tokens', tokensScript(tokenFiles));
+afterAll(() => vi.unstubAllGlobals());
 
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
@@ -34,16 +48,30 @@ function image(id: string, text: string) {
   };
 }
 
+const f = (seed: number, n: number) => Float32Array.from({ length: n }, (_, i) => seed + i / 10);
+const SHAPE = { tokensPre: 4, dPre: 2, tokensPost: 2, dPost: 2 };
+
+/** What the main thread keeps of an embedded image. */
 function embedding(seed: number) {
-  const f = (n: number) => Float32Array.from({ length: n }, (_, i) => seed + i / 10);
-  return { pre: f(8), post: f(4), pooledPre: f(2), pooledPost: f(2), display: new Uint8ClampedArray([seed, 1, 2, 255]) };
+  return { pooledPre: f(seed, 2), pooledPost: f(seed, 2), display: new Uint8ClampedArray([seed, 1, 2, 255]) };
 }
+
+/** An image embedded as the app embeds one: its matrices to the tokens worker (stored in a file), the rest in the store. */
+async function embedImage(modelKey: string, id: string, seed: number) {
+  await keepTokens(modelKey, id, SHAPE, f(seed, 8), f(seed + 0.5, 4), true);
+  analysisStore.setState((s) => ({ embeddings: { ...s.embeddings, [id]: embedding(seed) } }));
+}
+
+/** As float16 keeps them. */
+const asHalf = (values: Float32Array) => Array.from(halfBitsToFloat32(float32ToHalfBits(values)));
 
 let stop = () => {};
 
 /** What a reload does: the stores start empty (not a deletion), then persisting restarts. */
 async function reload() {
   stop();
+  // A reload ends the tokens worker: what it held in memory is gone, its files stay.
+  tokensClient.stop('reload');
   collectionStore.setState({ images: [], intake: null });
   analysisStore.setState(emptyAnalysis(null));
   uiStore.setState({ selectedId: null, k: 10, messages: [] });
@@ -59,7 +87,8 @@ describe('persistence', () => {
     modelStore.setState({ packId: 'vit-mlp' });
     collectionStore.setState({ images: [image('a', 'first'), image('b', 'second')] });
     analysisStore.setState(emptyAnalysis(KEY_A));
-    analysisStore.setState({ embeddings: { a: embedding(1), b: embedding(2) } });
+    await embedImage(KEY_A, 'a', 1);
+    await embedImage(KEY_A, 'b', 2);
     uiStore.setState({ selectedId: 'b', k: 5 });
     const reconstruction = {
       ids: ['a', 'b'],
@@ -92,7 +121,12 @@ describe('persistence', () => {
     analysisStore.setState(emptyAnalysis(KEY_A));
     await restoreAnalysis(KEY_A);
     const restored = analysisStore.getState();
-    expect(Array.from(restored.embeddings.b!.pre)).toEqual(Array.from(embedding(2).pre));
+    expect(Array.from(restored.embeddings.b!.pooledPre)).toEqual(Array.from(embedding(2).pooledPre));
+    // The tokens come back from their file (a new tokens worker), as float16 values; the record holds none.
+    expect(restored.embeddings.b).not.toHaveProperty('pre');
+    const tokens = await imageTokens(KEY_A, 'b');
+    expect(Array.from(tokens!.pre)).toEqual(asHalf(f(2, 8)));
+    expect(Array.from(tokens!.post)).toEqual(asHalf(f(2.5, 4)));
     expect(restored.reconstruction?.validationIds.has('b')).toBe(true);
     expect(restored.reconstruction?.run).toEqual({ bestEpoch: 2, bestValLoss: 0.9 });
     expect(Array.from(restored.reconstruction!.perPatch)).toEqual([0.1, 0.2, 0.3, 0.4].map(Math.fround));
@@ -106,14 +140,30 @@ describe('persistence', () => {
     expect(analysisStore.getState().reconstruction).toBeNull();
   });
 
-  it('forgets a removed image and its embeddings', async () => {
+  it('forgets a removed image, its embeddings and its token file', async () => {
+    expect(tokenFiles.files.has(`${tokenKey(KEY_A, 'a')}.tokens`)).toBe(true);
     collectionStore.setState((s) => ({ images: s.images.filter((i) => i.id !== 'a') }));
     await settle();
+    expect([...tokenFiles.files.keys()]).toEqual([`${tokenKey(KEY_A, 'b')}.tokens`]);
     await reload();
     expect(collectionStore.getState().images.map((i) => i.id)).toEqual(['b']);
     analysisStore.setState(emptyAnalysis(KEY_A));
     await restoreAnalysis(KEY_A);
     expect(Object.keys(analysisStore.getState().embeddings)).toEqual(['b']);
+  });
+
+  it('leaves out an image whose token file is gone, so it is embedded again (training would find no tokens)', async () => {
+    const name = `${tokenKey(KEY_A, 'b')}.tokens`;
+    const kept = tokenFiles.files.get(name)!;
+    tokenFiles.files.delete(name);
+    try {
+      await reload();
+      analysisStore.setState(emptyAnalysis(KEY_A));
+      await restoreAnalysis(KEY_A);
+      expect(analysisStore.getState().embeddings).toEqual({});
+    } finally {
+      tokenFiles.files.set(name, kept);
+    }
   });
 
   it('reports a training run interrupted by a reload, once', async () => {
@@ -220,5 +270,30 @@ describe('persistence', () => {
         .messages.map((m) => m.text)
         .join(' '),
     ).toMatch(/that run was lost/);
+  });
+
+  it('moves the tokens of a record written before they had their own worker into it, and rewrites the record without them', async () => {
+    collectionStore.setState({ images: [image('m', 'older')] });
+    await settle();
+    const older = await openDB('connector-lens', 2);
+    await older.put('embeddings', { ...embedding(3), pre: f(3, 8), post: f(3.5, 4), modelKey: KEY_B, imageId: 'm' }, `m/${KEY_B}`);
+    older.close();
+    const manifest = { tokens: { pre: SHAPE.tokensPre, dPre: SHAPE.dPre, post: SHAPE.tokensPost, dPost: SHAPE.dPost } } as PackManifest;
+    modelStore.setState({ modelKey: KEY_B, manifest });
+    analysisStore.setState(emptyAnalysis(KEY_B));
+    await restoreAnalysis(KEY_B);
+    expect(Object.keys(analysisStore.getState().embeddings)).toEqual(['m']);
+    expect(Array.from((await imageTokens(KEY_B, 'm'))!.pre)).toEqual(asHalf(f(3, 8)));
+    expect(tokenFiles.files.has(`${tokenKey(KEY_B, 'm')}.tokens`)).toBe(true);
+    const reread = await openDB('connector-lens', 2);
+    const record = (await reread.get('embeddings', `m/${KEY_B}`)) as Record<string, unknown>;
+    reread.close();
+    expect(Object.keys(record).sort()).toEqual(['display', 'imageId', 'modelKey', 'pooledPost', 'pooledPre']);
+  });
+
+  it('clears the token files with the stored sessions', async () => {
+    expect(tokenFiles.files.size).toBeGreaterThan(0);
+    await clearStoredSessions();
+    expect(tokenFiles.files.size).toBe(0);
   });
 });

@@ -24,9 +24,10 @@ import { computeKnor } from '../../src/store/neighbours.ts';
 import { startPersisting, storageSummary } from '../../src/store/persistence.ts';
 import { wirePipeline } from '../../src/store/pipeline.ts';
 import { appSession, createPipelineSession, type PipelineSession } from '../../src/store/session.ts';
+import { keepTokens, shapeOf } from '../../src/store/tokens.ts';
 import { uiStore } from '../../src/store/uiStore.ts';
 import { WorkerClient } from '../../src/workers/client.ts';
-import type { AnalysisCalls, InferenceCalls, TrainingCalls } from '../../src/workers/protocol.ts';
+import type { AnalysisCalls, InferenceCalls, TokensCalls, TrainingCalls } from '../../src/workers/protocol.ts';
 import { ScriptedWorker, type Message, type Script } from '../support/scriptedWorker.ts';
 import { VIT_MLP_MANIFEST, blankImage, replyAllEmbedded, replyEmbedded, zeroEmbedding } from '../support/storeFixtures.ts';
 
@@ -82,6 +83,7 @@ function harness(tag = '') {
     inference: new WorkerClient<InferenceCalls>(spawn('inference'), 'the inference worker'),
     analysis: new WorkerClient<AnalysisCalls>(spawn('analysis'), 'the analysis worker'),
     training: new WorkerClient<TrainingCalls>(spawn('training'), 'the training worker'),
+    tokens: new WorkerClient<TokensCalls>(spawn('tokens'), 'the tokens worker'),
   });
   const workers = (kind: string) => ScriptedWorker.spawned.filter((w) => w.name === `${kind}${tag}`);
   return {
@@ -143,6 +145,11 @@ describe('a model that opens', () => {
     // What an earlier visit stored for model A: two of the four images.
     const stopPersisting = startPersisting();
     analysisStore.setState(emptyAnalysis(keyOf('A')));
+    // (Their tokens are in the tokens worker, as its files would bring them back after a reload.)
+    for (const image of all.slice(0, 2)) {
+      const { pre, post, dPre, dPost } = MANIFEST.tokens;
+      await keepTokens(keyOf('A'), image.id, shapeOf(MANIFEST.tokens), new Float32Array(pre * dPre), new Float32Array(post * dPost), false, app.session);
+    }
     analysisStore.setState({ embeddings: { [all[0]!.id]: zeroEmbedding(), [all[1]!.id]: zeroEmbedding() } });
     await vi.waitFor(async () => expect((await storageSummary()).embeddings).toBeGreaterThanOrEqual(2));
     stopPersisting();

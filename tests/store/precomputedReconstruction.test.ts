@@ -24,7 +24,7 @@ function record(): PrecomputedReconstruction {
 function embedding(i: number, nudge = 0): ImageEmbedding {
   const { pre, post } = pooled(i);
   pre[0] = pre[0]! + nudge;
-  return { pre: new Float32Array(0), post: new Float32Array(0), pooledPre: pre, pooledPost: post, display: new Uint8ClampedArray(0) };
+  return { pooledPre: pre, pooledPost: post, display: new Uint8ClampedArray(0) };
 }
 
 afterEach(() => vi.unstubAllGlobals());

@@ -3,11 +3,17 @@
  * script registered for that worker's name (its `name` option), which answers as the real worker
  * would (result, error, progress, items) or not at all; `crash` raises the worker's error event.
  * Stub it with `vi.stubGlobal('Worker', ScriptedWorker)` and reset `scripts` and `spawned` per test.
+ * The tokens worker needs no script: unless a test registers one, it is the real handling over an
+ * in-memory store (tests/support/tokensScript.ts), since every embedding hands its tokens there.
  */
+import { tokensScript } from './tokensScript.ts';
+
 export type Message = { readonly type: string; readonly id: number; readonly [key: string]: unknown };
 export type Script = (message: Message, worker: ScriptedWorker) => void;
 
 /** A Worker whose replies the test scripts: every posted request goes to the script of its worker's name. */
+const realTokens = tokensScript();
+
 export class ScriptedWorker {
   static scripts = new Map<string, Script>();
   static spawned: ScriptedWorker[] = [];
@@ -22,7 +28,7 @@ export class ScriptedWorker {
   }
   postMessage(message: Message): void {
     this.received.push(message);
-    const script = ScriptedWorker.scripts.get(this.name);
+    const script = ScriptedWorker.scripts.get(this.name) ?? (this.name.startsWith('tokens') ? realTokens : undefined);
     // Replies arrive later, as a real worker's would.
     if (script) queueMicrotask(() => !this.terminated && script(message, this));
   }

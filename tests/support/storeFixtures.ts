@@ -1,6 +1,6 @@
 /**
  * Stand-ins the store tests share: the built-in vit-mlp pack's manifest, a blank collection image,
- * a zero embedding of the pack's shapes, and the inference worker's replies for embedded images
+ * a zero embedding of the pack's shapes (tokens included in the worker's item), and the inference worker's replies for embedded images
  * (as src/workers/inference.worker.ts sends them), for scripts of tests/support/scriptedWorker.ts.
  */
 import { readFileSync } from 'node:fs';
@@ -17,12 +17,10 @@ export function blankImage(id: string, fields: Partial<ImageEntry> = {}): ImageE
   return { id, name: `${id}.png`, blob: new Blob([]), url: '', bytes: 0, width: 1, height: 1, label: null, labelSource: null, contentHash: null, ...fields };
 }
 
-/** Zero tokens of the pack's shapes. */
+/** What the main thread keeps of an embedded image (zero pooled vectors of the pack's widths). */
 export function zeroEmbedding(tokens: PackManifest['tokens'] = VIT_MLP_MANIFEST.tokens): ImageEmbedding {
-  const { pre, post, dPre, dPost } = tokens;
+  const { dPre, dPost } = tokens;
   return {
-    pre: new Float32Array(pre * dPre),
-    post: new Float32Array(post * dPost),
     pooledPre: new Float32Array(dPre),
     pooledPost: new Float32Array(dPost),
     display: new Uint8ClampedArray(4),
@@ -31,7 +29,9 @@ export function zeroEmbedding(tokens: PackManifest['tokens'] = VIT_MLP_MANIFEST.
 
 /** The worker's item for one image embedded by request `requestId`. */
 export function replyEmbedded(worker: ScriptedWorker, requestId: number, imageId: string, tokens?: PackManifest['tokens']): void {
-  worker.reply({ type: 'item', id: requestId, item: { ok: true, imageId, ...zeroEmbedding(tokens), ms: 1 } });
+  const { pre, post, dPre, dPost } = tokens ?? VIT_MLP_MANIFEST.tokens;
+  const matrices = { pre: new Float32Array(pre * dPre), post: new Float32Array(post * dPost) };
+  worker.reply({ type: 'item', id: requestId, item: { ok: true, imageId, ...matrices, ...zeroEmbedding(tokens), ms: 1 } });
 }
 
 /** Every image of an embed request embedded, then the request's result. */

@@ -4,10 +4,11 @@ import { connectorName, connectorStory } from '../../core/lecture/connectorStory
 import { patchesRect } from '../../viz/patchGridPainter.ts';
 import { GridCanvas, LECTURE_CANVAS } from './GridCanvas.tsx';
 import { TokenStrip } from './TokenStrip.tsx';
-import { tokenAt, type EncoderView } from './useEncoderView.ts';
+import type { EncoderView } from './useEncoderView.ts';
+import { useTokenRow } from './useTokenRow.ts';
 
 export function ConnectorStep({ view }: { view: EncoderView }) {
-  const { manifest, embedding, crop, grid, patch } = view;
+  const { manifest, imageId, crop, grid, patch } = view;
   const { connector, tokens } = manifest;
   // The token the outlined patch feeds, and the block of patches it is made from; the perceiver
   // has no such block (every query sees every patch), so it shows its first query's token.
@@ -18,6 +19,7 @@ export function ConnectorStep({ view }: { view: EncoderView }) {
   );
   const shown = token ?? 0;
   const block = blockSize(connector);
+  const values = useTokenRow(imageId, 'post', shown);
   return (
     <div className="lecture-row">
       <figure className="lecture-figure">
@@ -35,7 +37,8 @@ export function ConnectorStep({ view }: { view: EncoderView }) {
           T {tokens.pre} → T′ {tokens.post} tokens · d<sub>v</sub> {tokens.dPre} → d<sub>l</sub> {tokens.dPost} numbers
         </p>
         <TokenStrip
-          values={tokenAt(embedding.post, shown, tokens.dPost)}
+          values={values}
+          length={tokens.dPost}
           label={
             token === null
               ? `Output token 1 of ${tokens.post}: ${tokens.dPost} numbers, drawn from the whole image`

@@ -2,15 +2,17 @@ import { useMemo } from 'react';
 import { patchRect } from '../../viz/heatmapPainter.ts';
 import { GridCanvas, LECTURE_CANVAS } from './GridCanvas.tsx';
 import { TokenStrip } from './TokenStrip.tsx';
-import { tokenAt, type EncoderView } from './useEncoderView.ts';
+import type { EncoderView } from './useEncoderView.ts';
+import { useTokenRow } from './useTokenRow.ts';
 
 export function EncoderStep({ view }: { view: EncoderView }) {
-  const { manifest, embedding, crop, grid, patch } = view;
+  const { manifest, imageId, crop, grid, patch } = view;
   const { size, patchSize } = manifest.image;
   const { pre, dPre } = manifest.tokens;
   const outline = useMemo(() => patchRect(patch, LECTURE_CANVAS, LECTURE_CANVAS, grid), [patch, grid]);
   const row = Math.floor(patch / grid[1]);
   const col = patch % grid[1];
+  const token = useTokenRow(imageId, 'pre', patch);
   return (
     <div className="lecture-row">
       <figure className="lecture-figure">
@@ -25,7 +27,8 @@ export function EncoderStep({ view }: { view: EncoderView }) {
         </p>
         <p>one token per patch, {dPre} numbers each</p>
         <TokenStrip
-          values={tokenAt(embedding.pre, patch, dPre)}
+          values={token}
+          length={dPre}
           label={`The outlined patch (${row}, ${col}) as a token: ${dPre} numbers`}
           space="pre"
           testId="lecture-pre-token"

@@ -1,4 +1,4 @@
-/** The selected image as the encoder saw it, and its tokens before and after the connector. */
+/** The selected image as the encoder saw it (its tokens come from the tokens worker: useTokenRow). */
 import { useMemo } from 'react';
 import type { PackManifest } from '../../core/types.ts';
 import type { ImageEmbedding } from '../../store/analysisStore.ts';
@@ -6,6 +6,7 @@ import { useAnalysis, useModel, useUi } from '../../store/hooks.ts';
 
 export interface EncoderView {
   readonly manifest: PackManifest;
+  readonly imageId: string;
   readonly embedding: ImageEmbedding;
   readonly crop: ImageData;
   readonly grid: readonly [number, number];
@@ -23,9 +24,6 @@ export function useEncoderView(): EncoderView | null {
   const rows = manifest?.image.grid[0] ?? 0;
   const cols = manifest?.image.grid[1] ?? 0;
   const grid = useMemo<[number, number]>(() => [rows, cols], [rows, cols]);
-  if (!manifest || !embedding || !crop) return null;
-  return { manifest, embedding, crop, grid, patch: Math.floor(rows / 2) * cols + Math.floor(cols / 2) };
+  if (!manifest || !embedding || !crop || !selectedId) return null;
+  return { manifest, imageId: selectedId, embedding, crop, grid, patch: Math.floor(rows / 2) * cols + Math.floor(cols / 2) };
 }
-
-/** Row `index` of a [count, d] token array. */
-export const tokenAt = (tokens: Float32Array, index: number, d: number): Float32Array => tokens.subarray(index * d, (index + 1) * d);

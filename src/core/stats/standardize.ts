@@ -21,36 +21,78 @@ export const CONSTANT_STD_EPSILON = 1e-8;
  */
 export function fitStandardizer(data: Float32Array, dim: number, rowIndices?: ArrayLike<number>): Standardizer {
   if (dim <= 0 || data.length % dim !== 0) throw new RangeError(`invalid dim: ${dim} for ${data.length} values`);
-  const rows = data.length / dim;
-  const count = rowIndices ? rowIndices.length : rows;
-  if (count === 0) throw new RangeError('cannot fit a standardizer on zero rows');
-  const sum = new Float64Array(dim);
-  const sumSq = new Float64Array(dim);
+  const sums = standardizerSums(dim);
+  addRows(sums, data, rowIndices);
+  addCentredRows(sums, data, rowIndices);
+  return finishStandardizer(sums);
+}
+
+/**
+ * A fit in progress, for rows that arrive in chunks (the trainer streams them): every chunk goes
+ * through addRows, then every chunk again, in the same order, through addCentredRows. Same
+ * arithmetic in the same order as fitStandardizer, so the same standardiser to the last bit.
+ */
+export interface StandardizerSums {
+  readonly dim: number;
+  rows: number;
+  readonly sum: Float64Array;
+  readonly sumSq: Float64Array;
+  centredRows: number;
+}
+
+export function standardizerSums(dim: number): StandardizerSums {
+  if (!Number.isInteger(dim) || dim <= 0) throw new RangeError(`invalid dim: ${dim}`);
+  return { dim, rows: 0, sum: new Float64Array(dim), sumSq: new Float64Array(dim), centredRows: 0 };
+}
+
+function rowsOf(s: StandardizerSums, data: Float32Array, rowIndices?: ArrayLike<number>): ArrayLike<number> | number {
+  if (data.length % s.dim !== 0) throw new RangeError(`invalid data length: ${data.length} is not a multiple of ${s.dim}`);
+  return rowIndices ?? data.length / s.dim;
+}
+
+/** First pass: add these rows (all of `data`, or the listed ones) to the sums. */
+export function addRows(s: StandardizerSums, data: Float32Array, rowIndices?: ArrayLike<number>): void {
+  if (s.centredRows > 0) throw new Error('addRows after addCentredRows: every row goes through the first pass before any through the second');
+  const rows = rowsOf(s, data, rowIndices);
+  const count = typeof rows === 'number' ? rows : rows.length;
+  const { dim, sum } = s;
   for (let r = 0; r < count; r++) {
-    const row = rowIndices ? rowIndices[r]! : r;
-    const base = row * dim;
+    const base = (typeof rows === 'number' ? r : rows[r]!) * dim;
     for (let d = 0; d < dim; d++) sum[d]! += data[base + d]!;
   }
-  const mean = new Float32Array(dim);
-  for (let d = 0; d < dim; d++) mean[d] = sum[d]! / count;
-  // Second pass on centred values: numerically safer than E[x^2] - E[x]^2.
+  s.rows += count;
+}
+
+/** Second pass: the same rows again, centred on the first pass's mean (numerically safer than E[x^2] - E[x]^2). */
+export function addCentredRows(s: StandardizerSums, data: Float32Array, rowIndices?: ArrayLike<number>): void {
+  const rows = rowsOf(s, data, rowIndices);
+  const count = typeof rows === 'number' ? rows : rows.length;
+  const { dim, sum, sumSq } = s;
   for (let r = 0; r < count; r++) {
-    const row = rowIndices ? rowIndices[r]! : r;
-    const base = row * dim;
+    const base = (typeof rows === 'number' ? r : rows[r]!) * dim;
     for (let d = 0; d < dim; d++) {
-      const c = data[base + d]! - sum[d]! / count;
+      const c = data[base + d]! - sum[d]! / s.rows;
       sumSq[d]! += c * c;
     }
   }
+  s.centredRows += count;
+}
+
+export function finishStandardizer(s: StandardizerSums): Standardizer {
+  if (s.rows === 0) throw new RangeError('cannot fit a standardizer on zero rows');
+  if (s.centredRows !== s.rows) throw new Error(`the second pass saw ${s.centredRows} rows, the first ${s.rows}`);
+  const { dim, rows: count, sum, sumSq } = s;
+  const mean = new Float32Array(dim);
+  for (let d = 0; d < dim; d++) mean[d] = sum[d]! / count;
   const std = new Float32Array(dim);
   let constantDims = 0;
   for (let d = 0; d < dim; d++) {
-    const s = Math.sqrt(sumSq[d]! / count);
-    if (s < CONSTANT_STD_EPSILON) {
+    const sd = Math.sqrt(sumSq[d]! / count);
+    if (sd < CONSTANT_STD_EPSILON) {
       std[d] = 1;
       constantDims++;
     } else {
-      std[d] = s;
+      std[d] = sd;
     }
   }
   return { dim, mean, std, constantDims };

@@ -1,7 +1,15 @@
 /** Standardisation against a naive two-pass reference and hand-computed values. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyStandardizer, CONSTANT_STD_EPSILON, fitStandardizer } from '../../../src/core/stats/standardize.ts';
+import {
+  addCentredRows,
+  addRows,
+  applyStandardizer,
+  CONSTANT_STD_EPSILON,
+  finishStandardizer,
+  fitStandardizer,
+  standardizerSums,
+} from '../../../src/core/stats/standardize.ts';
 
 /** Naive reference: for each dimension, collect the chosen rows' values, mean, then mean of squared deviations. */
 function naive(data: Float32Array, dim: number, rows: number[]): { mean: number[]; std: number[] } {
@@ -84,5 +92,43 @@ describe('fitStandardizer', () => {
     expect(() => fitStandardizer(new Float32Array(5), 2)).toThrow('invalid dim: 2 for 5 values');
     expect(() => fitStandardizer(new Float32Array(4), 2, [])).toThrow('cannot fit a standardizer on zero rows');
     expect(() => applyStandardizer(fitStandardizer(new Float32Array(4), 2), new Float32Array(3))).toThrow('invalid data length: 3 is not a multiple of 2');
+  });
+});
+
+describe('a fit over rows that arrive in chunks (the trainer streams them)', () => {
+  it('equals fitStandardizer on the same rows, bit for bit, for any chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.float({ min: -1000, max: 1000, noNaN: true }), { minLength: 5, maxLength: 120 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 40 }),
+        (dim, values, chunkSizes) => {
+          const rows = Math.floor(values.length / dim);
+          const data = Float32Array.from(values.slice(0, rows * dim));
+          const chunks: Float32Array[] = [];
+          for (let r = 0, c = 0; r < rows; c++) {
+            const size = Math.min(chunkSizes[c % chunkSizes.length]!, rows - r);
+            chunks.push(data.slice(r * dim, (r + size) * dim));
+            r += size;
+          }
+          const sums = standardizerSums(dim);
+          for (const chunk of chunks) addRows(sums, chunk);
+          for (const chunk of chunks) addCentredRows(sums, chunk);
+          const streamed = finishStandardizer(sums);
+          const whole = fitStandardizer(data, dim);
+          expect(streamed).toEqual(whole);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a first-pass row after the second pass began, and a second pass that missed rows', () => {
+    const sums = standardizerSums(2);
+    addRows(sums, Float32Array.of(1, 2, 3, 4));
+    addCentredRows(sums, Float32Array.of(1, 2));
+    expect(() => addRows(sums, Float32Array.of(5, 6))).toThrow('addRows after addCentredRows');
+    expect(() => finishStandardizer(sums)).toThrow('the second pass saw 1 rows, the first 2');
+    expect(() => finishStandardizer(standardizerSums(2))).toThrow('cannot fit a standardizer on zero rows');
   });
 });

@@ -1,0 +1,289 @@
+/**
+ * Every embedded image's token matrices (pre: [T, d_v], post: [T', d_l]), held apart from the main
+ * thread (workers/tokens.worker.ts holds one) as float16 and, where the browser gives it, in files
+ * (OPFS) so that a reload does not embed again. The main thread keeps only what it draws: pooled
+ * vectors, results, display crops.
+ *
+ * Why float16: at LLaVA-1.5 size an image's matrices are 11.8 MB as float32 and half that as
+ * float16. KNOR is untouched (the pooled vectors are computed from the float32 tokens before they
+ * are stored); the reconstructor trains on the rounded values (the test in
+ * tests/core/tokens/tokenStore.test.ts and the bench measure what that changes). A matrix with a value
+ * outside float16's range (|x| > 65,504) is kept as float32 rather than turned into infinities.
+ *
+ * Memory: images stored in files are kept in memory only up to `memoryBudget` bytes (the most
+ * recently used first) and read back on demand; images that could not be stored are always kept.
+ *
+ * Plain TypeScript over an abstract file store (TokenFiles): Node tests use a Map, the worker OPFS.
+ */
+import { errorText } from '../errors.ts';
+import { float32ToHalfBits, halfBitsToFloat32 } from '../onnx/float16.ts';
+
+/** The shapes of one image's matrices: pre [tokensPre, dPre], post [tokensPost, dPost]. */
+export interface TokenShape {
+  readonly tokensPre: number;
+  readonly dPre: number;
+  readonly tokensPost: number;
+  readonly dPost: number;
+}
+
+/** One matrix as stored: float16 bits, or float32 where float16 would overflow. */
+type StoredMatrix = { readonly dtype: 'f16'; readonly data: Uint16Array } | { readonly dtype: 'f32'; readonly data: Float32Array };
+
+interface StoredTokens {
+  readonly shape: TokenShape;
+  readonly pre: StoredMatrix;
+  readonly post: StoredMatrix;
+  /** Whether a file holds it too (so it may leave memory). */
+  readonly inFile: boolean;
+}
+
+/** Where token files live: OPFS in the browser, a Map in tests. Names are plain file names. */
+export interface TokenFiles {
+  write(name: string, bytes: Uint8Array): Promise<void>;
+  /** Null when there is no such file. */
+  read(name: string): Promise<Uint8Array | null>;
+  remove(name: string): Promise<void>;
+  list(): Promise<string[]>;
+  /** Bytes the origin may still use, or null when the browser does not say. */
+  room(): Promise<number | null>;
+}
+
+/** Largest finite float16. */
+const HALF_MAX = 65504;
+const MAGIC = 0x4e4b5443; // "CTKN" little-endian
+const HEADER_BYTES = 32;
+
+/** Stored under one key per (model, image): the image id first, so removing an image removes every model's tokens. */
+export function tokenKey(modelKey: string, imageId: string): string {
+  return `${imageId}__${modelKey}`;
+}
+
+const FILE_SUFFIX = '.tokens';
+const fileName = (key: string) => `${key}${FILE_SUFFIX}`;
+
+function narrow(values: Float32Array): StoredMatrix {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v > HALF_MAX || v < -HALF_MAX) return { dtype: 'f32', data: new Float32Array(values) };
+  }
+  return { dtype: 'f16', data: float32ToHalfBits(values) };
+}
+
+function widenInto(matrix: StoredMatrix, out: Float32Array, offset: number): void {
+  out.set(matrix.dtype === 'f16' ? halfBitsToFloat32(matrix.data) : matrix.data, offset);
+}
+
+const matrixBytes = (m: StoredMatrix) => m.data.byteLength;
+const storedBytes = (t: StoredTokens) => matrixBytes(t.pre) + matrixBytes(t.post);
+
+/** Header: magic, version, four shape numbers, the two dtypes (0 f16, 1 f32); then pre's bytes, then post's. */
+export function encodeTokenFile(shape: TokenShape, pre: StoredMatrix, post: StoredMatrix): Uint8Array {
+  const out = new Uint8Array(HEADER_BYTES + matrixBytes(pre) + matrixBytes(post));
+  const header = new DataView(out.buffer);
+  header.setUint32(0, MAGIC, true);
+  header.setUint32(4, 1, true);
+  header.setUint32(8, shape.tokensPre, true);
+  header.setUint32(12, shape.dPre, true);
+  header.setUint32(16, shape.tokensPost, true);
+  header.setUint32(20, shape.dPost, true);
+  header.setUint32(24, pre.dtype === 'f16' ? 0 : 1, true);
+  header.setUint32(28, post.dtype === 'f16' ? 0 : 1, true);
+  out.set(new Uint8Array(pre.data.buffer, pre.data.byteOffset, pre.data.byteLength), HEADER_BYTES);
+  out.set(new Uint8Array(post.data.buffer, post.data.byteOffset, post.data.byteLength), HEADER_BYTES + matrixBytes(pre));
+  return out;
+}
+
+/** The file's matrices, or null when it is not a whole token file of this version (a torn write, another format). */
+export function decodeTokenFile(bytes: Uint8Array): { shape: TokenShape; pre: StoredMatrix; post: StoredMatrix } | null {
+  if (bytes.byteLength < HEADER_BYTES) return null;
+  const header = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
+  if (header.getUint32(0, true) !== MAGIC || header.getUint32(4, true) !== 1) return null;
+  const shape: TokenShape = {
+    tokensPre: header.getUint32(8, true),
+    dPre: header.getUint32(12, true),
+    tokensPost: header.getUint32(16, true),
+    dPost: header.getUint32(20, true),
+  };
+  const dtypes = [header.getUint32(24, true), header.getUint32(28, true)] as const;
+  const counts = [shape.tokensPre * shape.dPre, shape.tokensPost * shape.dPost] as const;
+  const sizes = counts.map((n, i) => n * (dtypes[i] === 0 ? 2 : 4));
+  if (dtypes.some((d) => d > 1) || bytes.byteLength !== HEADER_BYTES + sizes[0]! + sizes[1]!) return null;
+  // Copied out: the file's bytes need not be aligned for a Uint16Array/Float32Array view.
+  const matrix = (start: number, count: number, dtype: number): StoredMatrix => {
+    const copy = bytes.slice(start, start + count * (dtype === 0 ? 2 : 4));
+    return dtype === 0 ? { dtype: 'f16', data: new Uint16Array(copy.buffer) } : { dtype: 'f32', data: new Float32Array(copy.buffer) };
+  };
+  return {
+    shape,
+    pre: matrix(HEADER_BYTES, counts[0], dtypes[0]),
+    post: matrix(HEADER_BYTES + sizes[0]!, counts[1], dtypes[1]),
+  };
+}
+
+export interface PutOutcome {
+  /** Whether a file holds the tokens now (false: memory only, e.g. the browser's storage is full). */
+  readonly stored: boolean;
+  /** Why not, for a message; null when stored or when storing was not asked for. */
+  readonly notStoredReason: string | null;
+}
+
+export interface StackedTokens {
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+  readonly shape: TokenShape;
+}
+
+export class MissingTokensError extends Error {
+  constructor(readonly missing: readonly string[]) {
+    super(`the tokens of ${missing.length} image${missing.length === 1 ? ' are' : 's are'} not held: ${missing.slice(0, 3).join(', ')}`);
+    this.name = 'MissingTokensError';
+  }
+}
+
+export class TokenStore {
+  /** Insertion order is use order: a read moves an entry to the end, eviction takes from the front. */
+  private readonly memory = new Map<string, StoredTokens>();
+  private memoryBytes = 0;
+
+  constructor(
+    private readonly files: TokenFiles | null,
+    /** Bytes of file-backed tokens kept in memory; tokens not in a file are always kept. */
+    private readonly memoryBudget = 256 * 1024 * 1024,
+  ) {}
+
+  /** Store an image's matrices (float32 in, float16 kept); `persist`: write them to a file too, room permitting. */
+  async put(key: string, shape: TokenShape, pre: Float32Array, post: Float32Array, persist: boolean): Promise<PutOutcome> {
+    if (pre.length !== shape.tokensPre * shape.dPre || post.length !== shape.tokensPost * shape.dPost)
+      throw new RangeError(
+        `tokens of ${key}: expected ${shape.tokensPre}×${shape.dPre} and ${shape.tokensPost}×${shape.dPost} numbers, got ${pre.length} and ${post.length}`,
+      );
+    const stored = { pre: narrow(pre), post: narrow(post) };
+    let outcome: PutOutcome = { stored: false, notStoredReason: null };
+    if (persist && this.files) outcome = await this.writeFile(key, shape, stored.pre, stored.post);
+    this.remember(key, { shape, ...stored, inFile: outcome.stored });
+    return outcome;
+  }
+
+  private async writeFile(key: string, shape: TokenShape, pre: StoredMatrix, post: StoredMatrix): Promise<PutOutcome> {
+    const bytes = encodeTokenFile(shape, pre, post);
+    const room = await this.files!.room();
+    if (room !== null && room < bytes.byteLength)
+      return { stored: false, notStoredReason: `the browser's storage for this site is full (${bytes.byteLength} bytes needed, ${Math.max(0, room)} left)` };
+    try {
+      await this.files!.write(fileName(key), bytes);
+      return { stored: true, notStoredReason: null };
+    } catch (error) {
+      return { stored: false, notStoredReason: errorText(error) };
+    }
+  }
+
+  private remember(key: string, tokens: StoredTokens): void {
+    this.forget(key);
+    this.memory.set(key, tokens);
+    this.memoryBytes += storedBytes(tokens);
+    this.evict();
+  }
+
+  private forget(key: string): void {
+    const old = this.memory.get(key);
+    if (!old) return;
+    this.memory.delete(key);
+    this.memoryBytes -= storedBytes(old);
+  }
+
+  /** Drop file-backed entries, least recently used first, until the budget holds. */
+  private evict(): void {
+    if (this.memoryBytes <= this.memoryBudget) return;
+    for (const [key, tokens] of this.memory) {
+      if (this.memoryBytes <= this.memoryBudget) return;
+      if (tokens.inFile) this.forget(key);
+    }
+  }
+
+  private async load(key: string): Promise<StoredTokens | null> {
+    const held = this.memory.get(key);
+    if (held) {
+      // Most recently used moves to the end.
+      this.memory.delete(key);
+      this.memory.set(key, held);
+      return held;
+    }
+    const bytes = this.files ? await this.files.read(fileName(key)) : null;
+    const decoded = bytes ? decodeTokenFile(bytes) : null;
+    if (!decoded) return null;
+    const tokens: StoredTokens = { ...decoded, inFile: true };
+    this.remember(key, tokens);
+    return tokens;
+  }
+
+  /** Which of these keys have tokens (in memory or in a file). */
+  async has(keys: readonly string[]): Promise<boolean[]> {
+    const names = this.files && keys.some((k) => !this.memory.has(k)) ? new Set(await this.files.list()) : null;
+    return keys.map((k) => this.memory.has(k) || (names?.has(fileName(k)) ?? false));
+  }
+
+  /** The matrices of these keys stacked in their order, as float32; every key must be held and of one shape. */
+  async stack(keys: readonly string[]): Promise<StackedTokens> {
+    if (keys.length === 0) throw new RangeError('stack: no images');
+    const missing: string[] = [];
+    let shape: TokenShape | null = null;
+    // Shape first (one read each at most), then one float32 allocation for each space.
+    for (const key of keys) {
+      const tokens = await this.load(key);
+      if (!tokens) missing.push(key);
+      else shape ??= tokens.shape;
+    }
+    if (missing.length > 0 || !shape) throw new MissingTokensError(missing);
+    const preSize = shape.tokensPre * shape.dPre;
+    const postSize = shape.tokensPost * shape.dPost;
+    const pre = new Float32Array(keys.length * preSize);
+    const post = new Float32Array(keys.length * postSize);
+    for (let i = 0; i < keys.length; i++) {
+      const tokens = (await this.load(keys[i]!))!;
+      if (!sameShape(tokens.shape, shape)) throw new RangeError(`stack: ${keys[i]} has another shape than ${keys[0]}`);
+      widenInto(tokens.pre, pre, i * preSize);
+      widenInto(tokens.post, post, i * postSize);
+    }
+    return { pre, post, shape };
+  }
+
+  /** One token (row `index` of the pre or post matrix) as float32, or null when the key is not held. */
+  async row(key: string, space: 'pre' | 'post', index: number): Promise<Float32Array | null> {
+    const tokens = await this.load(key);
+    if (!tokens) return null;
+    const [rows, d] = space === 'pre' ? [tokens.shape.tokensPre, tokens.shape.dPre] : [tokens.shape.tokensPost, tokens.shape.dPost];
+    if (!Number.isInteger(index) || index < 0 || index >= rows) throw new RangeError(`row ${index} of ${rows}`);
+    const matrix = tokens[space];
+    const slice = matrix.data.subarray(index * d, (index + 1) * d);
+    return matrix.dtype === 'f16' ? halfBitsToFloat32(slice as Uint16Array) : new Float32Array(slice);
+  }
+
+  /** Remove every key that starts with one of these prefixes (an image id removes all its models' tokens), from memory and files. */
+  async removeByPrefix(prefixes: readonly string[]): Promise<number> {
+    const matches = (name: string) => prefixes.some((p) => name.startsWith(p));
+    let removed = 0;
+    for (const key of [...this.memory.keys()]) if (matches(key)) this.forget(key);
+    if (this.files) {
+      for (const name of await this.files.list()) {
+        if (!name.endsWith(FILE_SUFFIX) || !matches(name)) continue;
+        await this.files.remove(name);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  /** Everything, from memory and files. */
+  async clear(): Promise<void> {
+    this.memory.clear();
+    this.memoryBytes = 0;
+    if (this.files) for (const name of await this.files.list()) if (name.endsWith(FILE_SUFFIX)) await this.files.remove(name);
+  }
+
+  /** Bytes held in memory now (what this store adds to its worker's memory). */
+  get bytesInMemory(): number {
+    return this.memoryBytes;
+  }
+}
+
+const sameShape = (a: TokenShape, b: TokenShape) => a.tokensPre === b.tokensPre && a.dPre === b.dPre && a.tokensPost === b.tokensPost && a.dPost === b.dPost;

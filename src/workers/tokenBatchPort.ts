@@ -1,0 +1,65 @@
+/**
+ * The training worker's end of the tokens worker's port (ServeBatchesRequest): a TokenBatchSource
+ * whose reads are 'stack-tokens' requests answered there, so training holds a batch at a time
+ * rather than the collection. No DOM, no worker globals: Node has MessageChannel, so the tests run
+ * the real pair (tests/workers/tokenBatchPort.test.ts).
+ */
+import { FailureError, UserFacingError } from '../core/errors.ts';
+import type { TokenBatchSource } from '../ml/trainReconstructor.ts';
+import type { StackTokensRequest, StackTokensResult, TokensReply } from './protocol.ts';
+
+export interface PortBatchShape {
+  readonly tokensPre: number;
+  readonly tokensPost: number;
+  readonly dPre: number;
+  readonly dPost: number;
+  readonly tokenSource?: ArrayLike<number>;
+}
+
+/**
+ * Reads `keys[i]` for image i through `port`. `close` ends the port once the run is over (the
+ * tokens worker's end goes with it); a read after it, or one in flight, rejects.
+ */
+export function portBatches(port: MessagePort, keys: readonly string[], shape: PortBatchShape): TokenBatchSource & { close(): void } {
+  const waiting = new Map<number, { resolve: (r: StackTokensResult) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let closed = false;
+  port.onmessage = (event: MessageEvent<TokensReply>) => {
+    const reply = event.data;
+    const pending = waiting.get(reply.id);
+    if (!pending) return;
+    waiting.delete(reply.id);
+    if (reply.type === 'result') pending.resolve(reply.result as StackTokensResult);
+    else if (reply.type === 'error') pending.reject(new FailureError(reply.error));
+  };
+  const read = async (images: Int32Array) => {
+    if (closed) throw new Error('the tokens port is closed');
+    const id = nextId++;
+    const request: StackTokensRequest = { type: 'stack-tokens', id, keys: Array.from(images, (i) => keys[i]!) };
+    const result = await new Promise<StackTokensResult>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      port.postMessage(request);
+    });
+    if (!result.ok) {
+      throw new UserFacingError(
+        `The tokens of ${result.missing.length} image${result.missing.length === 1 ? ' are' : 's are'} no longer kept in this browser (the stored files may have been cleared). Embed the images again, then train.`,
+      );
+    }
+    return { pre: result.pre, post: result.post };
+  };
+  return {
+    images: keys.length,
+    tokensPre: shape.tokensPre,
+    tokensPost: shape.tokensPost,
+    dPre: shape.dPre,
+    dPost: shape.dPost,
+    ...(shape.tokenSource ? { tokenSource: shape.tokenSource } : {}),
+    read,
+    close: () => {
+      closed = true;
+      port.close();
+      for (const pending of waiting.values()) pending.reject(new Error('the tokens port closed before the read was answered'));
+      waiting.clear();
+    },
+  };
+}

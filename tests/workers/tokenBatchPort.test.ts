@@ -1,0 +1,127 @@
+/**
+ * Training streams its tokens: the training worker's end (workers/tokenBatchPort.ts) reads batches
+ * from the real tokens service (workers/tokenRequests.ts) over a real MessageChannel, and a run on
+ * it equals, bit for bit, a run on the same matrices held in memory. The trainer never asks for
+ * more than a batch (or the standardiser's group of eight) at a time, with one read ahead.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TokenStore, tokenKey } from '../../src/core/tokens/tokenStore.ts';
+import { isUserFacing } from '../../src/core/errors.ts';
+import { inMemoryBatches, trainReconstructor, type TokenBatchSource } from '../../src/ml/trainReconstructor.ts';
+import { portBatches } from '../../src/workers/tokenBatchPort.ts';
+import { tokensService } from '../../src/workers/tokenRequests.ts';
+import { uniformArray } from '../support/uniformArray.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+const SHAPE = { tokensPre: 6, dPre: 5, tokensPost: 3, dPost: 7 };
+const IMAGES = 11;
+const ids = Array.from({ length: IMAGES }, (_, i) => `img-${i}`);
+const keys = ids.map((id) => tokenKey('model-a', id));
+
+/** A tokens service holding the images' random matrices, and a port to it as the training worker gets it. */
+async function servedTokens() {
+  const store = new TokenStore(null);
+  for (const [i, key] of keys.entries()) {
+    const pre = uniformArray(SHAPE.tokensPre * SHAPE.dPre, 100 + i);
+    const post = uniformArray(SHAPE.tokensPost * SHAPE.dPost, 200 + i);
+    await store.put(key, SHAPE, pre, post, false);
+  }
+  const answer = tokensService(store, () => undefined);
+  const channel = new MessageChannel();
+  answer({ type: 'serve-batches', id: 1, port: channel.port1 });
+  return { store, port: channel.port2 };
+}
+
+const config = { epochs: 3, hidden: 8, batchSize: 3, seed: 5, patience: 3 };
+
+describe('training on tokens read through the tokens port', () => {
+  it('gives the same result, to the last bit, as training on the same matrices in memory', async () => {
+    const { store, port } = await servedTokens();
+    // The reference: every image's matrices as the store holds them (float16 values), stacked.
+    const stacked = await store.stack(keys);
+    const inMemory = await trainReconstructor({ pre: stacked.pre, post: stacked.post, images: IMAGES, ...SHAPE }, config);
+    const source = portBatches(port, keys, SHAPE);
+    try {
+      const streamed = await trainReconstructor(source, config);
+      expect(streamed.history).toEqual(inMemory.history);
+      expect(streamed.bestEpoch).toBe(inMemory.bestEpoch);
+      expect(streamed.patchLoss.perPatch).toEqual(inMemory.patchLoss.perPatch);
+      expect(streamed.patchLoss.perImage).toEqual(inMemory.patchLoss.perImage);
+      expect(streamed.standardizers).toEqual(inMemory.standardizers);
+      expect(streamed.weights.map((w) => w.values)).toEqual(inMemory.weights.map((w) => w.values));
+    } finally {
+      source.close();
+    }
+  });
+
+  it('says in words which images are missing when the tokens worker no longer holds some', async () => {
+    const { store, port } = await servedTokens();
+    await store.removeByPrefix([tokenKey('', ids[4]!)]);
+    const source = portBatches(port, keys, SHAPE);
+    try {
+      const failure = await trainReconstructor(source, config).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(isUserFacing(failure)).toBe(true);
+      expect((failure as Error).message).toBe(
+        'The tokens of 1 image are no longer kept in this browser (the stored files may have been cleared). Embed the images again, then train.',
+      );
+    } finally {
+      source.close();
+    }
+  });
+
+  it('rejects a read in flight when the port is closed, and any read after', async () => {
+    // Nobody serves this port: the read would wait for ever without the close.
+    const channel = new MessageChannel();
+    const source = portBatches(channel.port2, keys, SHAPE);
+    const inFlight = source.read(Int32Array.of(0, 1));
+    source.close();
+    await expect(inFlight).rejects.toThrow('the tokens port closed before the read was answered');
+    await expect(source.read(Int32Array.of(0))).rejects.toThrow('the tokens port is closed');
+    channel.port1.close();
+  });
+});
+
+describe('what the trainer holds', () => {
+  it('reads at most a batch (or eight images for the standardisers) at a time, with one read ahead', async () => {
+    const images = 20;
+    const data = {
+      pre: uniformArray(images * SHAPE.tokensPre * SHAPE.dPre, 1),
+      post: uniformArray(images * SHAPE.tokensPost * SHAPE.dPost, 2),
+      images,
+      ...SHAPE,
+    };
+    const memory = inMemoryBatches(data);
+    let outstanding = 0;
+    let mostOutstanding = 0;
+    let largestRead = 0;
+    let imagesRead = 0;
+    const counting: TokenBatchSource = {
+      ...memory,
+      read: async (chosen) => {
+        outstanding += 1;
+        mostOutstanding = Math.max(mostOutstanding, outstanding);
+        largestRead = Math.max(largestRead, chosen.length);
+        imagesRead += chosen.length;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        outstanding -= 1;
+        return memory.read(chosen);
+      },
+    };
+    const epochs = 2;
+    const result = await trainReconstructor(counting, { ...config, epochs, patience: epochs, batchSize: 2 });
+    expect(largestRead).toBe(8);
+    expect(mostOutstanding).toBe(1);
+    // Two standardiser passes over the 16 training images, each epoch's training and validation
+    // images, and every image once for the patch losses: each image's tokens are read, never kept.
+    const train = images - result.split.validation.length;
+    expect(imagesRead).toBe(2 * train + epochs * images + images);
+  });
+});
