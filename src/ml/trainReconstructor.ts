@@ -21,11 +21,8 @@ import { addCentredRows, addRows, applyStandardizer, finishStandardizer, standar
 import { createReconstructor, parameterCount, type NamedWeight, type ReconstructorKind, type ReconstructorModel } from './reconstructorModel.ts';
 import { abortError } from './abortError.ts';
 
-export interface ReconstructionData {
-  /** [images, tokensPre, dPre], raw. */
-  readonly pre: Float32Array;
-  /** [images, tokensPost, dPost], raw. */
-  readonly post: Float32Array;
+/** The shapes a reconstructor trains on (shared by matrices in memory and a source that reads them). */
+export interface ReconstructionShape {
   readonly images: number;
   readonly tokensPre: number;
   readonly tokensPost: number;
@@ -39,15 +36,15 @@ export interface ReconstructionData {
   readonly tokenSource?: ArrayLike<number>;
 }
 
+export interface ReconstructionData extends ReconstructionShape {
+  /** [images, tokensPre, dPre], raw. */
+  readonly pre: Float32Array;
+  /** [images, tokensPost, dPost], raw. */
+  readonly post: Float32Array;
+}
+
 /** Where the trainer reads its tokens: the shapes, and the raw matrices of a few images at a time. */
-export interface TokenBatchSource {
-  readonly images: number;
-  readonly tokensPre: number;
-  readonly tokensPost: number;
-  readonly dPre: number;
-  readonly dPost: number;
-  /** As ReconstructionData.tokenSource. */
-  readonly tokenSource?: ArrayLike<number>;
+export interface TokenBatchSource extends ReconstructionShape {
   /** The raw matrices of these images ([n, tokensPre, dPre] and [n, tokensPost, dPost]) in this order. */
   read(images: Int32Array): Promise<{ readonly pre: Float32Array; readonly post: Float32Array }>;
 }

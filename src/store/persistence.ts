@@ -295,17 +295,10 @@ export async function restoreAnalysis(modelKey: string, session: PipelineSession
       );
     });
     await Promise.all(moved);
-    const present = stored.map((e) => e !== undefined);
-    const held = await heldTokens(
-      modelKey,
-      ids.filter((_, i) => present[i]),
-      session,
-    );
+    const held = await heldTokens(modelKey, ids, session);
     const embeddings: Record<string, ImageEmbedding> = {};
-    let h = 0;
     stored.forEach((e, i) => {
-      if (!e) return;
-      if (held[h++]) embeddings[ids[i]!] = { pooledPre: e.pooledPre, pooledPost: e.pooledPost, display: e.display };
+      if (e && held[i]) embeddings[ids[i]!] = { pooledPre: e.pooledPre, pooledPost: e.pooledPost, display: e.display };
     });
     const r = await d.get('reconstructions', modelKey);
     const now = analysisStore.getState();

@@ -11,7 +11,7 @@ import type { Call } from './client.ts';
 import type { ModelInspection } from '../core/onnx/inspectModel.ts';
 import type { ParsedLabels } from '../core/labels/parseLabels.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
-import type { NamedWeight, ReconstructionData } from '../ml/trainReconstructor.ts';
+import type { NamedWeight, ReconstructionData, ReconstructionShape } from '../ml/trainReconstructor.ts';
 import type { ConceptAnalysis, ConceptInput, ConceptSettings } from '../ml/conceptAnalysis.ts';
 import type { TopKSae } from '../core/sae/topkSae.ts';
 import type { Standardizer } from '../core/stats/standardize.ts';
@@ -272,7 +272,7 @@ export interface TapCalls {
  * Train on these images' tokens, read a batch at a time from the tokens worker through `tokens`
  * (a port it serves: ServeBatchesRequest), so the training worker never holds the collection.
  */
-export interface TrainRequest extends Omit<ReconstructionData, 'pre' | 'post'> {
+export interface TrainRequest extends ReconstructionShape {
   readonly type: 'train';
   readonly id: JobId;
   readonly epochs: number;

@@ -5,22 +5,14 @@
  * the real pair (tests/workers/tokenBatchPort.test.ts).
  */
 import { FailureError, UserFacingError } from '../core/errors.ts';
-import type { TokenBatchSource } from '../ml/trainReconstructor.ts';
+import type { ReconstructionShape, TokenBatchSource } from '../ml/trainReconstructor.ts';
 import type { StackTokensRequest, StackTokensResult, TokensReply } from './protocol.ts';
-
-export interface PortBatchShape {
-  readonly tokensPre: number;
-  readonly tokensPost: number;
-  readonly dPre: number;
-  readonly dPost: number;
-  readonly tokenSource?: ArrayLike<number>;
-}
 
 /**
  * Reads `keys[i]` for image i through `port`. `close` ends the port once the run is over (the
  * tokens worker's end goes with it); a read after it, or one in flight, rejects.
  */
-export function portBatches(port: MessagePort, keys: readonly string[], shape: PortBatchShape): TokenBatchSource & { close(): void } {
+export function portBatches(port: MessagePort, keys: readonly string[], shape: Omit<ReconstructionShape, 'images'>): TokenBatchSource & { close(): void } {
   const waiting = new Map<number, { resolve: (r: StackTokensResult) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let closed = false;

@@ -1,13 +1,11 @@
 /** The selected image as the encoder saw it (its tokens come from the tokens worker: useTokenRow). */
 import { useMemo } from 'react';
 import type { PackManifest } from '../../core/types.ts';
-import type { ImageEmbedding } from '../../store/analysisStore.ts';
 import { useAnalysis, useModel, useUi } from '../../store/hooks.ts';
 
 export interface EncoderView {
   readonly manifest: PackManifest;
   readonly imageId: string;
-  readonly embedding: ImageEmbedding;
   readonly crop: ImageData;
   readonly grid: readonly [number, number];
   /** The patch the lecture points at: the middle of the grid. */
@@ -25,5 +23,5 @@ export function useEncoderView(): EncoderView | null {
   const cols = manifest?.image.grid[1] ?? 0;
   const grid = useMemo<[number, number]>(() => [rows, cols], [rows, cols]);
   if (!manifest || !embedding || !crop || !selectedId) return null;
-  return { manifest, imageId: selectedId, embedding, crop, grid, patch: Math.floor(rows / 2) * cols + Math.floor(cols / 2) };
+  return { manifest, imageId: selectedId, crop, grid, patch: Math.floor(rows / 2) * cols + Math.floor(cols / 2) };
 }

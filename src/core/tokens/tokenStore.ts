@@ -226,25 +226,31 @@ export class TokenStore {
   async stack(keys: readonly string[]): Promise<StackedTokens> {
     if (keys.length === 0) throw new RangeError('stack: no images');
     const missing: string[] = [];
-    let shape: TokenShape | null = null;
-    // Shape first (one read each at most), then one float32 allocation for each space.
-    for (const key of keys) {
-      const tokens = await this.load(key);
-      if (!tokens) missing.push(key);
-      else shape ??= tokens.shape;
-    }
-    if (missing.length > 0 || !shape) throw new MissingTokensError(missing);
-    const preSize = shape.tokensPre * shape.dPre;
-    const postSize = shape.tokensPost * shape.dPost;
-    const pre = new Float32Array(keys.length * preSize);
-    const post = new Float32Array(keys.length * postSize);
+    // One pass, each image read once: the output is sized from the first image held.
+    let out: StackedTokens | null = null;
+    let otherShape: string | null = null;
     for (let i = 0; i < keys.length; i++) {
-      const tokens = (await this.load(keys[i]!))!;
-      if (!sameShape(tokens.shape, shape)) throw new RangeError(`stack: ${keys[i]} has another shape than ${keys[0]}`);
-      widenInto(tokens.pre, pre, i * preSize);
-      widenInto(tokens.post, post, i * postSize);
+      const tokens = await this.load(keys[i]!);
+      if (!tokens) {
+        missing.push(keys[i]!);
+        continue;
+      }
+      const { shape } = tokens;
+      out ??= {
+        shape,
+        pre: new Float32Array(keys.length * shape.tokensPre * shape.dPre),
+        post: new Float32Array(keys.length * shape.tokensPost * shape.dPost),
+      };
+      if (!sameShape(shape, out.shape)) otherShape ??= keys[i]!;
+      else if (missing.length === 0) {
+        widenInto(tokens.pre, out.pre, i * shape.tokensPre * shape.dPre);
+        widenInto(tokens.post, out.post, i * shape.tokensPost * shape.dPost);
+      }
     }
-    return { pre, post, shape };
+    // Missing images are reported before a shape that differs (the first says what to do).
+    if (missing.length > 0 || !out) throw new MissingTokensError(missing);
+    if (otherShape !== null) throw new RangeError(`stack: ${otherShape} has another shape than ${keys[0]}`);
+    return out;
   }
 
   /** One token (row `index` of the pre or post matrix) as float32, or null when the key is not held. */
