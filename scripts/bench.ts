@@ -11,7 +11,8 @@
  * - knn: kNN + KNOR at N = 10,000, d = 1024 and 4096, against FAISS (scripts/bench/knn.ts);
  * - training: reconstructor tokens/s, tfjs WASM against PyTorch CPU (scripts/bench/training.ts);
  * - inference: encoder + connector, ORT-web WASM against native ONNX Runtime (scripts/bench/inference.ts);
- * - first-visit: first KNOR, first heatmap and one dropped image, timed in headless Chromium (scripts/bench/firstVisit.ts).
+ * - first-visit: first KNOR, first heatmap and one dropped image, timed in headless Chromium (scripts/bench/firstVisit.ts);
+ * - scale: 1,000 LLaVA-size images and 10,000 pooled ones in one tab, its peak memory (scripts/bench/scale.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,6 +21,7 @@ import { knnBench } from './bench/knn.ts';
 import { trainingBench } from './bench/training.ts';
 import { inferenceBench } from './bench/inference.ts';
 import { firstVisitBench } from './bench/firstVisit.ts';
+import { scaleBench } from './bench/scale.ts';
 import { markdown, type BenchRow } from './bench/report.ts';
 
 const SECTIONS: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
@@ -28,6 +30,7 @@ const SECTIONS: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
   training: () => trainingBench(),
   inference: () => inferenceBench(),
   'first-visit': () => firstVisitBench(),
+  scale: () => scaleBench(),
 };
 
 async function main(): Promise<void> {

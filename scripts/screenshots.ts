@@ -22,14 +22,10 @@ import { writeSafetensors } from '../src/core/blockstore/safetensors.ts';
 import { seededRandom } from '../src/core/random.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview } from 'vite';
-import { CHROMIUM, HEADLESS_ARGS } from '../tests/support/headlessChromium.ts';
+import { CHROMIUM, HEADLESS_ARGS, SCREENSHOT_SIZES } from '../tests/support/headlessChromium.ts';
 import { waitForLiveKnor } from '../tests/e2e/harness.ts';
 
-const SIZES = [
-  { name: '1440x900', width: 1440, height: 900 },
-  { name: '1920x1080', width: 1920, height: 1080 },
-  { name: '800', width: 800, height: 1000 },
-] as const;
+const SIZES = SCREENSHOT_SIZES;
 const OUT = resolve('test-artifacts/shots');
 
 async function ready(page: Page): Promise<void> {

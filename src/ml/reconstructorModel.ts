@@ -164,13 +164,14 @@ export function createReconstructor(shape: ReconstructorShape, seed: number, opt
         const mixed = tf.transpose(tf.reshape(matMulTrainable(flat, mix), [batch, dPost, T]), [0, 2, 1]);
         tokens = tf.reshape(tf.add(mixed, position), [batch * T, dPost]);
       } else {
-        tokens = tf.reshape(post, [batch * T, dPost]);
+        // Token-wise: any number of tokens (a training step may pass a sample of each image's patches).
+        tokens = tf.reshape(post, [batch * post.shape[1], dPost]);
       }
       // The token-wise model's first input is data: no gradient is needed for it.
       const first = mix ? linear : linearOnData;
       let h = drop(gelu(layerNorm(tf.add(first(tokens, w1), b1), g1, c1)), training, dropoutSeed);
       h = drop(gelu(layerNorm(tf.add(linear(h, w2), b2), g2, c2)), training, dropoutSeed + 1);
-      return tf.reshape(tf.add(linear(h, w3), b3), [batch, T, dPre]);
+      return tf.reshape(tf.add(linear(h, w3), b3), [batch, mix ? T : post.shape[1], dPre]);
     },
     async weights() {
       const outIn = new Set<tf.Variable>([w1, w2, w3]);

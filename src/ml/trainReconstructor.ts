@@ -11,10 +11,13 @@
  * one read ahead; LLaVA-size matrices are 11.8 MB an image, and a whole collection of them does not
  * fit in a tab. Arrays already in memory (tests, the CLI, the bench) go through inMemoryBatches.
  * The standardisers are fitted in two streamed passes with fitStandardizer's arithmetic, so a
- * streamed run and an in-memory run give the same numbers to the last bit.
+ * streamed run and an in-memory run give the same numbers to the last bit. On large images a
+ * token-wise model's steps take a sample of each image's patches (maxStepValues), so a step's
+ * memory and time follow that bound instead of the image size.
  */
 import * as tf from '@tensorflow/tfjs';
 import { patchLosses, type PatchLosses } from '../core/patches/patchLoss.ts';
+import { patchesPerImage, samplePatches } from '../core/patches/samplePatches.ts';
 import { seededRandom, shuffledIndices } from '../core/random.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
 import { addCentredRows, addRows, applyStandardizer, finishStandardizer, standardizerSums, type Standardizer } from '../core/stats/standardize.ts';
@@ -114,6 +117,14 @@ export interface TrainConfig {
   readonly validationFraction: number;
   /** Rate of both dropout layers (docs/method.md: 0.1); training only. */
   readonly dropout: number;
+  /**
+   * At most this many post-connector values in one training step (or one evaluation group). A
+   * token-wise reconstructor's batch over it trains on a sample of each image's patches
+   * (core/patches/samplePatches.ts); evaluation then goes a few images at a time. 2^21 keeps a
+   * layer's activations near 8 MB: the shipped packs (4 x 196 x 96) never reach it, LLaVA-1.5
+   * (4 x 576 x 4096) samples 128 of 576 patches an image.
+   */
+  readonly maxStepValues: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -127,12 +138,13 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   patience: 8,
   validationFraction: 0.2,
   dropout: 0.1,
+  maxStepValues: 2 ** 21,
 };
 
 /** Throws a RangeError naming the first config value that would make training meaningless or endless. */
 export function validateTrainConfig(c: TrainConfig): void {
   const bad = (name: string, value: number) => new RangeError(`invalid ${name}: ${value}`);
-  for (const key of ['epochs', 'hidden', 'batchSize', 'patience'] as const) {
+  for (const key of ['epochs', 'hidden', 'batchSize', 'patience', 'maxStepValues'] as const) {
     if (!Number.isInteger(c[key]) || c[key] < 1) throw bad(key, c[key]);
   }
   if (!Number.isFinite(c.seed)) throw bad('seed', c.seed);
@@ -185,6 +197,8 @@ export interface TrainOutcome {
   /** The tfjs backend that trained it ('webgpu' | 'webgl' | 'cpu' ...). */
   readonly backend: string;
   readonly architecture: { readonly kind: ReconstructorKind; readonly hidden: number; readonly params: number };
+  /** Patches of each image a training step used: every patch (tokensPre), or a sample of them on large images. */
+  readonly patchesPerStep: number;
   /** The trained (best-epoch) parameters and the standardisers they expect, so the model can be kept. */
   readonly weights: readonly NamedWeight[];
   readonly standardizers: { readonly pre: Standardizer; readonly post: Standardizer };
@@ -223,10 +237,11 @@ async function meanLoss(
   standardizers: { pre: Standardizer; post: Standardizer },
   indices: Int32Array,
   batchSize: number,
+  maxStepValues: number,
   signal: AbortSignal | undefined,
 ): Promise<number> {
   let sum = 0;
-  for await (const batch of readAhead(source, inGroups(indices, batchSize))) {
+  for await (const batch of readAhead(source, inGroups(indices, evaluationGroup(source, batchSize, maxStepValues)))) {
     if (signal?.aborted) throw abortError('training cancelled');
     const { pre, post } = standardisedTensors(batch, standardizers, source);
     let loss: tf.Tensor;
@@ -242,15 +257,26 @@ async function meanLoss(
   return sum / indices.length;
 }
 
-/** Groups of this many images are read for the standardisers' two passes (memory, not arithmetic: the result is the same for any size). */
-const FIT_GROUP = 8;
+/** Images evaluated together (dropout off, no gradients): the batch size, fewer when a batch's values exceed maxStepValues. */
+function evaluationGroup(shape: { tokensPost: number; dPost: number }, batchSize: number, maxStepValues: number): number {
+  return Math.max(1, Math.min(batchSize, Math.floor(maxStepValues / (shape.tokensPost * shape.dPost))));
+}
+
+/**
+ * Images read together for the standardisers' two passes: up to 8, fewer when their matrices
+ * exceed 2^23 values (32 MB; LLaVA-1.5 images go two at a time). Memory, not arithmetic: the
+ * result is the same for any grouping.
+ */
+export function fitGroup(shape: { tokensPre: number; dPre: number; tokensPost: number; dPost: number }): number {
+  return Math.max(1, Math.min(8, Math.floor(2 ** 23 / (shape.tokensPre * shape.dPre + shape.tokensPost * shape.dPost))));
+}
 
 /** Both standardisers fitted on every token of the training images, in two streamed passes. */
 async function fitStandardizers(source: TokenBatchSource, train: Int32Array, signal: AbortSignal | undefined) {
   const pre = standardizerSums(source.dPre);
   const post = standardizerSums(source.dPost);
   for (const pass of [addRows, addCentredRows]) {
-    for await (const batch of readAhead(source, inGroups(train, FIT_GROUP))) {
+    for await (const batch of readAhead(source, inGroups(train, fitGroup(source)))) {
       if (signal?.aborted) throw abortError('training cancelled');
       pass(pre, batch.pre);
       pass(post, batch.post);
@@ -280,6 +306,9 @@ export async function trainReconstructor(
     model.dispose();
     throw error;
   }
+  // Large images train on a sample of their patches (token-wise only: a mixing model needs them all).
+  const sampled = model.kind === 'token-wise-mlp' ? patchesPerImage(c.batchSize, tokensPre, dPost, c.maxStepValues) : tokensPre;
+  const patchRandom = seededRandom(c.seed ^ 0x2545f491);
   const optimizer = tf.train.adam(c.lr);
   const batchesPerEpoch = Math.ceil(split.train.length / c.batchSize);
   const totalSteps = c.epochs * batchesPerEpoch;
@@ -302,7 +331,12 @@ export async function trainReconstructor(
         const lr = warmupCosine(step, totalSteps, warmupSteps, c.lr);
         setLearningRate(optimizer, lr);
         const dropoutSeed = c.seed * 100_003 + step * 2;
-        const { pre: v, post: p } = standardisedTensors(batch, standardizers, source);
+        const stepBatch =
+          sampled === tokensPre
+            ? batch
+            : { images: idx, ...samplePatches(batch.pre, batch.post, { images: idx.length, tokens: tokensPre, dPre, dPost }, sampled, patchRandom) };
+        const stepShape = { tokensPre: sampled, tokensPost: sampled === tokensPre ? tokensPost : sampled, dPre, dPost };
+        const { pre: v, post: p } = standardisedTensors(stepBatch, standardizers, stepShape);
         let cost: tf.Scalar;
         try {
           cost = tf.tidy((): tf.Scalar => {
@@ -329,7 +363,7 @@ export async function trainReconstructor(
         await nextTick();
       }
       const trainLoss = sum / order.length;
-      const valLoss = await meanLoss(model, source, standardizers, split.validation, c.batchSize, hooks.signal);
+      const valLoss = await meanLoss(model, source, standardizers, split.validation, c.batchSize, c.maxStepValues, hooks.signal);
       history.trainLoss.push(trainLoss);
       history.valLoss.push(valLoss);
       if (valLoss < bestLoss) {
@@ -350,7 +384,7 @@ export async function trainReconstructor(
     const perPatch = new Float32Array(images * tokensPre);
     const perImage = new Float32Array(images);
     const everyImage = Int32Array.from({ length: images }, (_, i) => i);
-    for await (const batch of readAhead(source, inGroups(everyImage, c.batchSize))) {
+    for await (const batch of readAhead(source, inGroups(everyImage, evaluationGroup(source, c.batchSize, c.maxStepValues)))) {
       if (hooks.signal?.aborted) throw abortError('training cancelled');
       const count = batch.images.length;
       const { preValues, pre, post } = standardisedTensors(batch, standardizers, source);
@@ -380,6 +414,7 @@ export async function trainReconstructor(
       constantDims: standardizers.pre.constantDims + standardizers.post.constantDims,
       backend: tf.getBackend(),
       architecture: { kind: model.kind, hidden: c.hidden, params: parameterCount(shape) },
+      patchesPerStep: sampled,
     };
   } finally {
     best?.forEach((t) => t.dispose());

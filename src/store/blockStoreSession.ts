@@ -11,9 +11,8 @@
  * file, shapes that disagree, a missing partner) is refused whole, naming the file, and leaves
  * everything that was open as it was.
  */
-import { isBlockFileName, planBlockStore } from '../core/blockstore/blockStore.ts';
+import { isBlockFileName, planBlockStore, storePageMemoryProblem } from '../core/blockstore/blockStore.ts';
 import { describeFailure, isFailure } from '../core/errors.ts';
-import { formatBytes } from '../core/formatBytes.ts';
 import { blockStoreModelKey } from '../core/identity/modelIdentity.ts';
 import type { PackManifest } from '../core/types.ts';
 import { filesClient } from '../workers/clients.ts';
@@ -25,12 +24,16 @@ import { collectionStore, nextImageId, type ImageEntry } from './collectionStore
 import { applyLabelFile } from './labels.ts';
 import { modelStore } from './modelStore.ts';
 import { computeKnor } from './neighbours.ts';
-import { keepTokens } from './tokens.ts';
+import { attachBlockTokens, forgetTokens } from './tokens.ts';
 import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
 
-/** What a store may take in memory (its blocks as float32, its pictures): about what one tab can hold. */
-export const MAX_STORE_MEMORY_BYTES = 4 * 1024 ** 3;
+/**
+ * What an open store may take on the page: its pooled vectors and pictures (its tokens stay in its
+ * files, read by the tokens worker when needed). Half of what a tab can take, so the rest of the
+ * app and the tab's own needs keep room.
+ */
+export const MAX_STORE_PAGE_BYTES = 2 * 1024 ** 3;
 
 /** Store ids in the picker start with this. */
 export const BLOCK_STORE_ID_PREFIX = 'blocks:';
@@ -84,8 +87,21 @@ export function putBackSetAside(modelKey: string): AnalysisState | null {
   } finally {
     puttingBack = false;
   }
-  for (const image of storeImages) if (image.url.startsWith('blob:')) URL.revokeObjectURL(image.url);
+  letGo(storeImages);
   return back.analysis.modelKey === modelKey ? { ...back.analysis, embedJob: null, trainJob: null } : null;
+}
+
+/** A closed store's images: their pictures, and the tokens worker's hold on their files (and what it read from them). */
+function letGo(storeImages: readonly ImageEntry[]): void {
+  for (const image of storeImages) if (image.url.startsWith('blob:')) URL.revokeObjectURL(image.url);
+  if (storeImages.length > 0) forgetStoreTokens(storeImages.map((image) => image.id));
+}
+
+function forgetStoreTokens(imageIds: readonly string[]): void {
+  forgetTokens(imageIds).catch((error: unknown) => {
+    const failure = describeFailure(error, "let go of the block store's files");
+    sayFailure('warning', `A closed block store's tokens could not be let go: ${failure.message} Reload the page to free the memory they use.`, failure);
+  });
 }
 
 /** The bar of a store being read (its own: a model's embedding may still be finishing). */
@@ -152,15 +168,12 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     say('error', `${plan.message} Nothing was replaced.`);
     return;
   }
-  // Held in memory: every block as float32 (up to twice a float16 file), and a picture per image.
-  const blockBytes = plan.blocks.reduce((sum, b) => sum + (byPath.get(b.pre)?.size ?? 0) + (byPath.get(b.post)?.size ?? 0), 0);
-  const pictureBytes = plan.blocks.filter((b) => b.image !== null).length * DISPLAY_BYTES;
-  if (2 * blockBytes + pictureBytes > MAX_STORE_MEMORY_BYTES) {
-    const pictures = pictureBytes > 0 ? ` and ${formatBytes(pictureBytes)} of pictures` : '';
-    say(
-      'error',
-      `Block store "${name}" holds ${formatBytes(blockBytes)} of blocks${pictures}; held as numbers that needs more than the ${formatBytes(MAX_STORE_MEMORY_BYTES)} a browser tab can take. Open pooled blocks ([dim] each) instead, or a part of the store in a folder of its own. Nothing was replaced.`,
-    );
+  // The pictures are known before anything is read; the pooled vectors' size once the first block
+  // is (the files worker checks both then, storePageMemoryProblem).
+  const pictures = plan.blocks.filter((b) => b.image !== null).length;
+  const pictureProblem = storePageMemoryProblem(plan.blocks.length, pictures, 0, 0, MAX_STORE_PAGE_BYTES);
+  if (pictureProblem !== null) {
+    say('error', `Block store "${name}" cannot be opened: ${pictureProblem} Nothing was replaced.`);
     return;
   }
   for (const warning of plan.warnings) say('info', warning);
@@ -174,7 +187,7 @@ export async function openBlockStore(files: readonly File[], options: { readonly
 
   const items: (BlockStoreItem | undefined)[] = new Array(blocks.length);
   const { id, promise } = filesClient.request(
-    { type: 'read-block-store', blocks },
+    { type: 'read-block-store', blocks, maxPageBytes: MAX_STORE_PAGE_BYTES },
     {
       onItem: (item) => {
         items[item.index] = item;
@@ -207,7 +220,21 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     return;
   }
   const modelKey = await blockStoreModelKey(result.digest);
-  install(name, blocks, items as BlockStoreItem[], result.shape, modelKey);
+  // The store's files are its storage: the tokens worker reads the blocks' tokens from them when
+  // training asks, and copies nothing now. Attached before the store is shown, so training finds them.
+  const imageIds = blocks.map(() => nextImageId());
+  const { tokensPre, dPre, tokensPost, dPost } = result.shape;
+  await attachBlockTokens(
+    modelKey,
+    { tokensPre, dPre, tokensPost, dPost },
+    blocks.map((b, i) => ({ imageId: imageIds[i]!, pre: b.pre, post: b.post })),
+  );
+  if (modelStore.getState().loading) {
+    forgetStoreTokens(imageIds);
+    say('info', `Block store "${name}" was read, but a model is opening now, so the store was not opened. Open it again when the model is ready.`);
+    return;
+  }
+  install(name, blocks, imageIds, items as BlockStoreItem[], result.shape, modelKey);
   if (result.unreadableImages.length > 0) {
     const [first, ...rest] = result.unreadableImages;
     say(
@@ -230,6 +257,7 @@ export async function openBlockStore(files: readonly File[], options: { readonly
 function install(
   name: string,
   blocks: readonly { id: string; image: File | null }[],
+  imageIds: readonly string[],
   items: readonly BlockStoreItem[],
   shape: BlockStoreShape,
   modelKey: string,
@@ -240,10 +268,10 @@ function install(
   trainJob?.cancel();
   const outgoing = setAside ? collectionStore.getState().images : [];
   setAside ??= { images: collectionStore.getState().images, packId: modelStore.getState().packId, analysis: analysisStore.getState() };
-  // A second store replaces the first: the first's pictures are let go, the set-aside collection stays.
-  for (const image of outgoing) if (image.url.startsWith('blob:')) URL.revokeObjectURL(image.url);
+  // A second store replaces the first: the first is let go, the set-aside collection stays.
+  letGo(outgoing);
   const entries: ImageEntry[] = blocks.map((b, i) => ({
-    id: nextImageId(),
+    id: imageIds[i]!,
     name: b.image ? b.image.name : b.id,
     blob: b.image ?? new Blob([], { type: 'application/octet-stream' }),
     url: b.image ? URL.createObjectURL(b.image) : placeholderUrl(b.id),
@@ -255,13 +283,11 @@ function install(
     contentHash: items[i]!.imageHash,
   }));
   const embeddings: Record<string, ImageEmbedding> = {};
-  const tokenShape = { tokensPre: shape.tokensPre, dPre: shape.dPre, tokensPost: shape.tokensPost, dPost: shape.dPost };
   entries.forEach((e, i) => {
-    const { pre, post, pooledPre, pooledPost, display } = items[i]!;
-    // The blocks' matrices go to the tokens worker (not stored: the store's files are its storage).
-    void keepTokens(modelKey, e.id, tokenShape, pre, post, false);
+    const { pooledPre, pooledPost, display } = items[i]!;
     embeddings[e.id] = { pooledPre, pooledPost, display: display ?? greyDisplay() };
   });
+
   const manifest = storeManifest(name, blocks.length, shape);
   const packId = `${BLOCK_STORE_ID_PREFIX}${modelKey.slice(3, 15)}`;
   analysisStore.setState({ ...emptyAnalysis(modelKey), embeddings });

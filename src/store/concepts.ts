@@ -6,6 +6,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import { describeFailure, UserFacingError, userMessage } from '../core/errors.ts';
+import { formatBytes } from '../core/formatBytes.ts';
 import { unzipSync, zipSync } from 'fflate';
 import { readConceptFiles, type ImportedConcepts } from '../core/export/conceptImport.ts';
 import type { TopKSae } from '../core/sae/topkSae.ts';
@@ -53,6 +54,20 @@ const POOLED_STEPS = 500;
 const SEED = 11;
 /** An SAE needs more tokens than this to mean anything. */
 export const MIN_CONCEPT_IMAGES = 8;
+/**
+ * The concept analysis gathers every embedded image's tokens as float32 at once (its autoencoders
+ * train on all of them); at most this much, so a large store (1,000 LLaVA-size images: 11.8 GB)
+ * is refused with a message instead of failing to allocate in a worker.
+ */
+export const MAX_CONCEPT_TOKEN_BYTES = 1024 ** 3;
+
+/** Why these images' tokens are too many to gather for concepts, or null. */
+export function conceptTokensProblem(images: number, tokens: { pre: number; dPre: number; post: number; dPost: number }): string | null {
+  const perImage = 4 * (tokens.pre * tokens.dPre + tokens.post * tokens.dPost);
+  if (images * perImage <= MAX_CONCEPT_TOKEN_BYTES) return null;
+  const fits = Math.floor(MAX_CONCEPT_TOKEN_BYTES / perImage);
+  return `Concepts train on every embedded image's tokens at once: ${images.toLocaleString('en-US')} images of ${tokens.pre} x ${tokens.dPre} and ${tokens.post} x ${tokens.dPost} need ${formatBytes(images * perImage)}, more than the ${formatBytes(MAX_CONCEPT_TOKEN_BYTES)} a tab can give them. Run concepts on at most ${fits.toLocaleString('en-US')} images (remove some, or open a part of the store).`;
+}
 
 export const conceptsStore = createStore<ConceptsState>()(() => ({
   settings: { latents: 128, k: 8, stability: false, level: 'patches' },
@@ -161,6 +176,11 @@ async function runConcepts(session: PipelineSession, run: ConceptRun): Promise<v
   const ids = embeddedIds();
   if (ids.length < MIN_CONCEPT_IMAGES) {
     say('warning', `Concepts need at least ${MIN_CONCEPT_IMAGES} embedded images; ${ids.length} are embedded.`);
+    return;
+  }
+  const tooMany = conceptTokensProblem(ids.length, manifest.tokens);
+  if (tooMany !== null) {
+    say('warning', tooMany);
     return;
   }
   if (gatheringConcepts) return;

@@ -1,8 +1,9 @@
 /**
  * The main thread's side of the tokens worker (workers/tokens.worker.ts): token matrices go there
- * as they arrive and never stay here. Training reads them from there a batch at a time through a
- * port (tokenBatches); concepts and the reconstructor applied to added images get them stacked,
- * and the lecture one token at a time.
+ * as they arrive and never stay here (a block store's are not even copied: the worker reads them
+ * from the store's files, attachBlockTokens). Training reads them from there a batch at a time
+ * through a port (tokenBatches); concepts and the reconstructor applied to added images get them
+ * stacked, and the lecture one token at a time.
  */
 import { describeFailure } from '../core/errors.ts';
 import { tokenKey, type TokenShape } from '../core/tokens/tokenStore.ts';
@@ -52,6 +53,24 @@ export function keepTokens(
       sayFailure('warning', `The tokens of an image could not be kept: ${failure.message} Training will ask to embed it again.`, failure);
     },
   );
+}
+
+/**
+ * A block store's images: the tokens worker reads their tokens from the store's own files when
+ * they are needed (workers/blockTokenSource.ts), so neither thread copies the store.
+ */
+export function attachBlockTokens(
+  modelKey: string,
+  shape: TokenShape,
+  blocks: readonly { readonly imageId: string; readonly pre: File; readonly post: File }[],
+  session: PipelineSession = appSession(),
+): Promise<true> {
+  const request = {
+    type: 'attach-block-tokens',
+    shape,
+    blocks: blocks.map((b) => ({ key: tokenKey(modelKey, b.imageId), pre: b.pre, post: b.post })),
+  } as const;
+  return session.tokens.request(request).promise;
 }
 
 /** These images' tokens are gone (the tokens worker was reset, the stored files were cleared): mark them not embedded, so the next embedding job brings them back, and say so. */

@@ -5,11 +5,11 @@
  * (core/image/checkImageFile) and hashed (duplicates are found by content); label files are
  * parsed (core/labels); the paper's block stores are read block by block (readBlockStore.ts). Thin: the rules are in core/. Every reply is {type, id, ...}.
  */
-import { describeFailure } from '../core/errors.ts';
+import { describeFailure, UserFacingError } from '../core/errors.ts';
 import { fileTooBigMessage, MAX_FILE_BYTES, checkImageFile } from '../core/image/checkImageFile.ts';
 import { hashBytes } from '../core/identity/contentHash.ts';
 import { parseLabels } from '../core/labels/parseLabels.ts';
-import type { StoreBlock } from '../core/blockstore/blockStore.ts';
+import { storePageMemoryProblem, type StoreBlock } from '../core/blockstore/blockStore.ts';
 import { sessionFiles, zipSession } from '../core/export/sessionBundle.ts';
 import type {
   BlockStoreShape,
@@ -70,14 +70,20 @@ async function readBlockStore(req: ReadBlockStoreRequest): Promise<void> {
   for (const [index, b] of req.blocks.entries()) {
     if (cancelled.has(req.id)) break;
     const { block, preDigest, postDigest } = await readBlockPair(b.pre, b.post, first);
-    first ??= block;
+    if (first === null) {
+      const pictures = req.blocks.filter((x) => x.image !== null).length;
+      const problem = storePageMemoryProblem(req.blocks.length, pictures, block.dPre, block.dPost, req.maxPageBytes);
+      if (problem !== null) throw new UserFacingError(problem);
+      first = block;
+    }
     hasher.add(b.pre.name, preDigest);
     hasher.add(b.post.name, postDigest);
     const { display, imageHash, problem } = await blockDisplay(b.image);
     if (problem !== null) unreadableImages.push(problem);
-    // The first block is kept for the shape checks (its shapes only); every block's arrays are handed over.
-    const item = { index, pre: block.pre, post: block.post, pooledPre: block.pooledPre, pooledPost: block.pooledPost, display, imageHash };
-    const transfer: Transferable[] = [item.pre.buffer, item.post.buffer, item.pooledPre.buffer, item.pooledPost.buffer];
+    // The first block is kept for the shape checks (its shapes only). Only the pooled vectors go
+    // to the page: the tokens worker reads the tokens from the block's files when they are needed.
+    const item = { index, pooledPre: block.pooledPre, pooledPost: block.pooledPost, display, imageHash };
+    const transfer: Transferable[] = [item.pooledPre.buffer, item.pooledPost.buffer];
     if (display) transfer.push(display.buffer);
     post({ type: 'item', id: req.id, item }, transfer);
     done++;

@@ -351,6 +351,16 @@ export interface PutTokensRequest extends TokenShape {
   readonly post: Float32Array;
   readonly persist: boolean;
 }
+/**
+ * A block store's images: their tokens are read from these files when asked for (workers/blockTokenSource.ts),
+ * never copied here. Every block has `shape` (the store checked it when it was opened).
+ */
+export interface AttachBlockTokensRequest {
+  readonly type: 'attach-block-tokens';
+  readonly id: JobId;
+  readonly shape: TokenShape;
+  readonly blocks: readonly { readonly key: string; readonly pre: File; readonly post: File }[];
+}
 /** Which of these keys are held (in memory or a file). */
 export interface HasTokensRequest {
   readonly type: 'has-tokens';
@@ -390,10 +400,18 @@ export interface ServeBatchesRequest {
   readonly port: MessagePort;
 }
 export type TokensRequest =
-  PutTokensRequest | HasTokensRequest | StackTokensRequest | TokenRowRequest | RemoveTokensRequest | ServeBatchesRequest | CancelRequest;
+  | PutTokensRequest
+  | AttachBlockTokensRequest
+  | HasTokensRequest
+  | StackTokensRequest
+  | TokenRowRequest
+  | RemoveTokensRequest
+  | ServeBatchesRequest
+  | CancelRequest;
 
 export interface TokensCalls {
   readonly 'put-tokens': Call<PutTokensRequest, PutOutcome>;
+  readonly 'attach-block-tokens': Call<AttachBlockTokensRequest, true>;
   readonly 'has-tokens': Call<HasTokensRequest, readonly boolean[]>;
   readonly 'stack-tokens': Call<StackTokensRequest, StackTokensResult>;
   readonly 'token-row': Call<TokenRowRequest, Float32Array | null>;
@@ -428,12 +446,15 @@ export interface ReadBlockStoreRequest {
   readonly type: 'read-block-store';
   readonly id: JobId;
   readonly blocks: readonly { readonly id: string; readonly pre: File; readonly post: File; readonly image: File | null }[];
+  /** What the page may hold for the store (pooled vectors and pictures); refused after the first block when more. */
+  readonly maxPageBytes: number;
 }
-/** One block read: tokens (rank-1 blocks are one token), pooled vectors, and the picture to draw heatmaps over. */
+/**
+ * One block read: pooled vectors, and the picture to draw heatmaps over. Its tokens are not sent:
+ * the tokens worker reads them from the block's files when needed (store/tokens.ts attachBlockTokens).
+ */
 export interface BlockStoreItem {
   readonly index: number;
-  readonly pre: Float32Array;
-  readonly post: Float32Array;
   readonly pooledPre: Float32Array;
   readonly pooledPost: Float32Array;
   /** DISPLAY_SIZE x DISPLAY_SIZE RGBA: the block's image centre-cropped; null without a readable image (the page shares one grey picture). */

@@ -5,15 +5,16 @@
  * read, so the store gets a content key. The format rules are in core/blockstore/.
  */
 import { readStoreBlock, type StoreBlock } from '../core/blockstore/blockStore.ts';
-import { headerByteLength, parseSafetensorsHeader, type SafetensorsHeader } from '../core/blockstore/safetensors.ts';
+import type { SafetensorsHeader } from '../core/blockstore/safetensors.ts';
 import { isUserFacing } from '../core/errors.ts';
 import { contentHasher, hashBytes } from '../core/identity/contentHash.ts';
 import { checkImageFile } from '../core/image/checkImageFile.ts';
 import { preprocess } from '../core/image/preprocess.ts';
 import type { PreprocessSpec } from '../core/types.ts';
+import { readSafetensorsParts } from './blockTokenSource.ts';
 import { decodeImage } from './decodeImage.ts';
 
-/** Side of the picture heatmaps of a block store are drawn over. */
+/** Side of the picture heatmaps of a block store are drawn over (STORE_PICTURE_BYTES counts its RGBA). */
 export const DISPLAY_SIZE = 224;
 
 /** How a block's image is shown: its centre square, as most encoders crop (the store does not say how it was fed). */
@@ -26,10 +27,6 @@ export const DISPLAY_SPEC: PreprocessSpec = {
   std: [1, 1, 1],
 };
 
-async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Array> {
-  return new Uint8Array(await file.slice(start, end).arrayBuffer());
-}
-
 export interface ReadFile {
   readonly header: SafetensorsHeader;
   /** The file's bytes after the 8-byte length and the header: tensor offsets count from here. */
@@ -37,16 +34,13 @@ export interface ReadFile {
   readonly digest: string;
 }
 
-/** One safetensors file, header checked before the rest is read. */
+/** One safetensors file, header checked before the rest is read, and its content hash. */
 export async function readSafetensorsFile(file: File): Promise<ReadFile> {
-  const length = headerByteLength(await bytesOf(file, 0, 8), file.size, file.name);
-  const prefix = await bytesOf(file, 0, 8 + length);
-  const header = parseSafetensorsHeader(prefix, file.size, file.name);
-  const rest = await bytesOf(file, 8 + length, file.size);
+  const { prefix, header, data } = await readSafetensorsParts(file);
   const hasher = await contentHasher();
   hasher.update(prefix);
-  hasher.update(rest);
-  return { header, data: rest, digest: hasher.digest() };
+  hasher.update(data);
+  return { header, data, digest: hasher.digest() };
 }
 
 /**

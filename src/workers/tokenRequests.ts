@@ -5,12 +5,14 @@
  */
 import { describeFailure } from '../core/errors.ts';
 import { MissingTokensError, type TokenStore } from '../core/tokens/tokenStore.ts';
+import { blockTokenSource } from './blockTokenSource.ts';
 import type { ServeBatchesRequest, StackTokensRequest, TokensReply, TokensRequest } from './protocol.ts';
 
 type AnsweredRequest = Exclude<TokensRequest, ServeBatchesRequest>;
 
 const WHAT: Record<Exclude<AnsweredRequest['type'], 'cancel'>, string> = {
   'put-tokens': 'keep the tokens',
+  'attach-block-tokens': "keep the block store's files",
   'has-tokens': 'look up the stored tokens',
   'stack-tokens': 'gather the tokens',
   'token-row': 'read a token',
@@ -27,6 +29,9 @@ export async function answerTokensRequest(store: TokenStore, req: AnsweredReques
         const outcome = await store.put(key, { tokensPre, dPre, tokensPost, dPost }, pre, post, persist);
         return { reply: { type: 'result', id: req.id, result: outcome }, transfer: [] };
       }
+      case 'attach-block-tokens':
+        store.attach(req.blocks.map((b) => ({ key: b.key, source: blockTokenSource(b.pre, b.post, req.shape) })));
+        return { reply: { type: 'result', id: req.id, result: true }, transfer: [] };
       case 'has-tokens':
         return { reply: { type: 'result', id: req.id, result: await store.has(req.keys) }, transfer: [] };
       case 'stack-tokens':

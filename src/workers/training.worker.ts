@@ -74,7 +74,9 @@ async function train(req: TrainRequest): Promise<void> {
           bestEpoch: result.bestEpoch,
           stoppedEarly: result.stoppedEarly,
           backend,
-          architecture: reconstructorLabel(result.architecture),
+          architecture:
+            reconstructorLabel(result.architecture) +
+            (result.patchesPerStep < result.patchLoss.tokens ? `, each step on ${result.patchesPerStep} of an image's ${result.patchLoss.tokens} patches` : ''),
           validation: result.split.validation,
           constantDims: result.constantDims,
           weights: result.weights,

@@ -15,6 +15,7 @@ import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { saeQuality, type TopKSae } from '../../src/core/sae/topkSae.ts';
 import { TOOLS_PYTHON } from '../support/toolsPython.ts';
+import { SCREENSHOT_SIZES } from '../support/headlessChromium.ts';
 import { canvasStats, check, dismissMessages, waitForMessage } from './harness.ts';
 
 type Stores = typeof import('../../src/store/debugStores.ts').debugStores;
@@ -182,11 +183,7 @@ export async function conceptChecks(page: Page): Promise<void> {
     JSON.stringify({ ...reimported, names: reimported.names.length, before: { lost: shown.lost, firing: shown.firing, fvePre: shown.fvePre } }),
   );
   const panel = page.locator('[data-testid="concepts-panel"]');
-  for (const [width, height] of [
-    [1440, 900],
-    [1920, 1080],
-    [800, 1000],
-  ] as const) {
+  for (const { width, height } of SCREENSHOT_SIZES) {
     await page.setViewportSize({ width, height });
     await panel.screenshot({ path: resolve(ARTIFACTS, `concepts-${width}x${height}.png`) });
   }

@@ -142,6 +142,27 @@ describe('trainReconstructor', () => {
     expect(lost).toBeGreaterThan(3 * kept);
   });
 
+  it('on large images trains a token-wise model on a sample of each image’s patches, and still finds the destroyed ones', async () => {
+    const data = linearData(12, 8, 6, 10, 4, [2, 5]);
+    const config = { epochs: 60, hidden: 32, batchSize: 4, lr: 3e-3, patience: 60, seed: 2 };
+    const before = tf.memory().numTensors;
+    // 4 images x 8 patches x 10 values = 320 per batch; at most 120: 3 of 8 patches an image.
+    const sampled = await trainReconstructor(data, { ...config, maxStepValues: 120 });
+    expect(tf.memory().numTensors).toBe(before);
+    const whole = await trainReconstructor(data, config);
+    expect(sampled.patchesPerStep).toBe(3);
+    expect(whole.patchesPerStep).toBe(8);
+    expect(sampled.history.trainLoss).not.toEqual(whole.history.trainLoss);
+    // Validation and the per-patch losses still see every patch of every image.
+    expect(sampled.patchLoss.perPatch.length).toBe(12 * 8);
+    const perToken = new Float64Array(8);
+    for (let i = 0; i < 12; i++) for (let t = 0; t < 8; t++) perToken[t]! += sampled.patchLoss.perPatch[i * 8 + t]! / 12;
+    const lost = (perToken[2]! + perToken[5]!) / 2;
+    const kept = [0, 1, 3, 4, 6, 7].reduce((s, t) => s + perToken[t]!, 0) / 6;
+    console.log(`sampled patches: destroyed tokens ${lost.toFixed(3)}, kept tokens ${kept.toFixed(3)}`);
+    expect(lost).toBeGreaterThan(3 * kept);
+  });
+
   it("maps T' tokens to T with the token-mixing variant and still learns", async () => {
     // A 4 x 4 patch grid (T = 16); P token j = mean of the V tokens of 2 x 2 block j, times a
     // matrix (T' = 4), like a pixel-shuffle / merger connector. Only the block means survive.
@@ -180,6 +201,13 @@ describe('trainReconstructor', () => {
     // The kept weights are exactly the model's parameters.
     expect(r.weights.reduce((n, w) => n + w.values.length, 0)).toBe(r.architecture.params);
     expect(r.standardizers.pre.dim).toBe(4);
+    // Under a bound a batch exceeds (4 x 4 x 8 = 128 values), a mixing model still trains on every
+    // patch (it needs all post tokens); only evaluation goes an image at a time, with the same losses.
+    const bounded = await trainReconstructor(data, { ...config, maxStepValues: 40 });
+    expect(bounded.patchesPerStep).toBe(16);
+    expect(bounded.history.trainLoss).toEqual(r.history.trainLoss);
+    expect(bounded.bestEpoch).toBe(r.bestEpoch);
+    bounded.patchLoss.perPatch.forEach((v, i) => expect(v).toBeCloseTo(r.patchLoss.perPatch[i]!, 6));
   });
 
   it('stops early, restores the best weights, and reports losses consistent with them', async () => {

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { analysisStore } from '../../src/store/analysisStore.ts';
-import { isBlockStoreDrop, MAX_STORE_MEMORY_BYTES, openBlockStore } from '../../src/store/blockStoreSession.ts';
+import { storePageMemoryProblem } from '../../src/core/blockstore/blockStore.ts';
+import { isBlockStoreDrop, MAX_STORE_PAGE_BYTES, openBlockStore } from '../../src/store/blockStoreSession.ts';
 import { collectionStore } from '../../src/store/collectionStore.ts';
 import { modelStore } from '../../src/store/modelStore.ts';
 import { uiStore } from '../../src/store/uiStore.ts';
@@ -23,20 +24,28 @@ const snapshot = () => ({ model: modelStore.getState(), analysis: analysisStore.
 afterEach(() => uiStore.setState({ messages: [] }));
 
 describe('openBlockStore refusals before reading', () => {
-  it('refuses a store larger than a tab holds, naming its size, and replaces nothing', async () => {
+  it('refuses a store whose pictures would not fit on the page, naming their size, and replaces nothing', async () => {
     const before = snapshot();
-    const blocks = 4;
-    // Float16 files: twice their size as float32 in memory.
-    const each = Math.ceil(MAX_STORE_MEMORY_BYTES / (4 * blocks)) + 1;
+    // Pictures are held on the page (224 x 224 RGBA each); the blocks' tokens stay in their files.
+    const blocks = Math.ceil(MAX_STORE_PAGE_BYTES / (224 * 224 * 4)) + 1;
     const files = Array.from({ length: blocks }, (_, i) => [
-      sized(`big/pre-block-${i}.safetensors`, each),
-      sized(`big/post-block-${i}.safetensors`, each),
+      sized(`big/pre-block-${i}.safetensors`, 100),
+      sized(`big/post-block-${i}.safetensors`, 100),
+      sized(`big/${i}.png`, 100),
     ]).flat();
     await openBlockStore(files);
     expect(lastMessage()).toMatch(
-      /^Block store "big" holds 2\.1 GB of blocks; held as numbers that needs more than the 4\.3 GB a browser tab can take\. .* Nothing was replaced\.$/,
+      /^Block store "big" cannot be opened: Its 10,70\d blocks need 2\.1 GB of pictures on the page, more than the 2\.1 GB a browser tab can take\. .* Nothing was replaced\.$/,
     );
     expect(snapshot()).toEqual(before);
+  });
+
+  it('lets a store of any size of token blocks open: only its pooled vectors and pictures count', () => {
+    // 1,000 LLaVA-1.5 blocks (576 x 1024 before, 576 x 4096 after: 11.8 GB as float32) hold 20 MB of pooled vectors.
+    expect(storePageMemoryProblem(1000, 1000, 1024, 4096, MAX_STORE_PAGE_BYTES)).toBeNull();
+    expect(storePageMemoryProblem(20_000, 0, 4096, 4096, 512 * 1024 ** 2)).toBe(
+      'Its 20,000 blocks need 655.4 MB of pooled vectors on the page, more than the 536.9 MB a browser tab can take. Open a part of the store in a folder of its own.',
+    );
   });
 
   it('does not read a store while a model is opening', async () => {

@@ -13,3 +13,10 @@ export const HEADLESS_ARGS: readonly string[] = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/** The widths the project looks at every view it touches in (README: screenshots), 800 px with a 1000 px height. */
+export const SCREENSHOT_SIZES = [
+  { name: '1440x900', width: 1440, height: 900 },
+  { name: '1920x1080', width: 1920, height: 1080 },
+  { name: '800', width: 800, height: 1000 },
+] as const;

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TokenStore, tokenKey } from '../../src/core/tokens/tokenStore.ts';
 import { isUserFacing } from '../../src/core/errors.ts';
-import { inMemoryBatches, trainReconstructor, type TokenBatchSource } from '../../src/ml/trainReconstructor.ts';
+import { fitGroup, inMemoryBatches, trainReconstructor, type TokenBatchSource } from '../../src/ml/trainReconstructor.ts';
 import { portBatches } from '../../src/workers/tokenBatchPort.ts';
 import { tokensService } from '../../src/workers/tokenRequests.ts';
 import { uniformArray } from '../support/uniformArray.ts';
@@ -90,6 +90,12 @@ describe('training on tokens read through the tokens port', () => {
 });
 
 describe('what the trainer holds', () => {
+  it('reads the standardisers’ groups by size: 8 small images, 2 LLaVA-1.5 ones (2.9 million values each)', () => {
+    expect(fitGroup({ tokensPre: 196, dPre: 128, tokensPost: 196, dPost: 96 })).toBe(8);
+    expect(fitGroup({ tokensPre: 576, dPre: 1024, tokensPost: 576, dPost: 4096 })).toBe(2);
+    expect(fitGroup({ tokensPre: 4096, dPre: 4096, tokensPost: 1, dPost: 1 })).toBe(1);
+  });
+
   it('reads at most a batch (or eight images for the standardisers) at a time, with one read ahead', async () => {
     const images = 20;
     const data = {

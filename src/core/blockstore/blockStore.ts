@@ -12,6 +12,7 @@
  * file that breaks it.
  */
 import { UserFacingError } from '../errors.ts';
+import { formatBytes } from '../formatBytes.ts';
 import { firstNonFinite, meanPoolImage } from '../knn/pool.ts';
 import {
   FLOAT_DTYPES,
@@ -26,10 +27,29 @@ import {
 } from './safetensors.ts';
 
 /**
- * At most this many blocks: each is held in memory as tokens (20,000 blocks of 196 x 768 float32
- * are 12 GB before the connector's side) and the neighbour search compares all n² pairs.
+ * At most this many blocks: the neighbour search compares all n² pairs. (Token blocks are not
+ * held: they are read from their files when needed, workers/blockTokenSource.ts.)
  */
 export const MAX_BLOCKS = 20_000;
+
+/** Bytes of a block's picture on the page: DISPLAY_SIZE² RGBA (workers/readBlockStore.ts). */
+export const STORE_PICTURE_BYTES = 224 * 224 * 4;
+
+/**
+ * Why a store would not fit on the page, or null when it does: an open store keeps each block's
+ * two pooled vectors (float32) and a picture per block that has an image; its tokens stay in its
+ * files. Checked once the first block has said its widths, before the others are read.
+ */
+export function storePageMemoryProblem(blocks: number, pictures: number, dPre: number, dPost: number, limitBytes: number): string | null {
+  const vectorBytes = blocks * (dPre + dPost) * 4;
+  const pictureBytes = pictures * STORE_PICTURE_BYTES;
+  if (vectorBytes + pictureBytes <= limitBytes) return null;
+  const parts = [
+    ...(vectorBytes > 0 ? [`${formatBytes(vectorBytes)} of pooled vectors`] : []),
+    ...(pictureBytes > 0 ? [`${formatBytes(pictureBytes)} of pictures`] : []),
+  ];
+  return `Its ${blocks.toLocaleString('en-US')} blocks need ${parts.join(' and ')} on the page, more than the ${formatBytes(limitBytes)} a browser tab can take. Open a part of the store in a folder of its own.`;
+}
 
 /** The tensor every block file holds (the paper's `save_file({'block': tensor}, path)`). */
 export const BLOCK_TENSOR = 'block';
@@ -150,7 +170,7 @@ export function planBlockStore(files: readonly BlockStoreFile[], options: PlanOp
   }
   const blockCount = Math.max(preFiles, postFiles);
   if (blockCount > MAX_BLOCKS) {
-    const problem = `This folder holds ${count(blockCount)} blocks (${preFiles >= postFiles ? 'pre' : 'post'}-block files); Connector Lens opens at most ${count(MAX_BLOCKS)}, because every block is held in memory and the neighbour search compares every pair of blocks. Open a folder with ${count(MAX_BLOCKS)} blocks or fewer (move the rest, with their post-block files, to another folder).`;
+    const problem = `This folder holds ${count(blockCount)} blocks (${preFiles >= postFiles ? 'pre' : 'post'}-block files); Connector Lens opens at most ${count(MAX_BLOCKS)}, because the neighbour search compares every pair of blocks. Open a folder with ${count(MAX_BLOCKS)} blocks or fewer (move the rest, with their post-block files, to another folder).`;
     return { ok: false, message: problem, problems: [problem] };
   }
   if (extraFiles > 0) {

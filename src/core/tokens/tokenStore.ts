@@ -12,6 +12,9 @@
  *
  * Memory: images stored in files are kept in memory only up to `memoryBudget` bytes (the most
  * recently used first) and read back on demand; images that could not be stored are always kept.
+ * A block store's images are not copied at all: their tokens are read from the user's own block
+ * files when asked for (attach, TokenSource), so a store of thousands of LLaVA-size images costs
+ * the tab no more than the budget.
  *
  * Plain TypeScript over an abstract file store (TokenFiles): Node tests use a Map, the worker OPFS.
  */
@@ -33,8 +36,18 @@ interface StoredTokens {
   readonly shape: TokenShape;
   readonly pre: StoredMatrix;
   readonly post: StoredMatrix;
-  /** Whether a file holds it too (so it may leave memory). */
+  /** Whether it can be read again (a token file, or its source), so it may leave memory. */
   readonly inFile: boolean;
+}
+
+/**
+ * Where an image's tokens can be read again whenever they are needed, instead of being stored
+ * here: a block store's files (workers/blockTokenSource.ts). `read` returns float32; a read that
+ * fails (the file was moved or changed) rejects with a message for the user.
+ */
+export interface TokenSource {
+  readonly shape: TokenShape;
+  read(): Promise<{ readonly pre: Float32Array; readonly post: Float32Array }>;
 }
 
 /** Where token files live: OPFS in the browser, a Map in tests. Names are plain file names. */
@@ -144,24 +157,39 @@ export class TokenStore {
   /** Insertion order is use order: a read moves an entry to the end, eviction takes from the front. */
   private readonly memory = new Map<string, StoredTokens>();
   private memoryBytes = 0;
+  /** Images whose tokens are read from their source on demand (never from a token file). */
+  private readonly sources = new Map<string, TokenSource>();
 
   constructor(
     private readonly files: TokenFiles | null,
-    /** Bytes of file-backed tokens kept in memory; tokens not in a file are always kept. */
-    private readonly memoryBudget = 256 * 1024 * 1024,
+    /**
+     * Bytes of file-backed tokens kept in memory; tokens not in a file are always kept. 128 MB:
+     * 1,400 images of the shipped packs, and at LLaVA size (5.9 MB an image) an epoch reads every
+     * image once anyway, so a larger cache would add to the tab's memory and save no reads.
+     */
+    private readonly memoryBudget = 128 * 1024 * 1024,
   ) {}
 
   /** Store an image's matrices (float32 in, float16 kept); `persist`: write them to a file too, room permitting. */
   async put(key: string, shape: TokenShape, pre: Float32Array, post: Float32Array, persist: boolean): Promise<PutOutcome> {
-    if (pre.length !== shape.tokensPre * shape.dPre || post.length !== shape.tokensPost * shape.dPost)
-      throw new RangeError(
-        `tokens of ${key}: expected ${shape.tokensPre}×${shape.dPre} and ${shape.tokensPost}×${shape.dPost} numbers, got ${pre.length} and ${post.length}`,
-      );
+    checkLengths(key, shape, pre, post);
+    this.sources.delete(key);
     const stored = { pre: narrow(pre), post: narrow(post) };
     let outcome: PutOutcome = { stored: false, notStoredReason: null };
     if (persist && this.files) outcome = await this.writeFile(key, shape, stored.pre, stored.post);
     this.remember(key, { shape, ...stored, inFile: outcome.stored });
     return outcome;
+  }
+
+  /**
+   * Hold these images' tokens as sources read on demand (a block store's files): nothing is read
+   * now, and what is read later is kept in memory only within the budget, as a file's would be.
+   */
+  attach(entries: readonly { readonly key: string; readonly source: TokenSource }[]): void {
+    for (const { key, source } of entries) {
+      this.forget(key);
+      this.sources.set(key, source);
+    }
   }
 
   private async writeFile(key: string, shape: TokenShape, pre: StoredMatrix, post: StoredMatrix): Promise<PutOutcome> {
@@ -208,6 +236,14 @@ export class TokenStore {
       this.memory.set(key, held);
       return held;
     }
+    const source = this.sources.get(key);
+    if (source) {
+      const { pre, post } = await source.read();
+      checkLengths(key, source.shape, pre, post);
+      const tokens: StoredTokens = { shape: source.shape, pre: narrow(pre), post: narrow(post), inFile: true };
+      this.remember(key, tokens);
+      return tokens;
+    }
     const bytes = this.files ? await this.files.read(fileName(key)) : null;
     const decoded = bytes ? decodeTokenFile(bytes) : null;
     if (!decoded) return null;
@@ -218,8 +254,9 @@ export class TokenStore {
 
   /** Which of these keys have tokens (in memory or in a file). */
   async has(keys: readonly string[]): Promise<boolean[]> {
-    const names = this.files && keys.some((k) => !this.memory.has(k)) ? new Set(await this.files.list()) : null;
-    return keys.map((k) => this.memory.has(k) || (names?.has(fileName(k)) ?? false));
+    const heldHere = (k: string) => this.memory.has(k) || this.sources.has(k);
+    const names = this.files && keys.some((k) => !heldHere(k)) ? new Set(await this.files.list()) : null;
+    return keys.map((k) => heldHere(k) || (names?.has(fileName(k)) ?? false));
   }
 
   /** The matrices of these keys stacked in their order, as float32; every key must be held and of one shape. */
@@ -269,6 +306,7 @@ export class TokenStore {
     const matches = (name: string) => prefixes.some((p) => name.startsWith(p));
     let removed = 0;
     for (const key of [...this.memory.keys()]) if (matches(key)) this.forget(key);
+    for (const key of [...this.sources.keys()]) if (matches(key)) this.sources.delete(key);
     if (this.files) {
       for (const name of await this.files.list()) {
         if (!name.endsWith(FILE_SUFFIX) || !matches(name)) continue;
@@ -283,6 +321,7 @@ export class TokenStore {
   async clear(): Promise<void> {
     this.memory.clear();
     this.memoryBytes = 0;
+    this.sources.clear();
     if (this.files) for (const name of await this.files.list()) if (name.endsWith(FILE_SUFFIX)) await this.files.remove(name);
   }
 
@@ -290,6 +329,13 @@ export class TokenStore {
   get bytesInMemory(): number {
     return this.memoryBytes;
   }
+}
+
+function checkLengths(key: string, shape: TokenShape, pre: Float32Array, post: Float32Array): void {
+  if (pre.length !== shape.tokensPre * shape.dPre || post.length !== shape.tokensPost * shape.dPost)
+    throw new RangeError(
+      `tokens of ${key}: expected ${shape.tokensPre}×${shape.dPre} and ${shape.tokensPost}×${shape.dPost} numbers, got ${pre.length} and ${post.length}`,
+    );
 }
 
 const sameShape = (a: TokenShape, b: TokenShape) => a.tokensPre === b.tokensPre && a.dPre === b.dPre && a.tokensPost === b.tokensPost && a.dPost === b.dPost;

@@ -167,7 +167,7 @@ describe('planBlockStore', () => {
     for (let i = 0; i < 100_000; i++) many.push({ name: `s/pre-block-${i}.safetensors`, size: 0 }, { name: `s/post-block-${i}.safetensors`, size: 0 });
     // Sizes of 0 would be refused one by one; the cap answers first, without pairing 100,000 blocks.
     expect(refused(planBlockStore(many))).toBe(
-      'This folder holds 100,000 blocks (pre-block files); Connector Lens opens at most 20,000, because every block is held in memory and the neighbour search compares every pair of blocks. Open a folder with 20,000 blocks or fewer (move the rest, with their post-block files, to another folder).',
+      'This folder holds 100,000 blocks (pre-block files); Connector Lens opens at most 20,000, because the neighbour search compares every pair of blocks. Open a folder with 20,000 blocks or fewer (move the rest, with their post-block files, to another folder).',
     );
     expect(refused(planBlockStore(many.filter((f) => f.name.includes('post'))))).toMatch(/^This folder holds 100,000 blocks \(post-block files\)/);
   });

@@ -1,0 +1,61 @@
+/**
+ * Patch sampling for training steps on large images: each image of a batch contributes a random
+ * sample of its patches, the same positions before and after the connector. Only a token-wise
+ * reconstructor may train this way (each patch is reconstructed from its own post token, so a
+ * sample of patches is a sample of independent examples, and its mean loss estimates the image's
+ * without bias); a token-mixing one needs every post token of the image at once.
+ *
+ * Why: at LLaVA-1.5 size a batch of four images is 2,304 tokens of 4,096 values, and each layer's
+ * activations and gradients for it are 38 MB; the tab's memory (and the step's time) scale with the
+ * tokens per step, not with the images. Validation and the per-patch losses still use every patch.
+ * Plain TypeScript, no DOM.
+ */
+import type { Random } from '../random.ts';
+
+/**
+ * Patches each image gives a step so that the step's post-connector values stay within `maxValues`;
+ * `tokens` (every patch) when they fit already.
+ */
+export function patchesPerImage(images: number, tokens: number, dPost: number, maxValues: number): number {
+  if (images * tokens * dPost <= maxValues) return tokens;
+  return Math.max(1, Math.min(tokens, Math.floor(maxValues / (images * dPost))));
+}
+
+/**
+ * `count` distinct patch positions of each image (a partial Fisher-Yates shuffle per image, sorted),
+ * and the rows at those positions: pre [images, count, dPre] and post [images, count, dPost].
+ */
+export function samplePatches(
+  pre: Float32Array,
+  post: Float32Array,
+  shape: { readonly images: number; readonly tokens: number; readonly dPre: number; readonly dPost: number },
+  count: number,
+  random: Random,
+): { readonly pre: Float32Array; readonly post: Float32Array; readonly positions: Int32Array } {
+  const { images, tokens, dPre, dPost } = shape;
+  if (pre.length !== images * tokens * dPre || post.length !== images * tokens * dPost)
+    throw new RangeError(`samplePatches: expected [${images}, ${tokens}, ${dPre}] and [${images}, ${tokens}, ${dPost}] values`);
+  if (!Number.isInteger(count) || count < 1 || count > tokens) throw new RangeError(`invalid count: ${count} of ${tokens} patches`);
+  const positions = new Int32Array(images * count);
+  const outPre = new Float32Array(images * count * dPre);
+  const outPost = new Float32Array(images * count * dPost);
+  const order = new Int32Array(tokens);
+  for (let image = 0; image < images; image++) {
+    for (let t = 0; t < tokens; t++) order[t] = t;
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(random() * (tokens - i));
+      const swap = order[i]!;
+      order[i] = order[j]!;
+      order[j] = swap;
+    }
+    const chosen = order.slice(0, count).sort();
+    positions.set(chosen, image * count);
+    chosen.forEach((t, i) => {
+      const row = image * tokens + t;
+      const at = image * count + i;
+      outPre.set(pre.subarray(row * dPre, (row + 1) * dPre), at * dPre);
+      outPost.set(post.subarray(row * dPost, (row + 1) * dPost), at * dPost);
+    });
+  }
+  return { pre: outPre, post: outPost, positions };
+}
