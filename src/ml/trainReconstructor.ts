@@ -23,6 +23,7 @@ import { warmupCosine } from '../core/stats/lrSchedule.ts';
 import { addCentredRows, addRows, applyStandardizer, finishStandardizer, standardizerSums, type Standardizer } from '../core/stats/standardize.ts';
 import { createReconstructor, parameterCount, type NamedWeight, type ReconstructorKind, type ReconstructorModel } from './reconstructorModel.ts';
 import { abortError } from './abortError.ts';
+import { LeanAdam } from './leanAdam.ts';
 
 /** The shapes a reconstructor trains on (shared by matrices in memory and a source that reads them). */
 export interface ReconstructionShape {
@@ -309,7 +310,8 @@ export async function trainReconstructor(
   // Large images train on a sample of their patches (token-wise only: a mixing model needs them all).
   const sampled = model.kind === 'token-wise-mlp' ? patchesPerImage(c.batchSize, tokensPre, dPost, c.maxStepValues) : tokensPre;
   const patchRandom = seededRandom(c.seed ^ 0x2545f491);
-  const optimizer = tf.train.adam(c.lr);
+  // tf.train.adam's arithmetic with a step's temporaries freed as it goes (ml/leanAdam.ts says why).
+  const optimizer = new LeanAdam();
   const batchesPerEpoch = Math.ceil(split.train.length / c.batchSize);
   const totalSteps = c.epochs * batchesPerEpoch;
   const warmupSteps = Math.max(1, Math.round(totalSteps * c.warmupFraction));
@@ -329,7 +331,6 @@ export async function trainReconstructor(
         if (hooks.signal?.aborted) throw abortError('training cancelled');
         const idx = batch.images;
         const lr = warmupCosine(step, totalSteps, warmupSteps, c.lr);
-        setLearningRate(optimizer, lr);
         const dropoutSeed = c.seed * 100_003 + step * 2;
         const stepBatch =
           sampled === tokensPre
@@ -340,13 +341,13 @@ export async function trainReconstructor(
         let cost: tf.Scalar;
         try {
           cost = tf.tidy((): tf.Scalar => {
-            const loss = optimizer.minimize(
-              () => tf.losses.meanSquaredError(v, model.forward(p, true, dropoutSeed)) as tf.Scalar,
-              true,
-              model.variables as tf.Variable[],
+            const variables = model.variables as tf.Variable[];
+            const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(v, model.forward(p, true, dropoutSeed)) as tf.Scalar, variables);
+            optimizer.apply(
+              lr,
+              variables.map((variable) => [variable, grads[variable.name]!] as const),
             );
-            if (!loss) throw new Error('the optimiser returned no loss');
-            return loss;
+            return value;
           });
         } finally {
           v.dispose();

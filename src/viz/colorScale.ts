@@ -81,6 +81,8 @@ export function buildLut(scale: ScaleSequential<string>, size = LUT_SIZE): Uint8
 export function lutIndex(value: number, min: number, max: number, size = LUT_SIZE): number {
   if (value === Infinity) return size - 1;
   if (!(max > min) || !Number.isFinite(min) || !Number.isFinite(max) || !Number.isFinite(value)) return 0;
-  const t = (value - min) / (max - min);
+  // A range wider than the largest double (max - min overflows to Infinity) is measured in halves.
+  const span = max - min;
+  const t = Number.isFinite(span) ? (value - min) / span : (value / 2 - min / 2) / (max / 2 - min / 2);
   return Math.max(0, Math.min(size - 1, Math.round(t * (size - 1))));
 }

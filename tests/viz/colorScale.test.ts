@@ -68,6 +68,10 @@ describe('lutIndex', () => {
     expect(lutIndex(0.5, 1, 1)).toBe(0);
     expect(lutIndex(0.5, 2, 1)).toBe(0);
     expect(lutIndex(0.5, 0, NaN)).toBe(0);
+    // A range wider than the largest double (found by the property below): the top stays the top.
+    expect(lutIndex(2.4948003869183998e293, -1.7976931348623133e308, 2.4948003869183998e293, 2)).toBe(1);
+    expect(lutIndex(-1.7976931348623133e308, -1.7976931348623133e308, 1.7976931348623133e308, 256)).toBe(0);
+    expect(lutIndex(0, -1.7976931348623133e308, 1.7976931348623133e308, 257)).toBe(128);
   });
   it('always returns an integer index in range', () => {
     fc.assert(
