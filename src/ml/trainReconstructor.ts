@@ -332,12 +332,15 @@ export async function trainReconstructor(
         const idx = batch.images;
         const lr = warmupCosine(step, totalSteps, warmupSteps, c.lr);
         const dropoutSeed = c.seed * 100_003 + step * 2;
-        const stepBatch =
+        // A sample (token-wise only, so T' = T) has `sampled` patches on both sides.
+        const { pre: v, post: p } =
           sampled === tokensPre
-            ? batch
-            : { images: idx, ...samplePatches(batch.pre, batch.post, { images: idx.length, tokens: tokensPre, dPre, dPost }, sampled, patchRandom) };
-        const stepShape = { tokensPre: sampled, tokensPost: sampled === tokensPre ? tokensPost : sampled, dPre, dPost };
-        const { pre: v, post: p } = standardisedTensors(stepBatch, standardizers, stepShape);
+            ? standardisedTensors(batch, standardizers, source)
+            : standardisedTensors(
+                { images: idx, ...samplePatches(batch.pre, batch.post, { images: idx.length, tokens: tokensPre, dPre, dPost }, sampled, patchRandom) },
+                standardizers,
+                { tokensPre: sampled, tokensPost: sampled, dPre, dPost },
+              );
         let cost: tf.Scalar;
         try {
           cost = tf.tidy((): tf.Scalar => {

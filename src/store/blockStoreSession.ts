@@ -11,7 +11,7 @@
  * file, shapes that disagree, a missing partner) is refused whole, naming the file, and leaves
  * everything that was open as it was.
  */
-import { isBlockFileName, planBlockStore, storePageMemoryProblem } from '../core/blockstore/blockStore.ts';
+import { isBlockFileName, planBlockStore, STORE_PICTURE_BYTES, storePageMemoryProblem } from '../core/blockstore/blockStore.ts';
 import { describeFailure, isFailure } from '../core/errors.ts';
 import { blockStoreModelKey } from '../core/identity/modelIdentity.ts';
 import type { PackManifest } from '../core/types.ts';
@@ -141,11 +141,9 @@ function folderName(files: readonly File[]): string {
   return first ? first.slice(0, first.indexOf('/')) : 'block store';
 }
 
-/** A block's picture, as the heatmap draws it: side DISPLAY_SIZE, RGBA. */
-const DISPLAY_BYTES = DISPLAY_SIZE * DISPLAY_SIZE * 4;
 /** One grey picture shared by every block without an image (20,000 copies would be 4 GB). */
 let sharedGrey: Uint8ClampedArray | null = null;
-const greyDisplay = () => (sharedGrey ??= new Uint8ClampedArray(DISPLAY_BYTES).fill(200));
+const greyDisplay = () => (sharedGrey ??= new Uint8ClampedArray(STORE_PICTURE_BYTES).fill(200));
 
 /** Open a block store from the files of a folder (drop or directory picker); `skippedFiles`: files the drop held past its cap. */
 export async function openBlockStore(files: readonly File[], options: { readonly skippedFiles?: number } = {}): Promise<void> {
@@ -214,11 +212,6 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     say('info', `Stopped reading block store "${name}" after ${result.done} of ${blocks.length} blocks; nothing was replaced.`);
     return;
   }
-  // A model chosen while the store was read wins: the store is not installed over it.
-  if (modelStore.getState().loading) {
-    say('info', `Block store "${name}" was read, but a model is opening now, so the store was not opened. Open it again when the model is ready.`);
-    return;
-  }
   const modelKey = await blockStoreModelKey(result.digest);
   // The store's files are its storage: the tokens worker reads the blocks' tokens from them when
   // training asks, and copies nothing now. Attached before the store is shown, so training finds them.
@@ -229,6 +222,7 @@ export async function openBlockStore(files: readonly File[], options: { readonly
     { tokensPre, dPre, tokensPost, dPost },
     blocks.map((b, i) => ({ imageId: imageIds[i]!, pre: b.pre, post: b.post })),
   );
+  // A model chosen while the store was read wins: the store is not installed over it.
   if (modelStore.getState().loading) {
     forgetStoreTokens(imageIds);
     say('info', `Block store "${name}" was read, but a model is opening now, so the store was not opened. Open it again when the model is ready.`);
@@ -287,7 +281,6 @@ function install(
     const { pooledPre, pooledPost, display } = items[i]!;
     embeddings[e.id] = { pooledPre, pooledPost, display: display ?? greyDisplay() };
   });
-
   const manifest = storeManifest(name, blocks.length, shape);
   const packId = `${BLOCK_STORE_ID_PREFIX}${modelKey.slice(3, 15)}`;
   analysisStore.setState({ ...emptyAnalysis(modelKey), embeddings });

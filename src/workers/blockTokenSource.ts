@@ -8,7 +8,7 @@
 import { readStoreBlock, type BlockFile } from '../core/blockstore/blockStore.ts';
 import { headerByteLength, parseSafetensorsHeader } from '../core/blockstore/safetensors.ts';
 import { isUserFacing, UserFacingError } from '../core/errors.ts';
-import type { TokenShape, TokenSource } from '../core/tokens/tokenStore.ts';
+import { sameShape, type TokenShape, type TokenSource } from '../core/tokens/tokenStore.ts';
 
 async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Array> {
   return new Uint8Array(await file.slice(start, end).arrayBuffer());
@@ -22,7 +22,6 @@ export async function readSafetensorsParts(file: File): Promise<{ readonly prefi
   return { name: file.name, prefix, header, data: await bytesOf(file, 8 + length, file.size) };
 }
 
-const sameShape = (a: TokenShape, b: TokenShape) => a.tokensPre === b.tokensPre && a.dPre === b.dPre && a.tokensPost === b.tokensPost && a.dPost === b.dPost;
 const shapeText = (s: TokenShape) => `${s.tokensPre} x ${s.dPre} and ${s.tokensPost} x ${s.dPost}`;
 
 /** The block in `pre` and `post` (a store's pair), read again on each call; `shape`: what it held when the store was opened. */

@@ -4,7 +4,7 @@
  * before its data is read), then only the `block` tensor's bytes. Every file is hashed as it is
  * read, so the store gets a content key. The format rules are in core/blockstore/.
  */
-import { readStoreBlock, type StoreBlock } from '../core/blockstore/blockStore.ts';
+import { readStoreBlock, STORE_PICTURE_SIZE, type StoreBlock } from '../core/blockstore/blockStore.ts';
 import type { SafetensorsHeader } from '../core/blockstore/safetensors.ts';
 import { isUserFacing } from '../core/errors.ts';
 import { contentHasher, hashBytes } from '../core/identity/contentHash.ts';
@@ -14,8 +14,8 @@ import type { PreprocessSpec } from '../core/types.ts';
 import { readSafetensorsParts } from './blockTokenSource.ts';
 import { decodeImage } from './decodeImage.ts';
 
-/** Side of the picture heatmaps of a block store are drawn over (STORE_PICTURE_BYTES counts its RGBA). */
-export const DISPLAY_SIZE = 224;
+/** Side of the picture heatmaps of a block store are drawn over. */
+export const DISPLAY_SIZE = STORE_PICTURE_SIZE;
 
 /** How a block's image is shown: its centre square, as most encoders crop (the store does not say how it was fed). */
 export const DISPLAY_SPEC: PreprocessSpec = {

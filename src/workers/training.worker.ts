@@ -74,9 +74,7 @@ async function train(req: TrainRequest): Promise<void> {
           bestEpoch: result.bestEpoch,
           stoppedEarly: result.stoppedEarly,
           backend,
-          architecture:
-            reconstructorLabel(result.architecture) +
-            (result.patchesPerStep < result.patchLoss.tokens ? `, each step on ${result.patchesPerStep} of an image's ${result.patchLoss.tokens} patches` : ''),
+          architecture: reconstructorLabel(result.architecture, { perStep: result.patchesPerStep, patches: result.patchLoss.tokens }),
           validation: result.split.validation,
           constantDims: result.constantDims,
           weights: result.weights,

@@ -32,8 +32,10 @@ import {
  */
 export const MAX_BLOCKS = 20_000;
 
-/** Bytes of a block's picture on the page: DISPLAY_SIZE² RGBA (workers/readBlockStore.ts). */
-export const STORE_PICTURE_BYTES = 224 * 224 * 4;
+/** Side of a block's picture, the one heatmaps of a store are drawn over (workers/readBlockStore.ts crops to it). */
+export const STORE_PICTURE_SIZE = 224;
+/** Bytes of a block's picture on the page: STORE_PICTURE_SIZE² RGBA. */
+export const STORE_PICTURE_BYTES = STORE_PICTURE_SIZE * STORE_PICTURE_SIZE * 4;
 
 /**
  * Why a store would not fit on the page, or null when it does: an open store keeps each block's

@@ -338,4 +338,5 @@ function checkLengths(key: string, shape: TokenShape, pre: Float32Array, post: F
     );
 }
 
-const sameShape = (a: TokenShape, b: TokenShape) => a.tokensPre === b.tokensPre && a.dPre === b.dPre && a.tokensPost === b.tokensPost && a.dPost === b.dPost;
+export const sameShape = (a: TokenShape, b: TokenShape): boolean =>
+  a.tokensPre === b.tokensPre && a.dPre === b.dPre && a.tokensPost === b.tokensPost && a.dPost === b.dPost;

@@ -2,9 +2,10 @@
  * Patch sampling (core/patches/samplePatches.ts) against brute force: the rows picked are the
  * input's rows at the positions reported, the same positions before and after the connector,
  * distinct and in range, every position equally likely; and the per-image count against the
- * arithmetic of the memory bound.
+ * arithmetic of the memory bound; and how the trained reconstructor is named when it sampled.
  */
 import { describe, expect, it } from 'vitest';
+import { reconstructorLabel } from '../../../src/core/patches/reconstructorLabel.ts';
 import { patchesPerImage, samplePatches } from '../../../src/core/patches/samplePatches.ts';
 import { seededRandom } from '../../../src/core/random.ts';
 import { uniformArray } from '../../support/uniformArray.ts';
@@ -58,5 +59,16 @@ describe('samplePatches', () => {
     expect(() => samplePatches(pre, post, shape, 0, seededRandom(1))).toThrow('invalid count: 0 of 10 patches');
     expect(() => samplePatches(pre, post, shape, 11, seededRandom(1))).toThrow('invalid count: 11 of 10 patches');
     expect(() => samplePatches(pre.subarray(1), post, shape, 2, seededRandom(1))).toThrow(/expected \[3, 10, 4\]/);
+  });
+});
+
+describe('reconstructorLabel', () => {
+  it('names the sampling only when a step used fewer than all patches', () => {
+    const architecture = { kind: 'token-wise-mlp', hidden: 256, params: 1234567 };
+    expect(reconstructorLabel(architecture)).toBe('token-wise-mlp (hidden 256, 1,234,567 parameters)');
+    expect(reconstructorLabel(architecture, { perStep: 196, patches: 196 })).toBe('token-wise-mlp (hidden 256, 1,234,567 parameters)');
+    expect(reconstructorLabel(architecture, { perStep: 128, patches: 576 })).toBe(
+      "token-wise-mlp (hidden 256, 1,234,567 parameters), each step on 128 of an image's 576 patches",
+    );
   });
 });
