@@ -12,10 +12,23 @@ import { lecture } from '../store/lectureStore.ts';
 import { LECTURE_KEY } from '../core/lecture/navigation.ts';
 import { LECTURE_BUTTON_ID } from './lecture/LectureMode.tsx';
 import { HiddenFileInput } from './HiddenFileInput.tsx';
+import { computeThreadsHere } from '../core/threads/computeThreads.ts';
+import type { ExecutionProvider } from '../ml/ort.ts';
 
 function packLabel(manifestJson: unknown, id: string): string {
   const name = (manifestJson as { name?: unknown } | null)?.name;
   return typeof name === 'string' ? name : id;
+}
+
+function threadCount(threads: number): string {
+  return `${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+/** The badge's tooltip: why WebGPU was not used, and why WASM has one thread, when either is so. */
+function badgeReasons(ep: ExecutionProvider | null, fallbackReason: string | null, wasmThreads: number | null): string | undefined {
+  const singleThread = ep === 'wasm' && wasmThreads === 1 ? computeThreadsHere().singleThreadReason : null;
+  const reasons = [fallbackReason, singleThread].filter((reason) => reason != null);
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
 }
 
 export function Header() {
@@ -23,6 +36,7 @@ export function Header() {
   const status = useModel((s) => s.status);
   const ep = useModel((s) => s.ep);
   const fallbackReason = useModel((s) => s.fallbackReason);
+  const wasmThreads = useModel((s) => s.wasmThreads);
   const manifest = useModel((s) => s.manifest);
   const userPack = useModel((s) => s.userPack);
   const loading = useModel((s) => s.loading);
@@ -92,13 +106,15 @@ export function Header() {
       >
         Lecture mode
       </button>
-      <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={fallbackReason ?? undefined}>
+      <span className={`ep-badge ep-${ep ?? 'none'}`} data-testid="ep-badge" title={badgeReasons(ep, fallbackReason, wasmThreads)}>
         {isBlockStore
           ? 'embeddings from files'
           : status === 'loading' && !ep
             ? 'opening…'
             : ep
-              ? `runs on ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}`
+              ? ep === 'webgpu'
+                ? 'runs on WebGPU'
+                : `runs on WASM · ${threadCount(wasmThreads ?? 1)}`
               : status === 'error'
                 ? 'no pack'
                 : '…'}

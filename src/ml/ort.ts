@@ -7,6 +7,7 @@ import { CodedError, errorText } from '../core/errors.ts';
 import { webGpuKind } from './webGpuAdapter.ts';
 import { floatDataToFloat32 } from '../core/onnx/float16.ts';
 import type { FeedTensor } from '../core/stock/feeds.ts';
+import { computeThreadsHere, type ComputeThreads } from '../core/threads/computeThreads.ts';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
@@ -69,6 +70,13 @@ type OrtRuntime = typeof ort;
 export interface OrtBinaries {
   readonly jsepWasm: string;
   readonly plainWasm: string;
+  /**
+   * Each build's Emscripten module, served as a file of its own: with threads, ORT starts each
+   * thread as a worker on the module's own URL (`new Worker(import.meta.url)`), which inside the
+   * app's bundled worker would be the bundle, and no thread would ever start.
+   */
+  readonly jsepModule: string;
+  readonly plainModule: string;
   readonly loadPlain: () => Promise<OrtRuntime>;
 }
 let binaries: OrtBinaries | null = null;
@@ -81,22 +89,44 @@ export function serveOrtWasmFrom(served: OrtBinaries): void {
   binaries = served;
 }
 
+/**
+ * The threads ORT's WebAssembly computes on here: in a browser build, as many as the page's
+ * cross-origin isolation allows (core/threads/computeThreads.ts); in Node (tests, bench, CLI) one,
+ * so that a figure there does not depend on the machine's cores.
+ */
+export function ortThreads(): ComputeThreads {
+  return binaries ? computeThreadsHere() : { threads: 1, singleThreadReason: null };
+}
+
 const configured = new WeakSet<OrtRuntime>();
-function configure(runtime: OrtRuntime, wasmUrl: string | null): OrtRuntime {
+function configure(runtime: OrtRuntime, served: { readonly wasm: string; readonly module: string } | null): OrtRuntime {
   if (configured.has(runtime)) return runtime;
   configured.add(runtime);
-  if (wasmUrl != null) runtime.env.wasm.wasmPaths = { wasm: wasmUrl };
-  // One thread: ORT's pthread workers cannot start from inside a bundled module worker (the
-  // session never resolves), and the app already keeps the main thread free with its own worker.
-  runtime.env.wasm.numThreads = 1;
+  if (served != null) runtime.env.wasm.wasmPaths = { wasm: served.wasm, mjs: served.module };
+  runtime.env.wasm.numThreads = ortThreads().threads;
   runtime.env.logLevel = 'error';
   return runtime;
 }
 
+/** The runtime WASM sessions run on here, once one has been asked for. */
+let wasmRuntime: OrtRuntime | null = null;
+
 /** The ORT build for a provider: the plain WASM build where the browser build serves one, else the static import. */
 async function runtimeFor(ep: ExecutionProvider): Promise<OrtRuntime> {
-  if (ep === 'wasm' && binaries) return configure(await binaries.loadPlain(), binaries.plainWasm);
-  return configure(ort, binaries?.jsepWasm ?? null);
+  const runtime =
+    ep === 'wasm' && binaries
+      ? configure(await binaries.loadPlain(), { wasm: binaries.plainWasm, module: binaries.plainModule })
+      : configure(ort, binaries ? { wasm: binaries.jsepWasm, module: binaries.jsepModule } : null);
+  if (ep === 'wasm') wasmRuntime = runtime;
+  return runtime;
+}
+
+/**
+ * How many threads WASM sessions compute on, as ONNX Runtime itself settled it when it started
+ * (it falls back to one where the browser refuses shared memory); null before a WASM session.
+ */
+export function wasmThreadsInUse(): number | null {
+  return wasmRuntime?.env.wasm.numThreads ?? null;
 }
 
 /** True when this context exposes a WebGPU adapter (checked, not assumed). */

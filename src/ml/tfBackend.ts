@@ -7,6 +7,7 @@
  * right value); the one active is returned. Works without a DOM: in a worker, and in Node.
  */
 import { webGpuKind } from './webGpuAdapter.ts';
+import { computeThreadsHere } from '../core/threads/computeThreads.ts';
 import * as tf from '@tensorflow/tfjs';
 
 export type TfBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -41,7 +42,13 @@ async function hardwareWebGpu(): Promise<boolean> {
 
 async function registerWasm(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (wasmBinaries) wasm.setWasmPaths({ ...wasmBinaries });
+  if (!wasmBinaries) return;
+  wasm.setWasmPaths({ ...wasmBinaries });
+  // tfjs starts its threaded build by itself where the page is cross-origin isolated; the app's
+  // rule (core/threads/computeThreads.ts) caps its threads as it does ORT's. tfjs caps them again
+  // at half the logical cores (it assumes two hardware threads a core), so a 2-core machine
+  // trains on one: tfThreads reports what tfjs settled on, never this request.
+  wasm.setThreadsCount(computeThreadsHere().threads);
 }
 
 async function tryBackend(name: TfBackend): Promise<boolean> {

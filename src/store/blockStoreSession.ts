@@ -294,6 +294,7 @@ function install(
     loading: null,
     ep: null,
     fallbackReason: null,
+    wasmThreads: null,
     error: null,
     userPack: { id: packId, name: `Block store "${name}" (${blocks.length})` },
   });

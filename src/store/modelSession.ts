@@ -70,7 +70,7 @@ export function ensureWorkerHolds(session: PipelineSession = appSession()): Prom
     try {
       const loaded = await promise;
       session.workerHolds = target.load;
-      if (session.opened === target) modelStore.setState({ ep: loaded.ep, fallbackReason: loaded.fallbackReason });
+      if (session.opened === target) modelStore.setState({ ep: loaded.ep, fallbackReason: loaded.fallbackReason, wasmThreads: loaded.wasmThreads });
       return true;
     } catch (error) {
       if (!isFailure(error, 'stopped')) {
@@ -197,6 +197,7 @@ export async function openModel<L extends ModelLoad>(
     loading: null,
     ep: loaded.ep,
     fallbackReason: loaded.fallbackReason,
+    wasmThreads: loaded.wasmThreads,
     error: null,
   });
   await session.followers.modelOpened({ modelKey: loaded.modelKey });

@@ -34,6 +34,8 @@ export interface ModelState {
   readonly ep: ExecutionProvider | null;
   /** Why WebGPU was not used, when it was not. */
   readonly fallbackReason: string | null;
+  /** Threads the model's WASM sessions compute on (null on WebGPU or with no model). */
+  readonly wasmThreads: number | null;
   readonly error: string | null;
   /** Set while a model opens (the previous one stays open until it has). */
   readonly loading: ModelLoading | null;
@@ -59,6 +61,7 @@ export const modelStore = createStore<ModelState>()(() => ({
   status: 'idle',
   ep: null,
   fallbackReason: null,
+  wasmThreads: null,
   error: null,
   userPack: null,
   origin: null,

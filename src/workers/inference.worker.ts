@@ -16,7 +16,7 @@ import { describeStock } from '../core/stock/stockModel.ts';
 import { packAnalysisRunner, type AnalysisRunner } from '../ml/analysisRunner.ts';
 import { openPack } from '../ml/packRunner.ts';
 import { openStock } from '../ml/stockRunner.ts';
-import { destroyWebGpuDevice, DeviceLostError, webGpuDeviceWasLost } from '../ml/ort.ts';
+import { destroyWebGpuDevice, DeviceLostError, wasmThreadsInUse, webGpuDeviceWasLost } from '../ml/ort.ts';
 import { decodeImage } from './decodeImage.ts';
 import { readExternalData, readModelSource } from './readModel.ts';
 import type { EmbedRequest, EmbeddedImage, InferenceReply, InferenceRequest, LoadPackRequest, LoadStockRequest } from './protocol.ts';
@@ -48,7 +48,15 @@ async function loadPack(req: LoadPackRequest): Promise<void> {
     await openPack(req.manifest, encoderBytes, connectorBytes, req.preferred, { encoder: encoderWeights.files, connector: connectorWeights.files }),
   );
   await replaceRunner(next);
-  post({ type: 'result', id: req.id, result: { modelKey, ep: next.ep, fallbackReason: next.fallbackReason, loadMs: performance.now() - started } });
+  post({
+    type: 'result',
+    id: req.id,
+    result: { modelKey, ep: next.ep, fallbackReason: next.fallbackReason, wasmThreads: threadsOf(next), loadMs: performance.now() - started },
+  });
+}
+
+function threadsOf(opened: AnalysisRunner): number | null {
+  return opened.ep === 'wasm' ? (wasmThreadsInUse() ?? 1) : null;
 }
 
 async function replaceRunner(next: AnalysisRunner): Promise<void> {
@@ -91,6 +99,7 @@ async function loadStock(req: LoadStockRequest): Promise<void> {
       modelKey,
       ep: next.ep,
       fallbackReason: next.fallbackReason,
+      wasmThreads: threadsOf(next),
       loadMs: performance.now() - started,
       manifest: next.manifest,
       added: next.added,

@@ -46,6 +46,8 @@ export interface LoadPackResult {
   readonly modelKey: string;
   readonly ep: ExecutionProvider;
   readonly fallbackReason: string | null;
+  /** Threads the model's WASM sessions compute on; null when it runs on WebGPU. */
+  readonly wasmThreads: number | null;
   readonly loadMs: number;
 }
 

@@ -199,12 +199,32 @@ async function sessionExportChecks(
   pageUrl: string,
   artifacts: string,
 ): Promise<{ names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }> {
+  // Which tfjs binary the training worker fetches: the threaded one only where the page is isolated.
+  const tfjsBinaries: string[] = [];
+  page.on('request', (request) => {
+    const name = request.url().split('/').pop() ?? '';
+    if (name.startsWith('tfjs-backend-wasm')) tfjsBinaries.push(name.replace(/-[\w-]{8}\.wasm$/, '.wasm'));
+  });
   await page.goto(`${pageUrl}?empty&pack=vit-mlp&debug`);
   await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
   // This browser's WebGPU is SwiftShader: a software adapter, slower than WASM, so WASM runs and the badge says why.
   const badge = (await page.textContent('[data-testid="ep-badge"]')) ?? '';
   const why = (await page.getAttribute('[data-testid="ep-badge"]', 'title')) ?? '';
-  check('a software WebGPU adapter is skipped for WASM, and the badge says why', badge === 'runs on WASM' && /software adapter/.test(why), `${badge}: ${why}`);
+  // Vite's preview server sends the cross-origin isolation headers (vite.config.ts), so WASM runs
+  // on as many threads as the app's rule gives this machine's cores, not on one.
+  const isolation = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+  const threads = Math.min(isolation.cores, 8);
+  const threadLabel = `${threads} thread${threads === 1 ? '' : 's'}`;
+  check(
+    'a software WebGPU adapter is skipped for WASM, and the badge says why',
+    badge.startsWith('runs on WASM') && /software adapter/.test(why),
+    `${badge}: ${why}`,
+  );
+  check(
+    'the preview server isolates the page, and ONNX Runtime computes on a thread per core',
+    isolation.isolated && badge === `runs on WASM · ${threadLabel}`,
+    `crossOriginIsolated ${isolation.isolated}, ${isolation.cores} cores, badge "${badge}"`,
+  );
   const { files, labels } = labelledImages();
   await page.setInputFiles('[data-testid="file-input"]', files);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="thumb"][data-state="embedded"]').length === n, IMAGE_COUNT, { timeout: 180_000 });
@@ -212,6 +232,14 @@ async function sessionExportChecks(
   await page.fill('[data-testid="epochs-input"]', '4');
   await page.click('[data-testid="train-button"]');
   await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
+  const trainFacts = (await page.textContent('[data-testid="train-facts"]')) ?? '';
+  // tfjs's own cap: half the logical cores (it assumes two hardware threads a core), at least one.
+  const tfjsThreads = Math.max(1, Math.min(Math.floor(isolation.cores / 2), threads));
+  check(
+    "tfjs trains on its threaded WASM build, on as many threads as tfjs's own cap allows",
+    tfjsBinaries.join() === 'tfjs-backend-wasm-threaded-simd.wasm' && trainFacts.includes(`tfjs/wasm, ${tfjsThreads} thread${tfjsThreads === 1 ? '' : 's'}`),
+    `fetched ${tfjsBinaries.join(', ') || 'none'}; ${trainFacts.match(/tfjs\/[^;]*/)?.[0] ?? trainFacts}`,
+  );
   await page.click('[data-testid="thumb"] img[alt="exp-05.png"]');
   await dismissMessages(page);
 

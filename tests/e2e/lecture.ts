@@ -77,11 +77,22 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
   try {
     await page.goto(`${server.url}?empty&pack=vit-mlp`);
     await page.waitForSelector('[data-testid="ep-badge"]:has-text("runs on")', { timeout: 120_000 });
-    const served = await page.evaluate(() => ({ path: location.pathname, badge: document.querySelector('[data-testid="ep-badge"]')?.textContent ?? '' }));
+    const served = await page.evaluate(() => ({
+      path: location.pathname,
+      isolated: crossOriginIsolated,
+      badge: document.querySelector('[data-testid="ep-badge"]')?.textContent ?? '',
+      why: document.querySelector('[data-testid="ep-badge"]')?.getAttribute('title') ?? '',
+    }));
     check(
       `production build served from /${SUB_PATH}/ by a plain file server opens its pack`,
-      served.path === `/${SUB_PATH}/` && /^runs on (WebGPU|WASM)$/.test(served.badge),
+      served.path === `/${SUB_PATH}/` && /^runs on (WebGPU|WASM)/.test(served.badge),
       `${server.url}: ${served.badge}`,
+    );
+    // A server without the isolation headers: no shared memory, so one thread, and the badge says why.
+    check(
+      'a plain file server (no COOP/COEP): WASM on one thread, and the badge says why',
+      !served.isolated && served.badge === 'runs on WASM · 1 thread' && /not cross-origin isolated/.test(served.why),
+      `crossOriginIsolated ${served.isolated}, "${served.badge}": ${served.why}`,
     );
     check('lecture button has access key L', (await page.getAttribute('[data-testid="lecture-button"]', 'accesskey')) === 'l');
 
@@ -252,8 +263,8 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     // No hardware GPU here (SwiftShader is skipped on purpose): training must run on tfjs's WASM
     // backend, its binaries served by the app itself, not fall through to WebGL or CPU.
     check(
-      'step 6: trained on tfjs WASM with the bundled binaries',
-      /tfjs\/wasm, \d+ threads?/.test(trainFacts),
+      'step 6: trained on tfjs WASM with the bundled binaries (one thread: this server does not isolate the page)',
+      /tfjs\/wasm, 1 thread\b/.test(trainFacts),
       trainFacts.match(/tfjs\/[^;]*/)?.[0] ?? trainFacts,
     );
     await shot(6);

@@ -46,7 +46,7 @@ function inferenceScript(options: { hanging?: readonly string[]; onEmbed?: (mess
       worker.reply({
         type: 'result',
         id: message.id,
-        result: { modelKey: keyOf(nameOf(message)), ep: (message.preferred as string[])[0], fallbackReason: null, loadMs: 1 },
+        result: { modelKey: keyOf(nameOf(message)), ep: (message.preferred as string[])[0], fallbackReason: null, wasmThreads: 1, loadMs: 1 },
       });
     } else if (message.type === 'embed') {
       if (options.onEmbed?.(message, worker)) return;

@@ -20,7 +20,7 @@ const KEY = `m1-${'ab'.repeat(32)}`;
 function healthyInference(message: Message, worker: ScriptedWorker): void {
   if (message.type === 'load-pack') {
     const preferred = message.preferred as string[];
-    worker.reply({ type: 'result', id: message.id, result: { modelKey: KEY, ep: preferred[0], fallbackReason: null, loadMs: 1 } });
+    worker.reply({ type: 'result', id: message.id, result: { modelKey: KEY, ep: preferred[0], fallbackReason: null, wasmThreads: 1, loadMs: 1 } });
   } else if (message.type === 'embed') {
     replyAllEmbedded(message, worker, 'webgpu');
   }

@@ -14,7 +14,8 @@ const KEY = `m1-${'cd'.repeat(32)}`;
 const IMAGES = 6;
 
 function inference(message: Message, worker: ScriptedWorker): void {
-  if (message.type === 'load-pack') worker.reply({ type: 'result', id: message.id, result: { modelKey: KEY, ep: 'wasm', fallbackReason: null, loadMs: 1 } });
+  if (message.type === 'load-pack')
+    worker.reply({ type: 'result', id: message.id, result: { modelKey: KEY, ep: 'wasm', fallbackReason: null, wasmThreads: 1, loadMs: 1 } });
   if (message.type !== 'embed') return;
   replyAllEmbedded(message, worker, 'wasm');
 }
