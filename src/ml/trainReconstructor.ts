@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { patchLosses, type PatchLosses } from '../core/patches/patchLoss.ts';
-import { patchesPerImage, samplePatches } from '../core/patches/samplePatches.ts';
+import { drawPatches, gatherSampledRows, patchesPerImage, type PatchSample } from '../core/patches/samplePatches.ts';
 import { seededRandom, shuffledIndices } from '../core/random.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
 import { addCentredRows, addRows, applyStandardizer, finishStandardizer, standardizerSums, type Standardizer } from '../core/stats/standardize.ts';
@@ -49,8 +49,13 @@ export interface ReconstructionData extends ReconstructionShape {
 
 /** Where the trainer reads its tokens: the shapes, and the raw matrices of a few images at a time. */
 export interface TokenBatchSource extends ReconstructionShape {
-  /** The raw matrices of these images ([n, tokensPre, dPre] and [n, tokensPost, dPost]) in this order. */
-  read(images: Int32Array): Promise<{ readonly pre: Float32Array; readonly post: Float32Array }>;
+  /**
+   * The raw matrices of these images ([n, tokensPre, dPre] and [n, tokensPost, dPost]) in this
+   * order; with `patches` (T' = T only), just the sampled rows: [n, count, dPre] and [n, count,
+   * dPost]. The reader gathers them, so a sampled step moves a quarter of an image's values.
+   * The arrays are fresh and the trainer's to overwrite (it standardises them in place).
+   */
+  read(images: Int32Array, patches?: PatchSample): Promise<{ readonly pre: Float32Array; readonly post: Float32Array }>;
 }
 
 /** A source over matrices already in memory (checked against the shapes here, before any training). */
@@ -70,7 +75,11 @@ export function inMemoryBatches(data: ReconstructionData): TokenBatchSource {
     dPre,
     dPost,
     ...(data.tokenSource ? { tokenSource: data.tokenSource } : {}),
-    read: async (chosen) => ({ pre: rows(data.pre, chosen, tokensPre * dPre), post: rows(data.post, chosen, tokensPost * dPost) }),
+    read: async (chosen, patches) => {
+      const pre = rows(data.pre, chosen, tokensPre * dPre);
+      const post = rows(data.post, chosen, tokensPost * dPost);
+      return patches ? gatherSampledRows(pre, post, { images: chosen.length, tokens: tokensPre, dPre, dPost }, patches) : { pre, post };
+    },
   };
 }
 
@@ -89,12 +98,14 @@ function inGroups(order: Int32Array, size: number): Int32Array[] {
  * stops early, the read in flight is waited for (its result is not wanted) so nothing is left
  * running after the trainer returns.
  */
-async function* readAhead(source: TokenBatchSource, groups: readonly Int32Array[]) {
-  let next = groups.length > 0 ? source.read(groups[0]!) : null;
+async function* readAhead(source: TokenBatchSource, groups: readonly Int32Array[], patchesOf?: (images: Int32Array) => PatchSample) {
+  // Patches are drawn as each read is asked for, so in group order, whatever the read-ahead.
+  const read = (images: Int32Array) => source.read(images, patchesOf?.(images));
+  let next = groups.length > 0 ? read(groups[0]!) : null;
   try {
     for (let g = 0; g < groups.length; g++) {
       const current = await next!;
-      next = g + 1 < groups.length ? source.read(groups[g + 1]!) : null;
+      next = g + 1 < groups.length ? read(groups[g + 1]!) : null;
       yield { images: groups[g]!, ...current };
     }
   } finally {
@@ -217,18 +228,20 @@ export function splitImages(images: number, fraction: number, seed: number): { t
 
 const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Standardised float32 copies of a group's raw matrices, as tensors. */
+/** A group's raw matrices standardised in place, as tensors (and the standardised pre values, for per-patch losses). */
 function standardisedTensors(
   batch: { pre: Float32Array; post: Float32Array; images: Int32Array },
   standardizers: { pre: Standardizer; post: Standardizer },
   shape: { tokensPre: number; tokensPost: number; dPre: number; dPost: number },
 ) {
   const n = batch.images.length;
-  const preValues = applyStandardizer(standardizers.pre, batch.pre);
+  // In place: a source's arrays are the trainer's own (TokenBatchSource.read), and a copy of each
+  // batch is garbage the worker would have to collect at LLaVA size.
+  const preValues = applyStandardizer(standardizers.pre, batch.pre, batch.pre);
   return {
     preValues,
     pre: tf.tensor3d(preValues, [n, shape.tokensPre, shape.dPre]),
-    post: tf.tensor3d(applyStandardizer(standardizers.post, batch.post), [n, shape.tokensPost, shape.dPost]),
+    post: tf.tensor3d(applyStandardizer(standardizers.post, batch.post, batch.post), [n, shape.tokensPost, shape.dPost]),
   };
 }
 
@@ -327,20 +340,19 @@ export async function trainReconstructor(
     for (let epoch = 1; epoch <= c.epochs; epoch++) {
       const order = Int32Array.from(shuffledIndices(split.train.length, shuffle), (i) => split.train[i]!);
       let sum = 0;
-      for await (const batch of readAhead(source, inGroups(order, c.batchSize))) {
+      const patchesOf = sampled === tokensPre ? undefined : (images: Int32Array) => drawPatches(images.length, tokensPre, sampled, patchRandom);
+      for await (const batch of readAhead(source, inGroups(order, c.batchSize), patchesOf)) {
         if (hooks.signal?.aborted) throw abortError('training cancelled');
         const idx = batch.images;
         const lr = warmupCosine(step, totalSteps, warmupSteps, c.lr);
         const dropoutSeed = c.seed * 100_003 + step * 2;
         // A sample (token-wise only, so T' = T) has `sampled` patches on both sides.
-        const { pre: v, post: p } =
-          sampled === tokensPre
-            ? standardisedTensors(batch, standardizers, source)
-            : standardisedTensors(
-                { images: idx, ...samplePatches(batch.pre, batch.post, { images: idx.length, tokens: tokensPre, dPre, dPost }, sampled, patchRandom) },
-                standardizers,
-                { tokensPre: sampled, tokensPost: sampled, dPre, dPost },
-              );
+        const { pre: v, post: p } = standardisedTensors(batch, standardizers, {
+          tokensPre: sampled,
+          tokensPost: sampled === tokensPre ? tokensPost : sampled,
+          dPre,
+          dPost,
+        });
         let cost: tf.Scalar;
         try {
           cost = tf.tidy((): tf.Scalar => {

@@ -5,10 +5,17 @@
  * holds only its pooled vectors and pictures. Reads only the header and the block tensor's bytes.
  * No DOM: a File is a Blob in Node too, so the tests read real files through it.
  */
-import { readStoreBlock, type BlockFile } from '../core/blockstore/blockStore.ts';
-import { headerByteLength, parseSafetensorsHeader } from '../core/blockstore/safetensors.ts';
+import { blockTensorsOf, type BlockFile } from '../core/blockstore/blockStore.ts';
+import {
+  headerByteLength,
+  parseSafetensorsHeader,
+  readTensorAsFloat32,
+  tensorBytesOf,
+  type FloatDtype,
+  type SafetensorsTensor,
+} from '../core/blockstore/safetensors.ts';
 import { isUserFacing, UserFacingError } from '../core/errors.ts';
-import { sameShape, type TokenShape, type TokenSource } from '../core/tokens/tokenStore.ts';
+import { narrow, sameShape, type StoredMatrix, type TokenShape, type TokenSource } from '../core/tokens/tokenStore.ts';
 
 async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Array> {
   return new Uint8Array(await file.slice(start, end).arrayBuffer());
@@ -24,14 +31,38 @@ export async function readSafetensorsParts(file: File): Promise<{ readonly prefi
 
 const shapeText = (s: TokenShape) => `${s.tokensPre} x ${s.dPre} and ${s.tokensPost} x ${s.dPost}`;
 
+/** Typed arrays here read the file's little-endian bytes as they are (every browser's platform is little-endian; checked, not assumed). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A block file's `block` tensor as the token store keeps it, and its [tokens, dim]: a float16
+ * tensor's bits are viewed where they lie in the bytes just read (no copy), others are widened and
+ * narrowed as an embedded image's would be. Its values were checked finite when the store opened.
+ */
+function storedBlock(
+  file: BlockFile,
+  tensor: SafetensorsTensor & { readonly dtype: FloatDtype },
+): { readonly matrix: StoredMatrix; readonly tokens: number; readonly dim: number } {
+  const [tokens, dim] = tensor.shape.length === 2 ? (tensor.shape as [number, number]) : [1, tensor.shape[0]!];
+  const bytes = tensorBytesOf(file.data, tensor);
+  const matrix: StoredMatrix =
+    tensor.dtype === 'F16' && LITTLE_ENDIAN && bytes.byteOffset % 2 === 0
+      ? { dtype: 'f16', data: new Uint16Array(bytes.buffer, bytes.byteOffset, tensor.count) }
+      : narrow(readTensorAsFloat32(bytes, tensor.dtype, tensor.count));
+  return { matrix, tokens, dim };
+}
+
 /** The block in `pre` and `post` (a store's pair), read again on each call; `shape`: what it held when the store was opened. */
 export function blockTokenSource(pre: File, post: File, shape: TokenShape): TokenSource {
   return {
     shape,
     async read() {
-      let block;
+      let preBlock, postBlock;
       try {
-        block = readStoreBlock(await readSafetensorsParts(pre), await readSafetensorsParts(post), null);
+        const files = { pre: await readSafetensorsParts(pre), post: await readSafetensorsParts(post) };
+        const { preTensor, postTensor } = blockTensorsOf(files.pre, files.post);
+        preBlock = storedBlock(files.pre, preTensor);
+        postBlock = storedBlock(files.post, postTensor);
       } catch (error) {
         if (isUserFacing(error)) throw error;
         // The browser refuses to read a dropped file that changed or went away after the drop (NotReadableError).
@@ -40,12 +71,12 @@ export function blockTokenSource(pre: File, post: File, shape: TokenShape): Toke
           { cause: error },
         );
       }
-      const now = { tokensPre: block.tokensPre, dPre: block.dPre, tokensPost: block.tokensPost, dPost: block.dPost };
+      const now = { tokensPre: preBlock.tokens, dPre: preBlock.dim, tokensPost: postBlock.tokens, dPost: postBlock.dim };
       if (!sameShape(now, shape))
         throw new UserFacingError(
           `${pre.name} and ${post.name} now hold ${shapeText(now)} values, not the ${shapeText(shape)} they held when the block store was opened: the files changed. Open the store again.`,
         );
-      return { pre: block.pre, post: block.post };
+      return { pre: preBlock.matrix, post: postBlock.matrix };
     },
   };
 }

@@ -4,6 +4,7 @@
  * type from it). Replies are {type, id, result | error | progress | item}; an error is a Failure
  * (a code that recovery decides on, a message for people, raw details); no exception escapes a worker.
  */
+import type { PatchSample } from '../core/patches/samplePatches.ts';
 import type { PooledRegionStats, RegionStats } from '../core/patches/regionAnalysis.ts';
 import type { Failure } from '../core/errors.ts';
 import type { Metric, PackManifest } from '../core/types.ts';
@@ -374,6 +375,8 @@ export interface StackTokensRequest {
   readonly type: 'stack-tokens';
   readonly id: JobId;
   readonly keys: readonly string[];
+  /** Only these rows of each image (a training step's patch sample, T' = T): [n, count, d] comes back. */
+  readonly patches?: PatchSample;
 }
 export type StackTokensResult =
   | { readonly ok: true; readonly pre: Float32Array; readonly post: Float32Array; readonly shape: TokenShape }

@@ -5,6 +5,7 @@
  * the real pair (tests/workers/tokenBatchPort.test.ts).
  */
 import { FailureError, UserFacingError } from '../core/errors.ts';
+import type { PatchSample } from '../core/patches/samplePatches.ts';
 import type { ReconstructionShape, TokenBatchSource } from '../ml/trainReconstructor.ts';
 import type { StackTokensRequest, StackTokensResult, TokensReply } from './protocol.ts';
 
@@ -24,10 +25,10 @@ export function portBatches(port: MessagePort, keys: readonly string[], shape: O
     if (reply.type === 'result') pending.resolve(reply.result as StackTokensResult);
     else if (reply.type === 'error') pending.reject(new FailureError(reply.error));
   };
-  const read = async (images: Int32Array) => {
+  const read = async (images: Int32Array, patches?: PatchSample) => {
     if (closed) throw new Error('the tokens port is closed');
     const id = nextId++;
-    const request: StackTokensRequest = { type: 'stack-tokens', id, keys: Array.from(images, (i) => keys[i]!) };
+    const request: StackTokensRequest = { type: 'stack-tokens', id, keys: Array.from(images, (i) => keys[i]!), ...(patches ? { patches } : {}) };
     const result = await new Promise<StackTokensResult>((resolve, reject) => {
       waiting.set(id, { resolve, reject });
       port.postMessage(request);

@@ -59,6 +59,45 @@ describe('training on tokens read through the tokens port', () => {
     }
   });
 
+  it("samples patches in the tokens worker (T' = T): the rows it sends train to the last bit as sampling in memory does", async () => {
+    // Square images, so that a token-wise model trains on a sample of 2 of their 6 patches a step.
+    const square = { tokensPre: 6, dPre: 5, tokensPost: 6, dPost: 7 };
+    const store = new TokenStore(null);
+    for (const [i, key] of keys.entries()) await store.put(key, square, uniformArray(30, 300 + i), uniformArray(42, 400 + i), false);
+    const channel = new MessageChannel();
+    let asked = 0;
+    const answer = tokensService(store, () => undefined);
+    answer({ type: 'serve-batches', id: 1, port: channel.port1 });
+    // Count what crosses the port: sampled reads ask for 2 rows an image and get only those.
+    const source = portBatches(channel.port2, keys, square);
+    const counted: TokenBatchSource = {
+      ...source,
+      read: async (images, patches) => {
+        const got = await source.read(images, patches);
+        if (patches) {
+          asked++;
+          expect(patches.count).toBe(2);
+          expect([got.pre.length, got.post.length]).toEqual([images.length * 2 * square.dPre, images.length * 2 * square.dPost]);
+        }
+        return got;
+      },
+    };
+    const sampling = { ...config, maxStepValues: 3 * 2 * 7 };
+    try {
+      const stacked = await store.stack(keys);
+      const inMemory = await trainReconstructor({ pre: stacked.pre, post: stacked.post, images: IMAGES, ...square }, sampling);
+      const streamed = await trainReconstructor(counted, sampling);
+      expect(streamed.patchesPerStep).toBe(2);
+      // Every training step of every epoch run was read sampled: ceil(train images / batch) x epochs.
+      expect(asked).toBe(Math.ceil(streamed.split.train.length / sampling.batchSize) * streamed.history.trainLoss.length);
+      expect(streamed.history).toEqual(inMemory.history);
+      expect(streamed.patchLoss.perPatch).toEqual(inMemory.patchLoss.perPatch);
+      expect(streamed.weights.map((w) => w.values)).toEqual(inMemory.weights.map((w) => w.values));
+    } finally {
+      source.close();
+    }
+  });
+
   it('says in words which images are missing when the tokens worker no longer holds some', async () => {
     const { store, port } = await servedTokens();
     await store.removeByPrefix([tokenKey('', ids[4]!)]);

@@ -354,12 +354,8 @@ function blockValues(file: BlockFile, tensor: SafetensorsTensor & { readonly dty
   return values;
 }
 
-/**
- * One block from its two files: checks each `block` tensor (blockTensorOf), that pre and post
- * are both tokens or both pooled vectors, and that their shapes equal those of the store's first
- * block (`first`, null for the first block itself); then converts to float32 and pools.
- */
-export function readStoreBlock(pre: BlockFile, post: BlockFile, first: StoreBlock | null): StoreBlock {
+/** Both files' `block` tensors (blockTensorOf), refused unless both are tokens or both pooled vectors. */
+export function blockTensorsOf(pre: BlockFile, post: BlockFile) {
   const preTensor = blockTensorOf(pre.header, pre.name);
   const postTensor = blockTensorOf(post.header, post.name);
   if (preTensor.shape.length !== postTensor.shape.length) {
@@ -367,6 +363,16 @@ export function readStoreBlock(pre: BlockFile, post: BlockFile, first: StoreBloc
       `${pre.name} holds ${describeBlock(preTensor.shape)} but ${post.name} ${describeBlock(postTensor.shape)}: both files of a block must hold tokens [tokens, dim], or both pooled vectors [dim]. Export them the same way.`,
     );
   }
+  return { preTensor, postTensor };
+}
+
+/**
+ * One block from its two files: checks each `block` tensor (blockTensorOf), that pre and post
+ * are both tokens or both pooled vectors, and that their shapes equal those of the store's first
+ * block (`first`, null for the first block itself); then converts to float32 and pools.
+ */
+export function readStoreBlock(pre: BlockFile, post: BlockFile, first: StoreBlock | null): StoreBlock {
+  const { preTensor, postTensor } = blockTensorsOf(pre, post);
   if (first !== null) {
     for (const [side, file, tensor, firstShape, firstFile, made] of [
       ['pre', pre, preTensor, first.preShape, first.preFile, 'one encoder, one image size'],

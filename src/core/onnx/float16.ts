@@ -24,10 +24,16 @@ function halfTable(): Float32Array {
 
 /** Half-precision bit patterns to float32 values (exact: every half is a float32). */
 export function halfBitsToFloat32(bits: Uint16Array): Float32Array {
-  const t = halfTable();
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = t[bits[i]!]!;
+  halfBitsToFloat32Into(bits, out, 0);
   return out;
+}
+
+/** As halfBitsToFloat32, written into `out` from `offset`: no array of its own (a stack of many images widens in place). */
+export function halfBitsToFloat32Into(bits: Uint16Array, out: Float32Array, offset: number): void {
+  if (offset < 0 || offset + bits.length > out.length) throw new RangeError(`${bits.length} values from ${offset} do not fit ${out.length}`);
+  const t = halfTable();
+  for (let i = 0; i < bits.length; i++) out[offset + i] = t[bits[i]!]!;
 }
 
 /**

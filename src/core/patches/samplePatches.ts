@@ -21,9 +21,53 @@ export function patchesPerImage(images: number, tokens: number, dPost: number, m
   return Math.max(1, Math.min(tokens, Math.floor(maxValues / (images * dPost))));
 }
 
+/** Which patches each image of a step gives: `count` positions an image, ascending, image after image. */
+export interface PatchSample {
+  readonly count: number;
+  /** [images, count]: each image's positions, in ascending order. */
+  readonly positions: Int32Array;
+}
+
 /**
- * `count` distinct patch positions of each image (a partial Fisher-Yates shuffle per image, sorted),
- * and the rows at those positions: pre [images, count, dPre] and post [images, count, dPost].
+ * `count` distinct patch positions of each of `images` images: a partial Fisher-Yates shuffle per
+ * image, sorted. Drawn apart from the rows, so the reader of the tokens (the tokens worker) can send
+ * only the rows a step uses.
+ */
+export function drawPatches(images: number, tokens: number, count: number, random: Random): PatchSample {
+  if (!Number.isInteger(count) || count < 1 || count > tokens) throw new RangeError(`invalid count: ${count} of ${tokens} patches`);
+  const positions = new Int32Array(images * count);
+  const order = new Int32Array(tokens);
+  for (let image = 0; image < images; image++) {
+    for (let t = 0; t < tokens; t++) order[t] = t;
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(random() * (tokens - i));
+      const swap = order[i]!;
+      order[i] = order[j]!;
+      order[j] = swap;
+    }
+    positions.set(order.slice(0, count).sort(), image * count);
+  }
+  return { count, positions };
+}
+
+/**
+ * The rows of one image's [tokens, dim] matrix at its sampled positions, written into `out` at
+ * [image, count, dim]. `row` hands out a row's values (float32, or float16 widened by the caller).
+ */
+export function gatherPatchRows(
+  sample: PatchSample,
+  image: number,
+  dim: number,
+  row: (t: number, out: Float32Array, offset: number) => void,
+  out: Float32Array,
+): void {
+  const { count, positions } = sample;
+  for (let i = 0; i < count; i++) row(positions[image * count + i]!, out, (image * count + i) * dim);
+}
+
+/**
+ * `count` distinct patch positions of each image (drawPatches), and the rows at those positions:
+ * pre [images, count, dPre] and post [images, count, dPost].
  */
 export function samplePatches(
   pre: Float32Array,
@@ -35,27 +79,25 @@ export function samplePatches(
   const { images, tokens, dPre, dPost } = shape;
   if (pre.length !== images * tokens * dPre || post.length !== images * tokens * dPost)
     throw new RangeError(`samplePatches: expected [${images}, ${tokens}, ${dPre}] and [${images}, ${tokens}, ${dPost}] values`);
-  if (!Number.isInteger(count) || count < 1 || count > tokens) throw new RangeError(`invalid count: ${count} of ${tokens} patches`);
-  const positions = new Int32Array(images * count);
-  const outPre = new Float32Array(images * count * dPre);
-  const outPost = new Float32Array(images * count * dPost);
-  const order = new Int32Array(tokens);
+  const sample = drawPatches(images, tokens, count, random);
+  return { ...gatherSampledRows(pre, post, { images, tokens, dPre, dPost }, sample), positions: sample.positions };
+}
+
+/** The sampled rows of matrices stacked [images, tokens, d]: pre [images, count, dPre] and post [images, count, dPost]. */
+export function gatherSampledRows(
+  pre: Float32Array,
+  post: Float32Array,
+  shape: { readonly images: number; readonly tokens: number; readonly dPre: number; readonly dPost: number },
+  sample: PatchSample,
+): { readonly pre: Float32Array; readonly post: Float32Array } {
+  const { images, tokens, dPre, dPost } = shape;
+  const outPre = new Float32Array(images * sample.count * dPre);
+  const outPost = new Float32Array(images * sample.count * dPost);
   for (let image = 0; image < images; image++) {
-    for (let t = 0; t < tokens; t++) order[t] = t;
-    for (let i = 0; i < count; i++) {
-      const j = i + Math.floor(random() * (tokens - i));
-      const swap = order[i]!;
-      order[i] = order[j]!;
-      order[j] = swap;
-    }
-    const chosen = order.slice(0, count).sort();
-    positions.set(chosen, image * count);
-    chosen.forEach((t, i) => {
-      const row = image * tokens + t;
-      const at = image * count + i;
-      outPre.set(pre.subarray(row * dPre, (row + 1) * dPre), at * dPre);
-      outPost.set(post.subarray(row * dPost, (row + 1) * dPost), at * dPost);
-    });
+    const rowOf = (all: Float32Array, d: number) => (t: number, out: Float32Array, offset: number) =>
+      out.set(all.subarray((image * tokens + t) * d, (image * tokens + t + 1) * d), offset);
+    gatherPatchRows(sample, image, dPre, rowOf(pre, dPre), outPre);
+    gatherPatchRows(sample, image, dPost, rowOf(post, dPost), outPost);
   }
-  return { pre: outPre, post: outPost, positions };
+  return { pre: outPre, post: outPost };
 }

@@ -99,9 +99,9 @@ export function finishStandardizer(s: StandardizerSums): Standardizer {
 }
 
 /** (x - mean) / std for every row; returns a new array. */
-export function applyStandardizer(s: Standardizer, data: Float32Array): Float32Array {
+export function applyStandardizer(s: Standardizer, data: Float32Array, out: Float32Array = new Float32Array(data.length)): Float32Array {
   if (data.length % s.dim !== 0) throw new RangeError(`invalid data length: ${data.length} is not a multiple of ${s.dim}`);
-  const out = new Float32Array(data.length);
+  if (out.length !== data.length) throw new RangeError(`invalid out length: ${out.length} for ${data.length} values`);
   for (let i = 0; i < data.length; i += s.dim) {
     for (let d = 0; d < s.dim; d++) out[i + d] = (data[i + d]! - s.mean[d]!) / s.std[d]!;
   }

@@ -19,7 +19,8 @@
  * Plain TypeScript over an abstract file store (TokenFiles): Node tests use a Map, the worker OPFS.
  */
 import { errorText } from '../errors.ts';
-import { float32ToHalfBits, halfBitsToFloat32 } from '../onnx/float16.ts';
+import { gatherPatchRows, type PatchSample } from '../patches/samplePatches.ts';
+import { float32ToHalfBits, halfBitsToFloat32, halfBitsToFloat32Into } from '../onnx/float16.ts';
 
 /** The shapes of one image's matrices: pre [tokensPre, dPre], post [tokensPost, dPost]. */
 export interface TokenShape {
@@ -30,7 +31,7 @@ export interface TokenShape {
 }
 
 /** One matrix as stored: float16 bits, or float32 where float16 would overflow. */
-type StoredMatrix = { readonly dtype: 'f16'; readonly data: Uint16Array } | { readonly dtype: 'f32'; readonly data: Float32Array };
+export type StoredMatrix = { readonly dtype: 'f16'; readonly data: Uint16Array } | { readonly dtype: 'f32'; readonly data: Float32Array };
 
 interface StoredTokens {
   readonly shape: TokenShape;
@@ -42,12 +43,14 @@ interface StoredTokens {
 
 /**
  * Where an image's tokens can be read again whenever they are needed, instead of being stored
- * here: a block store's files (workers/blockTokenSource.ts). `read` returns float32; a read that
- * fails (the file was moved or changed) rejects with a message for the user.
+ * here: a block store's files (workers/blockTokenSource.ts). `read` returns the matrices as they
+ * are kept here (a float16 file's bits as they are, with no float32 copy on the way: at LLaVA size
+ * an epoch reads gigabytes, and every copy is garbage the worker must collect); a read that fails
+ * (the file was moved or changed) rejects with a message for the user.
  */
 export interface TokenSource {
   readonly shape: TokenShape;
-  read(): Promise<{ readonly pre: Float32Array; readonly post: Float32Array }>;
+  read(): Promise<{ readonly pre: StoredMatrix; readonly post: StoredMatrix }>;
 }
 
 /** Where token files live: OPFS in the browser, a Map in tests. Names are plain file names. */
@@ -74,7 +77,8 @@ export function tokenKey(modelKey: string, imageId: string): string {
 const FILE_SUFFIX = '.tokens';
 const fileName = (key: string) => `${key}${FILE_SUFFIX}`;
 
-function narrow(values: Float32Array): StoredMatrix {
+/** float32 values as kept: float16 bits, or a float32 copy where one value would overflow float16. */
+export function narrow(values: Float32Array): StoredMatrix {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v > HALF_MAX || v < -HALF_MAX) return { dtype: 'f32', data: new Float32Array(values) };
@@ -83,7 +87,8 @@ function narrow(values: Float32Array): StoredMatrix {
 }
 
 function widenInto(matrix: StoredMatrix, out: Float32Array, offset: number): void {
-  out.set(matrix.dtype === 'f16' ? halfBitsToFloat32(matrix.data) : matrix.data, offset);
+  if (matrix.dtype === 'f16') halfBitsToFloat32Into(matrix.data, out, offset);
+  else out.set(matrix.data, offset);
 }
 
 const matrixBytes = (m: StoredMatrix) => m.data.byteLength;
@@ -239,8 +244,8 @@ export class TokenStore {
     const source = this.sources.get(key);
     if (source) {
       const { pre, post } = await source.read();
-      checkLengths(key, source.shape, pre, post);
-      const tokens: StoredTokens = { shape: source.shape, pre: narrow(pre), post: narrow(post), inFile: true };
+      checkLengths(key, source.shape, pre.data, post.data);
+      const tokens: StoredTokens = { shape: source.shape, pre, post, inFile: true };
       this.remember(key, tokens);
       return tokens;
     }
@@ -259,8 +264,11 @@ export class TokenStore {
     return keys.map((k) => heldHere(k) || (names?.has(fileName(k)) ?? false));
   }
 
-  /** The matrices of these keys stacked in their order, as float32; every key must be held and of one shape. */
-  async stack(keys: readonly string[]): Promise<StackedTokens> {
+  /**
+   * The matrices of these keys stacked in their order, as float32; every key must be held and of
+   * one shape. With `patches` (images whose T' = T), only each image's sampled rows: [n, count, d].
+   */
+  async stack(keys: readonly string[], patches?: PatchSample): Promise<StackedTokens> {
     if (keys.length === 0) throw new RangeError('stack: no images');
     const missing: string[] = [];
     // One pass, each image read once: the output is sized from the first image held.
@@ -273,13 +281,19 @@ export class TokenStore {
         continue;
       }
       const { shape } = tokens;
+      if (patches) checkPatches(keys[i]!, shape, patches, keys.length);
+      const rowsPre = patches?.count ?? shape.tokensPre;
+      const rowsPost = patches?.count ?? shape.tokensPost;
       out ??= {
         shape,
-        pre: new Float32Array(keys.length * shape.tokensPre * shape.dPre),
-        post: new Float32Array(keys.length * shape.tokensPost * shape.dPost),
+        pre: new Float32Array(keys.length * rowsPre * shape.dPre),
+        post: new Float32Array(keys.length * rowsPost * shape.dPost),
       };
       if (!sameShape(shape, out.shape)) otherShape ??= keys[i]!;
-      else if (missing.length === 0) {
+      else if (missing.length === 0 && patches) {
+        gatherPatchRows(patches, i, shape.dPre, rowWidener(tokens.pre, shape.dPre), out.pre);
+        gatherPatchRows(patches, i, shape.dPost, rowWidener(tokens.post, shape.dPost), out.post);
+      } else if (missing.length === 0) {
         widenInto(tokens.pre, out.pre, i * shape.tokensPre * shape.dPre);
         widenInto(tokens.post, out.post, i * shape.tokensPost * shape.dPost);
       }
@@ -331,7 +345,23 @@ export class TokenStore {
   }
 }
 
-function checkLengths(key: string, shape: TokenShape, pre: Float32Array, post: Float32Array): void {
+/** Row t of a stored [tokens, d] matrix, widened into `out` at `offset`. */
+function rowWidener(matrix: StoredMatrix, d: number): (t: number, out: Float32Array, offset: number) => void {
+  return (t, out, offset) => {
+    if (matrix.dtype === 'f16') halfBitsToFloat32Into(matrix.data.subarray(t * d, (t + 1) * d), out, offset);
+    else out.set(matrix.data.subarray(t * d, (t + 1) * d), offset);
+  };
+}
+
+function checkPatches(key: string, shape: TokenShape, patches: PatchSample, images: number): void {
+  if (shape.tokensPre !== shape.tokensPost)
+    throw new RangeError(`stack: ${key} has ${shape.tokensPre} pre and ${shape.tokensPost} post tokens; a patch sample needs T' = T`);
+  if (patches.positions.length !== images * patches.count)
+    throw new RangeError(`stack: ${patches.positions.length} patch positions for ${images} images of ${patches.count}`);
+  for (const t of patches.positions) if (!Number.isInteger(t) || t < 0 || t >= shape.tokensPre) throw new RangeError(`stack: patch ${t} of ${shape.tokensPre}`);
+}
+
+function checkLengths(key: string, shape: TokenShape, pre: ArrayLike<number>, post: ArrayLike<number>): void {
   if (pre.length !== shape.tokensPre * shape.dPre || post.length !== shape.tokensPost * shape.dPost)
     throw new RangeError(
       `tokens of ${key}: expected ${shape.tokensPre}×${shape.dPre} and ${shape.tokensPost}×${shape.dPost} numbers, got ${pre.length} and ${post.length}`,

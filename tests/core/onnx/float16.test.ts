@@ -1,7 +1,7 @@
 /** Half-precision bits to float32, checked against ONNX Runtime's own Cast on all 65,536 patterns. */
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { float32ToHalfBits, floatDataToFloat32, halfBitsToFloat32 } from '../../../src/core/onnx/float16.ts';
+import { float32ToHalfBits, floatDataToFloat32, halfBitsToFloat32, halfBitsToFloat32Into } from '../../../src/core/onnx/float16.ts';
 import { onnx } from '../../../scripts/onnx/proto.ts';
 
 beforeAll(() => {
@@ -43,6 +43,19 @@ describe('halfBitsToFloat32', () => {
     expect(Array.from(floatDataToFloat32('float16', Uint16Array.of(0x3c00, 0x3800))!)).toEqual([1, 0.5]);
     expect(floatDataToFloat32('int64', new BigInt64Array(1))).toBeNull();
     expect(floatDataToFloat32('float16', [1, 2])).toBeNull();
+  });
+});
+
+describe('halfBitsToFloat32Into', () => {
+  it('writes the same values as halfBitsToFloat32 at the offset, leaving the rest, and refuses what does not fit', () => {
+    const bits = Uint16Array.from({ length: 1000 }, (_, i) => (i * 65.537) & 0xffff);
+    const out = new Float32Array(1010).fill(7);
+    halfBitsToFloat32Into(bits, out, 5);
+    expect(Array.from(out.subarray(5, 1005))).toEqual(Array.from(halfBitsToFloat32(bits)));
+    expect(Array.from(out.subarray(0, 5))).toEqual([7, 7, 7, 7, 7]);
+    expect(Array.from(out.subarray(1005))).toEqual([7, 7, 7, 7, 7]);
+    expect(() => halfBitsToFloat32Into(bits, out, 11)).toThrow(RangeError);
+    expect(() => halfBitsToFloat32Into(bits, out, -1)).toThrow(RangeError);
   });
 });
 

@@ -4,6 +4,7 @@
  * stacking against a brute-force concatenation, the memory budget against what a file read
  * returns, and storage refusals (no room, a failing write, a torn file) against what is kept.
  */
+import { uniformArray } from '../../support/uniformArray.ts';
 import { describe, expect, it } from 'vitest';
 import { halfBitsToFloat32 } from '../../../src/core/onnx/float16.ts';
 import { decodeTokenFile, encodeTokenFile, MissingTokensError, TokenStore, tokenKey } from '../../../src/core/tokens/tokenStore.ts';
@@ -68,6 +69,26 @@ describe('TokenStore', () => {
     expect(Array.from(got.pre)).toEqual(brute);
     expect(got.shape).toEqual(SHAPE);
     expect(Array.from((await store.row('k1', 'post', 2))!)).toEqual(Array.from(images[1]!.post.subarray(14, 21), nearestHalf));
+  });
+
+  it('stacks only the sampled rows of each image when asked, as picking them from the full stack does', async () => {
+    const square = { tokensPre: 5, dPre: 4, tokensPost: 5, dPost: 3 };
+    const store = new TokenStore(null);
+    const images = [0, 1, 2].map((i) => ({ pre: uniformArray(20, 50 + i), post: uniformArray(15, 60 + i) }));
+    // One image beyond float16's range, so the float32 path is gathered too.
+    images[1]!.post[7] = 1e6;
+    for (const [i, m] of images.entries()) await store.put(`k${i}`, square, m.pre, m.post, false);
+    const order = ['k2', 'k1', 'k0'];
+    const patches = { count: 2, positions: Int32Array.from([0, 4, 1, 2, 3, 4]) };
+    const got = await store.stack(order, patches);
+    const full = await store.stack(order);
+    const brute = (all: Float32Array, d: number) =>
+      Array.from(patches.positions).flatMap((t, i) => Array.from(all.subarray((Math.floor(i / 2) * 5 + t) * d, (Math.floor(i / 2) * 5 + t + 1) * d)));
+    expect(Array.from(got.pre)).toEqual(brute(full.pre, 4));
+    expect(Array.from(got.post)).toEqual(brute(full.post, 3));
+    expect(Array.from(got.post)).toContain(1e6);
+    await expect(store.stack(order, { count: 2, positions: Int32Array.from([0, 5, 1, 2, 3, 4]) })).rejects.toThrow('patch 5 of 5');
+    await expect(store.stack(order, { count: 2, positions: Int32Array.from([0, 1]) })).rejects.toThrow('2 patch positions for 3 images of 2');
   });
 
   it('says which keys it lacks instead of stacking part of them', async () => {
