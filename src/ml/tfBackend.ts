@@ -7,7 +7,7 @@
  * right value); the one active is returned. Works without a DOM: in a worker, and in Node.
  */
 import { webGpuKind } from './webGpuAdapter.ts';
-import { computeThreadsHere } from '../core/threads/computeThreads.ts';
+import { computeThreadsHere, tfjsWasmThreads } from '../core/threads/computeThreads.ts';
 import * as tf from '@tensorflow/tfjs';
 
 export type TfBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -45,10 +45,15 @@ async function registerWasm(): Promise<void> {
   if (!wasmBinaries) return;
   wasm.setWasmPaths({ ...wasmBinaries });
   // tfjs starts its threaded build by itself where the page is cross-origin isolated; the app's
-  // rule (core/threads/computeThreads.ts) caps its threads as it does ORT's. tfjs caps them again
-  // at half the logical cores (it assumes two hardware threads a core), so a 2-core machine
-  // trains on one: tfThreads reports what tfjs settled on, never this request.
-  wasm.setThreadsCount(computeThreadsHere().threads);
+  // rule (core/threads/computeThreads.ts) caps its threads as it does ORT's, and tfjs caps them
+  // again at half the logical cores. Where one thread is all it would use (a 2-core machine), the
+  // single-threaded SIMD build is loaded instead. tfThreads reports what tfjs settled on.
+  const threads = tfjsWasmThreads(
+    computeThreadsHere().threads,
+    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency,
+  );
+  if (threads > 1) wasm.setThreadsCount(threads);
+  else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 }
 
 async function tryBackend(name: TfBackend): Promise<boolean> {

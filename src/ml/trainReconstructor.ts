@@ -132,9 +132,12 @@ export interface TrainConfig {
   /**
    * At most this many post-connector values in one training step (or one evaluation group). A
    * token-wise reconstructor's batch over it trains on a sample of each image's patches
-   * (core/patches/samplePatches.ts); evaluation then goes a few images at a time. 2^21 keeps a
-   * layer's activations near 8 MB: the shipped packs (4 x 196 x 96) never reach it, LLaVA-1.5
-   * (4 x 576 x 4096) samples 128 of 576 patches an image.
+   * (core/patches/samplePatches.ts); evaluation then goes a few images at a time. 2^20 keeps a
+   * layer's activations near 4 MB: the shipped packs (4 x 196 x 96) never reach it, LLaVA-1.5
+   * (4 x 576 x 4096) samples 64 of 576 patches an image. Measured at LLaVA width (tfjs-wasm in
+   * Node), a training worker's WebAssembly heap peaks at 1.05 GB with 2^20 and 1.25 GB with 2^21
+   * (a step's tape holds some 70 activation matrices), and the heap never shrinks: 2^20 is what
+   * keeps the tab under 2 GB while it trains on a 1,000-image LLaVA store.
    */
   readonly maxStepValues: number;
 }
@@ -150,7 +153,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   patience: 8,
   validationFraction: 0.2,
   dropout: 0.1,
-  maxStepValues: 2 ** 21,
+  maxStepValues: 2 ** 20,
 };
 
 /** Throws a RangeError naming the first config value that would make training meaningless or endless. */

@@ -24,6 +24,7 @@ import { collectionStore, nextImageId, type ImageEntry } from './collectionStore
 import { applyLabelFile } from './labels.ts';
 import { modelStore } from './modelStore.ts';
 import { computeKnor } from './neighbours.ts';
+import { withdrawShippedReconstructionNote } from './precomputedReconstruction.ts';
 import { attachBlockTokens, forgetTokens } from './tokens.ts';
 import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
@@ -257,6 +258,7 @@ function install(
   modelKey: string,
 ): void {
   // The model's jobs stop: their results would belong to the model, not to the store.
+  withdrawShippedReconstructionNote();
   const { embedJob, trainJob } = analysisStore.getState();
   embedJob?.cancel();
   trainJob?.cancel();

@@ -225,6 +225,8 @@ async function runConcepts(session: PipelineSession, run: ConceptRun): Promise<v
     else sayFailure('error', `Could not ${run.doing}: ${failure.message}`, failure);
   } finally {
     conceptsStore.setState({ job: null });
+    // As after training (store/training.ts): the worker keeps nothing between jobs, its heap does.
+    session.training.releaseWhenIdle();
   }
 }
 

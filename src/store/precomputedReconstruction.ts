@@ -15,7 +15,7 @@ import { analysisStore, idleTraining } from './analysisStore.ts';
 import { collectionStore } from './collectionStore.ts';
 import { modelStore } from './modelStore.ts';
 import { fetchShippedJson } from './shippedJson.ts';
-import { say } from './uiStore.ts';
+import { dismissMessage, say } from './uiStore.ts';
 
 const BASE = './reconstructions/';
 
@@ -110,6 +110,18 @@ export function installPrecomputedEarly(packId: string): void {
   void attempt();
 }
 
+/** The message that says the heatmaps come from the shipped reconstruction, while it may be on screen. */
+let shippedNote: number | null = null;
+
+/**
+ * Takes that message down: it describes the bundled collection, so it goes when another collection
+ * (a block store) takes its place, rather than stay beside results it is not about.
+ */
+export function withdrawShippedReconstructionNote(): void {
+  if (shippedNote !== null) dismissMessage(shippedNote);
+  shippedNote = null;
+}
+
 /** True when a verified precomputed reconstruction is now the current one (installed now, or shown early and now checked in full). */
 export async function installPrecomputedReconstruction(packId: string): Promise<boolean> {
   const record = await recordFor(packId);
@@ -128,7 +140,8 @@ export async function installPrecomputedReconstruction(packId: string): Promise<
   }
   if (early) analysisStore.setState({ reconstruction: { ...early, precomputed: { verified: true } } });
   else install(record, match.ids, true);
-  say(
+  withdrawShippedReconstructionNote();
+  shippedNote = say(
     'info',
     `Heatmaps come from a reconstructor trained on this image set when the app was built (${record.epochs} epochs; this browser's encoder and connector reproduced its inputs). Train to retrain it here.`,
   );

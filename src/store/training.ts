@@ -112,6 +112,10 @@ export async function trainReconstructor(session: PipelineSession = appSession()
     else sayFailure('error', `Training failed: ${failure.message}`, failure);
   } finally {
     if (isCurrent()) analysisStore.setState({ trainJob: null });
+    // The training worker keeps nothing between jobs (the trained weights came back with the
+    // result), but its tfjs WebAssembly heap stays at its peak, about 1 GB after a LLaVA-size
+    // run: the worker goes, and the next job starts a fresh one (a second or less).
+    trainingClient.releaseWhenIdle();
   }
   // Images embedded while it trained are not in its result: score them with it.
   if (isCurrent() && analysisStore.getState().training.status === 'done') void scoreAddedImages(session);

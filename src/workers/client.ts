@@ -124,6 +124,18 @@ export class WorkerClient<M extends CallMap<M>> {
     this.ensureWorker();
   }
 
+  /**
+   * Terminate the worker if no request is waiting on it, so that what it allocated goes back to the
+   * system (a WebAssembly heap never shrinks while its worker lives); the next request starts a
+   * fresh one. False, and nothing done, while a request is pending.
+   */
+  releaseWhenIdle(): boolean {
+    if (!this.worker || this.pending.size > 0) return false;
+    this.worker.terminate();
+    this.worker = null;
+    return true;
+  }
+
   /** Terminate without telling the reset listener: the caller restores the state itself. */
   terminate(): void {
     this.worker?.terminate();

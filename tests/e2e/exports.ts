@@ -233,11 +233,13 @@ async function sessionExportChecks(
   await page.click('[data-testid="train-button"]');
   await page.waitForSelector('[data-testid="train-facts"]', { timeout: 300_000 });
   const trainFacts = (await page.textContent('[data-testid="train-facts"]')) ?? '';
-  // tfjs's own cap: half the logical cores (it assumes two hardware threads a core), at least one.
+  // tfjs's own cap: half the logical cores (it assumes two hardware threads a core), at least one;
+  // where that is one, the app loads tfjs's single-threaded build rather than start its thread pool.
   const tfjsThreads = Math.max(1, Math.min(Math.floor(isolation.cores / 2), threads));
+  const tfjsBinary = tfjsThreads > 1 ? 'tfjs-backend-wasm-threaded-simd.wasm' : 'tfjs-backend-wasm-simd.wasm';
   check(
-    "tfjs trains on its threaded WASM build, on as many threads as tfjs's own cap allows",
-    tfjsBinaries.join() === 'tfjs-backend-wasm-threaded-simd.wasm' && trainFacts.includes(`tfjs/wasm, ${tfjsThreads} thread${tfjsThreads === 1 ? '' : 's'}`),
+    `tfjs trains on ${tfjsThreads > 1 ? 'its threaded' : 'its single-threaded SIMD'} WASM build, on as many threads as tfjs's own cap allows (${isolation.cores} cores)`,
+    tfjsBinaries.join() === tfjsBinary && trainFacts.includes(`tfjs/wasm, ${tfjsThreads} thread${tfjsThreads === 1 ? '' : 's'}`),
     `fetched ${tfjsBinaries.join(', ') || 'none'}; ${trainFacts.match(/tfjs\/[^;]*/)?.[0] ?? trainFacts}`,
   );
   await page.click('[data-testid="thumb"] img[alt="exp-05.png"]');

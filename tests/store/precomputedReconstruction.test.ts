@@ -66,6 +66,20 @@ describe('the shipped reconstruction on a first visit', () => {
     expect(kept.perPatch).toBe(early.perPatch);
   });
 
+  it('says the heatmaps come from the shipped reconstruction, and takes that back when another collection takes its place', async () => {
+    const { uiStore, shipped, embed } = await setUp();
+    uiStore.setState({ messages: [] });
+    for (let i = 0; i < N; i++) embed(i);
+    expect(await shipped.installPrecomputedReconstruction('p')).toBe(true);
+    const note = (m: { text: string }) => m.text.startsWith('Heatmaps come from a reconstructor trained on this image set');
+    expect(uiStore.getState().messages.filter(note)).toHaveLength(1);
+    const { say } = await import('../../src/store/uiStore.ts');
+    say('info', 'another message');
+    // What a block store's installation does (store/blockStoreSession.ts): only that note goes.
+    shipped.withdrawShippedReconstructionNote();
+    expect(uiStore.getState().messages.map((m) => m.text)).toEqual(['another message']);
+  });
+
   it('withdraws the heatmaps shown early when a later image does not match, and says why', async () => {
     const { analysisStore, uiStore, shipped, embed } = await setUp();
     shipped.installPrecomputedEarly('p');

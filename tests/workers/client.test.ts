@@ -97,6 +97,24 @@ describe('WorkerClient', () => {
     expect(isFailure(await rejectionOf(job.promise), 'cancelled')).toBe(true);
   });
 
+  it('releases an idle worker (its memory goes with it) but never one a request waits on; the next request gets a fresh one', async () => {
+    const { client, workers, resets } = setup();
+    expect(client.releaseWhenIdle()).toBe(false); // none started yet
+    const first = client.request({ type: 'echo', value: 1 });
+    expect(client.releaseWhenIdle()).toBe(false);
+    expect(workers[0]!.terminated).toBe(false);
+    workers[0]!.reply({ type: 'result', id: first.id, result: 10 });
+    await expect(first.promise).resolves.toBe(10);
+    expect(client.releaseWhenIdle()).toBe(true);
+    expect(workers[0]!.terminated).toBe(true);
+    const next = client.request({ type: 'echo', value: 2 });
+    expect(workers.length).toBe(2);
+    workers[1]!.reply({ type: 'result', id: next.id, result: 20 });
+    await expect(next.promise).resolves.toBe(20);
+    // A deliberate release is not a reset: nothing the worker held needs restoring.
+    expect(resets).toEqual([]);
+  });
+
   it('ends a worker that does not answer a cancel within the grace period; the next request gets a fresh one', async () => {
     vi.useFakeTimers();
     const { client, workers, resets } = setup();

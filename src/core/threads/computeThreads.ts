@@ -43,3 +43,14 @@ export function computeThreadsHere(): ComputeThreads {
   const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
   return computeThreads(scope.crossOriginIsolated === true, scope.navigator?.hardwareConcurrency);
 }
+
+/**
+ * Threads tfjs-backend-wasm computes on when asked for `requested`: it caps them itself at half the
+ * logical cores (it assumes two hardware threads a core) and at 8. Where that leaves one, the app
+ * does not load tfjs's threaded build at all: it would start its pool of 8 thread workers, each
+ * with its own memory, to compute on one.
+ */
+export function tfjsWasmThreads(requested: number, hardwareConcurrency: number | undefined): number {
+  const cores = hardwareConcurrency != null && Number.isFinite(hardwareConcurrency) ? Math.floor(hardwareConcurrency) : 1;
+  return Math.max(1, Math.min(requested, MAX_COMPUTE_THREADS, Math.floor(cores / 2)));
+}

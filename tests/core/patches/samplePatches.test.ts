@@ -14,6 +14,7 @@ describe('patchesPerImage', () => {
   it('keeps every patch while a batch fits, else as many as fit, at least one', () => {
     expect(patchesPerImage(4, 196, 96, 2 ** 21)).toBe(196); // the shipped packs: 75,264 values
     expect(patchesPerImage(4, 576, 4096, 2 ** 21)).toBe(128); // LLaVA-1.5: 2^21 / (4 x 4096)
+    expect(patchesPerImage(4, 576, 4096, 2 ** 20)).toBe(64); // the trainer's bound (DEFAULT_TRAIN_CONFIG.maxStepValues)
     expect(patchesPerImage(1, 144, 4096, 2 ** 21)).toBe(144);
     expect(patchesPerImage(8, 576, 4096, 1000)).toBe(1);
   });

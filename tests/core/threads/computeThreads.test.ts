@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeThreads, CROSS_ORIGIN_ISOLATION_HEADERS, MAX_COMPUTE_THREADS } from '../../../src/core/threads/computeThreads.ts';
+import { computeThreads, CROSS_ORIGIN_ISOLATION_HEADERS, MAX_COMPUTE_THREADS, tfjsWasmThreads } from '../../../src/core/threads/computeThreads.ts';
 
 describe('computeThreads', () => {
   it('gives one thread to a page that is not cross-origin isolated, whatever its cores, and says why', () => {
@@ -28,5 +28,13 @@ describe('computeThreads', () => {
 
   it('names the two headers a browser needs for shared memory', () => {
     expect(CROSS_ORIGIN_ISOLATION_HEADERS).toEqual({ 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+  });
+
+  it('gives tfjs what tfjs itself would settle on: half the logical cores, at most 8 and at most what is asked', () => {
+    // tfjs-backend-wasm's init_with_threads_count: min(max(asked, 1), 8, cores / 2), at least one.
+    const tfjsOwn = (asked: number, cores: number) => Math.max(1, Math.min(Math.max(asked, 1), 8, Math.floor(cores / 2)));
+    for (let cores = 1; cores <= 32; cores++) for (const asked of [1, 2, 3, 8, 16]) expect(tfjsWasmThreads(asked, cores)).toBe(tfjsOwn(asked, cores));
+    expect(tfjsWasmThreads(8, undefined)).toBe(1);
+    expect(tfjsWasmThreads(2, 2)).toBe(1); // this project's 2-core machine: tfjs's single-threaded build
   });
 });
