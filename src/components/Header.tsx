@@ -12,16 +12,12 @@ import { lecture } from '../store/lectureStore.ts';
 import { LECTURE_KEY } from '../core/lecture/navigation.ts';
 import { LECTURE_BUTTON_ID } from './lecture/LectureMode.tsx';
 import { HiddenFileInput } from './HiddenFileInput.tsx';
-import { computeThreadsHere } from '../core/threads/computeThreads.ts';
+import { computeThreadsHere, threadsLabel } from '../core/threads/computeThreads.ts';
 import type { ExecutionProvider } from '../ml/ort.ts';
 
 function packLabel(manifestJson: unknown, id: string): string {
   const name = (manifestJson as { name?: unknown } | null)?.name;
   return typeof name === 'string' ? name : id;
-}
-
-function threadCount(threads: number): string {
-  return `${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
 /** The badge's tooltip: why WebGPU was not used, and why WASM has one thread, when either is so. */
@@ -114,7 +110,7 @@ export function Header() {
             : ep
               ? ep === 'webgpu'
                 ? 'runs on WebGPU'
-                : `runs on WASM · ${threadCount(wasmThreads ?? 1)}`
+                : `runs on WASM · ${threadsLabel(wasmThreads ?? 1)}`
               : status === 'error'
                 ? 'no pack'
                 : '…'}

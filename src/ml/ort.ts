@@ -7,7 +7,7 @@ import { CodedError, errorText } from '../core/errors.ts';
 import { webGpuKind } from './webGpuAdapter.ts';
 import { floatDataToFloat32 } from '../core/onnx/float16.ts';
 import type { FeedTensor } from '../core/stock/feeds.ts';
-import { computeThreadsHere, type ComputeThreads } from '../core/threads/computeThreads.ts';
+import { computeThreadsHere } from '../core/threads/computeThreads.ts';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
@@ -94,8 +94,8 @@ export function serveOrtWasmFrom(served: OrtBinaries): void {
  * cross-origin isolation allows (core/threads/computeThreads.ts); in Node (tests, bench, CLI) one,
  * so that a figure there does not depend on the machine's cores.
  */
-export function ortThreads(): ComputeThreads {
-  return binaries ? computeThreadsHere() : { threads: 1, singleThreadReason: null };
+function ortThreads(): number {
+  return binaries ? computeThreadsHere().threads : 1;
 }
 
 const configured = new WeakSet<OrtRuntime>();
@@ -103,7 +103,7 @@ function configure(runtime: OrtRuntime, served: { readonly wasm: string; readonl
   if (configured.has(runtime)) return runtime;
   configured.add(runtime);
   if (served != null) runtime.env.wasm.wasmPaths = { wasm: served.wasm, mjs: served.module };
-  runtime.env.wasm.numThreads = ortThreads().threads;
+  runtime.env.wasm.numThreads = ortThreads();
   runtime.env.logLevel = 'error';
   return runtime;
 }

@@ -7,7 +7,7 @@
  * right value); the one active is returned. Works without a DOM: in a worker, and in Node.
  */
 import { webGpuKind } from './webGpuAdapter.ts';
-import { computeThreadsHere, tfjsWasmThreads } from '../core/threads/computeThreads.ts';
+import { tfjsWasmThreadsHere } from '../core/threads/computeThreads.ts';
 import * as tf from '@tensorflow/tfjs';
 
 export type TfBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -48,10 +48,7 @@ async function registerWasm(): Promise<void> {
   // rule (core/threads/computeThreads.ts) caps its threads as it does ORT's, and tfjs caps them
   // again at half the logical cores. Where one thread is all it would use (a 2-core machine), the
   // single-threaded SIMD build is loaded instead. tfThreads reports what tfjs settled on.
-  const threads = tfjsWasmThreads(
-    computeThreadsHere().threads,
-    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency,
-  );
+  const threads = tfjsWasmThreadsHere();
   if (threads > 1) wasm.setThreadsCount(threads);
   else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 }

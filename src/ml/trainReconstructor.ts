@@ -136,8 +136,8 @@ export interface TrainConfig {
    * layer's activations near 4 MB: the shipped packs (4 x 196 x 96) never reach it, LLaVA-1.5
    * (4 x 576 x 4096) samples 64 of 576 patches an image. Measured at LLaVA width (tfjs-wasm in
    * Node), a training worker's WebAssembly heap peaks at 1.05 GB with 2^20 and 1.25 GB with 2^21
-   * (a step's tape holds some 70 activation matrices), and the heap never shrinks: 2^20 is what
-   * keeps the tab under 2 GB while it trains on a 1,000-image LLaVA store.
+   * (a step's tape holds some 70 activation matrices), and the heap never shrinks while its
+   * worker lives: the tab's peak while it trains on a 1,000-image LLaVA store counts it whole.
    */
   readonly maxStepValues: number;
 }

@@ -257,8 +257,9 @@ function install(
   shape: BlockStoreShape,
   modelKey: string,
 ): void {
-  // The model's jobs stop: their results would belong to the model, not to the store.
+  // The note about the bundled set's shipped heatmaps is not about the store.
   withdrawShippedReconstructionNote();
+  // The model's jobs stop: their results would belong to the model, not to the store.
   const { embedJob, trainJob } = analysisStore.getState();
   embedJob?.cancel();
   trainJob?.cancel();

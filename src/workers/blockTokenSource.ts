@@ -5,7 +5,7 @@
  * holds only its pooled vectors and pictures. Reads only the header and the block tensor's bytes.
  * No DOM: a File is a Blob in Node too, so the tests read real files through it.
  */
-import { blockTensorsOf, type BlockFile } from '../core/blockstore/blockStore.ts';
+import { blockRowsOf, blockTensorsOf, type BlockFile } from '../core/blockstore/blockStore.ts';
 import {
   headerByteLength,
   parseSafetensorsHeader,
@@ -43,7 +43,7 @@ function storedBlock(
   file: BlockFile,
   tensor: SafetensorsTensor & { readonly dtype: FloatDtype },
 ): { readonly matrix: StoredMatrix; readonly tokens: number; readonly dim: number } {
-  const [tokens, dim] = tensor.shape.length === 2 ? (tensor.shape as [number, number]) : [1, tensor.shape[0]!];
+  const [tokens, dim] = blockRowsOf(tensor);
   const bytes = tensorBytesOf(file.data, tensor);
   const matrix: StoredMatrix =
     tensor.dtype === 'F16' && LITTLE_ENDIAN && bytes.byteOffset % 2 === 0

@@ -12,6 +12,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { describeFailure } from '../core/errors.ts';
 import { reconstructorLabel } from '../core/patches/reconstructorLabel.ts';
 import { selectTfBackend, tfThreads, serveTfWasmFrom } from '../ml/tfBackend.ts';
+import { threadsLabel } from '../core/threads/computeThreads.ts';
 import { trainReconstructor } from '../ml/trainReconstructor.ts';
 import { analyseConcepts } from '../ml/conceptAnalysis.ts';
 import { applyReconstructor } from '../ml/applyReconstructor.ts';
@@ -39,7 +40,7 @@ async function train(req: TrainRequest): Promise<void> {
     const chosen = await selectTfBackend();
     const threads = await tfThreads();
     // What the panel states: the backend, and for WASM how many threads it computes on.
-    const backend = chosen === 'wasm' ? `wasm, ${threads} thread${threads === 1 ? '' : 's'}` : chosen;
+    const backend = chosen === 'wasm' ? `wasm, ${threadsLabel(threads)}` : chosen;
     const result = await trainReconstructor(
       tokens,
       { epochs: req.epochs, seed: req.seed },

@@ -354,6 +354,11 @@ function blockValues(file: BlockFile, tensor: SafetensorsTensor & { readonly dty
   return values;
 }
 
+/** A checked block tensor as [tokens, dim]: a pooled vector [dim] is one token. */
+export function blockRowsOf(tensor: SafetensorsTensor): readonly [number, number] {
+  return tensor.shape.length === 2 ? [tensor.shape[0]!, tensor.shape[1]!] : [1, tensor.shape[0]!];
+}
+
 /** Both files' `block` tensors (blockTensorOf), refused unless both are tokens or both pooled vectors. */
 export function blockTensorsOf(pre: BlockFile, post: BlockFile) {
   const preTensor = blockTensorOf(pre.header, pre.name);
@@ -386,8 +391,8 @@ export function readStoreBlock(pre: BlockFile, post: BlockFile, first: StoreBloc
     }
   }
   const rank = preTensor.shape.length as 1 | 2;
-  const [tokensPre, dPre] = rank === 2 ? (preTensor.shape as [number, number]) : [1, preTensor.shape[0]!];
-  const [tokensPost, dPost] = rank === 2 ? (postTensor.shape as [number, number]) : [1, postTensor.shape[0]!];
+  const [tokensPre, dPre] = blockRowsOf(preTensor);
+  const [tokensPost, dPost] = blockRowsOf(postTensor);
   const preValues = blockValues(pre, preTensor);
   const postValues = blockValues(post, postTensor);
   return {

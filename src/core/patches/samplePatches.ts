@@ -65,24 +65,6 @@ export function gatherPatchRows(
   for (let i = 0; i < count; i++) row(positions[image * count + i]!, out, (image * count + i) * dim);
 }
 
-/**
- * `count` distinct patch positions of each image (drawPatches), and the rows at those positions:
- * pre [images, count, dPre] and post [images, count, dPost].
- */
-export function samplePatches(
-  pre: Float32Array,
-  post: Float32Array,
-  shape: { readonly images: number; readonly tokens: number; readonly dPre: number; readonly dPost: number },
-  count: number,
-  random: Random,
-): { readonly pre: Float32Array; readonly post: Float32Array; readonly positions: Int32Array } {
-  const { images, tokens, dPre, dPost } = shape;
-  if (pre.length !== images * tokens * dPre || post.length !== images * tokens * dPost)
-    throw new RangeError(`samplePatches: expected [${images}, ${tokens}, ${dPre}] and [${images}, ${tokens}, ${dPost}] values`);
-  const sample = drawPatches(images, tokens, count, random);
-  return { ...gatherSampledRows(pre, post, { images, tokens, dPre, dPost }, sample), positions: sample.positions };
-}
-
 /** The sampled rows of matrices stacked [images, tokens, d]: pre [images, count, dPre] and post [images, count, dPost]. */
 export function gatherSampledRows(
   pre: Float32Array,
@@ -91,6 +73,8 @@ export function gatherSampledRows(
   sample: PatchSample,
 ): { readonly pre: Float32Array; readonly post: Float32Array } {
   const { images, tokens, dPre, dPost } = shape;
+  if (pre.length !== images * tokens * dPre || post.length !== images * tokens * dPost)
+    throw new RangeError(`gatherSampledRows: expected [${images}, ${tokens}, ${dPre}] and [${images}, ${tokens}, ${dPost}] values`);
   const outPre = new Float32Array(images * sample.count * dPre);
   const outPost = new Float32Array(images * sample.count * dPost);
   for (let image = 0; image < images; image++) {

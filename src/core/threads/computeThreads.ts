@@ -26,6 +26,16 @@ export interface ComputeThreads {
   readonly singleThreadReason: string | null;
 }
 
+/** Logical cores as the browser reports them; 1 where it reports none. */
+function coresOf(hardwareConcurrency: number | undefined): number {
+  return hardwareConcurrency != null && Number.isFinite(hardwareConcurrency) ? Math.floor(hardwareConcurrency) : 1;
+}
+
+/** "1 thread", "2 threads": how the header's badge and the training facts say it. */
+export function threadsLabel(threads: number): string {
+  return `${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
 export function computeThreads(isolated: boolean, hardwareConcurrency: number | undefined): ComputeThreads {
   if (!isolated)
     return {
@@ -33,15 +43,15 @@ export function computeThreads(isolated: boolean, hardwareConcurrency: number | 
       singleThreadReason:
         'one thread: this page is not cross-origin isolated (its server does not send the COOP and COEP headers), so the browser allows WebAssembly no shared memory; README "Hosting the build" says how',
     };
-  const cores = hardwareConcurrency != null && Number.isFinite(hardwareConcurrency) ? Math.floor(hardwareConcurrency) : 1;
-  const threads = Math.max(1, Math.min(cores, MAX_COMPUTE_THREADS));
+  const threads = Math.max(1, Math.min(coresOf(hardwareConcurrency), MAX_COMPUTE_THREADS));
   return { threads, singleThreadReason: threads === 1 ? 'one thread: the browser reports a single core' : null };
 }
 
+const here = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+
 /** This context's answer: a worker reads its own `crossOriginIsolated`, inherited from the page. */
 export function computeThreadsHere(): ComputeThreads {
-  const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
-  return computeThreads(scope.crossOriginIsolated === true, scope.navigator?.hardwareConcurrency);
+  return computeThreads(here.crossOriginIsolated === true, here.navigator?.hardwareConcurrency);
 }
 
 /**
@@ -51,6 +61,10 @@ export function computeThreadsHere(): ComputeThreads {
  * with its own memory, to compute on one.
  */
 export function tfjsWasmThreads(requested: number, hardwareConcurrency: number | undefined): number {
-  const cores = hardwareConcurrency != null && Number.isFinite(hardwareConcurrency) ? Math.floor(hardwareConcurrency) : 1;
-  return Math.max(1, Math.min(requested, MAX_COMPUTE_THREADS, Math.floor(cores / 2)));
+  return Math.max(1, Math.min(requested, MAX_COMPUTE_THREADS, Math.floor(coresOf(hardwareConcurrency) / 2)));
+}
+
+/** tfjsWasmThreads for what this context allows (computeThreadsHere) on its cores. */
+export function tfjsWasmThreadsHere(): number {
+  return tfjsWasmThreads(computeThreadsHere().threads, here.navigator?.hardwareConcurrency);
 }

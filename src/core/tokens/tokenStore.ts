@@ -20,7 +20,7 @@
  */
 import { errorText } from '../errors.ts';
 import { gatherPatchRows, type PatchSample } from '../patches/samplePatches.ts';
-import { float32ToHalfBits, halfBitsToFloat32, halfBitsToFloat32Into } from '../onnx/float16.ts';
+import { float32ToHalfBits, halfBitsToFloat32Into } from '../onnx/float16.ts';
 
 /** The shapes of one image's matrices: pre [tokensPre, dPre], post [tokensPost, dPost]. */
 export interface TokenShape {
@@ -84,6 +84,11 @@ export function narrow(values: Float32Array): StoredMatrix {
     if (v > HALF_MAX || v < -HALF_MAX) return { dtype: 'f32', data: new Float32Array(values) };
   }
   return { dtype: 'f16', data: float32ToHalfBits(values) };
+}
+
+/** Values [from, to) of a stored matrix, stored the same way (a view, no copy). */
+function sliceOf(matrix: StoredMatrix, from: number, to: number): StoredMatrix {
+  return matrix.dtype === 'f16' ? { dtype: 'f16', data: matrix.data.subarray(from, to) } : { dtype: 'f32', data: matrix.data.subarray(from, to) };
 }
 
 function widenInto(matrix: StoredMatrix, out: Float32Array, offset: number): void {
@@ -281,14 +286,13 @@ export class TokenStore {
         continue;
       }
       const { shape } = tokens;
-      if (patches) checkPatches(keys[i]!, shape, patches, keys.length);
-      const rowsPre = patches?.count ?? shape.tokensPre;
-      const rowsPost = patches?.count ?? shape.tokensPost;
-      out ??= {
-        shape,
-        pre: new Float32Array(keys.length * rowsPre * shape.dPre),
-        post: new Float32Array(keys.length * rowsPost * shape.dPost),
-      };
+      if (!out) {
+        // Checked against the first image held: any other shape is refused below.
+        if (patches) checkPatches(keys[i]!, shape, patches, keys.length);
+        const rowsPre = patches?.count ?? shape.tokensPre;
+        const rowsPost = patches?.count ?? shape.tokensPost;
+        out = { shape, pre: new Float32Array(keys.length * rowsPre * shape.dPre), post: new Float32Array(keys.length * rowsPost * shape.dPost) };
+      }
       if (!sameShape(shape, out.shape)) otherShape ??= keys[i]!;
       else if (missing.length === 0 && patches) {
         gatherPatchRows(patches, i, shape.dPre, rowWidener(tokens.pre, shape.dPre), out.pre);
@@ -310,9 +314,9 @@ export class TokenStore {
     if (!tokens) return null;
     const [rows, d] = space === 'pre' ? [tokens.shape.tokensPre, tokens.shape.dPre] : [tokens.shape.tokensPost, tokens.shape.dPost];
     if (!Number.isInteger(index) || index < 0 || index >= rows) throw new RangeError(`row ${index} of ${rows}`);
-    const matrix = tokens[space];
-    const slice = matrix.data.subarray(index * d, (index + 1) * d);
-    return matrix.dtype === 'f16' ? halfBitsToFloat32(slice as Uint16Array) : new Float32Array(slice);
+    const out = new Float32Array(d);
+    rowWidener(tokens[space], d)(index, out, 0);
+    return out;
   }
 
   /** Remove every key that starts with one of these prefixes (an image id removes all its models' tokens), from memory and files. */
@@ -347,10 +351,7 @@ export class TokenStore {
 
 /** Row t of a stored [tokens, d] matrix, widened into `out` at `offset`. */
 function rowWidener(matrix: StoredMatrix, d: number): (t: number, out: Float32Array, offset: number) => void {
-  return (t, out, offset) => {
-    if (matrix.dtype === 'f16') halfBitsToFloat32Into(matrix.data.subarray(t * d, (t + 1) * d), out, offset);
-    else out.set(matrix.data.subarray(t * d, (t + 1) * d), offset);
-  };
+  return (t, out, offset) => widenInto(sliceOf(matrix, t * d, (t + 1) * d), out, offset);
 }
 
 function checkPatches(key: string, shape: TokenShape, patches: PatchSample, images: number): void {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { reconstructorLabel } from '../../../src/core/patches/reconstructorLabel.ts';
-import { patchesPerImage, samplePatches } from '../../../src/core/patches/samplePatches.ts';
+import { drawPatches, gatherSampledRows, patchesPerImage } from '../../../src/core/patches/samplePatches.ts';
 import { seededRandom } from '../../../src/core/random.ts';
 import { uniformArray } from '../../support/uniformArray.ts';
 
@@ -20,8 +20,13 @@ describe('patchesPerImage', () => {
   });
 });
 
-describe('samplePatches', () => {
+describe('drawPatches and gatherSampledRows', () => {
   const shape = { images: 3, tokens: 10, dPre: 4, dPost: 6 };
+  /** A step's sample: positions drawn, then the rows at them gathered. */
+  const samplePatches = (p: Float32Array, q: Float32Array, sh: typeof shape, count: number, random: () => number) => {
+    const sample = drawPatches(sh.images, sh.tokens, count, random);
+    return { ...gatherSampledRows(p, q, sh, sample), positions: sample.positions };
+  };
   const pre = uniformArray(shape.images * shape.tokens * shape.dPre, 1);
   const post = uniformArray(shape.images * shape.tokens * shape.dPost, 2);
 
