@@ -3,12 +3,13 @@
  * 1. a block store of 1,000 synthetic LLaVA-1.5-size images (576 x 1024 tokens before the connector,
  *    576 x 4096 after, float16: 5.9 GB of files, 11.8 GB as float32) is opened from its folder;
  *    KNOR and a neighbour grid are shown, and the reconstructor trains on it, streamed from the
- *    store's files, for a few steps (one epoch at this width takes over an hour on a laptop CPU);
+ *    store's files, for a few steps, then Finish now: every image's heatmap is computed with what
+ *    it learned, and one is shown and checked against the kept reconstructor applied in Node;
  * 2. a store of pooled vectors for 10,000 images (1024 and 4096 wide) is opened: KNOR and a grid.
  * Throughout, the tab's peak memory is read from the renderer process (VmHWM in /proc: the page and
  * its workers share that process). KNOR of the first store is checked against a brute-force search
- * in Node on the same float16 values. Heatmaps at this size are not run: say so, with the time it
- * would take. The synthetic stores are written once into the system's temp folder and reused.
+ * in Node on the same float16 values. The synthetic stores are written once into the system's temp
+ * folder and reused.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -196,8 +197,17 @@ interface Stores {
     getState(): {
       embedJob: unknown;
       knor: { ids: readonly string[]; k: number; nnPre: Int32Array; nnPost: Int32Array; mean: number } | null;
-      trainJob: { label: string; done: number; total: number; cancel(): void } | null;
+      trainJob: { label: string; done: number; total: number; cancel(): void; finish?: () => void } | null;
       training: { status: string };
+      reconstruction: {
+        ids: readonly string[];
+        tokens: number;
+        perPatch: Float32Array;
+        model: {
+          weights: readonly { name: string; shape: readonly number[]; values: Float32Array }[];
+          standardizers: Record<'pre' | 'post', { dim: number; mean: Float32Array; std: Float32Array; constantDims: number }>;
+        };
+      } | null;
     };
   };
   readonly collection: { getState(): { images: readonly { id: string; name: string }[] } };
@@ -224,6 +234,75 @@ async function screenshots(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: resolve('test-artifacts', `bench-scale-${name}-${width}x${height}.png`) });
   }
   await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+/** A block file's float16 tensor widened to float32 (the layout halfBlockFile writes). */
+function readHalfBlock(path: string): Float32Array {
+  const bytes = readFileSync(path);
+  const start = 8 + Number(bytes.readBigUInt64LE(0));
+  const bits = new Uint16Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.byteLength));
+  return halfBitsToFloat32(bits);
+}
+
+/**
+ * The heatmap of the image at gallery position `position`, against an independent recomputation
+ * in Node: the kept reconstructor (weights and standardisers read from the tab) applied by
+ * tfjs's cpu backend to that image's block files, read and widened here.
+ */
+async function checkHeatmap(page: Page, position: number): Promise<string> {
+  const shown = await page.evaluate((at) => {
+    const s = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores;
+    const image = s.collection.getState().images[at]!;
+    const r = s.analysis.getState().reconstruction!;
+    const row = r.ids.indexOf(image.id);
+    return {
+      block: Number(image.name),
+      perPatch: Array.from(r.perPatch.subarray(row * r.tokens, (row + 1) * r.tokens)),
+      weights: r.model.weights.map((w) => ({ name: w.name, shape: [...w.shape], values: Array.from(w.values) })),
+      standardizers: Object.fromEntries(
+        (['pre', 'post'] as const).map((side) => {
+          const z = r.model.standardizers[side];
+          return [side, { dim: z.dim, mean: Array.from(z.mean), std: Array.from(z.std), constantDims: z.constantDims }];
+        }),
+      ),
+    };
+  }, position);
+  const tf = await import('@tensorflow/tfjs');
+  const { applyReconstructor } = await import('../../src/ml/applyReconstructor.ts');
+  const backend = tf.getBackend();
+  await tf.setBackend('cpu');
+  try {
+    const standardizer = (z: { dim: number; mean: number[]; std: number[]; constantDims: number }) => ({
+      dim: z.dim,
+      mean: Float32Array.from(z.mean),
+      std: Float32Array.from(z.std),
+      constantDims: z.constantDims,
+    });
+    const again = await applyReconstructor(
+      {
+        images: 1,
+        tokensPre: TOKENS,
+        tokensPost: TOKENS,
+        dPre: D_PRE,
+        dPost: D_POST,
+        pre: readHalfBlock(join(TOKEN_STORE, `pre-block-${shown.block}.safetensors`)),
+        post: readHalfBlock(join(TOKEN_STORE, `post-block-${shown.block}.safetensors`)),
+      },
+      {
+        weights: shown.weights.map((w) => ({ name: w.name, shape: w.shape, values: Float32Array.from(w.values) })),
+        standardizers: { pre: standardizer(shown.standardizers.pre!), post: standardizer(shown.standardizers.post!) },
+      },
+    );
+    let worst = 0;
+    let scale = 0;
+    shown.perPatch.forEach((v, t) => {
+      worst = Math.max(worst, Math.abs(v - again.perPatch[t]!));
+      scale = Math.max(scale, Math.abs(again.perPatch[t]!));
+    });
+    return `the shown heatmap (block ${shown.block}) vs the kept reconstructor applied in Node (tfjs cpu) to its block files: max |difference| ${worst.toExponential(1)} on losses up to ${scale.toFixed(3)}`;
+  } finally {
+    if (backend) await tf.setBackend(backend);
+  }
 }
 
 const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GB`;
@@ -325,12 +404,26 @@ export async function scaleBench(): Promise<BenchRow[]> {
     const totalSteps = await page.evaluate(
       () => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().trainJob!.total,
     );
-    await page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().trainJob!.cancel());
+    // Finish now: training stops after the step under way, then every image's heatmap is computed
+    // with what it learned (the pass a full run ends with, streamed from the files the same way).
+    await page.evaluate(() => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().trainJob!.finish!());
     await page.waitForFunction(
-      () => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().training.status === 'cancelled',
+      () => /heatmap/.test((window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().trainJob?.label ?? ''),
       null,
-      { timeout: 120_000 },
+      { timeout: 600_000, polling: 200 },
     );
+    const heatmapsStarted = Date.now();
+    console.log("bench: scale: finished early; computing every image's heatmap…");
+    await page.waitForFunction(
+      () => (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState().training.status === 'done',
+      null,
+      { timeout: 3_600_000, polling: 1000 },
+    );
+    const heatmapSeconds = (Date.now() - heatmapsStarted) / 1000;
+    await page.locator('[data-testid="thumb"]').nth(3).click();
+    await page.waitForSelector('[data-testid="heatmap-canvas"]', { timeout: 60_000 });
+    await screenshots(page, 'llava-1000-heatmap');
+    const heatmapCheck = await checkHeatmap(page, 3);
     const afterTraining = memory.mark();
 
     console.log('bench: scale: opening the pooled store of 10,000…');
@@ -346,7 +439,8 @@ export async function scaleBench(): Promise<BenchRow[]> {
         [
           `peak resident size of the tab's renderer process (page and workers, sampled every 200 ms), from navigation to the end: ${gb(afterOpen)} by the time the ${IMAGES.toLocaleString('en-US')}-image store was open (${openSeconds.toFixed(0)} s: read, hashed and pooled from its files), ${gb(afterTraining)} by the end of training, ${gb(peak)} by the end of the pooled store of ${POOLED_IMAGES.toLocaleString('en-US')} (${pooledSeconds.toFixed(0)} s to its KNOR)`,
           `KNOR at k ${K} ${tab.mean.toFixed(4)} vs ${reference.mean.toFixed(4)} from a brute-force search in Node on the same float16 values; neighbour sets equal for ${agreePre} pre and ${agreePost} post of ${IMAGES} images; neighbour grids shown for both stores`,
-          `training streamed from the store's files: its two standardiser passes and ${1 + steps} steps of ${totalSteps} took ${trainSeconds.toFixed(0)} s (${secondsPerStep.toFixed(1)} s a step), then cancelled; one epoch would take about ${((secondsPerStep * totalSteps) / 60).toFixed(0)} min here, so heatmaps at this size were not run`,
+          `training streamed from the store's files: its two standardiser passes and ${1 + steps} steps of ${totalSteps} took ${trainSeconds.toFixed(0)} s (${secondsPerStep.toFixed(1)} s a step; one epoch would take about ${((secondsPerStep * totalSteps) / 60).toFixed(0)} min here), then Finish now`,
+          `every image's heatmap (${IMAGES.toLocaleString('en-US')} x ${TOKENS} patches) computed in ${heatmapSeconds.toFixed(0)} s (${((heatmapSeconds * 1000) / IMAGES).toFixed(0)} ms an image) and one shown; ${heatmapCheck}`,
         ].join('; '),
       ),
     ];

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { formatRemaining, remainingSinceMark } from '../core/jobEstimate.ts';
 import type { Job } from '../store/analysisStore.ts';
 
-/** A running job: what, how far, how long it has left, and its Cancel button (the job bars above the panels, the reconstruction panel, and the lecture). */
+/** A running job: what, how far, how long it has left, its Cancel button, and Finish now where the job can stop early and keep what it has (the job bars above the panels, the reconstruction panel, and the lecture). */
 export function JobBar({ job, testId }: { job: Job; testId: string }) {
   const share = job.total > 0 ? job.done / job.total : 0;
   // Re-render every second between steps too, so the estimate does not freeze on a slow step.
@@ -27,7 +27,17 @@ export function JobBar({ job, testId }: { job: Job; testId: string }) {
         )}
       </span>
       <progress max={1} value={share} aria-label={job.label} />
-      <button type="button" onClick={job.cancel}>
+      {job.finish && (
+        <button
+          type="button"
+          data-testid="job-finish"
+          title="Stop training after this step and draw the heatmaps with what the model has learned (the best validated weights so far, if an epoch has ended)"
+          onClick={job.finish}
+        >
+          Finish now
+        </button>
+      )}
+      <button type="button" data-testid="job-cancel" onClick={job.cancel}>
         Cancel
       </button>
     </div>

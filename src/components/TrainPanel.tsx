@@ -70,7 +70,11 @@ export function TrainPanel() {
       {reconstruction && (
         <p className="facts" data-testid="train-facts">
           {reconstruction.architecture} on tfjs/{reconstruction.backend}; best validation epoch {reconstruction.run.bestEpoch ?? '–'}
-          {reconstruction.stoppedEarly ? ' (stopped early)' : ''}; {splitSummary(reconstruction)}
+          {reconstruction.stoppedEarly ? ' (stopped early)' : ''}
+          {reconstruction.finishedAfterStep !== undefined
+            ? ` (finished by you after step ${reconstruction.finishedAfterStep}${reconstruction.run.bestEpoch === null ? ', before any epoch was validated' : ''})`
+            : ''}
+          ; {splitSummary(reconstruction)}
           {reconstruction.constantDims > 0 ? ` ${reconstruction.constantDims} constant dimensions were left unscaled.` : ''}
         </p>
       )}

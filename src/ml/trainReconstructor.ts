@@ -4,7 +4,10 @@
  * cosine decay, early stopping on validation loss with the best weights restored, and per-patch
  * losses for every image in standardised units. Yields to the event loop between batches so a
  * worker stays responsive to cancel; an aborted signal rejects with an Error whose name is
- * 'AbortError' (never a partial result), after every tensor it made has been disposed.
+ * 'AbortError' (never a partial result), after every tensor it made has been disposed. "Finish
+ * now" (TrainHooks.finish) is the other way out: training ends after the step under way and the
+ * per-patch losses are computed with what the model has learned, which is what a user with a
+ * collection whose epoch takes many minutes wants instead of nothing.
  *
  * The tokens are read a few images at a time from a TokenBatchSource: in the app that is the tokens
  * worker (workers/tokenBatchPort.ts), so the training worker never holds more than a batch and the
@@ -196,10 +199,24 @@ export interface StepReport {
   readonly elapsedMs: number;
 }
 
+/** The final pass that scores every image (the heatmaps): images done of all. */
+export interface EvaluationReport {
+  readonly done: number;
+  readonly total: number;
+}
+
 export interface TrainHooks {
   readonly signal?: AbortSignal;
+  /**
+   * "Finish now": training stops after the step under way and the run goes on to the heatmaps
+   * with the best validated weights so far, or with the weights as they are when no epoch has
+   * ended yet (on a large collection one epoch can take many minutes). Honoured from the first
+   * step on, so the heatmaps always come from a model that trained at least once.
+   */
+  readonly finish?: AbortSignal;
   readonly onEpoch?: (report: EpochReport) => void;
   readonly onStep?: (report: StepReport) => void;
+  readonly onEvaluate?: (report: EvaluationReport) => void;
 }
 
 export interface TrainOutcome {
@@ -208,6 +225,8 @@ export interface TrainOutcome {
   readonly history: { readonly trainLoss: number[]; readonly valLoss: number[] };
   readonly bestEpoch: number;
   readonly stoppedEarly: boolean;
+  /** The optimiser step after which "Finish now" ended training; null when it ran its course. */
+  readonly finishedAfterStep: number | null;
   readonly constantDims: number;
   /** The tfjs backend that trained it ('webgpu' | 'webgl' | 'cpu' ...). */
   readonly backend: string;
@@ -337,6 +356,7 @@ export async function trainReconstructor(
   let bestLoss = Infinity;
   let bestEpoch = 0;
   let stoppedEarly = false;
+  let finishedAfterStep: number | null = null;
   let step = 0;
   const started = performance.now();
   try {
@@ -380,7 +400,13 @@ export async function trainReconstructor(
         step++;
         hooks.onStep?.({ step, steps: totalSteps, epoch, elapsedMs: performance.now() - started });
         await nextTick();
+        if (hooks.finish?.aborted) {
+          finishedAfterStep = step;
+          break;
+        }
       }
+      // A part epoch is not validated: the best validated weights (if any) are what it keeps.
+      if (finishedAfterStep !== null) break;
       const trainLoss = sum / order.length;
       const valLoss = await meanLoss(model, source, standardizers, split.validation, c.batchSize, c.maxStepValues, hooks.signal);
       history.trainLoss.push(trainLoss);
@@ -403,6 +429,8 @@ export async function trainReconstructor(
     const perPatch = new Float32Array(images * tokensPre);
     const perImage = new Float32Array(images);
     const everyImage = Int32Array.from({ length: images }, (_, i) => i);
+    let scored = 0;
+    hooks.onEvaluate?.({ done: 0, total: images });
     for await (const batch of readAhead(source, inGroups(everyImage, evaluationGroup(source, c.batchSize, c.maxStepValues)))) {
       if (hooks.signal?.aborted) throw abortError('training cancelled');
       const count = batch.images.length;
@@ -419,6 +447,8 @@ export async function trainReconstructor(
       const losses = patchLosses(predicted, preValues, count, tokensPre, dPre);
       perPatch.set(losses.perPatch, batch.images[0]! * tokensPre);
       perImage.set(losses.perImage, batch.images[0]!);
+      scored += count;
+      hooks.onEvaluate?.({ done: scored, total: images });
       await nextTick();
     }
     const weights = await model.weights();
@@ -430,6 +460,7 @@ export async function trainReconstructor(
       history,
       bestEpoch,
       stoppedEarly,
+      finishedAfterStep,
       constantDims: standardizers.pre.constantDims + standardizers.post.constantDims,
       backend: tf.getBackend(),
       architecture: { kind: model.kind, hidden: c.hidden, params: parameterCount(shape) },

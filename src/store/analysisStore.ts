@@ -104,6 +104,8 @@ export interface ReconstructionResult {
   readonly backend: string;
   readonly architecture: string;
   readonly stoppedEarly: boolean;
+  /** The step after which the user's "Finish now" ended training; absent when it ran its course. */
+  readonly finishedAfterStep?: number;
   readonly constantDims: number;
   /** The run that made these losses: its best validation epoch (1-based) and that epoch's loss. The training state may describe a later run (cancelled, failed). */
   readonly run: { readonly bestEpoch: number | null; readonly bestValLoss: number | null };
@@ -122,6 +124,8 @@ export interface Job {
   /** Its first progress report, when its start-up should not count in the estimate (core/jobEstimate.ts). */
   readonly mark?: RateMark;
   readonly cancel: () => void;
+  /** Present while the job can stop early and keep what it has (training's "Finish now"). */
+  readonly finish?: () => void;
 }
 
 export interface AnalysisState {

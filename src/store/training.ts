@@ -17,6 +17,9 @@ import { say, sayFailure, uiStore } from './uiStore.ts';
 
 export const MIN_TRAIN_IMAGES = 4;
 
+/** The job bar's words while every image's per-patch losses are computed after training. */
+const EVALUATING = "Computing every image's heatmap, image";
+
 export async function trainReconstructor(session: PipelineSession = appSession()): Promise<void> {
   const { manifest, modelKey } = modelStore.getState();
   if (!manifest || !modelKey || analysisStore.getState().trainJob) return;
@@ -54,6 +57,8 @@ export async function trainReconstructor(session: PipelineSession = appSession()
   const tokenSource = tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]);
   analysisStore.setState({ training: { ...idleTraining, status: 'running', epochs } });
   const trainingClient = session.training;
+  // Set by "Finish now": the step reports then say that training is finishing.
+  let finishing = false;
   const { id, promise } = trainingClient.request(
     {
       type: 'train',
@@ -71,8 +76,26 @@ export async function trainReconstructor(session: PipelineSession = appSession()
         if (p.kind === 'step') {
           // The bar counts optimiser steps, so it moves (and the estimate holds) within an epoch.
           analysisStore.setState((s) => ({
-            trainJob: s.trainJob ? { ...s.trainJob, label: `Training reconstructor, epoch ${p.epoch} of ${epochs}, step`, done: p.step, total: p.steps } : null,
+            trainJob: s.trainJob
+              ? {
+                  ...s.trainJob,
+                  label: `${finishing ? 'Finishing after this step' : 'Training reconstructor'}, epoch ${p.epoch} of ${epochs}, step`,
+                  done: p.step,
+                  total: p.steps,
+                }
+              : null,
           }));
+          return;
+        }
+        if (p.kind === 'evaluate') {
+          // Every image's heatmap: a pass of its own (minutes on a large collection), timed from
+          // its own start, and past the point where finishing early means anything.
+          analysisStore.setState((s) => {
+            if (!s.trainJob) return {};
+            const { finish: _finish, mark: _mark, ...job } = s.trainJob;
+            const startedAt = p.done === 0 || job.label !== EVALUATING ? Date.now() : job.startedAt;
+            return { trainJob: { ...job, label: EVALUATING, done: p.done, total: p.total, startedAt } };
+          });
           return;
         }
         analysisStore.setState((s) => ({
@@ -82,13 +105,26 @@ export async function trainReconstructor(session: PipelineSession = appSession()
     },
   );
   analysisStore.setState({
-    trainJob: { label: 'Training reconstructor', done: 0, total: epochs, startedAt: Date.now(), cancel: () => trainingClient.cancel(id, CANCEL_GRACE_MS) },
+    trainJob: {
+      label: 'Training reconstructor',
+      done: 0,
+      total: epochs,
+      startedAt: Date.now(),
+      cancel: () => trainingClient.cancel(id, CANCEL_GRACE_MS),
+      finish: () => {
+        finishing = true;
+        trainingClient.finish(id);
+        analysisStore.setState((s) =>
+          s.trainJob ? { trainJob: { ...s.trainJob, label: s.trainJob.label.replace('Training reconstructor', 'Finishing after this step') } } : {},
+        );
+      },
+    },
   });
   try {
     const r = await promise;
     if (!isCurrent()) return;
     analysisStore.setState((s) => ({
-      training: { ...s.training, status: 'done', trainLoss: r.trainLoss, valLoss: r.valLoss, bestEpoch: r.bestEpoch },
+      training: { ...s.training, status: 'done', trainLoss: r.trainLoss, valLoss: r.valLoss, bestEpoch: r.bestEpoch > 0 ? r.bestEpoch : null },
       reconstruction: {
         ids,
         tokens: data.tokensPre,
@@ -98,8 +134,9 @@ export async function trainReconstructor(session: PipelineSession = appSession()
         backend: r.backend,
         architecture: r.architecture,
         stoppedEarly: r.stoppedEarly,
+        ...(r.finishedAfterStep === null ? {} : { finishedAfterStep: r.finishedAfterStep }),
         constantDims: r.constantDims,
-        run: { bestEpoch: r.bestEpoch, bestValLoss: r.valLoss[r.bestEpoch - 1] ?? null },
+        run: { bestEpoch: r.bestEpoch > 0 ? r.bestEpoch : null, bestValLoss: r.valLoss[r.bestEpoch - 1] ?? null },
         model: { weights: r.weights, standardizers: r.standardizers },
       },
     }));

@@ -9,7 +9,7 @@
  * the owner can restore what the worker held. A crashed worker is replaced the same way.
  */
 import { FailureError, type Failure, type FailureCode } from '../core/errors.ts';
-import type { CancelRequest, JobId, Reply } from './protocol.ts';
+import type { CancelRequest, FinishRequest, JobId, Reply } from './protocol.ts';
 
 /** One request type and what it answers with. */
 export interface Call<Req extends { readonly type: string; readonly id: JobId }, R, P = never, I = never> {
@@ -105,6 +105,16 @@ export class WorkerClient<M extends CallMap<M>> {
       this.fail(target, { code: 'cancelled', message: 'Cancelled.', details: null });
       this.stop(`${this.label} did not stop within ${(graceMs / 1000).toFixed(graceMs < 1000 ? 1 : 0)} s of Cancel, so it was restarted`);
     }, graceMs);
+  }
+
+  /**
+   * Ask job `target` to finish now with what it has (a worker that knows FinishRequest: the
+   * training worker's "Finish now"). The job still answers with its result; nothing is forced.
+   */
+  finish(target: JobId): void {
+    if (!this.worker || !this.pending.has(target)) return;
+    const message: FinishRequest = { type: 'finish', id: this.nextId++, target };
+    this.worker.postMessage(message);
   }
 
   /**

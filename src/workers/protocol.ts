@@ -228,6 +228,13 @@ export interface CancelRequest {
   readonly target: JobId;
 }
 
+/** Finish job `target` now with what it has: the training worker's "Finish now" (TrainHooks.finish). */
+export interface FinishRequest {
+  readonly type: 'finish';
+  readonly id: JobId;
+  readonly target: JobId;
+}
+
 /** Browser-test hooks (the app only sends them with ?debug): destroy the WebGPU device; crash the worker. */
 export interface DebugRequest {
   readonly type: 'debug-lose-webgpu' | 'debug-crash';
@@ -294,7 +301,9 @@ export type TrainProgress =
       readonly valLoss: number;
       readonly bestEpoch: number;
     }
-  | { readonly kind: 'step'; readonly step: number; readonly steps: number; readonly epoch: number };
+  | { readonly kind: 'step'; readonly step: number; readonly steps: number; readonly epoch: number }
+  /** The final pass that computes every image's per-patch losses (the heatmaps). */
+  | { readonly kind: 'evaluate'; readonly done: number; readonly total: number };
 export interface TrainResult {
   readonly perPatch: Float32Array;
   readonly perImage: Float32Array;
@@ -302,6 +311,8 @@ export interface TrainResult {
   readonly valLoss: readonly number[];
   readonly bestEpoch: number;
   readonly stoppedEarly: boolean;
+  /** The step after which "Finish now" ended training; null when it ran its course. */
+  readonly finishedAfterStep: number | null;
   readonly backend: string;
   readonly architecture: string;
   readonly validation: Int32Array;
@@ -334,7 +345,7 @@ export interface ApplyReconstructorResult {
   readonly perPatch: Float32Array;
   readonly perImage: Float32Array;
 }
-export type TrainingRequest = TrainRequest | ConceptsRequest | ApplyReconstructorRequest | CancelRequest;
+export type TrainingRequest = TrainRequest | ConceptsRequest | ApplyReconstructorRequest | CancelRequest | FinishRequest;
 
 export interface TrainingCalls {
   readonly train: Call<TrainRequest, TrainResult, TrainProgress>;

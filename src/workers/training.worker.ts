@@ -25,6 +25,8 @@ declare const self: DedicatedWorkerGlobalScope;
 serveTfWasmFrom({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
 
 const controllers = new Map<number, AbortController>();
+/** "Finish now" for each training run under way. */
+const finishers = new Map<number, AbortController>();
 
 function post(reply: TrainingReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
@@ -32,8 +34,11 @@ function post(reply: TrainingReply, transfer: Transferable[] = []): void {
 
 async function train(req: TrainRequest): Promise<void> {
   const controller = new AbortController();
+  const finisher = new AbortController();
   let lastStepPost = -Infinity;
+  let lastEvaluatePost = -Infinity;
   controllers.set(req.id, controller);
+  finishers.set(req.id, finisher);
   // The tokens come a batch at a time from the tokens worker: this worker never holds them all.
   const tokens = portBatches(req.tokens, req.keys, req);
   try {
@@ -46,6 +51,7 @@ async function train(req: TrainRequest): Promise<void> {
       { epochs: req.epochs, seed: req.seed },
       {
         signal: controller.signal,
+        finish: finisher.signal,
         onEpoch: (p) =>
           post({
             type: 'progress',
@@ -59,6 +65,13 @@ async function train(req: TrainRequest): Promise<void> {
           if (p.step < p.steps && now - lastStepPost < 200) return;
           lastStepPost = now;
           post({ type: 'progress', id: req.id, progress: { kind: 'step', step: p.step, steps: p.steps, epoch: p.epoch } });
+        },
+        // The heatmap pass: on a large collection it is minutes of its own, so it has its own bar.
+        onEvaluate: (p) => {
+          const now = performance.now();
+          if (p.done > 0 && p.done < p.total && now - lastEvaluatePost < 200) return;
+          lastEvaluatePost = now;
+          post({ type: 'progress', id: req.id, progress: { kind: 'evaluate', done: p.done, total: p.total } });
         },
       },
     );
@@ -74,6 +87,7 @@ async function train(req: TrainRequest): Promise<void> {
           valLoss: result.history.valLoss,
           bestEpoch: result.bestEpoch,
           stoppedEarly: result.stoppedEarly,
+          finishedAfterStep: result.finishedAfterStep,
           backend,
           architecture: reconstructorLabel(result.architecture, { perStep: result.patchesPerStep, patches: result.patchLoss.tokens }),
           validation: result.split.validation,
@@ -87,6 +101,7 @@ async function train(req: TrainRequest): Promise<void> {
   } finally {
     tokens.close();
     controllers.delete(req.id);
+    finishers.delete(req.id);
   }
 }
 
@@ -125,7 +140,7 @@ async function apply(req: ApplyReconstructorRequest): Promise<void> {
   }
 }
 
-const WHAT: Record<Exclude<TrainingRequest['type'], 'cancel'>, string> = {
+const WHAT: Record<Exclude<TrainingRequest['type'], 'cancel' | 'finish'>, string> = {
   train: 'train the reconstructor',
   concepts: 'find the concepts',
   'apply-reconstructor': 'apply the reconstructor to the added images',
@@ -138,10 +153,14 @@ self.onmessage = async (event: MessageEvent<TrainingRequest>) => {
       controllers.get(req.target)?.abort();
       return;
     }
+    if (req.type === 'finish') {
+      finishers.get(req.target)?.abort();
+      return;
+    }
     if (req.type === 'concepts') await concepts(req);
     else if (req.type === 'apply-reconstructor') await apply(req);
     else await train(req);
   } catch (error) {
-    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'cancel' ? 'cancel' : WHAT[req.type]) });
+    post({ type: 'error', id: req.id, error: describeFailure(error, req.type === 'cancel' || req.type === 'finish' ? req.type : WHAT[req.type]) });
   }
 };

@@ -237,7 +237,7 @@ export async function lectureScenario(browser: Browser, watch: (page: Page, orig
     );
     const stepText = (await textNow(page, inLecture('[data-testid="lecture-train-job"]'))).trim();
     check('step 6: training progress counts steps within an epoch, with an estimate', /epoch \d+ of \d+, step: \d+ \/ \d+ · /.test(stepText), stepText);
-    const cancelFocused = await tabTo(page, '[data-testid="lecture-train-job"] button');
+    const cancelFocused = await tabTo(page, '[data-testid="lecture-train-job"] [data-testid="job-cancel"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector(inLecture('[data-testid="lecture-train-cancelled"]'), { timeout: 120_000 });
     const cancelled = await page.locator(inLecture('[data-testid="lecture-train-cancelled"]')).count();

@@ -196,7 +196,7 @@ async function twoTabs(browser: Browser, pageUrl: string, watch: (page: Page) =>
     await b.locator('.thumb-remove').first().click();
     await b.setInputFiles('[data-testid="file-input"]', lightPngs(1, 99, 'only-in-b'));
     await waitForEmbedded(b, 6);
-    await a.click('[data-testid="train-job"] button');
+    await a.click('[data-testid="train-job"] [data-testid="job-cancel"]');
     await a.waitForSelector('[data-testid="train-job"]', { state: 'detached', timeout: 60_000 });
     const fromA = lightPngs(1, 77, 'added-in-a');
     await a.setInputFiles('[data-testid="file-input"]', fromA);

@@ -234,6 +234,21 @@ async function main(): Promise<void> {
         restoredThumbs === IMAGES && knorAfter === knorBefore,
         `${restoredThumbs} images, KNOR ${knorBefore} -> ${knorAfter}`,
       );
+      // Finish now: a long run stops after the step under way and the heatmaps come from what it learned.
+      await page.fill('[data-testid="epochs-input"]', '400');
+      await page.click('[data-testid="train-button"]');
+      await page.waitForFunction(() => /step: [2-9]\d* \//.test(document.querySelector('[data-testid="train-job"]')?.textContent ?? ''), null, {
+        timeout: 60_000,
+      });
+      await page.click('[data-testid="train-job"] [data-testid="job-finish"]');
+      await page.waitForSelector('[data-testid="train-job"]', { state: 'detached', timeout: 120_000 });
+      const finishedFacts = (await page.textContent('[data-testid="train-facts"]')) ?? '';
+      const finishedHeatmap = await page.locator('[data-testid="heatmap-canvas"]').count();
+      check(
+        'Finish now ends a 400-epoch run after the step under way and shows heatmaps from what it learned',
+        /finished by you after step \d+/.test(finishedFacts) && finishedHeatmap > 0,
+        `${finishedFacts.slice(0, 160)}; heatmap canvases ${finishedHeatmap}`,
+      );
       // Reload during training: the run is lost and the app says so; the previous heatmap stays.
       await page.fill('[data-testid="epochs-input"]', '400');
       await page.click('[data-testid="train-button"]');

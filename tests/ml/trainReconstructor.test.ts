@@ -10,6 +10,7 @@ import { warmupCosine } from '../../src/core/stats/lrSchedule.ts';
 import { createReconstructor, parameterCount, routingMatrix } from '../../src/ml/reconstructorModel.ts';
 import { selectTfBackend } from '../../src/ml/tfBackend.ts';
 import { isSoftwareAdapter } from '../../src/ml/webGpuAdapter.ts';
+import { applyReconstructor } from '../../src/ml/applyReconstructor.ts';
 import { setLearningRate, splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
 import { uniformArray } from '../support/uniformArray.ts';
 
@@ -295,6 +296,60 @@ describe('trainReconstructor', () => {
     // An already-aborted signal rejects at once.
     await expect(trainReconstructor(data, {}, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('"Finish now" ends training after the step under way and scores every image with the weights it has', async () => {
+    // 32 training images, one per batch: an epoch is 32 steps, so step 5 is mid-epoch 1.
+    const data = linearData(40, 4, 3, 5, 12);
+    const config = { epochs: 5, hidden: 8, batchSize: 1, seed: 6, patience: 5 };
+    const finish = new AbortController();
+    const steps: number[] = [];
+    const scored: { done: number; total: number }[] = [];
+    const before = tf.memory().numTensors;
+    const r = await trainReconstructor(data, config, {
+      finish: finish.signal,
+      onStep: ({ step }) => {
+        steps.push(step);
+        if (step === 5) finish.abort();
+      },
+      onEvaluate: (report) => scored.push(report),
+    });
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
+    expect(r.finishedAfterStep).toBe(5);
+    expect(r.history.valLoss).toEqual([]); // no epoch ended: nothing was validated
+    expect(r.bestEpoch).toBe(0);
+    // The losses are those of the weights it returns (the ones it trained for five steps), scored
+    // independently by the apply path on every image.
+    const again = await applyReconstructor(data, { weights: r.weights, standardizers: r.standardizers });
+    r.patchLoss.perPatch.forEach((v, i) => expect(v).toBeCloseTo(again.perPatch[i]!, 5));
+    // And they are not the untrained model's: five steps moved the weights.
+    const untrained = await trainReconstructor(data, config, { finish: AbortSignal.abort() });
+    expect(untrained.finishedAfterStep).toBe(1); // honoured from the first step on, never before it
+    expect(Array.from(untrained.patchLoss.perImage)).not.toEqual(Array.from(r.patchLoss.perImage));
+    // The final pass reports every image, from 0 to all of them, in order.
+    expect(scored[0]).toEqual({ done: 0, total: 40 });
+    expect(scored.at(-1)).toEqual({ done: 40, total: 40 });
+    expect(scored.map((s) => s.done)).toEqual([...scored.map((s) => s.done)].sort((a, b) => a - b));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('"Finish now" after an epoch keeps the best validated weights, not the part epoch\'s', async () => {
+    const data = linearData(40, 4, 3, 5, 12);
+    const config = { epochs: 5, hidden: 8, batchSize: 1, seed: 6, patience: 5 };
+    const finish = new AbortController();
+    const r = await trainReconstructor(data, config, {
+      finish: finish.signal,
+      onStep: ({ step }) => {
+        if (step === 32 + 3) finish.abort(); // three steps into epoch 2
+      },
+    });
+    expect(r.finishedAfterStep).toBe(35);
+    expect(r.history.valLoss.length).toBe(1);
+    expect(r.bestEpoch).toBe(1);
+    // Mean patch loss over the validation images == epoch 1's validation loss: its weights were restored.
+    const val = Array.from(r.split.validation);
+    const meanVal = val.reduce((s, i) => s + r.patchLoss.perImage[i]!, 0) / val.length;
+    expect(meanVal).toBeCloseTo(r.history.valLoss[0]!, 4);
   });
 
   it('rejects configs that would loop forever or mean nothing', async () => {

@@ -146,3 +146,54 @@ describe('images added after training', () => {
     expect(applied).toHaveLength(1);
   });
 });
+
+describe('Finish now', () => {
+  it('asks the worker to finish this run, then times the heatmap pass on its own bar, and keeps what the run learned', async () => {
+    const { session, embedPending, trainReconstructor, analysisStore, addImages, nextImageId } = await freshStores();
+    const told: Message[] = [];
+    let trainId = 0;
+    ScriptedWorker.scripts.set('inference', inference);
+    ScriptedWorker.scripts.set('training', (message, worker) => {
+      told.push(message);
+      if (message.type === 'train') {
+        trainId = message.id as number;
+        worker.reply({ type: 'progress', id: trainId, progress: { kind: 'step', step: 3, steps: 400, epoch: 1 } });
+        return;
+      }
+      if (message.type !== 'finish') return;
+      // The worker stops after the step under way, then scores every image.
+      worker.reply({ type: 'progress', id: trainId, progress: { kind: 'step', step: 4, steps: 400, epoch: 1 } });
+      worker.reply({ type: 'progress', id: trainId, progress: { kind: 'evaluate', done: 0, total: IMAGES } });
+      worker.reply({ type: 'progress', id: trainId, progress: { kind: 'evaluate', done: 2, total: IMAGES } });
+    });
+    await session.openPack('vit-mlp', MANIFEST, { kind: 'url', url: 'e.onnx' }, { kind: 'url', url: 'c.onnx' });
+    addImages(Array.from({ length: IMAGES }, (_, i) => blankImage(nextImageId(), { name: `${i}.png` })));
+    await embedPending();
+
+    const run = trainReconstructor();
+    await vi.waitFor(() => expect(analysisStore.getState().trainJob?.done).toBe(3));
+    expect(analysisStore.getState().trainJob?.label).toBe('Training reconstructor, epoch 1 of 40, step');
+    const beforeFinish = Date.now();
+    analysisStore.getState().trainJob!.finish!();
+    expect(analysisStore.getState().trainJob?.label).toBe('Finishing after this step, epoch 1 of 40, step');
+    await vi.waitFor(() => expect(told.at(-1)).toMatchObject({ type: 'finish', target: trainId }));
+    await vi.waitFor(() => expect(analysisStore.getState().trainJob?.done).toBe(2));
+    const job = analysisStore.getState().trainJob!;
+    expect(job.label).toBe("Computing every image's heatmap, image");
+    expect(job.total).toBe(IMAGES);
+    expect(job.finish).toBeUndefined(); // nothing left to finish early
+    expect(job.startedAt).toBeGreaterThanOrEqual(beforeFinish); // the estimate is the pass's own, not training's
+
+    const training = ScriptedWorker.spawned.find((w) => w.name === 'training' && !w.terminated)!;
+    training.reply({
+      type: 'result',
+      id: trainId,
+      result: { ...(finishedRun({ type: 'train', id: trainId, images: IMAGES }) as object), trainLoss: [], valLoss: [], bestEpoch: 0, finishedAfterStep: 4 },
+    });
+    await run;
+    const { reconstruction, trainJob, training: state } = analysisStore.getState();
+    expect(trainJob).toBeNull();
+    expect(reconstruction).toMatchObject({ finishedAfterStep: 4, run: { bestEpoch: null, bestValLoss: null } });
+    expect(state).toMatchObject({ status: 'done', bestEpoch: null });
+  });
+});
