@@ -13,7 +13,7 @@ import type { TopKSae } from '../core/sae/topkSae.ts';
 import { APP_VERSION } from '../appVersion.ts';
 import { conceptFiles } from '../core/export/conceptExport.ts';
 import type { ConceptAnalysis, ConceptSettings } from '../ml/conceptAnalysis.ts';
-import type { Job } from './analysisStore.ts';
+import { analysisStore, type Job } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
 import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import { modelStore } from './modelStore.ts';
@@ -55,9 +55,10 @@ const SEED = 11;
 /** An SAE needs more tokens than this to mean anything. */
 export const MIN_CONCEPT_IMAGES = 8;
 /**
- * The concept analysis gathers every embedded image's tokens as float32 at once (its autoencoders
- * train on all of them); at most this much, so a large store (1,000 LLaVA-size images: 11.8 GB)
- * is refused with a message instead of failing to allocate in a worker.
+ * At the patch level the concept analysis gathers every embedded image's tokens as float32 at
+ * once (its autoencoders train on all of them); at most this much, so a large store (1,000
+ * LLaVA-size images: 11.8 GB) is refused with a message instead of failing to allocate in a
+ * worker. The pooled level needs no tokens (pooledVectorsAsTokens) and runs at any size.
  */
 export const MAX_CONCEPT_TOKEN_BYTES = 1024 ** 3;
 
@@ -66,7 +67,7 @@ export function conceptTokensProblem(images: number, tokens: { pre: number; dPre
   const perImage = 4 * (tokens.pre * tokens.dPre + tokens.post * tokens.dPost);
   if (images * perImage <= MAX_CONCEPT_TOKEN_BYTES) return null;
   const fits = Math.floor(MAX_CONCEPT_TOKEN_BYTES / perImage);
-  return `Concepts train on every embedded image's tokens at once: ${images.toLocaleString('en-US')} images of ${tokens.pre} x ${tokens.dPre} and ${tokens.post} x ${tokens.dPost} need ${formatBytes(images * perImage)}, more than the ${formatBytes(MAX_CONCEPT_TOKEN_BYTES)} a tab can give them. Run concepts on at most ${fits.toLocaleString('en-US')} images (remove some, or open a part of the store).`;
+  return `Concepts train on every embedded image's tokens at once: ${images.toLocaleString('en-US')} images of ${tokens.pre} x ${tokens.dPre} and ${tokens.post} x ${tokens.dPost} need ${formatBytes(images * perImage)}, more than the ${formatBytes(MAX_CONCEPT_TOKEN_BYTES)} a tab can give them. Run concepts on at most ${fits.toLocaleString('en-US')} images (remove some, or open a part of the store), or on pooled vectors (one per image: ${formatBytes(images * 4 * (tokens.dPre + tokens.dPost))}).`;
 }
 
 export const conceptsStore = createStore<ConceptsState>()(() => ({
@@ -167,6 +168,25 @@ interface ConceptRun {
   readonly names?: Readonly<Record<number, string>>;
 }
 
+/**
+ * The images' pooled vectors as one-token matrices, for the pooled level: the analysis mean-pools
+ * its input (ml/conceptAnalysis.ts), and the mean of one token is that token, so it sees the
+ * vectors KNOR compares (pooled from the float32 tokens, before they were stored as float16)
+ * without gathering a single token matrix. Copies: the arrays go to the worker.
+ */
+export function pooledVectorsAsTokens(ids: readonly string[], tokens: { dPre: number; dPost: number }) {
+  const { embeddings } = analysisStore.getState();
+  const pre = new Float32Array(ids.length * tokens.dPre);
+  const post = new Float32Array(ids.length * tokens.dPost);
+  ids.forEach((id, i) => {
+    const e = embeddings[id];
+    if (!e) throw new RangeError(`image ${id} is not embedded`);
+    pre.set(e.pooledPre, i * tokens.dPre);
+    post.set(e.pooledPost, i * tokens.dPost);
+  });
+  return { pre, post, images: ids.length, tokensPre: 1, tokensPost: 1, dPre: tokens.dPre, dPost: tokens.dPost };
+}
+
 /** While a run gathers its tokens (before its job shows), a second one is not started. */
 let gatheringConcepts = false;
 
@@ -178,7 +198,9 @@ async function runConcepts(session: PipelineSession, run: ConceptRun): Promise<v
     say('warning', `Concepts need at least ${MIN_CONCEPT_IMAGES} embedded images; ${ids.length} are embedded.`);
     return;
   }
-  const tooMany = conceptTokensProblem(ids.length, manifest.tokens);
+  // Pooled vectors are on this thread already (what KNOR compares): nothing to gather, any size.
+  const pooled = run.settings.level === 'pooled';
+  const tooMany = pooled ? null : conceptTokensProblem(ids.length, manifest.tokens);
   if (tooMany !== null) {
     say('warning', tooMany);
     return;
@@ -187,7 +209,7 @@ async function runConcepts(session: PipelineSession, run: ConceptRun): Promise<v
   gatheringConcepts = true;
   let data;
   try {
-    data = await stackedTokens(modelKey, ids, manifest.tokens, session);
+    data = pooled ? pooledVectorsAsTokens(ids, manifest.tokens) : await stackedTokens(modelKey, ids, manifest.tokens, session);
   } catch (error) {
     const failure = describeFailure(error, 'gather the tokens');
     sayFailure('error', `Could not ${run.doing}: ${failure.message}`, failure);
