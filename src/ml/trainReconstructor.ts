@@ -59,6 +59,13 @@ export interface TokenBatchSource extends ReconstructionShape {
    * The arrays are fresh and the trainer's to overwrite (it standardises them in place).
    */
   read(images: Int32Array, patches?: PatchSample): Promise<{ readonly pre: Float32Array; readonly post: Float32Array }>;
+  /**
+   * A batch's arrays handed back once the trainer is done with them (every tensor made from them
+   * disposed: a cpu tensor may hold the array itself). A source that reads over a port sends them
+   * back to be filled again, so neither worker makes garbage of every batch: at LLaVA size a
+   * batch is 6-24 MB, and dead ones piled up faster than the workers' collectors ran.
+   */
+  recycle?(batch: { readonly pre: Float32Array; readonly post: Float32Array }): void;
 }
 
 /** A source over matrices already in memory (checked against the shapes here, before any training). */
@@ -286,6 +293,7 @@ async function meanLoss(
     } finally {
       pre.dispose();
       post.dispose();
+      source.recycle?.(batch);
     }
     sum += (await loss.data())[0]!;
     loss.dispose();
@@ -316,6 +324,7 @@ async function fitStandardizers(source: TokenBatchSource, train: Int32Array, sig
       if (signal?.aborted) throw abortError('training cancelled');
       pass(pre, batch.pre);
       pass(post, batch.post);
+      source.recycle?.(batch);
     }
   }
   return { pre: finishStandardizer(pre), post: finishStandardizer(post) };
@@ -390,6 +399,7 @@ export async function trainReconstructor(
         } finally {
           v.dispose();
           p.dispose();
+          source.recycle?.(batch);
         }
         // Decoupled weight decay (AdamW): shrink matrices after the Adam step.
         tf.tidy(() => {
@@ -445,6 +455,7 @@ export async function trainReconstructor(
       const predicted = (await out.data()) as Float32Array;
       out.dispose();
       const losses = patchLosses(predicted, preValues, count, tokensPre, dPre);
+      source.recycle?.(batch);
       perPatch.set(losses.perPatch, batch.images[0]! * tokensPre);
       perImage.set(losses.perImage, batch.images[0]!);
       scored += count;

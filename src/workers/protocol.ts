@@ -388,6 +388,11 @@ export interface StackTokensRequest {
   readonly keys: readonly string[];
   /** Only these rows of each image (a training step's patch sample, T' = T): [n, count, d] comes back. */
   readonly patches?: PatchSample;
+  /**
+   * Arrays of an earlier batch, handed back (transferred) to be filled again where they are large
+   * enough: the answer is then a view of their buffers (TokenStore.stack's `into`).
+   */
+  readonly into?: { readonly pre: Float32Array; readonly post: Float32Array };
 }
 export type StackTokensResult =
   | { readonly ok: true; readonly pre: Float32Array; readonly post: Float32Array; readonly shape: TokenShape }

@@ -36,7 +36,7 @@ export async function answerTokensRequest(store: TokenStore, req: AnsweredReques
         return { reply: { type: 'result', id: req.id, result: await store.has(req.keys) }, transfer: [] };
       case 'stack-tokens':
         try {
-          const { pre, post, shape } = await store.stack(req.keys, req.patches);
+          const { pre, post, shape } = await store.stack(req.keys, req.patches, req.into);
           return { reply: { type: 'result', id: req.id, result: { ok: true, pre, post, shape } }, transfer: [pre.buffer, post.buffer] };
         } catch (error) {
           if (!(error instanceof MissingTokensError)) throw error;

@@ -59,6 +59,34 @@ describe('training on tokens read through the tokens port', () => {
     }
   });
 
+  it('hands every batch back to be filled again: the tokens service makes new batch arrays only until it has two large enough', async () => {
+    const { store, port } = await servedTokens();
+    const stacked = await store.stack(keys);
+    const inMemory = await trainReconstructor({ pre: stacked.pre, post: stacked.post, images: IMAGES, ...SHAPE }, config);
+    const calls: { given: boolean; reused: boolean }[] = [];
+    const stack = store.stack.bind(store);
+    store.stack = async (k, patches, into) => {
+      const out = await stack(k, patches, into);
+      calls.push({ given: into !== undefined, reused: into !== undefined && out.pre.buffer === into.pre.buffer && out.post.buffer === into.post.buffer });
+      return out;
+    };
+    const source = portBatches(port, keys, SHAPE);
+    try {
+      const streamed = await trainReconstructor(source, config);
+      expect(streamed.patchLoss.perPatch).toEqual(inMemory.patchLoss.perPatch);
+      expect(streamed.weights.map((w) => w.values)).toEqual(inMemory.weights.map((w) => w.values));
+    } finally {
+      source.close();
+    }
+    // Two passes of 2 groups, 3 epochs of 3 steps and a validation pass, 4 groups of scoring.
+    expect(calls.length).toBeGreaterThan(15);
+    // The first two reads go out before any batch is back (one is read ahead); from then on a read
+    // brings the smallest spare that fits, and new arrays are made only while none does.
+    expect(calls.slice(0, 2).every((c) => !c.given)).toBe(true);
+    expect(calls.every((c) => c.given === c.reused)).toBe(true); // a spare is sent only where it fits
+    expect(calls.filter((c) => !c.given).length).toBeLessThanOrEqual(3);
+  });
+
   it("samples patches in the tokens worker (T' = T): the rows it sends train to the last bit as sampling in memory does", async () => {
     // Square images, so that a token-wise model trains on a sample of 2 of their 6 patches a step.
     const square = { tokensPre: 6, dPre: 5, tokensPost: 6, dPost: 7 };

@@ -163,6 +163,11 @@ export class MissingTokensError extends Error {
   }
 }
 
+/** `length` values at the start of `spare`'s buffer when it holds that many, else a new array. */
+function reuseOrNew(spare: Float32Array | undefined, length: number): Float32Array {
+  return spare && spare.buffer.byteLength >= length * 4 ? new Float32Array(spare.buffer, 0, length) : new Float32Array(length);
+}
+
 export class TokenStore {
   /** Insertion order is use order: a read moves an entry to the end, eviction takes from the front. */
   private readonly memory = new Map<string, StoredTokens>();
@@ -272,8 +277,11 @@ export class TokenStore {
   /**
    * The matrices of these keys stacked in their order, as float32; every key must be held and of
    * one shape. With `patches` (images whose T' = T), only each image's sampled rows: [n, count, d].
+   * With `into`, the output is written at the start of those arrays' buffers where they are large
+   * enough (every value of it is written), else into new ones: a reader that hands each batch back
+   * makes no garbage of it.
    */
-  async stack(keys: readonly string[], patches?: PatchSample): Promise<StackedTokens> {
+  async stack(keys: readonly string[], patches?: PatchSample, into?: { readonly pre: Float32Array; readonly post: Float32Array }): Promise<StackedTokens> {
     if (keys.length === 0) throw new RangeError('stack: no images');
     const missing: string[] = [];
     // One pass, each image read once: the output is sized from the first image held.
@@ -291,7 +299,7 @@ export class TokenStore {
         if (patches) checkPatches(keys[i]!, shape, patches, keys.length);
         const rowsPre = patches?.count ?? shape.tokensPre;
         const rowsPost = patches?.count ?? shape.tokensPost;
-        out = { shape, pre: new Float32Array(keys.length * rowsPre * shape.dPre), post: new Float32Array(keys.length * rowsPost * shape.dPost) };
+        out = { shape, pre: reuseOrNew(into?.pre, keys.length * rowsPre * shape.dPre), post: reuseOrNew(into?.post, keys.length * rowsPost * shape.dPost) };
       }
       if (!sameShape(shape, out.shape)) otherShape ??= keys[i]!;
       else if (missing.length === 0 && patches) {

@@ -91,6 +91,26 @@ describe('TokenStore', () => {
     await expect(store.stack(order, { count: 2, positions: Int32Array.from([0, 1]) })).rejects.toThrow('2 patch positions for 3 images of 2');
   });
 
+  it('stacks into arrays handed back when they are large enough, writing every value, and into new ones when not', async () => {
+    const store = new TokenStore(null);
+    const images = [0, 1, 2].map((i) => matrices(60 + i));
+    for (const [i, m] of images.entries()) await store.put(`r${i}`, SHAPE, m.pre, m.post, false);
+    const fresh = await store.stack(['r2', 'r0']);
+    // A spare full of garbage, larger than needed: the answer is its start, and equals a fresh stack.
+    const spare = { pre: new Float32Array(3 * 30).fill(Number.NaN), post: new Float32Array(3 * 21).fill(Number.NaN) };
+    const into = await store.stack(['r2', 'r0'], undefined, spare);
+    expect(into.pre.buffer).toBe(spare.pre.buffer);
+    expect(into.post.buffer).toBe(spare.post.buffer);
+    expect([into.pre.length, into.post.length]).toEqual([2 * 30, 2 * 21]);
+    expect(Array.from(into.pre)).toEqual(Array.from(fresh.pre));
+    expect(Array.from(into.post)).toEqual(Array.from(fresh.post));
+    // Too small for three images: new arrays, the spare untouched.
+    const small = { pre: new Float32Array(30), post: new Float32Array(21) };
+    const three = await store.stack(['r0', 'r1', 'r2'], undefined, small);
+    expect(three.pre.buffer).not.toBe(small.pre.buffer);
+    expect(three.pre.length).toBe(90);
+  });
+
   it('says which keys it lacks instead of stacking part of them', async () => {
     const store = new TokenStore(null);
     const m = matrices(3);
