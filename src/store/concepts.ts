@@ -17,7 +17,7 @@ import { analysisStore, type Job } from './analysisStore.ts';
 import { CANCEL_GRACE_MS } from './modelSession.ts';
 import { tokenRouting } from '../core/geometry/connectorGeometry.ts';
 import { modelStore } from './modelStore.ts';
-import { embeddedIds } from './neighbours.ts';
+import { embeddedIds, stack } from './neighbours.ts';
 import { stackedTokens } from './tokens.ts';
 import { appSession, type PipelineSession } from './session.ts';
 import { say, sayFailure } from './uiStore.ts';
@@ -172,19 +172,20 @@ interface ConceptRun {
  * The images' pooled vectors as one-token matrices, for the pooled level: the analysis mean-pools
  * its input (ml/conceptAnalysis.ts), and the mean of one token is that token, so it sees the
  * vectors KNOR compares (pooled from the float32 tokens, before they were stored as float16)
- * without gathering a single token matrix. Copies: the arrays go to the worker.
+ * without gathering a single token matrix. `ids` are embedded ones (embeddedIds); the stacks are
+ * copies, since the arrays go to the worker.
  */
-export function pooledVectorsAsTokens(ids: readonly string[], tokens: { dPre: number; dPost: number }) {
+function pooledVectorsAsTokens(ids: readonly string[], tokens: { dPre: number; dPost: number }) {
   const { embeddings } = analysisStore.getState();
-  const pre = new Float32Array(ids.length * tokens.dPre);
-  const post = new Float32Array(ids.length * tokens.dPost);
-  ids.forEach((id, i) => {
-    const e = embeddings[id];
-    if (!e) throw new RangeError(`image ${id} is not embedded`);
-    pre.set(e.pooledPre, i * tokens.dPre);
-    post.set(e.pooledPost, i * tokens.dPost);
-  });
-  return { pre, post, images: ids.length, tokensPre: 1, tokensPost: 1, dPre: tokens.dPre, dPost: tokens.dPost };
+  return {
+    pre: stack(ids, (id) => embeddings[id]!.pooledPre),
+    post: stack(ids, (id) => embeddings[id]!.pooledPost),
+    images: ids.length,
+    tokensPre: 1,
+    tokensPost: 1,
+    dPre: tokens.dPre,
+    dPost: tokens.dPost,
+  };
 }
 
 /** While a run gathers its tokens (before its job shows), a second one is not started. */

@@ -57,8 +57,13 @@ export async function trainReconstructor(session: PipelineSession = appSession()
   const tokenSource = tokenRouting(manifest.connector, [manifest.image.grid[0], manifest.image.grid[1]]);
   analysisStore.setState({ training: { ...idleTraining, status: 'running', epochs } });
   const trainingClient = session.training;
-  // Set by "Finish now": the step reports then say that training is finishing.
+  // The bar's words while it counts steps: "Finish now" changes them at once, not at the next report.
   let finishing = false;
+  let epochNow: number | null = null;
+  const stepLabel = () => {
+    const phase = finishing ? 'Finishing after this step' : 'Training reconstructor';
+    return epochNow === null ? phase : `${phase}, epoch ${epochNow} of ${epochs}, step`;
+  };
   const { id, promise } = trainingClient.request(
     {
       type: 'train',
@@ -75,16 +80,8 @@ export async function trainReconstructor(session: PipelineSession = appSession()
         if (!isCurrent()) return;
         if (p.kind === 'step') {
           // The bar counts optimiser steps, so it moves (and the estimate holds) within an epoch.
-          analysisStore.setState((s) => ({
-            trainJob: s.trainJob
-              ? {
-                  ...s.trainJob,
-                  label: `${finishing ? 'Finishing after this step' : 'Training reconstructor'}, epoch ${p.epoch} of ${epochs}, step`,
-                  done: p.step,
-                  total: p.steps,
-                }
-              : null,
-          }));
+          epochNow = p.epoch;
+          analysisStore.setState((s) => ({ trainJob: s.trainJob ? { ...s.trainJob, label: stepLabel(), done: p.step, total: p.steps } : null }));
           return;
         }
         if (p.kind === 'evaluate') {
@@ -92,8 +89,8 @@ export async function trainReconstructor(session: PipelineSession = appSession()
           // its own start, and past the point where finishing early means anything.
           analysisStore.setState((s) => {
             if (!s.trainJob) return {};
-            const { finish: _finish, mark: _mark, ...job } = s.trainJob;
-            const startedAt = p.done === 0 || job.label !== EVALUATING ? Date.now() : job.startedAt;
+            const { finish: _finish, ...job } = s.trainJob;
+            const startedAt = job.label === EVALUATING ? job.startedAt : Date.now();
             return { trainJob: { ...job, label: EVALUATING, done: p.done, total: p.total, startedAt } };
           });
           return;
@@ -106,7 +103,7 @@ export async function trainReconstructor(session: PipelineSession = appSession()
   );
   analysisStore.setState({
     trainJob: {
-      label: 'Training reconstructor',
+      label: stepLabel(),
       done: 0,
       total: epochs,
       startedAt: Date.now(),
@@ -114,9 +111,7 @@ export async function trainReconstructor(session: PipelineSession = appSession()
       finish: () => {
         finishing = true;
         trainingClient.finish(id);
-        analysisStore.setState((s) =>
-          s.trainJob ? { trainJob: { ...s.trainJob, label: s.trainJob.label.replace('Training reconstructor', 'Finishing after this step') } } : {},
-        );
+        analysisStore.setState((s) => (s.trainJob ? { trainJob: { ...s.trainJob, label: stepLabel() } } : {}));
       },
     },
   });

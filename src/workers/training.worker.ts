@@ -32,11 +32,26 @@ function post(reply: TrainingReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
 }
 
+/**
+ * Whether a progress report of `done` out of `total` goes out: the first and the last always,
+ * others at most every 200 ms. Enough for a live bar and estimate on a slow LLaVA-size step,
+ * without a message per step on a fast small one. One gate per bar.
+ */
+function progressGate(): (done: number, total: number) => boolean {
+  let last = -Infinity;
+  return (done, total) => {
+    const now = performance.now();
+    if (done < total && now - last < 200) return false;
+    last = now;
+    return true;
+  };
+}
+
 async function train(req: TrainRequest): Promise<void> {
   const controller = new AbortController();
   const finisher = new AbortController();
-  let lastStepPost = -Infinity;
-  let lastEvaluatePost = -Infinity;
+  const stepGate = progressGate();
+  const evaluateGate = progressGate();
   controllers.set(req.id, controller);
   finishers.set(req.id, finisher);
   // The tokens come a batch at a time from the tokens worker: this worker never holds them all.
@@ -58,20 +73,12 @@ async function train(req: TrainRequest): Promise<void> {
             id: req.id,
             progress: { kind: 'epoch', epoch: p.epoch, epochs: p.epochs, trainLoss: p.trainLoss, valLoss: p.valLoss, bestEpoch: p.bestEpoch },
           }),
-        // Steps are reported at most every 200 ms (and the last one always): enough for a live bar
-        // and estimate on a slow LLaVA-size step, without a message per step on a fast small one.
         onStep: (p) => {
-          const now = performance.now();
-          if (p.step < p.steps && now - lastStepPost < 200) return;
-          lastStepPost = now;
-          post({ type: 'progress', id: req.id, progress: { kind: 'step', step: p.step, steps: p.steps, epoch: p.epoch } });
+          if (stepGate(p.step, p.steps)) post({ type: 'progress', id: req.id, progress: { kind: 'step', step: p.step, steps: p.steps, epoch: p.epoch } });
         },
         // The heatmap pass: on a large collection it is minutes of its own, so it has its own bar.
         onEvaluate: (p) => {
-          const now = performance.now();
-          if (p.done > 0 && p.done < p.total && now - lastEvaluatePost < 200) return;
-          lastEvaluatePost = now;
-          post({ type: 'progress', id: req.id, progress: { kind: 'evaluate', done: p.done, total: p.total } });
+          if (evaluateGate(p.done, p.total)) post({ type: 'progress', id: req.id, progress: { kind: 'evaluate', done: p.done, total: p.total } });
         },
       },
     );
@@ -107,7 +114,7 @@ async function train(req: TrainRequest): Promise<void> {
 
 async function concepts(req: ConceptsRequest): Promise<void> {
   const controller = new AbortController();
-  let lastPost = -Infinity;
+  const gate = progressGate();
   controllers.set(req.id, controller);
   try {
     // Imported autoencoders are only applied: no tfjs.
@@ -116,10 +123,7 @@ async function concepts(req: ConceptsRequest): Promise<void> {
       signal: controller.signal,
       ...(req.trained ? { trained: req.trained } : {}),
       onStep: (done, total) => {
-        const now = performance.now();
-        if (done < total && now - lastPost < 200) return;
-        lastPost = now;
-        post({ type: 'progress', id: req.id, progress: { done, total } });
+        if (gate(done, total)) post({ type: 'progress', id: req.id, progress: { done, total } });
       },
     });
     post({ type: 'result', id: req.id, result });
