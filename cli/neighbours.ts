@@ -1,16 +1,16 @@
 /**
  * KNOR and neighbour lists over pooled vectors by the very calls the app's analysis worker makes
- * (workers/analysis.worker.ts): neighbourTables with ONNX Runtime's matrix-product candidates
- * (ml/gemmCandidates.ts) made exact by core/knn, then selectNeighbours for k, the metric and the
+ * (workers/analysis.worker.ts): neighbourTables with candidates from the dot-product kernel
+ * (core/knn/kernelCandidates.ts, on one thread here) made exact by core/knn, then selectNeighbours for k, the metric and the
  * self mode, then knor. So the CLI's lists are the app's, image for image and rank for rank.
  * Precision@k by label follows the app's KNOR panel: with two or more labelled classes.
  */
+import { kernelCandidates } from '../src/core/knn/kernelCandidates.ts';
 import { knor } from '../src/core/knn/knor.ts';
 import { knorBlockedReason } from '../src/core/knn/nearest.ts';
 import { neighbourTables, type PooledSet } from '../src/core/knn/neighbourTables.ts';
 import { selectNeighbours } from '../src/core/knn/neighbourTable.ts';
 import { labelIds, precisionAtK } from '../src/core/knn/precision.ts';
-import { gemmCandidates } from '../src/ml/gemmCandidates.ts';
 import type { KnorSettings } from './args.ts';
 
 export interface NeighbourResult {
@@ -30,7 +30,7 @@ export function neighboursBlocked(n: number, settings: KnorSettings): string | n
 
 export async function computeNeighbours(vectors: PooledSet, settings: KnorSettings, labels: readonly (string | null)[]): Promise<NeighbourResult> {
   const { k, metric, includeSelf } = settings;
-  const tables = await neighbourTables(vectors, k, gemmCandidates());
+  const tables = await neighbourTables(vectors, k, kernelCandidates());
   const nnPre = selectNeighbours(tables.pre, k, metric, includeSelf);
   const nnPost = selectNeighbours(tables.post, k, metric, includeSelf);
   const { perImage, mean } = knor(nnPre, nnPost, vectors.n, k);

@@ -1,7 +1,9 @@
 /**
  * Neighbour candidates by float32 matrix products in ONNX Runtime (MLAS's SIMD GEMM on WASM, or
- * WebGPU where a real adapter exists): the fast half of core/knn/neighbourTable.ts, which makes
- * the answer exact.
+ * WebGPU where a real adapter exists), for core/knn/neighbourTable.ts, which makes the answer
+ * exact. The app's source is now core/knn/kernelCandidates.ts (its own WebAssembly kernel: fused
+ * multiply-add, no TopK, no second pass); this one stays as the bench's comparison (the same lists,
+ * timed in the same run) and as the way to products on a GPU.
  *
  * The vectors go to ORT once, as external data of a small graph (core/onnx/smallModel.ts). Each
  * run multiplies a set of rows with a range of columns and returns, for cosine and for L2, the

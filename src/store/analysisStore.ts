@@ -6,6 +6,7 @@
 import type { RateMark } from '../core/jobEstimate.ts';
 import { createStore } from 'zustand/vanilla';
 import type { Metric } from '../core/types.ts';
+import type { NeighbourSearch } from '../core/knn/neighbourTables.ts';
 import type { TrainResult } from '../workers/protocol.ts';
 
 /** What this thread keeps of an embedded image; its token matrices are in the tokens worker (store/tokens.ts). */
@@ -31,6 +32,8 @@ export interface KnorResult {
   /** The analysis worker's key for the vectors searched (what the maps and the baseline of these results are laid out from). */
   readonly dataKey: string;
   readonly source: KnorSource;
+  /** How the worker's neighbour tables for these vectors were searched. */
+  readonly search: NeighbourSearch;
 }
 
 /**

@@ -158,8 +158,8 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
     // Results of a model that was replaced meanwhile are not this model's; those of a request
     // overtaken by a newer one are not what the settings and the collection are now.
     if (analysisStore.getState().modelKey !== modelKey || !isNewest()) return;
-    const { nnPre, nnPost, perImage, mean } = result;
-    analysisStore.setState({ knor: { ids, k, metric, includeSelf, nnPre, nnPost, perImage, mean, source, dataKey: key }, knorBlocked: null });
+    const { nnPre, nnPost, perImage, mean, search } = result;
+    analysisStore.setState({ knor: { ids, k, metric, includeSelf, nnPre, nnPost, perImage, mean, source, dataKey: key, search }, knorBlocked: null });
     const selected = uiStore.getState().selectedId;
     if (!selected || !ids.includes(selected)) uiStore.setState({ selectedId: ids[0] ?? null });
     if (source === 'live') checkFirstLook();

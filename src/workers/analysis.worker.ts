@@ -3,22 +3,26 @@
  * Analysis worker: neighbour sets, KNOR and the 2-D maps over pooled vectors. Apart from the inference worker
  * on purpose: a model that is slow or stuck in one run there must not hold back KNOR when k or
  * the metric change. It keeps the exact neighbour tables of the last vectors it was sent, so a new
- * k, metric or self mode is a selection, not a search. Thin: the math is in core/knn, the matrix
- * products in ml/gemmCandidates.ts. Every reply is {type, id, ...}.
+ * k, metric or self mode is a selection, not a search. Thin: the math is in core/knn (the dot
+ * products on core/knn/dotProducts.ts's kernel, its threads in productsPool.ts). Every reply is {type, id, ...}.
  */
-import './ortWasmAsset.ts';
 import { describeFailure } from '../core/errors.ts';
 import { knor } from '../core/knn/knor.ts';
-import { neighbourTables, sizedNeighbourTable, type NeighbourTables } from '../core/knn/neighbourTables.ts';
+import { neighbourTables, searchOf, sizedNeighbourTable, type NeighbourTables } from '../core/knn/neighbourTables.ts';
 import { selectNeighbours, type NeighbourTable } from '../core/knn/neighbourTable.ts';
 import { BASELINE_DRAWS, baselineSeed, gaussianMatrix, MAX_BASELINE_WORK, projectRows } from '../core/knn/randomBaseline.ts';
 import { principalComponents } from '../core/projection/pca.ts';
 import { umapLayout } from '../core/projection/umap.ts';
-import { gemmCandidates } from '../ml/gemmCandidates.ts';
+import { kernelCandidates } from '../core/knn/kernelCandidates.ts';
+import { computeThreadsHere } from '../core/threads/computeThreads.ts';
+import { pooledProducts } from './productsPool.ts';
 import { pooledRegionStats, regionStats } from '../core/patches/regionAnalysis.ts';
 import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, MapUmapRequest, RandomBaselineRequest, RegionStatsRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
+
+/** The neighbour search's candidate source: the dot-product kernel on as many threads as the page allows. */
+const candidates = () => kernelCandidates(pooledProducts(computeThreadsHere().threads));
 
 /** Jobs Cancel was asked for; long layouts look here between epochs. */
 const cancelled = new Set<number>();
@@ -35,17 +39,21 @@ async function knn(req: KnnRequest): Promise<void> {
   if (req.data) {
     cached = null; // the old tables go before the new are built: one set in memory at a time
     baselineTables = null;
-    cached = { key: req.dataKey, tables: await neighbourTables(req.data, req.k, gemmCandidates()) };
+    cached = { key: req.dataKey, tables: await neighbourTables(req.data, req.k, candidates()) };
   } else if (!cached || cached.key !== req.dataKey) {
     return post({ type: 'result', id: req.id, result: { status: 'need-data' } });
   } else if (req.k > cached.tables.pre.kMax) {
-    cached = { key: req.dataKey, tables: await neighbourTables(cached.tables.vectors, req.k, gemmCandidates()) };
+    cached = { key: req.dataKey, tables: await neighbourTables(cached.tables.vectors, req.k, candidates()) };
   }
   const { pre, post: postTable, vectors } = cached.tables;
   const nnPre = selectNeighbours(pre, req.k, req.metric, req.includeSelf);
   const nnPost = selectNeighbours(postTable, req.k, req.metric, req.includeSelf);
   const { perImage, mean } = knor(nnPre, nnPost, vectors.n, req.k);
-  post({ type: 'result', id: req.id, result: { status: 'ok', nnPre, nnPost, perImage, mean } }, [nnPre.buffer, nnPost.buffer, perImage.buffer]);
+  post({ type: 'result', id: req.id, result: { status: 'ok', nnPre, nnPost, perImage, mean, search: searchOf(cached.tables) } }, [
+    nnPre.buffer,
+    nnPost.buffer,
+    perImage.buffer,
+  ]);
 }
 
 function mapLayout(req: MapLayoutRequest): void {
@@ -106,7 +114,7 @@ async function randomBaseline(req: RandomBaselineRequest): Promise<void> {
     const tables: NeighbourTable[] = [];
     for (let draw = 0; draw < BASELINE_DRAWS; draw++) {
       const mapped = projectRows(pre, n, dPre, gaussianMatrix(dPre, dPost, baselineSeed(draw)), dPost);
-      tables.push(await sizedNeighbourTable(mapped, n, dPost, preTable.kMax, gemmCandidates()));
+      tables.push(await sizedNeighbourTable(mapped, n, dPost, preTable.kMax, candidates()));
     }
     baselineTables = { key: req.dataKey, tables };
   }

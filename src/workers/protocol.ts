@@ -18,6 +18,8 @@ import type { TopKSae } from '../core/sae/topkSae.ts';
 import type { Standardizer } from '../core/stats/standardize.ts';
 import type { SessionExport } from '../core/export/sessionExport.ts';
 import type { PutOutcome, TokenShape } from '../core/tokens/tokenStore.ts';
+import type { ProductsExport } from '../core/knn/dotProducts.ts';
+import type { NeighbourSearch } from '../core/knn/neighbourTables.ts';
 
 export type JobId = number;
 
@@ -137,6 +139,7 @@ export type KnnResult =
       readonly nnPost: Int32Array;
       readonly perImage: Float32Array;
       readonly mean: number;
+      readonly search: NeighbourSearch;
     };
 
 /**
@@ -524,6 +527,30 @@ export interface FilesCalls {
   readonly 'build-export': Call<BuildExportRequest, BuiltExport>;
 }
 
+// ---------- products workers: the analysis worker's threads of dot products (core/knn/dotProducts.ts) ----------
+
+/** Instantiate the kernel on the memory the analysis worker shares (once per neighbour table). */
+export interface ProductsInitRequest {
+  readonly type: 'products-init';
+  readonly id: JobId;
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+}
+
+/** Compute one thread's part of a block: the kernel's arguments (kernelArguments). */
+export interface ProductsRunRequest {
+  readonly type: 'products-run';
+  readonly id: JobId;
+  readonly args: Parameters<ProductsExport>;
+}
+
+export type ProductsRequest = ProductsInitRequest | ProductsRunRequest;
+
+export interface ProductsCalls {
+  readonly 'products-init': Call<ProductsInitRequest, true>;
+  readonly 'products-run': Call<ProductsRunRequest, true>;
+}
+
 // ---------- replies ----------
 
 export type Reply<R, P = never, I = never> =
@@ -537,4 +564,5 @@ export type AnalysisReply = Reply<KnnResult | MapLayoutResult | MapUmapResult | 
 export type TrainingReply = Reply<TrainResult | ConceptAnalysis | ApplyReconstructorResult, TrainProgress | ConceptsProgress>;
 export type TapReply = Reply<InspectModelResult>;
 export type TokensReply = Reply<PutOutcome | readonly boolean[] | StackTokensResult | Float32Array | null | number | true>;
+export type ProductsReply = Reply<true>;
 export type FilesReply = Reply<{ readonly done: number } | ParsedLabels | ReadBlockStoreResult | BuiltExport, EmbedProgress, CheckedItem | BlockStoreItem>;

@@ -21,6 +21,8 @@ import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { parseSafetensorsHeader } from '../../src/core/blockstore/safetensors.ts';
+import { EXACT_BELOW } from '../../src/core/knn/neighbourTables.ts';
+import type { Metric } from '../../src/core/types.ts';
 import { sampleImage } from '../../src/core/image/sampleImages.ts';
 import { splitComments } from '../core/export/rfc4180.ts';
 import { TOOLS_PYTHON, whyNoToolsPython } from '../support/toolsPython.ts';
@@ -75,6 +77,7 @@ const pageState = (page: Page) =>
           .map((i) => [i.name, { pre: Array.from(a.embeddings[i.id]!.pooledPre), post: Array.from(a.embeddings[i.id]!.pooledPost) }]),
       ),
       metric: knor?.metric ?? 'cosine',
+      search: knor?.search ?? null,
       weights: r ? r.model.weights.map((w) => ({ count: w.values.length, sum: w.values.reduce((t, v) => t + v, 0) })) : [],
     };
   });
@@ -683,6 +686,99 @@ async function blockStoreChecks(page: Page): Promise<void> {
   }
 }
 
+/** A pooled store large enough for the neighbour search's threads, written by PyTorch; numpy's lists for both metrics. */
+const WRITE_POOLED_STORE = String.raw`
+import json, sys, os
+import numpy as np, torch
+from safetensors.torch import save_file
+out, n, k, dpre, dpost = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+os.makedirs(out, exist_ok=True)
+g = torch.Generator().manual_seed(5)
+centres = torch.randn(40, dpre, generator=g)
+mix = torch.randn(dpre, dpost, generator=g) / dpre ** 0.5
+pre_all, post_all = [], []
+for i in range(n):
+    pre = (centres[i % 40] + 0.7 * torch.randn(dpre, generator=g)).to(torch.float16)
+    post = (torch.tanh(pre.float() @ mix) + 0.2 * torch.randn(dpost, generator=g)).to(torch.float16)
+    save_file({'block': pre}, os.path.join(out, f'pre-block-{i}.safetensors'))
+    save_file({'block': post}, os.path.join(out, f'post-block-{i}.safetensors'))
+    pre_all.append(pre.float().numpy().astype(np.float64))
+    post_all.append(post.float().numpy().astype(np.float64))
+def knn(x, metric):
+    x = np.stack(x)
+    sq = (x * x).sum(1)
+    d = 1 - (x @ x.T) / np.sqrt(np.outer(sq, sq)) if metric == 'cosine' else sq[:, None] + sq[None, :] - 2 * (x @ x.T)
+    np.fill_diagonal(d, np.inf)
+    return [[int(j) for j in np.lexsort((np.arange(len(x)), row))[:k]] for row in d]
+print(json.dumps({m: {'nnPre': knn(pre_all, m), 'nnPost': knn(post_all, m)} for m in ('cosine', 'l2')}))
+`;
+
+/**
+ * The neighbour search at a size where it runs on the dot-product kernel and its products
+ * workers (n^2 d over EXACT_BELOW in both spaces, a cross-origin isolated page): every list, for
+ * cosine and then for squared L2 (a selection from the same tables, no new search), equals numpy's.
+ */
+async function threadedSearchChecks(page: Page): Promise<void> {
+  const why = whyNoToolsPython('torch', 'safetensors', 'numpy');
+  if (why) {
+    check('neighbour search on its threads: a pooled store written by PyTorch (skipped)', false, why);
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'lens-pooled-'));
+  try {
+    const store = join(root, 'pooled-store');
+    const [n, k, dPre, dPost] = [1200, 10, 160, 256];
+    if (n * n * dPre < EXACT_BELOW) throw new Error('the pooled store is too small to reach the kernel');
+    const numpy = JSON.parse(
+      execFileSync(TOOLS_PYTHON, ['-c', WRITE_POOLED_STORE, store, String(n), String(k), String(dPre), String(dPost)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      }),
+    ) as Record<Metric, { nnPre: number[][]; nnPost: number[][] }>;
+    // The threads the page allows its compute workers (core/threads/computeThreads.ts).
+    const threads = await page.evaluate(() => (crossOriginIsolated ? Math.min(8, navigator.hardwareConcurrency) : 1));
+    await dismissMessages(page);
+    await page.fill('[data-testid="k-input"]', String(k));
+    await page.setInputFiles('[data-testid="block-store-input"]', store);
+    await waitForMessage(page, new RegExp(`Opened block store "pooled-store": ${n} images`));
+    for (const metric of ['cosine', 'l2'] as const) {
+      if (metric === 'l2') await page.selectOption('select:has(option[value="l2"])', 'l2');
+      await page.waitForFunction(
+        ([count, wanted]) => {
+          const a = (window as unknown as { __lensDebug: { stores: Stores } }).__lensDebug.stores.analysis.getState();
+          return a.knor?.ids.length === count && a.knor.k === 10 && a.knor.metric === wanted;
+        },
+        [n, metric] as const,
+        { timeout: 300_000 },
+      );
+      const s = await pageState(page);
+      const order = s.names.map(Number);
+      const rowOf = (i: number) => order.indexOf(i);
+      let differing = 0;
+      for (let i = 0; i < n; i++) {
+        const row = rowOf(i);
+        const mine = (list: number[]) => list.slice(row * k, (row + 1) * k).map((r) => order[r]!);
+        if (!sameList(numpy[metric].nnPre[i]!, mine(s.nnPre)) || !sameList(numpy[metric].nnPost[i]!, mine(s.nnPost))) differing++;
+      }
+      // The answer would be right even if the kernel's products were wrong (certification falls
+      // back to scanning rows exactly), so the rows it had to scan say whether the products were right.
+      const search = s.search;
+      check(
+        `neighbour search on its threads (${metric === 'l2' ? 'squared L2' : 'cosine'}): every list of ${n} images equals numpy's, the products certified`,
+        differing === 0 &&
+          order.every((v) => Number.isInteger(v)) &&
+          search !== null &&
+          search.productThreads === threads &&
+          threads > 1 &&
+          search.uncertifiedRows < (4 * n) / 50,
+        `${differing} rows differ; products on ${search?.productThreads ?? 'no'} threads (the page allows ${threads}); ${search?.uncertifiedRows ?? '?'} of ${4 * n} rows scanned exactly`,
+      );
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 async function cliChecks(page: Page, app: { names: string[]; nnPre: number[]; nnPost: number[]; k: number; pngDir: string }): Promise<void> {
   const out = join(mkdtempSync(join(tmpdir(), 'lens-cli-out-')), 'cli-store');
   try {
@@ -748,6 +844,7 @@ export async function exportsScenario(browser: Browser, pageUrl: string, artifac
     await conceptChecks(page);
     await blockStoreChecks(page);
     await cliChecks(page, app);
+    await threadedSearchChecks(page);
 
     // Removing an image says so and offers Undo, which puts it back in its place with its results.
     const whole = await pageState(page);

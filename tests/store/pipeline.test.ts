@@ -69,7 +69,14 @@ function knnScript(hold?: (answer: () => void, message: Message) => void): Scrip
       worker.reply({
         type: 'result',
         id: message.id,
-        result: { status: 'ok', nnPre: new Int32Array(vectors.n * k), nnPost: new Int32Array(vectors.n * k), perImage: new Float32Array(vectors.n), mean: 0.5 },
+        result: {
+          status: 'ok',
+          nnPre: new Int32Array(vectors.n * k),
+          nnPost: new Int32Array(vectors.n * k),
+          perImage: new Float32Array(vectors.n),
+          mean: 0.5,
+          search: { productThreads: null, uncertifiedRows: 0 },
+        },
       });
     if (hold) hold(answer, message);
     else answer();

@@ -38,6 +38,8 @@ export interface NeighbourTable {
   readonly exactRows: { readonly cosine: number; readonly l2: number };
   /** Rows the candidate source searched a second time, against every image (its own fallback, before certification). */
   readonly rowsSearchedAgain: number;
+  /** Threads the candidate source's products ran on; null when every row was searched exactly (no source). */
+  readonly productThreads: number | null;
 }
 
 /**
@@ -50,6 +52,8 @@ export interface CandidatePools {
   readonly l2: readonly RowPool[];
   /** Rows the source searched a second time because its first pass left them short (for reports). */
   readonly rowsSearchedAgain?: number;
+  /** Threads its products ran on (for reports; 1 when it does not say). */
+  readonly threads?: number;
 }
 export interface RowPool {
   readonly index: Int32Array;
@@ -215,7 +219,7 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
   const pools = source ? await source(x, n, dim, width) : null;
   if (!pools) {
     for (let i = 0; i < n; i++) exactRow(x, n, dim, norms, METRICS, i, lists);
-    return { n, dim, kMax: k, cosine: lists.cosine, l2: lists.l2, exactRows, rowsSearchedAgain: 0 };
+    return { n, dim, kMax: k, cosine: lists.cosine, l2: lists.l2, exactRows, rowsSearchedAgain: 0, productThreads: null };
   }
   let largestPool = 0;
   for (const pool of [...pools.cosine, ...pools.l2]) largestPool = Math.max(largestPool, pool.index.length);
@@ -281,7 +285,16 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
     }
     for (let u = 0; u < unionSize; u++) place[union[u]!] = -1;
   }
-  return { n, dim, kMax: k, cosine: lists.cosine, l2: lists.l2, exactRows, rowsSearchedAgain: pools.rowsSearchedAgain ?? 0 };
+  return {
+    n,
+    dim,
+    kMax: k,
+    cosine: lists.cosine,
+    l2: lists.l2,
+    exactRows,
+    rowsSearchedAgain: pools.rowsSearchedAgain ?? 0,
+    productThreads: pools.threads ?? 1,
+  };
 }
 
 /** [n, k] neighbour indices for this k, metric and self mode, nearest first: what kNearest returns. */

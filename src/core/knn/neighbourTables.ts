@@ -20,6 +20,23 @@ export interface NeighbourTables {
   readonly post: NeighbourTable;
 }
 
+/** How a pair of tables was searched: what the page keeps with its KNOR, for the record (and the browser test). */
+export interface NeighbourSearch {
+  /** Threads the dot products ran on; null when both spaces were small enough to search exactly outright. */
+  readonly productThreads: number | null;
+  /** Rows whose candidates could not be certified and were scanned exactly (both spaces, both metrics). */
+  readonly uncertifiedRows: number;
+}
+
+export function searchOf(tables: NeighbourTables): NeighbourSearch {
+  const { pre, post } = tables;
+  const threads = [pre.productThreads, post.productThreads].filter((t): t is number => t !== null);
+  return {
+    productThreads: threads.length ? Math.max(...threads) : null,
+    uncertifiedRows: pre.exactRows.cosine + pre.exactRows.l2 + post.exactRows.cosine + post.exactRows.l2,
+  };
+}
+
 /** Below this many multiply-adds (n^2 d) an exact search is quick enough that matrix products do not pay. */
 export const EXACT_BELOW = 2e8;
 

@@ -1,12 +1,14 @@
 /**
  * The neighbour table gives exactly kNearest's lists (the reference, itself tested against brute
  * force in nearest.test.ts) for every k up to kMax, both metrics and both self modes: with no
- * candidate source, with ONNX Runtime's float32 matrix products (ml/gemmCandidates.ts, in Node),
+ * candidate source, with the dot-product kernel's products (core/knn/kernelCandidates.ts, the
+ * app's source), with ONNX Runtime's float32 matrix products (ml/gemmCandidates.ts, in Node),
  * and with a source that proposes the wrong candidates, whose rows certification must catch.
  * Data with exact ties, duplicates and zero vectors on purpose.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { kernelCandidates } from '../../../src/core/knn/kernelCandidates.ts';
 import { kNearest } from '../../../src/core/knn/nearest.ts';
 import { buildNeighbourTable, selectNeighbours, type CandidateSource, type NeighbourTable } from '../../../src/core/knn/neighbourTable.ts';
 import { seededRandom } from '../../../src/core/random.ts';
@@ -64,6 +66,72 @@ describe('buildNeighbourTable without a source (exact rows)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('buildNeighbourTable with the dot-product kernel', () => {
+  it('equals kNearest on clustered data with duplicates, a zero vector and scaled copies (more rows than one block)', async () => {
+    const n = 700;
+    const dim = 48;
+    const x = structured(n, dim, 3);
+    const table = await buildNeighbourTable(x, n, dim, 12, kernelCandidates());
+    expectSameAsKNearest(table, x, n, dim, [1, 2, 5, 10, 12]);
+    expect(table.exactRows.cosine + table.exactRows.l2).toBeLessThan(n / 10);
+  });
+
+  it('equals kNearest on random Gaussian data of a dimension over two chunks', async () => {
+    const n = 530;
+    const dim = 1031;
+    const random = seededRandom(9);
+    const x = Float32Array.from({ length: n * dim }, () => {
+      const u = Math.max(random(), 1e-12);
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    });
+    const table = await buildNeighbourTable(x, n, dim, 10, kernelCandidates());
+    expectSameAsKNearest(table, x, n, dim, [1, 3, 10]);
+  });
+
+  it('needs no second search for a set sorted by class: every pair reaches both rows', async () => {
+    const n = 1200;
+    const dim = 24;
+    const random = seededRandom(21);
+    const centres = [0, 1].map(() => Float32Array.from({ length: dim }, () => random() * 4 - 2));
+    const x = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) x[i * dim + d] = centres[i < 600 ? 0 : 1]![d]! + random() - 0.5;
+    const table = await buildNeighbourTable(x, n, dim, 40, kernelCandidates());
+    expect(table.rowsSearchedAgain).toBe(0);
+    expectSameAsKNearest(table, x, n, dim, [1, 10, 40]);
+    expect(table.exactRows.cosine + table.exactRows.l2).toBeLessThan(n / 20);
+  });
+
+  it('proposes pools that hold what certification assumes: sorted, distinct, and nothing left out above the bound', async () => {
+    const n = 610;
+    const dim = 33;
+    const x = structured(n, dim, 5);
+    const width = 11;
+    const pools = await kernelCandidates()(x, n, dim, width);
+    const keep = width + 16;
+    for (const metric of METRICS) {
+      pools[metric].forEach((pool, i) => {
+        expect(pool.index.length).toBe(keep);
+        expect(new Set(pool.index).size).toBe(keep);
+        for (let c = 1; c < keep; c++) expect(pool.score[c]!).toBeLessThanOrEqual(pool.score[c - 1]!);
+        // The bound is the last one held (its float64 score; the pool holds it as float32).
+        expect(Math.fround(pool.bound)).toBe(pool.score[keep - 1]!);
+        // Every image left out scores (in float64) at most the bound, up to the float32 products' error.
+        const held = new Set(pool.index);
+        const norm = (r: number) => Math.hypot(...x.subarray(r * dim, (r + 1) * dim));
+        for (let j = 0; j < n; j++) {
+          if (held.has(j)) continue;
+          let dot = 0;
+          for (let d = 0; d < dim; d++) dot += x[i * dim + d]! * x[j * dim + d]!;
+          const [ni, nj] = [norm(i), norm(j)];
+          const exact = metric === 'cosine' ? (ni === 0 || nj === 0 ? 0 : dot / (ni * nj)) : 2 * dot - nj * nj;
+          const slack = (dim + 8) * 2 ** -24 * (metric === 'cosine' ? 1 : 2 * (ni + nj) ** 2) + 1e-9;
+          expect(exact, `${metric} row ${i}, image ${j}`).toBeLessThanOrEqual(pool.bound + slack);
+        }
+      });
+    }
   });
 });
 
