@@ -16,7 +16,7 @@
  * multiply and add, the form plain SIMD has (and ONNX Runtime's WebAssembly GEMM uses). A fused or
  * unfused product has the same error bound (gamma_d |a||b|, the bound the certification in
  * neighbourTable.ts uses), so which build runs changes only the time. `shared` imports a shared
- * memory, so that several workers can compute parts of one block (ml/parallelProducts.ts).
+ * memory, so that several workers can compute parts of one block (workers/productsPool.ts).
  */
 
 import { PANEL_COLUMNS, TILE_ROWS } from '../../src/core/knn/dotProducts.ts';
@@ -27,6 +27,8 @@ export interface KernelBuild {
 }
 
 export function dotProductsWat({ fused, shared }: KernelBuild): string {
+  // The text below holds a panel in two 4-lane vectors ($b0, $b1).
+  if (PANEL_COLUMNS !== 8) throw new Error(`the kernel's text is written for panels of 8 columns, not ${PANEL_COLUMNS}`);
   const accumulators: string[] = [];
   for (let r = 0; r < TILE_ROWS; r++) for (let c = 0; c < 2; c++) accumulators.push(`$c${r}_${c}`);
   const multiplyAdd = (acc: string, b: string) =>
