@@ -4,16 +4,13 @@
  * esbuild, run in a dedicated worker of a page served from the folder that holds the vectors
  * FAISS reads. Chromium compiles relaxed SIMD, so the kernel's fused build runs, as in the app.
  */
-import { createReadStream, existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { serveFolder } from '../../tests/e2e/folderServer.ts';
 import { CHROMIUM, HEADLESS_ARGS } from '../../tests/support/headlessChromium.ts';
 import type { KnnPageRequest, KnnPageResult } from './knnWorker.ts';
-
-const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html', '.js': 'text/javascript', '.f32': 'application/octet-stream' };
 
 /** The search in Chromium on the vectors in `dir` (pre.f32, post.f32); a reason instead when it cannot run. */
 export async function chromiumNeighbourSearch(dir: string, request: KnnPageRequest): Promise<KnnPageResult | { readonly why: string }> {
@@ -27,21 +24,11 @@ export async function chromiumNeighbourSearch(dir: string, request: KnnPageReque
     logLevel: 'warning',
   });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>kNN bench</title>');
-  const server = createServer((req, res) => {
-    const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1) || 'index.html';
-    const path = join(dir, name);
-    if (name.includes('/') || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' });
-    createReadStream(path).pipe(res);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const server = await serveFolder(dir, 'knn');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...HEADLESS_ARGS] });
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`);
+    await page.goto(server.url);
     const result = await page.evaluate(
       (req) =>
         new Promise<Record<string, unknown>>((resolve) => {
@@ -60,6 +47,6 @@ export async function chromiumNeighbourSearch(dir: string, request: KnnPageReque
     return { ...(result as unknown as KnnPageResult), nnPre: Int32Array.from(result.nnPre as number[]), nnPost: Int32Array.from(result.nnPost as number[]) };
   } finally {
     await browser.close();
-    await new Promise((done) => server.close(done));
+    await server.close();
   }
 }

@@ -14,7 +14,6 @@ import { BASELINE_DRAWS, baselineSeed, gaussianMatrix, MAX_BASELINE_WORK, projec
 import { principalComponents } from '../core/projection/pca.ts';
 import { umapLayout } from '../core/projection/umap.ts';
 import { kernelCandidates } from '../core/knn/kernelCandidates.ts';
-import { computeThreadsHere } from '../core/threads/computeThreads.ts';
 import { pooledProducts } from './productsPool.ts';
 import { pooledRegionStats, regionStats } from '../core/patches/regionAnalysis.ts';
 import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, MapUmapRequest, RandomBaselineRequest, RegionStatsRequest } from './protocol.ts';
@@ -22,7 +21,7 @@ import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, MapU
 declare const self: DedicatedWorkerGlobalScope;
 
 /** The neighbour search's candidate source: the dot-product kernel on as many threads as the page allows. */
-const candidates = () => kernelCandidates(pooledProducts(computeThreadsHere().threads));
+const candidates = () => kernelCandidates(pooledProducts());
 
 /** Jobs Cancel was asked for; long layouts look here between epochs. */
 const cancelled = new Set<number>();

@@ -16,18 +16,18 @@ import {
   type BlockProducts,
   type ProductEngineFactory,
 } from '../core/knn/dotProducts.ts';
+import { computeThreadsHere } from '../core/threads/computeThreads.ts';
 import { WorkerClient } from './client.ts';
 import type { ProductsCalls } from './protocol.ts';
 
-function sharedMemoryAllowed(): boolean {
-  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-}
-
-/** An engine factory on `threads` products workers (one thread: the caller's own). */
-export function pooledProducts(threads: number): ProductEngineFactory {
+/**
+ * An engine factory on as many products workers as this page allows compute threads
+ * (computeThreadsHere: one where it is not cross-origin isolated, and then the caller's own thread).
+ */
+export function pooledProducts(): ProductEngineFactory {
+  const { threads } = computeThreadsHere();
   if (threads <= 1) return singleThreadProducts;
   return async (layout) => {
-    if (!sharedMemoryAllowed()) return singleThreadProducts(layout);
     const memory = layoutMemory(layout, true);
     const module = await WebAssembly.compile(kernelBinary(fusedKernelAvailable(), true));
     const clients = Array.from(

@@ -48,6 +48,24 @@ function structured(n: number, dim: number, seed: number): Float32Array {
   return x;
 }
 
+/** Standard normal entries (Box-Muller on the seeded generator). */
+function gaussian(n: number, dim: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  return Float32Array.from({ length: n * dim }, () => {
+    const u = Math.max(random(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  });
+}
+
+/** Two classes around two centres, the first half of the rows one class and the second half the other: a set sorted by class. */
+function twoClassesInOrder(n: number, dim: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  const centres = [0, 1].map(() => Float32Array.from({ length: dim }, () => random() * 4 - 2));
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) x[i * dim + d] = centres[i < n / 2 ? 0 : 1]![d]! + random() - 0.5;
+  return x;
+}
+
 describe('buildNeighbourTable without a source (exact rows)', () => {
   it('equals kNearest for every k, metric and self mode on random small sets', async () => {
     await fc.assert(
@@ -82,11 +100,7 @@ describe('buildNeighbourTable with the dot-product kernel', () => {
   it('equals kNearest on random Gaussian data of a dimension over two chunks', async () => {
     const n = 530;
     const dim = 1031;
-    const random = seededRandom(9);
-    const x = Float32Array.from({ length: n * dim }, () => {
-      const u = Math.max(random(), 1e-12);
-      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-    });
+    const x = gaussian(n, dim, 9);
     const table = await buildNeighbourTable(x, n, dim, 10, kernelCandidates());
     expectSameAsKNearest(table, x, n, dim, [1, 3, 10]);
   });
@@ -94,10 +108,7 @@ describe('buildNeighbourTable with the dot-product kernel', () => {
   it('needs no second search for a set sorted by class: every pair reaches both rows', async () => {
     const n = 1200;
     const dim = 24;
-    const random = seededRandom(21);
-    const centres = [0, 1].map(() => Float32Array.from({ length: dim }, () => random() * 4 - 2));
-    const x = new Float32Array(n * dim);
-    for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) x[i * dim + d] = centres[i < 600 ? 0 : 1]![d]! + random() - 0.5;
+    const x = twoClassesInOrder(n, dim, 21);
     const table = await buildNeighbourTable(x, n, dim, 40, kernelCandidates());
     expect(table.rowsSearchedAgain).toBe(0);
     expectSameAsKNearest(table, x, n, dim, [1, 10, 40]);
@@ -149,11 +160,7 @@ describe('buildNeighbourTable with ONNX Runtime matrix products', () => {
   it('equals kNearest on random Gaussian data of a higher dimension', async () => {
     const n = 600;
     const dim = 256;
-    const random = seededRandom(9);
-    const x = Float32Array.from({ length: n * dim }, () => {
-      const u = Math.max(random(), 1e-12);
-      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-    });
+    const x = gaussian(n, dim, 9);
     const table = await buildNeighbourTable(x, n, dim, 10, gemmCandidates());
     expectSameAsKNearest(table, x, n, dim, [1, 3, 10]);
   });
@@ -163,10 +170,7 @@ describe('buildNeighbourTable with ONNX Runtime matrix products', () => {
     // holds, so the first pass leaves it short and the source searches its row again.
     const n = 1200;
     const dim = 24;
-    const random = seededRandom(21);
-    const centres = [0, 1].map(() => Float32Array.from({ length: dim }, () => random() * 4 - 2));
-    const x = new Float32Array(n * dim);
-    for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) x[i * dim + d] = centres[i < 600 ? 0 : 1]![d]! + random() - 0.5;
+    const x = twoClassesInOrder(n, dim, 21);
     const table = await buildNeighbourTable(x, n, dim, 40, gemmCandidates());
     expect(table.rowsSearchedAgain).toBeGreaterThan(100);
     expectSameAsKNearest(table, x, n, dim, [1, 10, 40]);
