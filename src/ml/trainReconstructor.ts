@@ -354,8 +354,9 @@ export async function trainReconstructor(
   // Large images train on a sample of their patches (token-wise only: a mixing model needs them all).
   const sampled = model.kind === 'token-wise-mlp' ? patchesPerImage(c.batchSize, tokensPre, dPost, c.maxStepValues) : tokensPre;
   const patchRandom = seededRandom(c.seed ^ 0x2545f491);
-  // tf.train.adam's arithmetic with a step's temporaries freed as it goes (ml/leanAdam.ts says why).
+  // tf.train.adam's arithmetic in one pass per variable, or with a step's temporaries freed as it goes (ml/leanAdam.ts says why).
   const optimizer = new LeanAdam();
+  const decayed: ReadonlySet<tf.Variable> = new Set(model.decayed);
   const batchesPerEpoch = Math.ceil(split.train.length / c.batchSize);
   const totalSteps = c.epochs * batchesPerEpoch;
   const warmupSteps = Math.max(1, Math.round(totalSteps * c.warmupFraction));
@@ -390,9 +391,11 @@ export async function trainReconstructor(
           cost = tf.tidy((): tf.Scalar => {
             const variables = model.variables as tf.Variable[];
             const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(v, model.forward(p, true, dropoutSeed)) as tf.Scalar, variables);
+            // AdamW: Adam, then the matrices shrunk by the decoupled weight decay.
             optimizer.apply(
               lr,
               variables.map((variable) => [variable, grads[variable.name]!] as const),
+              { variables: decayed, factor: 1 - lr * c.weightDecay },
             );
             return value;
           });
@@ -401,10 +404,6 @@ export async function trainReconstructor(
           p.dispose();
           source.recycle?.(batch);
         }
-        // Decoupled weight decay (AdamW): shrink matrices after the Adam step.
-        tf.tidy(() => {
-          for (const w of model.decayed) w.assign(tf.mul(w, 1 - lr * c.weightDecay));
-        });
         sum += (await cost.data())[0]! * idx.length;
         cost.dispose();
         step++;

@@ -3,7 +3,7 @@
  * and evaluating sparse autoencoders") train theirs and the second paper's SAEs are trained:
  * - decoder rows initialised at random unit directions, the encoder tied to them (W_enc = W_decᵀ),
  *   b_dec at the data's mean, b_enc at 0; decoder rows renormalised to unit length after each step;
- * - Adam with a linear warm-up and cosine decay;
+ * - Adam (tf.train.adam's arithmetic, ml/leanAdam.ts) with a linear warm-up and cosine decay;
  * - dead latents (none of the last `deadAfter` inputs fired them) are trained back by the AuxK
  *   loss: the dead latents' own top `auxK` reconstruct the main reconstruction's residual,
  *   normalised by the residual's size, weighted by `auxCoefficient`.
@@ -17,7 +17,7 @@ import { seededRandom, shuffledIndices, fillGaussian } from '../core/random.ts';
 import type { TopKSae } from '../core/sae/topkSae.ts';
 import { warmupCosine } from '../core/stats/lrSchedule.ts';
 import { matMulTrainable } from './denseMatMul.ts';
-import { setLearningRate } from './trainReconstructor.ts';
+import { LeanAdam } from './leanAdam.ts';
 import { abortError } from './abortError.ts';
 
 export interface SaeConfig {
@@ -122,12 +122,19 @@ export async function trainSae(x: Float32Array, n: number, d: number, config: Pa
     for (let q = 0; q < d; q++) decoderInit[j * d + q]! /= norm;
   }
   const data = tf.tidy(() => tf.mul(tf.tensor2d(x, [n, d]), scale) as tf.Tensor2D);
-  const wDec = tf.variable(tf.tensor2d(decoderInit, [m, d]), true, 'wDec');
-  const wEnc = tf.variable(tf.transpose(wDec), true, 'wEnc');
-  const bEnc = tf.variable(tf.zeros([m]), true, 'bEnc');
-  const bDec = tf.variable(tf.tensor1d(mean), true, 'bDec');
+  // tf.variable keeps its own copy; tidy frees the initial tensors (variables outlive it).
+  const [wDec, wEnc, bEnc, bDec] = tf.tidy(() => {
+    const decoder = tf.variable(tf.tensor2d(decoderInit, [m, d]), true, 'wDec');
+    return [
+      decoder,
+      tf.variable(tf.transpose(decoder), true, 'wEnc'),
+      tf.variable(tf.zeros([m]), true, 'bEnc'),
+      tf.variable(tf.tensor1d(mean), true, 'bDec'),
+    ] as const;
+  });
   const variables = [wEnc, bEnc, wDec, bDec];
-  const optimizer = tf.train.adam(c.lr, 0.9, 0.999);
+  // tf.train.adam's arithmetic, in one fused pass per variable on a CPU backend (ml/leanAdam.ts).
+  const optimizer = new LeanAdam({ beta1: 0.9, beta2: 0.999 });
   const sinceFired = new Float64Array(m);
   const loss: number[] = [];
   const batch = Math.min(c.batchSize, n);
@@ -146,7 +153,7 @@ export async function trainSae(x: Float32Array, n: number, d: number, config: Pa
       }
       const rows = order.slice(cursor, cursor + batch);
       cursor += batch;
-      setLearningRate(optimizer, warmupCosine(step, c.steps, warmup, c.lr));
+      const lr = warmupCosine(step, c.steps, warmup, c.lr);
       const dead = Float32Array.from(sinceFired, (s) => (s >= c.deadAfter ? 1 : 0));
       const deadCount = dead.reduce((s, v) => s + v, 0);
       const { cost, fired } = tf.tidy(() => {
@@ -169,12 +176,15 @@ export async function trainSae(x: Float32Array, n: number, d: number, config: Pa
           const aux = tf.div(tf.sum(tf.square(tf.sub(residual, explained))), tf.maximum(residualSize, 1e-12));
           return tf.add(main, tf.mul(aux, c.auxCoefficient)) as tf.Scalar;
         };
-        const value = optimizer.minimize(costOf, true, variables);
-        if (!value) throw new Error('the optimiser returned no loss');
+        const { grads } = tf.variableGrads(costOf, variables);
+        optimizer.apply(
+          lr,
+          variables.map((variable) => [variable, grads[variable.name]!] as const),
+        );
         // Concepts stay unit directions: their scale lives in the activations.
         wDec.assign(tf.div(wDec, tf.maximum(tf.norm(wDec, 'euclidean', 1, true), 1e-12)));
         const mainOnly = tf.div(tf.sum(tf.square(residual)), variance);
-        return { cost: mainOnly, fired: tf.sum(mask, 0), value };
+        return { cost: mainOnly, fired: tf.sum(mask, 0) };
       });
       const [lossValue, firedCounts] = await Promise.all([cost.data(), fired.data()]);
       cost.dispose();

@@ -5,6 +5,7 @@
  * 0.9 of it. The same criterion applied to PCA's directions fails, which shows the test can fail:
  * PCA can only find d orthogonal mixtures of the 40 overlapping directions.
  */
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { symmetricEigen } from '../../src/core/projection/pca.ts';
 import { fillGaussian, seededRandom } from '../../src/core/random.ts';
@@ -72,7 +73,10 @@ describe('a TopK SAE on embeddings built from a planted sparse dictionary', () =
   const { directions, x } = plantedData(3);
 
   it('recovers at least 90% of the planted directions (decoder cosine ≥ 0.9), where PCA recovers far fewer', async () => {
+    const tensorsBefore = tf.memory().numTensors;
     const { sae, loss } = await trainSae(x, n, d, { latents: 64, k: active, steps: 800, batchSize: 128, lr: 4e-3, seed: 5, deadAfter: 2000 });
+    // Every step's tensors freed (each step's loss scalar once outlived its step).
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     const sharePca = recovered(directions, pcaDirections(x), 2 * d);
     const shareSae = recovered(directions, sae.wDec, sae.latents);
     expect(shareSae, `SAE recovered ${shareSae}`).toBeGreaterThanOrEqual(0.9);

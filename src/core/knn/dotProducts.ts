@@ -21,6 +21,7 @@
  * - products: [tiles][panels of the block][6][8], two buffers, so that one block can be read
  *   while the next is computed (workers/productsPool.ts).
  */
+import { bytesFromBase64 } from '../base64.ts';
 import { FUSED, FUSED_SHARED, PLAIN, PLAIN_SHARED } from './dotProductsWasm.ts';
 
 /** Rows in a tile and columns in a panel: what the kernel's registers hold (12 accumulators of 4 lanes). */
@@ -38,23 +39,16 @@ export const CHUNK_DIMS = 512;
 const PAGE = 65536;
 const FLOAT = 4;
 
-function decode(base64: string): Uint8Array {
-  const text = atob(base64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
 let fusedCompiles: boolean | null = null;
 /** Whether this engine compiles relaxed SIMD (the fused multiply-add build). */
 export function fusedKernelAvailable(): boolean {
-  fusedCompiles ??= WebAssembly.validate(decode(FUSED) as Uint8Array<ArrayBuffer>);
+  fusedCompiles ??= WebAssembly.validate(bytesFromBase64(FUSED));
   return fusedCompiles;
 }
 
 /** The kernel's binary: fused where available, for a shared memory or not. */
 export function kernelBinary(fused: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
-  return decode(fused ? (shared ? FUSED_SHARED : FUSED) : shared ? PLAIN_SHARED : PLAIN) as Uint8Array<ArrayBuffer>;
+  return bytesFromBase64(fused ? (shared ? FUSED_SHARED : FUSED) : shared ? PLAIN_SHARED : PLAIN);
 }
 
 /** The kernel's one export: products of packed tiles with packed panels (see dotProductsWat.ts). */

@@ -1,0 +1,30 @@
+/**
+ * tfjs-wasm tensors' values where they live, in the backend's WebAssembly heap, for passes tfjs
+ * has no op for (ml/leanAdam.ts's fused AdamW step). dataSync() would copy a whole tensor into a
+ * fresh array first (about 30 ms for a 4,096 x 4,096 matrix here, mostly the new pages), and
+ * tf.tensor() would copy the result in again. BackendWasm's getMemoryOffset, makeOutput and
+ * wasm.HEAPU8 are the methods its own kernels use, declared in its typings.
+ *
+ * A view is good until tfjs next allocates: the heap may grow, and a grown (unshared) heap's old
+ * buffer is detached. So views are taken last, and read before any other tfjs call.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** The active backend where it is tfjs-wasm, else null. */
+export function activeWasmBackend(): BackendWasm | null {
+  return tf.getBackend() === 'wasm' ? (tf.backend() as BackendWasm) : null;
+}
+
+/** A float32 tensor's values in the heap (no copy): write them only into a tensor no other handle shares. */
+export function heapValues(backend: BackendWasm, tensor: tf.Tensor): Float32Array {
+  if (tensor.dtype !== 'float32') throw new TypeError(`heapValues: a ${tensor.dtype} tensor, not float32`);
+  // HEAPU8 is on every Emscripten module; tfjs-wasm's typings leave it out of the single-threaded one.
+  const heap = (backend.wasm as unknown as { readonly HEAPU8: Uint8Array }).HEAPU8;
+  return new Float32Array(heap.buffer, backend.getMemoryOffset(tensor.dataId), tensor.size);
+}
+
+/** A new float32 tensor of `shape` whose values are not set (the caller writes every one through heapValues). */
+export function unsetTensor(backend: BackendWasm, shape: readonly number[]): tf.Tensor {
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput([...shape], 'float32'));
+}
