@@ -1,7 +1,7 @@
 /**
  * The training products of ml/denseMatMul.ts give tf.matMul's values and gradients (tfjs's own
  * gradient of a plain product is the reference), on the cpu backend and on WASM, where they take
- * a different route through XNNPACK.
+ * a different route through XNNPACK (the input gradient through a weight transposed in the heap).
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,7 @@ function valueAndGrads(f: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D, x: tf
 async function checkOn(backend: 'cpu' | 'wasm') {
   if (backend === 'wasm') expect(await selectTfBackend(['wasm'])).toBe('wasm');
   else await tf.setBackend('cpu');
+  const tensorsBefore = tf.memory().numTensors;
   const m = 37;
   const inputs = 53;
   const outputs = 29;
@@ -65,6 +66,8 @@ async function checkOn(backend: 'cpu' | 'wasm') {
   expectClose(trainable.dx, plain.dx, tol);
   expectClose(trainable.dw, plain.dw, tol);
   tf.dispose([x, wOutIn, wInOut, c, reference, fast, onData, plain, trainable].flatMap((t) => (t instanceof tf.Tensor ? [t] : Object.values(t))));
+  // The gradients' temporaries (on WASM the transposed weight made outside tfjs's ops) are all freed.
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
 }
 
 describe('training matrix products', () => {

@@ -11,6 +11,7 @@ import { writeSafetensors } from '../blockstore/safetensors.ts';
 import { tokenRouting } from '../geometry/connectorGeometry.ts';
 import type { PackManifest } from '../types.ts';
 import { float32Number } from './float32Text.ts';
+import { transposed } from '../matrix/transpose.ts';
 
 export type ExportedReconstructorKind = 'token-wise-mlp' | 'token-mixing-mlp';
 
@@ -148,13 +149,6 @@ export function checkReconstructor(r: ExportedReconstructor): void {
     if (!(Number.isInteger(j) && j >= -1 && j < r.tokensPost))
       throw new RangeError(`invalid reconstructor.tokenSource[${t}]: ${j} (expected -1 or 0..${r.tokensPost - 1})`);
   }
-}
-
-/** [rows, cols] row-major -> [cols, rows] row-major. */
-function transposed(values: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = values[i * cols + j]!;
-  return out;
 }
 
 export interface StateTensor {
