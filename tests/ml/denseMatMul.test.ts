@@ -54,6 +54,14 @@ async function checkOn(backend: 'cpu' | 'wasm') {
   expectClose(fast.dx, reference.dx, tol);
   expectClose(fast.dw, reference.dw, tol);
 
+  // A weight that is a variable (as in the reconstructor) is used as it is, not saved as a copy.
+  const variable = tf.variable(wOutIn);
+  const ofVariable = valueAndGrads(linear, x, variable, c);
+  expectClose(ofVariable.value, reference.value, tol);
+  expectClose(ofVariable.dx, reference.dx, tol);
+  expectClose(ofVariable.dw, reference.dw, tol);
+  tf.dispose([variable, ofVariable.value, ofVariable.dx, ofVariable.dw]);
+
   // On data: the same value and weight gradient; the input gradient is not computed.
   const onData = valueAndGrads(linearOnData, x, wOutIn, c);
   expectClose(onData.value, reference.value, tol);
