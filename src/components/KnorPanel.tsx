@@ -9,6 +9,7 @@ import { knorBins } from '../viz/histogram.ts';
 import { KnorHistogram } from './KnorHistogram.tsx';
 import { KnorMean } from './KnorMean.tsx';
 import { FigureExport } from './FigureExport.tsx';
+import { JobBar } from './JobBar.tsx';
 
 /** KNOR follows these by subscription (store/neighbours.ts). */
 function setKnorSettings(patch: Partial<{ k: number; metric: Metric; includeSelf: boolean }>): void {
@@ -19,6 +20,7 @@ export function KnorPanel() {
   const knor = useAnalysis((s) => s.knor);
   const baseline = useAnalysis((s) => s.knorBaseline);
   const blocked = useAnalysis((s) => s.knorBlocked);
+  const searchJob = useAnalysis((s) => s.searchJob);
   const k = useUi((s) => s.k);
   const metric = useUi((s) => s.metric);
   const includeSelf = useUi((s) => s.includeSelf);
@@ -58,6 +60,7 @@ export function KnorPanel() {
         <h2>Neighbour overlap (KNOR)</h2>
         {knor && <FigureExport testId="knor-histogram" fileBase={`knor_histogram_k${knor.k}_${knor.metric}`} />}
       </div>
+      {searchJob && <JobBar job={searchJob} testId="search-job" />}
       <div className="controls">
         <label>
           k

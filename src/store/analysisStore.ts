@@ -143,6 +143,8 @@ export interface AnalysisState {
   readonly knorBaseline: KnorBaseline | null;
   readonly umap: UmapLayouts | null;
   readonly umapJob: Job | null;
+  /** A neighbour search that takes a while (new vectors, or a k past the tables' depth): its bar and Cancel in the KNOR panel. */
+  readonly searchJob: Job | null;
   /** Share of the map layout done (0..1) while one is computed, else null. */
   readonly mapsProgress: number | null;
   readonly training: TrainingState;
@@ -171,6 +173,7 @@ export const emptyAnalysis = (modelKey: string | null): AnalysisState => ({
   knorBaseline: null,
   umap: null,
   umapJob: null,
+  searchJob: null,
   mapsProgress: null,
   training: idleTraining,
   reconstruction: null,

@@ -17,7 +17,10 @@ import { computeKnorBaseline } from './knorBaseline.ts';
 import { checkFirstLook } from './firstLookCheck.ts';
 import { computeMaps, computeUmap } from './maps.ts';
 import { appSession, type PipelineSession } from './session.ts';
-import { sayFailure, uiStore } from './uiStore.ts';
+import { say, sayFailure, uiStore } from './uiStore.ts';
+
+/** How long a cancelled search may take to stop before its worker is ended and started again. */
+const SEARCH_CANCEL_GRACE_MS = 2_000;
 
 /** Collection images embedded by the open model, in collection order. */
 export function embeddedIds(): string[] {
@@ -135,6 +138,8 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
   // A request issued after this one (new settings, new images, one removed) decides what is shown,
   // even when it has nothing to compute yet: an answer still on its way is then out of date.
   const request = ++session.knorRequests;
+  // An older search's bar goes: this request's search, if it takes a while, shows its own.
+  if (analysisStore.getState().searchJob) analysisStore.setState({ searchJob: null });
   const input = knorInput();
   if (!input) return;
   const { modelKey, ids, source } = input;
@@ -146,9 +151,24 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
     return;
   }
   const { key, fresh } = dataKeyFor(session, input);
-  const ask = (data: PooledVectors | null) =>
-    session.analysis.request({ type: 'knn', dataKey: key, data, k, metric, includeSelf }, { transfer: data ? [data.pre.buffer, data.post.buffer] : [] })
-      .promise;
+  const startedAt = Date.now();
+  // The bar appears with the first progress report, which only a search that takes a while sends.
+  const ask = (data: PooledVectors | null) => {
+    const { id, promise } = session.analysis.request(
+      { type: 'knn', dataKey: key, data, k, metric, includeSelf },
+      {
+        transfer: data ? [data.pre.buffer, data.post.buffer] : [],
+        onProgress: (p) => {
+          if (!isNewest()) return;
+          const cancel = () => session.analysis.cancel(id, SEARCH_CANCEL_GRACE_MS);
+          analysisStore.setState({
+            searchJob: { label: `Neighbour search over ${ids.length} images, percent`, done: p.done, total: p.total, startedAt, cancel },
+          });
+        },
+      },
+    );
+    return promise;
+  };
   try {
     let result = await ask(fresh ? input.vectors() : null);
     session.knorSent = { key, modelKey, ids, source };
@@ -167,10 +187,20 @@ export async function computeKnor(session: PipelineSession = appSession()): Prom
     void computeKnorBaseline(session, key, k, metric, includeSelf);
   } catch (error) {
     session.knorSent = null;
+    if (isFailure(error, 'cancelled')) {
+      say(
+        'info',
+        `Stopped the neighbour search over ${ids.length} images. ${analysisStore.getState().knor ? 'KNOR shows the last result it had; a' : 'A'} new search starts when k, the metric or the images change.`,
+      );
+      return;
+    }
     // A worker stopped or restarted under it: the next job recomputes.
     if (isFailure(error, 'stopped') || isFailure(error, 'crashed')) return;
     const failure = describeFailure(error, 'compute KNOR');
     sayFailure('error', `KNOR failed: ${failure.message}`, failure);
+  } finally {
+    // A newer request's bar, if one has appeared, stays.
+    if (isNewest()) analysisStore.setState({ searchJob: null });
   }
 }
 

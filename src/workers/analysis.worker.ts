@@ -9,7 +9,7 @@
 import { describeFailure } from '../core/errors.ts';
 import { knor } from '../core/knn/knor.ts';
 import { neighbourTables, searchOf, sizedNeighbourTable, type NeighbourTables } from '../core/knn/neighbourTables.ts';
-import { selectNeighbours, type NeighbourTable } from '../core/knn/neighbourTable.ts';
+import { selectNeighbours, type NeighbourTable, type SearchProgress } from '../core/knn/neighbourTable.ts';
 import { BASELINE_DRAWS, baselineSeed, gaussianMatrix, MAX_BASELINE_WORK, projectRows } from '../core/knn/randomBaseline.ts';
 import { principalComponents } from '../core/projection/pca.ts';
 import { umapLayout } from '../core/projection/umap.ts';
@@ -34,15 +34,36 @@ function post(reply: AnalysisReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
 }
 
+/** How often a search tells the page how far it is, and stops to let a Cancel message in. */
+const SEARCH_REPORT_MS = 100;
+
+/** A search's progress to the page (percent of both tables), at most every SEARCH_REPORT_MS; rejects once the job is cancelled. */
+function searchProgress(id: number): SearchProgress {
+  let last = performance.now();
+  return async (share) => {
+    const now = performance.now();
+    if (now - last < SEARCH_REPORT_MS) return;
+    last = now;
+    post({ type: 'progress', id, progress: { done: Math.floor(100 * share), total: 100 } });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (cancelled.has(id)) throw new DOMException('Cancelled', 'AbortError');
+  };
+}
+
 async function knn(req: KnnRequest): Promise<void> {
-  if (req.data) {
-    cached = null; // the old tables go before the new are built: one set in memory at a time
-    baselineTables = null;
-    cached = { key: req.dataKey, tables: await neighbourTables(req.data, req.k, candidates()) };
-  } else if (!cached || cached.key !== req.dataKey) {
-    return post({ type: 'result', id: req.id, result: { status: 'need-data' } });
-  } else if (req.k > cached.tables.pre.kMax) {
-    cached = { key: req.dataKey, tables: await neighbourTables(cached.tables.vectors, req.k, candidates()) };
+  try {
+    if (req.data) {
+      cached = null; // the old tables go before the new are built: one set in memory at a time
+      baselineTables = null;
+      cached = { key: req.dataKey, tables: await neighbourTables(req.data, req.k, candidates(), searchProgress(req.id)) };
+    } else if (!cached || cached.key !== req.dataKey) {
+      return post({ type: 'result', id: req.id, result: { status: 'need-data' } });
+    } else if (req.k > cached.tables.pre.kMax) {
+      // Cancelled, the tables held stay (exact to their kMax).
+      cached = { key: req.dataKey, tables: await neighbourTables(cached.tables.vectors, req.k, candidates(), searchProgress(req.id)) };
+    }
+  } finally {
+    cancelled.delete(req.id);
   }
   const { pre, post: postTable, vectors } = cached.tables;
   const nnPre = selectNeighbours(pre, req.k, req.metric, req.includeSelf);

@@ -216,7 +216,8 @@ export interface RegionStatsResult {
 export type AnalysisRequest = KnnRequest | MapLayoutRequest | MapUmapRequest | RandomBaselineRequest | RegionStatsRequest | CancelRequest;
 
 export interface AnalysisCalls {
-  readonly knn: Call<KnnRequest, KnnResult>;
+  /** Progress (only from a search that takes a while): percent of the search, both spaces together. */
+  readonly knn: Call<KnnRequest, KnnResult, MapLayoutProgress>;
   readonly 'map-layout': Call<MapLayoutRequest, MapLayoutResult, MapLayoutProgress>;
   readonly 'random-baseline': Call<RandomBaselineRequest, RandomBaselineResult>;
   readonly 'region-stats': Call<RegionStatsRequest, RegionStatsResult>;

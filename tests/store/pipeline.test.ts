@@ -205,6 +205,45 @@ describe('a model that opens', () => {
   });
 });
 
+describe('a long neighbour search', () => {
+  it('shows its progress in the KNOR panel’s bar and stops on Cancel, keeping nothing half-done; the next change searches again', async () => {
+    const app = harness();
+    unwire = wirePipeline(app.session);
+    app.script('inference', inferenceScript());
+    let searches = 0;
+    const answering = knnScript();
+    // The first search reports 40% and then waits; it answers a Cancel as the worker does (cancelled).
+    app.script('analysis', (message, worker) => {
+      if (message.type === 'cancel')
+        return worker.reply({ type: 'error', id: message.target, error: { code: 'cancelled', message: 'Cancelled.', details: null } });
+      if (message.type === 'knn' && message.data && ++searches === 1)
+        return worker.reply({ type: 'progress', id: message.id, progress: { done: 40, total: 100 } });
+      answering(message, worker);
+    });
+    const all = images(3);
+    addImages(all);
+    // Opening ends with the first KNOR: it waits for the search.
+    const opened = app.open('A');
+    await vi.waitFor(() =>
+      expect(analysisStore.getState().searchJob).toMatchObject({ label: 'Neighbour search over 3 images, percent', done: 40, total: 100 }),
+    );
+    expect(analysisStore.getState().knor).toBeNull();
+
+    analysisStore.getState().searchJob!.cancel();
+    expect(await opened).toBe(true);
+    expect(analysisStore.getState().searchJob).toBeNull();
+    expect(texts().at(-1)).toBe('Stopped the neighbour search over 3 images. A new search starts when k, the metric or the images change.');
+    expect(analysisStore.getState().knor).toBeNull();
+    expect(app.analysisWorkers()[0]!.received.filter((m) => m.type === 'cancel')).toHaveLength(1);
+
+    // The vectors were not kept (the search did not finish): the next request sends them again and is answered.
+    uiStore.setState({ metric: 'l2' });
+    await vi.waitFor(() => expect(analysisStore.getState().knor).toMatchObject({ metric: 'l2', ids: all.map((i) => i.id) }));
+    expect(searches).toBe(2);
+    expect(analysisStore.getState().searchJob).toBeNull();
+  });
+});
+
 describe('KNOR shows the newest request', () => {
   it('an older request answered last does not overwrite a newer one', async () => {
     const app = harness();

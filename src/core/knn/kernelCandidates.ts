@@ -196,7 +196,7 @@ function offerBlock(
 
 /** A candidate source on the dot-product kernel: on this thread, or on the engine `engines` makes (workers in the browser). */
 export function kernelCandidates(engines: ProductEngineFactory = singleThreadProducts): CandidateSource {
-  return async (x, n, dim, width) => {
+  return async (x, n, dim, width, progress) => {
     const keep = Math.min(n, width + MARGIN);
     const squares = squaredNorms(x, n, dim);
     const inverse = squares.map((s) => (s === 0 ? 0 : 1 / Math.sqrt(s)));
@@ -216,10 +216,17 @@ export function kernelCandidates(engines: ProductEngineFactory = singleThreadPro
       // Block b + 1's tiles are packed and its products started before block b's are read: with
       // workers, the selection runs while they compute. The tiles are read only while a block is
       // computed, so they can be packed again once it is finished.
+      // A block's products go as its tiles times its panels (the upper half: later blocks have fewer).
+      const work = (b: number) => blockAt(b).tiles * blockAt(b).panels;
+      let totalWork = 0;
+      for (let b = 0; b < blocks; b++) totalWork += work(b);
+      let workDone = 0;
       packTiles(x, layout, 0, blockAt(0).tiles, heap);
       engine.start(blockAt(0));
       for (let b = 0; b < blocks; b++) {
         await engine.finish();
+        // Between finish and the next start no products are under way, so a cancel stops cleanly.
+        await progress?.(workDone / totalWork);
         if (b + 1 < blocks) {
           packTiles(x, layout, (b + 1) * BLOCK_ROWS, blockAt(b + 1).tiles, heap);
           engine.start(blockAt(b + 1));
@@ -227,7 +234,9 @@ export function kernelCandidates(engines: ProductEngineFactory = singleThreadPro
         const block = blockAt(b);
         const products = new Float32Array(engine.memory.buffer, layout.productsAt[block.buffer], block.tiles * block.panels * TILE_ROWS * PANEL_COLUMNS);
         offerBlock(products, layout, b * BLOCK_ROWS, block, inverse, squares, cosine, l2);
+        workDone += work(b);
       }
+      await progress?.(1);
       const leftOut = n > keep;
       const finish = (pools: TopPools): RowPool[] => Array.from({ length: n }, (_, i) => pools.done(i, leftOut));
       return { cosine: finish(cosine), l2: finish(l2), rowsSearchedAgain: 0, threads: engine.threads } satisfies CandidatePools;

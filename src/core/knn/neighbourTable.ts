@@ -61,8 +61,22 @@ export interface RowPool {
   readonly bound: number;
 }
 
-/** Proposes candidates for all rows; `width` is how many it should propose per row at least (when there are that many). */
-export type CandidateSource = (x: Float32Array, n: number, dim: number, width: number) => Promise<CandidatePools>;
+/**
+ * Hears how far a long search is (the share of its work done, 0 to 1) and is awaited, so that a
+ * worker can take a Cancel message in between; it stops the search by rejecting.
+ */
+export type SearchProgress = (share: number) => Promise<void> | void;
+
+/**
+ * Proposes candidates for all rows; `width` is how many it should propose per row at least (when
+ * there are that many). It reports the share of its work done to `progress`, if it can.
+ */
+export type CandidateSource = (x: Float32Array, n: number, dim: number, width: number, progress?: SearchProgress) => Promise<CandidatePools>;
+
+/** The share of a table's time its candidates take (the rest: measuring and ranking them in float64), for progress. */
+const CANDIDATE_SHARE = 0.7;
+/** Rows between progress reports while rows are measured exactly. */
+const ROWS_PER_REPORT = 256;
 
 const U = 2 ** -24;
 const METRICS: readonly Metric[] = ['cosine', 'l2'];
@@ -205,7 +219,14 @@ function leftOutFloor(metric: Metric, bound: number, dim: number, norm: number, 
  * The table for vectors x [n, dim], lists up to kMax (plus self), from a candidate source;
  * without one, every row is searched exactly (the reference, and fine for small sets).
  */
-export async function buildNeighbourTable(x: Float32Array, n: number, dim: number, kMax = DEFAULT_K_MAX, source?: CandidateSource): Promise<NeighbourTable> {
+export async function buildNeighbourTable(
+  x: Float32Array,
+  n: number,
+  dim: number,
+  kMax = DEFAULT_K_MAX,
+  source?: CandidateSource,
+  progress?: SearchProgress,
+): Promise<NeighbourTable> {
   if (x.length !== n * dim) throw new RangeError(`invalid vectors: expected ${n} x ${dim} = ${n * dim} values, got ${x.length}`);
   const k = Math.max(1, Math.min(kMax, n));
   // kMax neighbours besides self, and self: what either self mode needs.
@@ -216,9 +237,18 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
   const empty = (): RankedLists => ({ width, index: new Int32Array(n * width), dist: new Float64Array(n * width) });
   const lists = { cosine: empty(), l2: empty() };
   const exactRows = { cosine: 0, l2: 0 };
-  const pools = source ? await source(x, n, dim, width) : null;
+  const pools = source ? await source(x, n, dim, width, progress && ((share) => progress(CANDIDATE_SHARE * share))) : null;
+  // The rows' share of the work starts where the candidates' ended.
+  const rowsFrom = pools ? CANDIDATE_SHARE : 0;
+  const reportRows = async (i: number) => {
+    if (progress && i % ROWS_PER_REPORT === 0) await progress(rowsFrom + ((1 - rowsFrom) * i) / n);
+  };
   if (!pools) {
-    for (let i = 0; i < n; i++) exactRow(x, n, dim, norms, METRICS, i, lists);
+    for (let i = 0; i < n; i++) {
+      await reportRows(i);
+      exactRow(x, n, dim, norms, METRICS, i, lists);
+    }
+    await progress?.(1);
     return { n, dim, kMax: k, cosine: lists.cosine, l2: lists.l2, exactRows, rowsSearchedAgain: 0, productThreads: null };
   }
   let largestPool = 0;
@@ -232,6 +262,7 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
   const dots = new Float64Array(2 * largestPool);
   const squares = new Float64Array(2 * largestPool);
   for (let i = 0; i < n; i++) {
+    await reportRows(i);
     let unionSize = 0;
     const measured: Metric[] = [];
     for (const metric of METRICS) {
@@ -285,6 +316,7 @@ export async function buildNeighbourTable(x: Float32Array, n: number, dim: numbe
     }
     for (let u = 0; u < unionSize; u++) place[union[u]!] = -1;
   }
+  await progress?.(1);
   return {
     n,
     dim,

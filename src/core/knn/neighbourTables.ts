@@ -4,7 +4,7 @@
  * exactly outright; large ones through the candidate source (matrix products), which only
  * changes how long it takes.
  */
-import { buildNeighbourTable, DEFAULT_K_MAX, type CandidateSource, type NeighbourTable } from './neighbourTable.ts';
+import { buildNeighbourTable, DEFAULT_K_MAX, type CandidateSource, type NeighbourTable, type SearchProgress } from './neighbourTable.ts';
 
 export interface PooledSet {
   readonly pre: Float32Array;
@@ -40,13 +40,24 @@ export function searchOf(tables: NeighbourTables): NeighbourSearch {
 /** Below this many multiply-adds (n^2 d) an exact search is quick enough that matrix products do not pay. */
 export const EXACT_BELOW = 2e8;
 
-export async function neighbourTables(vectors: PooledSet, k: number, source: CandidateSource): Promise<NeighbourTables> {
+/** Both tables; `progress` hears the share of both done, each table weighted by its width (its time goes as n^2 d). */
+export async function neighbourTables(vectors: PooledSet, k: number, source: CandidateSource, progress?: SearchProgress): Promise<NeighbourTables> {
   const kMax = Math.max(DEFAULT_K_MAX, k);
-  const table = (x: Float32Array, dim: number) => sizedNeighbourTable(x, vectors.n, dim, kMax, source);
-  return { vectors, pre: await table(vectors.pre, vectors.dPre), post: await table(vectors.post, vectors.dPost) };
+  const { dPre, dPost } = vectors;
+  const preShare = dPre / (dPre + dPost);
+  const pre = await sizedNeighbourTable(vectors.pre, vectors.n, dPre, kMax, source, progress && ((share) => progress(preShare * share)));
+  const post = await sizedNeighbourTable(vectors.post, vectors.n, dPost, kMax, source, progress && ((share) => progress(preShare + (1 - preShare) * share)));
+  return { vectors, pre, post };
 }
 
 /** One table, searched exactly outright when small (below EXACT_BELOW), else through `source`. */
-export function sizedNeighbourTable(x: Float32Array, n: number, dim: number, kMax: number, source: CandidateSource): Promise<NeighbourTable> {
-  return buildNeighbourTable(x, n, dim, kMax, n * n * dim < EXACT_BELOW ? undefined : source);
+export function sizedNeighbourTable(
+  x: Float32Array,
+  n: number,
+  dim: number,
+  kMax: number,
+  source: CandidateSource,
+  progress?: SearchProgress,
+): Promise<NeighbourTable> {
+  return buildNeighbourTable(x, n, dim, kMax, n * n * dim < EXACT_BELOW ? undefined : source, progress);
 }
