@@ -7,7 +7,7 @@
 import { readStoreBlock, STORE_PICTURE_SIZE, type StoreBlock } from '../core/blockstore/blockStore.ts';
 import type { SafetensorsHeader } from '../core/blockstore/safetensors.ts';
 import { isUserFacing } from '../core/errors.ts';
-import { contentHasher, hashBytes } from '../core/identity/contentHash.ts';
+import { contentHasher, hashBytes, hashParts } from '../core/identity/contentHash.ts';
 import { checkImageFile } from '../core/image/checkImageFile.ts';
 import { preprocess } from '../core/image/preprocess.ts';
 import type { PreprocessSpec } from '../core/types.ts';
@@ -37,10 +37,7 @@ export interface ReadFile {
 /** One safetensors file, header checked before the rest is read, and its content hash. */
 export async function readSafetensorsFile(file: File): Promise<ReadFile> {
   const { prefix, header, data } = await readSafetensorsParts(file);
-  const hasher = await contentHasher();
-  hasher.update(prefix);
-  hasher.update(data);
-  return { header, data, digest: hasher.digest() };
+  return { header, data, digest: await hashParts([prefix, data]) };
 }
 
 /**

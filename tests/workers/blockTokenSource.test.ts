@@ -10,7 +10,7 @@ import { writeSafetensors } from '../../src/core/blockstore/safetensors.ts';
 import { halfBitsToFloat32, float32ToHalfBits } from '../../src/core/onnx/float16.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import { TokenStore, type TokenShape } from '../../src/core/tokens/tokenStore.ts';
-import { blockTokenSource } from '../../src/workers/blockTokenSource.ts';
+import { blockTokenSource, readSafetensorsParts } from '../../src/workers/blockTokenSource.ts';
 import type { TokensReply, TokensRequest } from '../../src/workers/protocol.ts';
 import { tokensService } from '../../src/workers/tokenRequests.ts';
 
@@ -134,5 +134,35 @@ describe('block store tokens read from their files', () => {
     const failed = await ask({ type: 'stack-tokens', id: 6, keys: ['img1__blocks:x', 'img2__blocks:x'] });
     expect(failed.type).toBe('error');
     expect(failed.type === 'error' && failed.error.message).toMatch(/pre-block-10\.safetensors/);
+  });
+});
+
+describe('reading one safetensors file', () => {
+  it('gives the same header and data read whole (one read) as in three parts, and refuses a damaged file either way', async () => {
+    const data = values(7, 4 * 9);
+    const { file, reads } = blockFile('pre-block-7.safetensors', data, [4, 9], 'F32');
+    const whole = await readSafetensorsParts(file);
+    expect(reads.count).toBe(1);
+    const parts = await readSafetensorsParts(file, 0);
+    expect(reads.count).toBe(1 + 3);
+    expect(whole.header).toEqual(parts.header);
+    expect(Array.from(whole.prefix)).toEqual(Array.from(parts.prefix));
+    expect(Array.from(whole.data)).toEqual(Array.from(parts.data));
+    // The data section holds the values written (float32, little-endian).
+    const tensor = whole.header.tensors.find((t) => t.name === 'block')!;
+    const section = whole.data.subarray(tensor.begin, tensor.end);
+    expect(Array.from(new Float32Array(section.slice().buffer))).toEqual(Array.from(data));
+
+    // A header length past the end of the file: the same message from both paths, naming the file.
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(bytes.length), true);
+    const damaged = new File([bytes], 'pre-block-8.safetensors');
+    const [wholeError, partsError] = await Promise.all([
+      readSafetensorsParts(damaged).catch((e: unknown) => e),
+      readSafetensorsParts(damaged, 0).catch((e: unknown) => e),
+    ]);
+    expect(wholeError).toBeInstanceOf(Error);
+    expect((wholeError as Error).message).toContain('pre-block-8.safetensors');
+    expect((wholeError as Error).message).toBe((partsError as Error).message);
   });
 });

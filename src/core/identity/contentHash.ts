@@ -28,10 +28,23 @@ export async function contentHasher(): Promise<ContentHasher> {
   };
 }
 
+/**
+ * One hasher for whole buffers, set up once: making a hasher costs about 80 us, seven times the
+ * hash of an 8 kB file, and a 10,000-block store hashes 20,000 files. Safe to share: between
+ * init and digest there is no await, so no other call can run in between.
+ */
+let wholeBufferHasher: ReturnType<typeof createBLAKE3> | null = null;
+
+/** The hash of these buffers, one after another, as if they were one. */
+export async function hashParts(parts: readonly Uint8Array[]): Promise<ContentHash> {
+  const hasher = await (wholeBufferHasher ??= createBLAKE3(256));
+  hasher.init();
+  for (const part of parts) hasher.update(part);
+  return hasher.digest('hex') as ContentHash;
+}
+
 export async function hashBytes(bytes: Uint8Array): Promise<ContentHash> {
-  const h = await contentHasher();
-  h.update(bytes);
-  return h.digest();
+  return hashParts([bytes]);
 }
 
 export async function hashText(text: string): Promise<ContentHash> {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contentHasher, hashBytes } from '../../../src/core/identity/contentHash.ts';
+import { canonicalJson, contentHasher, hashBytes, hashParts } from '../../../src/core/identity/contentHash.ts';
 import { isModelKey, packModelKey, stockModelKey, type FileDigest } from '../../../src/core/identity/modelIdentity.ts';
 import { readWithRoom } from '../../../src/core/onnx/readWithRoom.ts';
 import type { PackManifest } from '../../../src/core/types.ts';
@@ -35,6 +35,20 @@ describe('content hashes', () => {
     const h = await contentHasher();
     for (let at = 0; at < encoderBytes.length; at += 4099) h.update(encoderBytes.subarray(at, at + 4099));
     expect(h.digest()).toBe(whole);
+  });
+
+  it('of parts are the hash of the parts joined, also when many are asked for at once (one shared hasher)', async () => {
+    const a = encoderBytes.subarray(0, 1000);
+    const b = encoderBytes.subarray(1000, 5000);
+    const joined = new Uint8Array([...a, ...b]);
+    const h = await contentHasher();
+    h.update(joined);
+    expect(await hashParts([a, b])).toBe(h.digest());
+    const pieces = Array.from({ length: 12 }, (_, i) => encoderBytes.subarray(i * 300, i * 300 + 700));
+    const alone: string[] = [];
+    for (const piece of pieces) alone.push(await hashBytes(piece));
+    expect(await Promise.all(pieces.map((piece) => hashBytes(piece)))).toEqual(alone);
+    expect(new Set(alone).size).toBe(pieces.length);
   });
 
   it('are computed by readWithRoom in the same pass that reads the file', async () => {
