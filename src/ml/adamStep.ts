@@ -79,11 +79,6 @@ export class AdamKernel<Key> {
     return module ? new AdamKernel<Key>(module) : null;
   }
 
-  /** Bytes of memory the kernel holds (the moments and two chunks). */
-  get bytes(): number {
-    return this.memory.buffer.byteLength;
-  }
-
   private ensureBytes(bytes: number): void {
     const missing = bytes - this.memory.buffer.byteLength;
     if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE_BYTES));

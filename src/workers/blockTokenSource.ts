@@ -26,21 +26,17 @@ async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Arr
  * each read of a user's file is a round trip to the browser's file thread, and a pooled store's
  * files are a few kB, so three reads a file were most of the time a 10,000-block store took to open.
  */
-export const WHOLE_FILE_BYTES = 1 << 20;
+const WHOLE_FILE_BYTES = 1 << 20;
 
 /** One safetensors file's length-and-header bytes, its header, and its data section (offsets count from there). */
 export async function readSafetensorsParts(file: File, wholeFileBytes = WHOLE_FILE_BYTES): Promise<{ readonly prefix: Uint8Array } & BlockFile> {
-  if (file.size <= wholeFileBytes) {
-    const bytes = await bytesOf(file, 0, file.size);
-    const length = headerByteLength(bytes.subarray(0, 8), file.size, file.name);
-    const prefix = bytes.subarray(0, 8 + length);
-    const header = parseSafetensorsHeader(prefix, file.size, file.name);
-    return { name: file.name, prefix, header, data: bytes.subarray(8 + length) };
-  }
-  const length = headerByteLength(await bytesOf(file, 0, 8), file.size, file.name);
-  const prefix = await bytesOf(file, 0, 8 + length);
+  // Either the whole file, or each part read when it is needed.
+  const whole = file.size <= wholeFileBytes ? await bytesOf(file, 0, file.size) : null;
+  const part = (start: number, end: number) => (whole ? Promise.resolve(whole.subarray(start, end)) : bytesOf(file, start, end));
+  const length = headerByteLength(await part(0, 8), file.size, file.name);
+  const prefix = await part(0, 8 + length);
   const header = parseSafetensorsHeader(prefix, file.size, file.name);
-  return { name: file.name, prefix, header, data: await bytesOf(file, 8 + length, file.size) };
+  return { name: file.name, prefix, header, data: await part(8 + length, file.size) };
 }
 
 const shapeText = (s: TokenShape) => `${s.tokensPre} x ${s.dPre} and ${s.tokensPost} x ${s.dPost}`;
