@@ -1,57 +1,25 @@
 /**
- * Reconstructor training throughput: the app's trainer (ml/trainReconstructor.ts) on tfjs's WASM
- * backend, the backend a browser without a hardware GPU trains on (ml/tfBackend.ts), against
- * PyTorch CPU running the same architecture (docs/method.md: Linear LN GELU Dropout twice, then
- * Linear), the same optimiser step (Adam, decoupled weight decay), batch, dtype (float32) and
- * epoch (training batches, then a forward pass over the validation images). One thread each.
- * Throughput is training tokens per second over the epochs after the first (warm-up excluded).
+ * Reconstructor training throughput: the app's trainer (ml/trainReconstructor.ts) in headless
+ * Chromium on tfjs's WASM backend with one thread, the backend a browser without a hardware GPU
+ * trains on (ml/tfBackend.ts; trainingChromium.ts runs it), against PyTorch CPU running the same
+ * architecture (docs/method.md: Linear LN GELU Dropout twice, then Linear), the same optimiser
+ * step (Adam, decoupled weight decay), batch, dtype (float32) and epoch (training batches, then a
+ * forward pass over the validation images). One thread each. Throughput is training tokens per
+ * second over the epochs after the first (warm-up excluded).
  *
- * Two sizes: the default pack's (196 tokens, d 96 -> 128, hidden 256, 4 images a batch) and
- * LLaVA-1.5's widths (d 1024 -> 4096, hidden 2048; 144 tokens an image, a quarter of LLaVA's
- * 576, so that the slower side finishes in about a minute: the model is token-wise, so the
- * cost of a token does not depend on how many an image has).
+ * Two sizes (trainingApp.ts): the default pack's (196 tokens, d 96 -> 128, hidden 256, 4 images a
+ * batch) and LLaVA-1.5's widths (d 1024 -> 4096, hidden 2048; 144 tokens an image, a quarter of
+ * LLaVA's 576, so that the slower side finishes in about a minute: the model is token-wise, so
+ * the cost of a token does not depend on how many an image has).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { seededRandom } from '../../src/core/random.ts';
-import { selectTfBackend } from '../../src/ml/tfBackend.ts';
-import { splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
+import { splitImages } from '../../src/ml/trainReconstructor.ts';
 import { benchPython, runPython } from './pythonEnv.ts';
 import type { BenchRow } from './report.ts';
-
-interface Size {
-  readonly name: string;
-  readonly images: number;
-  readonly tokens: number;
-  readonly dPre: number;
-  readonly dPost: number;
-  readonly hidden: number;
-  readonly batchSize: number;
-  readonly epochs: number;
-}
-
-const SIZES: readonly Size[] = [
-  { name: "default pack's size", images: 40, tokens: 196, dPre: 96, dPost: 128, hidden: 256, batchSize: 4, epochs: 4 },
-  { name: 'LLaVA-1.5 widths', images: 5, tokens: 144, dPre: 1024, dPost: 4096, hidden: 2048, batchSize: 1, epochs: 3 },
-];
-/** The app's split: a fifth of the images (at least one) for validation. */
-const VALIDATION_FRACTION = 0.2;
-
-function data(size: Size, seed: number): ReconstructionData {
-  const random = seededRandom(seed);
-  const values = (n: number) => Float32Array.from({ length: n }, () => random() * 2 - 1);
-  return {
-    pre: values(size.images * size.tokens * size.dPre),
-    post: values(size.images * size.tokens * size.dPost),
-    images: size.images,
-    tokensPre: size.tokens,
-    tokensPost: size.tokens,
-    dPre: size.dPre,
-    dPost: size.dPost,
-  };
-}
+import { TRAINING_SIZES, VALIDATION_FRACTION, type TrainingSize } from './trainingApp.ts';
+import { chromiumTrainingEpochs } from './trainingChromium.ts';
 
 const TORCH_SCRIPT = `
 import sys, json, time, math, torch
@@ -89,62 +57,50 @@ for epoch in range(epochs):
 print(json.dumps({"seconds": times, "torch": torch.__version__}))
 `;
 
-async function appEpochSeconds(size: Size): Promise<number[]> {
-  const marks: number[] = [];
-  await trainReconstructor(
-    data(size, 11),
-    { epochs: size.epochs, hidden: size.hidden, batchSize: size.batchSize, patience: size.epochs, validationFraction: VALIDATION_FRACTION, seed: 1 },
-    { onEpoch: (p) => marks.push(p.elapsedMs) },
-  );
-  return marks.map((t, i) => (t - (i === 0 ? 0 : marks[i - 1]!)) / 1000);
-}
-
 /** Tokens a second over the epochs after the first. */
-const throughput = (size: Size, trainImages: number, seconds: readonly number[]) => {
+const throughput = (size: TrainingSize, trainImages: number, seconds: readonly number[]) => {
   const steady = seconds.slice(1);
   return (trainImages * size.tokens * steady.length) / steady.reduce((a, b) => a + b, 0);
 };
 
 export async function trainingBench(): Promise<BenchRow[]> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  wasm.setThreadsCount(1);
-  const backend = await selectTfBackend(['wasm', 'cpu']);
   const python = await benchPython(['torch']);
   const rows: BenchRow[] = [];
-  try {
-    for (const size of SIZES) {
-      const trainImages = splitImages(size.images, VALIDATION_FRACTION, 1).train.length;
-      const what = `reconstructor training, ${size.name} (${size.tokens} tokens, d ${size.dPre} <- ${size.dPost}, hidden ${size.hidden}, batch ${size.batchSize}), float32, one thread`;
-      const app = throughput(size, trainImages, await appEpochSeconds(size));
-      const appText = `${app.toFixed(0)} tokens/s (tfjs ${backend})`;
-      if (!python.ok) {
-        rows.push({ what, app: appText, reference: 'PyTorch: not run', ratio: null, better: 'higher', target: '>= 0.5', met: null, note: python.why });
-        continue;
-      }
-      const dir = mkdtempSync(join(tmpdir(), 'lens-train-'));
-      try {
-        const script = join(dir, 'train.py');
-        writeFileSync(script, TORCH_SCRIPT);
-        const args = [size.images, size.tokens, size.dPre, size.dPost, size.hidden, size.batchSize, size.epochs, trainImages].map(String);
-        const out = JSON.parse(runPython(python.python, [script, ...args])) as { seconds: number[]; torch: string };
-        const reference = throughput(size, trainImages, out.seconds);
-        const ratio = app / reference;
-        rows.push({
-          what,
-          app: appText,
-          reference: `${reference.toFixed(0)} tokens/s (PyTorch ${out.torch} CPU)`,
-          ratio,
-          better: 'higher',
-          target: '>= 0.5',
-          met: ratio >= 0.5,
-          note: `${trainImages} training and ${size.images - trainImages} validation images an epoch; epochs after the first`,
-        });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+  for (const [index, size] of TRAINING_SIZES.entries()) {
+    const trainImages = splitImages(size.images, VALIDATION_FRACTION, 1).train.length;
+    const what = `reconstructor training, ${size.name} (${size.tokens} tokens, d ${size.dPre} <- ${size.dPost}, hidden ${size.hidden}, batch ${size.batchSize}), float32, one thread`;
+    const page = await chromiumTrainingEpochs(index);
+    if ('why' in page) {
+      rows.push({ what, app: 'not run', reference: 'PyTorch: not run', ratio: null, better: 'higher', target: '>= 0.5', met: null, note: page.why });
+      continue;
     }
-  } finally {
-    await tf.setBackend('cpu');
+    const app = throughput(size, trainImages, page.seconds);
+    const appText = `${app.toFixed(0)} tokens/s (headless Chromium, tfjs ${page.backend}, products on ${page.ownKernel ? "the project's kernel" : 'XNNPACK'})`;
+    if (!python.ok) {
+      rows.push({ what, app: appText, reference: 'PyTorch: not run', ratio: null, better: 'higher', target: '>= 0.5', met: null, note: python.why });
+      continue;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'lens-train-'));
+    try {
+      const script = join(dir, 'train.py');
+      writeFileSync(script, TORCH_SCRIPT);
+      const args = [size.images, size.tokens, size.dPre, size.dPost, size.hidden, size.batchSize, size.epochs, trainImages].map(String);
+      const out = JSON.parse(runPython(python.python, [script, ...args])) as { seconds: number[]; torch: string };
+      const reference = throughput(size, trainImages, out.seconds);
+      const ratio = app / reference;
+      rows.push({
+        what,
+        app: appText,
+        reference: `${reference.toFixed(0)} tokens/s (PyTorch ${out.torch} CPU)`,
+        ratio,
+        better: 'higher',
+        target: '>= 0.5',
+        met: ratio >= 0.5,
+        note: `${trainImages} training and ${size.images - trainImages} validation images an epoch; epochs after the first`,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   return rows;
 }

@@ -28,3 +28,20 @@ export function heapValues(backend: BackendWasm, tensor: tf.Tensor): Float32Arra
 export function unsetTensor(backend: BackendWasm, shape: readonly number[]): tf.Tensor {
   return tf.engine().makeTensorFromTensorInfo(backend.makeOutput([...shape], 'float32'));
 }
+
+/**
+ * The WebAssembly memory that holds the heap, for a kernel of our own to import (core/matrix/gemm.ts),
+ * or null where this build does not expose it. Emscripten keeps it as Module.wasmMemory in the
+ * threaded build and as the instance's exported memory (Module.asm.memory) in the others; it is
+ * accepted only if it is the memory HEAPU8 views.
+ */
+export function heapMemory(backend: BackendWasm): WebAssembly.Memory | null {
+  const module = backend.wasm as unknown as { wasmMemory?: unknown; asm?: { memory?: unknown }; HEAPU8: Uint8Array };
+  const memory = module.wasmMemory ?? module.asm?.memory;
+  return memory instanceof WebAssembly.Memory && memory.buffer === module.HEAPU8.buffer ? memory : null;
+}
+
+/** How many threads tfjs-wasm's own kernels (XNNPACK) compute on. */
+export function heapThreads(backend: BackendWasm): number {
+  return (backend.wasm as unknown as { tfjs: { getThreadsCount(): number } }).tfjs.getThreadsCount();
+}

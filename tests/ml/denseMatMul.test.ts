@@ -1,12 +1,15 @@
 /**
  * The training products of ml/denseMatMul.ts give tf.matMul's values and gradients (tfjs's own
- * gradient of a plain product is the reference), on the cpu backend and on WASM, where they take
- * a different route through XNNPACK (the input gradient through a weight transposed in the heap).
+ * gradient of a plain product is the reference), on the cpu backend and on WASM by both of its
+ * routes: through XNNPACK (the input gradient through a weight transposed in the heap) and on the
+ * project's kernel inside the heap (ml/heapGemm.ts, where relaxed SIMD compiles).
  */
+import v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.ts';
 import { linear, linearOnData, matMulTrainable } from '../../src/ml/denseMatMul.ts';
+import { allowHeapGemm, heapGemm } from '../../src/ml/heapGemm.ts';
 import { selectTfBackend } from '../../src/ml/tfBackend.ts';
 
 const randomMatrix = (rows: number, cols: number, seed: number) => {
@@ -35,9 +38,11 @@ function valueAndGrads(f: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D, x: tf
   return { value, dx: dx!, dw: dw! };
 }
 
-async function checkOn(backend: 'cpu' | 'wasm') {
+async function checkOn(backend: 'cpu' | 'wasm', ownKernel = false) {
   if (backend === 'wasm') expect(await selectTfBackend(['wasm'])).toBe('wasm');
   else await tf.setBackend('cpu');
+  allowHeapGemm(ownKernel);
+  expect(heapGemm() !== null).toBe(ownKernel);
   const tensorsBefore = tf.memory().numTensors;
   const m = 37;
   const inputs = 53;
@@ -79,7 +84,12 @@ async function checkOn(backend: 'cpu' | 'wasm') {
 }
 
 describe('training matrix products', () => {
+  beforeAll(() => {
+    // Node 20 compiles relaxed SIMD behind a flag (Node 22 and browsers without one).
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  });
   afterAll(async () => {
+    allowHeapGemm(true);
     await tf.setBackend('cpu');
   });
   it('equal tf.matMul and its gradients on the cpu backend', async () => {
@@ -87,5 +97,8 @@ describe('training matrix products', () => {
   });
   it('equal tf.matMul and its gradients on WASM (XNNPACK)', async () => {
     await checkOn('wasm');
+  });
+  it("equal tf.matMul and its gradients on WASM (the project's kernel in the heap)", async () => {
+    await checkOn('wasm', true);
   });
 });
