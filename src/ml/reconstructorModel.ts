@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { seededRandom, type Random } from '../core/random.ts';
 import { linear, linearOnData, matMulTrainable } from './denseMatMul.ts';
+import { hiddenLayer } from './normGelu.ts';
 
 export interface ReconstructorShape {
   readonly tokensPre: number;
@@ -81,13 +82,6 @@ function glorotOutIn(random: Random, inputs: number, outputs: number, name: stri
 }
 const filled = (n: number, value: number, name: string) => variableFrom(tf.fill([n], value), name);
 
-function layerNorm(x: tf.Tensor2D, gain: tf.Variable, bias: tf.Variable): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gain), bias);
-}
-
-const gelu = (x: tf.Tensor2D): tf.Tensor2D => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1));
-
 /**
  * tfjs variable names are global and must be unique, so each model prefixes its own: two models
  * may be alive at once (a cancelled run still disposing while the next one starts).
@@ -147,7 +141,7 @@ export function createReconstructor(shape: ReconstructorShape, seed: number, opt
     kind !== 'token-mixing-mlp' ? null : routing ? variableFrom(tf.tensor2d(routing, [Tp, T]), named('token_mix')) : glorot(random, Tp, T, named('token_mix'));
   const position = kind === 'token-mixing-mlp' ? variableFrom(tf.zeros([T, dPost]), named('token_position')) : null;
   const variables = [w1, b1, g1, c1, w2, b2, g2, c2, w3, b3, ...(mix && position ? [mix, position] : [])];
-  const drop = (x: tf.Tensor2D, training: boolean, seed: number) => (training && dropout > 0 ? (tf.dropout(x, dropout, undefined, seed) as tf.Tensor2D) : x);
+  const dropoutOf = (training: boolean, seed: number) => (training && dropout > 0 ? { rate: dropout, seed } : null);
 
   return {
     kind,
@@ -169,8 +163,9 @@ export function createReconstructor(shape: ReconstructorShape, seed: number, opt
       }
       // The token-wise model's first input is data: no gradient is needed for it.
       const first = mix ? linear : linearOnData;
-      let h = drop(gelu(layerNorm(tf.add(first(tokens, w1), b1), g1, c1)), training, dropoutSeed);
-      h = drop(gelu(layerNorm(tf.add(linear(h, w2), b2), g2, c2)), training, dropoutSeed + 1);
+      // dropout(GELU(LayerNorm(x w^T + b))) twice (ml/normGelu.ts: one fused op on tfjs-wasm).
+      let h = hiddenLayer(first(tokens, w1), b1, g1, c1, dropoutOf(training, dropoutSeed));
+      h = hiddenLayer(linear(h, w2), b2, g2, c2, dropoutOf(training, dropoutSeed + 1));
       return tf.reshape(tf.add(linear(h, w3), b3), [batch, mix ? T : post.shape[1], dPre]);
     },
     async weights() {

@@ -27,6 +27,7 @@ import { addCentredRows, addRows, applyStandardizer, finishStandardizer, standar
 import { createReconstructor, parameterCount, type NamedWeight, type ReconstructorKind, type ReconstructorModel } from './reconstructorModel.ts';
 import { abortError } from './abortError.ts';
 import { LeanAdam } from './leanAdam.ts';
+import { yieldToEventLoop } from '../core/yieldToEventLoop.ts';
 
 /** The shapes a reconstructor trains on (shared by matrices in memory and a source that reads them). */
 export interface ReconstructionShape {
@@ -255,8 +256,6 @@ export function splitImages(images: number, fraction: number, seed: number): { t
   return { validation: order.slice(0, held).sort(), train: order.slice(held).sort() };
 }
 
-const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 /** A group's raw matrices standardised in place, as tensors (and the standardised pre values, for per-patch losses). */
 function standardisedTensors(
   batch: { pre: Float32Array; post: Float32Array; images: Int32Array },
@@ -408,7 +407,7 @@ export async function trainReconstructor(
         cost.dispose();
         step++;
         hooks.onStep?.({ step, steps: totalSteps, epoch, elapsedMs: performance.now() - started });
-        await nextTick();
+        await yieldToEventLoop();
         if (hooks.finish?.aborted) {
           finishedAfterStep = step;
           break;
@@ -459,7 +458,7 @@ export async function trainReconstructor(
       perImage.set(losses.perImage, batch.images[0]!);
       scored += count;
       hooks.onEvaluate?.({ done: scored, total: images });
-      await nextTick();
+      await yieldToEventLoop();
     }
     const weights = await model.weights();
     return {

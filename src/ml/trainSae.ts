@@ -19,6 +19,7 @@ import { warmupCosine } from '../core/stats/lrSchedule.ts';
 import { matMulTrainable } from './denseMatMul.ts';
 import { LeanAdam } from './leanAdam.ts';
 import { abortError } from './abortError.ts';
+import { yieldToEventLoop } from '../core/yieldToEventLoop.ts';
 
 export interface SaeConfig {
   /** Dictionary size m. */
@@ -83,8 +84,6 @@ export interface SaeOutcome {
   readonly loss: number[];
   readonly backend: string;
 }
-
-const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** s and the mean of s·x: the scale that makes a centred input's mean squared norm d. */
 function scaleOf(x: Float32Array, n: number, d: number): { scale: number; mean: Float32Array } {
@@ -192,7 +191,7 @@ export async function trainSae(x: Float32Array, n: number, d: number, config: Pa
       for (let j = 0; j < m; j++) sinceFired[j] = firedCounts[j]! > 0 ? 0 : sinceFired[j]! + batch;
       loss.push(lossValue[0]!);
       hooks.onStep?.({ step: step + 1, steps: c.steps, loss: lossValue[0]!, deadShare: deadCount / m, elapsedMs: performance.now() - started });
-      await nextTick();
+      await yieldToEventLoop();
     }
     const [encoder, encoderBias, decoder, decoderBias] = await Promise.all(variables.map((v) => v.data() as Promise<Float32Array>));
     return {

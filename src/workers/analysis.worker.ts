@@ -17,6 +17,7 @@ import { kernelCandidates } from '../core/knn/kernelCandidates.ts';
 import { pooledProducts } from './productsPool.ts';
 import { pooledRegionStats, regionStats } from '../core/patches/regionAnalysis.ts';
 import type { AnalysisReply, AnalysisRequest, KnnRequest, MapLayoutRequest, MapUmapRequest, RandomBaselineRequest, RegionStatsRequest } from './protocol.ts';
+import { yieldToEventLoop } from '../core/yieldToEventLoop.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -45,7 +46,7 @@ function searchProgress(id: number): SearchProgress {
     if (now - last < SEARCH_REPORT_MS) return;
     last = now;
     post({ type: 'progress', id, progress: { done: Math.floor(100 * share), total: 100 } });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
     if (cancelled.has(id)) throw new DOMException('Cancelled', 'AbortError');
   };
 }
@@ -108,7 +109,7 @@ async function mapUmap(req: MapUmapRequest): Promise<void> {
       onProgress: async (done, total) => {
         post({ type: 'progress', id: req.id, progress: { done: before + done, total: 2 * total } });
         // Let a Cancel message in between epochs.
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await yieldToEventLoop();
         if (cancelled.has(req.id)) throw new DOMException('Cancelled', 'AbortError');
         if (done === total) before = total;
       },
