@@ -7,8 +7,10 @@
  *
  * The arithmetic is the layer's definition (docs/method.md; tfjs's ops in reconstructorModel.ts):
  * x = z + b; mean and variance over the row; x̂ = (x - mean) / sqrt(variance + 1e-5);
- * n = x̂ g + c; GELU(n) = n/2 (1 + erf(n/√2)); dropout multiplies by floor(u + keep) / keep for
- * the uniform noise u tf.dropout draws. erf is Abramowitz and Stegun's 7.1.26 (absolute error
+ * n = x̂ g + c; GELU(n) = n/2 (1 + erf(n/√2)); dropout multiplies by floor(u + keep) / keep, as
+ * tf.dropout does, for a uniform u the kernel draws itself from the value's index and the step's
+ * seed (a counter-based hash, ml/normGelu.ts dropoutMultipliers: drawing 300,000 values a step
+ * with tf.randomUniform's JavaScript generator took 3-4 ms of an 18 ms step). erf is Abramowitz and Stegun's 7.1.26 (absolute error
  * 1.5e-7, the formula tfjs's cpu backend uses), its exp(-y²) a Cody-Waite range reduction and a
  * degree-6 polynomial; the derivative reuses that exponential: GELU'(n) = (1 + erf(n/√2))/2 +
  * n exp(-n²/2) / √(2π). Rows are sums of 4-lane partial sums: the same values as tfjs's to
@@ -47,8 +49,27 @@ export function normGeluWat({ shared }: { readonly shared: boolean }): string {
     set('erfAbs', sub(f(1), mul(get('poly'), get('gauss')))),
     set('erfPlus', add(f(1), `(v128.bitselect (f32x4.neg ${get('erfAbs')}) ${get('erfAbs')} (f32x4.lt ${get('y')} ${f(0)}))`)),
   ].join('\n          ');
-  /** $mask = floor(u + keep) / keep for the noise at $noise + j (tf.dropout's multiplier). */
-  const mask = set('mask', `(f32x4.div (f32x4.floor ${add(load('noise'), get('keep4'))}) ${get('keep4')})`);
+  /** lowbias32 of each lane of `v` (a local), in place. */
+  const hashLanes = (v: string) =>
+    [
+      set(v, `(v128.xor ${get(v)} (i32x4.shr_u ${get(v)} (i32.const 16)))`),
+      set(v, `(i32x4.mul ${get(v)} (i32x4.splat (i32.const 0x7feb352d)))`),
+      set(v, `(v128.xor ${get(v)} (i32x4.shr_u ${get(v)} (i32.const 15)))`),
+      set(v, `(i32x4.mul ${get(v)} (i32x4.splat (i32.const 0x846ca68b)))`),
+      set(v, `(v128.xor ${get(v)} (i32x4.shr_u ${get(v)} (i32.const 16)))`),
+    ].join(' ');
+  /**
+   * $mask = floor(u + keep) / keep (tf.dropout's multiplier) for u = hash(hash(i) + seedMix) / 2^32
+   * to 24 bits, i the value's index in the matrix ($index, advanced by 4).
+   */
+  const mask = [
+    set('bits', '(i32x4.add (i32x4.splat (local.get $index)) (v128.const i32x4 0 1 2 3))'),
+    hashLanes('bits'),
+    set('bits', '(i32x4.add (local.get $bits) (i32x4.splat (local.get $seedMix)))'),
+    hashLanes('bits'),
+    set('mask', `(f32x4.mul (f32x4.convert_i32x4_u (i32x4.shr_u ${get('bits')} (i32.const 8))) ${f(2 ** -24)})`),
+    set('mask', `(f32x4.div (f32x4.floor ${add(get('mask'), get('keep4'))}) ${get('keep4')})`),
+  ].join(' ');
   const vectors = [
     'x',
     'acc',
@@ -67,14 +88,15 @@ export function normGeluWat({ shared }: { readonly shared: boolean }): string {
     'erfAbs',
     'erfPlus',
     'mask',
+    'bits',
     'keep4',
     'dn',
     'dxh',
-    'g',
+
     'm1',
     'm2',
   ];
-  const locals = `${vectors.map((v) => `(local $${v} v128)`).join(' ')} (local $j i32) (local $r i32) (local $rowBytes i32) (local $mean f32) (local $sigma f32) (local $count f32)`;
+  const locals = `${vectors.map((v) => `(local $${v} v128)`).join(' ')} (local $j i32) (local $r i32) (local $index i32) (local $rowBytes i32) (local $mean f32) (local $sigma f32) (local $count f32)`;
   /** A loop over the row's bytes ($j += 16) around `body`. */
   const overRow = (label: string, body: string) => `(local.set $j (i32.const 0))
         (loop $${label}
@@ -89,8 +111,8 @@ export function normGeluWat({ shared }: { readonly shared: boolean }): string {
 
   ;; Forward over $rows rows of $d values ($d a multiple of 4; byte pointers): $h = dropout(GELU(
   ;; LayerNorm($z + $bias))), keeping x̂ at $xhat and each row's sqrt(variance + 1e-5) at $sigma
-  ;; for the backward pass. With $dropout, the noise at $noise and keep = 1 - rate.
-  (func (export "forward") (param $z i32) (param $bias i32) (param $gain i32) (param $shift i32) (param $noise i32)
+  ;; for the backward pass. With $dropout, keep = 1 - rate and the noise's seed mixed by ml/normGelu.ts.
+  (func (export "forward") (param $z i32) (param $bias i32) (param $gain i32) (param $shift i32) (param $seedMix i32)
     (param $dropout i32) (param $keep f32) (param $rows i32) (param $d i32) (param $h i32) (param $xhat i32) (param $sigmas i32)
     ${locals}
     (if (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $d))) (then (return)))
@@ -117,15 +139,16 @@ export function normGeluWat({ shared }: { readonly shared: boolean }): string {
           set('x', mul(mul(get('n'), f(0.5)), get('erfPlus'))),
           `(if (local.get $dropout) (then ${mask} ${set('x', mul(get('x'), get('mask')))}))`,
           store('h', get('x')),
+          '(local.set $index (i32.add (local.get $index) (i32.const 4)))',
         ].join('\n          '),
       )}
-      ${nextRow(['z', 'h', 'xhat', 'noise'], 'sigmas')}
+      ${nextRow(['z', 'h', 'xhat'], 'sigmas')}
       (br_if $rowsLoop (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
 
   ;; Backward: from $dh (the gradient at $h) and what forward kept, the gradient at $z into $dz
   ;; and the parameters' gradients, summed over the rows, into $dgain, $dshift and $dbias
   ;; (overwritten). $dz may not overlap $dh.
-  (func (export "backward") (param $dh i32) (param $xhat i32) (param $sigmas i32) (param $gain i32) (param $shift i32) (param $noise i32)
+  (func (export "backward") (param $dh i32) (param $xhat i32) (param $sigmas i32) (param $gain i32) (param $shift i32) (param $seedMix i32)
     (param $dropout i32) (param $keep f32) (param $rows i32) (param $d i32) (param $dz i32) (param $dgain i32) (param $dshift i32) (param $dbias i32)
     ${locals}
     (if (i32.eqz (local.get $d)) (then (return)))
@@ -146,6 +169,7 @@ export function normGeluWat({ shared }: { readonly shared: boolean }): string {
           // dn = dh (mask) GELU'(n), kept at $dz for the second pass.
           set('dn', load('dh')),
           `(if (local.get $dropout) (then ${mask} ${set('dn', mul(get('dn'), get('mask')))}))`,
+          '(local.set $index (i32.add (local.get $index) (i32.const 4)))',
           set('dn', mul(get('dn'), add(mul(get('erfPlus'), f(0.5)), mul(mul(get('n'), get('gauss')), f(1 / Math.sqrt(2 * Math.PI)))))),
           store('dz', get('dn')),
           store('dgain', add(load('dgain'), mul(get('dn'), get('xh')))),
@@ -167,7 +191,7 @@ export function normGeluWat({ shared }: { readonly shared: boolean }): string {
           store('dbias', add(load('dbias'), get('x'))),
         ].join('\n          '),
       )}
-      ${nextRow(['dh', 'xhat', 'noise', 'dz'], 'sigmas')}
+      ${nextRow(['dh', 'xhat', 'dz'], 'sigmas')}
       (br_if $rowsLoop (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
 )
 `;

@@ -9,8 +9,12 @@
  * took most of its 30 ms. On other backends (cpu, WebGPU) the layer stays the ops, written here
  * once (hiddenLayerOps), which are also the reference the fused layer is tested against.
  *
- * Dropout draws its noise with tf.randomUniform and the seed tf.dropout would use, and forms the
- * same multiplier (floor(u + keep) / keep), so the fused layer drops the same values.
+ * Dropout forms tf.dropout's multiplier, floor(u + keep) / keep, for a uniform u the kernel draws
+ * itself: a counter-based hash of each value's index and the step's seed (dropoutMultipliers
+ * below is the same draw in JavaScript). tf.randomUniform's generator, which tf.dropout uses,
+ * runs in JavaScript one value at a time: 3-4 ms of an 18 ms step at the default pack's size. So
+ * the fused layer drops other values than tf.dropout would for the same seed, at the same rate;
+ * a backward pass draws the same ones as its forward pass, so nothing is kept in between.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -29,7 +33,7 @@ type ForwardExport = (
   bias: number,
   gain: number,
   shift: number,
-  noise: number,
+  seedMix: number,
   dropout: number,
   keep: number,
   rows: number,
@@ -44,7 +48,7 @@ type BackwardExport = (
   sigmas: number,
   gain: number,
   shift: number,
-  noise: number,
+  seedMix: number,
   dropout: number,
   keep: number,
   rows: number,
@@ -54,6 +58,32 @@ type BackwardExport = (
   dshift: number,
   dbias: number,
 ) => void;
+
+/** lowbias32 (Chris Wellons' 32-bit integer hash), as the kernel computes it lane by lane. */
+function hash32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** What the kernel adds to each index's hash before hashing again: the seed, hashed. */
+export const dropoutSeedMix = (seed: number): number => hash32(seed >>> 0);
+
+/**
+ * The fused layer's dropout multipliers for values 0..count-1 of a matrix (row-major) and a seed:
+ * u = hash(hash(i) + seedMix) to 24 bits over 2^24, then floor(u + keep) / keep in float32, as
+ * tf.dropout forms its multiplier. The kernel draws the same; the tests hold it to this.
+ */
+export function dropoutMultipliers(seed: number, count: number, rate: number): Float32Array {
+  const keep = Math.fround(1 - rate);
+  const mix = dropoutSeedMix(seed);
+  return Float32Array.from({ length: count }, (_, i) => {
+    const u = (hash32((hash32(i) + mix) >>> 0) >>> 8) * 2 ** -24;
+    return Math.fround(Math.floor(Math.fround(u + keep)) / keep);
+  });
+}
 
 export interface NormGeluKernel {
   readonly forward: ForwardExport;
@@ -108,19 +138,19 @@ export function hiddenLayer(z: tf.Tensor2D, bias: tf.Tensor, gain: tf.Tensor, sh
   const [rows, d] = z.shape;
   const noisy = dropout !== null && dropout.rate > 0;
   const keep = noisy ? 1 - dropout.rate : 1;
+  const seedMix = noisy ? dropoutSeedMix(dropout.seed) : 0;
   const at = (t: tf.Tensor) => backend.getMemoryOffset(t.dataId);
   const fused = tf.customGrad(((zIn: tf.Tensor, biasIn: tf.Tensor, gainIn: tf.Tensor, shiftIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const noise = noisy ? tf.randomUniform([rows, d], 0, 1, 'float32', dropout.seed) : null;
     const h = unsetTensor(backend, [rows, d]);
     const xhat = unsetTensor(backend, [rows, d]);
     const sigmas = unsetTensor(backend, [rows]);
     // Offsets only after every allocation: they do not move, but a view would (the heap may grow).
-    kernel.forward(at(zIn), at(biasIn), at(gainIn), at(shiftIn), noise ? at(noise) : 0, noise ? 1 : 0, keep, rows, d, at(h), at(xhat), at(sigmas));
-    save(noise ? [xhat, sigmas, noise] : [xhat, sigmas]);
+    kernel.forward(at(zIn), at(biasIn), at(gainIn), at(shiftIn), seedMix, noisy ? 1 : 0, keep, rows, d, at(h), at(xhat), at(sigmas));
+    save([xhat, sigmas]);
     return {
       value: h,
       gradFunc: (dh: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedXhat, savedSigmas, savedNoise] = saved as [tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+        const [savedXhat, savedSigmas] = saved as [tf.Tensor, tf.Tensor];
         const dz = unsetTensor(backend, [rows, d]);
         const dgain = unsetTensor(backend, [d]);
         const dshift = unsetTensor(backend, [d]);
@@ -131,8 +161,8 @@ export function hiddenLayer(z: tf.Tensor2D, bias: tf.Tensor, gain: tf.Tensor, sh
           at(savedSigmas),
           at(gainIn),
           at(shiftIn),
-          savedNoise ? at(savedNoise) : 0,
-          savedNoise ? 1 : 0,
+          seedMix,
+          noisy ? 1 : 0,
           keep,
           rows,
           d,

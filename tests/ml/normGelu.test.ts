@@ -1,16 +1,17 @@
 /**
  * The fused hidden layer (ml/normGelu.ts) on tfjs-wasm: its values equal a float64 computation of
- * the layer's definition (independent of tfjs and of the kernel), its values and all four
- * gradients equal those tfjs's autodiff gives for the same layer as ops (hiddenLayerOps), with the
- * same dropout mask for the same seed; it leaves no tensors behind; rows whose width is not a
- * multiple of 4 go through the ops; the committed binaries are what the generator assembles now,
- * and the shared-memory build computes what the unshared one does.
+ * the layer's definition (independent of tfjs and of the kernel); its values and all four
+ * gradients equal those tfjs's autodiff gives for the same layer as ops (hiddenLayerOps) times
+ * the dropout multipliers its JavaScript definition (dropoutMultipliers) draws; those drop values
+ * at the rate asked, differently for each seed; it leaves no tensors behind; rows whose width is
+ * not a multiple of 4 go through the ops; the committed binaries are what the generator assembles
+ * now, and the shared-memory build computes what the unshared one does.
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.ts';
-import { allowFusedLayer, hiddenLayer, hiddenLayerOps, normGeluKernel, type LayerDropout } from '../../src/ml/normGelu.ts';
+import { allowFusedLayer, dropoutMultipliers, dropoutSeedMix, hiddenLayer, hiddenLayerOps, normGeluKernel, type LayerDropout } from '../../src/ml/normGelu.ts';
 import { selectTfBackend } from '../../src/ml/tfBackend.ts';
 import { NORM_GELU_MODULE_PATH, normGeluModuleSource } from '../../scripts/kernels/build.ts';
 
@@ -128,9 +129,14 @@ describe('the fused hidden layer on tfjs-wasm', () => {
       const before = tf.memory().numTensors;
       const fused = valueAndGrads(hiddenLayer, data, dropout);
       expect(tf.memory().numTensors).toBe(before);
-      allowFusedLayer(false);
-      const ops = valueAndGrads(hiddenLayerOps, data, dropout);
-      allowFusedLayer(true);
+      // The reference: the layer as ops, without dropout, times the multipliers drawn in JavaScript.
+      const multipliers = dropout ? tf.tensor2d(dropoutMultipliers(dropout.seed, rows * d, dropout.rate), [rows, d]) : null;
+      const opsTimesMask: Layer = (z, bias, gain, shift) => {
+        const h = hiddenLayerOps(z, bias, gain, shift, null);
+        return multipliers ? tf.mul(h, multipliers) : h;
+      };
+      const ops = valueAndGrads(opsTimesMask, data, null);
+      multipliers?.dispose();
       const tolerance = 1e-5 * Math.max(1, maxMagnitude(ops.value));
       expect(maxDifference(fused.value, ops.value), `value ${rows}x${d}`).toBeLessThan(tolerance);
       // The same dropped values: exact zeros in the same places.
@@ -145,7 +151,24 @@ describe('the fused hidden layer on tfjs-wasm', () => {
     }
   });
 
-  it('goes through the ops where a row is not a multiple of 4 values', () => {
+  it('draws dropout at the rate asked, scaled by 1 / keep, and differently for each seed', () => {
+    const count = 200_000;
+    for (const rate of [0.1, 0.5]) {
+      const multipliers = dropoutMultipliers(7, count, rate);
+      const dropped = multipliers.filter((m) => m === 0).length / count;
+      // Binomial: the standard deviation of the fraction is below 0.0012 here; 5 of them.
+      expect(Math.abs(dropped - rate)).toBeLessThan(0.006);
+      expect(new Set(multipliers)).toEqual(new Set([0, Math.fround(1 / Math.fround(1 - rate))]));
+    }
+    const a = dropoutMultipliers(1, 10_000, 0.5);
+    const b = dropoutMultipliers(2, 10_000, 0.5);
+    const same = a.filter((m, i) => m === b[i]).length / a.length;
+    // Independent masks agree on about half the values at rate 0.5.
+    expect(Math.abs(same - 0.5)).toBeLessThan(0.03);
+    expect(dropoutSeedMix(1)).not.toBe(dropoutSeedMix(2));
+  });
+
+  it('goes through the ops (and tf.dropout) where a row is not a multiple of 4 values', () => {
     const data = inputs(4, 6, 3);
     const fused = valueAndGrads(hiddenLayer, data, { rate: 0.2, seed: 1 });
     const ops = valueAndGrads(hiddenLayerOps, data, { rate: 0.2, seed: 1 });
@@ -160,7 +183,7 @@ describe('the fused hidden layer on tfjs-wasm', () => {
       const memory = new WebAssembly.Memory(shared ? { initial: 2, maximum: 65536, shared: true } : { initial: 2 });
       const heap = new Float32Array(memory.buffer);
       const n = rows * d;
-      // Layout in floats: z, bias, gain, shift, noise, h, xhat, sigmas, dz, dgain, dshift, dbias.
+      // Layout in floats: z, bias, gain, shift, (unused), h, xhat, sigmas, dz, dgain, dshift, dbias.
       const at = [
         0,
         n,
@@ -185,9 +208,9 @@ describe('the fused hidden layer on tfjs-wasm', () => {
       );
       const b = at.map((floats) => 4 * floats);
       const kernel = normGeluKernel(memory);
-      kernel.forward(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, 1, 0.75, rows, d, b[5]!, b[6]!, b[7]!);
+      kernel.forward(b[0]!, b[1]!, b[2]!, b[3]!, dropoutSeedMix(9), 1, 0.75, rows, d, b[5]!, b[6]!, b[7]!);
       // The gradient at h: the values at z stand in.
-      kernel.backward(b[0]!, b[6]!, b[7]!, b[2]!, b[3]!, b[4]!, 1, 0.75, rows, d, b[8]!, b[9]!, b[10]!, b[11]!);
+      kernel.backward(b[0]!, b[6]!, b[7]!, b[2]!, b[3]!, dropoutSeedMix(9), 1, 0.75, rows, d, b[8]!, b[9]!, b[10]!, b[11]!);
       return heap.slice(at[5]!, 5 * n + 6 * d + rows);
     };
     const unshared = run(false);
