@@ -122,6 +122,12 @@ export function withdrawShippedReconstructionNote(): void {
   shippedNote = null;
 }
 
+// The message also describes the heatmaps on screen, so it goes as soon as they are no longer the
+// shipped reconstruction's: a retrain finished here, the collection changed, a block store opened.
+analysisStore.subscribe((state) => {
+  if (shippedNote !== null && !state.reconstruction?.precomputed) withdrawShippedReconstructionNote();
+});
+
 /** True when a verified precomputed reconstruction is now the current one (installed now, or shown early and now checked in full). */
 export async function installPrecomputedReconstruction(packId: string): Promise<boolean> {
   const record = await recordFor(packId);

@@ -80,6 +80,23 @@ describe('the shipped reconstruction on a first visit', () => {
     expect(uiStore.getState().messages.map((m) => m.text)).toEqual(['another message']);
   });
 
+  it('takes the note back once the heatmaps shown are no longer the shipped ones (a retrain finished here)', async () => {
+    const { analysisStore, uiStore, shipped, embed } = await setUp();
+    uiStore.setState({ messages: [] });
+    for (let i = 0; i < N; i++) embed(i);
+    expect(await shipped.installPrecomputedReconstruction('p')).toBe(true);
+    const note = (m: { text: string }) => m.text.startsWith('Heatmaps come from a reconstructor trained on this image set');
+    expect(uiStore.getState().messages.filter(note)).toHaveLength(1);
+    const shown = analysisStore.getState().reconstruction!;
+    // A change that keeps the shipped heatmaps (another image selected, say) keeps the note.
+    analysisStore.setState({ reconstruction: { ...shown } });
+    expect(uiStore.getState().messages.filter(note)).toHaveLength(1);
+    // A finished retrain's reconstruction (store/training.ts) carries no `precomputed`.
+    const { precomputed: _shipped, ...trainedHere } = shown;
+    analysisStore.setState({ reconstruction: trainedHere });
+    expect(uiStore.getState().messages.filter(note)).toHaveLength(0);
+  });
+
   it('withdraws the heatmaps shown early when a later image does not match, and says why', async () => {
     const { analysisStore, uiStore, shipped, embed } = await setUp();
     shipped.installPrecomputedEarly('p');
