@@ -20,6 +20,7 @@
  */
 
 import { PANEL_COLUMNS, TILE_ROWS } from '../../src/core/knn/dotProducts.ts';
+import { REGISTER_TILE_COLUMNS, REGISTER_TILE_ROWS, registerTile } from './registerTileWat.ts';
 
 export interface KernelBuild {
   readonly fused: boolean;
@@ -27,26 +28,9 @@ export interface KernelBuild {
 }
 
 export function dotProductsWat({ fused, shared }: KernelBuild): string {
-  // The text below holds a panel in two 4-lane vectors ($b0, $b1).
-  if (PANEL_COLUMNS !== 8) throw new Error(`the kernel's text is written for panels of 8 columns, not ${PANEL_COLUMNS}`);
-  const accumulators: string[] = [];
-  for (let r = 0; r < TILE_ROWS; r++) for (let c = 0; c < 2; c++) accumulators.push(`$c${r}_${c}`);
-  const multiplyAdd = (acc: string, b: string) =>
-    fused
-      ? `(local.set ${acc} (f32x4.relaxed_madd (local.get $a) (local.get ${b}) (local.get ${acc})))`
-      : `(local.set ${acc} (f32x4.add (f32x4.mul (local.get $a) (local.get ${b})) (local.get ${acc})))`;
-  /** One dimension's step, reading `step` dimensions past the pointers. */
-  const step = (s: number) => {
-    const lines = [
-      `(local.set $b0 (v128.load offset=${s * 4 * PANEL_COLUMNS} (local.get $bp)))`,
-      `(local.set $b1 (v128.load offset=${s * 4 * PANEL_COLUMNS + 16} (local.get $bp)))`,
-    ];
-    for (let r = 0; r < TILE_ROWS; r++) {
-      lines.push(`(local.set $a (v128.load32_splat offset=${4 * (s * TILE_ROWS + r)} (local.get $ap)))`);
-      lines.push(multiplyAdd(`$c${r}_0`, '$b0'), multiplyAdd(`$c${r}_1`, '$b1'));
-    }
-    return lines.join('\n        ');
-  };
+  if (PANEL_COLUMNS !== REGISTER_TILE_COLUMNS || TILE_ROWS !== REGISTER_TILE_ROWS)
+    throw new Error(`the kernel's text is written for ${REGISTER_TILE_ROWS} x ${REGISTER_TILE_COLUMNS} tiles, not ${TILE_ROWS} x ${PANEL_COLUMNS}`);
+  const { accumulators, locals, depthLoop } = registerTile(fused);
   const tileBytes = 4 * TILE_ROWS;
   const panelBytes = 4 * PANEL_COLUMNS;
   const productBytes = 4 * TILE_ROWS * PANEL_COLUMNS;
@@ -55,22 +39,11 @@ export function dotProductsWat({ fused, shared }: KernelBuild): string {
   ;; One tile times one panel over \`steps\` dimensions, added to the 6 x 8 products at $cp
   ;; (or written there when $fresh: the first chunk).
   (func $tile (param $ap i32) (param $bp i32) (param $steps i32) (param $cp i32) (param $fresh i32)
-    (local $a v128) (local $b0 v128) (local $b1 v128) ${accumulators.map((acc) => `(local ${acc} v128)`).join(' ')}
+    ${locals}
     (if (i32.eqz (local.get $fresh))
       (then
         ${accumulators.map((acc, k) => `(local.set ${acc} (v128.load offset=${16 * k} (local.get $cp)))`).join('\n        ')}))
-    ;; Two dimensions per pass (fewer pointer updates and branches), then the odd one.
-    (block $pairsDone
-      (br_if $pairsDone (i32.lt_u (local.get $steps) (i32.const 2)))
-      (loop $pairs
-        ${step(0)}
-        ${step(1)}
-        (local.set $ap (i32.add (local.get $ap) (i32.const ${2 * tileBytes})))
-        (local.set $bp (i32.add (local.get $bp) (i32.const ${2 * panelBytes})))
-        (br_if $pairs (i32.ge_u (local.tee $steps (i32.sub (local.get $steps) (i32.const 2))) (i32.const 2)))))
-    (if (local.get $steps)
-      (then
-        ${step(0)}))
+    ${depthLoop}
     ${accumulators.map((acc, k) => `(v128.store offset=${16 * k} (local.get $cp) (local.get ${acc}))`).join('\n    ')})
 
   ;; Products of \`tiles\` packed tiles at $a ([tiles][dim][6]) with \`panels\` packed panels at $b

@@ -4,7 +4,7 @@
  * accumulators and unrolled steps are the same lines many times over. scripts/kernels/build.ts
  * assembles it (wabt) into src/core/matrix/gemmWasm.ts.
  *
- * The same register tile as the neighbour search's kernel (dotProductsWat.ts): 6 rows of the left
+ * The same register tile as the neighbour search's kernel (registerTileWat.ts, shared with dotProductsWat.ts): 6 rows of the left
  * operand times 8 of the right, 12 accumulators of 4 lanes, one broadcast value of the left tile
  * and two 4-lane vectors of the right panel a step. What differs is where the operands come from:
  * a training product reads them where tfjs keeps them, row-major, either way round (a weight, its
@@ -22,29 +22,13 @@
 
 import { GEMM_PANEL_COLUMNS, GEMM_TILE_ROWS } from '../../src/core/matrix/gemm.ts';
 import type { KernelBuild } from './dotProductsWat.ts';
+import { REGISTER_TILE_COLUMNS, REGISTER_TILE_ROWS, registerTile } from './registerTileWat.ts';
 
 export function gemmWat({ fused, shared }: KernelBuild): string {
-  if (GEMM_PANEL_COLUMNS !== 8 || GEMM_TILE_ROWS !== 6) throw new Error('the kernel text is written for 6 x 8 tiles');
-  const accumulators: string[] = [];
-  for (let r = 0; r < GEMM_TILE_ROWS; r++) for (let c = 0; c < 2; c++) accumulators.push(`$c${r}_${c}`);
-  const multiplyAdd = (acc: string, b: string) =>
-    fused
-      ? `(local.set ${acc} (f32x4.relaxed_madd (local.get $a) (local.get ${b}) (local.get ${acc})))`
-      : `(local.set ${acc} (f32x4.add (f32x4.mul (local.get $a) (local.get ${b})) (local.get ${acc})))`;
+  if (GEMM_PANEL_COLUMNS !== REGISTER_TILE_COLUMNS || GEMM_TILE_ROWS !== REGISTER_TILE_ROWS)
+    throw new Error(`the kernel text is written for ${REGISTER_TILE_ROWS} x ${REGISTER_TILE_COLUMNS} tiles`);
+  const { accumulators, locals, depthLoop } = registerTile(fused);
   const tileBytes = 4 * GEMM_TILE_ROWS;
-  const panelBytes = 4 * GEMM_PANEL_COLUMNS;
-  /** One depth step, `s` steps past the pointers. */
-  const step = (s: number) => {
-    const lines = [
-      `(local.set $b0 (v128.load offset=${s * panelBytes} (local.get $bp)))`,
-      `(local.set $b1 (v128.load offset=${s * panelBytes + 16} (local.get $bp)))`,
-    ];
-    for (let r = 0; r < GEMM_TILE_ROWS; r++) {
-      lines.push(`(local.set $a (v128.load32_splat offset=${s * tileBytes + 4 * r} (local.get $ap)))`);
-      lines.push(multiplyAdd(`$c${r}_0`, '$b0'), multiplyAdd(`$c${r}_1`, '$b1'));
-    }
-    return lines.join('\n        ');
-  };
   /** Row r of a whole tile: added to what the product holds when $accumulate, then stored. */
   const storeRow = (r: number) => `
       (if (local.get $accumulate)
@@ -123,19 +107,9 @@ export function gemmWat({ fused, shared }: KernelBuild): string {
   ;; $rows x $cols of the 6 x 8 results (fewer at the product's edges, through $edge).
   (func $tile (param $ap i32) (param $bp i32) (param $steps i32) (param $cp i32) (param $ldcBytes i32) (param $rows i32)
     (param $cols i32) (param $accumulate i32) (param $edge i32)
-    (local $a v128) (local $b0 v128) (local $b1 v128) ${accumulators.map((acc) => `(local ${acc} v128)`).join(' ')}
+    ${locals}
     (local $r i32) (local $col i32) (local $at i32) (local $value f32)
-    (block $pairsDone
-      (br_if $pairsDone (i32.lt_u (local.get $steps) (i32.const 2)))
-      (loop $pairs
-        ${step(0)}
-        ${step(1)}
-        (local.set $ap (i32.add (local.get $ap) (i32.const ${2 * tileBytes})))
-        (local.set $bp (i32.add (local.get $bp) (i32.const ${2 * panelBytes})))
-        (br_if $pairs (i32.ge_u (local.tee $steps (i32.sub (local.get $steps) (i32.const 2))) (i32.const 2)))))
-    (if (local.get $steps)
-      (then
-        ${step(0)}))
+    ${depthLoop}
     (if (i32.and (i32.eq (local.get $rows) (i32.const ${GEMM_TILE_ROWS})) (i32.eq (local.get $cols) (i32.const ${GEMM_PANEL_COLUMNS})))
       (then
         ${Array.from({ length: GEMM_TILE_ROWS }, (_, r) => storeRow(r)).join('')}
