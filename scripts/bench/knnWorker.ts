@@ -9,6 +9,7 @@ import { kernelCandidates } from '../../src/core/knn/kernelCandidates.ts';
 import { knor } from '../../src/core/knn/knor.ts';
 import { selectNeighbours } from '../../src/core/knn/neighbourTable.ts';
 import { neighbourTables } from '../../src/core/knn/neighbourTables.ts';
+import { replyFromWorker } from './workerReply.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -28,9 +29,9 @@ export interface KnnPageResult {
   readonly exactRows: number;
 }
 
-self.onmessage = async (event: MessageEvent<KnnPageRequest>) => {
+self.onmessage = (event: MessageEvent<KnnPageRequest>) => {
   const { n, dPre, dPost, k } = event.data;
-  try {
+  replyFromWorker(self, async () => {
     const read = async (name: string) => new Float32Array(await (await fetch(`${name}.f32`)).arrayBuffer());
     const [pre, post] = [await read('pre'), await read('post')];
     const started = performance.now();
@@ -40,8 +41,6 @@ self.onmessage = async (event: MessageEvent<KnnPageRequest>) => {
     const { mean } = knor(nnPre, nnPost, n, k);
     const seconds = (performance.now() - started) / 1000;
     const exactRows = tables.pre.exactRows.cosine + tables.post.exactRows.cosine;
-    self.postMessage({ seconds, mean, nnPre, nnPost, fused: fusedKernelAvailable(), exactRows } satisfies KnnPageResult);
-  } catch (e) {
-    self.postMessage({ error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
-  }
+    return { seconds, mean, nnPre, nnPost, fused: fusedKernelAvailable(), exactRows } satisfies KnnPageResult;
+  });
 };

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { heapGemm } from '../../src/ml/heapGemm.ts';
+import { replyFromWorker } from './workerReply.ts';
 import { appEpochSeconds, TRAINING_SIZES } from './trainingApp.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -23,15 +24,13 @@ export interface TrainingPageResult {
   readonly ownKernel: boolean;
 }
 
-self.onmessage = async (event: MessageEvent<TrainingPageRequest>) => {
-  try {
+self.onmessage = (event: MessageEvent<TrainingPageRequest>) => {
+  replyFromWorker(self, async () => {
     setWasmPaths('./');
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-wasm did not start');
     await tf.ready();
     const seconds = await appEpochSeconds(TRAINING_SIZES[event.data.size]!);
-    self.postMessage({ seconds, backend: tf.getBackend(), ownKernel: heapGemm() !== null } satisfies TrainingPageResult);
-  } catch (e) {
-    self.postMessage({ error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
-  }
+    return { seconds, backend: tf.getBackend(), ownKernel: heapGemm() !== null } satisfies TrainingPageResult;
+  });
 };
