@@ -8,7 +8,7 @@ import { errorText, userMessage } from '../core/errors.ts';
 import { hashBytes } from '../core/identity/contentHash.ts';
 import { IMAGE_SET_ARCHIVE, readImageSetArchive } from '../core/imageset/imageSetArchive.ts';
 import { addImages, collectionStore, nextImageId, type ImageEntry } from './collectionStore.ts';
-import { say } from './uiStore.ts';
+import { dismissMessage, say } from './uiStore.ts';
 
 /** Relative to the page, so the production build works from any folder. */
 const BASE = './imageset/';
@@ -72,7 +72,7 @@ export async function loadBundledSet(): Promise<number> {
     return 0;
   }
   collectionStore.setState({ intake: { done: 0, total: items.length } });
-  let added = 0;
+  const addedIds = new Set<string>();
   // Images that could not be fetched or read: the rest still load, and these are named.
   const failed: { file: string; reason: unknown }[] = [];
   const labels = new Set<string | null>();
@@ -95,8 +95,10 @@ export async function loadBundledSet(): Promise<number> {
         return [];
       });
       addImages(chunk);
-      added += chunk.length;
-      for (const entry of chunk) labels.add(entry.label);
+      for (const entry of chunk) {
+        addedIds.add(entry.id);
+        labels.add(entry.label);
+      }
       collectionStore.setState({ intake: { done: i + settled.length, total: items.length } });
     }
   } finally {
@@ -109,14 +111,28 @@ export async function loadBundledSet(): Promise<number> {
       .join(', ');
     say(
       'warning',
-      `${failed.length} of the bundled set's ${items.length} images could not be loaded (${names}${failed.length > 3 ? ', …' : ''}); the other ${added} are here. Reload the page to try again, or add your own images.`,
+      `${failed.length} of the bundled set's ${items.length} images could not be loaded (${names}${failed.length > 3 ? ', …' : ''}); the other ${addedIds.size} are here. Reload the page to try again, or add your own images.`,
       { details: failed.map((f) => `${f.file}: ${errorText(f.reason)}`).join('\n') },
     );
   }
-  if (added === 0) return 0;
-  say(
+  if (addedIds.size === 0) return 0;
+  const loaded = say(
     'info',
-    `Loaded the bundled image set: ${added} labelled images in ${labels.size} classes (sources and licences in imageset/LICENSES.md). Remove them or add your own at any time.`,
+    `Loaded the bundled image set: ${addedIds.size} labelled images in ${labels.size} classes (sources and licences in imageset/LICENSES.md). Remove them or add your own at any time.`,
   );
-  return added;
+  withdrawWhenGone(loaded, addedIds);
+  return addedIds.size;
+}
+
+/**
+ * The message that the bundled set was loaded describes images on screen: it goes once none of
+ * them is in the collection any more (all removed, or a block store took their place), rather than
+ * stay above a collection it is not about.
+ */
+function withdrawWhenGone(message: number, ids: ReadonlySet<string>): void {
+  const unsubscribe = collectionStore.subscribe(({ images }) => {
+    if (images.some((image) => ids.has(image.id))) return;
+    unsubscribe();
+    dismissMessage(message);
+  });
 }
