@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { GEMM_SCRATCH_BYTES, gemmFusedAvailable, gemmKernel, type GemmKernel, type StridedRows } from '../core/matrix/gemm.ts';
-import { activeWasmBackend, heapMemory, heapThreads, unsetTensor } from './tfWasmHeap.ts';
+import { activeWasmBackend, heapKernel, heapThreads, unsetTensor } from './tfWasmHeap.ts';
 
 /**
  * How a 2-D tensor gives the rows of an operand: 'rows' (a [rows, depth] tensor) or 'columns'
@@ -20,25 +20,16 @@ import { activeWasmBackend, heapMemory, heapThreads, unsetTensor } from './tfWas
  */
 export type OperandLayout = 'rows' | 'columns';
 
-const kernels = new WeakMap<BackendWasm, GemmKernel | null>();
-let allowed = true;
+const products = heapKernel((backend, memory) => (heapThreads(backend) === 1 && gemmFusedAvailable() ? gemmKernel(memory, true) : null));
 
 /** Lets the products use the kernel where it would be used (the default) or never: tests and the bench compare it with XNNPACK. */
 export function allowHeapGemm(allow: boolean): void {
-  allowed = allow;
+  products.allow(allow);
 }
 
 /** The kernel for the active backend where it is the one to use (see the header), else null. */
 export function heapGemm(): GemmKernel | null {
-  const backend = activeWasmBackend();
-  if (!backend || !allowed) return null;
-  let kernel = kernels.get(backend);
-  if (kernel === undefined) {
-    const memory = heapMemory(backend);
-    kernel = memory && heapThreads(backend) === 1 && gemmFusedAvailable() ? gemmKernel(memory, true) : null;
-    kernels.set(backend, kernel);
-  }
-  return kernel;
+  return products.here()?.kernel ?? null;
 }
 
 function operand(backend: BackendWasm, t: tf.Tensor2D, layout: OperandLayout): { rows: number; depth: number; view: StridedRows } {

@@ -17,10 +17,9 @@
  * a backward pass draws the same ones as its forward pass, so nothing is kept in between.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { bytesFromBase64 } from '../core/base64.ts';
 import { NORM_GELU, NORM_GELU_SHARED } from './normGeluWasm.ts';
-import { activeWasmBackend, heapMemory, unsetTensor } from './tfWasmHeap.ts';
+import { heapKernel, unsetTensor } from './tfWasmHeap.ts';
 
 /** Dropout in training: the rate and tf.dropout's seed. */
 export interface LayerDropout {
@@ -97,24 +96,11 @@ export function normGeluKernel(memory: WebAssembly.Memory): NormGeluKernel {
   return { forward: instance.exports.forward as ForwardExport, backward: instance.exports.backward as BackwardExport };
 }
 
-const kernels = new WeakMap<BackendWasm, NormGeluKernel | null>();
-let allowed = true;
+const fusedLayer = heapKernel((_, memory) => normGeluKernel(memory));
 
 /** Lets the layer run fused where it can (the default) or always as ops: tests and the bench compare the two. */
 export function allowFusedLayer(allow: boolean): void {
-  allowed = allow;
-}
-
-function activeKernel(): { backend: BackendWasm; kernel: NormGeluKernel } | null {
-  const backend = activeWasmBackend();
-  if (!backend || !allowed) return null;
-  let kernel = kernels.get(backend);
-  if (kernel === undefined) {
-    const memory = heapMemory(backend);
-    kernel = memory ? normGeluKernel(memory) : null;
-    kernels.set(backend, kernel);
-  }
-  return kernel ? { backend, kernel } : null;
+  fusedLayer.allow(allow);
 }
 
 function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, shift: tf.Tensor): tf.Tensor2D {
@@ -132,7 +118,7 @@ export function hiddenLayerOps(z: tf.Tensor2D, bias: tf.Tensor, gain: tf.Tensor,
 
 /** The layer, fused on tfjs-wasm (rows of a multiple of 4 values), as ops elsewhere. */
 export function hiddenLayer(z: tf.Tensor2D, bias: tf.Tensor, gain: tf.Tensor, shift: tf.Tensor, dropout: LayerDropout | null): tf.Tensor2D {
-  const active = activeKernel();
+  const active = fusedLayer.here();
   if (!active || z.shape[1] % 4 !== 0 || z.dtype !== 'float32') return hiddenLayerOps(z, bias, gain, shift, dropout);
   const { backend, kernel } = active;
   const [rows, d] = z.shape;

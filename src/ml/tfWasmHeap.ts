@@ -45,3 +45,41 @@ export function heapMemory(backend: BackendWasm): WebAssembly.Memory | null {
 export function heapThreads(backend: BackendWasm): number {
   return (backend.wasm as unknown as { tfjs: { getThreadsCount(): number } }).tfjs.getThreadsCount();
 }
+
+/** A kernel of our own on tfjs-wasm's heap (heapKernel): the backend it runs in, and the kernel. */
+export interface HeapKernelHere<K> {
+  readonly backend: BackendWasm;
+  readonly kernel: K;
+}
+
+export interface HeapKernel<K> {
+  /** The kernel on the active backend's heap, where it is tfjs-wasm and the kernel is to be used there; else null. */
+  here(): HeapKernelHere<K> | null;
+  /** Where the kernel may be used (the default) or never: tests and the bench compare it with tfjs's own kernels. */
+  allow(allowed: boolean): void;
+}
+
+/**
+ * A kernel of our own that imports tfjs-wasm's heap, instantiated once per backend (on its first
+ * use there) by `instantiate`, which returns null where the kernel is not the one to use.
+ */
+export function heapKernel<K>(instantiate: (backend: BackendWasm, memory: WebAssembly.Memory) => K | null): HeapKernel<K> {
+  const kernels = new WeakMap<BackendWasm, K | null>();
+  let allowed = true;
+  return {
+    here() {
+      const backend = activeWasmBackend();
+      if (!backend || !allowed) return null;
+      let kernel = kernels.get(backend);
+      if (kernel === undefined) {
+        const memory = heapMemory(backend);
+        kernel = memory ? instantiate(backend, memory) : null;
+        kernels.set(backend, kernel);
+      }
+      return kernel === null ? null : { backend, kernel };
+    },
+    allow(allow) {
+      allowed = allow;
+    },
+  };
+}
