@@ -10,7 +10,7 @@
  * - identity: what a model's content key adds to reading its file (scripts/bench/identity.ts);
  * - knn: kNN + KNOR at N = 10,000, d = 1024 and 4096, against FAISS (scripts/bench/knn.ts);
  * - training: reconstructor tokens/s, tfjs WASM against PyTorch CPU (scripts/bench/training.ts);
- * - inference: encoder + connector, ORT-web WASM against native ONNX Runtime (scripts/bench/inference.ts);
+ * - inference: encoder + connector, ORT-web WASM in headless Chromium and in Node against native ONNX Runtime (scripts/bench/inference.ts);
  * - first-visit: first KNOR, first heatmap and one dropped image, timed in headless Chromium (scripts/bench/firstVisit.ts);
  * - scale: 1,000 LLaVA-size images and 10,000 pooled ones in one tab, its peak memory (scripts/bench/scale.ts).
  */
