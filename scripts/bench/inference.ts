@@ -156,7 +156,7 @@ export async function inferenceBench(): Promise<BenchRow[]> {
         met: null,
         note: timing.why,
       };
-    const app = `${timing.ms.toFixed(1)} ms/image`;
+    const app = `${timing.ms.toFixed(1)} ms/image on ${timing.threads ?? '?'} thread${timing.threads === 1 ? '' : 's'}`;
     if ('why' in reference) return { ...base, what, app, reference: 'not run', ratio: null, met: null, note: reference.why };
     // Throughput ratio: the app's images/s over the reference's.
     const ratio = reference.ms / timing.ms;

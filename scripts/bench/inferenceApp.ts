@@ -6,6 +6,7 @@
 import { validateManifest } from '../../src/core/pack/validateManifest.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import type { PackManifest } from '../../src/core/types.ts';
+import { wasmThreadsInUse } from '../../src/ml/ort.ts';
 import { openPack } from '../../src/ml/packRunner.ts';
 
 /** The bundled default pack (MobileNetV2 to block 10 + MLP connector). */
@@ -18,6 +19,8 @@ export interface InferenceTiming {
   readonly ms: number;
   /** The post tokens of the last run, for comparison with the reference's. */
   readonly post: Float32Array;
+  /** The threads ONNX Runtime Web computed on, as it settled them (ml/ort.ts wasmThreadsInUse). */
+  readonly threads: number | null;
 }
 
 export function checkedManifest(json: unknown): PackManifest {
@@ -41,7 +44,7 @@ export async function timeEmbedding(manifest: PackManifest, encoder: Uint8Array,
     for (let i = 0; i < WARM_UP; i++) post = (await runner.embed(pixels)).post;
     const started = performance.now();
     for (let i = 0; i < RUNS; i++) post = (await runner.embed(pixels)).post;
-    return { ms: (performance.now() - started) / RUNS, post };
+    return { ms: (performance.now() - started) / RUNS, post, threads: wasmThreadsInUse() };
   } finally {
     await runner.dispose();
   }

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { PackManifest } from '../../src/core/types.ts';
 import { runPageWorker } from './pageWorker.ts';
-import type { InferencePageResult } from './inferenceWorker.ts';
+import type { InferenceTiming } from './inferenceApp.ts';
 
 /** The app's embedding of the pack in `folder`, timed in Chromium; a reason instead when it cannot run. */
-export async function chromiumEmbedding(folder: string, manifest: PackManifest): Promise<InferencePageResult | { readonly why: string }> {
+export async function chromiumEmbedding(folder: string, manifest: PackManifest): Promise<InferenceTiming | { readonly why: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'lens-inference-page-'));
   try {
     const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
@@ -23,7 +23,7 @@ export async function chromiumEmbedding(folder: string, manifest: PackManifest):
       join(folder, manifest.files.encoder),
       join(folder, manifest.files.connector),
     ];
-    return await runPageWorker<null, InferencePageResult>({ entry: join(import.meta.dirname, 'inferenceWorker.ts'), dir, files, what: 'embedding' }, null);
+    return await runPageWorker<null, InferenceTiming>({ entry: join(import.meta.dirname, 'inferenceWorker.ts'), dir, files, what: 'embedding' }, null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

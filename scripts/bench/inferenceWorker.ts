@@ -4,15 +4,11 @@
  * ONNX Runtime Web's plain WASM build, served from the page's folder as the app serves it
  * (workers/ortWasmAsset.ts), on the one thread a page that is not cross-origin isolated has.
  */
-import { serveOrtWasmFrom, wasmThreadsInUse } from '../../src/ml/ort.ts';
+import { serveOrtWasmFrom } from '../../src/ml/ort.ts';
 import { checkedManifest, timeEmbedding, type InferenceTiming } from './inferenceApp.ts';
 import { replyFromWorker } from './workerReply.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
-
-export interface InferencePageResult extends InferenceTiming {
-  readonly threads: number | null;
-}
 
 const here = (file: string) => new URL(file, self.location.href).href;
 
@@ -28,7 +24,6 @@ self.onmessage = () => {
     });
     const bytes = async (file: string) => new Uint8Array(await (await fetch(file)).arrayBuffer());
     const manifest = checkedManifest(await (await fetch('manifest.json')).json());
-    const timing = await timeEmbedding(manifest, await bytes(manifest.files.encoder), await bytes(manifest.files.connector));
-    return { ...timing, threads: wasmThreadsInUse() } satisfies InferencePageResult;
+    return (await timeEmbedding(manifest, await bytes(manifest.files.encoder), await bytes(manifest.files.connector))) satisfies InferenceTiming;
   });
 };
