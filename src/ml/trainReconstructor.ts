@@ -181,15 +181,6 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.dropout >= 0 && c.dropout < 1)) throw bad('dropout', c.dropout);
 }
 
-/**
- * Sets the step size of a tf.train.adam optimizer. tfjs has no public setter, but AdamOptimizer
- * reads its `learningRate` field on every applyGradients (checked in tests: lr 0 leaves the
- * weights unchanged, and a first Adam step moves each weight by about lr).
- */
-export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
-}
-
 export interface EpochReport {
   readonly epoch: number;
   readonly epochs: number;

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LeanAdam } from '../../src/ml/leanAdam.ts';
-import { setLearningRate } from '../../src/ml/trainReconstructor.ts';
+import { setLearningRate } from '../support/tfAdam.ts';
 import { uniformArray } from '../support/uniformArray.ts';
 
 afterAll(async () => {

@@ -11,7 +11,8 @@ import { createReconstructor, parameterCount, routingMatrix } from '../../src/ml
 import { selectTfBackend } from '../../src/ml/tfBackend.ts';
 import { isSoftwareAdapter } from '../../src/ml/webGpuAdapter.ts';
 import { applyReconstructor } from '../../src/ml/applyReconstructor.ts';
-import { setLearningRate, splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
+import { splitImages, trainReconstructor, type ReconstructionData } from '../../src/ml/trainReconstructor.ts';
+import { setLearningRate } from '../support/tfAdam.ts';
 import { uniformArray } from '../support/uniformArray.ts';
 
 beforeAll(async () => {
