@@ -17,12 +17,14 @@ import type { TilePeakRequest, TilePeakResult } from './tilePeakWorker.ts';
 
 /** Depth steps a call: the tile (6 KB) and the panel (8 KB) stay in the L1 cache. */
 export const PEAK_STEPS = 256;
+/** Where the module's memory holds the tile ([steps][6]), the panel ([steps][8]) and the 6 x 8 products. */
+export const PEAK_LAYOUT = { tileAt: 0, panelAt: 65536, productsAt: 131072 } as const;
 
-/** A module whose `run(reps, steps)` multiplies the tile at 0 by the panel at 64 KiB `reps` times. */
+/** A module whose `run(reps, steps)` adds the tile times the panel into the products `reps` times (PEAK_LAYOUT). */
 function tilePeakWat(): string {
   const { accumulators, locals, depthLoop } = registerTile(true);
   return `(module
-  (memory 4)
+  (memory (export "memory") 4)
   (func $tile (param $ap i32) (param $bp i32) (param $steps i32) (param $cp i32)
     ${locals}
     ${accumulators.map((acc, k) => `(local.set ${acc} (v128.load offset=${16 * k} (local.get $cp)))`).join('\n    ')}
@@ -30,15 +32,15 @@ function tilePeakWat(): string {
     ${accumulators.map((acc, k) => `(v128.store offset=${16 * k} (local.get $cp) (local.get ${acc}))`).join('\n    ')})
   (func (export "run") (param $reps i32) (param $steps i32)
     (loop $again
-      (call $tile (i32.const 0) (i32.const 65536) (local.get $steps) (i32.const 131072))
+      (call $tile (i32.const ${PEAK_LAYOUT.tileAt}) (i32.const ${PEAK_LAYOUT.panelAt}) (local.get $steps) (i32.const ${PEAK_LAYOUT.productsAt}))
       (br_if $again (local.tee $reps (i32.sub (local.get $reps) (i32.const 1)))))))`;
 }
 
-export async function tilePeakBinary(): Promise<Uint8Array> {
+export async function tilePeakBinary(): Promise<Uint8Array<ArrayBuffer>> {
   const wabt = await wabtInit();
   const module = wabt.parseWat('tile-peak.wat', tilePeakWat(), { simd: true, relaxed_simd: true });
   try {
-    return module.toBinary({}).buffer;
+    return Uint8Array.from(module.toBinary({}).buffer);
   } finally {
     module.destroy();
   }

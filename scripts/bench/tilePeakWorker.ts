@@ -8,7 +8,7 @@ import { replyFromWorker } from './workerReply.ts';
 declare const self: DedicatedWorkerGlobalScope;
 
 export interface TilePeakRequest {
-  readonly binary: Uint8Array;
+  readonly binary: Uint8Array<ArrayBuffer>;
   readonly steps: number;
   readonly flopsPerRep: number;
 }
@@ -23,7 +23,7 @@ const TRIES = 7;
 self.onmessage = (event: MessageEvent<TilePeakRequest>) => {
   replyFromWorker(self, async () => {
     const { binary, steps, flopsPerRep } = event.data;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>));
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary));
     const run = instance.exports.run as (reps: number, steps: number) => void;
     run(REPS / 10, steps);
     let best = Number.POSITIVE_INFINITY;
