@@ -24,7 +24,6 @@ import { collectionStore, nextImageId, type ImageEntry } from './collectionStore
 import { applyLabelFile } from './labels.ts';
 import { modelStore } from './modelStore.ts';
 import { computeKnor } from './neighbours.ts';
-import { withdrawShippedReconstructionNote } from './precomputedReconstruction.ts';
 import { attachBlockTokens, forgetTokens } from './tokens.ts';
 import { say, sayFailure } from './uiStore.ts';
 import { rememberUserModel } from './userModel.ts';
@@ -257,8 +256,6 @@ function install(
   shape: BlockStoreShape,
   modelKey: string,
 ): void {
-  // The note about the bundled set's shipped heatmaps is not about the store.
-  withdrawShippedReconstructionNote();
   // The model's jobs stop: their results would belong to the model, not to the store.
   const { embedJob, trainJob } = analysisStore.getState();
   embedJob?.cancel();

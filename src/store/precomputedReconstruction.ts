@@ -113,17 +113,15 @@ export function installPrecomputedEarly(packId: string): void {
 /** The message that says the heatmaps come from the shipped reconstruction, while it may be on screen. */
 let shippedNote: number | null = null;
 
-/**
- * Takes that message down: it describes the bundled collection, so it goes when another collection
- * (a block store) takes its place, rather than stay beside results it is not about.
- */
-export function withdrawShippedReconstructionNote(): void {
+/** Takes that message down. */
+function withdrawShippedReconstructionNote(): void {
   if (shippedNote !== null) dismissMessage(shippedNote);
   shippedNote = null;
 }
 
-// The message also describes the heatmaps on screen, so it goes as soon as they are no longer the
-// shipped reconstruction's: a retrain finished here, the collection changed, a block store opened.
+// The message describes the bundled collection's heatmaps on screen, so it goes as soon as they are
+// no longer the shipped reconstruction's: a retrain finished here, the collection changed, a block
+// store opened (its installation starts the analysis afresh, with no reconstruction).
 analysisStore.subscribe((state) => {
   if (shippedNote !== null && !state.reconstruction?.precomputed) withdrawShippedReconstructionNote();
 });

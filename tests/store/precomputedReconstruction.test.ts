@@ -67,7 +67,8 @@ describe('the shipped reconstruction on a first visit', () => {
   });
 
   it('says the heatmaps come from the shipped reconstruction, and takes that back when another collection takes its place', async () => {
-    const { uiStore, shipped, embed } = await setUp();
+    const { analysisStore, uiStore, shipped, embed } = await setUp();
+    const { emptyAnalysis } = await import('../../src/store/analysisStore.ts');
     uiStore.setState({ messages: [] });
     for (let i = 0; i < N; i++) embed(i);
     expect(await shipped.installPrecomputedReconstruction('p')).toBe(true);
@@ -75,8 +76,9 @@ describe('the shipped reconstruction on a first visit', () => {
     expect(uiStore.getState().messages.filter(note)).toHaveLength(1);
     const { say } = await import('../../src/store/uiStore.ts');
     say('info', 'another message');
-    // What a block store's installation does (store/blockStoreSession.ts): only that note goes.
-    shipped.withdrawShippedReconstructionNote();
+    // What a block store's installation does to the analysis (store/blockStoreSession.ts): it
+    // starts afresh, with no reconstruction; only that note goes.
+    analysisStore.setState(emptyAnalysis('block-store'));
     expect(uiStore.getState().messages.map((m) => m.text)).toEqual(['another message']);
   });
 
