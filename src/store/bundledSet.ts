@@ -130,8 +130,9 @@ export async function loadBundledSet(): Promise<number> {
  * stay above a collection it is not about.
  */
 function withdrawWhenGone(message: number, ids: ReadonlySet<string>): void {
-  const unsubscribe = collectionStore.subscribe(({ images }) => {
-    if (images.some((image) => ids.has(image.id))) return;
+  const unsubscribe = collectionStore.subscribe(({ images }, before) => {
+    // Intake progress changes the state too; only a new list of images can drop the set's.
+    if (images === before.images || images.some((image) => ids.has(image.id))) return;
     unsubscribe();
     dismissMessage(message);
   });
