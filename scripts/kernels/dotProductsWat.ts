@@ -20,7 +20,7 @@
  */
 
 import { PANEL_COLUMNS, TILE_ROWS } from '../../src/core/knn/dotProducts.ts';
-import { REGISTER_TILE_COLUMNS, REGISTER_TILE_ROWS, registerTile } from './registerTileWat.ts';
+import { REGISTER_TILE_COLUMNS, REGISTER_TILE_ROWS, tileFunction } from './registerTileWat.ts';
 
 export interface KernelBuild {
   readonly fused: boolean;
@@ -30,7 +30,6 @@ export interface KernelBuild {
 export function dotProductsWat({ fused, shared }: KernelBuild): string {
   if (PANEL_COLUMNS !== REGISTER_TILE_COLUMNS || TILE_ROWS !== REGISTER_TILE_ROWS)
     throw new Error(`the kernel's text is written for ${REGISTER_TILE_ROWS} x ${REGISTER_TILE_COLUMNS} tiles, not ${TILE_ROWS} x ${PANEL_COLUMNS}`);
-  const { accumulators, locals, depthLoop } = registerTile(fused);
   const tileBytes = 4 * TILE_ROWS;
   const panelBytes = 4 * PANEL_COLUMNS;
   const productBytes = 4 * TILE_ROWS * PANEL_COLUMNS;
@@ -38,13 +37,7 @@ export function dotProductsWat({ fused, shared }: KernelBuild): string {
   (import "env" "memory" (memory 1 65536${shared ? ' shared' : ''}))
   ;; One tile times one panel over \`steps\` dimensions, added to the 6 x 8 products at $cp
   ;; (or written there when $fresh: the first chunk).
-  (func $tile (param $ap i32) (param $bp i32) (param $steps i32) (param $cp i32) (param $fresh i32)
-    ${locals}
-    (if (i32.eqz (local.get $fresh))
-      (then
-        ${accumulators.map((acc, k) => `(local.set ${acc} (v128.load offset=${16 * k} (local.get $cp)))`).join('\n        ')}))
-    ${depthLoop}
-    ${accumulators.map((acc, k) => `(v128.store offset=${16 * k} (local.get $cp) (local.get ${acc}))`).join('\n    ')})
+  ${tileFunction(fused)}
 
   ;; Products of \`tiles\` packed tiles at $a ([tiles][dim][6]) with \`panels\` packed panels at $b
   ;; ([panels][dim][8]), into $c as [tiles][cPanelStride][6][8] (a caller computing part of a

@@ -57,3 +57,20 @@ export function registerTile(fused: boolean): RegisterTile {
         ${step(0)}))`,
   };
 }
+
+/**
+ * The neighbour search's `$tile` function (dotProductsWat.ts): one packed tile times one packed
+ * panel over `$steps` depth steps, added to the 6 x 8 products at $cp, or written there when
+ * $fresh (the first chunk). The bench's ceiling figure (scripts/bench/tilePeak.ts) times this same
+ * function.
+ */
+export function tileFunction(fused: boolean): string {
+  const { accumulators, locals, depthLoop } = registerTile(fused);
+  return `(func $tile (param $ap i32) (param $bp i32) (param $steps i32) (param $cp i32) (param $fresh i32)
+    ${locals}
+    (if (i32.eqz (local.get $fresh))
+      (then
+        ${accumulators.map((acc, k) => `(local.set ${acc} (v128.load offset=${16 * k} (local.get $cp)))`).join('\n        ')}))
+    ${depthLoop}
+    ${accumulators.map((acc, k) => `(v128.store offset=${16 * k} (local.get $cp) (local.get ${acc}))`).join('\n    ')})`;
+}
